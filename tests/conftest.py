@@ -1,0 +1,71 @@
+"""Shared fixtures: users and clients for each role, and the real seed narrative."""
+
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+from tests.factories import UserFactory
+from tracker import importer, roles
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "fixtures" / "tip-2021-north-korea.txt"
+NARRATIVES = Path(__file__).resolve().parent / "data" / "narratives"
+
+
+def _client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def viewer(db):
+    return UserFactory(username="viewer", role=roles.VIEWER)
+
+
+@pytest.fixture
+def analyst(db):
+    return UserFactory(username="analyst", role=roles.ANALYST)
+
+
+@pytest.fixture
+def other_analyst(db):
+    return UserFactory(username="analyst2", role=roles.ANALYST)
+
+
+@pytest.fixture
+def reviewer(db):
+    return UserFactory(username="reviewer", role=roles.REVIEWER)
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="admin", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def viewer_client(viewer):
+    return _client_for(viewer)
+
+
+@pytest.fixture
+def analyst_client(analyst):
+    return _client_for(analyst)
+
+
+@pytest.fixture
+def reviewer_client(reviewer):
+    return _client_for(reviewer)
+
+
+@pytest.fixture
+def admin_client(admin_user):
+    return _client_for(admin_user)
+
+
+@pytest.fixture
+def seed_report(db):
+    """Import the real 2021 North Korea narrative and return its Report."""
+    outcome = importer.import_batch([importer.parse_file(SEED)])[0]
+    return outcome.report

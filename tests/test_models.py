@@ -1,0 +1,67 @@
+"""Invariants the database itself enforces."""
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from tests.factories import (
+    AssessmentFactory,
+    RecommendationFactory,
+    ReportFactory,
+    StatusChangeFactory,
+)
+from tracker.models import Assessment, Recommendation
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_second_assessment_for_the_same_recommendation_and_year_is_refused():
+    first = AssessmentFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Assessment.objects.create(
+            recommendation=first.recommendation,
+            year=first.year,
+            rating=Assessment.Rating.LIMITED,
+            confidence=Assessment.Confidence.LOW,
+            author=first.author,
+        )
+    assert Assessment.objects.count() == 1
+
+
+def test_an_assessment_for_another_year_is_allowed():
+    first = AssessmentFactory(year=2021)
+    AssessmentFactory(recommendation=first.recommendation, year=2022)
+    assert Assessment.objects.count() == 2
+
+
+def test_a_correction_must_point_to_the_assessment_it_corrects():
+    first = AssessmentFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AssessmentFactory(recommendation=first.recommendation, year=first.year, revision=2)
+
+
+def test_one_narrative_per_country_and_year():
+    report = ReportFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ReportFactory(country=report.country, year=report.year)
+
+
+def test_status_change_requires_a_reason():
+    with pytest.raises(IntegrityError), transaction.atomic():
+        StatusChangeFactory(reason="")
+
+
+def test_status_must_be_one_of_the_vocabulary():
+    recommendation = RecommendationFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Recommendation.objects.filter(pk=recommendation.pk).update(status="done")
+
+
+def test_recommendation_numbers_are_unique_within_a_narrative():
+    recommendation = RecommendationFactory(number=1)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        RecommendationFactory(report=recommendation.report, number=1, reference="XXX-2021-99")
+
+
+def test_reporting_period_runs_from_april_to_march():
+    report = ReportFactory(year=2021)
+    assert (str(report.period_start), str(report.period_end)) == ("2020-04-01", "2021-03-31")

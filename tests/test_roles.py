@@ -1,0 +1,37 @@
+"""The permission model that a fresh `migrate` creates."""
+
+import pytest
+from django.contrib.auth.models import Group
+
+from tests.factories import UserFactory
+from tracker import roles
+
+pytestmark = pytest.mark.django_db
+
+
+def test_migrate_creates_the_three_groups():
+    assert set(Group.objects.values_list("name", flat=True)) >= {"Viewer", "Analyst", "Reviewer"}
+
+
+@pytest.mark.parametrize(
+    ("role", "edit", "review", "restricted", "publish", "import_"),
+    [
+        (roles.VIEWER, False, False, False, False, False),
+        (roles.ANALYST, True, False, False, False, False),
+        (roles.REVIEWER, True, True, True, True, True),
+    ],
+)
+def test_each_role_may_do_what_the_design_says(role, edit, review, restricted, publish, import_):
+    user = UserFactory(role=role)
+    assert user.has_perm("tracker.view_recommendation")
+    assert roles.can_edit(user) is edit
+    assert user.has_perm("tracker.add_evidence") is edit
+    assert roles.can_review(user) is review
+    assert roles.sees_restricted(user) is restricted
+    assert roles.can_publish(user) is publish
+    assert roles.can_import(user) is import_
+
+
+def test_a_user_without_a_group_may_do_nothing():
+    user = UserFactory()
+    assert not user.has_perm("tracker.view_recommendation")

@@ -1,0 +1,56 @@
+"""Production settings refuse to start without real secrets."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+
+
+def _load_settings(**env):
+    clean = {
+        k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DEBUG"}
+    }
+    clean.update(env)
+    return subprocess.run(
+        [sys.executable, "-c", "import tracker.settings"],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = _load_settings(DEBUG="0", ALLOWED_HOSTS="tracker.example.org")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_refuses_a_short_secret_key():
+    result = _load_settings(DEBUG="0", SECRET_KEY="short", ALLOWED_HOSTS="tracker.example.org")
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_refuses_to_start_without_allowed_hosts():
+    result = _load_settings(DEBUG="0", SECRET_KEY="k" * 50)
+    assert result.returncode != 0
+    assert "ALLOWED_HOSTS must list" in result.stderr
+
+
+def test_production_starts_with_real_values():
+    result = _load_settings(DEBUG="0", SECRET_KEY="k" * 50, ALLOWED_HOSTS="tracker.example.org")
+    assert result.returncode == 0, result.stderr
+
+
+def test_sqlite_is_tuned_for_concurrent_writers():
+    from django.conf import settings
+
+    if not settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        pytest.skip("SQLite settings only")
+    options = settings.DATABASES["default"]["OPTIONS"]
+    assert "journal_mode=WAL" in options["init_command"]
+    assert options["timeout"] >= 5
+    assert options["transaction_mode"] == "IMMEDIATE"

@@ -1,0 +1,589 @@
+"""The TIP domain: countries, narratives, recommendations and everything recorded about them.
+
+State changes are written only by `tracker.services`; history rows are append-only.
+"""
+
+import datetime
+import uuid
+from pathlib import PurePath
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Count, Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+
+
+class Tier(models.TextChoices):
+    TIER_1 = "tier_1", "Tier 1"
+    TIER_2 = "tier_2", "Tier 2"
+    TIER_2_WATCH_LIST = "tier_2_watch_list", "Tier 2 Watch List"
+    TIER_3 = "tier_3", "Tier 3"
+    SPECIAL_CASE = "special_case", "Special Case"
+
+
+def reporting_period(year: int) -> tuple[datetime.date, datetime.date]:
+    """Return the first and last day of the reporting period of report year `year`."""
+    return datetime.date(year - 1, 4, 1), datetime.date(year, 3, 31)
+
+
+class Country(models.Model):
+    """A country or territory that the TIP Report covers, known by several names."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    code = models.CharField(
+        max_length=3, unique=True, help_text="ISO 3166-1 alpha-3 code, used in references."
+    )
+    aliases = models.JSONField(default=list, blank=True, help_text="Other names, as a list.")
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "countries"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(code__regex=r"^[A-Z]{3}$"), name="country_code_three_capitals"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("country_detail", args=[self.slug])
+
+
+class TierPlacement(models.Model):
+    """A country's tier in one report year, from a narrative or a published tier table."""
+
+    class Source(models.TextChoices):
+        NARRATIVE = "narrative", "Narrative"
+        TABLE = "table", "Tier table"
+
+    country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="tier_placements")
+    year = models.PositiveSmallIntegerField()
+    tier = models.CharField(max_length=20, choices=Tier.choices)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    source_name = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["country", "year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["country", "year"],
+                name="tierplacement_unique_country_year",
+                violation_error_message="One tier per country per year.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.country} {self.year}: {self.get_tier_display()}"
+
+
+class ReportQuerySet(models.QuerySet):
+    def for_year(self, year):
+        return self.filter(year=year)
+
+
+class Report(models.Model):
+    """One country narrative of one report year, as imported from its source text."""
+
+    country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="reports")
+    year = models.PositiveSmallIntegerField(db_index=True)
+    tier = models.CharField(max_length=20, choices=Tier.choices, db_index=True)
+    period_start = models.DateField()
+    period_end = models.DateField()
+    title = models.CharField(max_length=300, blank=True)
+    country_heading = models.CharField(max_length=300, blank=True)
+    introduction = models.TextField(blank=True)
+    tier_statement = models.TextField(blank=True)
+    sections = models.JSONField(default=dict, blank=True)
+    source_url = models.URLField(max_length=500, blank=True)
+    source_name = models.CharField(max_length=300, blank=True)
+    source_text = models.TextField()
+    source_sha256 = models.CharField(max_length=64)
+    parse_warnings = models.JSONField(default=list, blank=True)
+    imported_at = models.DateTimeField(default=timezone.now)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = ReportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["country__name", "-year"]
+        permissions = [("import_report", "Can import narratives")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["country", "year"],
+                name="report_unique_country_year",
+                violation_error_message="This country already has a narrative for that year.",
+            ),
+            models.CheckConstraint(
+                condition=Q(year__gte=2001) & Q(year__lte=2100), name="report_year_in_range"
+            ),
+            models.CheckConstraint(condition=Q(tier__in=Tier.values), name="report_tier_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.country} {self.year}"
+
+    def save(self, *args, **kwargs):
+        self.period_start, self.period_end = reporting_period(self.year)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("report_detail", args=[self.pk])
+
+
+class Finding(models.Model):
+    """One sentence of a narrative that states a fact the recommendations answer."""
+
+    class Section(models.TextChoices):
+        INTRODUCTION = "introduction", "Introduction"
+        PROSECUTION = "prosecution", "Prosecution"
+        PROTECTION = "protection", "Protection"
+        PREVENTION = "prevention", "Prevention"
+        TRAFFICKING_PROFILE = "trafficking_profile", "Trafficking profile"
+        GOVERNMENT_EFFORTS = "government_efforts", "Government efforts"
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="findings")
+    section = models.CharField(max_length=30, choices=Section.choices)
+    position = models.PositiveIntegerField()
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["report", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "section", "position"], name="finding_unique_position"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.report} {self.get_section_display()} #{self.position}"
+
+    @property
+    def anchor(self):
+        return f"finding-{self.section}-{self.position}"
+
+
+class RecommendationStatus(models.TextChoices):
+    NO_ACTION = "no_action", "No action"
+    IN_PROGRESS = "in_progress", "In progress"
+    IMPLEMENTED = "implemented", "Implemented"
+    REGRESSED = "regressed", "Regressed"
+    CANNOT_ASSESS = "cannot_assess", "Cannot assess (no reliable information)"
+
+
+class RecommendationPillar(models.TextChoices):
+    PROSECUTION = "prosecution", "Prosecution"
+    PROTECTION = "protection", "Protection"
+    PREVENTION = "prevention", "Prevention"
+    PARTNERSHIP = "partnership", "Partnership"
+
+
+class RecommendationLinkKind(models.TextChoices):
+    REPEATED = "repeated", "Repeated"
+    REWORDED = "reworded", "Reworded"
+    NEW = "new", "New"
+
+
+class RecommendationQuerySet(models.QuerySet):
+    def for_year(self, year):
+        return self.filter(report__year=year)
+
+    def for_country(self, country):
+        return self.filter(report__country=country)
+
+    def open(self):
+        return self.exclude(status=Recommendation.Status.IMPLEMENTED)
+
+    def with_report(self):
+        return self.select_related("report__country", "owner")
+
+    def with_evidence_flag(self):
+        through = Evidence.recommendations.through
+        return self.annotate(
+            has_evidence=Exists(through.objects.filter(recommendation_id=OuterRef("pk")))
+        )
+
+    def with_approved_flag(self):
+        return self.annotate(
+            has_approved_assessment=Exists(
+                Assessment.objects.filter(
+                    recommendation_id=OuterRef("pk"), state=Assessment.State.APPROVED
+                )
+            )
+        )
+
+    def status_counts(self):
+        return dict(self.order_by().values_list("status").annotate(n=Count("id")))
+
+
+class Recommendation(models.Model):
+    """One prioritized recommendation of a narrative: the item analysts track."""
+
+    Status = RecommendationStatus
+    Pillar = RecommendationPillar
+    LinkKind = RecommendationLinkKind
+
+    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="recommendations")
+    number = models.PositiveSmallIntegerField(help_text="Priority order within the narrative.")
+    reference = models.CharField(max_length=20, unique=True)
+    text = models.TextField()
+    pillar = models.CharField(max_length=20, choices=Pillar.choices, db_index=True)
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.NO_ACTION, db_index=True
+    )
+    initial_status = models.CharField(
+        max_length=20,
+        choices=Status.choices,
+        default=Status.NO_ACTION,
+        help_text="Status before any recorded change (carried over from the predecessor).",
+    )
+    needs_review = models.BooleanField(
+        default=False, help_text="Status carried over from last year and not yet re-verified."
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_recommendations",
+    )
+    predecessor = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="successors"
+    )
+    link_kind = models.CharField(max_length=10, choices=LinkKind.choices, blank=True)
+    similarity = models.FloatField(null=True, blank=True)
+    findings = models.ManyToManyField(Finding, blank=True, related_name="recommendations")
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = RecommendationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["report__country__name", "-report__year", "number"]
+        permissions = [("change_status", "Can change a recommendation's status, owner or pillar")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "number"], name="recommendation_unique_number"
+            ),
+            models.CheckConstraint(
+                condition=Q(number__gte=1), name="recommendation_number_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=RecommendationStatus.values),
+                name="recommendation_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(pillar__in=RecommendationPillar.values),
+                name="recommendation_pillar_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(predecessor=models.F("id")), name="recommendation_not_own_predecessor"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "report"], name="rec_status_report_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.reference}: {self.text[:60]}"
+
+    def get_absolute_url(self):
+        return reverse("recommendation_detail", args=[self.pk])
+
+
+def evidence_upload_to(instance, original_name: str) -> str:
+    """Return a random storage path that keeps only a short, safe extension of the upload."""
+    suffix = PurePath(original_name).suffix.lower()
+    if not suffix[1:].isalnum() or len(suffix) > 8:
+        suffix = ""
+    return f"evidence/{uuid.uuid4().hex}{suffix}"
+
+
+class EvidenceSourceType(models.TextChoices):
+    UN = "un", "UN"
+    NGO = "ngo", "NGO"
+    GOVERNMENT = "government", "Government"
+    MEDIA = "media", "Media"
+    TESTIMONY = "testimony", "Testimony"
+    ACADEMIC = "academic", "Academic"
+    OTHER = "other", "Other"
+
+
+class EvidenceSensitivity(models.TextChoices):
+    PUBLIC = "public", "Public"
+    INTERNAL = "internal", "Internal"
+    RESTRICTED = "restricted", "Restricted"
+
+
+class EvidenceDirection(models.TextChoices):
+    PROGRESS = "progress", "Progress"
+    NO_CHANGE = "no_change", "No change"
+    REGRESSION = "regression", "Regression"
+
+
+class Evidence(models.Model):
+    """A source that bears on one or more recommendations."""
+
+    SourceType = EvidenceSourceType
+    Sensitivity = EvidenceSensitivity
+    Direction = EvidenceDirection
+
+    title = models.CharField(max_length=300)
+    summary = models.TextField(blank=True)
+    source_type = models.CharField(max_length=20, choices=SourceType.choices, db_index=True)
+    source_name = models.CharField(max_length=200, blank=True)
+    url = models.URLField(max_length=500, blank=True)
+    published_on = models.DateField(null=True, blank=True, db_index=True)
+    accessed_on = models.DateField(null=True, blank=True)
+    quote = models.TextField(blank=True)
+    file = models.FileField(upload_to=evidence_upload_to, blank=True, max_length=300)
+    file_name = models.CharField(max_length=255, blank=True, help_text="Name as uploaded.")
+    file_sha256 = models.CharField(max_length=64, blank=True)
+    file_size = models.PositiveBigIntegerField(null=True, blank=True)
+    file_type = models.CharField(max_length=100, blank=True)
+    sensitivity = models.CharField(
+        max_length=20, choices=Sensitivity.choices, default=Sensitivity.INTERNAL, db_index=True
+    )
+    direction = models.CharField(max_length=20, choices=Direction.choices, db_index=True)
+    recommendations = models.ManyToManyField(Recommendation, related_name="evidence")
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="logged_evidence"
+    )
+    logged_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-logged_at", "-id"]
+        verbose_name_plural = "evidence"
+        permissions = [("view_restricted_evidence", "Can see restricted evidence")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(sensitivity__in=EvidenceSensitivity.values),
+                name="evidence_sensitivity_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(source_type__in=EvidenceSourceType.values),
+                name="evidence_source_type_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(direction__in=EvidenceDirection.values), name="evidence_direction_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(file="") | ~Q(file_sha256=""), name="evidence_file_has_sha256"
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("evidence_detail", args=[self.pk])
+
+    @property
+    def is_restricted(self):
+        return self.sensitivity == self.Sensitivity.RESTRICTED
+
+
+class StatusChange(models.Model):
+    """An append-only record of one change of a recommendation's status."""
+
+    recommendation = models.ForeignKey(
+        Recommendation, on_delete=models.PROTECT, related_name="status_changes"
+    )
+    old_status = models.CharField(max_length=20, choices=Recommendation.Status.choices)
+    new_status = models.CharField(max_length=20, choices=Recommendation.Status.choices)
+    reason = models.TextField()
+    evidence = models.ManyToManyField(Evidence, blank=True, related_name="status_changes")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="status_changes"
+    )
+    effective_date = models.DateField(help_text="When the new status became true.")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-effective_date", "-recorded_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="statuschange_reason_required"),
+            models.CheckConstraint(
+                condition=Q(new_status__in=Recommendation.Status.values),
+                name="statuschange_new_status_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["recommendation", "effective_date", "recorded_at"],
+                name="statuschange_asof_idx",
+            ),
+            models.Index(fields=["-recorded_at"], name="statuschange_recent_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.recommendation.reference}: {self.old_status} → {self.new_status}"
+
+
+class RecommendationEdit(models.Model):
+    """An append-only record of an edit to a recommendation's owner, pillar or lineage."""
+
+    recommendation = models.ForeignKey(
+        Recommendation, on_delete=models.PROTECT, related_name="edits"
+    )
+    field = models.CharField(max_length=30)
+    old_value = models.CharField(max_length=300, blank=True)
+    new_value = models.CharField(max_length=300, blank=True)
+    note = models.TextField(blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+
+    def __str__(self):
+        return f"{self.recommendation.reference}: {self.field} {self.old_value} → {self.new_value}"
+
+
+class AssessmentRating(models.TextChoices):
+    REGRESSION = "regression", "Regression"
+    NO_PROGRESS = "no_progress", "No progress"
+    LIMITED = "limited", "Limited progress"
+    SUBSTANTIAL = "substantial", "Substantial progress"
+    IMPLEMENTED = "implemented", "Implemented"
+    CANNOT_ASSESS = "cannot_assess", "Cannot assess"
+
+
+class AssessmentConfidence(models.TextChoices):
+    HIGH = "high", "High"
+    MODERATE = "moderate", "Moderate"
+    LOW = "low", "Low"
+
+
+class AssessmentState(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    APPROVED = "approved", "Approved"
+    RETURNED = "returned", "Returned"
+
+
+class Assessment(models.Model):
+    """The yearly judgement of one recommendation, drafted by an analyst and reviewed."""
+
+    Rating = AssessmentRating
+    Confidence = AssessmentConfidence
+    State = AssessmentState
+
+    recommendation = models.ForeignKey(
+        Recommendation, on_delete=models.PROTECT, related_name="assessments"
+    )
+    year = models.PositiveSmallIntegerField()
+    revision = models.PositiveSmallIntegerField(
+        default=1, help_text="1 for the first assessment; a correction takes the next number."
+    )
+    supersedes = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
+    )
+    rating = models.CharField(max_length=20, choices=Rating.choices)
+    confidence = models.CharField(max_length=10, choices=Confidence.choices)
+    narrative = models.TextField(blank=True)
+    findings = models.ManyToManyField(Finding, blank=True, related_name="assessments")
+    evidence = models.ManyToManyField(Evidence, blank=True, related_name="assessments")
+    state = models.CharField(
+        max_length=10, choices=State.choices, default=State.DRAFT, db_index=True
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="authored_assessments"
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reviewed_assessments",
+    )
+    review_note = models.TextField(blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["recommendation", "-year", "-revision"]
+        permissions = [("review_assessment", "Can approve or return assessments")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recommendation", "year", "revision"],
+                name="assessment_unique_recommendation_year",
+                violation_error_message="One assessment per recommendation per year.",
+            ),
+            models.CheckConstraint(
+                condition=Q(rating__in=AssessmentRating.values), name="assessment_rating_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(confidence__in=AssessmentConfidence.values),
+                name="assessment_confidence_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=AssessmentState.values), name="assessment_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(revision=1, supersedes__isnull=True)
+                | Q(revision__gt=1, supersedes__isnull=False),
+                name="assessment_correction_links_original",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.recommendation.reference} {self.year} (rev. {self.revision})"
+
+
+class AssessmentEvent(models.Model):
+    """An append-only record of one step in an assessment's life (draft, submit, review)."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="events")
+    action = models.CharField(max_length=20)
+    from_state = models.CharField(max_length=10, blank=True)
+    to_state = models.CharField(max_length=10)
+    note = models.TextField(blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.assessment}: {self.action}"
+
+
+class Summary(models.Model):
+    """A published annual progress summary, frozen as JSON with its SHA-256."""
+
+    country = models.ForeignKey(
+        Country,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="summaries",
+        help_text="Empty for the all-countries summary.",
+    )
+    year = models.PositiveSmallIntegerField()
+    content = models.TextField(help_text="The summary as canonical JSON, exactly as published.")
+    sha256 = models.CharField(max_length=64)
+    published_at = models.DateTimeField(default=timezone.now)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        verbose_name_plural = "summaries"
+        permissions = [("publish_summary", "Can publish annual summaries")]
+
+    def __str__(self):
+        scope = self.country.name if self.country_id else "All countries"
+        return f"{scope} {self.year} ({self.published_at:%Y-%m-%d})"

@@ -1,0 +1,454 @@
+"""Every write to the tracker's state: one keyword-only function per action, one transaction each.
+
+Views, admin actions, management commands and tests all call these functions, so the rules (a
+reason for every status change, no lost updates, append-only history) hold whatever the entry
+point.
+"""
+
+import datetime
+import hashlib
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from tracker.models import (
+    Assessment,
+    AssessmentEvent,
+    Evidence,
+    Recommendation,
+    RecommendationEdit,
+    StatusChange,
+)
+
+
+class StaleVersion(ValidationError):
+    """Raised when a record changed after the form the user is submitting was opened."""
+
+    def __init__(self, what: str = "This item"):
+        super().__init__(
+            f"{what} was changed by someone else after you opened it. Nothing was saved: "
+            "reload the page to see their change, then apply yours again.",
+            code="stale",
+        )
+
+
+def _require(user, perm: str, action: str) -> None:
+    if not user.has_perm(perm):
+        raise PermissionDenied(f"You may not {action}.")
+
+
+def _bump_version(model, pk: int, expected_version: int | None, what: str, **changes) -> int:
+    """Apply `changes` to row `pk` if its version is still `expected_version`; return the new one.
+
+    The compare-and-swap happens in one UPDATE, so two writers holding the same version cannot
+    both succeed, whatever the database.
+    """
+    rows = model.objects.filter(pk=pk)
+    if expected_version is not None:
+        rows = rows.filter(version=expected_version)
+    updated = rows.update(version=F("version") + 1, updated_at=timezone.now(), **changes)
+    if not updated:
+        raise StaleVersion(what)
+    return model.objects.values_list("version", flat=True).get(pk=pk)
+
+
+def status_as_of(recommendation: Recommendation, day: datetime.date) -> str:
+    """Return the status `recommendation` had at the end of `day`, from its history."""
+    last = (
+        recommendation.status_changes.filter(effective_date__lte=day)
+        .order_by("-effective_date", "-recorded_at", "-id")
+        .values_list("new_status", flat=True)
+        .first()
+    )
+    return last or recommendation.initial_status
+
+
+@transaction.atomic
+def recommendation_set_status(
+    *,
+    recommendation: Recommendation,
+    status: str,
+    reason: str,
+    by,
+    evidence=(),
+    effective_date: datetime.date | None = None,
+    expected_version: int | None = None,
+) -> StatusChange:
+    """Record a change of status with its reason and evidence, and update the current status.
+
+    The change may be back-dated; the current status is always that of the latest change by
+    effective date (ties broken by recording time), so a back-dated entry never hides a newer one.
+    """
+    _require(by, "tracker.change_status", "change statuses")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Give the reason for this change."})
+    if status not in Recommendation.Status.values:
+        raise ValidationError({"status": f"Unknown status {status!r}."})
+    today = timezone.localdate()
+    effective_date = effective_date or today
+    if effective_date > today:
+        raise ValidationError({"effective_date": "The effective date cannot be in the future."})
+
+    recommendation = Recommendation.objects.select_for_update().get(pk=recommendation.pk)
+    old_status = status_as_of(recommendation, effective_date)
+    if status == old_status and not recommendation.needs_review:
+        label = Recommendation.Status(status).label
+        raise ValidationError({"status": f"The status on that date is already “{label}”."})
+
+    evidence = list(evidence)
+    _check_evidence_visible(evidence, by)
+    change = StatusChange.objects.create(
+        recommendation=recommendation,
+        old_status=old_status,
+        new_status=status,
+        reason=reason,
+        changed_by=by,
+        effective_date=effective_date,
+    )
+    if evidence:
+        change.evidence.set(evidence)
+    current = status_as_of(recommendation, today)
+    _bump_version(
+        Recommendation,
+        recommendation.pk,
+        expected_version,
+        "This recommendation",
+        status=current,
+        needs_review=False,
+    )
+    return change
+
+
+def _check_evidence_visible(evidence, user) -> None:
+    for item in evidence:
+        if (
+            item.is_restricted
+            and item.logged_by_id != user.pk
+            and not user.has_perm("tracker.view_restricted_evidence")
+        ):
+            raise PermissionDenied("You may not cite restricted evidence you cannot see.")
+
+
+def _record_edit(recommendation, field, old, new, by, note="") -> RecommendationEdit:
+    return RecommendationEdit.objects.create(
+        recommendation=recommendation,
+        field=field,
+        old_value=str(old or ""),
+        new_value=str(new or ""),
+        note=note,
+        changed_by=by,
+    )
+
+
+@transaction.atomic
+def recommendation_set_owner(
+    *, recommendation: Recommendation, owner, by, expected_version: int | None = None
+) -> RecommendationEdit | None:
+    """Assign `owner` (a user, or None) to the recommendation and record the edit."""
+    _require(by, "tracker.change_status", "assign owners")
+    recommendation = Recommendation.objects.select_related("owner").get(pk=recommendation.pk)
+    old_owner = recommendation.owner
+    if (old_owner and old_owner.pk) == (owner and owner.pk):
+        return None
+    _bump_version(
+        Recommendation, recommendation.pk, expected_version, "This recommendation", owner=owner
+    )
+    return _record_edit(
+        recommendation,
+        "owner",
+        old_owner.get_username() if old_owner else "",
+        owner.get_username() if owner else "",
+        by,
+    )
+
+
+@transaction.atomic
+def recommendation_set_pillar(
+    *, recommendation: Recommendation, pillar: str, by, expected_version: int | None = None
+) -> RecommendationEdit | None:
+    """Correct the recommendation's pillar and record the edit."""
+    _require(by, "tracker.change_status", "correct pillars")
+    if pillar not in Recommendation.Pillar.values:
+        raise ValidationError({"pillar": f"Unknown pillar {pillar!r}."})
+    recommendation = Recommendation.objects.get(pk=recommendation.pk)
+    if recommendation.pillar == pillar:
+        return None
+    _bump_version(
+        Recommendation, recommendation.pk, expected_version, "This recommendation", pillar=pillar
+    )
+    return _record_edit(recommendation, "pillar", recommendation.pillar, pillar, by)
+
+
+def file_sha256(fileobj) -> str:
+    """Return the SHA-256 of an open file, reading it in chunks and rewinding it."""
+    digest = hashlib.sha256()
+    fileobj.seek(0)
+    for chunk in iter(lambda: fileobj.read(1024 * 1024), b""):
+        digest.update(chunk)
+    fileobj.seek(0)
+    return digest.hexdigest()
+
+
+@transaction.atomic
+def evidence_log(
+    *,
+    by,
+    title: str,
+    source_type: str,
+    direction: str,
+    recommendations,
+    sensitivity: str = Evidence.Sensitivity.INTERNAL,
+    summary: str = "",
+    source_name: str = "",
+    url: str = "",
+    published_on: datetime.date | None = None,
+    accessed_on: datetime.date | None = None,
+    quote: str = "",
+    file=None,
+    file_type: str = "",
+) -> Evidence:
+    """Log a piece of evidence against one or more recommendations.
+
+    `file` must already have been checked (size, type by content); its bytes are stored under a
+    random name and their SHA-256 recorded.
+    """
+    _require(by, "tracker.add_evidence", "log evidence")
+    recommendations = list(recommendations)
+    if not recommendations:
+        raise ValidationError(
+            {"recommendations": "Choose at least one recommendation this evidence bears on."}
+        )
+    evidence = Evidence(
+        title=title,
+        summary=summary,
+        source_type=source_type,
+        source_name=source_name,
+        url=url,
+        published_on=published_on,
+        accessed_on=accessed_on,
+        quote=quote,
+        sensitivity=sensitivity,
+        direction=direction,
+        logged_by=by,
+    )
+    if file is not None:
+        evidence.file_sha256 = file_sha256(file)
+        evidence.file_size = file.size
+        evidence.file_name = (getattr(file, "name", "") or "")[-255:]
+        evidence.file_type = file_type
+        evidence.file.save(evidence.file_name or "upload", file, save=False)
+    evidence.full_clean(exclude=["file", "recommendations"])
+    evidence.save()
+    evidence.recommendations.set(recommendations)
+    return evidence
+
+
+def _assessment_event(assessment, action, from_state, by, note="") -> None:
+    AssessmentEvent.objects.create(
+        assessment=assessment,
+        action=action,
+        from_state=from_state,
+        to_state=assessment.state,
+        note=note,
+        by=by,
+    )
+
+
+def _set_citations(assessment, findings, evidence, by) -> None:
+    if findings is not None:
+        assessment.findings.set(findings)
+    if evidence is not None:
+        evidence = list(evidence)
+        _check_evidence_visible(evidence, by)
+        assessment.evidence.set(evidence)
+
+
+@transaction.atomic
+def assessment_draft(
+    *,
+    recommendation: Recommendation,
+    year: int,
+    by,
+    rating: str,
+    confidence: str,
+    narrative: str = "",
+    findings=None,
+    evidence=None,
+) -> Assessment:
+    """Start the assessment of `recommendation` for `year` as a draft by `by`."""
+    _require(by, "tracker.add_assessment", "draft assessments")
+    assessment = Assessment(
+        recommendation=recommendation,
+        year=year,
+        rating=rating,
+        confidence=confidence,
+        narrative=narrative,
+        author=by,
+    )
+    assessment.full_clean()
+    assessment.save()
+    _set_citations(assessment, findings, evidence, by)
+    _assessment_event(assessment, "drafted", "", by)
+    return assessment
+
+
+_EDITABLE_STATES = {Assessment.State.DRAFT, Assessment.State.RETURNED}
+
+
+@transaction.atomic
+def assessment_update(
+    *,
+    assessment: Assessment,
+    by,
+    rating: str,
+    confidence: str,
+    narrative: str,
+    findings=None,
+    evidence=None,
+    expected_version: int | None = None,
+) -> Assessment:
+    """Change a draft or returned assessment; submitted and approved ones are not editable."""
+    _require(by, "tracker.change_assessment", "edit assessments")
+    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    if assessment.state not in _EDITABLE_STATES:
+        raise ValidationError(
+            f"This assessment is {assessment.get_state_display().lower()} and cannot be edited."
+        )
+    probe = Assessment(
+        recommendation_id=assessment.recommendation_id,
+        year=assessment.year,
+        revision=assessment.revision,
+        supersedes_id=assessment.supersedes_id,
+        rating=rating,
+        confidence=confidence,
+        narrative=narrative,
+        author_id=assessment.author_id,
+        state=assessment.state,
+    )
+    probe.full_clean(validate_unique=False, validate_constraints=False)
+    _bump_version(
+        Assessment,
+        assessment.pk,
+        expected_version,
+        "This assessment",
+        rating=rating,
+        confidence=confidence,
+        narrative=narrative,
+    )
+    assessment.refresh_from_db()
+    _set_citations(assessment, findings, evidence, by)
+    _assessment_event(assessment, "edited", assessment.state, by)
+    return assessment
+
+
+def _transition(
+    assessment, *, by, to_state, allowed_from, action, expected_version, note="", **changes
+) -> Assessment:
+    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    from_state = assessment.state
+    if from_state not in allowed_from:
+        raise ValidationError(
+            f"An assessment that is {assessment.get_state_display().lower()} cannot be {action}."
+        )
+    _bump_version(
+        Assessment, assessment.pk, expected_version, "This assessment", state=to_state, **changes
+    )
+    assessment.refresh_from_db()
+    _assessment_event(assessment, action, from_state, by, note)
+    return assessment
+
+
+@transaction.atomic
+def assessment_submit(
+    *, assessment: Assessment, by, expected_version: int | None = None
+) -> Assessment:
+    """Send a draft or returned assessment for review."""
+    _require(by, "tracker.change_assessment", "submit assessments")
+    return _transition(
+        assessment,
+        by=by,
+        to_state=Assessment.State.SUBMITTED,
+        allowed_from=_EDITABLE_STATES,
+        action="submitted",
+        expected_version=expected_version,
+        submitted_at=timezone.now(),
+    )
+
+
+def _check_reviewer(assessment, by) -> None:
+    _require(by, "tracker.review_assessment", "review assessments")
+    if assessment.author_id == by.pk:
+        raise PermissionDenied("You cannot review an assessment you wrote.")
+
+
+@transaction.atomic
+def assessment_approve(
+    *, assessment: Assessment, by, note: str = "", expected_version: int | None = None
+) -> Assessment:
+    """Approve a submitted assessment; it is frozen from then on."""
+    _check_reviewer(assessment, by)
+    return _transition(
+        assessment,
+        by=by,
+        to_state=Assessment.State.APPROVED,
+        allowed_from={Assessment.State.SUBMITTED},
+        action="approved",
+        expected_version=expected_version,
+        note=note,
+        reviewer=by,
+        review_note=note,
+        reviewed_at=timezone.now(),
+    )
+
+
+@transaction.atomic
+def assessment_return(
+    *, assessment: Assessment, by, note: str, expected_version: int | None = None
+) -> Assessment:
+    """Return a submitted assessment to its author with a note saying what to change."""
+    _check_reviewer(assessment, by)
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"review_note": "Say what the author should change."})
+    return _transition(
+        assessment,
+        by=by,
+        to_state=Assessment.State.RETURNED,
+        allowed_from={Assessment.State.SUBMITTED},
+        action="returned",
+        expected_version=expected_version,
+        note=note,
+        reviewer=by,
+        review_note=note,
+        reviewed_at=timezone.now(),
+    )
+
+
+@transaction.atomic
+def assessment_correct(*, assessment: Assessment, by) -> Assessment:
+    """Open a correction of an approved assessment: a new draft revision; the original stays."""
+    _require(by, "tracker.add_assessment", "correct assessments")
+    original = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    if original.state != Assessment.State.APPROVED:
+        raise ValidationError("Only an approved assessment is corrected; edit this one instead.")
+    if Assessment.objects.filter(supersedes=original).exists():
+        raise ValidationError("A correction of this assessment already exists.")
+    correction = Assessment.objects.create(
+        recommendation=original.recommendation,
+        year=original.year,
+        revision=original.revision + 1,
+        supersedes=original,
+        rating=original.rating,
+        confidence=original.confidence,
+        narrative=original.narrative,
+        author=by,
+    )
+    correction.findings.set(original.findings.all())
+    correction.evidence.set(original.evidence.all())
+    _assessment_event(
+        correction, "correction opened", "", by, f"Corrects revision {original.revision}."
+    )
+    return correction

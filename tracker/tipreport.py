@@ -1,0 +1,723 @@
+"""Parse one country narrative of the US Trafficking in Persons (TIP) Report.
+
+Plain Python (standard library only, no Django) so that it can be tested and reused on its own.
+
+A narrative is, in order: an optional title line ("2021 Trafficking in Persons Report: North
+Korea"), an optional header naming the country and its tier ("SYRIA: Tier 3", "Burma (Tier 3)",
+"SPECIAL CASE: YEMEN"), an introduction that justifies the tier, a list of prioritized
+recommendations (absent for special cases), then the sections PROSECUTION, PROTECTION,
+PREVENTION and TRAFFICKING PROFILE, or GOVERNMENT EFFORTS for special cases.
+
+The texts come from PDFs, web pages and re-publications, so the list is written in many shapes:
+" • " bullets inline or one per line, one item per line or paragraph without a glyph, items run
+together without a separator ("repression.End the"), hard-wrapped text in which an item that lacks
+its final period runs into the next ("trafficking victims Recognize and use"), and pre-2019
+semicolon lists ("...; and accede to the 2000 UN TIP Protocol."). Items are split only at such
+boundaries, never at an internal ";" or em dash of a bulleted item.
+
+Findings: the parser records ONE FINDING PER SENTENCE of the introduction and of each section.
+A sentence is the smallest unit an analyst cites as evidence, and sentence boundaries are stable
+across the PDF, web and re-published copies of one narrative (paragraph breaks are not). The
+splitter does not break after abbreviations ("U.S.", "e.g.", "No.", "Mr.") or initials, and works
+on whitespace-normalised text, so hard line breaks and hyphenation artefacts ("COVID19") are
+harmless: text is kept as written, never repaired.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from tracker.countries import CountryInfo, match_country
+
+SECTION_KEYS = (
+    "prosecution",
+    "protection",
+    "prevention",
+    "trafficking_profile",
+    "government_efforts",
+)
+
+TIER_CODES = ("tier_1", "tier_2", "tier_2_watch_list", "tier_3", "special_case")
+
+TIER_LABELS = {
+    "tier_1": "Tier 1",
+    "tier_2": "Tier 2",
+    "tier_2_watch_list": "Tier 2 Watch List",
+    "tier_3": "Tier 3",
+    "special_case": "Special Case",
+}
+
+
+class NarrativeError(ValueError):
+    """Raised with a clear, human message when text cannot be parsed."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One sentence of the introduction or of a section, in reading order."""
+
+    section: str
+    position: int
+    text: str
+
+
+@dataclass
+class Narrative:
+    """Everything the parser extracts from one narrative."""
+
+    country: str
+    year: int
+    tier: str
+    title: str
+    country_heading: str
+    introduction: str
+    tier_statement: str
+    recommendations: list[str]
+    truncated_item: str | None
+    sections: dict[str, str]
+    findings: list[Finding] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    year_in_text: bool = False
+    tier_in_text: bool = False
+    country_in_text: bool = False
+
+
+# --------------------------------------------------------------------------------------------
+# Decoding
+# --------------------------------------------------------------------------------------------
+
+# Share of control characters above which decoded bytes are taken to be binary, not text.
+_MAX_CONTROL_SHARE = 0.01
+_ALLOWED_CONTROLS = frozenset("\t\n\r\f\v")
+
+
+def decode_narrative(data: bytes, *, name: str = "<input>") -> str:
+    """Decode bytes to text: UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252.
+
+    Fall back to Latin-1 for bytes that Windows-1252 leaves undefined. Raise NarrativeError
+    naming `name` for binary data (NUL bytes, many control characters) or empty input.
+    """
+    if not data:
+        raise NarrativeError(f"{name}: the file is empty.")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise NarrativeError(f"{name}: invalid UTF-16 text ({exc.reason}).") from exc
+    else:
+        if b"\x00" in data:
+            raise NarrativeError(f"{name}: looks like binary data (NUL bytes), not text.")
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            try:
+                text = data.decode("cp1252")
+            except UnicodeDecodeError:
+                text = data.decode("latin-1")
+    if not text.strip():
+        raise NarrativeError(f"{name}: the file holds only whitespace.")
+    controls = sum(1 for ch in text if _is_control(ch))
+    if "\x00" in text or controls / len(text) > _MAX_CONTROL_SHARE:
+        raise NarrativeError(f"{name}: looks like binary data (control characters), not text.")
+    return text
+
+
+def _is_control(ch: str) -> bool:
+    return unicodedata.category(ch) == "Cc" and ch not in _ALLOWED_CONTROLS
+
+
+# --------------------------------------------------------------------------------------------
+# Small text helpers
+# --------------------------------------------------------------------------------------------
+
+_SPACES = re.compile(r"[ \t\f\v\u00a0\u2007\u202f\u2009\u200a]+")
+
+
+def normalize_whitespace(text: str) -> str:
+    """Join lines and collapse every run of whitespace (incl. no-break spaces) to one space.
+
+    A line broken right after an unspaced em dash or a word hyphen is joined without a space,
+    because the PDF broke the line there and no space was ever written ("officials—" / "exploit").
+    """
+    text = _SPACES.sub(" ", text)
+    text = re.sub(r"(?<=\w)([—-]) *\n\s*(?=\w)", r"\1", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+# Abbreviations after which a period does not end a sentence or an item. Lower-cased, no period.
+_ABBREVIATION_WORDS = (
+    "no nos mr mrs ms dr st jr sr gen col lt capt sgt prof rev hon art arts vol sec para "
+    "e.g i.e etc vs approx est fig cf u.s u.n u.k u.s.a inc ltd co corp dept govt"
+)
+_ABBREVIATIONS = frozenset(_ABBREVIATION_WORDS.split())
+
+
+def _is_abbreviation(before: str) -> bool:
+    """Tell whether the text `before` a period ends with an abbreviation or an initial."""
+    match = re.search(r"([A-Za-z][A-Za-z.]*)$", before)
+    if not match:
+        return False
+    word = match.group(1)
+    if word.lower() in _ABBREVIATIONS:
+        return True
+    # Single letters and dotted initialisms: "U.S", "D.C", "J" (in "John F. Kennedy").
+    return bool(re.fullmatch(r"(?:[A-Za-z]\.)*[A-Za-z]", word))
+
+
+_SENTENCE_END = re.compile(r"[.!?][”\"’')\]]*\s+(?=[“\"‘'(\[]?[A-Z0-9])")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split whitespace-normalised text into sentences without breaking after abbreviations."""
+    text = normalize_whitespace(text)
+    sentences: list[str] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        if text[match.start()] == "." and _is_abbreviation(text[start : match.start()]):
+            continue
+        sentence = text[start : match.end()].strip()
+        if sentence:
+            sentences.append(sentence)
+        start = match.end()
+    rest = text[start:].strip()
+    if rest:
+        sentences.append(rest)
+    return sentences
+
+
+# --------------------------------------------------------------------------------------------
+# Tiers and header lines
+# --------------------------------------------------------------------------------------------
+
+_TIER_WORDS = r"(?:Tier\s*[123](?:\s*Watch\s*-?\s*List)?|Special\s+Case)"
+_TIER_RE = re.compile(r"tier\s*([123])(\s*watch\s*-?\s*list)?|(special\s+case)", re.IGNORECASE)
+
+
+def tier_code(label: str) -> str | None:
+    """Return the tier code for a label ("Tier 2 WATCH LIST", "tier_3", "Special Case")."""
+    cleaned = label.strip().lower()
+    if cleaned in TIER_CODES:
+        return cleaned
+    cleaned = cleaned.replace("_", " ").rstrip(". ")
+    match = _TIER_RE.fullmatch(cleaned)
+    if not match:
+        return None
+    if match.group(3):
+        return "special_case"
+    return "tier_2_watch_list" if match.group(2) else f"tier_{match.group(1)}"
+
+
+_HEADER_PATTERNS = (
+    # "SPECIAL CASE: YEMEN"
+    re.compile(r"(?P<tier>Special\s+Case)\s*(?::|\s[-–—])\s*(?P<country>[^:()]+?)\.?", re.I),
+    # "THE GAMBIA: Tier 2 Watch List."  "LIBYA: Special Case"
+    re.compile(rf"(?P<country>[^()]+?)\s*(?::|\s[-–—])\s*(?P<tier>{_TIER_WORDS})\s*\.?", re.I),
+    # "Korea, Democratic People’s Republic of (Tier 3)"  "Burma (Tier 3)"
+    re.compile(rf"(?P<country>[^()]+?)\s*\(\s*(?P<tier>{_TIER_WORDS})\s*\)\s*\.?", re.I),
+)
+
+
+def _parse_header(line: str) -> tuple[CountryInfo, str] | None:
+    text = normalize_whitespace(line)
+    if not text or len(text) > 150:
+        return None
+    for pattern in _HEADER_PATTERNS:
+        match = pattern.fullmatch(text)
+        if not match:
+            continue
+        info = match_country(match.group("country"))
+        code = tier_code(match.group("tier"))
+        if info is not None and code is not None:
+            return info, code
+    return None
+
+
+def parse_header_line(line: str) -> tuple[str, str] | None:
+    """Return (country name, tier code) for a header line such as "THE GAMBIA: Tier 1.", else None.
+
+    The country must be in the registry: a line whose "country" is unknown is not a header.
+    """
+    parsed = _parse_header(line)
+    if parsed is None:
+        return None
+    info, code = parsed
+    return info.name, code
+
+
+_TITLE_RE = re.compile(
+    r"(?P<year>(?:19|20)\d\d)\s+(?:Trafficking\s+in\s+Persons|TIP)\s+Report"
+    r"(?:\s*[:\-–—]\s*(?P<country>.+?))?\s*",
+    re.I,
+)
+
+# The sentence that states the tier: "therefore X remained on Tier 3", "was downgraded to
+# Tier 3", "upgraded to Tier 2", "remains a Special Case".
+_TIER_STATEMENT_RE = re.compile(
+    r"\b(?:remain(?:ed|s)?\s+(?:on|at|in)|(?:downgraded|upgraded|moved|placed|ranked)\s+"
+    r"(?:to|on|at)|(?:is|was)\s+(?:placed\s+)?on)\s+(?P<tier>Tier\s+[123](?:\s+Watch\s*-?\s*List)?)"
+    r"|\bremain(?:ed|s)?\s+an?\s+(?P<special>Special\s+Case)",
+    re.I,
+)
+
+_SUBJECT_PATTERNS = (
+    # "The Government of the Democratic People’s Republic of Korea (DPRK ...) does not ..."
+    re.compile(
+        r"\bGovernment\s+of\s+(?P<name>.+?)(?=\s*\(|\s+(?:does|do|fully|is|has|did|was|remains|"
+        r"demonstrated|made|continued)\b)"
+    ),
+    # "Afghanistan does not fully meet ..."  "Yemen remains a Special Case ..."
+    re.compile(
+        r"^(?P<name>.+?)\s+(?:does\s+not\s+fully\s+meet|fully\s+meets|remains\s+a\s+Special\s+Case)"
+    ),
+    # "...; therefore the DPRK remained on Tier 3."
+    re.compile(r"\btherefore,?\s+(?P<name>.+?)\s+(?:remained|remains|was|is)\b", re.I),
+)
+
+
+def _country_from_intro(intro: str) -> CountryInfo | None:
+    for pattern in _SUBJECT_PATTERNS:
+        for match in pattern.finditer(intro):
+            info = match_country(match.group("name"))
+            if info is not None:
+                return info
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# Headings
+# --------------------------------------------------------------------------------------------
+
+_SECTION_HEADINGS = {
+    "prosecution": "prosecution",
+    "protection": "protection",
+    "prevention": "prevention",
+    "trafficking profile": "trafficking_profile",
+    "government efforts": "government_efforts",
+}
+
+# "PRIORITIZED RECOMMENDATIONS:", "Prioritized Recommendations" (also inline in running text) and
+# the pre-2019 "RECOMMENDATIONS FOR NORTH KOREA:".
+_REC_HEADING_RE = re.compile(
+    r"(?:\bPRIORITIZED\s+RECOMMENDATIONS|\bPrioritized\s+Recommendations"
+    r"|^[ \t]*RECOMMENDATIONS\s+FOR\s+[^\n:]+)[ \t]*:?",
+    re.M,
+)
+
+
+def _section_key(line: str) -> str | None:
+    """Return the section key if `line` is a section heading in upper or title case."""
+    text = normalize_whitespace(line).rstrip(":").strip()
+    if not (text.isupper() or text == text.title()):
+        return None
+    return _SECTION_HEADINGS.get(text.lower())
+
+
+# --------------------------------------------------------------------------------------------
+# Recommendations
+# --------------------------------------------------------------------------------------------
+
+# Capitalised words that begin a recommendation, learned from the real lists (imperative verbs
+# and the adverbs that sometimes precede them). Used only to tell where an item starts when the
+# text has no bullet there, so the list errs on the side of common recommendation openings.
+_ITEM_OPENER_WORDS = """
+    accede adopt allocate allow amend apply approve assign authorize ban bolster build cease
+    clarify collaborate collect complete conduct consider continue convict coordinate create
+    criminalize dedicate define demobilize designate develop devote direct disseminate draft
+    educate eliminate empower enable enact encourage end enforce enhance ensure establish
+    expand extend facilitate finalize forge formalize fund grant harmonize hire hold identify
+    implement improve include incorporate increase inform institutionalize integrate
+    investigate issue launch maintain make mandate monitor negotiate offer operate partner pass
+    permit prevent prioritize proactively prohibit promote prosecute protect provide publish
+    raise ratify recognize reduce refer reform regulate reinstate remove repeal require resume
+    revise screen seek sensitize sentence significantly standardize stop streamline strengthen
+    support systematically take train undertake update utilize vigorously cohesively
+    consistently robustly thoroughly effectively urgently
+"""
+_ITEM_OPENERS = frozenset(_ITEM_OPENER_WORDS.split())
+
+# Private-use characters: unlike the ASCII separators \x1c-\x1f, str.strip() keeps them.
+_SEP = "\ue000"  # Marks an item boundary inside the list text.
+_END = "\ue001"  # Marks where the list stops and body text without a heading begins.
+
+_TERMINAL_RE = re.compile(r"[.!?][”\"’')\]]*$")
+
+
+def _starts_item(text: str) -> bool:
+    """Tell whether `text` begins with a capitalised recommendation opener ("Provide ...")."""
+    match = re.match(r"[\s\u00a0]*([A-Z][a-z]+)\b", text)
+    return bool(match) and match.group(1).lower() in _ITEM_OPENERS
+
+
+def _ends_sentence(text: str) -> bool:
+    text = text.rstrip()
+    if not _TERMINAL_RE.search(text):
+        return False
+    if text.endswith("."):
+        return not _is_abbreviation(text[:-1])
+    return True
+
+
+def _ends_lowercase_word(text: str) -> bool:
+    return bool(re.search(r"\b[a-z][a-z-]*$", text.rstrip()))
+
+
+def _mark_line_breaks(region: str, *, bulleted: bool) -> str:
+    """Join the lines of the list, marking item boundaries and the end of the list.
+
+    Between two lines there is an item boundary when the next line starts with a recommendation
+    opener and the previous one ends a sentence (or, without bullets, ends in a lower-case word:
+    an item that lost its final period). A line that ends a sentence and is followed by a line
+    that does not start a recommendation means the list is over and body text follows.
+    """
+    lines = region.split("\n")
+    out = ""
+    for line in lines:
+        if not line.strip():
+            continue
+        if not out:
+            out = line.strip()
+            continue
+        prev, nxt = out.rstrip(), line.strip()
+        if prev.endswith(_SEP) or nxt.startswith(_SEP):
+            out = prev + nxt
+        elif _starts_item(nxt) and (
+            _ends_sentence(prev) or (not bulleted and _ends_lowercase_word(prev))
+        ):
+            out = prev + _SEP + nxt
+        elif _ends_sentence(prev) and re.match(r"[A-Z“\"]", nxt):
+            return prev + _END + nxt
+        elif re.search(r"\w[—-]$", prev):
+            out = prev + nxt
+        else:
+            out = prev + " " + nxt
+    return out
+
+
+_NO_SPACE_BOUNDARY = re.compile(r"(?<=[a-z)”’\"])\.(?=[A-Z][a-z])")
+_SPACED_BOUNDARY = re.compile(r"(?<=[.!?])[”’\")]*\s+(?=[A-Z][a-z]+\b)")
+_NO_PERIOD_BOUNDARY = re.compile(r"(?<=[a-z])\s+(?=[A-Z][a-z]+\s+[a-z])")
+
+# Words after which a capitalised opener cannot start a new item: "under the Protect Act".
+_BINDING_WORD_LIST = "a an the of to and or for in on by with under its their"
+_BINDING_WORDS = frozenset(_BINDING_WORD_LIST.split())
+
+
+def _split_inline(piece: str, *, bulleted: bool) -> tuple[list[str], bool]:
+    """Split one piece at boundaries within a line; return (items, list_ended)."""
+    cuts: list[tuple[int, int, str]] = []  # (start, end, kind) of each boundary
+    for match in _NO_SPACE_BOUNDARY.finditer(piece):
+        if not _is_abbreviation(piece[: match.start()]):
+            cuts.append((match.end(), match.end(), "item"))
+    if not bulleted:
+        for match in _SPACED_BOUNDARY.finditer(piece):
+            if piece[match.start() - 1] == "." and _is_abbreviation(piece[: match.start() - 1]):
+                continue
+            kind = "item" if _starts_item(piece[match.end() :]) else "end"
+            cuts.append((match.start(), match.end(), kind))
+        for match in _NO_PERIOD_BOUNDARY.finditer(piece):
+            before = piece[: match.start()].rsplit(" ", 1)[-1]
+            if before.lower() not in _BINDING_WORDS and _starts_item(piece[match.end() :]):
+                cuts.append((match.start(), match.end(), "item"))
+    items: list[str] = []
+    pos = 0
+    for start, end, kind in sorted(cuts):
+        if start < pos:
+            continue
+        items.append(piece[pos:start])
+        pos = end
+        if kind == "end":
+            return items, True
+    items.append(piece[pos:])
+    return items, False
+
+
+_SEMICOLON_LIST_RE = re.compile(r";\s+and\s+[^;]+$")
+
+
+def _split_semicolon_list(text: str) -> list[str]:
+    """Split a pre-2019 "...; ...; and ..." list into clauses as written."""
+    items = [part.strip() for part in re.split(r";\s+", text)]
+    items[-1] = re.sub(r"^and\s+", "", items[-1])
+    return items
+
+
+def _clean_item(item: str) -> str:
+    return normalize_whitespace(item).strip(" " + _SEP + _END)
+
+
+def split_recommendations(region: str, *, at_end: bool) -> tuple[list[str], str | None, bool]:
+    """Split the text of a recommendations list into items.
+
+    `at_end` says the region runs to the end of the text (no section follows), so its last item
+    may have been cut off. Return (complete items, truncated last item or None, whether body
+    text without a heading follows the list).
+    """
+    region = region.replace(_SEP, " ").replace(_END, " ")
+    region = re.sub(r"\s*\|+\s*$", "", region)  # A stray table border closes some web copies.
+    bulleted = "•" in region
+    region = re.sub(r"\s*•\s*", _SEP, region)
+    joined = _mark_line_breaks(region, bulleted=bulleted)
+    followed_by_body = _END in joined
+    joined = joined.split(_END, 1)[0]
+
+    flat = normalize_whitespace(joined.replace(_SEP, " "))
+    if (
+        not bulleted
+        and _SEP not in joined
+        and flat.count("; ") >= 2
+        and _SEMICOLON_LIST_RE.search(flat.rstrip("."))
+    ):
+        items = _split_semicolon_list(flat)
+        if _ends_sentence(items[-1]):
+            items[-1] = items[-1][:-1]
+            return items, None, followed_by_body
+        if at_end and not followed_by_body:
+            return items[:-1], items[-1], followed_by_body
+        return items, None, followed_by_body
+
+    items: list[str] = []
+    for piece in joined.split(_SEP):
+        parts, ended = _split_inline(piece, bulleted=bulleted)
+        items.extend(parts)
+        if ended:
+            followed_by_body = True
+            break
+    items = [cleaned for item in items if (cleaned := _clean_item(item))]
+    items = [item for item in items if re.search(r"\w", item)]
+    truncated = None
+    if items and at_end and not followed_by_body and not _ends_sentence(items[-1]):
+        truncated = items.pop()
+    return items, truncated, followed_by_body
+
+
+# --------------------------------------------------------------------------------------------
+# The narrative
+# --------------------------------------------------------------------------------------------
+
+
+def _paragraphs(text: str) -> list[tuple[int, str]]:
+    """Return (offset, text) of the paragraphs of `text`.
+
+    With blank lines, paragraphs are separated by them. Without any (PDF text, some web copies),
+    a paragraph runs until a line that ends a sentence.
+    """
+    if re.search(r"\S\n[ \t]*\n\s*\S", text):
+        pattern = re.compile(r"\S(?:.|\n(?![ \t]*\n))*")
+        return [(m.start(), m.group()) for m in pattern.finditer(text)]
+    paragraphs: list[tuple[int, str]] = []
+    start = None
+    offset = 0
+    for line in text.split("\n"):
+        if line.strip():
+            if start is None:
+                start = offset
+            if _ends_sentence(line):
+                paragraphs.append((start, text[start : offset + len(line)]))
+                start = None
+        offset += len(line) + 1
+    if start is not None:
+        paragraphs.append((start, text[start:]))
+    return paragraphs
+
+
+def _headingless_list_start(text: str) -> int | None:
+    """Return the offset of a list that follows the introduction without a heading, else None."""
+    for offset, paragraph in _paragraphs(text)[1:]:
+        if _starts_item(paragraph):
+            return offset
+    return None
+
+
+def _resolve(
+    label: str,
+    stated: str | int | None,
+    supplied: str | int | None,
+    warnings: list[str],
+    name: str,
+    show=str,
+) -> str | int:
+    """Pick the caller's value over the text's, warning when both are given and differ."""
+    if supplied is not None:
+        if stated is not None and stated != supplied:
+            warnings.append(
+                f"The text gives the {label} as {show(stated)}, but {show(supplied)} was "
+                f"supplied; using {show(supplied)}."
+            )
+        return supplied
+    if stated is None:
+        raise NarrativeError(
+            f"{name}: the {label} is missing: the text does not state it and none was supplied."
+        )
+    return stated
+
+
+def parse_narrative(
+    text: str,
+    *,
+    name: str = "<input>",
+    year: int | None = None,
+    country: str | None = None,
+    tier: str | None = None,
+) -> Narrative:
+    """Parse one narrative; see the module docstring for the shapes it understands.
+
+    Use the caller's year, country and tier when the text does not state them; when it does and
+    the caller supplies a different value, the caller's value wins and a warning is added. Raise
+    NarrativeError naming `name` for empty text, a missing country, year or tier with no value
+    supplied, or an unknown country or tier supplied.
+    """
+    if text is None or not text.strip():
+        raise NarrativeError(f"{name}: the text is empty.")
+    supplied_info = None
+    if country is not None:
+        supplied_info = match_country(country)
+        if supplied_info is None:
+            raise NarrativeError(f"{name}: unknown country {country!r}.")
+    supplied_tier = None
+    if tier is not None:
+        supplied_tier = tier_code(tier)
+        if supplied_tier is None:
+            raise NarrativeError(
+                f"{name}: unknown tier {tier!r}; use one of {', '.join(TIER_CODES)}."
+            )
+
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    text = text.replace(_SEP, " ").replace(_END, " ")
+    lines = text.split("\n")
+    warnings: list[str] = []
+
+    # Title and header come first, in either order, possibly between blank lines.
+    title = heading = ""
+    title_year = None
+    title_info = header_info = None
+    header_tier = None
+    index = 0
+    while index < len(lines):
+        line = lines[index].strip()
+        if not line:
+            index += 1
+            continue
+        title_match = None if title else _TITLE_RE.fullmatch(normalize_whitespace(line))
+        if title_match:
+            title = normalize_whitespace(line)
+            title_year = int(title_match.group("year"))
+            if title_match.group("country"):
+                title_info = match_country(title_match.group("country"))
+            index += 1
+            continue
+        parsed = None if heading else _parse_header(line)
+        if parsed:
+            heading = normalize_whitespace(line)
+            header_info, header_tier = parsed
+            index += 1
+            continue
+        break
+
+    # Section headings split the rest; everything before the first is intro and list.
+    section_starts = [(i, key) for i in range(index, len(lines)) if (key := _section_key(lines[i]))]
+    first_section = section_starts[0][0] if section_starts else len(lines)
+    front = "\n".join(lines[index:first_section])
+
+    recommendations: list[str] = []
+    truncated = None
+    body_follows = False
+    heading_match = _REC_HEADING_RE.search(front)
+    if heading_match:
+        intro_text = front[: heading_match.start()]
+        region = front[heading_match.end() :]
+        list_found = True
+    else:
+        start = _headingless_list_start(front)
+        intro_text = front if start is None else front[:start]
+        region = "" if start is None else front[start:]
+        list_found = start is not None
+    if region.strip():
+        recommendations, truncated, body_follows = split_recommendations(
+            region, at_end=not section_starts
+        )
+        if body_follows:
+            warnings.append(
+                "Text follows the recommendations without a section heading; "
+                "it was not assigned to a section."
+            )
+    introduction = normalize_whitespace(intro_text)
+
+    sections: dict[str, str] = {}
+    for n, (line_no, key) in enumerate(section_starts):
+        end = section_starts[n + 1][0] if n + 1 < len(section_starts) else len(lines)
+        body = normalize_whitespace("\n".join(lines[line_no + 1 : end]))
+        sections[key] = f"{sections[key]} {body}".strip() if key in sections else body
+
+    # Tier: the header first, else the statement in the introduction.
+    intro_sentences = split_sentences(introduction)
+    tier_statement = ""
+    statement_tier = None
+    for sentence in intro_sentences:
+        match = _TIER_STATEMENT_RE.search(sentence)
+        if match:
+            tier_statement = sentence
+            statement_tier = tier_code(match.group("tier") or match.group("special"))
+            break
+    if header_tier and statement_tier and header_tier != statement_tier:
+        warnings.append(
+            f"The header gives {TIER_LABELS[header_tier]} but the introduction says "
+            f"{TIER_LABELS[statement_tier]}; using the header."
+        )
+    stated_tier = header_tier or statement_tier
+
+    # Country: the header, else the title, else the introduction's subject.
+    if header_info and title_info and header_info is not title_info:
+        warnings.append(
+            f"The title names {title_info.name} but the header names {header_info.name}; "
+            "using the header."
+        )
+    stated_info = header_info or title_info or _country_from_intro(introduction)
+
+    info = _resolve("country", stated_info, supplied_info, warnings, name, show=lambda c: c.name)
+    final_year = _resolve("year", title_year, year, warnings, name)
+    final_tier = _resolve("tier", stated_tier, supplied_tier, warnings, name, show=TIER_LABELS.get)
+
+    if truncated is not None:
+        warnings.append(f"The last recommendation is cut off: {truncated!r}; it was left out.")
+    elif recommendations and not section_starts and not body_follows:
+        warnings.append(
+            "The recommendations run to the end of the text; later items may be missing."
+        )
+    if not recommendations and truncated is None and final_tier != "special_case":
+        if list_found:
+            warnings.append("The recommendations heading is present but no items follow it.")
+        else:
+            warnings.append(
+                "No prioritized recommendations found; the text may be an excerpt cut off "
+                "before the list."
+            )
+
+    findings = [
+        Finding("introduction", position, sentence)
+        for position, sentence in enumerate(intro_sentences, start=1)
+    ]
+    for key, body in sections.items():
+        findings.extend(
+            Finding(key, position, sentence)
+            for position, sentence in enumerate(split_sentences(body), start=1)
+        )
+
+    return Narrative(
+        country=info.name,
+        year=int(final_year),
+        tier=str(final_tier),
+        title=title,
+        country_heading=heading,
+        introduction=introduction,
+        tier_statement=tier_statement,
+        recommendations=recommendations,
+        truncated_item=truncated,
+        sections=sections,
+        findings=findings,
+        warnings=warnings,
+        year_in_text=title_year is not None,
+        tier_in_text=stated_tier is not None,
+        country_in_text=stated_info is not None,
+    )
