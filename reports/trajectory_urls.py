@@ -1,0 +1,3 @@
+"""URLs of the country pages, the tier comparison and the narrative upload."""
+
+urlpatterns = []

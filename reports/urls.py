@@ -1,0 +1,3 @@
+"""URLs of the annual progress summaries."""
+
+urlpatterns = []
