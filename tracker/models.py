@@ -327,6 +327,14 @@ class EvidenceDirection(models.TextChoices):
     REGRESSION = "regression", "Regression"
 
 
+class EvidenceQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Keep what `user` may see: restricted items only for reviewers and their own author."""
+        if user.has_perm("tracker.view_restricted_evidence"):
+            return self
+        return self.filter(~Q(sensitivity=EvidenceSensitivity.RESTRICTED) | Q(logged_by=user.pk))
+
+
 class Evidence(models.Model):
     """A source that bears on one or more recommendations."""
 
@@ -356,6 +364,8 @@ class Evidence(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="logged_evidence"
     )
     logged_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = EvidenceQuerySet.as_manager()
 
     class Meta:
         ordering = ["-logged_at", "-id"]

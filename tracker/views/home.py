@@ -1,4 +1,4 @@
-"""Pages of the analyst workspace: plain function views, access checked in each."""
+"""The signed-in user's starting page."""
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render

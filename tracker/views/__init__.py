@@ -1,0 +1,1 @@
+"""Pages of the analyst workspace, one module per area; plain function views."""
