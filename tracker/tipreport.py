@@ -655,8 +655,11 @@ def parse_narrative(
     tier_statement = ""
     statement_tier = None
     for sentence in intro_sentences:
-        match = _TIER_STATEMENT_RE.search(sentence)
-        if match:
+        matches = list(_TIER_STATEMENT_RE.finditer(sentence))
+        if matches:
+            # The last placement named is the outcome: "...was downgraded to Tier 3 but, with a
+            # waiver, remained on Tier 2 Watch List" ends on the tier actually given.
+            match = matches[-1]
             tier_statement = sentence
             statement_tier = tier_code(match.group("tier") or match.group("special"))
             break
