@@ -1,0 +1,175 @@
+"""The FilterSets behind the list pages: every filter is a GET parameter, so a view is a URL."""
+
+import operator
+from functools import reduce
+
+import django_filters
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Q
+
+from tracker import roles
+from tracker.models import Country, Evidence, Recommendation, Report, Tier
+
+YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
+def _words(value: str) -> list[str]:
+    return [word for word in (value or "").split() if word]
+
+
+def _all_words_match(queryset, value, fields):
+    """Keep rows in which every word of `value` occurs in at least one of `fields`."""
+    words = _words(value)
+    if not words:
+        return queryset
+    conditions = [
+        reduce(operator.or_, (Q(**{f"{field}__icontains": word}) for field in fields))
+        for word in words
+    ]
+    return queryset.filter(*conditions)
+
+
+def with_visible_evidence_flag(queryset, user):
+    """Annotate `has_evidence`, counting only evidence `user` may see.
+
+    Reviewers see everything, so they get the plain flag; for anyone else a restricted item
+    must not reveal itself by turning the flag on.
+    """
+    if roles.sees_restricted(user):
+        return queryset.with_evidence_flag()
+    visible = Evidence.objects.visible_to(user).filter(recommendations=OuterRef("pk"))
+    return queryset.annotate(has_evidence=Exists(visible))
+
+
+class RecommendationFilterSet(django_filters.FilterSet):
+    """Filters of the recommendation list, as GET parameters."""
+
+    q = django_filters.CharFilter(method="search", label="Search")
+    country = django_filters.ModelChoiceFilter(
+        field_name="report__country",
+        to_field_name="slug",
+        queryset=Country.objects.only("pk", "name", "slug"),
+        label="Country",
+        empty_label="Any country",
+    )
+    year = django_filters.TypedChoiceFilter(
+        field_name="report__year", coerce=int, label="Year", empty_label="Any year"
+    )
+    status = django_filters.ChoiceFilter(
+        choices=Recommendation.Status.choices, label="Status", empty_label="Any status"
+    )
+    pillar = django_filters.ChoiceFilter(
+        choices=Recommendation.Pillar.choices, label="Pillar", empty_label="Any pillar"
+    )
+    tier = django_filters.ChoiceFilter(
+        field_name="report__tier", choices=Tier.choices, label="Tier", empty_label="Any tier"
+    )
+    owner = django_filters.ChoiceFilter(method="filter_owner", label="Owner", empty_label="Anyone")
+    has_evidence = django_filters.ChoiceFilter(
+        method="filter_flag", choices=YES_NO, label="Has evidence", empty_label="Either"
+    )
+    has_approved_assessment = django_filters.ChoiceFilter(
+        method="filter_flag", choices=YES_NO, label="Approved assessment", empty_label="Either"
+    )
+    sort = django_filters.OrderingFilter(
+        label="Sort by",
+        empty_label="Country, year, priority",
+        fields=(
+            ("reference", "reference"),
+            ("report__country__name", "country"),
+            ("report__year", "year"),
+            ("report__tier", "tier"),
+            ("number", "number"),
+            ("status", "status"),
+            ("pillar", "pillar"),
+            ("owner__username", "owner"),
+        ),
+        field_labels={
+            "reference": "Reference",
+            "report__country__name": "Country",
+            "report__year": "Year",
+            "report__tier": "Tier",
+            "number": "Priority",
+            "status": "Status",
+            "pillar": "Pillar",
+            "owner__username": "Owner",
+        },
+    )
+
+    class Meta:
+        model = Recommendation
+        fields = [
+            "q",
+            "country",
+            "year",
+            "status",
+            "pillar",
+            "tier",
+            "owner",
+            "has_evidence",
+            "has_approved_assessment",
+        ]
+
+    def __init__(self, data=None, queryset=None, *, request=None, **kwargs):
+        super().__init__(data, queryset, request=request, **kwargs)
+        # Choices that come from the database are read once here, not on every iteration.
+        years = Report.objects.order_by("-year").values_list("year", flat=True).distinct()
+        self.filters["year"].extra["choices"] = [(year, str(year)) for year in years]
+        users = (
+            get_user_model()
+            .objects.filter(is_active=True)
+            .filter(
+                Q(owned_recommendations__isnull=False)
+                | Q(groups__permissions__codename="change_status")
+                | Q(is_superuser=True)
+            )
+            .order_by("username")
+            .values_list("username", flat=True)
+            .distinct()
+        )
+        self.filters["owner"].extra["choices"] = [
+            ("me", "Me"),
+            ("none", "Nobody"),
+            *((name, name) for name in users),
+        ]
+
+    def search(self, queryset, name, value):
+        return _all_words_match(queryset, value, ["text", "reference"])
+
+    def filter_owner(self, queryset, name, value):
+        if value == "me":
+            return queryset.filter(owner=self.request.user)
+        if value == "none":
+            return queryset.filter(owner__isnull=True)
+        return queryset.filter(owner__username=value)
+
+    def filter_flag(self, queryset, name, value):
+        # The list view annotates both flags before filtering; see with_visible_evidence_flag.
+        return queryset.filter(**{name: value == "yes"})
+
+
+class ReportFilterSet(django_filters.FilterSet):
+    """Filters of the narrative list, as GET parameters."""
+
+    q = django_filters.CharFilter(method="search", label="Search")
+    country = django_filters.ModelChoiceFilter(
+        field_name="country",
+        to_field_name="slug",
+        queryset=Country.objects.only("pk", "name", "slug"),
+        label="Country",
+        empty_label="Any country",
+    )
+    year = django_filters.TypedChoiceFilter(coerce=int, label="Year", empty_label="Any year")
+    tier = django_filters.ChoiceFilter(choices=Tier.choices, label="Tier", empty_label="Any tier")
+
+    class Meta:
+        model = Report
+        fields = ["q", "country", "year", "tier"]
+
+    def __init__(self, data=None, queryset=None, *, request=None, **kwargs):
+        super().__init__(data, queryset, request=request, **kwargs)
+        years = Report.objects.order_by("-year").values_list("year", flat=True).distinct()
+        self.filters["year"].extra["choices"] = [(year, str(year)) for year in years]
+
+    def search(self, queryset, name, value):
+        return _all_words_match(queryset, value, ["country__name", "title", "introduction"])
