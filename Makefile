@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install browser lint check clean
+.PHONY: run serve test install browser lint check clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,15 @@ run: install
 	DEBUG=1 $(PY) manage.py seed_demo
 	@echo "Serving on http://$(HOST):$(PORT)/ — sign in with one of the demo accounts above."
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+
+# Production: one gunicorn process group serves the app and its static files (whitenoise).
+# SECRET_KEY and ALLOWED_HOSTS come from the environment; DATABASE_URL selects PostgreSQL.
+serve: install
+	@test -n "$$SECRET_KEY" || { echo "serve: set SECRET_KEY (a random value of 32+ characters)."; exit 1; }
+	@test -n "$$ALLOWED_HOSTS" || { echo "serve: set ALLOWED_HOSTS (comma-separated host names)."; exit 1; }
+	DEBUG=0 $(PY) manage.py collectstatic --noinput
+	DEBUG=0 $(PY) manage.py migrate --noinput
+	DEBUG=0 $(VENV)/bin/gunicorn tracker.wsgi -w 2 -b $(HOST):$(PORT)
 
 test: install browser
 	$(PY) -m ruff check .

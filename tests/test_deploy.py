@@ -1,0 +1,277 @@
+"""Production settings pass Django's deployment audit, and one gunicorn process is a deployment.
+
+The helpers here (`production_env`, `running_app`) also start the real app for the concurrency
+test: a server on a free loopback port, with production settings and its own database.
+"""
+
+import contextlib
+import http.client
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from tests.conftest import ROOT
+
+PYTHON = sys.executable
+GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
+
+
+def production_env(tmp_path: Path, **overrides) -> dict[str, str]:
+    """Return an environment with DEBUG off, real secrets and a private var directory."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SECURE_", "SESSION_", "CSRF_", "DJANGO_"))
+        and k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "BEHIND_TLS_PROXY"}
+    }
+    env.update(
+        DEBUG="0",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="tracker.example.org,127.0.0.1",
+        TIPTRACKER_VAR_DIR=str(tmp_path / "var"),
+        MEDIA_ROOT=str(tmp_path / "uploads"),
+        DJANGO_SETTINGS_MODULE="tracker.settings",
+    )
+    env.update(overrides)
+    return env
+
+
+def manage(env: dict[str, str], *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+    """Run `manage.py` with `args` in a subprocess and return the completed process."""
+    return subprocess.run(
+        [PYTHON, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def scratch_database_url(tmp_path: Path):
+    """Yield a DATABASE_URL for a fresh database of the kind the suite runs on.
+
+    SQLite gets a file in `tmp_path`. PostgreSQL gets a new database on the same server as the
+    suite's, dropped afterwards, so the server under test never touches the suite's own data.
+    """
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3"):
+        yield f"sqlite:///{tmp_path / 'served.sqlite3'}"
+        return
+    import psycopg
+
+    name = f"tiptracker_served_{uuid.uuid4().hex[:12]}"
+    params = {
+        "host": db.get("HOST") or None,
+        "port": db.get("PORT") or None,
+        "user": db.get("USER") or None,
+        "password": db.get("PASSWORD") or None,
+        "dbname": "postgres",
+        "autocommit": True,
+    }
+    params = {k: v for k, v in params.items() if v is not None}
+    with psycopg.connect(**params) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    user = db.get("USER") or ""
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    auth = f"{user}{password}@" if user else ""
+    try:
+        yield f"postgres://{auth}{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{name}"
+    finally:
+        with psycopg.connect(**params) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _wait_for_port(port: int, process: subprocess.Popen, log: Path, deadline: float) -> None:
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited early:\n{log.read_text()}")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"gunicorn did not start listening:\n{log.read_text()}")
+
+
+@contextlib.contextmanager
+def running_app(env: dict[str, str], tmp_path: Path, *, workers: int = 2):
+    """Collect static files, migrate, start gunicorn on a free port; yield the port.
+
+    HTTPS redirects and secure cookies are switched off because the test speaks plain HTTP on
+    loopback; everything else is the production configuration.
+    """
+    env = {
+        **env,
+        "SECURE_SSL_REDIRECT": "0",
+        "SESSION_COOKIE_SECURE": "0",
+        "CSRF_COOKIE_SECURE": "0",
+    }
+    for step in (("collectstatic", "--noinput"), ("migrate", "--noinput")):
+        result = manage(env, *step)
+        assert result.returncode == 0, result.stderr
+    port = free_port()
+    log = tmp_path / "gunicorn.log"
+    with log.open("w") as log_file:
+        process = subprocess.Popen(
+            [
+                GUNICORN,
+                "tracker.wsgi",
+                "-w",
+                str(workers),
+                "-b",
+                f"127.0.0.1:{port}",
+                "--timeout",
+                "120",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_for_port(port, process, log, time.monotonic() + 60)
+        yield port
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def test_deploy_check_passes_under_production_settings(tmp_path):
+    result = manage(production_env(tmp_path), "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_deploy_check_fails_when_hsts_is_switched_off(tmp_path):
+    env = production_env(tmp_path, SECURE_HSTS_SECONDS="0")
+    result = manage(env, "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode != 0
+    assert "security.W004" in result.stderr
+
+
+def _production_values(tmp_path, **overrides) -> dict:
+    script = (
+        "import json; from django.conf import settings as s; import django; django.setup(); "
+        "print(json.dumps({n: getattr(s, n) for n in ["
+        "'SECURE_SSL_REDIRECT', 'SECURE_HSTS_SECONDS', 'SECURE_HSTS_INCLUDE_SUBDOMAINS', "
+        "'SESSION_COOKIE_SECURE', 'SESSION_COOKIE_HTTPONLY', 'CSRF_COOKIE_SECURE', "
+        "'CSRF_COOKIE_HTTPONLY', 'X_FRAME_OPTIONS', 'SECURE_REFERRER_POLICY', "
+        "'CONTENT_SECURITY_POLICY', 'DEBUG']}))"
+    )
+    result = subprocess.run(
+        [PYTHON, "-c", script],
+        cwd=ROOT,
+        env=production_env(tmp_path, **overrides),
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_production_defaults_are_https_only_with_secure_http_only_cookies(tmp_path):
+    values = _production_values(tmp_path)
+    assert values["DEBUG"] is False
+    assert values["SECURE_SSL_REDIRECT"] is True
+    assert values["SECURE_HSTS_SECONDS"] >= 60 * 60 * 24 * 365
+    assert values["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is True
+    assert values["SESSION_COOKIE_SECURE"] is True
+    assert values["SESSION_COOKIE_HTTPONLY"] is True
+    assert values["CSRF_COOKIE_SECURE"] is True
+    assert values["CSRF_COOKIE_HTTPONLY"] is True
+    assert values["X_FRAME_OPTIONS"] == "DENY"
+    assert values["SECURE_REFERRER_POLICY"] == "same-origin"
+
+
+def test_https_redirect_and_hsts_are_set_by_the_environment(tmp_path):
+    values = _production_values(tmp_path, SECURE_SSL_REDIRECT="0", SECURE_HSTS_SECONDS="3600")
+    assert values["SECURE_SSL_REDIRECT"] is False
+    assert values["SECURE_HSTS_SECONDS"] == 3600
+
+
+def test_content_security_policy_allows_no_inline_script_or_style(tmp_path):
+    policy = _production_values(tmp_path)["CONTENT_SECURITY_POLICY"]
+    directives = {part.split()[0]: part.split()[1:] for part in policy.split(";") if part.strip()}
+    assert directives["script-src"] == ["'self'"]
+    assert directives["style-src"] == ["'self'"]
+    assert directives["object-src"] == ["'none'"]
+    assert directives["frame-ancestors"] == ["'none'"]
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+
+
+@pytest.mark.django_db
+def test_every_response_carries_the_security_headers(client):
+    response = client.get("/accounts/login/")
+    assert response.status_code == 200
+    assert response.headers["Content-Security-Policy"] == settings.CONTENT_SECURITY_POLICY
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Cross-Origin-Opener-Policy"] == "same-origin"
+
+
+@pytest.mark.django_db
+def test_session_cookie_is_http_only_and_secure_when_configured(client, analyst, settings):
+    settings.SESSION_COOKIE_SECURE = True
+    response = client.post(
+        "/accounts/login/",
+        {"username": "analyst", "password": "correct-horse-battery"},
+        secure=True,
+    )
+    assert response.status_code == 302
+    cookie = response.cookies[settings.SESSION_COOKIE_NAME]
+    assert cookie["httponly"] is True
+    assert cookie["secure"] is True
+    assert cookie["samesite"] == "Lax"
+
+
+def _get(port: int, path: str) -> http.client.HTTPResponse:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("GET", path)
+    response = conn.getresponse()
+    response.body = response.read()
+    conn.close()
+    return response
+
+
+@pytest.mark.slow
+def test_gunicorn_serves_the_app_and_its_static_files_with_production_settings(tmp_path):
+    with scratch_database_url(tmp_path) as database_url:
+        env = production_env(tmp_path, DATABASE_URL=database_url)
+        with running_app(env, tmp_path) as port:
+            home = _get(port, "/")
+            login = _get(port, "/accounts/login/")
+            login_html = login.body.decode()
+            stylesheet = login_html.split('rel="stylesheet" href="', 1)[1].split('"', 1)[0]
+            css = _get(port, stylesheet)
+            missing = _get(port, "/static/css/does-not-exist.css")
+    assert home.status == 302
+    assert home.getheader("Location").startswith("/accounts/login/")
+    assert login.status == 200
+    assert "script-src 'self'" in login.getheader("Content-Security-Policy")
+    # The manifest storage names files by content hash, so they may be cached for ever.
+    assert stylesheet.startswith("/static/css/app.") and stylesheet != "/static/css/app.css"
+    assert css.status == 200
+    assert css.getheader("Content-Type").startswith("text/css")
+    assert "immutable" in css.getheader("Cache-Control")
+    assert css.body == (ROOT / "static" / "css" / "app.css").read_bytes()
+    assert missing.status == 404
