@@ -1,0 +1,65 @@
+"""Audit lines for authentication: every sign-in, failed attempt, sign-out and lockout.
+
+Lines go to the `tracker.audit` logger, one per event, as `event key=value …`. Only the username
+and the client address are recorded: credentials are never passed to the logger.
+"""
+
+import logging
+
+from axes.signals import user_locked_out
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+
+logger = logging.getLogger("tracker.audit")
+
+_MAX_FIELD = 150
+
+
+def _clean(value) -> str:
+    """Return `value` as one short token, so crafted input cannot forge or split log lines."""
+    text = str(value or "-")[:_MAX_FIELD]
+    text = "".join(ch if ch.isprintable() and not ch.isspace() else "_" for ch in text)
+    return text or "-"
+
+
+def _client_address(request) -> str:
+    if request is None:
+        return "-"
+    # Axes has already resolved the address (honouring its proxy settings) for this request.
+    return _clean(getattr(request, "axes_ip_address", None) or request.META.get("REMOTE_ADDR"))
+
+
+def on_logged_in(sender, request, user, **kwargs) -> None:
+    """Record a successful sign-in."""
+    logger.info("sign-in user=%s ip=%s", _clean(user.get_username()), _client_address(request))
+
+
+def on_logged_out(sender, request, user, **kwargs) -> None:
+    """Record a sign-out (user is None when the session had already expired)."""
+    username = user.get_username() if user is not None else None
+    logger.info("sign-out user=%s ip=%s", _clean(username), _client_address(request))
+
+
+def on_login_failed(sender, credentials, request=None, **kwargs) -> None:
+    """Record a failed sign-in with the username tried; the other credentials stay out."""
+    logger.warning(
+        "sign-in-failed user=%s ip=%s",
+        _clean(credentials.get("username")),
+        _client_address(request),
+    )
+
+
+def on_locked_out(sender, request=None, username=None, ip_address=None, **kwargs) -> None:
+    """Record that repeated failures locked a username out."""
+    logger.warning(
+        "locked-out user=%s ip=%s",
+        _clean(username),
+        _clean(ip_address) if ip_address else _client_address(request),
+    )
+
+
+def connect() -> None:
+    """Connect the receivers; safe to call more than once."""
+    user_logged_in.connect(on_logged_in, dispatch_uid="tracker.audit.logged_in")
+    user_logged_out.connect(on_logged_out, dispatch_uid="tracker.audit.logged_out")
+    user_login_failed.connect(on_login_failed, dispatch_uid="tracker.audit.login_failed")
+    user_locked_out.connect(on_locked_out, dispatch_uid="tracker.audit.locked_out")
