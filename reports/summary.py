@@ -1,0 +1,1007 @@
+"""Build the annual progress summary of one country, or of every country, for one report year.
+
+`build_summary` reads the database in a fixed number of queries, whatever the number of
+countries, recommendations and evidence rows, and returns plain dataclasses. Views, exporters and
+the management command only render them; `summary_to_dict` and `summary_from_dict` convert to and
+from the JSON shape in which a summary is published and frozen.
+
+Statuses are those on the last day of a reporting period, computed from the status history by
+effective date (ties broken by recording time, then id), as `tracker.services.status_as_of` does
+for one item, so a summary for an old year can be regenerated exactly.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+
+from tracker.models import (
+    Assessment,
+    Country,
+    Evidence,
+    Recommendation,
+    Report,
+    StatusChange,
+    Tier,
+    TierPlacement,
+    reporting_period,
+)
+
+SCHEMA_VERSION = 1
+
+STATUSES = tuple(Recommendation.Status.values)
+PILLARS = tuple(Recommendation.Pillar.values)
+RATINGS = tuple(Assessment.Rating.values)
+SOURCE_TYPES = tuple(Evidence.SourceType.values)
+DIRECTIONS = tuple(Evidence.Direction.values)
+LINK_KINDS = ("repeated", "reworded", "new", "dropped")
+
+STATUS_LABELS = dict(Recommendation.Status.choices)
+PILLAR_LABELS = dict(Recommendation.Pillar.choices)
+RATING_LABELS = dict(Assessment.Rating.choices)
+CONFIDENCE_LABELS = dict(Assessment.Confidence.choices)
+SOURCE_TYPE_LABELS = dict(Evidence.SourceType.choices)
+DIRECTION_LABELS = dict(Evidence.Direction.choices)
+TIER_LABELS = dict(Tier.choices)
+LINK_KIND_LABELS = {**dict(Recommendation.LinkKind.choices), "dropped": "Dropped"}
+
+
+class NoNarratives(LookupError):
+    """Raised when there is no narrative for the requested country and year."""
+
+
+def _zeros(keys) -> dict[str, int]:
+    return dict.fromkeys(keys, 0)
+
+
+@dataclass
+class EvidenceItem:
+    """One piece of evidence dated inside the reporting period."""
+
+    id: int
+    title: str
+    source_type: str
+    source_name: str
+    url: str
+    date: datetime.date
+    direction: str
+    sensitivity: str
+
+    @property
+    def source_type_label(self) -> str:
+        return SOURCE_TYPE_LABELS.get(self.source_type, self.source_type)
+
+    @property
+    def direction_label(self) -> str:
+        return DIRECTION_LABELS.get(self.direction, self.direction)
+
+
+@dataclass
+class ChangeItem:
+    """One status change effective inside the reporting period."""
+
+    reference: str
+    recorded_on: str
+    old_status: str
+    new_status: str
+    effective_date: datetime.date
+    reason: str
+
+    @property
+    def old_status_label(self) -> str:
+        return STATUS_LABELS.get(self.old_status, self.old_status)
+
+    @property
+    def new_status_label(self) -> str:
+        return STATUS_LABELS.get(self.new_status, self.new_status)
+
+
+@dataclass
+class AssessmentItem:
+    """The approved assessment of the year (its highest approved revision)."""
+
+    rating: str
+    confidence: str
+    narrative: str
+    revision: int
+
+    @property
+    def rating_label(self) -> str:
+        return RATING_LABELS.get(self.rating, self.rating)
+
+    @property
+    def confidence_label(self) -> str:
+        return CONFIDENCE_LABELS.get(self.confidence, self.confidence)
+
+
+@dataclass
+class RecommendationRow:
+    """One recommendation of the year's narrative, as it stood at the end of the period."""
+
+    id: int
+    reference: str
+    number: int
+    text: str
+    pillar: str
+    status: str
+    status_previous: str
+    link_kind: str
+    predecessor_reference: str
+    assessment: AssessmentItem | None
+    evidence: list[EvidenceItem] = field(default_factory=list)
+    changes: list[ChangeItem] = field(default_factory=list)
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def status_previous_label(self) -> str:
+        return STATUS_LABELS.get(self.status_previous, self.status_previous)
+
+    @property
+    def pillar_label(self) -> str:
+        return PILLAR_LABELS.get(self.pillar, self.pillar)
+
+    @property
+    def link_kind_label(self) -> str:
+        return LINK_KIND_LABELS.get(self.link_kind, self.link_kind)
+
+    @property
+    def status_changed(self) -> bool:
+        return self.status != self.status_previous
+
+    @property
+    def evidence_by_source_type(self) -> dict[str, int]:
+        counts = _zeros(SOURCE_TYPES)
+        counts.update(Counter(item.source_type for item in self.evidence))
+        return counts
+
+    @property
+    def evidence_by_direction(self) -> dict[str, int]:
+        counts = _zeros(DIRECTIONS)
+        counts.update(Counter(item.direction for item in self.evidence))
+        return counts
+
+
+@dataclass
+class DroppedRow:
+    """A recommendation of last year's narrative that no recommendation of this year continues."""
+
+    reference: str
+    number: int
+    text: str
+    pillar: str
+    status: str
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def pillar_label(self) -> str:
+        return PILLAR_LABELS.get(self.pillar, self.pillar)
+
+
+@dataclass
+class YearPoint:
+    """Where a country (or the whole scope) stood at the end of one report year."""
+
+    year: int
+    tier: str
+    by_status: dict[str, int]
+    by_rating: dict[str, int]
+
+    @property
+    def tier_label(self) -> str:
+        return TIER_LABELS.get(self.tier, self.tier)
+
+    @property
+    def recommendations(self) -> int:
+        return sum(self.by_status.values())
+
+
+@dataclass
+class Totals:
+    """The counts of a country, or of the whole scope."""
+
+    recommendations: int
+    by_status: dict[str, int]
+    by_status_previous: dict[str, int]
+    by_pillar: dict[str, int]
+    by_rating: dict[str, int]
+    by_link_kind: dict[str, int]
+    evidence_items: int
+    evidence_by_source_type: dict[str, int]
+    evidence_by_direction: dict[str, int]
+    status_changes: int
+    changed_since_last_year: int
+    without_evidence: int
+    without_assessment: int
+
+    def rows(self) -> list[tuple[str, str, str, int]]:
+        """Return every count as (group, code, label, value), in a fixed order for exports."""
+        rows = [("recommendations", "total", "Recommendations", self.recommendations)]
+        for group, counts, labels in (
+            ("status", self.by_status, STATUS_LABELS),
+            ("status_previous", self.by_status_previous, STATUS_LABELS),
+            ("pillar", self.by_pillar, PILLAR_LABELS),
+            ("rating", self.by_rating, RATING_LABELS),
+            ("lineage", self.by_link_kind, LINK_KIND_LABELS),
+            ("evidence_source_type", self.evidence_by_source_type, SOURCE_TYPE_LABELS),
+            ("evidence_direction", self.evidence_by_direction, DIRECTION_LABELS),
+        ):
+            rows.extend((group, code, labels[code], n) for code, n in counts.items())
+        rows += [
+            ("evidence", "items", "Evidence items", self.evidence_items),
+            ("changes", "status_changes", "Status changes in the period", self.status_changes),
+            (
+                "changes",
+                "changed_since_last_year",
+                "Status differs from a year earlier",
+                self.changed_since_last_year,
+            ),
+            ("gaps", "without_evidence", "No evidence in the period", self.without_evidence),
+            (
+                "gaps",
+                "without_assessment",
+                "No approved assessment",
+                self.without_assessment,
+            ),
+        ]
+        return rows
+
+
+@dataclass
+class CountrySummary:
+    """The summary of one country for the year."""
+
+    name: str
+    slug: str
+    code: str
+    tier: str
+    report_title: str
+    tier_history: list[tuple[int, str]]
+    history: list[YearPoint]
+    recommendations: list[RecommendationRow]
+    dropped: list[DroppedRow]
+    totals: Totals
+
+    @property
+    def tier_label(self) -> str:
+        return TIER_LABELS.get(self.tier, self.tier)
+
+    @property
+    def previous_tier(self) -> str:
+        earlier = [tier for year, tier in self.tier_history if year < self.history_year]
+        return earlier[-1] if earlier else ""
+
+    @property
+    def previous_tier_label(self) -> str:
+        return TIER_LABELS.get(self.previous_tier, self.previous_tier)
+
+    @property
+    def history_year(self) -> int:
+        return self.history[-1].year if self.history else 0
+
+    @property
+    def tier_history_labelled(self) -> list[tuple[int, str, str]]:
+        return [(year, tier, TIER_LABELS.get(tier, tier)) for year, tier in self.tier_history]
+
+    @property
+    def changes(self) -> list[ChangeItem]:
+        items = [change for row in self.recommendations for change in row.changes]
+        return sorted(items, key=lambda c: (c.effective_date, c.reference))
+
+    @property
+    def without_evidence(self) -> list[RecommendationRow]:
+        return [row for row in self.recommendations if not row.evidence]
+
+    @property
+    def without_assessment(self) -> list[RecommendationRow]:
+        return [row for row in self.recommendations if row.assessment is None]
+
+    @property
+    def evidence(self) -> list[tuple[RecommendationRow, EvidenceItem]]:
+        return [(row, item) for row in self.recommendations for item in row.evidence]
+
+
+@dataclass
+class Summary:
+    """The annual progress summary of a scope (one country or all) for one report year."""
+
+    year: int
+    period_start: datetime.date
+    period_end: datetime.date
+    country_slug: str | None
+    scope_name: str
+    includes_restricted: bool
+    countries: list[CountrySummary]
+    totals: Totals
+    history: list[YearPoint]
+    generated_at: datetime.datetime | None = None
+
+    @property
+    def is_all_countries(self) -> bool:
+        return self.country_slug is None
+
+    @property
+    def recommendations(self) -> list[tuple[CountrySummary, RecommendationRow]]:
+        return [(c, row) for c in self.countries for row in c.recommendations]
+
+
+# --- Building from the database -------------------------------------------------------------
+
+
+def _status_as_of(day_expr, rec_path: str = "pk"):
+    """Return a subquery: the new status of the latest change of a recommendation by `day_expr`.
+
+    `rec_path` names the recommendation in the outer query (its pk, or its predecessor).
+    """
+    latest = (
+        StatusChange.objects.filter(
+            recommendation_id=OuterRef(rec_path), effective_date__lte=day_expr
+        )
+        .order_by("-effective_date", "-recorded_at", "-id")
+        .values("new_status")[:1]
+    )
+    return Subquery(latest)
+
+
+def _approved_rating(year_expr):
+    latest = (
+        Assessment.objects.filter(
+            recommendation_id=OuterRef("pk"),
+            year=year_expr,
+            state=Assessment.State.APPROVED,
+        )
+        .order_by("-revision")
+        .values("rating")[:1]
+    )
+    return Subquery(latest)
+
+
+def _visible_evidence(user) -> QuerySet:
+    """Return the evidence `user` may see; no user means the public view (nothing restricted)."""
+    if user is None:
+        return Evidence.objects.exclude(sensitivity=Evidence.Sensitivity.RESTRICTED)
+    return Evidence.objects.visible_to(user)
+
+
+def _may_see_restricted(user) -> bool:
+    return user is not None and user.has_perm("tracker.view_restricted_evidence")
+
+
+def _totals(rows: list[RecommendationRow], dropped: int, evidence: dict[int, EvidenceItem]):
+    by_status = _zeros(STATUSES)
+    by_status_previous = _zeros(STATUSES)
+    by_pillar = _zeros(PILLARS)
+    by_rating = _zeros(RATINGS)
+    by_link = _zeros(LINK_KINDS)
+    for row in rows:
+        by_status[row.status] += 1
+        by_status_previous[row.status_previous] += 1
+        by_pillar[row.pillar] += 1
+        if row.assessment:
+            by_rating[row.assessment.rating] += 1
+        by_link[row.link_kind or "new"] += 1
+    by_link["dropped"] = dropped
+    by_source = _zeros(SOURCE_TYPES)
+    by_direction = _zeros(DIRECTIONS)
+    for item in evidence.values():
+        by_source[item.source_type] += 1
+        by_direction[item.direction] += 1
+    return Totals(
+        recommendations=len(rows),
+        by_status=by_status,
+        by_status_previous=by_status_previous,
+        by_pillar=by_pillar,
+        by_rating=by_rating,
+        by_link_kind=by_link,
+        evidence_items=len(evidence),
+        evidence_by_source_type=by_source,
+        evidence_by_direction=by_direction,
+        status_changes=sum(len(row.changes) for row in rows),
+        changed_since_last_year=sum(row.status_changed for row in rows),
+        without_evidence=sum(not row.evidence for row in rows),
+        without_assessment=sum(row.assessment is None for row in rows),
+    )
+
+
+def _sum_totals(parts: list[Totals], evidence_items: int, by_source, by_direction) -> Totals:
+    def add(name):
+        result: dict[str, int] = {}
+        for part in parts:
+            for key, n in getattr(part, name).items():
+                result[key] = result.get(key, 0) + n
+        return result
+
+    template = _totals([], 0, {})
+    if not parts:
+        return template
+    return Totals(
+        recommendations=sum(p.recommendations for p in parts),
+        by_status=add("by_status"),
+        by_status_previous=add("by_status_previous"),
+        by_pillar=add("by_pillar"),
+        by_rating=add("by_rating"),
+        by_link_kind=add("by_link_kind"),
+        evidence_items=evidence_items,
+        evidence_by_source_type=by_source,
+        evidence_by_direction=by_direction,
+        status_changes=sum(p.status_changes for p in parts),
+        changed_since_last_year=sum(p.changed_since_last_year for p in parts),
+        without_evidence=sum(p.without_evidence for p in parts),
+        without_assessment=sum(p.without_assessment for p in parts),
+    )
+
+
+def build_summary(*, year: int, country: Country | None = None, user=None) -> Summary:
+    """Return the progress summary of `country` (or of every country) for report year `year`.
+
+    `user` decides which evidence is counted: restricted evidence only if they may see it;
+    None gives the public view. Raise NoNarratives when the scope has no narrative that year.
+    """
+    start, end = reporting_period(year)
+    previous_end = reporting_period(year - 1)[1]
+
+    reports = Report.objects.filter(year=year).select_related("country").order_by("country__name")
+    if country is not None:
+        reports = reports.filter(country=country)
+    reports = list(
+        reports.only(
+            "id", "year", "tier", "title", "country__name", "country__slug", "country__code"
+        )
+    )
+    if not reports:
+        scope = country.name if country is not None else "any country"
+        raise NoNarratives(f"There is no narrative of {year} for {scope}.")
+
+    if country is not None:
+        scope_countries = Country.objects.filter(pk=country.pk).values("pk")
+    else:
+        scope_countries = Report.objects.filter(year=year).values("country_id")
+    in_scope = Q(report__country__in=scope_countries)
+
+    # Tiers of earlier years: the narrative's own tier wins over a tier table's.
+    tier_rows = list(
+        TierPlacement.objects.filter(country__in=scope_countries, year__lte=year)
+        .order_by()
+        .values_list("country_id", "year", "tier", Value(0))
+        .union(
+            Report.objects.filter(country__in=scope_countries, year__lte=year)
+            .order_by()
+            .values_list("country_id", "year", "tier", Value(1)),
+            all=True,
+        )
+    )
+    history_rows = list(
+        Recommendation.objects.filter(in_scope, report__year__lte=year)
+        .annotate(
+            end_status=Coalesce(_status_as_of(OuterRef("report__period_end")), F("initial_status")),
+            rating=_approved_rating(OuterRef("report__year")),
+        )
+        .order_by()
+        .values_list("report__country_id", "report__year", "report__tier", "end_status", "rating")
+        .annotate(n=Count("id"))
+    )
+
+    this_year = Q(report__year=year) & (Q(report__country=country) if country else Q())
+    recommendations = list(
+        Recommendation.objects.filter(this_year)
+        .annotate(
+            end_status=Coalesce(_status_as_of(end), F("initial_status")),
+            previous_status=Coalesce(
+                _status_as_of(previous_end),
+                _status_as_of(previous_end, "predecessor_id"),
+                F("predecessor__initial_status"),
+                F("initial_status"),
+            ),
+        )
+        .order_by("report__country__name", "number")
+        .values(
+            "id",
+            "report__country_id",
+            "reference",
+            "number",
+            "text",
+            "pillar",
+            "end_status",
+            "previous_status",
+            "link_kind",
+            "predecessor_id",
+            "predecessor__reference",
+        )
+    )
+    this_year_ids = Recommendation.objects.filter(this_year).values("pk")
+    their_predecessors = Recommendation.objects.filter(this_year).values("predecessor_id")
+
+    dropped_rows = list(
+        Recommendation.objects.filter(in_scope, report__year=year - 1)
+        .exclude(
+            pk__in=Recommendation.objects.filter(this_year, predecessor__isnull=False).values(
+                "predecessor_id"
+            )
+        )
+        .annotate(end_status=Coalesce(_status_as_of(end), F("initial_status")))
+        .order_by("report__country__name", "number")
+        .values_list("report__country_id", "reference", "number", "text", "pillar", "end_status")
+    )
+
+    changes = list(
+        StatusChange.objects.filter(effective_date__gte=start, effective_date__lte=end)
+        .filter(Q(recommendation__in=this_year_ids) | Q(recommendation__in=their_predecessors))
+        .order_by("effective_date", "recorded_at", "id")
+        .values_list(
+            "recommendation_id",
+            "recommendation__reference",
+            "old_status",
+            "new_status",
+            "effective_date",
+            "reason",
+        )
+    )
+
+    assessments: dict[int, AssessmentItem] = {}
+    for rec_id, rating, confidence, narrative, revision in (
+        Assessment.objects.filter(
+            recommendation__in=this_year_ids, year=year, state=Assessment.State.APPROVED
+        )
+        .order_by("recommendation_id", "revision")
+        .values_list("recommendation_id", "rating", "confidence", "narrative", "revision")
+    ):
+        assessments[rec_id] = AssessmentItem(rating, confidence, narrative, revision)
+
+    dated = (
+        _visible_evidence(user)
+        .annotate(day=Coalesce("published_on", TruncDate("logged_at")))
+        .filter(day__gte=start, day__lte=end)
+    )
+    through = Evidence.recommendations.through
+    links = list(
+        through.objects.filter(recommendation__in=this_year_ids, evidence__in=dated.values("pk"))
+        .order_by("recommendation_id", "evidence__published_on", "evidence_id")
+        .values_list(
+            "recommendation_id",
+            "evidence_id",
+            "evidence__title",
+            "evidence__source_type",
+            "evidence__source_name",
+            "evidence__url",
+            "evidence__published_on",
+            "evidence__logged_at",
+            "evidence__direction",
+            "evidence__sensitivity",
+        )
+    )
+
+    return _assemble(
+        year=year,
+        country=country,
+        user=user,
+        reports=reports,
+        tier_rows=tier_rows,
+        history_rows=history_rows,
+        recommendations=recommendations,
+        dropped_rows=dropped_rows,
+        changes=changes,
+        assessments=assessments,
+        links=links,
+    )
+
+
+def _assemble(
+    *,
+    year,
+    country,
+    user,
+    reports,
+    tier_rows,
+    history_rows,
+    recommendations,
+    dropped_rows,
+    changes,
+    assessments,
+    links,
+) -> Summary:
+    start, end = reporting_period(year)
+    tz = timezone.get_current_timezone()
+
+    evidence_by_rec: dict[int, list[EvidenceItem]] = defaultdict(list)
+    items: dict[int, EvidenceItem] = {}
+    for rec_id, ev_id, title, kind, name, url, published, logged, direction, sens in links:
+        item = items.get(ev_id)
+        if item is None:
+            day = published or timezone.localtime(logged, tz).date()
+            item = EvidenceItem(ev_id, title, kind, name, url, day, direction, sens)
+            items[ev_id] = item
+        evidence_by_rec[rec_id].append(item)
+
+    reference_of = {rec["id"]: rec["reference"] for rec in recommendations}
+    successor_of = {
+        rec["predecessor_id"]: rec["id"] for rec in recommendations if rec["predecessor_id"]
+    }
+    changes_by_rec: dict[int, list[ChangeItem]] = defaultdict(list)
+    for rec_id, recorded_on, old, new, effective, reason in changes:
+        target = rec_id if rec_id in reference_of else successor_of.get(rec_id)
+        if target is None:
+            continue
+        changes_by_rec[target].append(
+            ChangeItem(reference_of[target], recorded_on, old, new, effective, reason)
+        )
+
+    rows_by_country: dict[int, list[RecommendationRow]] = defaultdict(list)
+    for rec in recommendations:
+        rows_by_country[rec["report__country_id"]].append(
+            RecommendationRow(
+                id=rec["id"],
+                reference=rec["reference"],
+                number=rec["number"],
+                text=rec["text"],
+                pillar=rec["pillar"],
+                status=rec["end_status"],
+                status_previous=rec["previous_status"],
+                link_kind=rec["link_kind"] or Recommendation.LinkKind.NEW,
+                predecessor_reference=rec["predecessor__reference"] or "",
+                assessment=assessments.get(rec["id"]),
+                evidence=evidence_by_rec.get(rec["id"], []),
+                changes=changes_by_rec.get(rec["id"], []),
+            )
+        )
+
+    dropped_by_country: dict[int, list[DroppedRow]] = defaultdict(list)
+    for country_id, reference, number, text, pillar, status in dropped_rows:
+        dropped_by_country[country_id].append(DroppedRow(reference, number, text, pillar, status))
+
+    tiers: dict[int, dict[int, str]] = defaultdict(dict)
+    # A narrative's own tier (rank 1) wins over a tier table's (rank 0).
+    for country_id, tier_year, tier, _rank in sorted(tier_rows, key=lambda row: row[3]):
+        tiers[country_id][tier_year] = tier
+    points: dict[int, dict[int, YearPoint]] = defaultdict(dict)
+    for country_id, point_year, tier, status, rating, n in history_rows:
+        point = points[country_id].get(point_year)
+        if point is None:
+            point = YearPoint(point_year, tier, _zeros(STATUSES), _zeros(RATINGS))
+            points[country_id][point_year] = point
+        point.by_status[status] += n
+        if rating:
+            point.by_rating[rating] += n
+
+    countries = []
+    for report in reports:
+        cid = report.country_id
+        rows = rows_by_country.get(cid, [])
+        dropped = dropped_by_country.get(cid, [])
+        country_items = {item.id: item for row in rows for item in row.evidence}
+        countries.append(
+            CountrySummary(
+                name=report.country.name,
+                slug=report.country.slug,
+                code=report.country.code,
+                tier=report.tier,
+                report_title=report.title,
+                tier_history=sorted(tiers[cid].items()),
+                history=[points[cid][y] for y in sorted(points[cid])],
+                recommendations=rows,
+                dropped=dropped,
+                totals=_totals(rows, len(dropped), country_items),
+            )
+        )
+
+    by_source = _zeros(SOURCE_TYPES)
+    by_direction = _zeros(DIRECTIONS)
+    for item in items.values():
+        by_source[item.source_type] += 1
+        by_direction[item.direction] += 1
+    totals = _sum_totals([c.totals for c in countries], len(items), by_source, by_direction)
+
+    return Summary(
+        year=year,
+        period_start=start,
+        period_end=end,
+        country_slug=country.slug if country is not None else None,
+        scope_name=country.name if country is not None else "All countries",
+        includes_restricted=_may_see_restricted(user),
+        countries=countries,
+        totals=totals,
+        history=_scope_history(countries),
+        generated_at=timezone.now(),
+    )
+
+
+def _scope_history(countries: list[CountrySummary]) -> list[YearPoint]:
+    """Add up the countries' year points; the tier of a scope-wide point is left empty."""
+    merged: dict[int, YearPoint] = {}
+    for summary in countries:
+        for point in summary.history:
+            total = merged.setdefault(
+                point.year, YearPoint(point.year, "", _zeros(STATUSES), _zeros(RATINGS))
+            )
+            for key, n in point.by_status.items():
+                total.by_status[key] += n
+            for key, n in point.by_rating.items():
+                total.by_rating[key] += n
+    return [merged[y] for y in sorted(merged)]
+
+
+# --- The published (JSON) shape -------------------------------------------------------------
+
+
+def _totals_to_dict(t: Totals) -> dict:
+    return {
+        "recommendations": t.recommendations,
+        "by_status": t.by_status,
+        "by_status_previous": t.by_status_previous,
+        "by_pillar": t.by_pillar,
+        "by_rating": t.by_rating,
+        "by_link_kind": t.by_link_kind,
+        "evidence_items": t.evidence_items,
+        "evidence_by_source_type": t.evidence_by_source_type,
+        "evidence_by_direction": t.evidence_by_direction,
+        "status_changes": t.status_changes,
+        "changed_since_last_year": t.changed_since_last_year,
+        "without_evidence": t.without_evidence,
+        "without_assessment": t.without_assessment,
+    }
+
+
+def _point_to_dict(p: YearPoint) -> dict:
+    return {"year": p.year, "tier": p.tier, "by_status": p.by_status, "by_rating": p.by_rating}
+
+
+def summary_to_dict(summary: Summary) -> dict:
+    """Return the summary as JSON-ready data; no generation time, so equal data gives equal JSON."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "year": summary.year,
+        "reporting_period": {
+            "start": summary.period_start.isoformat(),
+            "end": summary.period_end.isoformat(),
+        },
+        "scope": {"country": summary.country_slug, "name": summary.scope_name},
+        "includes_restricted_evidence": summary.includes_restricted,
+        "totals": _totals_to_dict(summary.totals),
+        "history": [_point_to_dict(p) for p in summary.history],
+        "countries": [
+            {
+                "name": c.name,
+                "slug": c.slug,
+                "code": c.code,
+                "tier": c.tier,
+                "report_title": c.report_title,
+                "tier_history": [{"year": y, "tier": t} for y, t in c.tier_history],
+                "history": [_point_to_dict(p) for p in c.history],
+                "totals": _totals_to_dict(c.totals),
+                "recommendations": [
+                    {
+                        "id": r.id,
+                        "reference": r.reference,
+                        "number": r.number,
+                        "text": r.text,
+                        "pillar": r.pillar,
+                        "status": r.status,
+                        "status_previous": r.status_previous,
+                        "link_kind": r.link_kind,
+                        "predecessor": r.predecessor_reference or None,
+                        "assessment": (
+                            {
+                                "rating": r.assessment.rating,
+                                "confidence": r.assessment.confidence,
+                                "narrative": r.assessment.narrative,
+                                "revision": r.assessment.revision,
+                            }
+                            if r.assessment
+                            else None
+                        ),
+                        "evidence": [
+                            {
+                                "id": e.id,
+                                "title": e.title,
+                                "source_type": e.source_type,
+                                "source_name": e.source_name,
+                                "url": e.url,
+                                "date": e.date.isoformat(),
+                                "direction": e.direction,
+                                "sensitivity": e.sensitivity,
+                            }
+                            for e in r.evidence
+                        ],
+                        "changes": [
+                            {
+                                "recorded_on": ch.recorded_on,
+                                "old_status": ch.old_status,
+                                "new_status": ch.new_status,
+                                "effective_date": ch.effective_date.isoformat(),
+                                "reason": ch.reason,
+                            }
+                            for ch in r.changes
+                        ],
+                    }
+                    for r in c.recommendations
+                ],
+                "dropped": [
+                    {
+                        "reference": d.reference,
+                        "number": d.number,
+                        "text": d.text,
+                        "pillar": d.pillar,
+                        "status": d.status,
+                    }
+                    for d in c.dropped
+                ],
+            }
+            for c in summary.countries
+        ],
+    }
+
+
+def canonical_json(summary: Summary) -> str:
+    """Return the summary as canonical JSON: sorted keys, fixed separators, UTF-8 text."""
+    return json.dumps(
+        summary_to_dict(summary), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
+
+
+def _date(value: str) -> datetime.date:
+    return datetime.date.fromisoformat(value)
+
+
+def _totals_from_dict(d: dict) -> Totals:
+    return Totals(**d)
+
+
+def _point_from_dict(d: dict) -> YearPoint:
+    return YearPoint(d["year"], d["tier"], dict(d["by_status"]), dict(d["by_rating"]))
+
+
+def summary_from_dict(data: dict) -> Summary:
+    """Rebuild a Summary from its JSON shape, to render a frozen, published summary."""
+    countries = []
+    for c in data["countries"]:
+        rows = []
+        for r in c["recommendations"]:
+            a = r["assessment"]
+            rows.append(
+                RecommendationRow(
+                    id=r["id"],
+                    reference=r["reference"],
+                    number=r["number"],
+                    text=r["text"],
+                    pillar=r["pillar"],
+                    status=r["status"],
+                    status_previous=r["status_previous"],
+                    link_kind=r["link_kind"],
+                    predecessor_reference=r["predecessor"] or "",
+                    assessment=(
+                        AssessmentItem(a["rating"], a["confidence"], a["narrative"], a["revision"])
+                        if a
+                        else None
+                    ),
+                    evidence=[
+                        EvidenceItem(
+                            e["id"],
+                            e["title"],
+                            e["source_type"],
+                            e["source_name"],
+                            e["url"],
+                            _date(e["date"]),
+                            e["direction"],
+                            e["sensitivity"],
+                        )
+                        for e in r["evidence"]
+                    ],
+                    changes=[
+                        ChangeItem(
+                            r["reference"],
+                            ch["recorded_on"],
+                            ch["old_status"],
+                            ch["new_status"],
+                            _date(ch["effective_date"]),
+                            ch["reason"],
+                        )
+                        for ch in r["changes"]
+                    ],
+                )
+            )
+        countries.append(
+            CountrySummary(
+                name=c["name"],
+                slug=c["slug"],
+                code=c["code"],
+                tier=c["tier"],
+                report_title=c["report_title"],
+                tier_history=[(t["year"], t["tier"]) for t in c["tier_history"]],
+                history=[_point_from_dict(p) for p in c["history"]],
+                recommendations=rows,
+                dropped=[
+                    DroppedRow(d["reference"], d["number"], d["text"], d["pillar"], d["status"])
+                    for d in c["dropped"]
+                ],
+                totals=_totals_from_dict(c["totals"]),
+            )
+        )
+    return Summary(
+        year=data["year"],
+        period_start=_date(data["reporting_period"]["start"]),
+        period_end=_date(data["reporting_period"]["end"]),
+        country_slug=data["scope"]["country"],
+        scope_name=data["scope"]["name"],
+        includes_restricted=data["includes_restricted_evidence"],
+        countries=countries,
+        totals=_totals_from_dict(data["totals"]),
+        history=[_point_from_dict(p) for p in data["history"]],
+    )
+
+
+# --- Comparing a published summary with the current figures ---------------------------------
+
+
+@dataclass
+class CountDifference:
+    """One count that differs between the published summary and the current figures."""
+
+    scope: str
+    group: str
+    label: str
+    published: int
+    current: int
+
+    @property
+    def delta(self) -> int:
+        return self.current - self.published
+
+
+@dataclass
+class StatusDifference:
+    """A recommendation whose status differs (or which appeared or disappeared) since publishing."""
+
+    country: str
+    reference: str
+    published: str
+    current: str
+
+    @property
+    def published_label(self) -> str:
+        return STATUS_LABELS.get(self.published, self.published or "—")
+
+    @property
+    def current_label(self) -> str:
+        return STATUS_LABELS.get(self.current, self.current or "—")
+
+
+def compare(published: Summary, current: Summary) -> tuple[list, list]:
+    """Return the count and per-recommendation status differences between two summaries."""
+    counts: list[CountDifference] = []
+
+    def diff_totals(scope: str, old: Totals | None, new: Totals | None):
+        old_rows = {(g, c): (label, n) for g, c, label, n in old.rows()} if old else {}
+        new_rows = {(g, c): (label, n) for g, c, label, n in new.rows()} if new else {}
+        for key in list(old_rows) + [k for k in new_rows if k not in old_rows]:
+            label, before = old_rows.get(key, (None, 0))
+            label_now, after = new_rows.get(key, (label, 0))
+            if before != after:
+                counts.append(CountDifference(scope, key[0], label or label_now, before, after))
+
+    diff_totals("All", published.totals, current.totals)
+    old_countries = {c.slug: c for c in published.countries}
+    new_countries = {c.slug: c for c in current.countries}
+    statuses: list[StatusDifference] = []
+    for slug in list(old_countries) + [s for s in new_countries if s not in old_countries]:
+        old, new = old_countries.get(slug), new_countries.get(slug)
+        name = (old or new).name
+        if len(old_countries) > 1 or len(new_countries) > 1:
+            diff_totals(name, old.totals if old else None, new.totals if new else None)
+        old_status = {r.reference: r.status for r in (old.recommendations if old else [])}
+        new_status = {r.reference: r.status for r in (new.recommendations if new else [])}
+        for ref in list(old_status) + [r for r in new_status if r not in old_status]:
+            if old_status.get(ref, "") != new_status.get(ref, ""):
+                statuses.append(
+                    StatusDifference(name, ref, old_status.get(ref, ""), new_status.get(ref, ""))
+                )
+    return counts, statuses

@@ -1,0 +1,394 @@
+"""The annual progress summary: statuses as of the period's end, evidence, lineage, query count."""
+
+import datetime
+import json
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from reports import summary as summaries
+from reports.summary import NoNarratives, build_summary, canonical_json
+from tests.factories import (
+    AssessmentFactory,
+    CountryFactory,
+    EvidenceFactory,
+    RecommendationFactory,
+    ReportFactory,
+    StatusChangeFactory,
+    UserFactory,
+)
+from tracker import services
+from tracker.models import Assessment, Evidence, Recommendation, Tier, TierPlacement
+
+pytestmark = pytest.mark.django_db
+
+Status = Recommendation.Status
+D = datetime.date
+
+
+def _change(rec, new, day, *, recorded=None, old=Status.NO_ACTION):
+    kwargs = {"recorded_at": recorded} if recorded else {}
+    return StatusChangeFactory(
+        recommendation=rec, old_status=old, new_status=new, effective_date=day, **kwargs
+    )
+
+
+def _row(summary, reference):
+    return next(r for c in summary.countries for r in c.recommendations if r.reference == reference)
+
+
+def test_status_is_the_one_on_31_march_not_the_current_one():
+    rec = RecommendationFactory(report__year=2021)
+    _change(rec, Status.IN_PROGRESS, D(2020, 6, 1))
+    _change(rec, Status.IMPLEMENTED, D(2021, 3, 31), old=Status.IN_PROGRESS)
+    _change(rec, Status.REGRESSED, D(2021, 4, 1), old=Status.IMPLEMENTED)
+    Recommendation.objects.filter(pk=rec.pk).update(status=Status.REGRESSED)
+
+    row = _row(build_summary(year=2021), rec.reference)
+
+    assert row.status == Status.IMPLEMENTED
+    assert row.status_previous == Status.NO_ACTION
+    assert [c.new_status for c in row.changes] == [Status.IN_PROGRESS, Status.IMPLEMENTED]
+
+
+def test_a_back_dated_change_counts_for_the_date_it_became_true():
+    rec = RecommendationFactory(report__year=2021)
+    _change(rec, Status.IN_PROGRESS, D(2019, 12, 1))
+    _change(rec, Status.IMPLEMENTED, D(2021, 1, 15), old=Status.IN_PROGRESS)
+
+    row = _row(build_summary(year=2021), rec.reference)
+
+    assert (row.status_previous, row.status) == (Status.IN_PROGRESS, Status.IMPLEMENTED)
+    assert row.status_changed
+
+
+def test_ties_on_the_same_effective_date_go_to_the_later_recording():
+    rec = RecommendationFactory(report__year=2021)
+    first = datetime.datetime(2021, 5, 1, 10, tzinfo=datetime.UTC)
+    _change(rec, Status.IMPLEMENTED, D(2021, 2, 1), recorded=first + datetime.timedelta(hours=1))
+    _change(rec, Status.IN_PROGRESS, D(2021, 2, 1), recorded=first)
+
+    assert _row(build_summary(year=2021), rec.reference).status == Status.IMPLEMENTED
+
+
+def test_without_history_the_initial_status_is_used():
+    rec = RecommendationFactory(
+        report__year=2021, initial_status=Status.IN_PROGRESS, status=Status.IMPLEMENTED
+    )
+
+    row = _row(build_summary(year=2021), rec.reference)
+
+    assert (row.status, row.status_previous) == (Status.IN_PROGRESS, Status.IN_PROGRESS)
+
+
+def test_the_status_a_year_earlier_comes_from_the_predecessor_when_the_item_has_no_history():
+    old = RecommendationFactory(report__year=2020)
+    country = old.report.country
+    new = RecommendationFactory(
+        report__year=2021,
+        report__country=country,
+        predecessor=old,
+        link_kind="reworded",
+        initial_status=Status.IMPLEMENTED,
+    )
+    _change(old, Status.IN_PROGRESS, D(2020, 1, 10))
+    _change(old, Status.IMPLEMENTED, D(2020, 9, 1), old=Status.IN_PROGRESS)
+
+    row = _row(build_summary(year=2021, country=country), new.reference)
+
+    assert (row.status_previous, row.status) == (Status.IN_PROGRESS, Status.IMPLEMENTED)
+    assert row.predecessor_reference == old.reference
+    assert row.link_kind == "reworded"
+    # The change recorded against last year's item during the period is shown with this one.
+    assert [(c.recorded_on, c.new_status) for c in row.changes] == [
+        (old.reference, Status.IMPLEMENTED)
+    ]
+
+
+def test_dropped_recommendations_are_last_years_items_that_nothing_continues():
+    kept = RecommendationFactory(report__year=2020, number=1)
+    country = kept.report.country
+    gone = RecommendationFactory(report=kept.report, number=2)
+    report = ReportFactory(year=2021, country=country)
+    RecommendationFactory(report=report, number=1, predecessor=kept)
+    RecommendationFactory(report=report, number=2, link_kind="new")
+
+    result = build_summary(year=2021, country=country).countries[0]
+
+    assert [d.reference for d in result.dropped] == [gone.reference]
+    assert result.totals.by_link_kind == {"repeated": 0, "reworded": 0, "new": 2, "dropped": 1}
+
+
+def test_evidence_is_counted_inside_the_period_by_source_and_direction():
+    rec = RecommendationFactory(report__year=2021)
+    inside = EvidenceFactory(
+        recommendations=[rec],
+        published_on=D(2020, 4, 1),
+        source_type=Evidence.SourceType.NGO,
+        direction=Evidence.Direction.PROGRESS,
+    )
+    EvidenceFactory(recommendations=[rec], published_on=D(2021, 3, 31))
+    EvidenceFactory(recommendations=[rec], published_on=D(2020, 3, 31))
+    EvidenceFactory(recommendations=[rec], published_on=D(2021, 4, 1))
+    # No publication date: the day it was logged decides.
+    EvidenceFactory(
+        recommendations=[rec],
+        published_on=None,
+        logged_at=datetime.datetime(2020, 12, 24, 12, tzinfo=datetime.UTC),
+        source_type=Evidence.SourceType.MEDIA,
+    )
+    EvidenceFactory(
+        recommendations=[rec],
+        published_on=None,
+        logged_at=datetime.datetime(2021, 4, 2, tzinfo=datetime.UTC),
+    )
+
+    result = build_summary(year=2021)
+    row = _row(result, rec.reference)
+
+    assert len(row.evidence) == 3
+    assert inside.pk in {e.id for e in row.evidence}
+    assert row.evidence_by_source_type["ngo"] == 1
+    assert row.evidence_by_source_type["media"] == 1
+    assert row.evidence_by_source_type["un"] == 1
+    assert row.evidence_by_direction == {"progress": 1, "no_change": 2, "regression": 0}
+    assert result.totals.evidence_items == 3
+
+
+def test_restricted_evidence_is_counted_only_for_those_who_may_see_it(viewer, reviewer):
+    rec = RecommendationFactory(report__year=2021)
+    author = UserFactory(username="author", role="Analyst")
+    EvidenceFactory(recommendations=[rec], sensitivity=Evidence.Sensitivity.PUBLIC)
+    EvidenceFactory(recommendations=[rec], sensitivity=Evidence.Sensitivity.INTERNAL)
+    secret = EvidenceFactory(
+        recommendations=[rec], sensitivity=Evidence.Sensitivity.RESTRICTED, logged_by=author
+    )
+
+    def ids(user):
+        return {e.id for e in _row(build_summary(year=2021, user=user), rec.reference).evidence}
+
+    assert secret.pk not in ids(None)
+    assert secret.pk not in ids(viewer)
+    assert secret.pk in ids(reviewer)
+    assert secret.pk in ids(author)
+    assert len(ids(None)) == 2
+    assert not build_summary(year=2021).includes_restricted
+    assert build_summary(year=2021, user=reviewer).includes_restricted
+
+
+def test_only_the_highest_approved_revision_of_the_year_counts(reviewer):
+    rec = RecommendationFactory(report__year=2021)
+    first = AssessmentFactory(
+        recommendation=rec, year=2021, rating="no_progress", state=Assessment.State.APPROVED
+    )
+    AssessmentFactory(
+        recommendation=rec,
+        year=2021,
+        revision=2,
+        supersedes=first,
+        rating="limited",
+        state=Assessment.State.APPROVED,
+    )
+    AssessmentFactory(
+        recommendation=rec,
+        year=2021,
+        revision=3,
+        supersedes=Assessment.objects.get(revision=2),
+        rating="implemented",
+        state=Assessment.State.DRAFT,
+    )
+    AssessmentFactory(recommendation=rec, year=2020, rating="regression", state="approved")
+
+    result = build_summary(year=2021)
+    row = _row(result, rec.reference)
+
+    assert (row.assessment.rating, row.assessment.revision) == ("limited", 2)
+    assert result.totals.by_rating["limited"] == 1
+    assert sum(result.totals.by_rating.values()) == 1
+    assert result.totals.without_assessment == 0
+
+
+def test_gaps_list_items_without_evidence_or_approved_assessment():
+    a = RecommendationFactory(report__year=2021, number=1)
+    b = RecommendationFactory(report=a.report, number=2)
+    EvidenceFactory(recommendations=[a])
+    AssessmentFactory(recommendation=b, state=Assessment.State.SUBMITTED)
+
+    country = build_summary(year=2021).countries[0]
+
+    assert [r.reference for r in country.without_evidence] == [b.reference]
+    assert [r.reference for r in country.without_assessment] == [a.reference, b.reference]
+
+
+def test_tiers_come_from_narratives_and_tier_tables():
+    report = ReportFactory(year=2021, tier=Tier.TIER_3)
+    RecommendationFactory(report=report)
+    ReportFactory(year=2019, country=report.country, tier=Tier.TIER_2_WATCH_LIST)
+    TierPlacement.objects.create(
+        country=report.country, year=2018, tier=Tier.TIER_2, source="table"
+    )
+    TierPlacement.objects.create(
+        country=report.country, year=2022, tier=Tier.TIER_1, source="table"
+    )
+
+    country = build_summary(year=2021).countries[0]
+
+    assert country.tier == Tier.TIER_3
+    assert country.tier_history == [
+        (2018, Tier.TIER_2),
+        (2019, Tier.TIER_2_WATCH_LIST),
+        (2021, Tier.TIER_3),
+    ]
+    assert country.previous_tier == Tier.TIER_2_WATCH_LIST
+
+
+def test_history_gives_each_years_status_mix_as_that_years_summary_does():
+    old = RecommendationFactory(report__year=2020)
+    country = old.report.country
+    _change(old, Status.IN_PROGRESS, D(2020, 3, 1))
+    _change(old, Status.IMPLEMENTED, D(2020, 5, 1), old=Status.IN_PROGRESS)
+    RecommendationFactory(report__year=2021, report__country=country)
+
+    history = build_summary(year=2021, country=country).countries[0].history
+
+    assert [p.year for p in history] == [2020, 2021]
+    assert history[0].by_status == build_summary(year=2020).totals.by_status
+    assert history[0].by_status["in_progress"] == 1
+    assert history[1].by_status["no_action"] == 1
+
+
+def test_a_scope_without_narratives_is_refused():
+    country = CountryFactory()
+    with pytest.raises(NoNarratives):
+        build_summary(year=2021, country=country)
+    with pytest.raises(NoNarratives):
+        build_summary(year=1999)
+
+
+def test_all_countries_totals_add_up_the_countries():
+    for n in range(3):
+        report = ReportFactory(year=2021)
+        for i in range(n + 1):
+            RecommendationFactory(report=report, number=i + 1)
+
+    result = build_summary(year=2021)
+
+    assert [len(c.recommendations) for c in result.countries] == [1, 2, 3]
+    assert result.totals.recommendations == 6
+    assert result.totals.by_status["no_action"] == 6
+
+
+def _populate(countries: int):
+    user = UserFactory(username="logger")
+    for _ in range(countries):
+        previous = ReportFactory(year=2020)
+        report = ReportFactory(year=2021, country=previous.country)
+        old = RecommendationFactory(report=previous, number=1)
+        RecommendationFactory(report=previous, number=2)
+        for i in range(3):
+            rec = RecommendationFactory(
+                report=report, number=i + 1, predecessor=old if i == 0 else None
+            )
+            _change(rec, Status.IN_PROGRESS, D(2020, 10, 1))
+            EvidenceFactory(recommendations=[rec], logged_by=user)
+            AssessmentFactory(recommendation=rec, state="approved", author=user)
+        TierPlacement.objects.create(
+            country=report.country, year=2019, tier=Tier.TIER_2, source="table"
+        )
+
+
+def _queries_for(user=None) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        build_summary(year=2021, user=user)
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize("countries", [2, 50])
+def test_build_summary_takes_a_fixed_number_of_queries(countries, django_assert_num_queries):
+    _populate(countries)
+    with django_assert_num_queries(8):
+        result = build_summary(year=2021)
+    assert len(result.countries) == countries
+    assert result.totals.recommendations == 3 * countries
+    assert result.totals.by_link_kind["dropped"] == countries
+
+
+def test_the_query_count_does_not_grow_with_a_signed_in_user(viewer):
+    _populate(2)
+    small = _queries_for(viewer)
+    _populate(10)
+    viewer = type(viewer).objects.get(pk=viewer.pk)
+    assert _queries_for(viewer) == small
+
+
+def test_the_real_seed_lists_its_eleven_recommendations_as_they_stood_on_31_march(
+    seed_report, analyst
+):
+    recs = list(seed_report.recommendations.order_by("number"))
+    assert len(recs) == 11
+    services.recommendation_set_status(
+        recommendation=recs[2],
+        status=Status.IN_PROGRESS,
+        reason="Reports of fewer checks on overseas workers.",
+        by=analyst,
+        effective_date=D(2021, 2, 1),
+    )
+    services.recommendation_set_status(
+        recommendation=recs[5],
+        status=Status.IN_PROGRESS,
+        reason="A draft law was announced.",
+        by=analyst,
+        effective_date=D(2021, 5, 1),
+    )
+
+    result = build_summary(year=2021, country=seed_report.country)
+    (country,) = result.countries
+
+    assert country.name == "North Korea"
+    assert country.tier == Tier.TIER_3
+    assert [r.number for r in country.recommendations] == list(range(1, 12))
+    statuses = {r.number: r.status for r in country.recommendations}
+    assert statuses[3] == Status.IN_PROGRESS
+    assert statuses[6] == Status.NO_ACTION  # became true only after 31 March 2021
+    assert result.totals.by_status == {
+        "no_action": 10,
+        "in_progress": 1,
+        "implemented": 0,
+        "regressed": 0,
+        "cannot_assess": 0,
+    }
+    assert result.totals.status_changes == 1
+
+
+def test_canonical_json_is_stable_and_round_trips():
+    rec = RecommendationFactory(report__year=2021, text="Protéger les victimes — “now”")
+    EvidenceFactory(recommendations=[rec], title="Rapport")
+    first = canonical_json(build_summary(year=2021))
+    second = canonical_json(build_summary(year=2021))
+
+    assert first == second
+    data = json.loads(first)
+    assert data["schema_version"] == summaries.SCHEMA_VERSION
+    assert "generated" not in first
+    assert "Protéger" in first  # kept as text, not \u escapes
+    rebuilt = summaries.summary_from_dict(data)
+    assert json.loads(json.dumps(summaries.summary_to_dict(rebuilt), sort_keys=True)) == json.loads(
+        first
+    )
+
+
+def test_compare_reports_count_and_status_differences():
+    rec = RecommendationFactory(report__year=2021)
+    before = build_summary(year=2021)
+    _change(rec, Status.IN_PROGRESS, D(2021, 1, 1))
+    after = build_summary(year=2021)
+
+    counts, statuses = summaries.compare(before, after)
+
+    assert [(s.reference, s.published, s.current) for s in statuses] == [
+        (rec.reference, Status.NO_ACTION, Status.IN_PROGRESS)
+    ]
+    changed = {(c.group, c.label): (c.published, c.current) for c in counts}
+    assert changed[("status", "No action")] == (1, 0)
+    assert changed[("status", "In progress")] == (0, 1)
