@@ -1,0 +1,1 @@
+"""The benchmark: synthetic data at scale, server timings, query counts and throughput."""

@@ -1,0 +1,109 @@
+"""The benchmark's data generator builds what it promises, consistently and repeatably."""
+
+from collections import Counter
+
+import pytest
+from django.db import transaction
+from django.db.models import Count
+
+from bench import generate
+from tracker.models import Assessment, Evidence, Recommendation, StatusChange
+from tracker.services import status_as_of
+
+TINY = generate.Size(
+    "tiny", countries=3, years=2, per_report=12, evidence=60, status_changes=90, hot_timeline=25
+)
+
+
+def _build_and_fingerprint(seed):
+    with transaction.atomic():
+        generate.build(TINY, seed=seed)
+        result = generate.fingerprint()
+        transaction.set_rollback(True)
+    return result
+
+
+@pytest.mark.django_db
+def test_generator_builds_the_promised_row_counts():
+    counts = generate.build(TINY, seed=7)
+
+    assert counts["countries"] == 3
+    assert counts["reports"] == 6
+    assert counts["tier_placements"] == 6
+    assert counts["recommendations"] == 72
+    assert counts["evidence"] == 60
+    assert counts["status_changes"] == 90
+    assert counts["assessments"] == 72
+    links_per_item = Evidence.objects.annotate(n=Count("recommendations")).values_list(
+        "n", flat=True
+    )
+    assert set(links_per_item) <= {1, 2, 3}
+    assert counts["evidence_links"] == sum(links_per_item)
+
+
+@pytest.mark.django_db
+def test_every_evidence_record_bears_on_recommendations_of_one_narrative():
+    generate.build(TINY, seed=7)
+
+    reports_per_item = Evidence.objects.annotate(
+        n=Count("recommendations__report", distinct=True)
+    ).values_list("n", flat=True)
+    assert set(reports_per_item) == {1}
+
+
+@pytest.mark.django_db
+def test_the_hot_item_carries_the_long_timeline():
+    generate.build(TINY, seed=7)
+
+    hot = Recommendation.objects.get(reference=generate.hot_reference(TINY))
+    assert hot.report.year == generate.LAST_YEAR
+    assert hot.status_changes.count() == 25
+
+
+@pytest.mark.django_db
+def test_status_history_chains_and_ends_at_the_current_status():
+    generate.build(TINY, seed=7)
+
+    for rec in Recommendation.objects.all():
+        changes = list(rec.status_changes.order_by("effective_date", "recorded_at", "id"))
+        previous = "no_action"
+        for change in changes:
+            assert change.old_status == previous
+            assert change.new_status != change.old_status
+            previous = change.new_status
+        assert rec.status == previous
+        assert status_as_of(rec, generate.LATEST_DAY) == rec.status
+
+
+@pytest.mark.django_db
+def test_one_assessment_per_recommendation_and_only_the_last_year_is_unfinished():
+    generate.build(TINY, seed=7)
+
+    per_rec = Counter(Assessment.objects.values_list("recommendation_id", flat=True))
+    assert set(per_rec.values()) == {1}
+    assert len(per_rec) == Recommendation.objects.count()
+    unfinished = Assessment.objects.exclude(state=Assessment.State.APPROVED)
+    assert set(unfinished.values_list("year", flat=True)) <= {generate.LAST_YEAR}
+    assert not StatusChange.objects.filter(effective_date__gt=generate.LATEST_DAY).exists()
+
+
+@pytest.mark.django_db
+def test_the_same_seed_builds_the_same_data_and_another_seed_does_not():
+    first = _build_and_fingerprint(11)
+    again = _build_and_fingerprint(11)
+    other = _build_and_fingerprint(12)
+
+    assert first == again
+    assert first != other
+
+
+def test_sizes_match_the_brief():
+    large = generate.SIZES["L"]
+    assert (large.countries, large.years, large.per_report) == (200, 20, 12)
+    assert large.recommendations == 48_000
+    assert large.evidence == 250_000
+    assert large.status_changes == 250_000
+    assert large.assessments == 48_000
+    assert generate.SIZES["S"].recommendations == 360
+    assert generate.SIZES["M"].recommendations == 6_000
+    assert len(generate.country_list(200)) == len({code for _, code in generate.country_list(200)})
