@@ -51,11 +51,23 @@ def test_importing_the_same_text_twice_changes_nothing_and_says_so(capsys):
     assert "unchanged" in capsys.readouterr().out
 
 
-def test_one_bad_file_in_a_batch_writes_nothing(tmp_path):
+def test_one_bad_file_is_refused_by_name_and_the_good_files_are_still_imported(tmp_path, capsys):
     bad = tmp_path / "empty.txt"
     bad.write_bytes(b"")
     with pytest.raises(CommandError) as excinfo:
         call_command("import_tip", str(SEED), str(bad))
+    assert "empty.txt: the file is empty" in str(excinfo.value)
+    assert "1 of 2 file(s) refused" in str(excinfo.value)
+    assert Report.objects.get().year == 2021
+    table = capsys.readouterr().out
+    assert "empty.txt" in table and "refused" in table and "imported" in table
+
+
+def test_with_atomic_one_bad_file_in_a_batch_writes_nothing(tmp_path):
+    bad = tmp_path / "empty.txt"
+    bad.write_bytes(b"")
+    with pytest.raises(CommandError) as excinfo:
+        call_command("import_tip", "--atomic", str(SEED), str(bad))
     assert "empty.txt" in str(excinfo.value)
     assert "Nothing was imported" in str(excinfo.value)
     assert counts() == (0, 0, 0, 0, 0)

@@ -1,9 +1,12 @@
 """Map parsed narratives (`tracker.tipreport`) onto the database.
 
-A batch is parsed completely before anything is written, and written in one transaction: one bad
-file means nothing is imported. Importing the same text again changes nothing; a different text
-for an already imported country and year is refused rather than overwriting what analysts have
-built on it.
+Files are text or PDF (`tracker.pdftext` turns a PDF into text first). A batch is parsed
+completely before anything is written. `import_batch` writes it in one transaction: one bad file
+means nothing is imported. `import_each` writes file by file, each in its own transaction, and
+reports the refused ones beside the imported ones. Importing the same text again changes
+nothing; a different text for an already imported country and year is refused rather than
+overwriting what analysts have built on it. Every new narrative is linked to the country's
+nearest earlier year (`tracker.lineage`).
 """
 
 import hashlib
@@ -15,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from tracker import countries, tipreport
+from tracker import countries, lineage, pdftext, tipreport
 from tracker.models import Country, Finding, Recommendation, Report, TierPlacement
 
 
@@ -37,14 +40,24 @@ class Parsed:
 
 @dataclass
 class Outcome:
-    """What happened to one file: imported, unchanged, or (for a dry run) parsed."""
+    """What happened to one file: imported, unchanged, refused, or (for a dry run) new."""
 
     name: str
     country: str
-    year: int
+    year: int | None
     action: str
     report: Report | None = None
     warnings: list[str] = field(default_factory=list)
+    reason: str = ""
+    parsed: Parsed | None = None
+
+
+@dataclass
+class Refused:
+    """A file that could not be parsed, with the reason (which names the file)."""
+
+    name: str
+    reason: str
 
 
 # Ordered rules: the first that matches the wording proposes the pillar. Partnership verbs are
@@ -104,9 +117,27 @@ def parse_bytes(
     country: str | None = None,
     tier: str | None = None,
 ) -> Parsed:
-    """Decode and parse one narrative; raise ImportRefused naming `name` on any problem."""
+    """Decode (or extract, for a PDF) and parse one narrative; raise ImportRefused naming `name`."""
     try:
-        text = tipreport.decode_narrative(data, name=name)
+        if pdftext.is_pdf(data):
+            text = pdftext.pdf_to_text(data, name=name)
+        else:
+            text = tipreport.decode_narrative(data, name=name)
+    except (tipreport.NarrativeError, pdftext.PdfTextError) as exc:
+        raise ImportRefused(str(exc)) from exc
+    return parse_text(text, name=name, year=year, country=country, tier=tier)
+
+
+def parse_text(
+    text: str,
+    *,
+    name: str,
+    year: int | None = None,
+    country: str | None = None,
+    tier: str | None = None,
+) -> Parsed:
+    """Parse one narrative's text; raise ImportRefused naming `name` on any problem."""
+    try:
         narrative = tipreport.parse_narrative(
             text, name=name, year=year, country=country, tier=tier
         )
@@ -131,18 +162,37 @@ def country_for(info: countries.CountryInfo) -> Country:
     return country
 
 
-def check_batch(batch: list[Parsed]) -> None:
-    """Refuse a batch that names one country-year twice with different texts."""
+def batch_conflicts(batch: list[Parsed]) -> dict[str, str]:
+    """Return, by file name, why files naming one country-year with different texts conflict.
+
+    Both files of such a pair are named: which of them is right is for a person to decide.
+    """
     seen: dict[tuple[str, int], Parsed] = {}
+    conflicts: dict[str, str] = {}
     for parsed in batch:
         key = (parsed.info.code, parsed.narrative.year)
         other = seen.get(key)
         if other and other.sha256 != parsed.sha256:
-            raise ImportRefused(
-                f"{parsed.name}: {parsed.info.name} {parsed.narrative.year} is also in "
-                f"{other.name} with a different text; import one of them."
+            what = f"{parsed.info.name} {parsed.narrative.year}"
+            conflicts[parsed.name] = (
+                f"{parsed.name}: {what} is also in {other.name} with a different text; "
+                "import one of them."
             )
-        seen[key] = parsed
+            conflicts.setdefault(
+                other.name,
+                f"{other.name}: {what} is also in {parsed.name} with a different text; "
+                "import one of them.",
+            )
+        seen.setdefault(key, parsed)
+    return conflicts
+
+
+def check_batch(batch: list[Parsed]) -> None:
+    """Refuse a batch that names one country-year twice with different texts."""
+    conflicts = batch_conflicts(batch)
+    for parsed in batch:
+        if parsed.name in conflicts:
+            raise ImportRefused(conflicts[parsed.name])
 
 
 def _existing(parsed: Parsed) -> Report | None:
@@ -153,30 +203,36 @@ def _existing(parsed: Parsed) -> Report | None:
     )
 
 
+def classify(parsed: Parsed) -> Outcome:
+    """Say what importing one parsed file would do: new or unchanged; refuse a changed text."""
+    existing = _existing(parsed)
+    if existing and existing.source_sha256 != parsed.sha256:
+        raise ImportRefused(
+            f"{parsed.name}: {parsed.info.name} {parsed.narrative.year} was already imported "
+            "from a different text. Imported narratives are never overwritten, because "
+            "statuses, evidence and assessments hang on them; correct it in the admin."
+        )
+    return Outcome(
+        name=parsed.name,
+        country=parsed.info.name,
+        year=parsed.narrative.year,
+        action="unchanged" if existing else "new",
+        report=existing,
+        warnings=list(parsed.narrative.warnings),
+        parsed=parsed,
+    )
+
+
 def plan(batch: list[Parsed]) -> list[Outcome]:
     """Say what importing `batch` would do, refusing changed texts; write nothing."""
     check_batch(batch)
-    outcomes = []
-    for parsed in batch:
-        existing = _existing(parsed)
-        if existing and existing.source_sha256 != parsed.sha256:
-            raise ImportRefused(
-                f"{parsed.name}: {parsed.info.name} {parsed.narrative.year} was already imported "
-                "from a different text. Imported narratives are never overwritten, because "
-                "statuses, evidence and assessments hang on them; correct it in the admin."
-            )
-        action = "unchanged" if existing else "new"
-        outcomes.append(
-            Outcome(
-                name=parsed.name,
-                country=parsed.info.name,
-                year=parsed.narrative.year,
-                action=action,
-                report=existing,
-                warnings=list(parsed.narrative.warnings),
-            )
-        )
-    return outcomes
+    return [classify(parsed) for parsed in batch]
+
+
+def _write_order(batch: list[Parsed]) -> list[int]:
+    # Earlier years first, so each year's carried-over statuses come from an already linked
+    # predecessor; the outcomes keep the order the files were given in.
+    return sorted(range(len(batch)), key=lambda i: (batch[i].info.code, batch[i].narrative.year))
 
 
 @transaction.atomic
@@ -184,7 +240,8 @@ def import_batch(batch: list[Parsed], *, by=None) -> list[Outcome]:
     """Write every new narrative of `batch` in one transaction; return what happened to each."""
     outcomes = plan(batch)
     written: set[tuple[str, int]] = set()
-    for parsed, outcome in zip(batch, outcomes, strict=True):
+    for index in _write_order(batch):
+        parsed, outcome = batch[index], outcomes[index]
         key = (parsed.info.code, parsed.narrative.year)
         if outcome.action == "unchanged" or key in written:
             outcome.action = "unchanged"
@@ -193,6 +250,83 @@ def import_batch(batch: list[Parsed], *, by=None) -> list[Outcome]:
         outcome.action = "imported"
         written.add(key)
     return outcomes
+
+
+def refused_outcome(name: str, reason: str, parsed: Parsed | None = None) -> Outcome:
+    return Outcome(
+        name=name,
+        country=parsed.info.name if parsed else "",
+        year=parsed.narrative.year if parsed else None,
+        action="refused",
+        reason=reason,
+        parsed=parsed,
+    )
+
+
+def _screen(items: list[Parsed | Refused]) -> dict[int, Outcome]:
+    """Return the outcomes of the items refused before any write: parse errors and conflicts."""
+    conflicts = batch_conflicts([item for item in items if isinstance(item, Parsed)])
+    outcomes: dict[int, Outcome] = {}
+    for index, item in enumerate(items):
+        if isinstance(item, Refused):
+            outcomes[index] = refused_outcome(item.name, item.reason)
+        elif item.name in conflicts:
+            outcomes[index] = refused_outcome(item.name, conflicts[item.name], item)
+    return outcomes
+
+
+def import_atomic(
+    items: list[Parsed | Refused], *, by=None, dry_run: bool = False
+) -> list[Outcome]:
+    """Import every item in one transaction, or nothing if any is refused; list every refusal."""
+    outcomes = _screen(items)
+    for index, item in enumerate(items):
+        if index not in outcomes:
+            try:
+                outcomes[index] = classify(item)
+            except ImportRefused as exc:
+                outcomes[index] = refused_outcome(item.name, str(exc), item)
+    result = [outcomes[i] for i in range(len(items))]
+    if dry_run or any(o.action == "refused" for o in result):
+        return result
+    return import_batch(list(items), by=by)
+
+
+def import_each(
+    items: list[Parsed | Refused], *, by=None, dry_run: bool = False, progress=None
+) -> list[Outcome]:
+    """Import file by file, each in its own transaction; refused files do not stop the others.
+
+    `items` are parsed files or the parse refusals that stand for them, in the order given;
+    the outcomes keep that order. Files naming one country-year with different texts are both
+    refused. `progress(done, total, name)`, if given, is called after each file.
+    """
+    outcomes = _screen(items)
+    pending = [i for i in range(len(items)) if i not in outcomes]
+    order = sorted(pending, key=lambda i: (items[i].info.code, items[i].narrative.year))
+    written: set[tuple[str, int]] = set()
+    done = len(outcomes)
+    for index in order:
+        parsed = items[index]
+        key = (parsed.info.code, parsed.narrative.year)
+        try:
+            with transaction.atomic():
+                outcome = classify(parsed)
+                if outcome.action == "new" and key in written:
+                    outcome.action = "unchanged"
+                elif outcome.action == "new" and not dry_run:
+                    outcome.report = report_create(parsed=parsed, by=by)
+                    outcome.action = "imported"
+                    written.add(key)
+                elif outcome.action == "new":
+                    written.add(key)
+        except ImportRefused as exc:
+            outcome = refused_outcome(parsed.name, str(exc), parsed)
+        outcomes[index] = outcome
+        done += 1
+        if progress is not None:
+            progress(done, len(items), parsed.name)
+    return [outcomes[i] for i in range(len(items))]
 
 
 def report_create(*, parsed: Parsed, by=None) -> Report:
@@ -239,4 +373,5 @@ def report_create(*, parsed: Parsed, by=None) -> Report:
             "source_name": report.source_name,
         },
     )
+    lineage.link_report(report)
     return report

@@ -1,4 +1,4 @@
-"""Import TIP country narratives from text files, all or nothing."""
+"""Import TIP country narratives from text or PDF files and folders, file by file or all at once."""
 
 import json
 from pathlib import Path
@@ -8,30 +8,67 @@ from django.core.management.base import BaseCommand, CommandError
 from tracker import importer
 from tracker.models import Tier
 
-NARRATIVE_SUFFIXES = {".txt", ".text"}
+NARRATIVE_SUFFIXES = {".txt", ".text", ".pdf"}
 
 
-def expand_paths(paths: list[str]) -> list[Path]:
-    """Return the narrative files named by `paths`, reading folders (sorted, not recursive)."""
-    files = []
+def expand_paths(paths: list[str]) -> tuple[list[Path], list[importer.Refused]]:
+    """Return the narrative files named by `paths` (folders read sorted, not recursively).
+
+    A path that does not exist, or a folder with no narrative in it, comes back as a refusal so
+    that it shows in the final table with the other files.
+    """
+    files: list[Path] = []
+    refused: list[importer.Refused] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found = sorted(p for p in path.iterdir() if p.suffix.lower() in NARRATIVE_SUFFIXES)
+            found = sorted(
+                p for p in path.iterdir() if p.is_file() and p.suffix.lower() in NARRATIVE_SUFFIXES
+            )
             if not found:
-                raise CommandError(f"{path}: the folder holds no narrative files (.txt).")
+                refused.append(
+                    importer.Refused(
+                        str(path), f"{path}: the folder holds no narrative files (.txt, .pdf)."
+                    )
+                )
             files.extend(found)
-        elif path.exists():
+        elif path.is_file():
             files.append(path)
         else:
-            raise CommandError(f"{path}: no such file or folder.")
-    return files
+            refused.append(importer.Refused(str(path), f"{path}: no such file or folder."))
+    return files, refused
+
+
+class Progress:
+    """A progress bar on a terminal, or one plain line per step when output is not a terminal."""
+
+    WIDTH = 30
+
+    def __init__(self, stream, label: str, *, enabled: bool = True):
+        # `stream` is a command's OutputWrapper: written to with ending="" so "\r" redraws work.
+        self.stream = stream
+        self.label = label
+        self.enabled = enabled
+        self.tty = enabled and hasattr(stream, "isatty") and stream.isatty()
+
+    def __call__(self, done: int, total: int, name: str) -> None:
+        if not self.enabled:
+            return
+        if self.tty:
+            filled = self.WIDTH * done // max(total, 1)
+            bar = "#" * filled + "-" * (self.WIDTH - filled)
+            line = f"\r{self.label} [{bar}] {done}/{total} {Path(name).name[:40]:<40}"
+            self.stream.write(line + ("\n" if done == total else ""), ending="")
+        else:
+            self.stream.write(f"{self.label} {done}/{total}: {name}")
+        self.stream.flush()
 
 
 class Command(BaseCommand):
     help = (
-        "Import TIP country narratives (text). Nothing is written if any file is refused; "
-        "importing the same text again changes nothing."
+        "Import TIP country narratives (text or PDF; files or folders). Each file is imported "
+        "on its own and refused files are listed (exit code 1); with --atomic nothing is written "
+        "if any file is refused. Importing the same text again changes nothing."
     )
 
     def add_arguments(self, parser):
@@ -43,69 +80,139 @@ class Command(BaseCommand):
         )
         parser.add_argument("--source-url", default="", help="Where the text was taken from.")
         parser.add_argument(
+            "--atomic",
+            action="store_true",
+            help="All or nothing: write nothing if any file is refused.",
+        )
+        parser.add_argument(
             "--dry-run", action="store_true", help="Parse and report; write nothing."
         )
         parser.add_argument("--json", action="store_true", help="Print the result as JSON.")
+        parser.add_argument(
+            "--no-progress", action="store_true", help="Do not report progress on stderr."
+        )
 
     def handle(self, *args, **options):
-        files = expand_paths(options["paths"])
-        try:
-            batch = [
-                importer.parse_file(
-                    path,
-                    year=options["year"],
-                    country=options["country"],
-                    tier=options["tier"],
-                    source_url=options["source_url"],
+        files, refused = expand_paths(options["paths"])
+        stream = self.stderr
+        show = not options["no_progress"]
+        parse_progress = Progress(stream, "Reading  ", enabled=show)
+        items: list[importer.Parsed | importer.Refused] = list(refused)
+        for n, path in enumerate(files, start=1):
+            try:
+                items.append(
+                    importer.parse_file(
+                        path,
+                        year=options["year"],
+                        country=options["country"],
+                        tier=options["tier"],
+                        source_url=options["source_url"],
+                    )
                 )
-                for path in files
-            ]
-            if options["dry_run"]:
-                outcomes = importer.plan(batch)
-            else:
-                outcomes = importer.import_batch(batch)
-        except importer.ImportRefused as exc:
-            raise CommandError(f"{exc} Nothing was imported.") from exc
+            except importer.ImportRefused as exc:
+                items.append(importer.Refused(str(path), str(exc)))
+            parse_progress(n, len(files), str(path))
+
+        if options["atomic"]:
+            try:
+                outcomes = importer.import_atomic(items, dry_run=options["dry_run"])
+            except importer.ImportRefused as exc:
+                raise CommandError(f"{exc} Nothing was imported.") from exc
+        else:
+            outcomes = importer.import_each(
+                items,
+                dry_run=options["dry_run"],
+                progress=Progress(stream, "Importing", enabled=show),
+            )
 
         if options["json"]:
-            self.stdout.write(
-                json.dumps(self._as_json(batch, outcomes), ensure_ascii=False, indent=2)
+            self.stdout.write(json.dumps(self._as_json(outcomes), ensure_ascii=False, indent=2))
+        else:
+            self._table(outcomes, dry_run=options["dry_run"])
+        refusals = [o for o in outcomes if o.action == "refused"]
+        if refusals:
+            reasons = " ".join(o.reason for o in refusals)
+            if options["atomic"] or options["dry_run"]:
+                tail = "Nothing was imported."
+            else:
+                tail = "The other files were imported."
+            raise CommandError(
+                f"{len(refusals)} of {len(outcomes)} file(s) refused: {reasons} {tail}"
             )
-            return
-        for parsed, outcome in zip(batch, outcomes, strict=True):
-            n = len(parsed.narrative.recommendations)
-            verb = {
-                "new": "would import" if options["dry_run"] else "imported",
-                "imported": "imported",
-                "unchanged": "unchanged, skipped",
-            }[outcome.action]
-            self.stdout.write(
-                f"{parsed.name}: {outcome.country} {outcome.year}, "
-                f"{Tier(parsed.narrative.tier).label}, {n} recommendation{'s' if n != 1 else ''}"
-                f": {verb}"
+
+    def _table(self, outcomes, *, dry_run: bool) -> None:
+        verbs = {
+            "new": "would import",
+            "imported": "imported",
+            "unchanged": "skipped (unchanged)",
+            "refused": "refused",
+        }
+        rows = []
+        for o in outcomes:
+            parsed = o.parsed
+            tier = Tier(parsed.narrative.tier).label if parsed else ""
+            recs = str(len(parsed.narrative.recommendations)) if parsed else ""
+            rows.append(
+                (
+                    Path(o.name).name,
+                    o.country,
+                    str(o.year or ""),
+                    tier,
+                    recs,
+                    verbs[o.action],
+                )
             )
-            for warning in outcome.warnings:
-                self.stderr.write(f"  warning: {warning}")
-        if options["dry_run"]:
-            self.stdout.write("Dry run: nothing was written.")
+        header = ("File", "Country", "Year", "Tier", "Recs", "Result")
+        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+
+        def line(cells):
+            return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+
+        self.stdout.write(line(header))
+        self.stdout.write(line(tuple("-" * w for w in widths)))
+        for row in rows:
+            self.stdout.write(line(row))
+        for o in outcomes:
+            if o.action == "refused":
+                self.stdout.write(f"  refused {o.reason}")
+            for warning in o.warnings:
+                self.stderr.write(f"  warning: {Path(o.name).name}: {warning}")
+        totals = {
+            action: sum(o.action == action for o in outcomes)
+            for action in ("imported", "new", "unchanged", "refused")
+        }
+        summary = (
+            f"{totals['imported']} imported, {totals['unchanged']} skipped (unchanged), "
+            f"{totals['refused']} refused."
+        )
+        if dry_run:
+            summary = (
+                f"Dry run: {totals['new']} would be imported, {totals['unchanged']} unchanged, "
+                f"{totals['refused']} refused; nothing was written."
+            )
+        self.stdout.write(summary)
 
     @staticmethod
-    def _as_json(batch, outcomes):
-        return {
-            "narratives": [
-                {
-                    "file": parsed.name,
-                    "country": parsed.info.name,
-                    "year": parsed.narrative.year,
-                    "tier": parsed.narrative.tier,
-                    "recommendations": [
-                        {"number": number, "text": text}
-                        for number, text in enumerate(parsed.narrative.recommendations, 1)
-                    ],
-                    "sections": parsed.narrative.sections,
-                    "warnings": parsed.narrative.warnings,
-                    "action": outcome.action,
-                }
-                for parsed, outcome in zip(batch, outcomes, strict=True)
-            ]
-        }
+    def _as_json(outcomes):
+        narratives = []
+        for o in outcomes:
+            entry = {"file": o.name, "action": o.action}
+            if o.parsed:
+                narrative = o.parsed.narrative
+                entry.update(
+                    {
+                        "country": o.parsed.info.name,
+                        "year": narrative.year,
+                        "tier": narrative.tier,
+                        "recommendations": [
+                            {"number": number, "text": text}
+                            for number, text in enumerate(narrative.recommendations, 1)
+                        ],
+                        "sections": narrative.sections,
+                        "warnings": narrative.warnings,
+                    }
+                )
+            if o.reason:
+                entry["reason"] = o.reason
+            narratives.append(entry)
+        return {"narratives": narratives}

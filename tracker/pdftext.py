@@ -1,0 +1,197 @@
+"""Turn a narrative PDF into the text the narrative parser reads.
+
+Plain Python (pypdf, no Django). Text extraction gives one string per page with the layout's
+artefacts in it; this module removes what the page layout added and nothing else:
+
+- running headers and footers: lines at the top or bottom edge of a page that recur on most pages
+  (digits ignored, so "Page 3" and "Page 4" count as the same line), and bare page numbers;
+- page breaks: pages are joined with a plain line break, so a sentence that runs over a page break
+  reads on as one paragraph (the parser already joins hard line breaks);
+- hyphenation at line ends: "traf-" + "ficking" is joined only where the document itself shows the
+  joined word is the right one; a real compound ("state-" + "sponsored") keeps its hyphen.
+
+The repair is deliberately conservative: when in doubt the hyphen stays, because a wrongly joined
+compound changes a recommendation's words while a kept hyphen only changes its spelling.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+from collections import Counter
+
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
+
+
+class PdfTextError(ValueError):
+    """Raised with a human message when a PDF cannot be read or holds no text."""
+
+
+# How many lines from each edge of a page may belong to a running header or footer.
+_EDGE_LINES = 3
+
+_PAGE_NUMBER_RE = re.compile(
+    r"(?:page\s+)?(?:\d{1,4}|[ivxlcdm]{1,7})(?:\s+(?:of|/)\s+\d{1,4})?|[-–—]\s*\d{1,4}\s*[-–—]",
+    re.IGNORECASE,
+)
+
+
+def _wordset(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+# Compounds whose line-end hyphen is part of the word: first parts and second parts that TIP
+# narratives write with a hyphen ("anti-trafficking", "state-sponsored", "government-run").
+_HYPHEN_PREFIXES = _wordset(
+    """anti non self co ex post pre cross multi inter intra sub semi quasi well state government
+    community victim child gender labor labour sex law rule long short high low full part follow"""
+)
+_HYPHEN_SUFFIXES = _wordset(
+    """based centered centred run owned led sponsored related affiliated funded operated specific
+    sensitive informed friendly oriented level scale wide term time year old month day week up out
+    off on in down making free"""
+)
+
+_LIGATURES = str.maketrans({"ﬁ": "fi", "ﬂ": "fl", "ﬀ": "ff", "ﬃ": "ffi", "ﬄ": "ffl"})
+
+
+def extract_pages(data: bytes, *, name: str = "<input>") -> list[str]:
+    """Return the text of each page of the PDF in `data`; raise PdfTextError naming `name`."""
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            raise PdfTextError(f"{name}: the PDF is encrypted; export an unprotected copy.")
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except PdfTextError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise PdfTextError(f"{name}: the PDF cannot be read ({exc}).") from exc
+    if not any(page.strip() for page in pages):
+        raise PdfTextError(
+            f"{name}: the PDF holds no extractable text (a scan needs OCR before import)."
+        )
+    return pages
+
+
+def _shape(line: str) -> str:
+    """Return the form in which running headers are compared: digits ignored, spaces folded."""
+    return re.sub(r"\s+", " ", re.sub(r"\d+", "#", line)).strip().casefold()
+
+
+def _is_page_number(line: str) -> bool:
+    return bool(_PAGE_NUMBER_RE.fullmatch(line.strip()))
+
+
+def strip_running_lines(pages: list[list[str]]) -> list[list[str]]:
+    """Remove running headers, footers and page numbers from the edges of each page's lines.
+
+    A line is running when the same line (digits ignored) stands at the same place from the top
+    or from the bottom on more than half of the pages, or when it is a bare page number.
+    """
+    recurring: set[tuple[str, int, str]] = set()
+    if len(pages) >= 2:
+        seen: Counter[tuple[str, int, str]] = Counter()
+        for lines in pages:
+            content = [line for line in lines if line.strip()]
+            seen.update(("top", k, _shape(line)) for k, line in enumerate(content[:_EDGE_LINES]))
+            seen.update(
+                ("bottom", k, _shape(line))
+                for k, line in enumerate(reversed(content[-_EDGE_LINES:]))
+            )
+        needed = len(pages) // 2 + 1
+        recurring = {key for key, n in seen.items() if n >= needed}
+
+    cleaned = []
+    for lines in pages:
+        lines = [line for line in lines if line.strip()]
+        # Peel from each edge only while lines are running ones, so a body line that happens to
+        # look like a header (a section title in mid-page) is never touched.
+        top = 0
+        while top < min(len(lines), _EDGE_LINES) and (
+            ("top", top, _shape(lines[top])) in recurring or _is_page_number(lines[top])
+        ):
+            top += 1
+        bottom = 0
+        while bottom < min(len(lines) - top, _EDGE_LINES) and (
+            ("bottom", bottom, _shape(lines[-1 - bottom])) in recurring
+            or _is_page_number(lines[-1 - bottom])
+        ):
+            bottom += 1
+        cleaned.append(lines[top : len(lines) - bottom])
+    return cleaned
+
+
+def _word_forms(text: str) -> tuple[set[str], set[str]]:
+    """Return the words of `text` written whole and those written with an inner hyphen."""
+    whole = set(re.findall(r"[a-z]+", text.casefold()))
+    hyphenated = set(re.findall(r"[a-z]+-[a-z]+", text.casefold()))
+    return whole, hyphenated
+
+
+def keep_hyphen(
+    first: str, second: str, whole: set[str], hyphenated: set[str], *, typeset: bool = False
+) -> bool:
+    """Decide whether the line-end hyphen between `first` and `second` belongs to the word.
+
+    Keep it for a known compound pattern, for capitals or digits (names, "COVID-19"), and when
+    the document writes the pair with a hyphen elsewhere; join only when the document writes the
+    joined word elsewhere. Otherwise keep it: a real hyphen is more common in these texts than a
+    typesetter's soft break. A `typeset` hyphen (U+2010, which authors do not type but
+    hyphenating typesetters insert) is joined unless one of the keeping rules above holds.
+    """
+    a, b = first.casefold(), second.casefold()
+    if not (first.isalpha() and second.isalpha()) or not second.islower():
+        return True
+    if a in _HYPHEN_PREFIXES or b in _HYPHEN_SUFFIXES:
+        return True
+    if f"{a}-{b}" in hyphenated:
+        return True
+    if typeset:
+        return False
+    return (a + b) not in whole
+
+
+# The ASCII hyphen-minus and U+2010 HYPHEN, which typesetters insert when they hyphenate.
+_LINE_END_HYPHEN_RE = re.compile(r"(\w+)([-\u2010])[ \t]*\n[ \t]*(\w+)")
+
+
+def repair_hyphenation(text: str) -> str:
+    """Join words split by a soft hyphen at a line end; decide real hyphens by `keep_hyphen`."""
+    text = re.sub(r"\u00ad[ \t]*\n[ \t]*", "", text).replace("\u00ad", "")
+    # The rest of the document, with the split pairs themselves left out, is the evidence.
+    evidence = _LINE_END_HYPHEN_RE.sub(" ", text)
+    whole, hyphenated = _word_forms(evidence)
+
+    def fix(match: re.Match) -> str:
+        first, second = match.group(1), match.group(3)
+        typeset = match.group(2) == "\u2010"
+        if keep_hyphen(first, second, whole, hyphenated, typeset=typeset):
+            return f"{first}-{second}"
+        return first + second
+
+    return _LINE_END_HYPHEN_RE.sub(fix, text)
+
+
+def pages_to_text(pages: list[str]) -> str:
+    """Join extracted pages into one narrative text, repairing the layout's artefacts."""
+    split = [
+        [line.rstrip() for line in page.translate(_LIGATURES).replace("\r", "\n").split("\n")]
+        for page in pages
+    ]
+    body = strip_running_lines(split)
+    # A plain line break between pages: the parser reads a mid-sentence break as a wrapped line.
+    text = "\n".join("\n".join(lines) for lines in body if lines)
+    text = unicodedata.normalize("NFC", text)
+    return repair_hyphenation(text).strip() + "\n"
+
+
+def pdf_to_text(data: bytes, *, name: str = "<input>") -> str:
+    """Return the narrative text of the PDF in `data`; raise PdfTextError naming `name`."""
+    return pages_to_text(extract_pages(data, name=name))
+
+
+def is_pdf(data: bytes) -> bool:
+    """Tell whether `data` is a PDF by its signature (the first bytes), not by a file name."""
+    return data.lstrip(b"\r\n\t \x00")[:5] == b"%PDF-"
