@@ -1,0 +1,454 @@
+"""Back up the whole tracker to one archive file, and restore it into an empty database.
+
+The archive is a zip file holding:
+
+- `manifest.json`: format and version, when and by which app version it was made, the row count
+  of every table, and the size and SHA-256 of every other member;
+- `data/<app>.<model>.jsonl`: the rows of each model, one serialized object per line, in the
+  order they must be loaded (groups, users, then the tracker's models);
+- `files/<storage name>`: the bytes of every uploaded evidence file, under its storage name.
+
+Users and groups are included; permissions are referred to by natural key (codename, app, model),
+so they resolve in any database that has run the migrations. Sessions, sign-in throttling
+records, content types, permissions and the admin's change log are not included.
+
+Restore checks the whole archive (readable, every member listed and present, every checksum
+right) before writing anything, then loads everything in one transaction. It refuses a database
+that already holds users or tracker data: a restore replaces nothing and merges nothing.
+"""
+
+import contextlib
+import datetime
+import hashlib
+import io
+import json
+import os
+import tempfile
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path, PurePosixPath
+
+from django.apps import apps
+from django.contrib.auth.models import Group
+from django.core import serializers
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.management.color import no_style
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, models, transaction
+from django.db.models import Prefetch
+from django.utils import timezone
+
+FORMAT = "tiptracker-backup"
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+DATA_DIR = "data/"
+FILES_DIR = "files/"
+_CHUNK = 2000
+# Models whose rows refer to permissions and groups by name rather than by database id.
+_NATURAL_KEY_MODELS = {"auth.group", "auth.user"}
+
+
+class BackupError(Exception):
+    """Raised with a message for the operator when a backup cannot be made or restored."""
+
+
+@dataclass
+class ArchiveInfo:
+    """What a backup holds or a restore loaded."""
+
+    path: Path
+    rows: dict[str, int] = field(default_factory=dict)
+    files: int = 0
+    sha256: str = ""
+
+    @property
+    def total_rows(self) -> int:
+        return sum(self.rows.values())
+
+
+def backed_up_models() -> list[type[models.Model]]:
+    """Return the models whose rows go into a backup, in an order that loads cleanly."""
+    chosen = [apps.get_model("auth", "Group"), apps.get_model("auth", "User")]
+    for label in ("tracker", "reports"):
+        with contextlib.suppress(LookupError):
+            chosen += [m for m in apps.get_app_config(label).get_models() if m._meta.managed]
+    return serializers.sort_dependencies([(None, chosen)], allow_cycles=True)
+
+
+def _label(model) -> str:
+    return model._meta.label_lower
+
+
+def app_version() -> str:
+    try:
+        return metadata.version("tip-tracker")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+class _Encoder(DjangoJSONEncoder):
+    """Keep microseconds: the default encoder rounds times to milliseconds, losing history order."""
+
+    def default(self, o):
+        if isinstance(o, datetime.datetime | datetime.time):
+            return o.isoformat()
+        return super().default(o)
+
+
+class _HashingWriter:
+    """Pass bytes through to `stream` while counting them and computing their SHA-256."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.digest = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: bytes) -> None:
+        self.digest.update(data)
+        self.size += len(data)
+        self.stream.write(data)
+
+
+def _queryset(model):
+    m2m = [f.name for f in model._meta.many_to_many if f.remote_field.through._meta.auto_created]
+    prefetches = [
+        Prefetch(name, queryset=model._meta.get_field(name).related_model._base_manager.only("pk"))
+        for name in m2m
+    ]
+    return model._base_manager.order_by("pk").prefetch_related(*prefetches)
+
+
+def _member_info(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=timezone.now().timetuple()[:6])
+    info.compress_type = zipfile.ZIP_DEFLATED
+    return info
+
+
+def _write_model(archive: zipfile.ZipFile, model, manifest_members: dict) -> int:
+    name = f"{DATA_DIR}{_label(model)}.jsonl"
+    natural = _label(model) in _NATURAL_KEY_MODELS
+    count = 0
+    with archive.open(_member_info(name), "w", force_zip64=True) as member:
+        writer = _HashingWriter(member)
+        queryset = _queryset(model)
+        batch = []
+        for obj in queryset.iterator(chunk_size=_CHUNK):
+            batch.append(obj)
+            if len(batch) >= _CHUNK:
+                count += _write_batch(writer, batch, natural)
+                batch = []
+        count += _write_batch(writer, batch, natural)
+    manifest_members[name] = {"size": writer.size, "sha256": writer.digest.hexdigest()}
+    return count
+
+
+def _write_batch(writer: _HashingWriter, batch, natural: bool) -> int:
+    if not batch:
+        return 0
+    data = serializers.serialize("python", batch, use_natural_foreign_keys=natural)
+    lines = "".join(json.dumps(item, cls=_Encoder, ensure_ascii=False) + "\n" for item in data)
+    writer.write(lines.encode("utf-8"))
+    return len(data)
+
+
+def _file_fields(model) -> list[models.FileField]:
+    return [f for f in model._meta.concrete_fields if isinstance(f, models.FileField)]
+
+
+def _stored_file_names(model_list) -> list[str]:
+    names: set[str] = set()
+    for model in model_list:
+        for file_field in _file_fields(model):
+            names.update(
+                model._base_manager.exclude(**{file_field.name: ""})
+                .exclude(**{f"{file_field.name}__isnull": True})
+                .values_list(file_field.name, flat=True)
+            )
+    return sorted(names)
+
+
+@contextlib.contextmanager
+def _consistent_snapshot():
+    """Read every table from one snapshot, without holding up writers where the database allows.
+
+    SQLite in WAL mode gives a deferred transaction a snapshot and leaves writers free; the
+    project's IMMEDIATE transaction mode would lock them out, so the transaction is opened by
+    hand. PostgreSQL gets a read-only repeatable-read transaction.
+    """
+    if connection.in_atomic_block:
+        yield
+        return
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        with connection.cursor() as cursor:
+            cursor.execute("BEGIN DEFERRED")
+        try:
+            yield
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("COMMIT")
+        return
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        yield
+
+
+def create_backup(path: Path) -> ArchiveInfo:
+    """Write a backup of every row and uploaded file to `path`, replacing it only when complete."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    summary = ArchiveInfo(path=path)
+    members: dict[str, dict] = {}
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            with _consistent_snapshot():
+                model_list = backed_up_models()
+                for model in model_list:
+                    summary.rows[_label(model)] = _write_model(archive, model, members)
+                file_names = _stored_file_names(model_list)
+            for name in file_names:
+                _write_file(archive, name, members)
+            summary.files = len(file_names)
+            manifest = {
+                "format": FORMAT,
+                "format_version": FORMAT_VERSION,
+                "created_at": timezone.now().isoformat(),
+                "app_version": app_version(),
+                "database": connection.vendor,
+                "load_order": [_label(m) for m in model_list],
+                "rows": summary.rows,
+                "files": file_names,
+                "members": members,
+            }
+            archive.writestr(MANIFEST, json.dumps(manifest, indent=2, sort_keys=True))
+        summary.sha256 = _sha256_of_path(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return summary
+
+
+def _write_file(archive: zipfile.ZipFile, name: str, members: dict) -> None:
+    member_name = FILES_DIR + name
+    try:
+        source = default_storage.open(name, "rb")
+    except FileNotFoundError as exc:
+        raise BackupError(
+            f"The uploaded file {name} is recorded in the database but missing from storage; "
+            "restore it before backing up."
+        ) from exc
+    with source, archive.open(_member_info(member_name), "w", force_zip64=True) as member:
+        writer = _HashingWriter(member)
+        for chunk in iter(lambda: source.read(1024 * 1024), b""):
+            writer.write(chunk)
+    members[member_name] = {"size": writer.size, "sha256": writer.digest.hexdigest()}
+
+
+def _sha256_of_path(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1024 * 1024), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+# Restore
+
+
+_READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, KeyError, ValueError)
+
+
+def _safe_storage_name(name: str) -> bool:
+    path = PurePosixPath(name)
+    return bool(name) and not path.is_absolute() and ".." not in path.parts and "\\" not in name
+
+
+def _open_archive(path: Path) -> zipfile.ZipFile:
+    if not path.is_file():
+        raise BackupError(f"{path}: no such backup file.")
+    try:
+        return zipfile.ZipFile(path)
+    except _READ_ERRORS as exc:
+        raise BackupError(
+            f"{path}: not a readable backup archive ({exc}); it may be truncated or corrupted. "
+            "Nothing was restored."
+        ) from exc
+
+
+def _read_manifest(path: Path, archive: zipfile.ZipFile) -> dict:
+    try:
+        manifest = json.loads(archive.read(MANIFEST))
+    except KeyError as exc:
+        raise BackupError(f"{path}: the archive has no {MANIFEST}; it is not a backup.") from exc
+    except (*_READ_ERRORS, json.JSONDecodeError) as exc:
+        raise BackupError(f"{path}: the manifest cannot be read ({exc}).") from exc
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise BackupError(f"{path}: the manifest does not describe a TIP Tracker backup.")
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise BackupError(
+            f"{path}: backup format version {manifest.get('format_version')!r} is not supported "
+            f"by this version (which reads version {FORMAT_VERSION})."
+        )
+    return manifest
+
+
+def verify(path: Path) -> dict:
+    """Check the archive at `path` completely and return its manifest; raise BackupError if not.
+
+    Every member the manifest lists must be present with the recorded size and SHA-256, nothing
+    else may be present, and every table and uploaded file the manifest names must be there.
+    """
+    path = Path(path)
+    with _open_archive(path) as archive:
+        manifest = _read_manifest(path, archive)
+        listed = manifest.get("members")
+        if not isinstance(listed, dict):
+            raise BackupError(f"{path}: the manifest lists no members.")
+        present = {info.filename for info in archive.infolist()} - {MANIFEST}
+        missing = sorted(set(listed) - present)
+        if missing:
+            raise BackupError(
+                f"{path}: {len(missing)} member(s) listed in the manifest are missing, "
+                f"starting with {missing[0]}. Nothing was restored."
+            )
+        unexpected = sorted(present - set(listed))
+        if unexpected:
+            raise BackupError(
+                f"{path}: member {unexpected[0]} is not listed in the manifest. "
+                "Nothing was restored."
+            )
+        for name in listed:
+            if not (name.startswith(DATA_DIR) or name.startswith(FILES_DIR)):
+                raise BackupError(f"{path}: unexpected member name {name!r}.")
+            if name.startswith(FILES_DIR) and not _safe_storage_name(name[len(FILES_DIR) :]):
+                raise BackupError(f"{path}: unsafe file name {name!r} in the archive.")
+        for table in manifest.get("load_order", []):
+            if f"{DATA_DIR}{table}.jsonl" not in listed:
+                raise BackupError(f"{path}: the data of {table} is missing from the archive.")
+        for name in manifest.get("files", []):
+            if FILES_DIR + name not in listed:
+                raise BackupError(f"{path}: the uploaded file {name} is missing from the archive.")
+        for name, expected in sorted(listed.items()):
+            _check_member(path, archive, name, expected)
+    return manifest
+
+
+def _check_member(path: Path, archive: zipfile.ZipFile, name: str, expected: dict) -> None:
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        with archive.open(name) as member:
+            for chunk in iter(lambda: member.read(1024 * 1024), b""):
+                digest.update(chunk)
+                size += len(chunk)
+    except _READ_ERRORS as exc:
+        raise BackupError(
+            f"{path}: member {name} cannot be read ({exc}); the archive is damaged. "
+            "Nothing was restored."
+        ) from exc
+    if size != expected.get("size") or digest.hexdigest() != expected.get("sha256"):
+        raise BackupError(
+            f"{path}: checksum mismatch for {name}: the archive is corrupted. Nothing was restored."
+        )
+
+
+def database_is_empty() -> bool:
+    """Return whether the database holds no users and no tracker rows (groups may exist)."""
+    return not any(
+        model._base_manager.exists() for model in backed_up_models() if model is not Group
+    )
+
+
+def restore_backup(path: Path) -> ArchiveInfo:
+    """Load the backup at `path` into an empty database, with its uploaded files.
+
+    Nothing is written unless the whole archive checks out and the database is empty; the rows
+    are loaded in one transaction, and files written before a failure are removed again.
+    """
+    path = Path(path)
+    manifest = verify(path)
+    if not database_is_empty():
+        raise BackupError(
+            "The database already holds users or tracker data. Restore only into an empty "
+            "database (create it and run `migrate`, nothing else). Nothing was restored."
+        )
+    known = {_label(m): m for m in backed_up_models()}
+    unknown = [label for label in manifest["load_order"] if label not in known]
+    if unknown:
+        raise BackupError(f"{path}: the backup holds tables this version does not know: {unknown}.")
+    summary = ArchiveInfo(path=path, sha256=_sha256_of_path(path))
+    written: list[str] = []
+    try:
+        with transaction.atomic(), zipfile.ZipFile(path) as archive:
+            # Groups made by the roles migration are replaced by the backed-up ones, which carry
+            # the same names plus any permission changes made since.
+            Group.objects.all().delete()
+            loaded_models = []
+            with connection.constraint_checks_disabled():
+                for label in manifest["load_order"]:
+                    model = known[label]
+                    summary.rows[label] = _load_model(archive, label)
+                    loaded_models.append(model)
+            connection.check_constraints(table_names=[m._meta.db_table for m in loaded_models])
+            if summary.rows != manifest["rows"]:
+                raise BackupError(f"{path}: the row counts do not match the manifest.")
+            _reset_sequences(loaded_models)
+            for name in manifest["files"]:
+                _restore_file(archive, name, manifest["members"][FILES_DIR + name], written)
+            summary.files = len(manifest["files"])
+    except BaseException:
+        for name in written:
+            default_storage.delete(name)
+        raise
+    return summary
+
+
+def _load_model(archive: zipfile.ZipFile, label: str) -> int:
+    count = 0
+    with archive.open(f"{DATA_DIR}{label}.jsonl") as member:
+        batch = []
+        for line in io.TextIOWrapper(member, encoding="utf-8"):
+            batch.append(json.loads(line))
+            if len(batch) >= _CHUNK:
+                count += _load_batch(batch)
+                batch = []
+        count += _load_batch(batch)
+    return count
+
+
+def _load_batch(batch: list[dict]) -> int:
+    for item in serializers.deserialize("python", batch):
+        item.save()
+    return len(batch)
+
+
+def _reset_sequences(model_list) -> None:
+    statements = connection.ops.sequence_reset_sql(no_style(), model_list)
+    if statements:
+        with connection.cursor() as cursor:
+            for sql in statements:
+                cursor.execute(sql)
+
+
+def _restore_file(archive: zipfile.ZipFile, name: str, expected: dict, written: list) -> None:
+    data = archive.read(FILES_DIR + name)
+    if default_storage.exists(name):
+        with default_storage.open(name, "rb") as existing:
+            if hashlib.sha256(existing.read()).hexdigest() == expected["sha256"]:
+                return
+        raise BackupError(
+            f"The file {name} already exists in storage with different contents; move it away "
+            "and restore again. Nothing was restored."
+        )
+    saved = default_storage.save(name, ContentFile(data))
+    written.append(saved)
+    if saved != name:
+        raise BackupError(f"Storage saved {name} as {saved}; restore into empty file storage.")
