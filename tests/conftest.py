@@ -69,3 +69,12 @@ def seed_report(db):
     """Import the real 2021 North Korea narrative and return its Report."""
     outcome = importer.import_batch([importer.parse_file(SEED)])[0]
     return outcome.report
+
+
+@pytest.fixture
+def fixture_narratives(db):
+    """Import every real narrative listed in fixtures/index.json; return the Reports by source."""
+    from tracker.management.commands.seed_demo import load_fixture_batch
+
+    outcomes = importer.import_batch(load_fixture_batch())
+    return {Path(o.name).name: o.report for o in outcomes}

@@ -52,8 +52,8 @@ class RecommendationFilterSet(django_filters.FilterSet):
         label="Country",
         empty_label="Any country",
     )
-    year = django_filters.TypedChoiceFilter(
-        field_name="report__year", coerce=int, label="Year", empty_label="Any year"
+    year = django_filters.ChoiceFilter(
+        field_name="report__year", label="Year", empty_label="Any year"
     )
     status = django_filters.ChoiceFilter(
         choices=Recommendation.Status.choices, label="Status", empty_label="Any status"
@@ -70,6 +70,9 @@ class RecommendationFilterSet(django_filters.FilterSet):
     )
     has_approved_assessment = django_filters.ChoiceFilter(
         method="filter_flag", choices=YES_NO, label="Approved assessment", empty_label="Either"
+    )
+    needs_review = django_filters.ChoiceFilter(
+        method="filter_flag", choices=YES_NO, label="Needs review", empty_label="Either"
     )
     sort = django_filters.OrderingFilter(
         label="Sort by",
@@ -108,6 +111,7 @@ class RecommendationFilterSet(django_filters.FilterSet):
             "owner",
             "has_evidence",
             "has_approved_assessment",
+            "needs_review",
         ]
 
     def __init__(self, data=None, queryset=None, *, request=None, **kwargs):
@@ -144,7 +148,7 @@ class RecommendationFilterSet(django_filters.FilterSet):
         return queryset.filter(owner__username=value)
 
     def filter_flag(self, queryset, name, value):
-        # The list view annotates both flags before filtering; see with_visible_evidence_flag.
+        # `needs_review` is a field; the list view annotates the other two flags before filtering.
         return queryset.filter(**{name: value == "yes"})
 
 
@@ -159,7 +163,7 @@ class ReportFilterSet(django_filters.FilterSet):
         label="Country",
         empty_label="Any country",
     )
-    year = django_filters.TypedChoiceFilter(coerce=int, label="Year", empty_label="Any year")
+    year = django_filters.ChoiceFilter(label="Year", empty_label="Any year")
     tier = django_filters.ChoiceFilter(choices=Tier.choices, label="Tier", empty_label="Any tier")
 
     class Meta:

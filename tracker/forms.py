@@ -9,7 +9,12 @@ from tracker.models import Evidence, Recommendation
 
 
 class DateInput(forms.DateInput):
+    """A browser date picker; it needs ISO dates whatever the locale formats are."""
+
     input_type = "date"
+
+    def __init__(self, attrs=None, format="%Y-%m-%d"):
+        super().__init__(attrs=attrs, format=format)
 
 
 class VersionedForm(forms.Form):

@@ -1,0 +1,136 @@
+"""Downloads of the filtered recommendation list, as CSV and XLSX with the same columns and rows."""
+
+import csv
+import io
+
+from django.http import HttpResponse, StreamingHttpResponse
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+
+COLUMNS = [
+    "Reference",
+    "Country",
+    "Year",
+    "Tier",
+    "Priority",
+    "Pillar",
+    "Status",
+    "Status code",
+    "Owner",
+    "Needs review",
+    "Has evidence",
+    "Approved assessment",
+    "Text",
+    "Link",
+]
+
+# A spreadsheet treats a cell that starts with one of these as a formula (or, for tab and
+# carriage return, as the start of one), so text from narratives and users must not.
+_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_CHUNK = 2000
+
+
+def neutralise(value):
+    """Return `value`, with text that a spreadsheet would run as a formula made inert."""
+    if isinstance(value, str) and value.startswith(_FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def rows(queryset, request):
+    """Yield one list of typed values per recommendation, in the order of `queryset`.
+
+    The queryset must carry `with_report()` and the `has_evidence` and
+    `has_approved_assessment` annotations.
+    """
+    for rec in queryset.iterator(chunk_size=_CHUNK):
+        yield [
+            rec.reference,
+            rec.report.country.name,
+            rec.report.year,
+            rec.report.get_tier_display(),
+            rec.number,
+            rec.get_pillar_display(),
+            rec.get_status_display(),
+            rec.status,
+            rec.owner.get_username() if rec.owner_id else "",
+            rec.needs_review,
+            rec.has_evidence,
+            rec.has_approved_assessment,
+            rec.text,
+            request.build_absolute_uri(rec.get_absolute_url()),
+        ]
+
+
+def _filename(extension: str) -> str:
+    return f"recommendations-{timezone.localdate():%Y-%m-%d}.{extension}"
+
+
+class _Echo:
+    """A file-like object that hands back what the csv writer writes, for streaming."""
+
+    def write(self, value):
+        return value
+
+
+def _csv_text(value):
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return neutralise(value)
+
+
+def csv_response(queryset, request) -> StreamingHttpResponse:
+    """Stream the recommendations of `queryset` as CSV (UTF-8 with a BOM, for spreadsheets)."""
+    writer = csv.writer(_Echo())
+
+    def lines():
+        yield "\ufeff" + writer.writerow(COLUMNS)
+        for row in rows(queryset, request):
+            yield writer.writerow([_csv_text(value) for value in row])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_filename("csv")}"'
+    return response
+
+
+_WIDTHS = {"A": 14, "B": 24, "C": 7, "D": 18, "E": 8, "F": 13, "G": 22, "H": 14, "I": 14}
+
+
+def xlsx_response(queryset, request) -> HttpResponse:
+    """Return the recommendations of `queryset` as an XLSX workbook with a frozen header row."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Recommendations")
+    sheet.freeze_panes = "A2"
+    for column, width in _WIDTHS.items():
+        sheet.column_dimensions[column].width = width
+    sheet.column_dimensions["M"].width = 80
+    bold = Font(bold=True)
+    header = []
+    for title in COLUMNS:
+        cell = WriteOnlyCell(sheet, value=title)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    for row in rows(queryset, request):
+        cells = []
+        for value in row:
+            if isinstance(value, str):
+                # XML cannot carry most control characters; the workbook would not open.
+                value = ILLEGAL_CHARACTERS_RE.sub("", value)
+            cell = WriteOnlyCell(sheet, value=value)
+            if isinstance(value, str):
+                # An explicit text cell is never evaluated, whatever its first character.
+                cell.data_type = "s"
+            cells.append(cell)
+        sheet.append(cells)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{_filename("xlsx")}"'
+    return response

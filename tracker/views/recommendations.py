@@ -1,0 +1,322 @@
+"""The recommendation list with its downloads, and the page of one recommendation.
+
+The page of a recommendation shows one timeline of everything recorded about it and, for those
+who may edit, the forms that change its status, owner and pillar.
+"""
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from tracker import exports, roles, services
+from tracker.filters import RecommendationFilterSet, with_visible_evidence_flag
+from tracker.forms import OwnerForm, PillarForm, StatusForm
+from tracker.models import AssessmentEvent, Evidence, Recommendation
+
+PAGE_SIZE = 50
+
+# Rows that tie on the chosen sort keep a stable order, so paging never repeats or skips one.
+_TIEBREAK = ["report__country__name", "-report__year", "number", "pk"]
+
+# (GET value, column heading) of the sortable columns of the list, in display order.
+_SORTABLE = [
+    ("reference", "Reference"),
+    ("country", "Country"),
+    ("year", "Year"),
+    ("tier", "Tier"),
+    ("pillar", "Pillar"),
+    ("status", "Status"),
+    ("owner", "Owner"),
+]
+
+
+def recommendation_rows(user):
+    """Return the recommendations with what the list shows, flags counted as `user` sees them."""
+    queryset = Recommendation.objects.with_report().with_approved_flag()
+    return with_visible_evidence_flag(queryset, user)
+
+
+def _sort_links(current: str) -> list[dict[str, str]]:
+    """Describe each sortable column: the value its heading links to and its current order."""
+    columns = []
+    for key, label in _SORTABLE:
+        if current == key:
+            columns.append({"key": key, "label": label, "next": f"-{key}", "aria": "ascending"})
+        elif current == f"-{key}":
+            columns.append({"key": key, "label": label, "next": key, "aria": "descending"})
+        else:
+            columns.append({"key": key, "label": label, "next": key, "aria": ""})
+    return columns
+
+
+@require_GET
+@login_required
+@permission_required("tracker.view_recommendation", raise_exception=True)
+def recommendation_list(request):
+    """List recommendations by the filters in the URL; `?format=csv|xlsx` downloads them all."""
+    filterset = RecommendationFilterSet(
+        request.GET, queryset=recommendation_rows(request.user), request=request
+    )
+    queryset = filterset.qs
+    if queryset.query.order_by:
+        queryset = queryset.order_by(*queryset.query.order_by, *_TIEBREAK)
+    else:
+        queryset = queryset.order_by(*_TIEBREAK)
+
+    download = request.GET.get("format")
+    if download == "csv":
+        return exports.csv_response(queryset, request)
+    if download == "xlsx":
+        return exports.xlsx_response(queryset, request)
+
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    current_sort = request.GET.get("sort", "") if "sort" not in filterset.errors else ""
+    return render(
+        request,
+        "tracker/recommendation_list.html",
+        {
+            "filter": filterset,
+            "page_obj": page,
+            "count": page.paginator.count,
+            "columns": _sort_links(current_sort),
+            "current_sort": current_sort,
+        },
+    )
+
+
+@dataclass
+class TimelineEntry:
+    """One event in a recommendation's history, whatever the record it comes from."""
+
+    kind: str
+    at: datetime.datetime
+    by: Any
+    item: Any
+
+
+def timeline(recommendation: Recommendation, user) -> list[TimelineEntry]:
+    """Merge status changes, edits, evidence and assessment events, newest first.
+
+    Five queries whatever the length: one per kind of record, and one for the evidence cited by
+    the status changes. Evidence `user` may not see is left out, also where it was cited.
+    """
+    visible = Evidence.objects.visible_to(user)
+    changes = recommendation.status_changes.select_related("changed_by").prefetch_related(
+        Prefetch("evidence", queryset=visible.order_by("title"), to_attr="cited")
+    )
+    edits = recommendation.edits.select_related("changed_by")
+    evidence = visible.filter(recommendations=recommendation).select_related("logged_by")
+    events = AssessmentEvent.objects.filter(
+        assessment__recommendation=recommendation
+    ).select_related("by", "assessment")
+    entries = [TimelineEntry("status", c.recorded_at, c.changed_by, c) for c in changes]
+    entries += [TimelineEntry("edit", e.recorded_at, e.changed_by, e) for e in edits]
+    entries += [TimelineEntry("evidence", e.logged_at, e.logged_by, e) for e in evidence]
+    entries += [TimelineEntry("assessment", e.at, e.by, e) for e in events]
+    entries.sort(key=lambda entry: (entry.at, entry.item.pk), reverse=True)
+    return entries
+
+
+def _get_recommendation_for_user(request, pk) -> Recommendation:
+    """Fetch one recommendation with what its page shows; the caller's decorators check access."""
+    return get_object_or_404(
+        Recommendation.objects.select_related(
+            "report__country", "owner", "predecessor__report__country"
+        ),
+        pk=pk,
+    )
+
+
+def _citable_evidence(recommendation, user):
+    """Return the evidence linked to `recommendation` that `user` may see and so may cite."""
+    return (
+        Evidence.objects.visible_to(user)
+        .filter(recommendations=recommendation)
+        .only("pk", "title", "published_on")
+        .order_by("-published_on", "title")
+    )
+
+
+def _forms_for(recommendation, user, **bound):
+    """Return the edit forms, unbound on the current version unless a bound one is given."""
+    initial = {"version": recommendation.version}
+    return {
+        "status_form": bound.get("status_form")
+        or StatusForm(
+            initial={**initial, "status": recommendation.status},
+            evidence_queryset=_citable_evidence(recommendation, user),
+        ),
+        "owner_form": bound.get("owner_form")
+        or OwnerForm(
+            initial={
+                **initial,
+                "owner": recommendation.owner.get_username() if recommendation.owner else "",
+            }
+        ),
+        "pillar_form": bound.get("pillar_form")
+        or PillarForm(initial={**initial, "pillar": recommendation.pillar}),
+    }
+
+
+def _render_detail(request, recommendation, *, status=200, **bound):
+    user = request.user
+    context = {
+        "rec": recommendation,
+        "report": recommendation.report,
+        "findings": recommendation.findings.select_related("report").order_by(
+            "section", "position"
+        ),
+        "successors": recommendation.successors.select_related("report__country").order_by(
+            "report__year", "number"
+        ),
+        "timeline": timeline(recommendation, user),
+    }
+    assessments = list(recommendation.assessments.order_by("-year", "-revision"))
+    context["assessments"] = assessments
+    # The report's own year is always offered, so the first assessment can be started.
+    context["assessment_years"] = sorted(
+        {recommendation.report.year, *(a.year for a in assessments)}, reverse=True
+    )
+    if roles.can_edit(user):
+        context.update(_forms_for(recommendation, user, **bound))
+    return render(request, "tracker/recommendation_detail.html", context, status=status)
+
+
+@require_GET
+@login_required
+@permission_required("tracker.view_recommendation", raise_exception=True)
+def recommendation_detail(request, pk):
+    """Show one recommendation in context, with its whole history."""
+    recommendation = _get_recommendation_for_user(request, pk)
+    return _render_detail(request, recommendation)
+
+
+def _add_service_errors(form, exc: ValidationError) -> None:
+    """Put the errors a service raised on the form fields they name, or on the form."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _with_current_version(form_class, data, recommendation, **kwargs):
+    """Rebind the user's input on the current version, so a deliberate resubmit can apply it."""
+    data = data.copy()
+    data["version"] = str(recommendation.version)
+    form = form_class(data, **kwargs)
+    form.is_valid()
+    return form
+
+
+def _save(request, pk, *, form_class, form_key, apply, what, **form_kwargs):
+    """Validate `form_class`, apply it through the service, and answer as the page would.
+
+    On success: a message and a redirect to the page. On a conflict: the page again, showing the
+    other person's change, with the user's input kept. On invalid input: the page again with the
+    errors next to the fields.
+    """
+    recommendation = _get_recommendation_for_user(request, pk)
+    if callable(form_kwargs.get("evidence_queryset")):
+        form_kwargs["evidence_queryset"] = form_kwargs["evidence_queryset"](
+            recommendation, request.user
+        )
+    form = form_class(request.POST, **form_kwargs)
+    if form.is_valid():
+        try:
+            done = apply(recommendation, form.cleaned_data)
+        except services.StaleVersion as exc:
+            recommendation = _get_recommendation_for_user(request, pk)
+            form = _with_current_version(form_class, request.POST, recommendation, **form_kwargs)
+            form.add_error(None, exc.messages)
+            messages.error(
+                request,
+                f"{recommendation.reference} was changed by someone else while you were editing "
+                f"its {what}. Nothing was saved. Their change is in the timeline; your input is "
+                "kept below: check it and save again to apply it.",
+            )
+            return _render_detail(request, recommendation, status=409, **{form_key: form})
+        except ValidationError as exc:
+            _add_service_errors(form, exc)
+        else:
+            if done is None:
+                messages.info(request, f"The {what} of {recommendation.reference} was unchanged.")
+            else:
+                messages.success(request, f"The {what} of {recommendation.reference} was saved.")
+            return redirect(recommendation)
+    messages.error(request, f"The {what} was not saved: correct the form below.")
+    return _render_detail(request, recommendation, status=400, **{form_key: form})
+
+
+@require_POST
+@login_required
+@permission_required("tracker.change_status", raise_exception=True)
+def recommendation_status(request, pk):
+    """Record a status change with its reason, evidence and effective date."""
+
+    def apply(recommendation, data):
+        return services.recommendation_set_status(
+            recommendation=recommendation,
+            status=data["status"],
+            reason=data["reason"],
+            evidence=data["evidence"],
+            effective_date=data["effective_date"],
+            by=request.user,
+            expected_version=data["version"],
+        )
+
+    return _save(
+        request,
+        pk,
+        form_class=StatusForm,
+        form_key="status_form",
+        apply=apply,
+        what="status",
+        evidence_queryset=_citable_evidence,
+    )
+
+
+@require_POST
+@login_required
+@permission_required("tracker.change_status", raise_exception=True)
+def recommendation_owner(request, pk):
+    """Assign the recommendation to an owner, or to nobody."""
+
+    def apply(recommendation, data):
+        return services.recommendation_set_owner(
+            recommendation=recommendation,
+            owner=data["owner"],
+            by=request.user,
+            expected_version=data["version"],
+        )
+
+    return _save(
+        request, pk, form_class=OwnerForm, form_key="owner_form", apply=apply, what="owner"
+    )
+
+
+@require_POST
+@login_required
+@permission_required("tracker.change_status", raise_exception=True)
+def recommendation_pillar(request, pk):
+    """Correct the pillar of the recommendation."""
+
+    def apply(recommendation, data):
+        return services.recommendation_set_pillar(
+            recommendation=recommendation,
+            pillar=data["pillar"],
+            by=request.user,
+            expected_version=data["version"],
+        )
+
+    return _save(
+        request, pk, form_class=PillarForm, form_key="pillar_form", apply=apply, what="pillar"
+    )
