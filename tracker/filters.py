@@ -177,3 +177,61 @@ class ReportFilterSet(django_filters.FilterSet):
 
     def search(self, queryset, name, value):
         return _all_words_match(queryset, value, ["country__name", "title", "introduction"])
+
+
+class EvidenceFilterSet(django_filters.FilterSet):
+    """Filters of the evidence list, as GET parameters.
+
+    Country and year look through the recommendations an item bears on, and together they
+    mean one recommendation of that country in that year.
+    """
+
+    q = django_filters.CharFilter(method="search", label="Search")
+    source_type = django_filters.ChoiceFilter(
+        choices=Evidence.SourceType.choices, label="Source type", empty_label="Any source"
+    )
+    direction = django_filters.ChoiceFilter(
+        choices=Evidence.Direction.choices, label="Direction", empty_label="Any direction"
+    )
+    sensitivity = django_filters.ChoiceFilter(
+        choices=Evidence.Sensitivity.choices, label="Sensitivity", empty_label="Any sensitivity"
+    )
+    country = django_filters.ModelChoiceFilter(
+        method="filter_recommendations",
+        to_field_name="slug",
+        queryset=Country.objects.only("pk", "name", "slug"),
+        label="Country",
+        empty_label="Any country",
+    )
+    year = django_filters.ChoiceFilter(
+        method="filter_recommendations", label="Report year", empty_label="Any year"
+    )
+    logged_by = django_filters.CharFilter(
+        field_name="logged_by__username", lookup_expr="iexact", label="Logged by"
+    )
+
+    class Meta:
+        model = Evidence
+        fields = ["q", "source_type", "direction", "sensitivity", "country", "year", "logged_by"]
+
+    def __init__(self, data=None, queryset=None, *, request=None, **kwargs):
+        super().__init__(data, queryset, request=request, **kwargs)
+        years = Report.objects.order_by("-year").values_list("year", flat=True).distinct()
+        self.filters["year"].extra["choices"] = [(year, str(year)) for year in years]
+
+    def search(self, queryset, name, value):
+        return _all_words_match(queryset, value, ["title", "summary", "source_name", "quote"])
+
+    def filter_recommendations(self, queryset, name, value):
+        # One EXISTS for both filters, so they must hold for the same recommendation and the
+        # list needs no DISTINCT over the many-to-many join.
+        data = self.form.cleaned_data
+        country, year = data.get("country"), data.get("year")
+        if name == "year" and country:
+            return queryset  # applied with the country
+        links = Evidence.recommendations.through.objects.filter(evidence_id=OuterRef("pk"))
+        if country:
+            links = links.filter(recommendation__report__country=country)
+        if year:
+            links = links.filter(recommendation__report__year=year)
+        return queryset.filter(Exists(links))

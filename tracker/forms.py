@@ -5,7 +5,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 
-from tracker.models import Evidence, Recommendation
+from tracker import uploads
+from tracker.models import Assessment, Evidence, Finding, Recommendation
 
 
 class DateInput(forms.DateInput):
@@ -102,3 +103,183 @@ class PillarForm(VersionedForm):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "pillar_%s")
         super().__init__(*args, **kwargs)
+
+
+# Evidence and assessments
+
+
+def _not_in_future(day, what):
+    if day and day > timezone.localdate():
+        raise forms.ValidationError(f"The {what} date cannot be in the future.")
+    return day
+
+
+class RecommendationChoiceField(forms.ModelMultipleChoiceField):
+    """Pick recommendations by reference, shown with the start of their text."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def label_from_instance(self, obj):
+        text = obj.text if len(obj.text) <= 140 else f"{obj.text[:139]}…"
+        return f"{obj.reference} · {text}"
+
+
+class EvidenceForm(forms.Form):
+    """Log a source against one or more recommendations; the file is checked by its content."""
+
+    title = forms.CharField(label="Title", max_length=300)
+    summary = forms.CharField(
+        label="Summary",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What the source says that bears on the recommendations, in your words.",
+    )
+    source_type = forms.ChoiceField(label="Source type", choices=Evidence.SourceType.choices)
+    source_name = forms.CharField(
+        label="Source name",
+        max_length=200,
+        required=False,
+        help_text="Who published it, e.g. the UN Special Rapporteur or an NGO's name.",
+    )
+    url = forms.URLField(label="URL", max_length=500, required=False, assume_scheme="https")
+    published_on = forms.DateField(label="Published on", required=False, widget=DateInput)
+    accessed_on = forms.DateField(label="Accessed on", required=False, widget=DateInput)
+    quote = forms.CharField(
+        label="Quote",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="The passage itself, word for word.",
+    )
+    file = forms.FileField(
+        label="File",
+        required=False,
+        help_text="Optional. PDF, image, Word, Excel, PowerPoint or plain text.",
+    )
+    sensitivity = forms.ChoiceField(
+        label="Sensitivity",
+        choices=Evidence.Sensitivity.choices,
+        initial=Evidence.Sensitivity.INTERNAL,
+        widget=forms.RadioSelect,
+        help_text="Restricted items are seen only by reviewers and by you.",
+    )
+    direction = forms.ChoiceField(
+        label="Direction",
+        choices=Evidence.Direction.choices,
+        widget=forms.RadioSelect,
+        help_text="What the source shows about the government's action.",
+    )
+    find = forms.CharField(
+        label="Find recommendations by reference",
+        required=False,
+        max_length=40,
+        help_text="Part of a reference, such as PRK-2021 or a country code.",
+    )
+    recommendations = RecommendationChoiceField(
+        label="Recommendations", queryset=Recommendation.objects.none()
+    )
+
+    def __init__(self, *args, recommendation_queryset=None, raw_file_names=(), **kwargs):
+        kwargs.setdefault("auto_id", "evidence_%s")
+        super().__init__(*args, **kwargs)
+        if recommendation_queryset is not None:
+            self.fields["recommendations"].queryset = recommendation_queryset
+        self.raw_file_names = list(raw_file_names)
+        self.file_kind = None
+        if not self.is_bound:
+            self.fields["accessed_on"].initial = timezone.localdate()
+
+    def clean_published_on(self):
+        return _not_in_future(self.cleaned_data.get("published_on"), "publication")
+
+    def clean_accessed_on(self):
+        return _not_in_future(self.cleaned_data.get("accessed_on"), "access")
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        # Django strips a folder path from the name (and drops a file named ".."); the names as
+        # sent are checked too, so such an upload is refused rather than quietly renamed.
+        for name in self.raw_file_names:
+            uploads.check_name(name)
+        if upload:
+            self.file_kind = uploads.check_upload(upload)
+        return upload
+
+    def clean(self):
+        data = super().clean()
+        published, accessed = data.get("published_on"), data.get("accessed_on")
+        if published and accessed and accessed < published:
+            self.add_error("accessed_on", "The source cannot be accessed before it was published.")
+        return data
+
+
+class AssessmentForm(forms.Form):
+    """Draft or edit the yearly assessment of one recommendation."""
+
+    rating = forms.ChoiceField(label="Rating", choices=Assessment.Rating.choices)
+    confidence = forms.ChoiceField(label="Confidence", choices=Assessment.Confidence.choices)
+    narrative = forms.CharField(
+        label="Narrative",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="The judgement and the reasons for it, citing what was observed.",
+    )
+    findings = forms.ModelMultipleChoiceField(
+        label="Findings cited",
+        queryset=Finding.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    evidence = forms.ModelMultipleChoiceField(
+        label="Evidence cited",
+        queryset=Evidence.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    # Empty while no assessment exists: the first save creates it. The revision is carried
+    # too: a correction starts again at version 1, so a version alone could match the wrong row.
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+    revision = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+
+    def __init__(self, *args, finding_queryset=None, evidence_queryset=None, **kwargs):
+        kwargs.setdefault("auto_id", "assessment_%s")
+        super().__init__(*args, **kwargs)
+        if finding_queryset is not None:
+            self.fields["findings"].queryset = finding_queryset
+        if evidence_queryset is not None:
+            self.fields["evidence"].queryset = evidence_queryset
+        self.fields["findings"].label_from_instance = lambda f: (
+            f"{f.get_section_display()}: {f.text}"
+        )
+        self.fields["evidence"].label_from_instance = lambda e: (
+            f"{e.title} ({e.published_on:%d %b %Y})" if e.published_on else e.title
+        )
+
+
+class AssessmentStepForm(VersionedForm):
+    """Submit an assessment or open its correction, from the revision and version the user saw."""
+
+    revision = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class ReviewForm(AssessmentStepForm):
+    """Approve or return a submitted assessment, with a note for the author."""
+
+    decision = forms.ChoiceField(
+        choices=[("approve", "Approve"), ("return", "Return")], widget=forms.HiddenInput
+    )
+    note = forms.CharField(
+        label="Review note",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Required when returning: say what the author should change.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "review_%s")
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "return" and not (data.get("note") or "").strip():
+            self.add_error("note", "Say what the author should change.")
+        return data

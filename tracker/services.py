@@ -239,10 +239,18 @@ def evidence_log(
         evidence.file_size = file.size
         evidence.file_name = (getattr(file, "name", "") or "")[-255:]
         evidence.file_type = file_type
-        evidence.file.save(evidence.file_name or "upload", file, save=False)
+    # Validate before the bytes are stored, so refused input leaves no file behind.
     evidence.full_clean(exclude=["file", "recommendations"])
-    evidence.save()
-    evidence.recommendations.set(recommendations)
+    if file is not None:
+        evidence.file.save(evidence.file_name or "upload", file, save=False)
+    try:
+        evidence.save()
+        evidence.recommendations.set(recommendations)
+    except BaseException:
+        # A rolled-back transaction does not remove files, so the stored copy goes by hand.
+        if evidence.file:
+            evidence.file.storage.delete(evidence.file.name)
+        raise
     return evidence
 
 
@@ -263,7 +271,9 @@ def _set_citations(assessment, findings, evidence, by) -> None:
     if evidence is not None:
         evidence = list(evidence)
         _check_evidence_visible(evidence, by)
-        assessment.evidence.set(evidence)
+        # Citations the editor cannot see were made by someone who could: an edit keeps them.
+        hidden = assessment.evidence.exclude(pk__in=Evidence.objects.visible_to(by).values("pk"))
+        assessment.evidence.set([*evidence, *hidden])
 
 
 @transaction.atomic

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from tracker.views import home, narratives, recommendations
+from tracker.views import assessments, evidence, home, narratives, recommendations
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -37,6 +37,36 @@ urlpatterns = [
     path("reports/", narratives.report_list, name="report_list"),
     path("reports/<int:pk>/", narratives.report_detail, name="report_detail"),
     # Evidence and assessments
+    path("evidence/", evidence.evidence_list, name="evidence_list"),
+    path("evidence/new/", evidence.evidence_new, name="evidence_new"),
+    path("evidence/<int:pk>/", evidence.evidence_detail, name="evidence_detail"),
+    path("evidence/<int:pk>/file/", evidence.evidence_file, name="evidence_file"),
+    path(
+        "recommendations/<int:pk>/assessments/<int:year>/",
+        assessments.assessment_detail,
+        name="assessment_detail",
+    ),
+    path(
+        "recommendations/<int:pk>/assessments/<int:year>/draft/",
+        assessments.assessment_save,
+        name="assessment_save",
+    ),
+    path(
+        "recommendations/<int:pk>/assessments/<int:year>/submit/",
+        assessments.assessment_submit,
+        name="assessment_submit",
+    ),
+    path(
+        "recommendations/<int:pk>/assessments/<int:year>/review/",
+        assessments.assessment_review,
+        name="assessment_review",
+    ),
+    path(
+        "recommendations/<int:pk>/assessments/<int:year>/correct/",
+        assessments.assessment_correct,
+        name="assessment_correct",
+    ),
+    path("assessments/review/", assessments.assessment_queue, name="assessment_queue"),
     # (end of evidence and assessments)
     path("", include("reports.urls")),
     path("", include("reports.trajectory_urls")),

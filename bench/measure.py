@@ -1,0 +1,391 @@
+"""Time the pages of one benchmark database in-process and count their queries.
+
+Run by `bench.run` once per size, with DATABASE_URL naming the database that `bench.generate`
+built; prints one JSON document. Server time is the time `django.test.Client` takes to run a
+request through the whole stack (middleware, view, queries, template), after a warm-up; queries
+are counted on a separate run, so counting never slows the timed runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import statistics
+import sys
+import time
+import tracemalloc
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SEARCH_WORD = "garnishing"
+
+
+@dataclass
+class Timing:
+    """What one page cost at one size: server time over several runs and the query count."""
+
+    key: str
+    label: str
+    url: str
+    available: bool = True
+    note: str = ""
+    runs: int = 0
+    median_ms: float | None = None
+    p95_ms: float | None = None
+    queries: int | None = None
+    bytes: int | None = None
+    peak_mb: float | None = None
+    times_ms: list[float] = field(default_factory=list)
+
+
+def percentile(values: list[float], share: float) -> float:
+    """Return the nearest-rank percentile (share in 0..1) of `values`."""
+    ordered = sorted(values)
+    rank = max(1, math.ceil(share * len(ordered)))
+    return ordered[rank - 1]
+
+
+def _content(response) -> bytes:
+    if response.streaming:
+        return b"".join(response.streaming_content)
+    return response.content
+
+
+def _not_available(key, label, url, why) -> Timing:
+    return Timing(key=key, label=label, url=url, available=False, note=why)
+
+
+def time_request(
+    client,
+    key: str,
+    label: str,
+    url: str,
+    *,
+    runs: int,
+    warmup: int,
+    content_type: str | None = None,
+    memory: bool = False,
+) -> Timing:
+    """Time GET `url` `runs` times after `warmup` runs; count its queries on one more run."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import Resolver404, resolve
+
+    try:
+        resolve(url.split("?")[0])
+    except Resolver404:
+        return _not_available(key, label, url, "no such page yet")
+    try:
+        for _ in range(max(warmup, 1)):
+            response = client.get(url)
+            body = _content(response)
+    except Exception as exc:  # noqa: BLE001 - one broken page must not hide the others' numbers
+        return _not_available(key, label, url, f"failed: {type(exc).__name__}: {exc}"[:200])
+    if response.status_code != 200:
+        return _not_available(key, label, url, f"answered HTTP {response.status_code}")
+    if content_type and not response["Content-Type"].startswith(content_type):
+        return _not_available(
+            key, label, url, f"answered {response['Content-Type']}, not {content_type}"
+        )
+    with CaptureQueriesContext(connection) as captured:
+        _content(client.get(url))
+    # Read now: the next request clears the connection's query log.
+    queries = len(captured)
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        _content(client.get(url))
+        times.append((time.perf_counter() - started) * 1000)
+    timing = Timing(
+        key=key,
+        label=label,
+        url=url,
+        runs=runs,
+        median_ms=round(statistics.median(times), 2),
+        p95_ms=round(percentile(times, 0.95), 2),
+        queries=queries,
+        bytes=len(body),
+        times_ms=[round(t, 2) for t in times],
+    )
+    if memory:
+        tracemalloc.start()
+        _content(client.get(url))
+        timing.peak_mb = round(tracemalloc.get_traced_memory()[1] / 2**20, 1)
+        tracemalloc.stop()
+    return timing
+
+
+def time_call(key: str, label: str, what: str, func, *, runs: int, memory: bool = False) -> Timing:
+    """Time a plain call like `time_request` times a page (one warm-up, one counted run)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    func()
+    with CaptureQueriesContext(connection) as captured:
+        func()
+    queries = len(captured)
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        func()
+        times.append((time.perf_counter() - started) * 1000)
+    timing = Timing(
+        key=key,
+        label=label,
+        url=what,
+        runs=runs,
+        median_ms=round(statistics.median(times), 2),
+        p95_ms=round(percentile(times, 0.95), 2),
+        queries=queries,
+        times_ms=[round(t, 2) for t in times],
+    )
+    if memory:
+        tracemalloc.start()
+        func()
+        timing.peak_mb = round(tracemalloc.get_traced_memory()[1] / 2**20, 1)
+        tracemalloc.stop()
+    return timing
+
+
+def _last_page(client, url: str) -> int | None:
+    """Return the number of pages of a paginated list, read from the page's own context."""
+    from django.test.utils import setup_test_environment, teardown_test_environment
+
+    # Template instrumentation is on only for this one request, so timed runs stay unaltered.
+    setup_test_environment()
+    try:
+        response = client.get(url)
+        page = response.context and response.context.get("page_obj")
+        return page.paginator.num_pages if page else None
+    finally:
+        teardown_test_environment()
+
+
+def synthetic_narratives(count: int, first_year: int) -> list[tuple[str, bytes]]:
+    """Return `count` narratives made from the real seed by changing its country and year."""
+    from tracker.countries import COUNTRIES
+
+    lines = (ROOT / "fixtures" / "tip-2021-north-korea.txt").read_text(encoding="utf-8")
+    body = "\n".join(lines.split("\n")[2:])
+    out = []
+    for index in range(count):
+        info = COUNTRIES[index % len(COUNTRIES)]
+        year = first_year + index // len(COUNTRIES)
+        text = (
+            f"{year} Trafficking in Persons Report: {info.name}\n{info.name.upper()}: Tier 3\n"
+            + body
+        )
+        out.append((f"{year}-{info.code}.txt", text.encode("utf-8")))
+    return out
+
+
+def time_import(count: int, runs: int) -> Timing:
+    """Parse and import `count` narratives, `runs` times, each rolled back afterwards."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from bench.generate import LAST_YEAR
+    from tracker import importer
+
+    narratives = synthetic_narratives(count, LAST_YEAR + 1)
+    label = f"import of {count} narratives"
+
+    def once(capture=False):
+        started = time.perf_counter()
+        with transaction.atomic():
+            batch = [importer.parse_bytes(data, name=name) for name, data in narratives]
+            if capture:
+                with CaptureQueriesContext(connection) as captured:
+                    outcomes = importer.import_batch(batch)
+            else:
+                outcomes = importer.import_batch(batch)
+            elapsed = (time.perf_counter() - started) * 1000
+            imported = sum(o.action == "imported" for o in outcomes)
+            transaction.set_rollback(True)
+        if imported != count:
+            raise RuntimeError(f"Imported {imported} of {count} synthetic narratives.")
+        return elapsed, (len(captured) if capture else None)
+
+    _, queries = once(capture=True)
+    times = [once()[0] for _ in range(runs)]
+    return Timing(
+        key="import",
+        label=label,
+        url="tracker.importer.parse_bytes + import_batch",
+        runs=runs,
+        median_ms=round(statistics.median(times), 2),
+        p95_ms=round(percentile(times, 0.95), 2),
+        queries=queries,
+        times_ms=[round(t, 2) for t in times],
+    )
+
+
+def measure(runs: int, slow_runs: int) -> dict:
+    """Measure every page on the database the settings point at; return plain data."""
+    import django
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+
+    from bench import generate
+    from tracker.models import Country, Recommendation
+
+    size_name = os.environ.get("BENCH_SIZE", "?")
+    size = generate.SIZES.get(size_name)
+    user_model = get_user_model()
+    reviewer = user_model.objects.get(username="bench-reviewer-01")
+    admin = user_model.objects.get(username="bench-admin")
+    client = Client()
+    client.force_login(reviewer)
+    admin_client = Client()
+    admin_client.force_login(admin)
+
+    year = generate.LAST_YEAR
+    countries = list(Country.objects.order_by("name").values_list("pk", "slug"))
+    country_pk, slug = countries[len(countries) // 2]
+    hot = Recommendation.objects.get(
+        reference=generate.hot_reference(size) if size else f"{countries[0]}-{year}-01"
+    )
+    fast = {"runs": runs, "warmup": 3}
+    slow = {"runs": slow_runs, "warmup": 1}
+    status_country = f"status=in_progress&country={slug}"
+    results: list[Timing] = []
+
+    def page(key, label, url, **options):
+        timing = time_request(client, key, label, url, **(options or fast))
+        results.append(timing)
+        return timing
+
+    page("list", "Recommendation list, no filter", "/recommendations/")
+    page(
+        "list_filtered",
+        "Recommendation list, status + country",
+        f"/recommendations/?{status_country}",
+    )
+    page(
+        "list_q",
+        f"Recommendation list, q search ({SEARCH_WORD!r})",
+        f"/recommendations/?q={SEARCH_WORD}",
+    )
+    page("list_page1", "Recommendation list, page 1", "/recommendations/?page=1")
+    last = None
+    if results[0].available:
+        last = _last_page(client, "/recommendations/")
+    if last:
+        page(
+            "list_last",
+            f"Recommendation list, last page ({last})",
+            f"/recommendations/?page={last}",
+        )
+    else:
+        results.append(
+            _not_available("list_last", "Recommendation list, last page", "", "no pagination found")
+        )
+    timeline = hot.status_changes.count()
+    page(
+        "detail",
+        f"Recommendation detail ({timeline} status changes)",
+        f"/recommendations/{hot.pk}/",
+    )
+    page("evidence", "Evidence list", "/evidence/")
+    page("dashboard", "Dashboard", "/")
+    page("country_summary", "Country summary (one year)", f"/summaries/{year}/{slug}/", **slow)
+    page(
+        "all_summary",
+        "All-countries summary (one year)",
+        f"/summaries/{year}/",
+        memory=True,
+        **slow,
+    )
+    page(
+        "pdf",
+        "Country summary PDF",
+        f"/summaries/{year}/{slug}/?format=pdf",
+        content_type="application/pdf",
+        **slow,
+    )
+
+    # The summary builder on its own, so its share of the summary pages is visible.
+    from reports import summary as summary_module
+
+    country = Country.objects.get(pk=country_pk)
+    results.append(
+        time_call(
+            "builder_country",
+            "Summary builder, one country",
+            f"build_summary(year={year}, country={slug})",
+            lambda: summary_module.build_summary(year=year, country=country, user=reviewer),
+            runs=slow_runs,
+        )
+    )
+    results.append(
+        time_call(
+            "builder_all",
+            "Summary builder, all countries",
+            f"build_summary(year={year})",
+            lambda: summary_module.build_summary(year=year, user=reviewer),
+            runs=slow_runs,
+            memory=True,
+        )
+    )
+    results.append(time_import(200, runs=max(2, slow_runs // 2)))
+
+    # The baseline a user could fall back to: the admin changelist on the same filters.
+    # The admin has no country filter; searching the reference prefix ("CHN-") is the closest
+    # a user could get there, so that pair compares like for like as far as the admin allows.
+    code = country.code
+    status_year = f"status=in_progress&year={year}"
+    admin = "/admin/tracker/recommendation/"
+    page(
+        "list_status_year", "Recommendation list, status + year", f"/recommendations/?{status_year}"
+    )
+    for key, label, url in (
+        ("admin_list", "Admin changelist, no filter", admin),
+        (
+            "admin_filtered",
+            f"Admin changelist, status + reference search ({code}-)",
+            f"{admin}?status__exact=in_progress&q={code}-",
+        ),
+        (
+            "admin_status_year",
+            "Admin changelist, status + year",
+            f"{admin}?status__exact=in_progress&report__year__exact={year}",
+        ),
+        ("admin_q", f"Admin changelist, q search ({SEARCH_WORD!r})", f"{admin}?q={SEARCH_WORD}"),
+    ):
+        results.append(time_request(admin_client, key, label, url, **fast))
+
+    return {
+        "size": size_name,
+        "backend": connection.vendor,
+        "django": django.get_version(),
+        "rows": generate.row_counts(),
+        "detail_timeline": timeline,
+        "pages": [asdict(t) for t in results],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Time the pages of one benchmark database.")
+    parser.add_argument("--runs", type=int, default=20, help="timed runs of each fast page")
+    parser.add_argument("--slow-runs", type=int, default=5, help="timed runs of summaries, PDF")
+    parser.add_argument("-o", "--output", type=Path, help="write the JSON here")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+    import django
+
+    django.setup()
+    data = measure(args.runs, args.slow_runs)
+    text = json.dumps(data, indent=2)
+    if args.output:
+        args.output.write_text(text + "\n", encoding="utf-8")
+    else:
+        print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,232 @@
+"""Checks on uploaded evidence files: a safe name, a size limit, and a type read from the content.
+
+The name a browser sends is untrusted, and so is the extension: a file is accepted only when its
+bytes are one of the formats below and its extension agrees with what the bytes are. Accepted files
+are stored under a random name (see `tracker.models.evidence_upload_to`) and only ever served as
+downloads by a view that checks access.
+"""
+
+import codecs
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.http.multipartparser import MultiPartParser
+from django.template.defaultfilters import filesizeformat
+
+
+@dataclass(frozen=True)
+class FileKind:
+    """A file format the tracker accepts, with the extensions a file of that format may carry."""
+
+    label: str
+    mime: str
+    extensions: tuple[str, ...]
+
+
+PDF = FileKind("PDF document", "application/pdf", ("pdf",))
+PNG = FileKind("PNG image", "image/png", ("png",))
+JPEG = FileKind("JPEG image", "image/jpeg", ("jpg", "jpeg"))
+GIF = FileKind("GIF image", "image/gif", ("gif",))
+WEBP = FileKind("WebP image", "image/webp", ("webp",))
+DOCX = FileKind(
+    "Word document",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ("docx",),
+)
+XLSX = FileKind(
+    "Excel workbook",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ("xlsx",),
+)
+PPTX = FileKind(
+    "PowerPoint presentation",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    ("pptx",),
+)
+# Legacy Office files share one container format; telling a .doc from a .xls would mean parsing
+# the container's directory, and either is acceptable evidence.
+OLE2 = FileKind("legacy Office document", "application/x-ole-storage", ("doc", "xls"))
+TEXT = FileKind("plain text file", "text/plain", ("txt", "csv", "md"))
+
+ACCEPTED = (PDF, PNG, JPEG, GIF, WEBP, DOCX, XLSX, PPTX, OLE2, TEXT)
+ACCEPTED_DESCRIPTION = (
+    "PDF, PNG, JPEG, GIF, WebP, Word (.docx, .doc), Excel (.xlsx, .xls), PowerPoint (.pptx) "
+    "or plain text (.txt, .csv, .md)"
+)
+
+# The part that names each OOXML flavour, beside the [Content_Types].xml every package has.
+_OOXML_MAIN_PARTS = {
+    "word/document.xml": DOCX,
+    "xl/workbook.xml": XLSX,
+    "ppt/presentation.xml": PPTX,
+}
+_HEAD_BYTES = 16
+_TEXT_CHUNK = 64 * 1024
+_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+class UploadRefused(ValidationError):
+    """Raised when an uploaded file may not be stored; the message says why, for the user."""
+
+    def __init__(self, message: str):
+        super().__init__(message, code="upload_refused")
+
+
+def path_in_name(name: str) -> bool:
+    """Return whether `name` carries a folder path or a drive, not just a file name."""
+    return (
+        "/" in name
+        or "\\" in name
+        or _DRIVE.match(name) is not None
+        or name in {".", ".."}
+        or any(not char.isprintable() for char in name)
+    )
+
+
+def check_name(name: str) -> str:
+    """Return the lower-case extension of `name`, or refuse a name that is not a plain file name."""
+    if not name or not name.strip():
+        raise UploadRefused("The file has no name; upload it under its plain file name.")
+    if path_in_name(name):
+        raise UploadRefused(
+            f"“{name}” contains a folder path or special characters; upload the file under "
+            "its plain name, such as report.pdf."
+        )
+    if len(name) > 255:
+        raise UploadRefused("The file name is longer than 255 characters; shorten it.")
+    suffix = PurePosixPath(name).suffix.lower()
+    if not suffix:
+        raise UploadRefused(
+            f"“{name}” has no extension; name it for its type, such as report.pdf "
+            f"(accepted: {ACCEPTED_DESCRIPTION})."
+        )
+    return suffix[1:]
+
+
+def _is_utf8_text(fileobj) -> bool:
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    fileobj.seek(0)
+    try:
+        for chunk in iter(lambda: fileobj.read(_TEXT_CHUNK), b""):
+            if b"\x00" in chunk:
+                return False
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    finally:
+        fileobj.seek(0)
+    return True
+
+
+def _ooxml_kind(fileobj) -> FileKind | None:
+    fileobj.seek(0)
+    try:
+        with zipfile.ZipFile(fileobj) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return None
+    finally:
+        fileobj.seek(0)
+    if "[Content_Types].xml" not in names:
+        return None
+    if any(name.lower().endswith("vbaproject.bin") for name in names):
+        # Macro-enabled packages run code when opened; they are not accepted as evidence.
+        return None
+    kinds = {kind for part, kind in _OOXML_MAIN_PARTS.items() if part in names}
+    return kinds.pop() if len(kinds) == 1 else None
+
+
+def detect_kind(fileobj) -> FileKind | None:
+    """Return the accepted format of the file's content, or None if it is none of them."""
+    fileobj.seek(0)
+    head = fileobj.read(_HEAD_BYTES)
+    fileobj.seek(0)
+    if head.startswith(b"%PDF-"):
+        return PDF
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
+    if head.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return GIF
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return WEBP
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return OLE2
+    if head.startswith(b"PK\x03\x04"):
+        return _ooxml_kind(fileobj)
+    if head and _is_utf8_text(fileobj):
+        return TEXT
+    return None
+
+
+def check_upload(upload, *, name: str | None = None) -> FileKind:
+    """Return the format of `upload`, or raise UploadRefused saying why it may not be stored.
+
+    `name` is the name as the client sent it, when known; it defaults to the upload's own name.
+    """
+    name = upload.name if name is None else name
+    extension = check_name(name)
+    limit = settings.EVIDENCE_MAX_UPLOAD_BYTES
+    if upload.size > limit:
+        raise UploadRefused(
+            f"“{name}” is {filesizeformat(upload.size)}; files may be at most "
+            f"{filesizeformat(limit)}."
+        )
+    if upload.size == 0:
+        raise UploadRefused(f"“{name}” is empty.")
+    kind = detect_kind(upload)
+    if kind is None:
+        raise UploadRefused(
+            f"The content of “{name}” is not a type the tracker accepts ({ACCEPTED_DESCRIPTION})."
+        )
+    if extension not in kind.extensions:
+        named_as = next((k for k in ACCEPTED if extension in k.extensions), None)
+        if named_as is None:
+            raise UploadRefused(
+                f"“{name}” has the extension .{extension}, which the tracker does not accept; "
+                f"its content is a {kind.label}, so name it .{kind.extensions[0]}."
+            )
+        raise UploadRefused(
+            f"“{name}” is named as a {named_as.label} (.{extension}) but its content is "
+            f"a {kind.label}. Upload the right file, or give it the extension "
+            f".{kind.extensions[0]}."
+        )
+    return kind
+
+
+class _NameRecordingParser(MultiPartParser):
+    """A multipart parser that keeps every file name exactly as the client sent it."""
+
+    def __init__(self, *args, raw_names: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self._raw_names = raw_names
+
+    def sanitize_file_name(self, file_name):
+        self._raw_names.append(file_name)
+        return super().sanitize_file_name(file_name)
+
+
+def record_raw_file_names(request) -> list[str]:
+    """Make `request` keep its upload names as sent, before Django strips any folder path.
+
+    Django reduces `../x.pdf` to `x.pdf` (and drops a file named `..`) while parsing, which is
+    safe for storage but hides a client that sent a path; the tracker refuses such uploads
+    instead. Call this before anything reads `request.POST` or `request.FILES` (so the view must
+    be CSRF-exempt and check CSRF itself afterwards); the returned list fills when they are read.
+    """
+    raw_names: list[str] = []
+
+    def parse_file_upload(meta, post_data):
+        parser = _NameRecordingParser(
+            meta, post_data, request.upload_handlers, request.encoding, raw_names=raw_names
+        )
+        return parser.parse()
+
+    request.parse_file_upload = parse_file_upload
+    return raw_names

@@ -1,0 +1,271 @@
+"""Evidence: log a source against recommendations, list and read what was logged, download files.
+
+Restricted evidence exists, for everyone else, only for reviewers and its author: elsewhere it
+answers 404, as if it did not exist.
+"""
+
+import logging
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch, Q
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_http_methods
+
+from tracker import services, uploads
+from tracker.filters import EvidenceFilterSet
+from tracker.forms import EvidenceForm
+from tracker.models import Assessment, Evidence, Recommendation, StatusChange
+
+logger = logging.getLogger(__name__)
+
+PAGE_SIZE = 50
+# Enough to choose from by eye; a narrower reference finds the rest.
+MAX_RECOMMENDATION_CHOICES = 150
+
+_RECOMMENDATIONS_SHOWN = Prefetch(
+    "recommendations",
+    queryset=Recommendation.objects.select_related("report__country").order_by(
+        "report__country__name", "-report__year", "number"
+    ),
+)
+
+
+def _get_evidence_for_user(request, pk) -> Evidence:
+    """Fetch one item `request.user` may see, or answer 404 as if it did not exist."""
+    return get_object_or_404(
+        Evidence.objects.visible_to(request.user).select_related("logged_by"), pk=pk
+    )
+
+
+@require_GET
+@login_required
+@permission_required("tracker.view_evidence", raise_exception=True)
+def evidence_list(request):
+    """List the evidence the user may see, by the filters in the URL."""
+    queryset = Evidence.objects.visible_to(request.user).select_related("logged_by")
+    filterset = EvidenceFilterSet(request.GET, queryset=queryset, request=request)
+    rows = filterset.qs.prefetch_related(_RECOMMENDATIONS_SHOWN).order_by("-logged_at", "-pk")
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "tracker/evidence_list.html",
+        {
+            "filter": filterset,
+            "page_obj": page,
+            "count": page.paginator.count,
+            "query": query.urlencode(),
+        },
+    )
+
+
+@require_GET
+@login_required
+@permission_required("tracker.view_evidence", raise_exception=True)
+def evidence_detail(request, pk):
+    """Show one item of evidence, the recommendations it bears on and where it was cited."""
+    evidence = get_object_or_404(
+        Evidence.objects.visible_to(request.user)
+        .select_related("logged_by")
+        .prefetch_related(_RECOMMENDATIONS_SHOWN),
+        pk=pk,
+    )
+    status_changes = StatusChange.objects.filter(evidence=evidence).select_related(
+        "recommendation", "changed_by"
+    )
+    assessments = (
+        Assessment.objects.filter(evidence=evidence)
+        .select_related("recommendation", "author")
+        .order_by("-year", "recommendation__reference", "-revision")
+    )
+    return render(
+        request,
+        "tracker/evidence_detail.html",
+        {"evidence": evidence, "status_changes": status_changes, "assessments": assessments},
+    )
+
+
+@require_GET
+@login_required
+@permission_required("tracker.view_evidence", raise_exception=True)
+def evidence_file(request, pk):
+    """Send the file of an item the user may see, always as a download, never shown inline."""
+    evidence = _get_evidence_for_user(request, pk)
+    if not evidence.file:
+        raise Http404("This evidence has no file.")
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError as exc:
+        logger.error("Evidence %s: stored file %s is missing", evidence.pk, evidence.file.name)
+        raise Http404("The file of this evidence is missing from storage.") from exc
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=evidence.file_name or evidence.file.name.rsplit("/", 1)[-1],
+        content_type=evidence.file_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    # Even if a browser rendered it, the file could run nothing and reach nothing.
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _selected_ids(values) -> list[int]:
+    return [int(value) for value in values if str(value).isdigit()]
+
+
+def recommendation_choices(*, preselected=None, find="", selected=()):
+    """Return the recommendations the evidence form offers, and whether the list was cut.
+
+    They are those already chosen, those of the preselected recommendation's country, and
+    those whose reference (or country) contains `find`; never the whole table, which at full
+    scale holds tens of thousands.
+    """
+    condition = Q(pk__in=list(selected))
+    if preselected is not None:
+        condition |= Q(report__country_id=preselected.report.country_id)
+    find = find.strip()
+    if find:
+        condition |= Q(reference__icontains=find) | Q(report__country__name__icontains=find)
+    if condition == Q(pk__in=[]):
+        return Recommendation.objects.none(), False
+    queryset = (
+        Recommendation.objects.filter(condition)
+        .select_related("report__country")
+        .order_by("report__country__name", "-report__year", "number")
+    )
+    count = queryset.count()
+    if count <= MAX_RECOMMENDATION_CHOICES:
+        return queryset, False
+    keep = [*selected, *queryset.values_list("pk", flat=True)[:MAX_RECOMMENDATION_CHOICES]]
+    return queryset.filter(pk__in=keep), True
+
+
+def _preselected(request) -> Recommendation | None:
+    value = request.GET.get("recommendation", "")
+    if not value.isdigit():
+        return None
+    return Recommendation.objects.select_related("report__country").filter(pk=int(value)).first()
+
+
+@csrf_exempt
+def evidence_new(request):
+    """Take the upload names as sent before anything parses the form; then the real view.
+
+    CSRF is checked by `_evidence_new` itself: the middleware would parse the upload first.
+    """
+    raw_names = uploads.record_raw_file_names(request)
+    return _evidence_new(request, raw_names)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+@permission_required("tracker.add_evidence", raise_exception=True)
+@csrf_protect
+def _evidence_new(request, raw_names):
+    """Log evidence: the form, and on POST the check of the file and the write."""
+    preselected = _preselected(request)
+    if request.method != "POST":
+        selected = [preselected.pk] if preselected else []
+        choices, cut = recommendation_choices(
+            preselected=preselected, find=request.GET.get("find", ""), selected=selected
+        )
+        form = EvidenceForm(
+            initial={"recommendations": selected, "find": request.GET.get("find", "")},
+            recommendation_queryset=choices,
+        )
+        return _render_new(request, form, preselected, cut)
+
+    selected = _selected_ids(request.POST.getlist("recommendations"))
+    choices, cut = recommendation_choices(
+        preselected=preselected, find=request.POST.get("find", ""), selected=selected
+    )
+    form = EvidenceForm(
+        request.POST,
+        request.FILES,
+        recommendation_queryset=choices,
+        raw_file_names=raw_names,
+    )
+    if "find_recommendations" in request.POST:
+        # Finding recommendations is not saving: show the form again with what was typed.
+        if request.FILES or raw_names:
+            messages.info(
+                request,
+                "Browsers cannot keep a chosen file across a page load: choose the file again "
+                "before you save.",
+            )
+        form = EvidenceForm(initial=_initial_from(request.POST), recommendation_queryset=choices)
+        return _render_new(request, form, preselected, cut)
+
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            evidence = services.evidence_log(
+                by=request.user,
+                title=data["title"],
+                summary=data["summary"],
+                source_type=data["source_type"],
+                source_name=data["source_name"],
+                url=data["url"],
+                published_on=data["published_on"],
+                accessed_on=data["accessed_on"],
+                quote=data["quote"],
+                sensitivity=data["sensitivity"],
+                direction=data["direction"],
+                recommendations=data["recommendations"],
+                file=data["file"],
+                file_type=form.file_kind.mime if form.file_kind else "",
+            )
+        except ValidationError as exc:
+            _add_service_errors(form, exc)
+        else:
+            count = len(data["recommendations"])
+            messages.success(
+                request,
+                f"Evidence “{evidence.title}” was logged against {count} "
+                f"recommendation{'s' if count != 1 else ''}.",
+            )
+            return redirect(evidence)
+
+    message = "The evidence was not saved: correct the form below."
+    if request.FILES or raw_names:
+        message += " Browsers cannot keep a chosen file across a page load: choose it again."
+    messages.error(request, message)
+    return _render_new(request, form, preselected, cut, status=400)
+
+
+def _add_service_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _initial_from(data) -> dict:
+    """Return posted input as a form's initial values, to show it again without errors."""
+    initial = {name: data.get(name, "") for name in EvidenceForm.base_fields}
+    initial["recommendations"] = _selected_ids(data.getlist("recommendations"))
+    initial.pop("file")
+    return initial
+
+
+def _render_new(request, form, preselected, cut, *, status=200):
+    return render(
+        request,
+        "tracker/evidence_form.html",
+        {
+            "form": form,
+            "preselected": preselected,
+            "choices_cut": cut,
+            "max_choices": MAX_RECOMMENDATION_CHOICES,
+        },
+        status=status,
+    )
