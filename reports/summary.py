@@ -225,6 +225,36 @@ class Totals:
     without_evidence: int
     without_assessment: int
 
+    @property
+    def status_rows(self) -> list[tuple[str, str, int, int]]:
+        """Return (code, label, a year earlier, now) for every status."""
+        return [
+            (code, STATUS_LABELS[code], self.by_status_previous.get(code, 0), n)
+            for code, n in self.by_status.items()
+        ]
+
+    @property
+    def pillar_rows(self) -> list[tuple[str, str, int]]:
+        return [(code, PILLAR_LABELS[code], n) for code, n in self.by_pillar.items()]
+
+    @property
+    def rating_rows(self) -> list[tuple[str, str, int]]:
+        return [(code, RATING_LABELS[code], n) for code, n in self.by_rating.items()]
+
+    @property
+    def lineage_rows(self) -> list[tuple[str, str, int]]:
+        return [(code, LINK_KIND_LABELS[code], n) for code, n in self.by_link_kind.items()]
+
+    @property
+    def source_type_rows(self) -> list[tuple[str, str, int]]:
+        return [
+            (code, SOURCE_TYPE_LABELS[code], n) for code, n in self.evidence_by_source_type.items()
+        ]
+
+    @property
+    def direction_rows(self) -> list[tuple[str, str, int]]:
+        return [(code, DIRECTION_LABELS[code], n) for code, n in self.evidence_by_direction.items()]
+
     def rows(self) -> list[tuple[str, str, str, int]]:
         """Return every count as (group, code, label, value), in a fixed order for exports."""
         rows = [("recommendations", "total", "Recommendations", self.recommendations)]

@@ -1,0 +1,471 @@
+"""Charts of the progress summaries, drawn as SVG on the server.
+
+No JavaScript: the same markup shows on screen, prints, and goes into the PDF. Colours are SVG
+presentation attributes (the Content-Security-Policy forbids inline styles); sizes of text and
+layout come from classes in `static/css/summary.css`. Each chart carries a `<title>` and a
+`<desc>`, is labelled by them through `aria-labelledby`, and comes with the table of the numbers
+it draws, which the template shows next to it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
+
+from reports.summary import (
+    RATING_LABELS,
+    RATINGS,
+    STATUS_LABELS,
+    STATUSES,
+    TIER_LABELS,
+    YearPoint,
+)
+from tracker.models import Tier
+
+STATUS_COLOURS = {
+    "no_action": "#c8553d",
+    "in_progress": "#e0a526",
+    "implemented": "#2f7d4f",
+    "regressed": "#6b1d1d",
+    "cannot_assess": "#8c99a6",
+}
+RATING_COLOURS = {
+    "regression": "#6b1d1d",
+    "no_progress": "#c8553d",
+    "limited": "#e0a526",
+    "substantial": "#74a57f",
+    "implemented": "#2f7d4f",
+    "cannot_assess": "#8c99a6",
+}
+# Legends and table headings use the short form of the long status label.
+STATUS_SHORT = {**STATUS_LABELS, "cannot_assess": "Cannot assess"}
+
+# Text attributes of the charts: presentation attributes, so the PDF renderer sees them too.
+_AXIS = 'class="chart-axis" font-size="11" fill="#4a5562"'
+_VALUE_DARK = 'class="chart-value-dark" font-size="12" fill="#1f2933"'
+# Tier 1 at the top: a higher line is a better placement.
+TIER_ORDER = [
+    Tier.TIER_1,
+    Tier.TIER_2,
+    Tier.TIER_2_WATCH_LIST,
+    Tier.TIER_3,
+    Tier.SPECIAL_CASE,
+]
+
+
+def _escape(value):
+    # Numbers pass through unchanged so the format string can round them ({:.2f}).
+    if isinstance(value, int | float):
+        return value
+    return conditional_escape(value)
+
+
+def _svg(format_string: str, *args, **kwargs) -> SafeString:
+    """Fill `format_string` like format_html: text is escaped, numbers keep their type."""
+    return mark_safe(
+        format_string.format(
+            *map(_escape, args), **{key: _escape(value) for key, value in kwargs.items()}
+        )
+    )
+
+
+@dataclass
+class Chart:
+    """An SVG chart and the table of the numbers it draws."""
+
+    id: str
+    title: str
+    svg: SafeString
+    headers: list[str] = field(default_factory=list)
+    rows: list[list] = field(default_factory=list)
+
+
+def _open_svg(chart_id: str, width: int, height: int, title: str, desc: str) -> str:
+    return _svg(
+        '<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
+        'viewBox="0 0 {w} {h}" width="{w}" height="{h}" '
+        'aria-labelledby="{id}-title {id}-desc" preserveAspectRatio="xMinYMin meet">'
+        '<title id="{id}-title">{title}</title><desc id="{id}-desc">{desc}</desc>',
+        id=chart_id,
+        w=width,
+        h=height,
+        title=title,
+        desc=desc,
+    )
+
+
+def _describe(counts: dict[str, int], labels: dict[str, str]) -> str:
+    parts = [f"{labels[code]}: {n}" for code, n in counts.items() if n]
+    return "; ".join(parts) if parts else "No recommendations."
+
+
+def _legend(x: int, y: int, codes, labels, colours, width: int) -> tuple[list[str], int]:
+    """Return legend markup laid out in rows that fit `width`, and the height it takes."""
+    parts, cx, cy = [], x, y
+    for code in codes:
+        label = labels[code]
+        item_width = 18 + 7 * len(label) + 16
+        if cx + item_width > x + width and cx > x:
+            cx, cy = x, cy + 18
+        parts.append(
+            _svg(
+                '<rect x="{}" y="{}" width="12" height="12" fill="{}"/>'
+                '<text class="chart-legend" font-size="12" fill="#1f2933" x="{}" y="{}">{}</text>',
+                cx,
+                cy,
+                colours[code],
+                cx + 17,
+                cy + 10,
+                label,
+            )
+        )
+        cx += item_width
+    return parts, cy - y + 18
+
+
+def status_mix(counts: dict[str, int], *, chart_id: str, title: str) -> Chart:
+    """Draw one horizontal bar split by status, with a legend."""
+    width, bar_h, left = 640, 28, 0
+    total = sum(counts.values())
+    parts: list[str] = []
+    x = float(left)
+    for code in STATUSES:
+        n = counts.get(code, 0)
+        if not n:
+            continue
+        w = width * n / total
+        parts.append(
+            _svg(
+                '<rect x="{:.2f}" y="0" width="{:.2f}" height="{}" fill="{}">'
+                "<title>{}: {}</title></rect>",
+                x,
+                w,
+                bar_h,
+                STATUS_COLOURS[code],
+                STATUS_LABELS[code],
+                n,
+            )
+        )
+        if w >= 24:
+            parts.append(
+                _svg(
+                    '<text class="chart-value" x="{:.2f}" y="{}" text-anchor="middle" '
+                    'font-size="12" font-weight="bold" fill="#ffffff">{}</text>',
+                    x + w / 2,
+                    bar_h / 2 + 5,
+                    n,
+                )
+            )
+        x += w
+    if not total:
+        parts.append(
+            _svg('<rect x="0" y="0" width="{}" height="{}" fill="#eceff3"/>', width, bar_h)
+        )
+    legend, legend_h = _legend(0, bar_h + 12, STATUSES, STATUS_SHORT, STATUS_COLOURS, width)
+    height = bar_h + 12 + legend_h
+    svg = (
+        _open_svg(chart_id, width, height, title, _describe(counts, STATUS_LABELS))
+        + "".join(parts)
+        + "".join(legend)
+        + "</svg>"
+    )
+    rows = [[STATUS_SHORT[code], counts.get(code, 0)] for code in STATUSES]
+    rows.append(["Total", total])
+    return Chart(chart_id, title, mark_safe(svg), ["Status", "Recommendations"], rows)
+
+
+def status_strip(counts: dict[str, int], *, label: str) -> SafeString:
+    """Draw a small status bar for a table row; the row's cells hold the numbers."""
+    width, height = 120, 12
+    total = sum(counts.values())
+    desc = f"{label}: {_describe(counts, STATUS_LABELS)}"
+    parts = [
+        _svg(
+            '<svg xmlns="http://www.w3.org/2000/svg" class="chart-strip" role="img" '
+            'viewBox="0 0 {w} {h}" width="{w}" height="{h}" aria-label="{d}"><title>{d}</title>',
+            w=width,
+            h=height,
+            d=desc,
+        )
+    ]
+    x = 0.0
+    for code in STATUSES:
+        n = counts.get(code, 0)
+        if not n or not total:
+            continue
+        w = width * n / total
+        parts.append(
+            _svg(
+                '<rect x="{:.2f}" y="0" width="{:.2f}" height="{}" fill="{}"/>',
+                x,
+                w,
+                height,
+                STATUS_COLOURS[code],
+            )
+        )
+        x += w
+    parts.append("</svg>")
+    return mark_safe("".join(parts))
+
+
+def _stacked_years(
+    points: list[YearPoint],
+    *,
+    attr: str,
+    codes,
+    labels,
+    colours,
+    chart_id: str,
+    title: str,
+    noun: str,
+) -> Chart:
+    """Draw one stacked column per year; each column adds up that year's counts."""
+    plot_h, col_w, gap, left, top = 160, 44, 22, 34, 8
+    width = max(320, left + len(points) * (col_w + gap) + gap)
+    highest = max((sum(getattr(p, attr).values()) for p in points), default=0)
+    # Four gridline steps of a whole number each, so no label repeats or shows a fraction.
+    step = max(1, -(-highest // 4))
+    peak = step * 4
+    parts: list[str] = []
+    for i in range(5):
+        y = top + plot_h - plot_h * i / 4
+        parts.append(
+            _svg(
+                '<line x1="{}" x2="{}" y1="{:.1f}" y2="{:.1f}" stroke="#d9dee4" '
+                'stroke-width="1"/><text ' + _AXIS + ' x="{}" y="{:.1f}" '
+                'text-anchor="end">{}</text>',
+                left,
+                width,
+                y,
+                y,
+                left - 6,
+                y + 4,
+                step * i,
+            )
+        )
+    for i, point in enumerate(points):
+        counts = getattr(point, attr)
+        x = left + gap + i * (col_w + gap)
+        y = top + plot_h
+        for code in codes:
+            n = counts.get(code, 0)
+            if not n:
+                continue
+            h = plot_h * n / peak
+            y -= h
+            parts.append(
+                _svg(
+                    '<rect x="{}" y="{:.2f}" width="{}" height="{:.2f}" fill="{}">'
+                    "<title>{} {}: {}</title></rect>",
+                    x,
+                    y,
+                    col_w,
+                    h,
+                    colours[code],
+                    point.year,
+                    labels[code],
+                    n,
+                )
+            )
+        parts.append(
+            _svg(
+                "<text " + _AXIS + ' x="{}" y="{}" text-anchor="middle">{}</text>',
+                x + col_w / 2,
+                top + plot_h + 16,
+                point.year,
+            )
+        )
+    legend, legend_h = _legend(left, top + plot_h + 30, codes, labels, colours, width - left)
+    height = top + plot_h + 30 + legend_h
+    desc = (
+        " ".join(f"{p.year}: {_describe(getattr(p, attr), labels)}." for p in points)
+        or f"No {noun}."
+    )
+    svg = (
+        _open_svg(chart_id, width, height, title, desc)
+        + "".join(parts)
+        + "".join(legend)
+        + "</svg>"
+    )
+    headers = ["Year"] + [labels[code] for code in codes] + ["Total"]
+    rows = [
+        [p.year]
+        + [getattr(p, attr).get(code, 0) for code in codes]
+        + [sum(getattr(p, attr).values())]
+        for p in points
+    ]
+    return Chart(chart_id, title, mark_safe(svg), headers, rows)
+
+
+def status_over_years(points: list[YearPoint], *, chart_id: str, title: str) -> Chart:
+    """Draw the status mix at the end of each report year's period."""
+    return _stacked_years(
+        points,
+        attr="by_status",
+        codes=STATUSES,
+        labels=STATUS_SHORT,
+        colours=STATUS_COLOURS,
+        chart_id=chart_id,
+        title=title,
+        noun="recommendations",
+    )
+
+
+def rating_over_years(points: list[YearPoint], *, chart_id: str, title: str) -> Chart:
+    """Draw the ratings of the approved assessments of each year."""
+    return _stacked_years(
+        points,
+        attr="by_rating",
+        codes=RATINGS,
+        labels=RATING_LABELS,
+        colours=RATING_COLOURS,
+        chart_id=chart_id,
+        title=title,
+        noun="approved assessments",
+    )
+
+
+def tier_timeline(history: list[tuple[int, str]], *, chart_id: str, title: str) -> Chart:
+    """Draw the tier of each year as points joined by a line; Tier 1 is at the top."""
+    row_h, left, top, step = 26, 128, 10, 46
+    width = max(320, left + max(len(history), 1) * step + 20)
+    plot_h = row_h * (len(TIER_ORDER) - 1)
+    parts: list[str] = []
+    for i, tier in enumerate(TIER_ORDER):
+        y = top + i * row_h
+        parts.append(
+            _svg(
+                '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="#d9dee4" stroke-width="1"/>'
+                "<text " + _AXIS + ' x="{}" y="{}" text-anchor="end">{}</text>',
+                left,
+                width - 10,
+                y,
+                y,
+                left - 8,
+                y + 4,
+                TIER_LABELS[tier],
+            )
+        )
+    coords = []
+    for i, (year, tier) in enumerate(history):
+        x = left + 20 + i * step
+        y = top + TIER_ORDER.index(tier) * row_h if tier in TIER_ORDER else top + plot_h
+        coords.append((x, y, year, tier))
+    if len(coords) > 1:
+        points = " ".join(f"{x},{y}" for x, y, _, _ in coords)
+        parts.append(
+            _svg('<polyline points="{}" fill="none" stroke="#1d4e89" stroke-width="2"/>', points)
+        )
+    for x, y, year, tier in coords:
+        parts.append(
+            _svg(
+                '<circle cx="{}" cy="{}" r="5" fill="#1d4e89"><title>{}: {}</title></circle>'
+                "<text " + _AXIS + ' x="{}" y="{}" text-anchor="middle">{}</text>',
+                x,
+                y,
+                year,
+                TIER_LABELS.get(tier, tier),
+                x,
+                top + plot_h + 20,
+                year,
+            )
+        )
+    height = top + plot_h + 30
+    desc = (
+        "; ".join(f"{year}: {TIER_LABELS.get(tier, tier)}" for year, tier in history)
+        or "No tier recorded."
+    )
+    svg = _open_svg(chart_id, width, height, title, desc) + "".join(parts) + "</svg>"
+    rows = [[year, TIER_LABELS.get(tier, tier)] for year, tier in history]
+    return Chart(chart_id, title, mark_safe(svg), ["Year", "Tier"], rows)
+
+
+def tier_distribution(tiers: list[str], *, chart_id: str, title: str) -> Chart:
+    """Draw how many countries of the scope sit on each tier this year, as bars."""
+    counts = dict.fromkeys(TIER_ORDER, 0)
+    for tier in tiers:
+        counts[tier] = counts.get(tier, 0) + 1
+    bar_h, gap, left, width = 20, 8, 128, 640
+    peak = max(counts.values(), default=0) or 1
+    parts: list[str] = []
+    for i, tier in enumerate(TIER_ORDER):
+        y = i * (bar_h + gap)
+        w = (width - left - 40) * counts[tier] / peak
+        parts.append(
+            _svg(
+                "<text " + _AXIS + ' x="{}" y="{}" text-anchor="end">{}</text>'
+                '<rect x="{}" y="{}" width="{:.2f}" height="{}" fill="#1d4e89"/>'
+                "<text " + _VALUE_DARK + ' x="{:.2f}" y="{}">{}</text>',
+                left - 8,
+                y + 14,
+                TIER_LABELS[tier],
+                left,
+                y,
+                w,
+                bar_h,
+                left + w + 6,
+                y + 14,
+                counts[tier],
+            )
+        )
+    height = len(TIER_ORDER) * (bar_h + gap)
+    desc = "; ".join(f"{TIER_LABELS[t]}: {counts[t]}" for t in TIER_ORDER)
+    svg = _open_svg(chart_id, width, height, title, desc) + "".join(parts) + "</svg>"
+    rows = [[TIER_LABELS[t], counts[t]] for t in TIER_ORDER]
+    return Chart(chart_id, title, mark_safe(svg), ["Tier", "Countries"], rows)
+
+
+def country_charts(country, *, year: int) -> list[Chart]:
+    """Return the charts of one country's summary."""
+    prefix = f"chart-{country.slug}"
+    return [
+        status_mix(
+            country.totals.by_status,
+            chart_id=f"{prefix}-mix",
+            title=f"{country.name}: status of the {year} recommendations on 31 March {year}",
+        ),
+        status_over_years(
+            country.history,
+            chart_id=f"{prefix}-status-years",
+            title=f"{country.name}: status at the end of each reporting period",
+        ),
+        rating_over_years(
+            country.history,
+            chart_id=f"{prefix}-rating-years",
+            title=f"{country.name}: ratings of approved assessments by year",
+        ),
+        tier_timeline(
+            country.tier_history,
+            chart_id=f"{prefix}-tiers",
+            title=f"{country.name}: tier by report year",
+        ),
+    ]
+
+
+def scope_charts(summary) -> list[Chart]:
+    """Return the charts of an all-countries summary."""
+    return [
+        status_mix(
+            summary.totals.by_status,
+            chart_id="chart-all-mix",
+            title=f"All countries: status of the {summary.year} recommendations "
+            f"on 31 March {summary.year}",
+        ),
+        tier_distribution(
+            [c.tier for c in summary.countries],
+            chart_id="chart-all-tiers",
+            title=f"Countries by tier in {summary.year}",
+        ),
+        status_over_years(
+            summary.history,
+            chart_id="chart-all-status-years",
+            title="These countries: status at the end of each reporting period",
+        ),
+        rating_over_years(
+            summary.history,
+            chart_id="chart-all-rating-years",
+            title="These countries: ratings of approved assessments by year",
+        ),
+    ]

@@ -1,0 +1,325 @@
+"""Write a progress summary as JSON, CSV, XLSX or PDF: the same numbers in each.
+
+Every exporter renders a `reports.summary.Summary`; none queries the database. The PDF is the
+HTML page itself (the same template) printed by WeasyPrint with the print stylesheets read from
+the static files on disk.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from reports import charts
+from reports.summary import (
+    CONFIDENCE_LABELS,
+    DIRECTION_LABELS,
+    DIRECTIONS,
+    LINK_KIND_LABELS,
+    PILLAR_LABELS,
+    RATING_LABELS,
+    SOURCE_TYPE_LABELS,
+    SOURCE_TYPES,
+    STATUS_LABELS,
+    TIER_LABELS,
+    Summary,
+    canonical_json,
+)
+
+FORMATS = ("json", "csv", "xlsx", "pdf")
+CONTENT_TYPES = {
+    "json": "application/json; charset=utf-8",
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+    "html": "text/html; charset=utf-8",
+}
+# A spreadsheet treats a cell starting with one of these as a formula.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_MAX_WIDTH = 60
+
+
+def filename(summary: Summary, fmt: str) -> str:
+    """Return the download name, e.g. `progress-summary-2021-north-korea.pdf`."""
+    scope = summary.country_slug or "all-countries"
+    return f"progress-summary-{summary.year}-{scope}.{fmt}"
+
+
+def to_json(summary: Summary) -> str:
+    """Return the summary as canonical JSON (the bytes a published summary is frozen as)."""
+    return canonical_json(summary)
+
+
+def neutralise(value):
+    """Return `value` safe for a spreadsheet: text that would run as a formula gets a quote."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+RECOMMENDATION_HEADERS = [
+    "Country",
+    "Year",
+    "Tier",
+    "Reference",
+    "Number",
+    "Pillar",
+    "Status",
+    "Status code",
+    "Status a year earlier",
+    "Changed since last year",
+    "Lineage",
+    "Predecessor",
+    "Rating",
+    "Confidence",
+    "Assessment revision",
+    "Evidence items",
+    *(f"Evidence: {SOURCE_TYPE_LABELS[code]}" for code in SOURCE_TYPES),
+    *(f"Evidence: {DIRECTION_LABELS[code].lower()}" for code in DIRECTIONS),
+    "Status changes in the period",
+    "Recommendation",
+]
+
+
+def recommendation_rows(summary: Summary):
+    """Yield one row per recommendation, typed (numbers as numbers), in the header order."""
+    for country, row in summary.recommendations:
+        by_source = row.evidence_by_source_type
+        by_direction = row.evidence_by_direction
+        a = row.assessment
+        yield [
+            country.name,
+            summary.year,
+            TIER_LABELS.get(country.tier, country.tier),
+            row.reference,
+            row.number,
+            PILLAR_LABELS.get(row.pillar, row.pillar),
+            STATUS_LABELS.get(row.status, row.status),
+            row.status,
+            STATUS_LABELS.get(row.status_previous, row.status_previous),
+            "yes" if row.status_changed else "no",
+            LINK_KIND_LABELS.get(row.link_kind, row.link_kind),
+            row.predecessor_reference,
+            RATING_LABELS.get(a.rating, a.rating) if a else "",
+            CONFIDENCE_LABELS.get(a.confidence, a.confidence) if a else "",
+            a.revision if a else None,
+            len(row.evidence),
+            *(by_source[code] for code in SOURCE_TYPES),
+            *(by_direction[code] for code in DIRECTIONS),
+            len(row.changes),
+            row.text,
+        ]
+
+
+def to_csv(summary: Summary) -> str:
+    """Return one CSV row per recommendation, with a header row."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(RECOMMENDATION_HEADERS)
+    for row in recommendation_rows(summary):
+        writer.writerow(["" if v is None else neutralise(v) for v in row])
+    return out.getvalue()
+
+
+def _sheet(wb: Workbook, title: str, headers: list[str], rows, *, first: bool = False):
+    ws = wb.active if first else wb.create_sheet()
+    ws.title = title
+    ws.append(headers)
+    bold = Font(bold=True)
+    fill = PatternFill("solid", fgColor="E8EDF3")
+    for cell in ws[1]:
+        cell.font = bold
+        cell.fill = fill
+        cell.alignment = Alignment(vertical="top", wrap_text=True)
+    widths = [len(h) for h in headers]
+    for row in rows:
+        ws.append([neutralise(v) for v in row])
+        for i, value in enumerate(row):
+            if isinstance(value, datetime.date):
+                width = 10
+            else:
+                width = len("" if value is None else str(value))
+            widths[i] = max(widths[i], width)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for i, width in enumerate(widths, start=1):
+        letter = get_column_letter(i)
+        ws.column_dimensions[letter].width = min(max(width, 6) + 2, _MAX_WIDTH)
+        if width > _MAX_WIDTH:
+            # Long prose (recommendation text, titles) wraps rather than stretching the sheet.
+            for cell in ws[letter][1:]:
+                cell.alignment = wrap
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = ws.dimensions
+    return ws
+
+
+def to_xlsx(summary: Summary) -> bytes:
+    """Return a workbook with sheets of recommendations, totals and evidence."""
+    wb = Workbook()
+    _sheet(wb, "Recommendations", RECOMMENDATION_HEADERS, recommendation_rows(summary), first=True)
+
+    totals_rows = []
+    scopes = [("All", summary.totals)]
+    if not summary.is_all_countries:
+        scopes = [(summary.countries[0].name, summary.totals)]
+    else:
+        scopes += [(c.name, c.totals) for c in summary.countries]
+    for scope, totals in scopes:
+        for group, code, label, n in totals.rows():
+            totals_rows.append([scope, group, code, label, n])
+    _sheet(wb, "Totals", ["Scope", "Group", "Code", "Count", "Value"], totals_rows)
+
+    evidence_rows = []
+    for country in summary.countries:
+        for row, item in country.evidence:
+            evidence_rows.append(
+                [
+                    country.name,
+                    row.reference,
+                    item.id,
+                    item.date,
+                    item.title,
+                    item.source_type_label,
+                    item.source_name,
+                    item.direction_label,
+                    item.sensitivity,
+                    item.url,
+                ]
+            )
+    ws = _sheet(
+        wb,
+        "Evidence",
+        [
+            "Country",
+            "Recommendation",
+            "Evidence id",
+            "Date",
+            "Title",
+            "Source type",
+            "Source",
+            "Direction",
+            "Sensitivity",
+            "Link",
+        ],
+        evidence_rows,
+    )
+    for cell in ws["D"][1:]:
+        cell.number_format = "yyyy-mm-dd"
+
+    wb.properties.title = f"Progress summary {summary.year}: {summary.scope_name}"
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def render_html(summary: Summary, *, for_pdf: bool = False, request=None, extra=None) -> str:
+    """Render the summary page (the same template on screen, in print and in the PDF)."""
+    template = (
+        "reports/summary_all.html" if summary.is_all_countries else "reports/summary_country.html"
+    )
+    return render_to_string(
+        template, page_context(summary, for_pdf=for_pdf, **(extra or {})), request=request
+    )
+
+
+def page_context(summary: Summary, *, for_pdf: bool = False, **extra) -> dict:
+    """Return what the summary templates need: the summary, its charts and how it is shown."""
+    if summary.is_all_countries:
+        chart_list = charts.scope_charts(summary)
+        country = None
+    else:
+        country = summary.countries[0]
+        chart_list = charts.country_charts(country, year=summary.year)
+    return {
+        "summary": summary,
+        "country": country,
+        "charts": chart_list,
+        "country_rows": [
+            (c, charts.status_strip(c.totals.by_status, label=c.name)) for c in summary.countries
+        ]
+        if summary.is_all_countries
+        else [],
+        "columns": COUNTRY_TABLE_COLUMNS,
+        "for_pdf": for_pdf,
+        "generated_at": summary.generated_at or timezone.now(),
+        "status_labels": STATUS_LABELS,
+        **extra,
+    }
+
+
+# (sort key, heading, numeric) of the all-countries table; an empty key is not sortable.
+COUNTRY_TABLE_COLUMNS = [
+    ("country", "Country", False),
+    ("tier", "Tier", False),
+    ("recommendations", "Recommendations", True),
+    ("", "Status mix", False),
+    ("no_action", "No action", True),
+    ("in_progress", "In progress", True),
+    ("implemented", "Implemented", True),
+    ("regressed", "Regressed", True),
+    ("cannot_assess", "Cannot assess", True),
+    ("changed", "Changed", True),
+    ("evidence", "Evidence items", True),
+    ("without_evidence", "No evidence", True),
+    ("without_assessment", "No assessment", True),
+]
+
+
+def _static_fetcher():
+    """Return a WeasyPrint URL fetcher that reads only the app's static files, from disk."""
+    from weasyprint import URLFetcher
+
+    static_prefix = "/" + settings.STATIC_URL.strip("/") + "/"
+
+    class StaticFilesOnly(URLFetcher):
+        def fetch(self, url, headers=None):
+            parsed = urlparse(url)
+            path = unquote(parsed.path)
+            if parsed.scheme == "file" and path.startswith(static_prefix):
+                found = finders.find(path[len(static_prefix) :])
+                if found:
+                    return super().fetch(Path(found).as_uri(), headers)
+            # Nothing else is fetched: no network, no other file on the machine.
+            raise ValueError(f"Not a static file of this app: {url}")
+
+    return StaticFilesOnly(allowed_protocols=["file"])
+
+
+def to_pdf(summary: Summary, *, html: str | None = None) -> bytes:
+    """Return the summary as a PDF: cover, page numbers, charts and tables."""
+    from weasyprint import HTML
+
+    html = html if html is not None else render_html(summary, for_pdf=True)
+    document = HTML(
+        string=html,
+        base_url=settings.BASE_DIR.as_uri() + "/",
+        url_fetcher=_static_fetcher(),
+        media_type="print",
+    )
+    return document.write_pdf()
+
+
+def export(summary: Summary, fmt: str) -> bytes:
+    """Return the summary in `fmt` (json, csv, xlsx, pdf or html) as bytes."""
+    if fmt == "json":
+        return to_json(summary).encode("utf-8")
+    if fmt == "csv":
+        return to_csv(summary).encode("utf-8")
+    if fmt == "xlsx":
+        return to_xlsx(summary)
+    if fmt == "pdf":
+        return to_pdf(summary)
+    if fmt == "html":
+        return render_html(summary, for_pdf=True).encode("utf-8")
+    raise ValueError(f"Unknown format {fmt!r}.")

@@ -1,0 +1,81 @@
+"""`manage.py progress_summary`: write the annual progress summary of a year in one format."""
+
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+
+from reports import exporters
+from reports.summary import NoNarratives, build_summary
+from tracker.countries import match_country, normalize_name
+from tracker.models import Country
+
+FORMATS = ("json", "csv", "xlsx", "pdf", "html")
+BINARY = {"xlsx", "pdf"}
+
+
+def find_country(name: str) -> Country:
+    """Return the Country named `name` (its name, slug or an alias), or raise CommandError."""
+    wanted = name.strip()
+    by_slug = Country.objects.filter(slug=wanted.lower()).first()
+    if by_slug is not None:
+        return by_slug
+    info = match_country(wanted)
+    if info is not None:
+        country = Country.objects.filter(code=info.code).first()
+        if country is not None:
+            return country
+    # A country added by hand (not in the registry) is still found by its name or an alias.
+    key = normalize_name(wanted)
+    for country in Country.objects.only("name", "slug", "aliases"):
+        if key in {normalize_name(n) for n in [country.name, *(country.aliases or [])]}:
+            return country
+    raise CommandError(f"Unknown country {name!r}: give its name, slug or another known name.")
+
+
+class Command(BaseCommand):
+    help = (
+        "Write the annual progress summary of a report year (one country or all) as JSON, CSV, "
+        "XLSX, PDF or HTML. The public view: restricted evidence is never included."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--year", type=int, required=True, help="Report year, e.g. 2021.")
+        parser.add_argument(
+            "--country", help="Country name, slug or alias (default: all countries)."
+        )
+        parser.add_argument(
+            "--format",
+            dest="fmt",
+            default="json",
+            help="One of: " + ", ".join(FORMATS) + " (default json).",
+        )
+        parser.add_argument(
+            "-o", "--output", help="File to write; default standard output (text formats)."
+        )
+
+    def handle(self, *args, year, country=None, fmt="json", output=None, **options):
+        fmt = (fmt or "").lower()
+        if fmt not in FORMATS:
+            raise CommandError(f"Unknown format {fmt!r}: choose one of {', '.join(FORMATS)}.")
+        scope = find_country(country) if country else None
+        try:
+            summary = build_summary(year=year, country=scope, user=None)
+        except NoNarratives as exc:
+            raise CommandError(f"{exc} Import the narrative first (manage.py import_tip).") from exc
+        data = exporters.export(summary, fmt)
+        if output:
+            try:
+                with open(output, "wb") as fh:
+                    fh.write(data)
+            except OSError as exc:
+                raise CommandError(f"Cannot write {output}: {exc.strerror or exc}.") from exc
+            self.stderr.write(f"Wrote {output} ({len(data):,} bytes).")
+            return
+        if fmt in BINARY:
+            stream = getattr(self.stdout, "_out", sys.stdout)
+            if stream.isatty():
+                raise CommandError(f"A {fmt.upper()} file is binary: give -o FILE.")
+            stream.buffer.write(data)
+            stream.flush()
+            return
+        self.stdout.write(data.decode("utf-8"), ending="" if data.endswith(b"\n") else "\n")
