@@ -118,14 +118,18 @@ def parse_bytes(
     tier: str | None = None,
 ) -> Parsed:
     """Decode (or extract, for a PDF) and parse one narrative; raise ImportRefused naming `name`."""
+    text = narrative_text(data, name=name)
+    return parse_text(text, name=name, year=year, country=country, tier=tier)
+
+
+def narrative_text(data: bytes, *, name: str) -> str:
+    """Return the text of a narrative file, text or PDF; raise ImportRefused naming `name`."""
     try:
         if pdftext.is_pdf(data):
-            text = pdftext.pdf_to_text(data, name=name)
-        else:
-            text = tipreport.decode_narrative(data, name=name)
+            return pdftext.pdf_to_text(data, name=name)
+        return tipreport.decode_narrative(data, name=name)
     except (tipreport.NarrativeError, pdftext.PdfTextError) as exc:
         raise ImportRefused(str(exc)) from exc
-    return parse_text(text, name=name, year=year, country=country, tier=tier)
 
 
 def parse_text(

@@ -197,8 +197,10 @@ def _link_to(report, previous) -> None:
     for rec, link in zip(automatic, links, strict=True):
         predecessor = earlier[link.predecessor] if link.predecessor is not None else None
         rec.predecessor = predecessor
-        rec.link_kind = link.kind
-        rec.similarity = link.similarity
+        # With no earlier narrative imported there is nothing to compare with: the link stays
+        # unknown rather than "new", which would claim the recommendation first appeared here.
+        rec.link_kind = link.kind if previous is not None else ""
+        rec.similarity = link.similarity if previous is not None else None
         if rec.pk not in with_history:
             carry_over(rec, predecessor)
         rec.version += 1

@@ -462,3 +462,72 @@ def assessment_correct(*, assessment: Assessment, by) -> Assessment:
         correction, "correction opened", "", by, f"Corrects revision {original.revision}."
     )
     return correction
+
+
+@transaction.atomic
+def recommendation_set_predecessor(
+    *,
+    recommendation: Recommendation,
+    predecessor: Recommendation | None,
+    link_kind: str,
+    by,
+    expected_version: int | None = None,
+) -> RecommendationEdit | None:
+    """Correct a recommendation's lineage link by hand and record the edit.
+
+    `predecessor` must be a recommendation of the same country in an earlier year (any earlier
+    year: a list cut off in one year can skip it), or None for a *new* recommendation. A link set
+    here is kept when narratives are imported later. A recommendation with no status history
+    starts again from its new predecessor's status, flagged for review.
+    """
+    from tracker import lineage
+
+    _require(by, "tracker.change_status", "correct lineage links")
+    recommendation = Recommendation.objects.select_related("report", "predecessor").get(
+        pk=recommendation.pk
+    )
+    if predecessor is None:
+        if link_kind not in ("", Recommendation.LinkKind.NEW):
+            raise ValidationError({"link_kind": "Without a predecessor the recommendation is new."})
+        link_kind = Recommendation.LinkKind.NEW
+        score = None
+    else:
+        predecessor = Recommendation.objects.select_related("report").get(pk=predecessor.pk)
+        if link_kind not in (Recommendation.LinkKind.REPEATED, Recommendation.LinkKind.REWORDED):
+            raise ValidationError(
+                {"link_kind": "A recommendation with a predecessor is repeated or reworded."}
+            )
+        if (
+            predecessor.report.country_id != recommendation.report.country_id
+            or predecessor.report.year >= recommendation.report.year
+        ):
+            raise ValidationError(
+                {
+                    "predecessor": "The predecessor must be a recommendation of the same "
+                    "country in an earlier year."
+                }
+            )
+        score = round(lineage.similarity(predecessor.text, recommendation.text), 4)
+    old, old_kind = recommendation.predecessor, recommendation.link_kind or "unlinked"
+    if (old and old.pk) == (predecessor and predecessor.pk) and old_kind == link_kind:
+        return None
+    recommendation.predecessor = predecessor
+    recommendation.link_kind = link_kind
+    changes = {"predecessor": predecessor, "link_kind": link_kind, "similarity": score}
+    if not recommendation.status_changes.exists():
+        lineage.carry_over(recommendation, predecessor)
+        changes.update(
+            initial_status=recommendation.initial_status,
+            status=recommendation.status,
+            needs_review=recommendation.needs_review,
+        )
+    _bump_version(
+        Recommendation, recommendation.pk, expected_version, "This recommendation", **changes
+    )
+    return _record_edit(
+        recommendation,
+        "predecessor",
+        f"{old.reference} ({old_kind})" if old else old_kind,
+        f"{predecessor.reference} ({link_kind})" if predecessor else link_kind,
+        by,
+    )

@@ -1,4 +1,4 @@
-"""Prepare the local demo: import the narratives in fixtures/ and create one account per role."""
+"""Prepare the local demo: import the narratives and tier tables in fixtures/, create accounts."""
 
 import json
 from pathlib import Path
@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from tracker import importer, roles
+from tracker import importer, roles, tiers
 
 FIXTURES = settings.BASE_DIR / "fixtures"
 
@@ -59,6 +59,16 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Fixtures: {imported} narrative(s) imported, {len(outcomes) - imported} unchanged."
         )
+        for table in sorted((FIXTURES / "tiers").glob("*.csv")):
+            try:
+                result = tiers.load_table(table)
+            except tiers.TierTableError as exc:
+                raise CommandError(str(exc)) from exc
+            left_out = sum(result.unmatched.values()) + sum(result.unknown_tiers.values())
+            self.stdout.write(
+                f"Tier table {table.name}: {result.created} added, {result.updated} changed, "
+                f"{result.kept_narrative} kept from narratives, {left_out} row(s) not matched."
+            )
         if options["no_accounts"]:
             return
         User = get_user_model()

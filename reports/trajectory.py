@@ -1,0 +1,455 @@
+"""A country's trajectory over the years, and countries side by side in one year, as plain data.
+
+Each builder runs a fixed number of queries whatever the number of years, recommendations or
+evidence rows; views only render what it returns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, F, Max, OuterRef, Q, Subquery
+
+from tracker.models import (
+    Country,
+    Evidence,
+    Recommendation,
+    RecommendationStatus,
+    Report,
+    Tier,
+    TierPlacement,
+)
+
+FIRST_REPORT_YEAR = 2001
+
+# Vertical order of the tier chart, best placement on top. Special Case sits on its own line.
+TIER_ROWS = [
+    Tier.TIER_1,
+    Tier.TIER_2,
+    Tier.TIER_2_WATCH_LIST,
+    Tier.TIER_3,
+    Tier.SPECIAL_CASE,
+]
+CARRIED_KINDS = (Recommendation.LinkKind.REPEATED, Recommendation.LinkKind.REWORDED)
+
+
+# --------------------------------------------------------------------------------------------
+# Tier timeline
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class TierPoint:
+    """One year of the timeline: the tier (or None when unranked or unknown) and its source."""
+
+    year: int
+    tier: str | None
+    source: str = ""
+    x: float = 0.0
+    y: float = 0.0
+
+    @property
+    def label(self) -> str:
+        return Tier(self.tier).label if self.tier else "No placement recorded"
+
+
+@dataclass
+class TierChart:
+    """The tier timeline drawn as SVG: geometry computed here, markup in the template."""
+
+    points: list[TierPoint]
+    width: int
+    height: int
+    left: int
+    top: int
+    row_height: int
+    step: float
+    paths: list[str] = field(default_factory=list)
+    rows: list[tuple[str, str, float]] = field(default_factory=list)
+    ticks: list[tuple[int, float]] = field(default_factory=list)
+
+    @property
+    def plotted(self) -> list[TierPoint]:
+        return [p for p in self.points if p.tier]
+
+
+def tier_chart(placements: dict[int, tuple[str, str]], last_year: int) -> TierChart:
+    """Lay out the tier timeline from FIRST_REPORT_YEAR to `last_year` (gaps break the line)."""
+    years = list(range(FIRST_REPORT_YEAR, max(last_year, FIRST_REPORT_YEAR) + 1))
+    left, top, row_height, right = 130, 16, 34, 16
+    step = 28.0
+    width = int(left + step * (len(years) - 1) + right + 8)
+    height = top + row_height * (len(TIER_ROWS) - 1) + 40
+    row_y = {tier: top + row_height * i for i, tier in enumerate(TIER_ROWS)}
+    points = []
+    for i, year in enumerate(years):
+        tier, source = placements.get(year, (None, ""))
+        point = TierPoint(year=year, tier=tier, source=source, x=left + step * i)
+        if tier:
+            point.y = row_y[tier]
+        points.append(point)
+    paths, run = [], []
+    for point in [*points, TierPoint(year=0, tier=None)]:
+        if point.tier and point.tier != Tier.SPECIAL_CASE:
+            run.append(f"{point.x:.0f},{point.y:.0f}")
+            continue
+        if len(run) > 1:
+            paths.append("M" + " L".join(run))
+        run = []
+    ticks = [(p.year, p.x) for p in points if p.year % 2 == 1 or p.year == years[-1]]
+    return TierChart(
+        points=points,
+        width=width,
+        height=height,
+        left=left,
+        top=top,
+        row_height=row_height,
+        step=step,
+        paths=paths,
+        rows=[(tier, Tier(tier).label, row_y[tier]) for tier in TIER_ROWS],
+        ticks=ticks,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Country page
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class YearColumn:
+    """One imported narrative year of the country."""
+
+    year: int
+    report_id: int
+    tier: str
+    recommendations: int = 0
+    evidence: int = 0
+    needs_review: int = 0
+
+    @property
+    def tier_label(self) -> str:
+        return Tier(self.tier).label
+
+
+@dataclass
+class Cell:
+    """One recommendation in the grid, or a marker that the chain was dropped that year."""
+
+    year: int
+    rec_id: int | None = None
+    reference: str = ""
+    number: int | None = None
+    text: str = ""
+    status: str = ""
+    needs_review: bool = False
+    link_kind: str = ""
+    dropped: bool = False
+
+    @property
+    def status_label(self) -> str:
+        return RecommendationStatus(self.status).label if self.status else ""
+
+
+@dataclass
+class Chain:
+    """One row of the grid: a recommendation followed through its successors, year by year."""
+
+    cells: dict[int, Cell] = field(default_factory=dict)
+
+    @property
+    def latest(self) -> Cell:
+        return self.cells[max(y for y, c in self.cells.items() if not c.dropped)]
+
+    def row(self, years: list[int]) -> list[Cell | None]:
+        return [self.cells.get(year) for year in years]
+
+
+@dataclass
+class GridRow:
+    """A chain as the grid shows it: its latest wording, then one cell per imported year."""
+
+    latest: Cell
+    cells: list[Cell | None]
+
+
+@dataclass
+class CountryTrajectory:
+    """Everything the country page shows."""
+
+    country: Country
+    chart: TierChart
+    years: list[YearColumn]
+    chains: list[Chain]
+    grid: list[GridRow]
+
+    @property
+    def year_numbers(self) -> list[int]:
+        return [column.year for column in self.years]
+
+
+def _evidence_counts_by_year(country, user) -> dict[int, int]:
+    through = Evidence.recommendations.through
+    visible = Evidence.objects.visible_to(user).values("pk")
+    rows = (
+        through.objects.filter(recommendation__report__country=country, evidence_id__in=visible)
+        .values("recommendation__report__year")
+        .annotate(n=Count("evidence_id", distinct=True))
+        .order_by()
+    )
+    return {row["recommendation__report__year"]: row["n"] for row in rows}
+
+
+def build_chains(recs: list[dict], years: list[int]) -> list[Chain]:
+    """Group recommendations (dicts with id, year, predecessor_id…) into lineage rows.
+
+    A recommendation continues its predecessor's row unless that row already has an entry for
+    its year (a split), in which case it starts a row of its own. A row whose last entry is
+    followed by an imported year without a successor gets a *dropped* marker in that year.
+    """
+    row_of: dict[int, Chain] = {}
+    chains: list[Chain] = []
+    for rec in sorted(recs, key=lambda r: (r["year"], r["number"])):
+        chain = row_of.get(rec["predecessor_id"]) if rec["predecessor_id"] else None
+        if chain is None or rec["year"] in chain.cells:
+            chain = Chain()
+            chains.append(chain)
+        chain.cells[rec["year"]] = Cell(
+            year=rec["year"],
+            rec_id=rec["id"],
+            reference=rec["reference"],
+            number=rec["number"],
+            text=rec["text"],
+            status=rec["status"],
+            needs_review=rec["needs_review"],
+            link_kind=rec["link_kind"],
+        )
+        row_of[rec["id"]] = chain
+    for chain in chains:
+        last = max(chain.cells)
+        later = [y for y in years if y > last]
+        if later:
+            chain.cells[later[0]] = Cell(year=later[0], dropped=True)
+    latest_year = years[-1] if years else 0
+
+    def order(chain: Chain):
+        alive = max(y for y, c in chain.cells.items() if not c.dropped)
+        return (alive != latest_year, -alive, chain.latest.number or 0)
+
+    return sorted(chains, key=order)
+
+
+def country_trajectory(country: Country, user) -> CountryTrajectory:
+    """Build the country page's data in a fixed number of queries."""
+    placements = {
+        year: (tier, source)
+        for year, tier, source in TierPlacement.objects.filter(country=country).values_list(
+            "year", "tier", "source"
+        )
+    }
+    reports = list(
+        Report.objects.filter(country=country).order_by("year").values_list("id", "year", "tier")
+    )
+    columns = {year: YearColumn(year=year, report_id=pk, tier=tier) for pk, year, tier in reports}
+    recs = list(
+        Recommendation.objects.filter(report__country=country).values(
+            "id",
+            "reference",
+            "number",
+            "text",
+            "status",
+            "needs_review",
+            "link_kind",
+            "predecessor_id",
+            year=F("report__year"),
+        )
+    )
+    for rec in recs:
+        column = columns[rec["year"]]
+        column.recommendations += 1
+        column.needs_review += rec["needs_review"]
+    for year, n in _evidence_counts_by_year(country, user).items():
+        if year in columns:
+            columns[year].evidence = n
+    years = sorted(columns)
+    for year, column in columns.items():
+        placements.setdefault(year, (column.tier, TierPlacement.Source.NARRATIVE))
+    last_year = max([*placements, *years, FIRST_REPORT_YEAR])
+    chains = build_chains(recs, years)
+    return CountryTrajectory(
+        country=country,
+        chart=tier_chart(placements, last_year),
+        years=[columns[y] for y in years],
+        chains=chains,
+        grid=[GridRow(latest=chain.latest, cells=chain.row(years)) for chain in chains],
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Country index
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class CountryRow:
+    """One line of the country index."""
+
+    name: str
+    slug: str
+    latest_tier: str | None
+    latest_tier_year: int | None
+    reports: int
+    latest_report_year: int | None
+
+    @property
+    def latest_tier_label(self) -> str:
+        return Tier(self.latest_tier).label if self.latest_tier else ""
+
+
+def country_index() -> list[CountryRow]:
+    """List every country with its latest tier and imported narratives, in one query."""
+    latest = TierPlacement.objects.filter(country=OuterRef("pk")).order_by("-year")
+    rows = (
+        Country.objects.annotate(
+            report_count=Count("reports", distinct=True),
+            latest_report_year=Max("reports__year"),
+            latest_tier=Subquery(latest.values("tier")[:1]),
+            latest_tier_year=Subquery(latest.values("year")[:1]),
+        )
+        .order_by("name")
+        .values_list(
+            "name",
+            "slug",
+            "latest_tier",
+            "latest_tier_year",
+            "report_count",
+            "latest_report_year",
+        )
+    )
+    return [CountryRow(*row) for row in rows]
+
+
+# --------------------------------------------------------------------------------------------
+# Comparison
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ComparisonRow:
+    """One country in one report year."""
+
+    name: str
+    slug: str
+    tier: str | None
+    report_id: int | None = None
+    recommendations: int = 0
+    carried: int = 0
+    needs_review: int = 0
+    evidence: int = 0
+    statuses: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def tier_label(self) -> str:
+        return Tier(self.tier).label if self.tier else "—"
+
+    @property
+    def carried_share(self) -> float | None:
+        return self.carried / self.recommendations if self.recommendations else None
+
+    def status_cells(self) -> list[tuple[str, str, int]]:
+        return [
+            (code, label, self.statuses.get(code, 0))
+            for code, label in RecommendationStatus.choices
+        ]
+
+
+@dataclass
+class Comparison:
+    """Countries side by side in one report year, with column totals."""
+
+    year: int
+    rows: list[ComparisonRow]
+
+    @property
+    def totals(self) -> ComparisonRow:
+        total = ComparisonRow(name="All shown", slug="", tier=None)
+        for row in self.rows:
+            total.recommendations += row.recommendations
+            total.carried += row.carried
+            total.needs_review += row.needs_review
+            total.evidence += row.evidence
+            for code, n in row.statuses.items():
+                total.statuses[code] = total.statuses.get(code, 0) + n
+        return total
+
+
+def comparison(year: int, user, *, tier: str | None = None, slugs=()) -> Comparison:
+    """Compare the countries of one tier (or the chosen ones) in `year`, in four queries.
+
+    A country is in a tier that year by its tier placement (narrative or table), so countries
+    with no imported narrative still appear, with empty counts.
+    """
+    placements = TierPlacement.objects.filter(year=year)
+    countries = Country.objects.all()
+    if tier:
+        countries = countries.filter(
+            Q(tier_placements__year=year, tier_placements__tier=tier)
+            | Q(reports__year=year, reports__tier=tier)
+        )
+    if slugs:
+        countries = countries.filter(slug__in=list(slugs))
+    tier_of = Subquery(placements.filter(country=OuterRef("pk")).values("tier")[:1])
+    found = list(
+        countries.distinct()
+        .annotate(year_tier=tier_of)
+        .values_list("pk", "name", "slug", "year_tier")
+    )
+    rows = {pk: ComparisonRow(name=name, slug=slug, tier=t) for pk, name, slug, t in found}
+    status_counts = {
+        f"n_{code}": Count("recommendations", filter=Q(recommendations__status=code))
+        for code in RecommendationStatus.values
+    }
+    reports = (
+        Report.objects.filter(year=year, country_id__in=list(rows))
+        .annotate(
+            n=Count("recommendations"),
+            carried=Count(
+                "recommendations", filter=Q(recommendations__link_kind__in=CARRIED_KINDS)
+            ),
+            review=Count("recommendations", filter=Q(recommendations__needs_review=True)),
+            **status_counts,
+        )
+        .values("id", "country_id", "tier", "n", "carried", "review", *status_counts)
+    )
+    by_report = {}
+    for report in reports:
+        row = rows[report["country_id"]]
+        row.report_id = report["id"]
+        row.tier = report["tier"]  # the narrative's tier wins
+        row.recommendations = report["n"]
+        row.carried = report["carried"]
+        row.needs_review = report["review"]
+        row.statuses = {code: report[f"n_{code}"] for code in RecommendationStatus.values}
+        by_report[report["id"]] = row
+    through = Evidence.recommendations.through
+    evidence = (
+        through.objects.filter(
+            recommendation__report_id__in=list(by_report),
+            evidence_id__in=Evidence.objects.visible_to(user).values("pk"),
+        )
+        .values("recommendation__report_id")
+        .annotate(n=Count("evidence_id", distinct=True))
+        .order_by()
+    )
+    for entry in evidence:
+        by_report[entry["recommendation__report_id"]].evidence = entry["n"]
+    ordered = sorted(rows.values(), key=lambda r: (r.report_id is None, r.name))
+    return Comparison(year=year, rows=ordered)
+
+
+def comparison_years() -> list[int]:
+    """Return the report years that have a narrative or a tier placement, newest first."""
+    years = set(Report.objects.values_list("year", flat=True).distinct()) | set(
+        TierPlacement.objects.values_list("year", flat=True).distinct()
+    )
+    return sorted(years, reverse=True)

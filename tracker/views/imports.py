@@ -1,0 +1,233 @@
+"""Import a narrative from the browser: upload, check the parsed preview, correct, confirm.
+
+The uploaded file is never stored as a file: its text (extracted first, for a PDF) is kept in the
+user's server-side session under a random token, with its SHA-256. The confirmation form carries
+the token and the SHA-256; both must match the session before anything is written, so a
+confirmation cannot import a text other than the one previewed.
+"""
+
+import hashlib
+import hmac
+import secrets
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from tracker import importer
+from tracker.models import Finding, Tier
+
+SESSION_KEY = "narrative_uploads"
+# Uploads waiting for confirmation per session; the oldest is forgotten beyond this.
+MAX_PENDING = 3
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label="Narrative file", help_text="A country narrative as text (.txt) or PDF."
+    )
+    country = forms.CharField(
+        label="Country",
+        required=False,
+        max_length=100,
+        help_text="Only if the text does not name it (or names it wrongly).",
+    )
+    year = forms.IntegerField(
+        label="Report year",
+        required=False,
+        min_value=2001,
+        max_value=2100,
+        help_text="Only if the text does not state it (or states it wrongly).",
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(
+                f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB; a narrative "
+                "is far smaller."
+            )
+        return upload
+
+
+class ConfirmForm(forms.Form):
+    upload = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    sha256 = forms.CharField(widget=forms.HiddenInput, max_length=64, min_length=64)
+    country = forms.CharField(label="Country", required=False, max_length=100)
+    year = forms.IntegerField(label="Report year", required=False, min_value=2001, max_value=2100)
+
+
+def _pending(request) -> dict:
+    return request.session.get(SESSION_KEY, {})
+
+
+def _remember(request, *, name: str, text: str, country: str, year: int | None) -> str:
+    token = secrets.token_urlsafe(16)
+    pending = dict(_pending(request))
+    while len(pending) >= MAX_PENDING:
+        pending.pop(next(iter(pending)))
+    pending[token] = {
+        "name": name,
+        "text": text,
+        "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        "country": country,
+        "year": year,
+    }
+    request.session[SESSION_KEY] = pending
+    return token
+
+
+def _parse(entry: dict) -> tuple[importer.Parsed | None, str]:
+    try:
+        parsed = importer.parse_text(
+            entry["text"],
+            name=entry["name"],
+            country=entry["country"] or None,
+            year=entry["year"],
+        )
+    except importer.ImportRefused as exc:
+        return None, str(exc)
+    return parsed, ""
+
+
+@login_required
+@permission_required("tracker.import_report", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def import_upload(request):
+    """Take a narrative file and show what would be imported from it."""
+    form = UploadForm()
+    if request.method == "POST":
+        form = UploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            name = (upload.name or "upload")[-200:]
+            try:
+                text = importer.narrative_text(upload.read(), name=name)
+            except importer.ImportRefused as exc:
+                form.add_error("file", str(exc))
+            else:
+                token = _remember(
+                    request,
+                    name=name,
+                    text=text,
+                    country=form.cleaned_data["country"].strip(),
+                    year=form.cleaned_data["year"],
+                )
+                return redirect(f"{reverse('import_preview')}?upload={token}")
+    return _render_upload(request, form)
+
+
+def _render_upload(request, form, status=200):
+    return render(
+        request,
+        "tracker/import_upload.html",
+        {"form": form, "max_mb": MAX_UPLOAD_BYTES // (1024 * 1024)},
+        status=status,
+    )
+
+
+def _render_preview(request, token: str, entry: dict, form=None, error: str = ""):
+    parsed, refusal = _parse(entry)
+    outcome = None
+    if parsed is not None:
+        try:
+            outcome = importer.classify(parsed)
+        except importer.ImportRefused as exc:
+            refusal = str(exc)
+    if form is None:
+        form = ConfirmForm(
+            initial={
+                "upload": token,
+                "sha256": entry["sha256"],
+                "country": entry["country"] or (parsed.info.name if parsed else ""),
+                "year": entry["year"] or (parsed.narrative.year if parsed else None),
+            }
+        )
+    return render(
+        request,
+        "tracker/import_preview.html",
+        {
+            "form": form,
+            "entry": entry,
+            "parsed": parsed,
+            "outcome": outcome,
+            "refusal": error or refusal,
+            "tier_label": Tier(parsed.narrative.tier).label if parsed else "",
+            "sections": [
+                (Finding.Section(key).label if key in Finding.Section.values else key, body)
+                for key, body in (parsed.narrative.sections.items() if parsed else ())
+            ],
+        },
+        status=400 if error else 200,
+    )
+
+
+@login_required
+@permission_required("tracker.import_report", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def import_preview(request):
+    """Show the parsed preview; on confirmation, import exactly the text that was previewed."""
+    if request.method == "GET":
+        token = request.GET.get("upload", "")
+        entry = _pending(request).get(token)
+        if entry is None:
+            messages.error(request, "That upload is no longer waiting; upload the file again.")
+            return redirect("import_upload")
+        return _render_preview(request, token, entry)
+
+    form = ConfirmForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest("The confirmation is incomplete; upload the file again.")
+    token = form.cleaned_data["upload"]
+    entry = _pending(request).get(token)
+    expected = entry and hashlib.sha256(entry["text"].encode("utf-8")).hexdigest()
+    if (
+        entry is None
+        or not hmac.compare_digest(expected, entry["sha256"])
+        or not hmac.compare_digest(form.cleaned_data["sha256"], entry["sha256"])
+    ):
+        messages.error(
+            request,
+            "The confirmation does not match the uploaded narrative; nothing was imported. "
+            "Upload the file again.",
+        )
+        return _render_upload(request, UploadForm(), status=400)
+
+    entry = {
+        **entry,
+        "country": form.cleaned_data["country"].strip(),
+        "year": form.cleaned_data["year"],
+    }
+    pending = dict(_pending(request))
+    pending[token] = entry
+    request.session[SESSION_KEY] = pending
+    if request.POST.get("action") != "import":
+        return redirect(f"{reverse('import_preview')}?upload={token}")
+
+    parsed, refusal = _parse(entry)
+    if parsed is None:
+        return _render_preview(request, token, entry, error=refusal)
+    try:
+        (outcome,) = importer.import_batch([parsed], by=request.user)
+    except importer.ImportRefused as exc:
+        return _render_preview(request, token, entry, error=str(exc))
+    pending.pop(token, None)
+    request.session[SESSION_KEY] = pending
+    report = outcome.report
+    if outcome.action == "imported":
+        n = report.recommendations.count()
+        messages.success(
+            request,
+            f"Imported {report.country} {report.year} with {n} recommendation"
+            f"{'s' if n != 1 else ''}.",
+        )
+    else:
+        messages.info(
+            request, f"{report.country} {report.year} was already imported from this text."
+        )
+    return redirect(report.get_absolute_url())
