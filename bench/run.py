@@ -1,0 +1,575 @@
+"""Run the whole benchmark and write bench/RESULTS.md.
+
+    python -m bench.run                      # SQLite, sizes S, M and L, then throughput at L
+    python -m bench.run --backend postgresql # the same on a throwaway PostgreSQL server
+    DATABASE_URL=postgres://user@host:5432/postgres python -m bench.run
+                                             # the same on an existing PostgreSQL server
+
+For each size the data is built once by `bench.generate` (SQLite files are cached in bench/data/,
+keyed by size and by a hash of the schema and the generator), the pages are timed by
+`bench.measure` in a fresh process, and at the largest size `bench.throughput` serves the
+database with gunicorn and loads it. Each backend's results are kept in bench/results/ so that
+RESULTS.md always shows the last run of both, side by side.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import hashlib
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from pathlib import Path
+
+from bench.generate import SIZES
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+DATA = BENCH / "data"
+RESULTS_DIR = BENCH / "results"
+RESULTS_MD = BENCH / "RESULTS.md"
+BACKEND_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+
+# What the schema hash covers: anything that changes the tables or the data written into them.
+HASHED = [
+    "tracker/migrations/*.py",
+    "reports/migrations/*.py",
+    "bench/generate.py",
+    "tracker/countries.py",
+    "tracker/importer.py",
+    "fixtures/tip-2021-north-korea.txt",
+]
+
+# Page rows in display order: key, label, target median in ms at L (None: no time target).
+PAGES = [
+    ("list", "Recommendation list, no filter", 50),
+    ("list_filtered", "Recommendation list, status + country", 50),
+    ("list_status_year", "Recommendation list, status + year", 50),
+    ("list_q", "Recommendation list, `q` search", 100),
+    ("list_page1", "Recommendation list, page 1", 50),
+    ("list_last", "Recommendation list, last page", 50),
+    ("detail", "Recommendation detail, 500 status changes", 50),
+    ("evidence", "Evidence list", 50),
+    ("dashboard", "Dashboard", 50),
+    ("country_summary", "Country summary, one year", 100),
+    ("all_summary", "All-countries summary, one year", 1000),
+    ("pdf", "Country summary PDF", 2000),
+    ("builder_country", "Summary builder alone, one country", None),
+    ("builder_all", "Summary builder alone, all countries", None),
+    ("import", "Import of 200 narratives (parse + write)", 20000),
+    ("admin_list", "Admin changelist, no filter", None),
+    ("admin_filtered", "Admin changelist, status + reference search", None),
+    ("admin_status_year", "Admin changelist, status + year", None),
+    ("admin_q", "Admin changelist, `q` search", None),
+]
+PAGINATED = ["list", "list_filtered", "list_status_year", "list_q", "list_page1", "list_last"]
+PAGINATED += ["evidence"]
+# (ours, admin, what the pair compares)
+ADMIN_PAIRS = [
+    ("list", "admin_list", "no filter"),
+    ("list_filtered", "admin_filtered", "status + country (admin: status + reference search)"),
+    ("list_status_year", "admin_status_year", "status + year"),
+    ("list_q", "admin_q", "`q` search"),
+]
+MEMORY_LIMIT_MB = 300
+SCALING_LIMIT = 1.5
+
+
+def schema_hash() -> str:
+    """Return a short hash of the files that decide what a built database contains."""
+    digest = hashlib.sha256()
+    for pattern in HASHED:
+        for path in sorted(ROOT.glob(pattern)):
+            digest.update(str(path.relative_to(ROOT)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def say(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def child(module: str, *args: str, database_url: str, size: str) -> None:
+    """Run `python -m module args` with the bench settings on `database_url`."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DATABASE_URL": database_url,
+        "BENCH_SIZE": size,
+        "PYTHONPATH": str(ROOT),
+    }
+    subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, env=env, check=True)
+
+
+def sqlite_database(size: str) -> tuple[str, float | None]:
+    """Return the URL of the cached SQLite database of `size`, building it if needed."""
+    DATA.mkdir(parents=True, exist_ok=True)
+    path = DATA / f"bench-{size}-{schema_hash()}.sqlite3"
+    for stale in DATA.glob(f"bench-{size}-*.sqlite3*"):
+        if not stale.name.startswith(path.name):
+            stale.unlink()
+    if path.exists():
+        say(f"{size}: using the cached {path.name}")
+        return f"sqlite:///{path}", None
+    partial = path.with_name(path.name + ".partial")
+    for leftover in DATA.glob(partial.name + "*"):
+        leftover.unlink()
+    say(f"{size}: building {path.name}")
+    started = time.perf_counter()
+    child("bench.generate", "--size", size, database_url=f"sqlite:///{partial}", size=size)
+    partial.rename(path)
+    return f"sqlite:///{path}", time.perf_counter() - started
+
+
+class PostgresServer:
+    """A PostgreSQL server to build the bench databases in: an existing one, or a throwaway.
+
+    The throwaway server lives in a temporary directory owned by the postgres user (the server
+    refuses to run as root) and is stopped and removed afterwards.
+    """
+
+    def __init__(self, url: str | None, port: int):
+        self.url = url
+        self.port = port
+        self.home: Path | None = None
+
+    def _as_postgres(self, command: str) -> None:
+        subprocess.run(["su", "postgres", "-s", "/bin/bash", "-c", command], check=True)
+
+    def __enter__(self):
+        if self.url:
+            return self
+        self.home = Path(tempfile.mkdtemp(prefix="tiptracker-bench-pg."))
+        shutil.chown(self.home, user="postgres")
+        data = self.home / "data"
+        say(f"starting a throwaway PostgreSQL on port {self.port}")
+        self._as_postgres(f"initdb -D '{data}' -A trust -U postgres >'{self.home}/initdb.log'")
+        self._as_postgres(
+            f"pg_ctl -D '{data}' -l '{self.home}/server.log' -w "
+            f"-o \"-p {self.port} -k '{self.home}' -c listen_addresses=127.0.0.1\" start"
+            " >/dev/null"
+        )
+        self.url = f"postgres://postgres@127.0.0.1:{self.port}/postgres"
+        return self
+
+    def __exit__(self, *exc):
+        if self.home:
+            self._as_postgres(f"pg_ctl -D '{self.home / 'data'}' -m fast stop >/dev/null")
+            shutil.rmtree(self.home, ignore_errors=True)
+
+    def version(self) -> str:
+        import psycopg
+
+        with psycopg.connect(self._dsn("postgres")) as conn:
+            return conn.execute("SHOW server_version").fetchone()[0]
+
+    def _dsn(self, name: str) -> str:
+        parts = urllib.parse.urlsplit(self.url)
+        return urllib.parse.urlunsplit(parts._replace(scheme="postgresql", path=f"/{name}"))
+
+    def fresh_database(self, size: str) -> str:
+        """Drop and create the bench database of `size`; return its DATABASE_URL."""
+        import psycopg
+
+        name = f"tiptracker_bench_{size.lower()}"
+        with psycopg.connect(self._dsn("postgres"), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return self._dsn(name).replace("postgresql://", "postgres://", 1)
+
+
+def run_backend(args) -> dict:
+    """Build, measure and load every requested size on one backend; return the results."""
+    sizes = args.sizes
+    largest = sizes[-1]
+    result = {
+        "backend": args.backend,
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpu_count": os.cpu_count(),
+        "cpus_usable": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
+        "python": platform.python_version(),
+        "runs": args.runs,
+        "slow_runs": args.slow_runs,
+        "sizes": {},
+    }
+    started = time.perf_counter()
+    server = None
+    if args.backend == "postgresql":
+        server = PostgresServer(args.pg_url, args.pg_port).__enter__()
+    try:
+        if server:
+            result["server_version"] = server.version()
+        else:
+            import sqlite3
+
+            result["server_version"] = sqlite3.sqlite_version
+        for size in sizes:
+            if server:
+                url = server.fresh_database(size)
+                say(f"{size}: building on PostgreSQL")
+                built_at = time.perf_counter()
+                child("bench.generate", "--size", size, database_url=url, size=size)
+                build_seconds = time.perf_counter() - built_at
+            else:
+                url, build_seconds = sqlite_database(size)
+            say(f"{size}: measuring pages")
+            out = DATA / f"measure-{args.backend}-{size}.json"
+            child(
+                "bench.measure",
+                "--runs",
+                str(args.runs),
+                "--slow-runs",
+                str(args.slow_runs),
+                "-o",
+                str(out),
+                database_url=url,
+                size=size,
+            )
+            measured = json.loads(out.read_text(encoding="utf-8"))
+            measured["build_seconds"] = round(build_seconds, 1) if build_seconds else None
+            result["sizes"][size] = measured
+            if size == largest and not args.no_throughput:
+                result["throughput"] = throughput(args, url, size)
+                result["throughput"]["size"] = size
+    finally:
+        if server:
+            server.__exit__(None, None, None)
+    result["total_seconds"] = round(time.perf_counter() - started, 1)
+    return result
+
+
+def throughput(args, url: str, size: str) -> dict:
+    """Load the app under gunicorn; on SQLite, on a copy, since status changes write."""
+    say(f"{size}: throughput under gunicorn ({args.workers} workers)")
+    out = DATA / f"throughput-{args.backend}-{size}.json"
+    options = ["--workers", str(args.workers), "--threads", str(args.threads)]
+    options += ["--max-requests", str(args.max_requests), "--max-seconds", str(args.max_seconds)]
+    if url.startswith("sqlite:///"):
+        copy = DATA / f"throughput-{size}.sqlite3"
+        shutil.copyfile(url.removeprefix("sqlite:///"), copy)
+        try:
+            child(
+                "bench.throughput",
+                *options,
+                "-o",
+                str(out),
+                database_url=f"sqlite:///{copy}",
+                size=size,
+            )
+        finally:
+            for path in DATA.glob(copy.name + "*"):
+                path.unlink()
+    else:
+        child("bench.throughput", *options, "-o", str(out), database_url=url, size=size)
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+# ---- RESULTS.md --------------------------------------------------------------------------------
+
+
+def _pages(measured: dict) -> dict[str, dict]:
+    return {page["key"]: page for page in measured.get("pages", [])}
+
+
+def _ms(value: float | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value:,.0f}" if value >= 100 else f"{value:.1f}"
+
+
+def _cell(page: dict | None) -> str:
+    if not page:
+        return "not measured"
+    if not page["available"]:
+        return f"not available ({page['note']})" if page["note"] else "not available"
+    return f"{_ms(page['median_ms'])} / {_ms(page['p95_ms'])}"
+
+
+def evaluate(result: dict) -> list[tuple[str, str, str, bool | None]]:
+    """Check the targets on the largest size; return (target, measured, limit, met) rows."""
+    sizes = list(result["sizes"])
+    if not sizes:
+        return []
+    largest, smallest = sizes[-1], sizes[0]
+    at = _pages(result["sizes"][largest])
+    small = _pages(result["sizes"][smallest])
+    rows = []
+
+    def timed(key, label, limit):
+        page = at.get(key)
+        if not page or not page["available"]:
+            rows.append((label, "not available", f"≤ {limit:,} ms", None))
+        else:
+            rows.append(
+                (
+                    label,
+                    f"{_ms(page['median_ms'])} ms",
+                    f"≤ {limit:,} ms",
+                    page["median_ms"] <= limit,
+                )
+            )
+
+    for key, label, limit in PAGES:
+        if limit is not None:
+            timed(key, f"{label}: median at {largest}", limit)
+
+    counts_differ = []
+    for key, label, _ in PAGES:
+        if key == "import":
+            # Not a page: its count follows the narratives and the countries it must create.
+            continue
+        counts = [_pages(result["sizes"][s]).get(key, {}).get("queries") for s in sizes]
+        known = [c for c in counts if c is not None]
+        if len(known) == len(sizes) and len(set(known)) > 1:
+            counts_differ.append(f"{label} ({' · '.join(map(str, counts))})")
+    rows.append(
+        (
+            f"Query counts the same at {', '.join(sizes)} for every page",
+            "; ".join(counts_differ) if counts_differ else "same on every measured page",
+            "equal",
+            not counts_differ,
+        )
+    )
+
+    if largest != smallest:
+        for key in PAGINATED:
+            big, little = at.get(key), small.get(key)
+            label = {k: lab for k, lab, _ in PAGES}[key]
+            if big and little and big["available"] and little["available"]:
+                ratio = big["median_ms"] / little["median_ms"]
+                rows.append(
+                    (
+                        f"{label}: {largest} ÷ {smallest} time",
+                        f"{ratio:.2f}",
+                        f"≤ {SCALING_LIMIT}",
+                        ratio <= SCALING_LIMIT,
+                    )
+                )
+            else:
+                rows.append((f"{label}: {largest} ÷ {smallest} time", "not available", "", None))
+
+    for ours, admin, what in ADMIN_PAIRS:
+        a, b = at.get(ours), at.get(admin)
+        if a and b and a["available"] and b["available"]:
+            ratio = a["median_ms"] / b["median_ms"]
+            rows.append(
+                (f"Our list ÷ admin changelist, {what}", f"{ratio:.2f}", "≤ 1.0", ratio <= 1.0)
+            )
+        else:
+            rows.append((f"Our list ÷ admin changelist, {what}", "not available", "≤ 1.0", None))
+
+    page = at.get("all_summary")
+    if page and page["available"] and page.get("peak_mb") is not None:
+        rows.append(
+            (
+                "All-countries summary: peak memory (tracemalloc)",
+                f"{page['peak_mb']:.1f} MB",
+                f"≤ {MEMORY_LIMIT_MB} MB",
+                page["peak_mb"] <= MEMORY_LIMIT_MB,
+            )
+        )
+    else:
+        rows.append(("All-countries summary: peak memory", "not available", "≤ 300 MB", None))
+    return rows
+
+
+def _verdict(met: bool | None) -> str:
+    return {True: "yes", False: "**no**", None: "–"}[met]
+
+
+def render_backend(result: dict) -> list[str]:
+    name = BACKEND_NAMES[result["backend"]]
+    sizes = list(result["sizes"])
+    lines = [
+        f"## {name}",
+        "",
+        f"Run on {result['date']}, {result['cpu_count']} CPUs "
+        f"({result.get('cpus_usable')} usable), Python {result['python']}, "
+        f"{name} {result.get('server_version', '?')}; {result['runs']} timed runs per page after "
+        f"a warm-up ({result['slow_runs']} for summaries, PDF and import); "
+        f"whole run {result['total_seconds'] / 60:.1f} min.",
+        "",
+        "### Server time and queries",
+        "",
+        "Median / 95th percentile in milliseconds, in-process (`django.test.Client`, whole "
+        "middleware stack, signed in as a reviewer; the admin as a superuser). Queries: exact "
+        "count of one request at each size.",
+        "",
+        "| Page | "
+        + " | ".join(f"{s} median / p95" for s in sizes)
+        + " | Queries "
+        + " · ".join(sizes)
+        + f" | {sizes[-1]} ÷ {sizes[0]} |",
+        "|---|" + "---:|" * len(sizes) + "---:|---:|",
+    ]
+    for key, label, _ in PAGES:
+        per_size = [_pages(result["sizes"][s]).get(key) for s in sizes]
+        queries = " · ".join(
+            str(p["queries"]) if p and p["available"] and p["queries"] is not None else "–"
+            for p in per_size
+        )
+        first, last = per_size[0], per_size[-1]
+        ratio = "–"
+        if first and last and first["available"] and last["available"] and len(sizes) > 1:
+            ratio = f"{last['median_ms'] / first['median_ms']:.2f}"
+        cells = " | ".join(_cell(p) for p in per_size)
+        lines.append(f"| {label} | {cells} | {queries} | {ratio} |")
+    lines += ["", "### Our list against the Django admin changelist (same run, same data)", ""]
+    lines += [
+        "| Filter | " + " | ".join(f"{s}: ours ÷ admin" for s in sizes) + " |",
+        "|---|" + "---:|" * len(sizes),
+    ]
+    for ours, admin, what in ADMIN_PAIRS:
+        cells = []
+        for s in sizes:
+            pages = _pages(result["sizes"][s])
+            a, b = pages.get(ours), pages.get(admin)
+            if a and b and a["available"] and b["available"]:
+                cells.append(
+                    f"{a['median_ms'] / b['median_ms']:.2f} "
+                    f"({_ms(a['median_ms'])} vs {_ms(b['median_ms'])} ms)"
+                )
+            else:
+                cells.append("not available")
+        lines.append(f"| {what} | " + " | ".join(cells) + " |")
+    lines += ["", "### Data", ""]
+    lines += [
+        "| Size | Countries | Reports | Recommendations | Evidence | Evidence links | Status "
+        "changes | Assessments | Built in |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for s in sizes:
+        rows = result["sizes"][s]["rows"]
+        built = result["sizes"][s].get("build_seconds")
+        lines.append(
+            f"| {s} | {rows['countries']:,} | {rows['reports']:,} | {rows['recommendations']:,} "
+            f"| {rows['evidence']:,} | {rows['evidence_links']:,} | {rows['status_changes']:,} | "
+            f"{rows['assessments']:,} | {f'{built:.0f} s' if built else 'cached'} |"
+        )
+    tp = result.get("throughput")
+    lines += ["", "### Throughput under gunicorn", ""]
+    if tp:
+        lines += [
+            f"gunicorn with {tp['workers']} sync workers on size {tp['size']}, loaded on loopback "
+            f"by {tp['list']['threads']} client threads on the same machine (the client shares "
+            "the CPUs), each phase bounded by a request count and a duration.",
+            "",
+            "| Load | Requests | Errors | Seconds | Requests/s | Median latency |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        for key, label in (
+            ("list", "GET recommendation list"),
+            ("status_changes", "POST status change"),
+        ):
+            phase = tp[key]
+            lines.append(
+                f"| {label} | {phase['requests']} | {phase['errors']} | {phase['seconds']} | "
+                f"{phase['per_second']} | {phase['latency_median_ms']} ms |"
+            )
+        changes = tp["status_changes"]
+        lines += [
+            "",
+            f"Status changes recorded in the database afterwards: "
+            f"{changes.get('recorded_in_database')} (status codes: "
+            f"{', '.join(f'{k}: {v}' for k, v in changes.get('status_codes', {}).items())}).",
+        ]
+        if changes.get("note"):
+            lines.append(f"**{changes['note']}.**")
+    else:
+        lines.append("Not run.")
+    lines += ["", f"### Targets ({name}, size {sizes[-1]})", ""]
+    lines += ["| Target | Measured | Limit | Met |", "|---|---:|---:|:---:|"]
+    for target, measured, limit, met in evaluate(result):
+        lines.append(f"| {target} | {measured} | {limit} | {_verdict(met)} |")
+    return lines
+
+
+def render(results: dict[str, dict]) -> str:
+    """Return RESULTS.md for the last results of each backend."""
+    lines = [
+        "# Benchmark results",
+        "",
+        "Written by `make bench` (SQLite) and `make bench-pg` (PostgreSQL); see "
+        "[README.md](README.md) for what is measured and how. Each backend's section is its "
+        "last run; rerun to compare on your machine.",
+        "",
+    ]
+    if len(results) > 1:
+        sizes = {b: list(r["sizes"])[-1] for b, r in results.items()}
+        lines += [
+            "## Side by side (median ms at the largest size)",
+            "",
+            "| Page | " + " | ".join(f"{BACKEND_NAMES[b]} ({sizes[b]})" for b in results) + " |",
+            "|---|" + "---:|" * len(results),
+        ]
+        for key, label, _ in PAGES:
+            cells = []
+            for b, r in results.items():
+                page = _pages(r["sizes"][sizes[b]]).get(key)
+                cells.append(
+                    _ms(page["median_ms"]) if page and page["available"] else "not available"
+                )
+            lines.append(f"| {label} | " + " | ".join(cells) + " |")
+        lines.append("")
+    for backend in ("sqlite", "postgresql"):
+        if backend in results:
+            lines += render_backend(results[backend]) + [""]
+        else:
+            lines += [f"## {BACKEND_NAMES[backend]}", "", "Not run yet.", ""]
+    return "\n".join(lines)
+
+
+def load_results() -> dict[str, dict]:
+    results = {}
+    for backend in ("sqlite", "postgresql"):
+        path = RESULTS_DIR / f"{backend}.json"
+        if path.exists():
+            results[backend] = json.loads(path.read_text(encoding="utf-8"))
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Run the benchmark and write bench/RESULTS.md.")
+    parser.add_argument("--backend", choices=["sqlite", "postgresql"])
+    parser.add_argument("--sizes", default="S,M,L", help="comma-separated, smallest first")
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--slow-runs", type=int, default=5)
+    parser.add_argument("--no-throughput", action="store_true")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--max-requests", type=int, default=400)
+    parser.add_argument("--max-seconds", type=float, default=30)
+    parser.add_argument("--pg-port", type=int, default=int(os.environ.get("BENCH_PG_PORT", 55439)))
+    parser.add_argument(
+        "--render-only", action="store_true", help="rewrite RESULTS.md from bench/results/"
+    )
+    args = parser.parse_args(argv)
+
+    if not args.render_only:
+        env_url = os.environ.get("DATABASE_URL", "")
+        args.pg_url = env_url if env_url.startswith(("postgres://", "postgresql://")) else None
+        if args.backend is None:
+            args.backend = "postgresql" if args.pg_url else "sqlite"
+        args.sizes = [s.strip().upper() for s in args.sizes.split(",") if s.strip()]
+        unknown = [s for s in args.sizes if s not in SIZES]
+        if unknown:
+            parser.error(f"unknown size(s): {', '.join(unknown)}; choose from {', '.join(SIZES)}")
+        result = run_backend(args)
+        RESULTS_DIR.mkdir(exist_ok=True)
+        path = RESULTS_DIR / f"{args.backend}.json"
+        path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        say(f"{BACKEND_NAMES[args.backend]} done in {result['total_seconds'] / 60:.1f} min")
+    RESULTS_MD.write_text(render(load_results()), encoding="utf-8")
+    say(f"wrote {RESULTS_MD.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
