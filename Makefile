@@ -50,3 +50,13 @@ lint: install
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache *.egg-info
+
+# The benchmark (bench/README.md): sizes S, M and L, timings, query counts, the admin baseline and
+# throughput under gunicorn, written to bench/RESULTS.md. `make bench` uses SQLite (or the
+# PostgreSQL server DATABASE_URL names); `make bench-pg` starts a throwaway PostgreSQL.
+.PHONY: bench bench-pg
+bench: install
+	$(PY) -m bench.run $(BENCH_ARGS)
+
+bench-pg: install
+	$(PY) -m bench.run --backend postgresql $(BENCH_ARGS)
