@@ -153,8 +153,24 @@ def parse_text(
     info = countries.match_country(narrative.country)
     if info is None:
         raise ImportRefused(f"{name}: the country {narrative.country!r} is not known.")
+    others = _other_country_headers(text, info.name)
+    if others:
+        raise ImportRefused(
+            f"{name}: the text holds the headers of several countries ({', '.join(others)}), "
+            "so it is not one narrative; import one narrative per file."
+        )
     sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return Parsed(name=name, text=text, sha256=sha256, narrative=narrative, info=info)
+
+
+def _other_country_headers(text: str, country: str) -> list[str]:
+    """Return the other countries whose header line ("SERBIA: Tier 2.") stands in `text`."""
+    others = []
+    for line in text.splitlines():
+        header = tipreport.parse_header_line(line) if len(line) < 150 else None
+        if header and header[0] != country and header[0] not in others:
+            others.append(header[0])
+    return others
 
 
 def country_for(info: countries.CountryInfo) -> Country:

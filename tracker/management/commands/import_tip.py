@@ -39,6 +39,32 @@ def expand_paths(paths: list[str]) -> tuple[list[Path], list[importer.Refused]]:
     return files, refused
 
 
+def read_manifest(path: Path) -> dict[Path, dict]:
+    """Return per-file overrides from a manifest, keyed by resolved file path.
+
+    A manifest is JSON: a list of entries, or {"narratives": [...]} as in fixtures/index.json.
+    Each entry names a "file" (relative to the manifest) and may give "year", "country", "tier"
+    and "source". A value flagged as stated in the text ("year_in_text": true, and likewise for
+    tier and country) is left to the text.
+    """
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise CommandError(f"{path}: the manifest cannot be read ({exc}).") from exc
+    entries = data.get("narratives", []) if isinstance(data, dict) else data
+    overrides = {}
+    for entry in entries:
+        if not isinstance(entry, dict) or "file" not in entry:
+            raise CommandError(f'{path}: every manifest entry needs a "file".')
+        values = {}
+        for key in ("year", "country", "tier"):
+            if entry.get(key) is not None and not entry.get(f"{key}_in_text", False):
+                values[key] = entry[key]
+        values["source_url"] = entry.get("source") or ""
+        overrides[(path.parent / entry["file"]).resolve()] = values
+    return overrides
+
+
 class Progress:
     """A progress bar on a terminal, or one plain line per step when output is not a terminal."""
 
@@ -80,6 +106,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--source-url", default="", help="Where the text was taken from.")
         parser.add_argument(
+            "--manifest",
+            type=Path,
+            help="JSON file giving year, country, tier or source per file (overrides the above).",
+        )
+        parser.add_argument(
             "--atomic",
             action="store_true",
             help="All or nothing: write nothing if any file is refused.",
@@ -94,21 +125,21 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         files, refused = expand_paths(options["paths"])
+        manifest = read_manifest(options["manifest"]) if options["manifest"] else {}
+        defaults = {
+            "year": options["year"],
+            "country": options["country"],
+            "tier": options["tier"],
+            "source_url": options["source_url"],
+        }
         stream = self.stderr
         show = not options["no_progress"]
         parse_progress = Progress(stream, "Reading  ", enabled=show)
         items: list[importer.Parsed | importer.Refused] = list(refused)
         for n, path in enumerate(files, start=1):
             try:
-                items.append(
-                    importer.parse_file(
-                        path,
-                        year=options["year"],
-                        country=options["country"],
-                        tier=options["tier"],
-                        source_url=options["source_url"],
-                    )
-                )
+                overrides = {**defaults, **manifest.get(path.resolve(), {})}
+                items.append(importer.parse_file(path, **overrides))
             except importer.ImportRefused as exc:
                 items.append(importer.Refused(str(path), str(exc)))
             parse_progress(n, len(files), str(path))
