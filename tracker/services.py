@@ -531,3 +531,34 @@ def recommendation_set_predecessor(
         f"{predecessor.reference} ({link_kind})" if predecessor else link_kind,
         by,
     )
+
+
+@transaction.atomic
+def summary_publish(*, year: int, country=None, by):
+    """Publish the annual progress summary of `country` (None: all countries) for `year`.
+
+    The published content is the public view (no restricted evidence) as canonical JSON, with no
+    generation time inside, so rebuilding it from unchanged data gives the same bytes and the
+    same SHA-256. Publishing content identical to the scope's latest publication is refused.
+    """
+    # Imported here because the reports app builds on this module, not the other way round.
+    from reports.summary import build_summary, canonical_json
+    from tracker.models import Summary
+
+    _require(by, "tracker.publish_summary", "publish summaries")
+    content = canonical_json(build_summary(year=year, country=country, user=None))
+    sha256 = hashlib.sha256(content.encode("utf-8")).hexdigest()
+    latest = (
+        Summary.objects.filter(year=year, country=country)
+        .order_by("-published_at", "-id")
+        .only("sha256", "published_at")
+        .first()
+    )
+    if latest is not None and latest.sha256 == sha256:
+        raise ValidationError(
+            f"Nothing has changed since this summary was published on "
+            f"{latest.published_at:%d %B %Y}; it was not published again."
+        )
+    return Summary.objects.create(
+        country=country, year=year, content=content, sha256=sha256, published_by=by
+    )

@@ -1,0 +1,255 @@
+"""Exports of the summary: every format carries the same numbers, and nothing restricted leaks."""
+
+import csv
+import datetime
+import io
+import json
+import re
+
+import pytest
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from reports import exporters
+from reports.summary import STATUS_LABELS, STATUSES, build_summary
+from tests.factories import (
+    AssessmentFactory,
+    EvidenceFactory,
+    RecommendationFactory,
+    ReportFactory,
+    StatusChangeFactory,
+)
+from tracker import services
+from tracker.models import Evidence, Recommendation
+
+pytestmark = pytest.mark.django_db
+
+Status = Recommendation.Status
+SECRET = "Witness statement from Camp 15"
+
+
+@pytest.fixture
+def data(reviewer):
+    """Two countries, mixed statuses, evidence of several kinds, one restricted item."""
+    a = ReportFactory(year=2021, country__name="Aland", country__slug="aland")
+    b = ReportFactory(year=2021, country__name="Borduria", country__slug="borduria")
+    recs = [RecommendationFactory(report=a, number=i + 1) for i in range(4)]
+    recs += [RecommendationFactory(report=b, number=i + 1) for i in range(3)]
+    statuses = [Status.IN_PROGRESS, Status.IMPLEMENTED, Status.IN_PROGRESS, Status.REGRESSED]
+    for rec, status in zip(recs[:4], statuses, strict=True):
+        StatusChangeFactory(
+            recommendation=rec, new_status=status, effective_date=datetime.date(2020, 11, 1)
+        )
+    EvidenceFactory(recommendations=recs[:2], source_type=Evidence.SourceType.NGO)
+    EvidenceFactory(recommendations=[recs[5]], direction=Evidence.Direction.PROGRESS)
+    EvidenceFactory(
+        recommendations=[recs[0]],
+        title=SECRET,
+        sensitivity=Evidence.Sensitivity.RESTRICTED,
+        source_type=Evidence.SourceType.TESTIMONY,
+        logged_by=reviewer,
+    )
+    AssessmentFactory(recommendation=recs[1], rating="implemented", state="approved")
+    return recs
+
+
+def _pdf_text(content: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+
+
+def _csv_rows(text: str) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def _xlsx(content: bytes):
+    return load_workbook(io.BytesIO(content))
+
+
+def _pdf_status_counts(text: str) -> dict[str, int]:
+    """Read the 'Recommendations by status' totals table back from the PDF text."""
+    section = text.split("Recommendations by status", 1)[1]
+    counts = {}
+    for code in STATUSES:
+        label = re.escape(STATUS_LABELS[code]).replace(r"\ ", r"\s+")
+        match = re.search(label + r"\s+(\d+)\s+(\d+)", section)
+        counts[code] = int(match.group(2))
+    return counts
+
+
+@pytest.mark.parametrize("scope", ["all", "aland"])
+def test_every_format_carries_the_same_counts(data, scope):
+    country = data[0].report.country if scope == "aland" else None
+    summary = build_summary(year=2021, country=country)
+
+    from_json = json.loads(exporters.to_json(summary))["totals"]
+    rows = _csv_rows(exporters.to_csv(summary))
+    wb = _xlsx(exporters.to_xlsx(summary))
+    pdf = _pdf_text(exporters.to_pdf(summary))
+
+    by_status_json = from_json["by_status"]
+    by_status_csv = {code: sum(r["Status code"] == code for r in rows) for code in STATUSES}
+    xlsx_totals = {
+        (group, code): value
+        for scope_name, group, code, _label, value in wb["Totals"].iter_rows(
+            min_row=2, values_only=True
+        )
+        if scope_name == ("All" if scope == "all" else "Aland")
+    }
+    by_status_xlsx = {code: xlsx_totals[("status", code)] for code in STATUSES}
+    by_status_xlsx_rows = {
+        code: sum(
+            r[7] == code for r in wb["Recommendations"].iter_rows(min_row=2, values_only=True)
+        )
+        for code in STATUSES
+    }
+    by_status_pdf = _pdf_status_counts(pdf)
+
+    assert by_status_json == by_status_csv == by_status_xlsx == by_status_xlsx_rows
+    assert by_status_json == by_status_pdf
+    assert sum(by_status_json.values()) == (7 if scope == "all" else 4)
+    assert by_status_json["in_progress"] == 2
+
+    evidence_json = from_json["evidence_items"]
+    assert xlsx_totals[("evidence", "items")] == evidence_json
+    assert len({r[2] for r in wb["Evidence"].iter_rows(min_row=2, values_only=True)}) == (
+        evidence_json
+    )
+    assert re.search(rf"Evidence in the period \({evidence_json} items\)", pdf)
+    assert sum(int(r["Evidence items"]) for r in rows) == sum(
+        len(r.evidence) for _, r in summary.recommendations
+    )
+    assert xlsx_totals[("rating", "implemented")] == from_json["by_rating"]["implemented"] == 1
+
+
+def test_restricted_evidence_is_in_no_format_of_the_public_view(data, viewer):
+    for user in (None, viewer):
+        summary = build_summary(year=2021, user=user)
+        assert SECRET not in exporters.to_json(summary)
+        assert SECRET not in exporters.to_csv(summary)
+        wb = _xlsx(exporters.to_xlsx(summary))
+        cells = [c for ws in wb for row in ws.iter_rows(values_only=True) for c in row]
+        assert SECRET not in cells
+        country = build_summary(year=2021, country=data[0].report.country, user=user)
+        assert SECRET not in _pdf_text(exporters.to_pdf(country))
+        assert SECRET not in exporters.render_html(country)
+
+
+def test_a_reviewer_sees_restricted_evidence_in_every_format(data, reviewer):
+    summary = build_summary(year=2021, country=data[0].report.country, user=reviewer)
+    assert SECRET in exporters.to_json(summary)
+    wb = _xlsx(exporters.to_xlsx(summary))
+    assert SECRET in [row[4] for row in wb["Evidence"].iter_rows(min_row=2, values_only=True)]
+    pdf = _pdf_text(exporters.to_pdf(summary))
+    assert "Camp 15" in pdf
+    assert "Includes restricted evidence" in pdf
+
+
+def test_xlsx_cells_are_typed_with_frozen_headers_and_fitted_widths(data):
+    long_text = "Increase transparency by allowing international human rights monitors " * 2
+    Recommendation.objects.filter(pk=data[0].pk).update(text=long_text)
+    wb = _xlsx(exporters.to_xlsx(build_summary(year=2021)))
+    assert wb.sheetnames == ["Recommendations", "Totals", "Evidence"]
+    recs = wb["Recommendations"]
+    assert recs.freeze_panes == "A2"
+    header = [c.value for c in recs[1]]
+    assert header == exporters.RECOMMENDATION_HEADERS
+    first = [c.value for c in recs[2]]
+    assert isinstance(first[header.index("Year")], int)
+    assert isinstance(first[header.index("Number")], int)
+    assert isinstance(first[header.index("Evidence items")], int)
+    width = recs.column_dimensions["D"].width  # Reference
+    assert len("AAA-2021-01") <= width < 30
+    text_column = recs.cell(row=1, column=len(header)).column_letter  # the recommendation text
+    assert recs.column_dimensions[text_column].width == 60
+    assert recs.cell(row=2, column=len(header)).alignment.wrap_text
+    evidence = wb["Evidence"]
+    assert evidence.freeze_panes == "A2"
+    date = evidence.cell(row=2, column=4)
+    assert isinstance(date.value, datetime.datetime | datetime.date)
+    assert date.number_format == "yyyy-mm-dd"
+    assert wb["Totals"].freeze_panes == "A2"
+
+
+def test_text_that_would_run_as_a_formula_is_neutralised(reviewer):
+    report = ReportFactory(year=2021, country__name="Aland", country__slug="aland")
+    rec = RecommendationFactory(report=report, text='=HYPERLINK("http://x","click")')
+    EvidenceFactory(recommendations=[rec], title="+cmd|' /C calc'!A0", source_name="@SUM(1)")
+    EvidenceFactory(recommendations=[rec], title="-2+3")
+    summary = build_summary(year=2021)
+
+    rows = _csv_rows(exporters.to_csv(summary))
+    assert rows[0]["Recommendation"] == '\'=HYPERLINK("http://x","click")'
+
+    wb = _xlsx(exporters.to_xlsx(summary))
+    values = [c for ws in wb for row in ws.iter_rows(values_only=True) for c in row]
+    text = [v for v in values if isinstance(v, str)]
+    assert not any(v.startswith(("=", "+", "-", "@")) for v in text)
+    assert "'+cmd|' /C calc'!A0" in text
+    assert all(c.data_type != "f" for ws in wb for row in ws.iter_rows() for c in row)
+
+
+def test_csv_is_utf8_with_a_header_row(data):
+    Recommendation.objects.filter(pk=data[0].pk).update(text="Protéger les victimes — “now”")
+    text = exporters.to_csv(build_summary(year=2021))
+    assert text.splitlines()[0].split(",")[:4] == ["Country", "Year", "Tier", "Reference"]
+    assert "Protéger les victimes — “now”" in text
+    assert len(_csv_rows(text)) == 7
+
+
+def test_the_pdf_has_a_cover_page_numbers_and_charts(data):
+    summary = build_summary(year=2021, country=data[0].report.country)
+    content = exporters.to_pdf(summary)
+    assert content.startswith(b"%PDF")
+    reader = PdfReader(io.BytesIO(content))
+    cover = reader.pages[0].extract_text()
+    assert "Aland" in cover and "Report year 2021" in cover
+    assert "1 April 2020 to 31 March 2021" in cover
+    assert "Generated" in cover
+    pages = len(reader.pages)
+    assert f"Page 2 of {pages}" in reader.pages[1].extract_text()
+    text = _pdf_text(content)
+    assert "status at the end of each reporting period" in text
+    assert "tier by report year" in text
+
+
+def test_the_pdf_reads_stylesheets_from_disk_only(data, monkeypatch):
+    fetched = []
+    fetcher_class = type(exporters._static_fetcher())
+    original = fetcher_class.__mro__[1].fetch
+
+    def spy(self, url, headers=None):
+        fetched.append(url)
+        return original(self, url, headers)
+
+    monkeypatch.setattr(fetcher_class.__mro__[1], "fetch", spy)
+    exporters.to_pdf(build_summary(year=2021, country=data[0].report.country))
+    assert fetched
+    assert all(url.startswith("file://") for url in fetched)
+    assert any(url.endswith("/static/css/summary.css") for url in fetched)
+    fetcher = exporters._static_fetcher()
+    with pytest.raises(ValueError):
+        fetcher.fetch("file:///etc/passwd")
+    with pytest.raises(ValueError):
+        fetcher.fetch("http://127.0.0.1:8000/static/css/app.css")
+
+
+def test_the_json_of_a_published_summary_regenerates_to_the_same_bytes(data, reviewer):
+    country = data[0].report.country
+    published = services.summary_publish(year=2021, country=country, by=reviewer)
+
+    again = exporters.to_json(build_summary(year=2021, country=country))
+    assert again == published.content
+
+    services.recommendation_set_status(
+        recommendation=data[2],
+        status=Status.IMPLEMENTED,
+        reason="Law adopted.",
+        by=reviewer,
+        effective_date=datetime.date(2021, 3, 1),
+    )
+    changed = exporters.to_json(build_summary(year=2021, country=country))
+    assert changed != published.content
+    published.refresh_from_db()
+    assert published.content == again
+    assert json.loads(published.content)["totals"]["by_status"]["implemented"] == 1
+    assert json.loads(changed)["totals"]["by_status"]["implemented"] == 2
