@@ -553,3 +553,13 @@ def test_the_review_queue_takes_the_same_number_of_queries_for_any_length(
         response = reviewer_client.get(reverse("assessment_queue"))
     assert response.status_code == 200
     assert response.text.count("/assessments/2021/") == count
+
+
+def test_a_draft_needs_a_rating_and_a_confidence_chosen(rec, analyst_client):
+    page = analyst_client.get(page_url(rec)).text
+    assert re.search(r'<option value="" selected>Choose a rating</option>', page)
+    response = analyst_client.post(step_url("save", rec), draft_post(rating="", confidence=""))
+    assert response.status_code == 400
+    assert response.text.count("This field is required.") == 2
+    assert "No screening was reported during the period." in response.text
+    assert not Assessment.objects.exists()

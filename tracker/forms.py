@@ -215,8 +215,14 @@ class EvidenceForm(forms.Form):
 class AssessmentForm(forms.Form):
     """Draft or edit the yearly assessment of one recommendation."""
 
-    rating = forms.ChoiceField(label="Rating", choices=Assessment.Rating.choices)
-    confidence = forms.ChoiceField(label="Confidence", choices=Assessment.Confidence.choices)
+    # No rating or confidence is preselected: each is a judgement the analyst makes.
+    rating = forms.ChoiceField(
+        label="Rating", choices=[("", "Choose a rating"), *Assessment.Rating.choices]
+    )
+    confidence = forms.ChoiceField(
+        label="Confidence",
+        choices=[("", "Choose a confidence"), *Assessment.Confidence.choices],
+    )
     narrative = forms.CharField(
         label="Narrative",
         required=False,
