@@ -81,7 +81,10 @@ def compare(request):
         {
             "form": form,
             "result": result,
-            "statuses": Recommendation.Status.choices,
+            # Short headings: the full "Cannot assess (no reliable information)" is in the legend.
+            "statuses": [
+                (code, label.split(" (")[0]) for code, label in Recommendation.Status.choices
+            ],
         },
     )
 
