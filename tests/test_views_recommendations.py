@@ -459,7 +459,7 @@ def test_the_page_takes_a_fixed_number_of_queries_however_long_the_timeline(
     # their evidence, edits, evidence, assessment events, assessments, the user's groups, the
     # citable evidence and the owner candidates.
     with django_assert_num_queries(16):
-        response = analyst_client.get(f"/recommendations/{rec.pk}/")
+        response = analyst_client.get(f"/recommendations/{rec.pk}/", {"timeline": "all"})
     assert response.text.count('class="timeline-entry') == entries
 
 
@@ -470,7 +470,41 @@ def test_the_page_takes_fewer_fixed_queries_for_a_viewer(
     _timeline_of(rec, entries, analyst)
     with django_assert_num_queries(14):
         response = viewer_client.get(f"/recommendations/{rec.pk}/")
-    assert response.text.count('class="timeline-entry') == entries
+    assert response.text.count('class="timeline-entry') == min(entries, 100)
+
+
+def test_a_long_timeline_shows_the_newest_hundred_and_links_to_the_rest(
+    viewer_client, analyst, rec
+):
+    now = timezone.now()
+    StatusChange.objects.bulk_create(
+        StatusChange(
+            recommendation=rec,
+            old_status="no_action",
+            new_status="in_progress",
+            reason=f"Entry {i:03d}.",
+            changed_by=analyst,
+            effective_date=datetime.date(2021, 1, 1),
+            recorded_at=now - datetime.timedelta(minutes=i),
+        )
+        for i in range(60)
+    )
+    EvidenceFactory.create_batch(
+        60,
+        recommendations=[rec],
+        logged_at=now - datetime.timedelta(minutes=30, seconds=30),
+        title="Evidence between",
+    )
+    page = viewer_client.get(f"/recommendations/{rec.pk}/").text
+    assert page.count('class="timeline-entry') == 100
+    assert "Entry 000." in page and "Entry 039." in page
+    assert "Entry 040." not in page
+    assert page.count("Evidence between") == 60
+    assert 'href="?timeline=all#timeline-heading"' in page
+    whole = viewer_client.get(f"/recommendations/{rec.pk}/", {"timeline": "all"}).text
+    assert whole.count('class="timeline-entry') == 120
+    assert "Entry 059." in whole
+    assert "Show the whole timeline" not in whole
 
 
 def test_an_unknown_recommendation_is_not_found(viewer_client):
@@ -652,8 +686,9 @@ def test_the_list_takes_a_fixed_number_of_queries_however_many_rows(
     django_assert_num_queries, analyst_client, analyst, rows
 ):
     _many_recommendations(rows, analyst)
-    # Session, user, permissions (2), years, owners, countries, count, page, the user's groups.
-    with django_assert_num_queries(10):
+    # Session, user, permissions (2), years, owners, countries, count, the page's keys, its
+    # rows, the user's groups.
+    with django_assert_num_queries(11):
         response = analyst_client.get(LIST, {"sort": "-reference"})
     assert len(refs(response)) == min(rows, 50)
 

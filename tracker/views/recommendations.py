@@ -22,6 +22,7 @@ from tracker.forms import OwnerForm, PillarForm, StatusForm
 from tracker.models import AssessmentEvent, Evidence, Recommendation
 
 PAGE_SIZE = 50
+TIMELINE_SIZE = 100
 
 # Rows that tie on the chosen sort keep a stable order, so paging never repeats or skips one.
 _TIEBREAK = ["report__country__name", "-report__year", "number", "pk"]
@@ -42,6 +43,21 @@ def recommendation_rows(user):
     """Return the recommendations with what the list shows, flags counted as `user` sees them."""
     queryset = Recommendation.objects.with_report().with_approved_flag()
     return with_visible_evidence_flag(queryset, user)
+
+
+def _page_of(queryset, request):
+    """Return the requested page of `queryset`, its rows fetched in two steps.
+
+    The database sorts and skips over primary keys only, then the page's fifty rows are read
+    with their joins and flags: deep pages stay cheap because whole rows are never sorted.
+    """
+    page = Paginator(queryset.values_list("pk", flat=True), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    pks = list(page.object_list)
+    rows = recommendation_rows(request.user).filter(pk__in=pks).in_bulk()
+    page.object_list = [rows[pk] for pk in pks]
+    return page
 
 
 def _sort_links(current: str) -> list[dict[str, str]]:
@@ -77,7 +93,7 @@ def recommendation_list(request):
     if download == "xlsx":
         return exports.xlsx_response(queryset, request)
 
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = _page_of(queryset, request)
     current_sort = request.GET.get("sort", "") if "sort" not in filterset.errors else ""
     return render(
         request,
@@ -102,27 +118,59 @@ class TimelineEntry:
     item: Any
 
 
-def timeline(recommendation: Recommendation, user) -> list[TimelineEntry]:
+def timeline(recommendation: Recommendation, user, limit: int | None = None):
     """Merge status changes, edits, evidence and assessment events, newest first.
 
-    Five queries whatever the length: one per kind of record, and one for the evidence cited by
-    the status changes. Evidence `user` may not see is left out, also where it was cited.
+    Return the entries (the newest `limit` of them, or all) and whether older ones were left
+    out. Five queries whatever the length: one per kind of record, and one for the evidence
+    cited by the status changes. Evidence `user` may not see is left out, also where it was
+    cited.
     """
     visible = Evidence.objects.visible_to(user)
-    changes = recommendation.status_changes.select_related("changed_by").prefetch_related(
-        Prefetch("evidence", queryset=visible.order_by("title"), to_attr="cited")
-    )
-    edits = recommendation.edits.select_related("changed_by")
-    evidence = visible.filter(recommendations=recommendation).select_related("logged_by")
-    events = AssessmentEvent.objects.filter(
-        assessment__recommendation=recommendation
-    ).select_related("by", "assessment")
-    entries = [TimelineEntry("status", c.recorded_at, c.changed_by, c) for c in changes]
-    entries += [TimelineEntry("edit", e.recorded_at, e.changed_by, e) for e in edits]
-    entries += [TimelineEntry("evidence", e.logged_at, e.logged_by, e) for e in evidence]
-    entries += [TimelineEntry("assessment", e.at, e.by, e) for e in events]
+    sources = [
+        (
+            "status",
+            "recorded_at",
+            "changed_by",
+            recommendation.status_changes.select_related("changed_by")
+            .prefetch_related(
+                Prefetch("evidence", queryset=visible.order_by("title"), to_attr="cited")
+            )
+            .order_by("-recorded_at", "-id"),
+        ),
+        (
+            "edit",
+            "recorded_at",
+            "changed_by",
+            recommendation.edits.select_related("changed_by").order_by("-recorded_at", "-id"),
+        ),
+        (
+            "evidence",
+            "logged_at",
+            "logged_by",
+            visible.filter(recommendations=recommendation)
+            .select_related("logged_by")
+            .order_by("-logged_at", "-id"),
+        ),
+        (
+            "assessment",
+            "at",
+            "by",
+            AssessmentEvent.objects.filter(assessment__recommendation=recommendation)
+            .select_related("by", "assessment")
+            .order_by("-at", "-id"),
+        ),
+    ]
+    entries = []
+    for kind, when, who, queryset in sources:
+        # The newest `limit` of each kind hold the newest `limit` overall; one more tells
+        # whether anything older exists.
+        rows = queryset if limit is None else queryset[: limit + 1]
+        entries += [TimelineEntry(kind, getattr(r, when), getattr(r, who), r) for r in rows]
     entries.sort(key=lambda entry: (entry.at, entry.item.pk), reverse=True)
-    return entries
+    if limit is not None and len(entries) > limit:
+        return entries[:limit], True
+    return entries, False
 
 
 def _get_recommendation_for_user(request, pk) -> Recommendation:
@@ -177,8 +225,11 @@ def _render_detail(request, recommendation, *, status=200, **bound):
         "successors": recommendation.successors.select_related("report__country").order_by(
             "report__year", "number"
         ),
-        "timeline": timeline(recommendation, user),
     }
+    show_all = request.GET.get("timeline") == "all"
+    context["timeline"], context["timeline_cut"] = timeline(
+        recommendation, user, limit=None if show_all else TIMELINE_SIZE
+    )
     assessments = list(recommendation.assessments.order_by("-year", "-revision"))
     context["assessments"] = assessments
     # The report's own year is always offered, so the first assessment can be started.
