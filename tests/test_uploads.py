@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.urls import reverse
 from pypdf import PdfReader
 
@@ -185,6 +185,22 @@ def test_the_size_limit_comes_from_the_settings(settings):
     assert uploads.check_upload(upload("notes.txt", b"a" * 100)) == uploads.TEXT
 
 
+def test_an_oversized_upload_is_not_stored_past_the_limit_but_its_size_is_known(settings):
+    settings.EVIDENCE_MAX_UPLOAD_BYTES = 200 * 1024
+    content = b"a" * (1024 * 1024)
+    body, content_type = multipart({"title": "Big"}, "file", "big.txt", content)
+    request = RequestFactory().post("/evidence/new/", body, content_type=content_type)
+    record = uploads.record_upload(request)
+    stored = request.FILES["file"]
+    assert request.POST["title"] == "Big"
+    assert record.size_of("file") == len(content)
+    # Stored bytes stop within one chunk of the limit, far short of the megabyte sent.
+    assert stored.size <= settings.EVIDENCE_MAX_UPLOAD_BYTES + 64 * 1024
+    with pytest.raises(uploads.UploadRefused) as refused:
+        uploads.check_upload(stored, size=record.size_of("file"))
+    assert "is 1.0\xa0MB; files may be at most 200.0\xa0KB" in refused.value.messages[0]
+
+
 # Through the page.
 
 
@@ -250,7 +266,7 @@ def test_an_oversized_file_is_refused_and_nothing_is_written(
         reverse("evidence_new"), form_data(recommendation, file=upload("big.pdf", big))
     )
     assert response.status_code == 400
-    assert "files may be at most 1.0" in response.content.decode()
+    assert f"is {len(big) / 1024:.1f}\xa0KB; files may be at most 1.0" in response.content.decode()
     assert not Evidence.objects.exists()
     assert stored_files(media) == []
 

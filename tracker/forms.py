@@ -150,9 +150,12 @@ class EvidenceForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="The passage itself, word for word.",
     )
+    # Empty files are refused by tracker.uploads, after the size check: an oversized upload
+    # arrives here cut short, possibly to nothing, and must be reported as too big.
     file = forms.FileField(
         label="File",
         required=False,
+        allow_empty_file=True,
         help_text="Optional. PDF, image, Word, Excel, PowerPoint or plain text.",
     )
     sensitivity = forms.ChoiceField(
@@ -178,12 +181,12 @@ class EvidenceForm(forms.Form):
         label="Recommendations", queryset=Recommendation.objects.none()
     )
 
-    def __init__(self, *args, recommendation_queryset=None, raw_file_names=(), **kwargs):
+    def __init__(self, *args, recommendation_queryset=None, upload_record=None, **kwargs):
         kwargs.setdefault("auto_id", "evidence_%s")
         super().__init__(*args, **kwargs)
         if recommendation_queryset is not None:
             self.fields["recommendations"].queryset = recommendation_queryset
-        self.raw_file_names = list(raw_file_names)
+        self.upload_record = upload_record or uploads.UploadRecord()
         self.file_kind = None
         if not self.is_bound:
             self.fields["accessed_on"].initial = timezone.localdate()
@@ -198,10 +201,11 @@ class EvidenceForm(forms.Form):
         upload = self.cleaned_data.get("file")
         # Django strips a folder path from the name (and drops a file named ".."); the names as
         # sent are checked too, so such an upload is refused rather than quietly renamed.
-        for name in self.raw_file_names:
+        for name in self.upload_record.raw_names:
             uploads.check_name(name)
         if upload:
-            self.file_kind = uploads.check_upload(upload)
+            size = self.upload_record.size_of("file")
+            self.file_kind = uploads.check_upload(upload, size=size)
         return upload
 
     def clean(self):

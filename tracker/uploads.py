@@ -9,11 +9,12 @@ downloads by a view that checks access.
 import codecs
 import re
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.uploadhandler import FileUploadHandler
 from django.http.multipartparser import MultiPartParser
 from django.template.defaultfilters import filesizeformat
 
@@ -165,18 +166,19 @@ def detect_kind(fileobj) -> FileKind | None:
     return None
 
 
-def check_upload(upload, *, name: str | None = None) -> FileKind:
+def check_upload(upload, *, size: int | None = None) -> FileKind:
     """Return the format of `upload`, or raise UploadRefused saying why it may not be stored.
 
-    `name` is the name as the client sent it, when known; it defaults to the upload's own name.
+    `size` is the size the client sent, when known (what is stored stops at the limit); it
+    defaults to the upload's own size.
     """
-    name = upload.name if name is None else name
+    name = upload.name
     extension = check_name(name)
     limit = settings.EVIDENCE_MAX_UPLOAD_BYTES
-    if upload.size > limit:
+    size = upload.size if size is None else size
+    if size > limit:
         raise UploadRefused(
-            f"“{name}” is {filesizeformat(upload.size)}; files may be at most "
-            f"{filesizeformat(limit)}."
+            f"“{name}” is {filesizeformat(size)}; files may be at most {filesizeformat(limit)}."
         )
     if upload.size == 0:
         raise UploadRefused(f"“{name}” is empty.")
@@ -200,33 +202,74 @@ def check_upload(upload, *, name: str | None = None) -> FileKind:
     return kind
 
 
+@dataclass
+class UploadRecord:
+    """What the request's upload looked like before Django tidied it: names as sent, true sizes."""
+
+    raw_names: list[str] = field(default_factory=list)
+    sizes: dict[str, int] = field(default_factory=dict)
+
+    def size_of(self, field_name: str) -> int | None:
+        """Return the bytes the client sent for `field_name`, or None if it sent no file."""
+        return self.sizes.get(field_name)
+
+
 class _NameRecordingParser(MultiPartParser):
     """A multipart parser that keeps every file name exactly as the client sent it."""
 
-    def __init__(self, *args, raw_names: list[str], **kwargs):
+    def __init__(self, *args, record: UploadRecord, **kwargs):
         super().__init__(*args, **kwargs)
-        self._raw_names = raw_names
+        self._record = record
 
     def sanitize_file_name(self, file_name):
-        self._raw_names.append(file_name)
+        self._record.raw_names.append(file_name)
         return super().sanitize_file_name(file_name)
 
 
-def record_raw_file_names(request) -> list[str]:
-    """Make `request` keep its upload names as sent, before Django strips any folder path.
+class _SizeLimitHandler(FileUploadHandler):
+    """Count each file's bytes and stop storing them past the limit.
+
+    The handlers after this one (memory, then temporary file) receive nothing beyond the limit,
+    so an oversized upload never fills the disk; the true size is kept for the message.
+    """
+
+    def __init__(self, request, *, limit: int, record: UploadRecord):
+        super().__init__(request)
+        self._limit = limit
+        self._record = record
+
+    def new_file(self, field_name, *args, **kwargs):
+        super().new_file(field_name, *args, **kwargs)
+        self._record.sizes[field_name] = 0
+
+    def receive_data_chunk(self, raw_data, start):
+        received = self._record.sizes[self.field_name] + len(raw_data)
+        self._record.sizes[self.field_name] = received
+        if received > self._limit:
+            return None
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None
+
+
+def record_upload(request) -> UploadRecord:
+    """Make `request` record its uploads as sent, and cap what is stored of each file.
 
     Django reduces `../x.pdf` to `x.pdf` (and drops a file named `..`) while parsing, which is
     safe for storage but hides a client that sent a path; the tracker refuses such uploads
     instead. Call this before anything reads `request.POST` or `request.FILES` (so the view must
-    be CSRF-exempt and check CSRF itself afterwards); the returned list fills when they are read.
+    be CSRF-exempt and check CSRF itself afterwards); the record fills when they are read.
     """
-    raw_names: list[str] = []
+    record = UploadRecord()
+    limit = settings.EVIDENCE_MAX_UPLOAD_BYTES
+    request.upload_handlers.insert(0, _SizeLimitHandler(request, limit=limit, record=record))
 
     def parse_file_upload(meta, post_data):
         parser = _NameRecordingParser(
-            meta, post_data, request.upload_handlers, request.encoding, raw_names=raw_names
+            meta, post_data, request.upload_handlers, request.encoding, record=record
         )
         return parser.parse()
 
     request.parse_file_upload = parse_file_upload
-    return raw_names
+    return record

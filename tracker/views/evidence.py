@@ -161,15 +161,15 @@ def evidence_new(request):
 
     CSRF is checked by `_evidence_new` itself: the middleware would parse the upload first.
     """
-    raw_names = uploads.record_raw_file_names(request)
-    return _evidence_new(request, raw_names)
+    record = uploads.record_upload(request)
+    return _evidence_new(request, record)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 @permission_required("tracker.add_evidence", raise_exception=True)
 @csrf_protect
-def _evidence_new(request, raw_names):
+def _evidence_new(request, record):
     """Log evidence: the form, and on POST the check of the file and the write."""
     preselected = _preselected(request)
     if request.method != "POST":
@@ -191,11 +191,11 @@ def _evidence_new(request, raw_names):
         request.POST,
         request.FILES,
         recommendation_queryset=choices,
-        raw_file_names=raw_names,
+        upload_record=record,
     )
     if "find_recommendations" in request.POST:
         # Finding recommendations is not saving: show the form again with what was typed.
-        if request.FILES or raw_names:
+        if request.FILES or record.raw_names:
             messages.info(
                 request,
                 "Browsers cannot keep a chosen file across a page load: choose the file again "
@@ -235,7 +235,7 @@ def _evidence_new(request, raw_names):
             return redirect(evidence)
 
     message = "The evidence was not saved: correct the form below."
-    if request.FILES or raw_names:
+    if request.FILES or record.raw_names:
         message += " Browsers cannot keep a chosen file across a page load: choose it again."
     messages.error(request, message)
     return _render_new(request, form, preselected, cut, status=400)
