@@ -588,14 +588,17 @@ def build_summary(*, year: int, country: Country | None = None, user=None) -> Su
     ):
         assessments[rec_id] = AssessmentItem(rating, confidence, narrative, revision)
 
-    dated = (
-        _visible_evidence(user)
-        .annotate(day=Coalesce("published_on", TruncDate("logged_at")))
-        .filter(day__gte=start, day__lte=end)
-    )
+    # Filter the links by joining the evidence, so the database walks this year's links
+    # rather than every piece of evidence ever logged.
     through = Evidence.recommendations.through
+    visible = _visible_evidence(user).order_by().values("pk")
     links = list(
-        through.objects.filter(recommendation__in=this_year_ids, evidence__in=dated.values("pk"))
+        through.objects.filter(
+            recommendation__report__year=year,
+            **({"recommendation__report__country": country} if country is not None else {}),
+        )
+        .annotate(day=Coalesce("evidence__published_on", TruncDate("evidence__logged_at")))
+        .filter(day__gte=start, day__lte=end, evidence__in=visible)
         .order_by("recommendation_id", "evidence__published_on", "evidence_id")
         .values_list(
             "recommendation_id",
