@@ -309,16 +309,14 @@ class CountrySummary:
 
     @property
     def previous_tier(self) -> str:
-        earlier = [tier for year, tier in self.tier_history if year < self.history_year]
-        return earlier[-1] if earlier else ""
+        """Return the tier of the latest earlier year on record ('' if none)."""
+        # The history ends with this year's own narrative, so the entry before it is the last
+        # earlier placement.
+        return self.tier_history[-2][1] if len(self.tier_history) > 1 else ""
 
     @property
     def previous_tier_label(self) -> str:
         return TIER_LABELS.get(self.previous_tier, self.previous_tier)
-
-    @property
-    def history_year(self) -> int:
-        return self.history[-1].year if self.history else 0
 
     @property
     def tier_history_labelled(self) -> list[tuple[int, str, str]]:
