@@ -123,6 +123,15 @@ def test_a_narrative_without_findings_shows_its_section_text(viewer_client):
     assert "The government prosecuted nobody." in page
 
 
+def test_only_web_addresses_become_source_links(viewer_client):
+    web = ReportFactory(source_url="https://www.state.gov/reports/x/")
+    odd = ReportFactory(source_url="javascript:alert(1)")
+    assert (
+        'href="https://www.state.gov/reports/x/"' in viewer_client.get(f"/reports/{web.pk}/").text
+    )
+    assert "javascript:" not in viewer_client.get(f"/reports/{odd.pk}/").text
+
+
 def test_narrative_text_is_escaped(viewer_client):
     report = ReportFactory()
     FindingFactory(report=report, text="<img src=x onerror=alert(1)>")
