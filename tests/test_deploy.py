@@ -109,8 +109,8 @@ def _wait_for_port(port: int, process: subprocess.Popen, log: Path, deadline: fl
 
 
 @contextlib.contextmanager
-def running_app(env: dict[str, str], tmp_path: Path, *, workers: int = 2):
-    """Collect static files, migrate, start gunicorn on a free port; yield the port.
+def running_app(env: dict[str, str], tmp_path: Path, *, workers: int = 2, setup=()):
+    """Collect static files, migrate, run the `setup` commands, start gunicorn; yield the port.
 
     HTTPS redirects and secure cookies are switched off because the test speaks plain HTTP on
     loopback; everything else is the production configuration.
@@ -121,7 +121,7 @@ def running_app(env: dict[str, str], tmp_path: Path, *, workers: int = 2):
         "SESSION_COOKIE_SECURE": "0",
         "CSRF_COOKIE_SECURE": "0",
     }
-    for step in (("collectstatic", "--noinput"), ("migrate", "--noinput")):
+    for step in (("collectstatic", "--noinput"), ("migrate", "--noinput"), *setup):
         result = manage(env, *step)
         assert result.returncode == 0, result.stderr
     port = free_port()
