@@ -336,3 +336,35 @@ def test_the_views_refuse_to_review_an_approved_assessment_again(history, review
     )
     assert response.status_code in {400, 403, 409}
     assert _state(assessment) == before
+
+
+def test_publishing_again_adds_a_summary_and_leaves_the_published_one(history, analyst, reviewer):
+    country = history["recommendation"].report.country
+    first = services.summary_publish(year=2021, country=country, by=reviewer)
+    before = _state(first)
+    with pytest.raises(ValidationError, match="Nothing has changed"):
+        services.summary_publish(year=2021, country=country, by=reviewer)
+    services.recommendation_set_status(
+        recommendation=history["recommendation"],
+        status=Recommendation.Status.REGRESSED,
+        reason="Forced returns resumed.",
+        by=analyst,
+        effective_date=datetime.date(2021, 3, 1),
+    )
+    second = services.summary_publish(year=2021, country=country, by=reviewer)
+    assert second.pk != first.pk and second.sha256 != first.sha256
+    assert _state(first) == before
+    assert hashlib.sha256(first.content.encode()).hexdigest() == first.sha256
+
+
+@pytest.mark.parametrize("method", ["put", "patch", "delete"])
+def test_a_published_summary_page_refuses_edit_and_delete_methods(
+    method, history, reviewer, reviewer_client
+):
+    country = history["recommendation"].report.country
+    published = services.summary_publish(year=2021, country=country, by=reviewer)
+    before = _state(published)
+    url = reverse("published_summary_detail", args=[published.pk])
+    assert reviewer_client.get(url).status_code == 200
+    assert getattr(reviewer_client, method)(url).status_code == 405
+    assert _state(published) == before

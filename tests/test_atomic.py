@@ -259,3 +259,26 @@ def test_the_dump_sees_a_single_changed_row(seed_report):
     before = database_dump()
     Recommendation.objects.filter(number=3).update(text="Changed.")
     assert database_dump() != before
+
+
+def test_a_failure_mid_publication_leaves_the_database_as_before(seed_report, analyst, reviewer):
+    services.recommendation_set_status(
+        recommendation=seed_report.recommendations.get(number=1),
+        status=Recommendation.Status.CANNOT_ASSESS,
+        reason="No reliable information.",
+        by=analyst,
+        effective_date=datetime.date(2021, 3, 1),
+    )
+    services.summary_publish(year=2021, country=seed_report.country, by=reviewer)
+    services.recommendation_set_status(
+        recommendation=seed_report.recommendations.get(number=2),
+        status=Recommendation.Status.REGRESSED,
+        reason="Forced returns resumed.",
+        by=analyst,
+        effective_date=datetime.date(2021, 3, 2),
+    )
+    before = database_dump()
+    fail_on_insert("tracker_summary", after=0)
+    with pytest.raises(DatabaseError, match="injected failure"):
+        services.summary_publish(year=2021, country=seed_report.country, by=reviewer)
+    assert database_dump() == before

@@ -402,3 +402,96 @@ def test_the_recommendation_csv_neutralises_formulas_in_user_and_narrative_text(
     assert texts == ["'" + formula]
     assert record[next(h for h in header if h.lower() == "owner")] == "'" + owner.username
     assert not any(cell.startswith(("=", "+", "@")) for cell in row)
+
+
+def _formula_cells_in_xlsx(content: bytes) -> list[str]:
+    """Return the cells a spreadsheet would evaluate (text cells, whatever they hold, are not)."""
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(io.BytesIO(content))
+    return [
+        f"{sheet.title}!{cell.coordinate}"
+        for sheet in workbook.worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+        if cell.data_type == "f"
+    ]
+
+
+def test_the_xlsx_formula_check_finds_a_formula_cell():
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.active["B2"] = '=HYPERLINK("http://evil.example")'
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    assert _formula_cells_in_xlsx(buffer.getvalue()) == ["Sheet!B2"]
+
+
+@pytest.mark.django_db
+def test_the_recommendation_xlsx_holds_no_formula_from_user_text(viewer_client):
+    for formula in FORMULAS:
+        RecommendationFactory(text=formula)
+    response = viewer_client.get("/recommendations/?format=xlsx")
+    assert response.status_code == 200
+    assert _formula_cells_in_xlsx(response.content) == []
+
+
+@pytest.fixture
+def hostile_summary(db, analyst):
+    """A 2021 narrative whose recommendations and evidence carry formulas and markup."""
+    report = ReportFactory(year=2021)
+    for number, text in enumerate([*FORMULAS, *PAYLOADS], start=1):
+        recommendation = RecommendationFactory(report=report, number=number, text=text)
+        services.evidence_log(
+            by=analyst,
+            title=f"=cmd|'/C calc'!A0 {PAYLOADS[0]}",
+            source_type=Evidence.SourceType.NGO,
+            direction=Evidence.Direction.REGRESSION,
+            sensitivity=Evidence.Sensitivity.PUBLIC,
+            recommendations=[recommendation],
+        )
+    return report
+
+
+def test_the_summary_csv_neutralises_formulas(hostile_summary, viewer_client):
+    slug = hostile_summary.country.slug
+    response = viewer_client.get(f"/summaries/2021/{slug}/?format=csv")
+    assert response.status_code == 200
+    content = b"".join(getattr(response, "streaming_content", [response.content]))
+    header, *rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    cells = [cell for row in rows for cell in row]
+    for formula in FORMULAS:
+        assert "'" + formula in cells
+    assert not any(cell.startswith(("=", "+", "@", "\t", "\r")) for cell in cells)
+    assert not any(cell.startswith("-") and not _is_number(cell) for cell in cells)
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+def test_the_summary_xlsx_holds_no_formula_from_user_text(hostile_summary, viewer_client):
+    slug = hostile_summary.country.slug
+    response = viewer_client.get(f"/summaries/2021/{slug}/?format=xlsx")
+    assert response.status_code == 200
+    assert _formula_cells_in_xlsx(response.content) == []
+
+
+def test_the_summary_page_shows_recommendation_text_escaped(hostile_summary, viewer_client):
+    slug = hostile_summary.country.slug
+    html = viewer_client.get(f"/summaries/2021/{slug}/").content.decode()
+    for payload in PAYLOADS:
+        _assert_escaped(html, payload)
+    assert "<script>alert" not in html and "<svg onload" not in html
+
+
+def test_a_published_summary_is_shown_escaped(hostile_summary, reviewer, reviewer_client):
+    published = services.summary_publish(year=2021, country=hostile_summary.country, by=reviewer)
+    html = reviewer_client.get(f"/summaries/published/{published.pk}/").content.decode()
+    assert escape(PAYLOADS[0]) in html
+    assert "<script>alert" not in html and "<svg onload" not in html
