@@ -58,6 +58,47 @@ def _not_available(key, label, url, why) -> Timing:
     return Timing(key=key, label=label, url=url, available=False, note=why)
 
 
+def _prepare(client, key, label, url, warmup, content_type=None):
+    """Warm a page up and count its queries; return (Timing without times, ok)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import Resolver404, resolve
+
+    try:
+        resolve(url.split("?")[0])
+    except Resolver404:
+        return _not_available(key, label, url, "no such page yet"), False
+    try:
+        for _ in range(max(warmup, 1)):
+            response = client.get(url)
+            body = _content(response)
+    except Exception as exc:  # noqa: BLE001 - one broken page must not hide the others' numbers
+        return _not_available(key, label, url, f"failed: {type(exc).__name__}: {exc}"[:200]), False
+    if response.status_code != 200:
+        return _not_available(key, label, url, f"answered HTTP {response.status_code}"), False
+    if content_type and not response["Content-Type"].startswith(content_type):
+        why = f"answered {response['Content-Type']}, not {content_type}"
+        return _not_available(key, label, url, why), False
+    with CaptureQueriesContext(connection) as captured:
+        _content(client.get(url))
+    # Read now: the next request clears the connection's query log.
+    return Timing(key=key, label=label, url=url, queries=len(captured), bytes=len(body)), True
+
+
+def _finish(timing: Timing, times: list[float]) -> Timing:
+    timing.runs = len(times)
+    timing.median_ms = round(statistics.median(times), 2)
+    timing.p95_ms = round(percentile(times, 0.95), 2)
+    timing.times_ms = [round(t, 2) for t in times]
+    return timing
+
+
+def _timed_get(client, url) -> float:
+    started = time.perf_counter()
+    _content(client.get(url))
+    return (time.perf_counter() - started) * 1000
+
+
 def time_request(
     client,
     key: str,
@@ -70,52 +111,34 @@ def time_request(
     memory: bool = False,
 ) -> Timing:
     """Time GET `url` `runs` times after `warmup` runs; count its queries on one more run."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-    from django.urls import Resolver404, resolve
-
-    try:
-        resolve(url.split("?")[0])
-    except Resolver404:
-        return _not_available(key, label, url, "no such page yet")
-    try:
-        for _ in range(max(warmup, 1)):
-            response = client.get(url)
-            body = _content(response)
-    except Exception as exc:  # noqa: BLE001 - one broken page must not hide the others' numbers
-        return _not_available(key, label, url, f"failed: {type(exc).__name__}: {exc}"[:200])
-    if response.status_code != 200:
-        return _not_available(key, label, url, f"answered HTTP {response.status_code}")
-    if content_type and not response["Content-Type"].startswith(content_type):
-        return _not_available(
-            key, label, url, f"answered {response['Content-Type']}, not {content_type}"
-        )
-    with CaptureQueriesContext(connection) as captured:
-        _content(client.get(url))
-    # Read now: the next request clears the connection's query log.
-    queries = len(captured)
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        _content(client.get(url))
-        times.append((time.perf_counter() - started) * 1000)
-    timing = Timing(
-        key=key,
-        label=label,
-        url=url,
-        runs=runs,
-        median_ms=round(statistics.median(times), 2),
-        p95_ms=round(percentile(times, 0.95), 2),
-        queries=queries,
-        bytes=len(body),
-        times_ms=[round(t, 2) for t in times],
-    )
+    timing, ok = _prepare(client, key, label, url, warmup, content_type)
+    if not ok:
+        return timing
+    _finish(timing, [_timed_get(client, url) for _ in range(runs)])
     if memory:
         tracemalloc.start()
         _content(client.get(url))
         timing.peak_mb = round(tracemalloc.get_traced_memory()[1] / 2**20, 1)
         tracemalloc.stop()
     return timing
+
+
+def time_interleaved(specs, *, runs: int, warmup: int) -> list[Timing]:
+    """Time several pages in turn, one request of each per round, so that a burst of load from
+    elsewhere on the machine falls on all of them alike; used for ratios between pages."""
+    prepared = [
+        (client, url, *_prepare(client, key, label, url, warmup))
+        for client, key, label, url in specs
+    ]
+    times: list[list[float]] = [[] for _ in prepared]
+    for _ in range(runs):
+        for index, (client, url, _, ok) in enumerate(prepared):
+            if ok:
+                times[index].append(_timed_get(client, url))
+    return [
+        _finish(timing, times[index]) if ok else timing
+        for index, (_, _, timing, ok) in enumerate(prepared)
+    ]
 
 
 def time_call(key: str, label: str, what: str, func, *, runs: int, memory: bool = False) -> Timing:
@@ -223,68 +246,112 @@ def time_import(count: int, runs: int) -> Timing:
     )
 
 
-def measure(runs: int, slow_runs: int) -> dict:
-    """Measure every page on the database the settings point at; return plain data."""
+def measure(runs: int, slow_runs: int, only: set[str] | None = None) -> dict:
+    """Measure the pages on the database the settings point at; return plain data.
+
+    `only` limits the run to the named keys (all when None).
+    """
     import django
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test import Client
 
     from bench import generate
+    from reports import summary as summary_module
     from tracker.models import Country, Recommendation
 
-    size_name = os.environ.get("BENCH_SIZE", "?")
-    size = generate.SIZES.get(size_name)
+    size_name = os.environ["BENCH_SIZE"]
+    size = generate.SIZES[size_name]
     user_model = get_user_model()
     reviewer = user_model.objects.get(username="bench-reviewer-01")
-    admin = user_model.objects.get(username="bench-admin")
     client = Client()
     client.force_login(reviewer)
     admin_client = Client()
-    admin_client.force_login(admin)
+    admin_client.force_login(user_model.objects.get(username="bench-admin"))
 
     year = generate.LAST_YEAR
-    countries = list(Country.objects.order_by("name").values_list("pk", "slug"))
-    country_pk, slug = countries[len(countries) // 2]
-    hot = Recommendation.objects.get(
-        reference=generate.hot_reference(size) if size else f"{countries[0]}-{year}-01"
-    )
+    country = Country.objects.order_by("name")[size.countries // 2]
+    slug, code = country.slug, country.code
+    hot = Recommendation.objects.get(reference=generate.hot_reference(size))
+    timeline = hot.status_changes.count()
     fast = {"runs": runs, "warmup": 3}
     slow = {"runs": slow_runs, "warmup": 1}
-    status_country = f"status=in_progress&country={slug}"
     results: list[Timing] = []
 
-    def page(key, label, url, **options):
-        timing = time_request(client, key, label, url, **(options or fast))
-        results.append(timing)
-        return timing
+    def wanted(key):
+        return only is None or key in only
 
-    page("list", "Recommendation list, no filter", "/recommendations/")
-    page(
-        "list_filtered",
-        "Recommendation list, status + country",
-        f"/recommendations/?{status_country}",
-    )
-    page(
-        "list_q",
-        f"Recommendation list, q search ({SEARCH_WORD!r})",
-        f"/recommendations/?q={SEARCH_WORD}",
-    )
+    def page(key, label, url, **options):
+        if wanted(key):
+            results.append(time_request(client, key, label, url, **(options or fast)))
+
+    # Our list and the admin changelist (the baseline a user could fall back to) on the same
+    # filters, timed in turn. The admin has no country filter: searching the reference prefix
+    # ("CHN-") is the closest a user gets there.
+    admin = "/admin/tracker/recommendation/"
+    pairs = [
+        (
+            ("list", "Recommendation list, no filter", "/recommendations/"),
+            ("admin_list", "Admin changelist, no filter", admin),
+        ),
+        (
+            (
+                "list_filtered",
+                "Recommendation list, status + country",
+                f"/recommendations/?status=in_progress&country={slug}",
+            ),
+            (
+                "admin_filtered",
+                f"Admin changelist, status + reference search ({code}-)",
+                f"{admin}?status__exact=in_progress&q={code}-",
+            ),
+        ),
+        (
+            (
+                "list_status_year",
+                "Recommendation list, status + year",
+                f"/recommendations/?status=in_progress&year={year}",
+            ),
+            (
+                "admin_status_year",
+                "Admin changelist, status + year",
+                f"{admin}?status__exact=in_progress&report__year__exact={year}",
+            ),
+        ),
+        (
+            (
+                "list_q",
+                f"Recommendation list, q search ({SEARCH_WORD!r})",
+                f"/recommendations/?q={SEARCH_WORD}",
+            ),
+            (
+                "admin_q",
+                f"Admin changelist, q search ({SEARCH_WORD!r})",
+                f"{admin}?q={SEARCH_WORD}",
+            ),
+        ),
+    ]
+    for ours, theirs in pairs:
+        specs = [(client, *ours)] if wanted(ours[0]) else []
+        specs += [(admin_client, *theirs)] if wanted(theirs[0]) else []
+        if specs:
+            results.extend(time_interleaved(specs, **fast))
+
     page("list_page1", "Recommendation list, page 1", "/recommendations/?page=1")
-    last = None
-    if results[0].available:
+    if wanted("list_last"):
         last = _last_page(client, "/recommendations/")
-    if last:
-        page(
-            "list_last",
-            f"Recommendation list, last page ({last})",
-            f"/recommendations/?page={last}",
-        )
-    else:
-        results.append(
-            _not_available("list_last", "Recommendation list, last page", "", "no pagination found")
-        )
-    timeline = hot.status_changes.count()
+        if last:
+            page(
+                "list_last",
+                f"Recommendation list, last page ({last})",
+                f"/recommendations/?page={last}",
+            )
+        else:
+            results.append(
+                _not_available(
+                    "list_last", "Recommendation list, last page", "", "no pagination found"
+                )
+            )
     page(
         "detail",
         f"Recommendation detail ({timeline} status changes)",
@@ -307,56 +374,30 @@ def measure(runs: int, slow_runs: int) -> dict:
         content_type="application/pdf",
         **slow,
     )
-
     # The summary builder on its own, so its share of the summary pages is visible.
-    from reports import summary as summary_module
-
-    country = Country.objects.get(pk=country_pk)
-    results.append(
-        time_call(
-            "builder_country",
-            "Summary builder, one country",
-            f"build_summary(year={year}, country={slug})",
-            lambda: summary_module.build_summary(year=year, country=country, user=reviewer),
-            runs=slow_runs,
+    if wanted("builder_country"):
+        results.append(
+            time_call(
+                "builder_country",
+                "Summary builder, one country",
+                f"build_summary(year={year}, country={slug})",
+                lambda: summary_module.build_summary(year=year, country=country, user=reviewer),
+                runs=slow_runs,
+            )
         )
-    )
-    results.append(
-        time_call(
-            "builder_all",
-            "Summary builder, all countries",
-            f"build_summary(year={year})",
-            lambda: summary_module.build_summary(year=year, user=reviewer),
-            runs=slow_runs,
-            memory=True,
+    if wanted("builder_all"):
+        results.append(
+            time_call(
+                "builder_all",
+                "Summary builder, all countries",
+                f"build_summary(year={year})",
+                lambda: summary_module.build_summary(year=year, user=reviewer),
+                runs=slow_runs,
+                memory=True,
+            )
         )
-    )
-    results.append(time_import(200, runs=max(2, slow_runs // 2)))
-
-    # The baseline a user could fall back to: the admin changelist on the same filters.
-    # The admin has no country filter; searching the reference prefix ("CHN-") is the closest
-    # a user could get there, so that pair compares like for like as far as the admin allows.
-    code = country.code
-    status_year = f"status=in_progress&year={year}"
-    admin = "/admin/tracker/recommendation/"
-    page(
-        "list_status_year", "Recommendation list, status + year", f"/recommendations/?{status_year}"
-    )
-    for key, label, url in (
-        ("admin_list", "Admin changelist, no filter", admin),
-        (
-            "admin_filtered",
-            f"Admin changelist, status + reference search ({code}-)",
-            f"{admin}?status__exact=in_progress&q={code}-",
-        ),
-        (
-            "admin_status_year",
-            "Admin changelist, status + year",
-            f"{admin}?status__exact=in_progress&report__year__exact={year}",
-        ),
-        ("admin_q", f"Admin changelist, q search ({SEARCH_WORD!r})", f"{admin}?q={SEARCH_WORD}"),
-    ):
-        results.append(time_request(admin_client, key, label, url, **fast))
+    if wanted("import"):
+        results.append(time_import(200, runs=max(2, slow_runs // 2)))
 
     return {
         "size": size_name,
@@ -372,13 +413,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Time the pages of one benchmark database.")
     parser.add_argument("--runs", type=int, default=20, help="timed runs of each fast page")
     parser.add_argument("--slow-runs", type=int, default=5, help="timed runs of summaries, PDF")
+    parser.add_argument("--only", help="comma-separated page keys to measure (default: all)")
     parser.add_argument("-o", "--output", type=Path, help="write the JSON here")
     args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
     import django
 
     django.setup()
-    data = measure(args.runs, args.slow_runs)
+    only = {key.strip() for key in args.only.split(",")} if args.only else None
+    data = measure(args.runs, args.slow_runs, only)
     text = json.dumps(data, indent=2)
     if args.output:
         args.output.write_text(text + "\n", encoding="utf-8")

@@ -198,6 +198,8 @@ def run_backend(args) -> dict:
         "runs": args.runs,
         "slow_runs": args.slow_runs,
         "sizes": {},
+        # Other work on the machine slows every number; the load average says how much there was.
+        "load_before": [round(x, 2) for x in os.getloadavg()],
     }
     started = time.perf_counter()
     server = None
@@ -235,6 +237,8 @@ def run_backend(args) -> dict:
             measured = json.loads(out.read_text(encoding="utf-8"))
             measured["build_seconds"] = round(build_seconds, 1) if build_seconds else None
             result["sizes"][size] = measured
+            if size == largest and not server and not args.no_analyze:
+                result["analyzed"] = analyzed(args, url, size)
             if size == largest and not args.no_throughput:
                 result["throughput"] = throughput(args, url, size)
                 result["throughput"]["size"] = size
@@ -242,7 +246,63 @@ def run_backend(args) -> dict:
         if server:
             server.__exit__(None, None, None)
     result["total_seconds"] = round(time.perf_counter() - started, 1)
+    result["load_after"] = [round(x, 2) for x in os.getloadavg()]
     return result
+
+
+# Pages measured again after ANALYZE: the fast ones, whose plans depend on the statistics.
+ANALYZED_KEYS = [
+    "list",
+    "admin_list",
+    "list_filtered",
+    "admin_filtered",
+    "list_status_year",
+    "admin_status_year",
+    "list_q",
+    "admin_q",
+    "list_page1",
+    "list_last",
+    "detail",
+    "evidence",
+    "dashboard",
+    "country_summary",
+]
+
+
+def analyzed(args, url: str, size: str) -> dict:
+    """Measure the fast pages again on a copy of the SQLite database after ANALYZE.
+
+    The app never runs ANALYZE, so the main numbers are those of a database without planner
+    statistics; this shows what gathering them would change.
+    """
+    import sqlite3
+
+    say(f"{size}: measuring the fast pages again after ANALYZE (on a copy)")
+    copy = DATA / f"analyzed-{size}.sqlite3"
+    shutil.copyfile(url.removeprefix("sqlite:///"), copy)
+    out = DATA / f"measure-sqlite-{size}-analyzed.json"
+    try:
+        with sqlite3.connect(copy) as conn:
+            conn.execute("ANALYZE")
+        child(
+            "bench.measure",
+            "--runs",
+            str(args.runs),
+            "--slow-runs",
+            str(args.slow_runs),
+            "--only",
+            ",".join(ANALYZED_KEYS),
+            "-o",
+            str(out),
+            database_url=f"sqlite:///{copy}",
+            size=size,
+        )
+    finally:
+        for path in DATA.glob(copy.name + "*"):
+            path.unlink()
+    measured = json.loads(out.read_text(encoding="utf-8"))
+    measured["of_size"] = size
+    return measured
 
 
 def throughput(args, url: str, size: str) -> dict:
@@ -380,6 +440,10 @@ def evaluate(result: dict) -> list[tuple[str, str, str, bool | None]]:
     return rows
 
 
+def _load(values) -> str:
+    return " / ".join(f"{v:.2f}" for v in values) if values else "?"
+
+
 def _verdict(met: bool | None) -> str:
     return {True: "yes", False: "**no**", None: "–"}[met]
 
@@ -387,6 +451,8 @@ def _verdict(met: bool | None) -> str:
 def render_backend(result: dict) -> list[str]:
     name = BACKEND_NAMES[result["backend"]]
     sizes = list(result["sizes"])
+    analyzed_pages = _pages(result.get("analyzed", {}))
+    analyzed_head = f" {result['analyzed']['of_size']} after ANALYZE |" if analyzed_pages else ""
     lines = [
         f"## {name}",
         "",
@@ -394,7 +460,8 @@ def render_backend(result: dict) -> list[str]:
         f"({result.get('cpus_usable')} usable), Python {result['python']}, "
         f"{name} {result.get('server_version', '?')}; {result['runs']} timed runs per page after "
         f"a warm-up ({result['slow_runs']} for summaries, PDF and import); "
-        f"whole run {result['total_seconds'] / 60:.1f} min.",
+        f"whole run {result['total_seconds'] / 60:.1f} min. Load average (1, 5, 15 min) before: "
+        f"{_load(result.get('load_before'))}, after: {_load(result.get('load_after'))}.",
         "",
         "### Server time and queries",
         "",
@@ -406,8 +473,9 @@ def render_backend(result: dict) -> list[str]:
         + " | ".join(f"{s} median / p95" for s in sizes)
         + " | Queries "
         + " · ".join(sizes)
-        + f" | {sizes[-1]} ÷ {sizes[0]} |",
-        "|---|" + "---:|" * len(sizes) + "---:|---:|",
+        + f" | {sizes[-1]} ÷ {sizes[0]} |"
+        + analyzed_head,
+        "|---|" + "---:|" * len(sizes) + "---:|---:|" + ("---:|" if analyzed_head else ""),
     ]
     for key, label, _ in PAGES:
         per_size = [_pages(result["sizes"][s]).get(key) for s in sizes]
@@ -420,7 +488,10 @@ def render_backend(result: dict) -> list[str]:
         if first and last and first["available"] and last["available"] and len(sizes) > 1:
             ratio = f"{last['median_ms'] / first['median_ms']:.2f}"
         cells = " | ".join(_cell(p) for p in per_size)
-        lines.append(f"| {label} | {cells} | {queries} | {ratio} |")
+        extra = ""
+        if analyzed_pages:
+            extra = f" {_cell(analyzed_pages[key])} |" if key in analyzed_pages else " |"
+        lines.append(f"| {label} | {cells} | {queries} | {ratio} |{extra}")
     lines += ["", "### Our list against the Django admin changelist (same run, same data)", ""]
     lines += [
         "| Filter | " + " | ".join(f"{s}: ours ÷ admin" for s in sizes) + " |",
@@ -542,6 +613,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--slow-runs", type=int, default=5)
     parser.add_argument("--no-throughput", action="store_true")
+    parser.add_argument(
+        "--no-analyze", action="store_true", help="skip the SQLite rerun after ANALYZE"
+    )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--max-requests", type=int, default=400)
