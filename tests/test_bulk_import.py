@@ -50,7 +50,7 @@ def run(*args):
 
 
 def test_every_shared_narrative_is_imported_or_refused_with_a_reason():
-    outcomes, error = run(str(NARRATIVES), "--manifest", str(MANIFEST))
+    outcomes, error = run(str(NARRATIVES), "--manifest", str(MANIFEST), "--per-file")
     names = {p.name for p in NARRATIVES.glob("*.txt")}
     assert set(outcomes) == names
     assert {name for name, o in outcomes.items() if o["action"] == "imported"} == set(IMPORTED)
@@ -69,23 +69,24 @@ def test_every_shared_narrative_is_imported_or_refused_with_a_reason():
 
 
 def test_the_manifest_supplies_years_the_texts_do_not_state():
-    run(str(NARRATIVES), "--manifest", str(MANIFEST))
+    run(str(NARRATIVES), "--manifest", str(MANIFEST), "--per-file")
     assert Report.objects.filter(country__name="North Korea", year=2018).exists()
     assert Report.objects.get(country__name="The Bahamas").year == 2022
 
 
 def test_a_second_run_imports_nothing_new():
-    run(str(NARRATIVES), "--manifest", str(MANIFEST))
+    run(str(NARRATIVES), "--manifest", str(MANIFEST), "--per-file")
     before = (Report.objects.count(), Recommendation.objects.count())
-    outcomes, error = run(str(NARRATIVES), "--manifest", str(MANIFEST))
+    outcomes, error = run(str(NARRATIVES), "--manifest", str(MANIFEST), "--per-file")
     assert (Report.objects.count(), Recommendation.objects.count()) == before
     actions = {name: o["action"] for name, o in outcomes.items()}
     assert {name for name, a in actions.items() if a == "unchanged"} == set(IMPORTED)
     assert "imported" not in actions.values()
 
 
-def test_with_atomic_the_same_batch_writes_nothing_and_still_lists_every_refusal():
-    outcomes, error = run(str(NARRATIVES), "--manifest", str(MANIFEST), "--atomic")
+@pytest.mark.parametrize("flags", [[], ["--atomic"]])
+def test_by_default_the_same_batch_writes_nothing_and_still_lists_every_refusal(flags):
+    outcomes, error = run(str(NARRATIVES), "--manifest", str(MANIFEST), *flags)
     assert error is not None and "Nothing was imported" in str(error)
     assert not Report.objects.exists()
     assert sum(o["action"] == "refused" for o in outcomes.values()) == 11
@@ -110,6 +111,7 @@ def test_the_table_lists_imported_skipped_and_refused_files(capsys):
             str(ROOT / "fixtures" / "narratives" / "2021_syria.txt"),
             "--year",
             "2021",
+            "--per-file",
         )
     out = capsys.readouterr().out
     lines = out.splitlines()
@@ -123,9 +125,20 @@ def test_the_table_lists_imported_skipped_and_refused_files(capsys):
 def test_a_missing_path_is_refused_in_the_table_and_the_rest_imported(tmp_path, capsys):
     with pytest.raises(CommandError, match="no-such.txt: no such file or folder"):
         call_command(
-            "import_tip", str(tmp_path / "no-such.txt"), str(NARRATIVES / "2021_syria.txt")
+            "import_tip",
+            str(tmp_path / "no-such.txt"),
+            str(NARRATIVES / "2021_syria.txt"),
+            "--per-file",
         )
     assert Report.objects.get().country.name == "Syria"
+
+
+def test_by_default_a_missing_path_means_nothing_is_imported(tmp_path):
+    with pytest.raises(CommandError, match="no-such.txt: no such file or folder"):
+        call_command(
+            "import_tip", str(tmp_path / "no-such.txt"), str(NARRATIVES / "2021_syria.txt")
+        )
+    assert not Report.objects.exists()
 
 
 class FakeTerminal(io.StringIO):

@@ -51,11 +51,11 @@ def test_importing_the_same_text_twice_changes_nothing_and_says_so(capsys):
     assert "unchanged" in capsys.readouterr().out
 
 
-def test_one_bad_file_is_refused_by_name_and_the_good_files_are_still_imported(tmp_path, capsys):
+def test_per_file_refuses_a_bad_file_by_name_and_still_imports_the_good_ones(tmp_path, capsys):
     bad = tmp_path / "empty.txt"
     bad.write_bytes(b"")
     with pytest.raises(CommandError) as excinfo:
-        call_command("import_tip", str(SEED), str(bad))
+        call_command("import_tip", "--per-file", str(SEED), str(bad))
     assert "empty.txt: the file is empty" in str(excinfo.value)
     assert "1 of 2 file(s) refused" in str(excinfo.value)
     assert Report.objects.get().year == 2021
@@ -63,13 +63,20 @@ def test_one_bad_file_is_refused_by_name_and_the_good_files_are_still_imported(t
     assert "empty.txt" in table and "refused" in table and "imported" in table
 
 
-def test_with_atomic_one_bad_file_in_a_batch_writes_nothing(tmp_path):
+@pytest.mark.parametrize("flags", [[], ["--atomic"]])
+def test_by_default_one_bad_file_in_a_batch_writes_nothing(tmp_path, flags):
     bad = tmp_path / "empty.txt"
     bad.write_bytes(b"")
     with pytest.raises(CommandError) as excinfo:
-        call_command("import_tip", "--atomic", str(SEED), str(bad))
+        call_command("import_tip", *flags, str(SEED), str(bad))
     assert "empty.txt" in str(excinfo.value)
     assert "Nothing was imported" in str(excinfo.value)
+    assert counts() == (0, 0, 0, 0, 0)
+
+
+def test_atomic_and_per_file_cannot_be_combined():
+    with pytest.raises(CommandError):
+        call_command("import_tip", "--atomic", "--per-file", str(SEED))
     assert counts() == (0, 0, 0, 0, 0)
 
 

@@ -1,4 +1,5 @@
-"""Import TIP country narratives from text or PDF files and folders, file by file or all at once."""
+"""Import TIP country narratives from text or PDF files and folders: all or nothing by default,
+file by file when asked (--per-file)."""
 
 import json
 from pathlib import Path
@@ -92,9 +93,10 @@ class Progress:
 
 class Command(BaseCommand):
     help = (
-        "Import TIP country narratives (text or PDF; files or folders). Each file is imported "
-        "on its own and refused files are listed (exit code 1); with --atomic nothing is written "
-        "if any file is refused. Importing the same text again changes nothing."
+        "Import TIP country narratives (text or PDF; files or folders). All or nothing: if any "
+        "file is refused, every refusal is listed, nothing is written and the exit code is 1. "
+        "With --per-file the good files are imported and the refused ones listed (exit code 1). "
+        "Importing the same text again changes nothing."
     )
 
     def add_arguments(self, parser):
@@ -110,10 +112,16 @@ class Command(BaseCommand):
             type=Path,
             help="JSON file giving year, country, tier or source per file (overrides the above).",
         )
-        parser.add_argument(
+        mode = parser.add_mutually_exclusive_group()
+        mode.add_argument(
             "--atomic",
             action="store_true",
-            help="All or nothing: write nothing if any file is refused.",
+            help="All or nothing: write nothing if any file is refused (the default).",
+        )
+        mode.add_argument(
+            "--per-file",
+            action="store_true",
+            help="Import each good file on its own and list the refused ones.",
         )
         parser.add_argument(
             "--dry-run", action="store_true", help="Parse and report; write nothing."
@@ -144,7 +152,8 @@ class Command(BaseCommand):
                 items.append(importer.Refused(str(path), str(exc)))
             parse_progress(n, len(files), str(path))
 
-        if options["atomic"]:
+        atomic = not options["per_file"]
+        if atomic:
             try:
                 outcomes = importer.import_atomic(items, dry_run=options["dry_run"])
             except importer.ImportRefused as exc:
@@ -163,7 +172,7 @@ class Command(BaseCommand):
         refusals = [o for o in outcomes if o.action == "refused"]
         if refusals:
             reasons = " ".join(o.reason for o in refusals)
-            if options["atomic"] or options["dry_run"]:
+            if atomic or options["dry_run"]:
                 tail = "Nothing was imported."
             else:
                 tail = "The other files were imported."
