@@ -426,3 +426,18 @@ def test_a_failed_write_leaves_no_file_behind(analyst, media):
             file_type=uploads.PDF.mime,
         )
     assert stored_files(media) == []
+
+
+def test_the_service_checks_the_file_whatever_the_entry_point(analyst, media):
+    with pytest.raises(uploads.UploadRefused, match="PNG image"):
+        services.evidence_log(
+            by=analyst,
+            title="Disguised",
+            source_type=Evidence.SourceType.UN,
+            direction=Evidence.Direction.NO_CHANGE,
+            recommendations=[RecommendationFactory()],
+            file=upload("report.pdf", make_png()),
+            file_type="application/pdf",
+        )
+    assert not Evidence.objects.exists()
+    assert stored_files(media) == []

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from tracker import uploads
 from tracker.models import (
     Assessment,
     AssessmentEvent,
@@ -212,8 +213,9 @@ def evidence_log(
 ) -> Evidence:
     """Log a piece of evidence against one or more recommendations.
 
-    `file` must already have been checked (size, type by content); its bytes are stored under a
-    random name and their SHA-256 recorded.
+    `file` is checked again here (name, size, type by content), whatever the entry point; the
+    type recorded is the one its content shows, whatever `file_type` says. Its bytes are stored
+    under a random name and their SHA-256 recorded.
     """
     _require(by, "tracker.add_evidence", "log evidence")
     recommendations = list(recommendations)
@@ -235,6 +237,7 @@ def evidence_log(
         logged_by=by,
     )
     if file is not None:
+        file_type = uploads.check_upload(file).mime
         evidence.file_sha256 = file_sha256(file)
         evidence.file_size = file.size
         evidence.file_name = (getattr(file, "name", "") or "")[-255:]
