@@ -843,3 +843,22 @@ def test_a_reviewer_group_sees_restricted_evidence_by_permission(reviewer):
         .permissions.filter(codename="view_restricted_evidence")
         .exists()
     )
+
+
+def test_detail_of_a_reworded_item_shows_the_words_changed_since_its_predecessor(
+    viewer_client, fixture_narratives
+):
+    reworded = Recommendation.objects.get(reference="PRK-2021-02")
+    assert reworded.link_kind == "reworded"
+    assert reworded.predecessor.reference == "PRK-2020-02"
+    page = viewer_client.get(reworded.get_absolute_url()).content.decode()
+    assert '<del class="diff-delete">destination</del>' in page
+    assert '<ins class="diff-insert">other</ins>' in page
+    assert f'href="/recommendations/{reworded.pk}/lineage/"' in page
+
+
+def test_detail_of_a_repeated_item_shows_no_diff(viewer_client, fixture_narratives):
+    repeated = Recommendation.objects.get(reference="PRK-2021-03")
+    assert repeated.link_kind == "repeated"
+    page = viewer_client.get(repeated.get_absolute_url()).content.decode()
+    assert "diff-delete" not in page and "diff-insert" not in page

@@ -16,7 +16,7 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from tracker import exports, roles, services
+from tracker import exports, lineage, roles, services
 from tracker.filters import RecommendationFilterSet, with_visible_evidence_flag
 from tracker.forms import OwnerForm, PillarForm, StatusForm
 from tracker.models import AssessmentEvent, Evidence, Recommendation
@@ -224,6 +224,11 @@ def _render_detail(request, recommendation, *, status=200, **bound):
         ),
         "successors": recommendation.successors.select_related("report__country").order_by(
             "report__year", "number"
+        ),
+        "lineage_diff": (
+            lineage.word_diff(recommendation.predecessor.text, recommendation.text)
+            if recommendation.predecessor_id
+            else []
         ),
     }
     show_all = request.GET.get("timeline") == "all"
