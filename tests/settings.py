@@ -14,6 +14,9 @@ from tracker.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = tempfile.mkdtemp(prefix="tiptracker-test-media-")
+# WhiteNoise scans STATIC_ROOT when the middleware starts; a private, empty one keeps tests
+# clear of `collectstatic` runs (by `make serve` or the deployment tests) rewriting the shared one.
+STATIC_ROOT = tempfile.mkdtemp(prefix="tiptracker-test-static-")
 STORAGES = {
     **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
