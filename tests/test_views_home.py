@@ -125,3 +125,8 @@ def test_the_home_page_takes_a_fixed_number_of_queries(
         response = reviewer_client.get("/")
     assert response.status_code == 200
     assert response.context["awaiting_count"] == rows
+
+
+def test_only_reviewers_get_the_review_queue_in_the_navigation(reviewer_client, analyst_client):
+    assert 'href="/assessments/review/"' in reviewer_client.get("/").content.decode()
+    assert 'href="/assessments/review/"' not in analyst_client.get("/").content.decode()
