@@ -174,3 +174,27 @@ def test_import_records_the_tier_placement_from_the_narrative():
     call_command("import_tip", str(SEED))
     placement = TierPlacement.objects.get()
     assert (placement.year, placement.tier, placement.source) == (2021, "tier_3", "narrative")
+
+
+def test_import_proposes_the_findings_each_recommendation_answers():
+    call_command("import_tip", str(SEED))
+    criminalize = Recommendation.objects.get(reference="PRK-2021-06")
+    texts = list(criminalize.findings.values_list("text", flat=True))
+    assert (
+        "It is unclear whether North Korean laws criminalized sex trafficking or labor trafficking."
+        in texts
+    )
+    accede = Recommendation.objects.get(reference="PRK-2021-11")
+    assert list(accede.findings.values_list("text", flat=True)) == [
+        "The DPRK is not a party to the 2000 UN TIP Protocol."
+    ]
+    assert all(r.findings.count() <= 3 for r in Recommendation.objects.all())
+
+
+def test_proposed_findings_need_a_distinctive_shared_word():
+    found = importer.propose_findings(
+        "Accede to the protocol.",
+        [Finding(text="The protocol was signed."), Finding(text="Nothing happened.")],
+    )
+    assert [f.text for f in found] == ["The protocol was signed."]
+    assert importer.propose_findings("Accede to the protocol.", []) == []

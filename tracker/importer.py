@@ -10,6 +10,7 @@ nearest earlier year (`tracker.lineage`).
 """
 
 import hashlib
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,6 +89,53 @@ def propose_pillar(text: str) -> str:
         if re.search(pattern, lowered):
             return pillar
     return Recommendation.Pillar.PREVENTION
+
+
+_WORD = re.compile(r"[a-z]+")
+_STOP = frozenset(
+    "about above after also among and any are been both but can could did does each either "
+    "from had has have into its made make more most not other over such than that the their "
+    "them there these they this those through under were which while with within would "
+    "government trafficking efforts report reported reporting period".split()
+)
+
+
+def _stems(text: str) -> set[str]:
+    """Return crude stems of the content words of `text` ("criminalized" ~ "criminalize")."""
+    stems = set()
+    for word in _WORD.findall(text.lower()):
+        if len(word) < 4 or word in _STOP:
+            continue
+        stems.add(word[:6])
+    return stems
+
+
+def propose_findings(text: str, findings: list, *, limit: int = 3, min_shared: int = 2) -> list:
+    """Return up to `limit` findings that share the most distinctive words with `text`.
+
+    Words are weighted by how rare they are among the narrative's sentences, so "forced labor"
+    counts for less than "garnishing". These are proposals that tell an analyst where to read;
+    nothing else depends on them.
+    """
+    if not findings:
+        return []
+    finding_stems = [_stems(f.text) for f in findings]
+    n = len(findings)
+    df = {}
+    for stems in finding_stems:
+        for s in stems:
+            df[s] = df.get(s, 0) + 1
+    wanted = _stems(text)
+    scored = []
+    for index, stems in enumerate(finding_stems):
+        shared = wanted & stems
+        # One shared word is enough only when no other sentence of the narrative uses it.
+        if len(shared) < min_shared and not any(df[s] == 1 for s in shared):
+            continue
+        score = sum(math.log((n + 1) / df[s]) for s in shared)
+        scored.append((score, -index, index))
+    scored.sort(reverse=True)
+    return [findings[index] for _, _, index in scored[:limit]]
 
 
 def parse_file(
@@ -370,11 +418,11 @@ def report_create(*, parsed: Parsed, by=None) -> Report:
         imported_at=timezone.now(),
         imported_by=by,
     )
-    Finding.objects.bulk_create(
+    findings = Finding.objects.bulk_create(
         Finding(report=report, section=f.section, position=f.position, text=f.text)
         for f in narrative.findings
     )
-    Recommendation.objects.bulk_create(
+    recommendations = Recommendation.objects.bulk_create(
         Recommendation(
             report=report,
             number=number,
@@ -384,6 +432,13 @@ def report_create(*, parsed: Parsed, by=None) -> Report:
         )
         for number, text in enumerate(narrative.recommendations, start=1)
     )
+    if findings and recommendations:
+        Through = Recommendation.findings.through
+        Through.objects.bulk_create(
+            Through(recommendation_id=rec.pk, finding_id=finding.pk)
+            for rec in recommendations
+            for finding in propose_findings(rec.text, findings)
+        )
     TierPlacement.objects.update_or_create(
         country=country,
         year=narrative.year,
