@@ -8,8 +8,9 @@ from tests.factories import (
     RecommendationFactory,
     ReportFactory,
     StatusChangeFactory,
+    UserFactory,
 )
-from tracker.models import Assessment, Recommendation
+from tracker.models import Assessment, HistoryIsAppendOnly, Recommendation, RecommendationEdit
 
 pytestmark = pytest.mark.django_db
 
@@ -65,3 +66,31 @@ def test_recommendation_numbers_are_unique_within_a_narrative():
 def test_reporting_period_runs_from_april_to_march():
     report = ReportFactory(year=2021)
     assert (str(report.period_start), str(report.period_end)) == ("2020-04-01", "2021-03-31")
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        StatusChangeFactory,
+        lambda: RecommendationEdit.objects.create(
+            recommendation=RecommendationFactory(),
+            field="pillar",
+            old_value="prosecution",
+            new_value="protection",
+            changed_by=UserFactory(),
+        ),
+    ],
+    ids=["status change", "recommendation edit"],
+)
+def test_history_rows_cannot_be_changed_or_deleted_through_the_orm(make):
+    row = make()
+    model = type(row)
+    with pytest.raises(HistoryIsAppendOnly):
+        row.save()
+    with pytest.raises(HistoryIsAppendOnly):
+        row.delete()
+    with pytest.raises(HistoryIsAppendOnly):
+        model.objects.filter(pk=row.pk).update(recorded_at=row.recorded_at)
+    with pytest.raises(HistoryIsAppendOnly):
+        model.objects.filter(pk=row.pk).delete()
+    assert model.objects.filter(pk=row.pk).exists()

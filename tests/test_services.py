@@ -234,3 +234,24 @@ def test_two_drafts_from_the_same_version_the_second_is_refused(recommendation, 
         )
     assessment.refresh_from_db()
     assert assessment.narrative == "Mine."
+
+
+def test_a_stale_form_is_told_it_is_stale_before_anything_else(recommendation, analyst):
+    opened_at = recommendation.version
+    services.recommendation_set_status(
+        recommendation=recommendation,
+        status=Status.IN_PROGRESS,
+        reason="First.",
+        by=analyst,
+        expected_version=opened_at,
+    )
+    # The second person, unaware, asks for the status the first one just set.
+    with pytest.raises(services.StaleVersion):
+        services.recommendation_set_status(
+            recommendation=recommendation,
+            status=Status.IN_PROGRESS,
+            reason="Same idea.",
+            by=analyst,
+            expected_version=opened_at,
+        )
+    assert StatusChange.objects.count() == 1

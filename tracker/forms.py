@@ -21,7 +21,8 @@ class DateInput(forms.DateInput):
 class VersionedForm(forms.Form):
     """A form that carries the version of the record it was opened on, against lost updates."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    # The bound keeps a forged value inside the database column (PositiveIntegerField).
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2_147_483_647)
 
 
 class StatusForm(VersionedForm):

@@ -399,7 +399,38 @@ class Evidence(models.Model):
         return self.sensitivity == self.Sensitivity.RESTRICTED
 
 
-class StatusChange(models.Model):
+class HistoryIsAppendOnly(Exception):
+    """Raised on any attempt to change or delete a history row."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    """Refuse bulk updates and deletes, so history cannot be rewritten through the ORM."""
+
+    def update(self, **kwargs):
+        raise HistoryIsAppendOnly(f"{self.model._meta.verbose_name} rows are never changed.")
+
+    def delete(self):
+        raise HistoryIsAppendOnly(f"{self.model._meta.verbose_name} rows are never deleted.")
+
+
+class AppendOnlyModel(models.Model):
+    """A record that is written once and then never changed or deleted."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise HistoryIsAppendOnly(f"{self._meta.verbose_name} rows are never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise HistoryIsAppendOnly(f"{self._meta.verbose_name} rows are never deleted.")
+
+
+class StatusChange(AppendOnlyModel):
     """An append-only record of one change of a recommendation's status."""
 
     recommendation = models.ForeignKey(
@@ -436,7 +467,7 @@ class StatusChange(models.Model):
         return f"{self.recommendation.reference}: {self.old_status} → {self.new_status}"
 
 
-class RecommendationEdit(models.Model):
+class RecommendationEdit(AppendOnlyModel):
     """An append-only record of an edit to a recommendation's owner, pillar or lineage."""
 
     recommendation = models.ForeignKey(
@@ -552,7 +583,7 @@ class Assessment(models.Model):
         return f"{self.recommendation.reference} {self.year} (rev. {self.revision})"
 
 
-class AssessmentEvent(models.Model):
+class AssessmentEvent(AppendOnlyModel):
     """An append-only record of one step in an assessment's life (draft, submit, review)."""
 
     assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="events")
@@ -570,7 +601,7 @@ class AssessmentEvent(models.Model):
         return f"{self.assessment}: {self.action}"
 
 
-class Summary(models.Model):
+class Summary(AppendOnlyModel):
     """A published annual progress summary, frozen as JSON with its SHA-256."""
 
     country = models.ForeignKey(

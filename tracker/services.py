@@ -94,6 +94,9 @@ def recommendation_set_status(
         raise ValidationError({"effective_date": "The effective date cannot be in the future."})
 
     recommendation = Recommendation.objects.select_for_update().get(pk=recommendation.pk)
+    # A stale form is told so first: comparing with a status it never saw would mislead.
+    if expected_version is not None and recommendation.version != expected_version:
+        raise StaleVersion("This recommendation")
     old_status = status_as_of(recommendation, effective_date)
     if status == old_status and not recommendation.needs_review:
         label = Recommendation.Status(status).label
