@@ -117,6 +117,7 @@ def running_app(env: dict[str, str], tmp_path: Path, *, workers: int = 2, setup=
     """
     env = {
         **env,
+        "STATIC_ROOT": str(tmp_path / "staticfiles"),
         "SECURE_SSL_REDIRECT": "0",
         "SESSION_COOKIE_SECURE": "0",
         "CSRF_COOKIE_SECURE": "0",
