@@ -400,24 +400,28 @@ def _check_reviewer(assessment, by) -> None:
         raise PermissionDenied("You cannot review an assessment you wrote.")
 
 
-@transaction.atomic
-def assessment_approve(
-    *, assessment: Assessment, by, note: str = "", expected_version: int | None = None
-) -> Assessment:
-    """Approve a submitted assessment; it is frozen from then on."""
-    _check_reviewer(assessment, by)
+def _review(assessment, by, to_state, action, note, expected_version) -> Assessment:
     return _transition(
         assessment,
         by=by,
-        to_state=Assessment.State.APPROVED,
+        to_state=to_state,
         allowed_from={Assessment.State.SUBMITTED},
-        action="approved",
+        action=action,
         expected_version=expected_version,
         note=note,
         reviewer=by,
         review_note=note,
         reviewed_at=timezone.now(),
     )
+
+
+@transaction.atomic
+def assessment_approve(
+    *, assessment: Assessment, by, note: str = "", expected_version: int | None = None
+) -> Assessment:
+    """Approve a submitted assessment; it is frozen from then on."""
+    _check_reviewer(assessment, by)
+    return _review(assessment, by, Assessment.State.APPROVED, "approved", note, expected_version)
 
 
 @transaction.atomic
@@ -429,18 +433,7 @@ def assessment_return(
     note = (note or "").strip()
     if not note:
         raise ValidationError({"review_note": "Say what the author should change."})
-    return _transition(
-        assessment,
-        by=by,
-        to_state=Assessment.State.RETURNED,
-        allowed_from={Assessment.State.SUBMITTED},
-        action="returned",
-        expected_version=expected_version,
-        note=note,
-        reviewer=by,
-        review_note=note,
-        reviewed_at=timezone.now(),
-    )
+    return _review(assessment, by, Assessment.State.RETURNED, "returned", note, expected_version)
 
 
 @transaction.atomic
