@@ -17,7 +17,7 @@ import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
@@ -395,11 +395,18 @@ def _approved_rating(year_expr):
     return Subquery(latest)
 
 
-def _visible_evidence(user) -> QuerySet:
-    """Return the evidence `user` may see; no user means the public view (nothing restricted)."""
+def _visible_links(user) -> Q:
+    """Return the condition on evidence links that keeps what `user` may see.
+
+    No user means the public view: nothing restricted. The condition is on the joined evidence
+    row itself; an `evidence__in=<subquery>` makes SQLite collect every evidence id first.
+    """
+    restricted = Q(evidence__sensitivity=Evidence.Sensitivity.RESTRICTED)
     if user is None:
-        return Evidence.objects.exclude(sensitivity=Evidence.Sensitivity.RESTRICTED)
-    return Evidence.objects.visible_to(user)
+        return ~restricted
+    if _may_see_restricted(user):
+        return Q()
+    return ~restricted | Q(evidence__logged_by=user.pk)
 
 
 def _may_see_restricted(user) -> bool:
@@ -589,14 +596,13 @@ def build_summary(*, year: int, country: Country | None = None, user=None) -> Su
     # Filter the links by joining the evidence, so the database walks this year's links
     # rather than every piece of evidence ever logged.
     through = Evidence.recommendations.through
-    visible = _visible_evidence(user).order_by().values("pk")
     links = list(
         through.objects.filter(
             recommendation__report__year=year,
             **({"recommendation__report__country": country} if country is not None else {}),
         )
         .annotate(day=Coalesce("evidence__published_on", TruncDate("evidence__logged_at")))
-        .filter(day__gte=start, day__lte=end, evidence__in=visible)
+        .filter(_visible_links(user), day__gte=start, day__lte=end)
         .order_by("recommendation_id", "evidence__published_on", "evidence_id")
         .values_list(
             "recommendation_id",

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connection
 
 from tests.conftest import ROOT
 
@@ -71,7 +72,7 @@ def scratch_database_url(tmp_path: Path):
     suite's, dropped afterwards, so the server under test never touches the suite's own data.
     """
     db = settings.DATABASES["default"]
-    if db["ENGINE"].endswith("sqlite3"):
+    if connection.vendor == "sqlite":
         yield f"sqlite:///{tmp_path / 'served.sqlite3'}"
         return
     import psycopg

@@ -47,8 +47,9 @@ def test_production_starts_with_real_values():
 
 def test_sqlite_is_tuned_for_concurrent_writers():
     from django.conf import settings
+    from django.db import connection
 
-    if not settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    if connection.vendor != "sqlite":
         pytest.skip("SQLite settings only")
     options = settings.DATABASES["default"]["OPTIONS"]
     assert "journal_mode=WAL" in options["init_command"]

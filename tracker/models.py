@@ -460,7 +460,8 @@ class StatusChange(AppendOnlyModel):
                 fields=["recommendation", "effective_date", "recorded_at"],
                 name="statuschange_asof_idx",
             ),
-            models.Index(fields=["-recorded_at"], name="statuschange_recent_idx"),
+            # The exact order of "latest changes", so it stops after a page instead of sorting.
+            models.Index(fields=["-recorded_at", "-id"], name="statuschange_recent_idx"),
         ]
 
     def __str__(self):
