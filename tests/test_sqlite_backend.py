@@ -20,6 +20,14 @@ with connection.cursor() as cursor:
     cursor.execute("SELECT count(*) FROM item WHERE kind = %s", ["k3"])
 if sys.argv[1] == "close":
     connection.close()
+elif sys.argv[1] == "close-while-locked":
+    import logging
+    import sqlite3
+    logging.basicConfig(level=logging.INFO)
+    other = sqlite3.connect(connection.settings_dict["NAME"], timeout=0)
+    other.execute("BEGIN IMMEDIATE")  # another writer holds the lock
+    connection.close()  # must not raise
+    other.rollback()
 else:
     # Leave without closing: any statistics would then come from somewhere else.
     import os
@@ -51,3 +59,7 @@ def test_closing_a_connection_gathers_statistics_for_the_tables_it_queried(tmp_p
 
 def test_without_the_close_no_statistics_are_gathered(tmp_path):
     assert _item_statistics(tmp_path, "exit") == 0
+
+
+def test_a_busy_database_skips_the_refresh_without_an_error(tmp_path):
+    assert _item_statistics(tmp_path, "close-while-locked") == 0

@@ -6,13 +6,23 @@ page. SQLite's own advice for short-lived connections (Django opens one per requ
 whose statistics are missing or stale, and `analysis_limit` bounds the work to a sample.
 """
 
+import logging
+import sqlite3
+
 from django.db.backends.sqlite3 import base
+
+logger = logging.getLogger("tracker.db")
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
     def _close(self):
         if self.connection is not None:
-            with self.wrap_database_errors:
+            try:
                 self.connection.execute("PRAGMA analysis_limit=1000")
                 self.connection.execute("PRAGMA optimize")
+            except sqlite3.OperationalError as exc:
+                # Writing statistics needs the write lock. When another connection holds it,
+                # the refresh waits for the next connection to close rather than for the lock:
+                # the request has been answered and nothing of it is lost.
+                logger.info("Planner statistics not refreshed this time: %s", exc)
         super()._close()

@@ -33,9 +33,14 @@ def home(request):
         .filter(owner=user)
         .order_by("-report__year", "report__country__name", "number")[:MY_ITEMS]
     )
-    recent_changes = StatusChange.objects.select_related(
-        "recommendation__report__country", "changed_by"
-    ).order_by("-recorded_at", "-id")[:RECENT_CHANGES]
+    # The newest ids come from the (recorded_at, id) index alone; joining first would let the
+    # planner start from the reports and sort every change.
+    newest = StatusChange.objects.order_by("-recorded_at", "-id").values("pk")[:RECENT_CHANGES]
+    recent_changes = (
+        StatusChange.objects.filter(pk__in=newest)
+        .select_related("recommendation__report__country", "changed_by")
+        .order_by("-recorded_at", "-id")
+    )
     context = {
         "latest_year": latest_year,
         "status_rows": status_rows,
