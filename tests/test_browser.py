@@ -1,13 +1,17 @@
 """The analyst's journey in a real Chromium: sign in, find, change the status, log evidence."""
 
+import io
 import os
 import re
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
+from django.test import override_settings
 
 from tests.factories import UserFactory
 from tracker import importer, roles
+from tracker.management.commands.seed_demo import DEMO_ACCOUNTS
 from tracker.models import Evidence, Recommendation, StatusChange
 
 # Playwright's sync API runs its own event loop in this thread; the ORM calls made here between
@@ -24,12 +28,13 @@ PASSWORD = "a-long-test-passphrase-7"
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Chromium is not installed"),
 ]
 
 
 @pytest.fixture
 def browser():
+    # `make test` installs Chromium from Debian's packages; without it this must fail, not skip.
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: run `make test`, which installs it."
     with playwright.sync_playwright() as p:
         chromium = p.chromium.launch(
             executable_path=CHROMIUM,
@@ -64,17 +69,21 @@ def _user(username, role):
     return user
 
 
-def test_an_analyst_finds_a_recommendation_changes_its_status_and_logs_evidence(live_server, page):
-    importer.import_batch([importer.parse_file(SEED)])
-    _user("nadia", roles.ANALYST)
+def test_the_demo_analyst_finds_a_recommendation_changes_its_status_and_logs_evidence(
+    live_server, page
+):
+    # What `make run` prepares: every fixture narrative and the demo accounts.
+    with override_settings(DEBUG=True):
+        call_command("seed_demo", stdout=io.StringIO())
+    username, password = next((u, p) for u, p, *_ in DEMO_ACCOUNTS if u == "analyst")
     rec = Recommendation.objects.get(reference="PRK-2021-04")
     expect = playwright.expect
 
     # Sign in through the form; the list asks for it first.
     page.goto(f"{live_server.url}/recommendations/")
     expect(page).to_have_url(re.compile(r"/accounts/login/\?next="))
-    page.get_by_label("Username").fill("nadia")
-    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Recommendations")).to_be_visible()
 
@@ -117,8 +126,8 @@ def test_an_analyst_finds_a_recommendation_changes_its_status_and_logs_evidence(
     page.screenshot(path=str(SCREENSHOTS / "tip-recommendation-detail.png"), full_page=True)
 
     change = StatusChange.objects.get(recommendation=rec)
-    assert change.changed_by.username == "nadia"
-    assert Evidence.objects.get(recommendations=rec).logged_by.username == "nadia"
+    assert change.changed_by.username == "analyst"
+    assert Evidence.objects.get(recommendations=rec).logged_by.username == "analyst"
     rec.refresh_from_db()
     assert rec.status == "in_progress"
 
