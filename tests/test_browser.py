@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import connections
 from django.test import override_settings
 
 from tests.factories import UserFactory
@@ -51,6 +52,9 @@ def browser():
         )
         yield chromium
         chromium.close()
+        # While Playwright's event loop runs, the ORM calls made in this test get connections of
+        # their own; close them here, or PostgreSQL refuses to drop the test database after.
+        connections.close_all()
 
 
 @pytest.fixture
