@@ -22,6 +22,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from reports import charts
+from reports.published import canonical_json
 from reports.summary import (
     CONFIDENCE_LABELS,
     DIRECTION_LABELS,
@@ -34,7 +35,6 @@ from reports.summary import (
     STATUS_LABELS,
     TIER_LABELS,
     Summary,
-    canonical_json,
 )
 
 FORMATS = ("json", "csv", "xlsx", "pdf")

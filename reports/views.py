@@ -14,13 +14,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from reports import exporters
 from reports.forms import SummaryChoiceForm
-from reports.summary import (
-    STATUSES,
-    NoNarratives,
-    build_summary,
-    compare,
-    summary_from_dict,
-)
+from reports.published import compare, summary_from_dict
+from reports.summary import STATUSES, NoNarratives, build_summary
 from tracker import services
 from tracker.models import Country, Report, Summary, Tier
 

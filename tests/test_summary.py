@@ -7,8 +7,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from reports import summary as summaries
-from reports.summary import NoNarratives, build_summary, canonical_json
+from reports import published
+from reports.published import canonical_json
+from reports.summary import NoNarratives, build_summary
 from tests.factories import (
     AssessmentFactory,
     CountryFactory,
@@ -369,11 +370,11 @@ def test_canonical_json_is_stable_and_round_trips():
 
     assert first == second
     data = json.loads(first)
-    assert data["schema_version"] == summaries.SCHEMA_VERSION
+    assert data["schema_version"] == published.SCHEMA_VERSION
     assert "generated" not in first
     assert "Protéger" in first  # kept as text, not \u escapes
-    rebuilt = summaries.summary_from_dict(data)
-    assert json.loads(json.dumps(summaries.summary_to_dict(rebuilt), sort_keys=True)) == json.loads(
+    rebuilt = published.summary_from_dict(data)
+    assert json.loads(json.dumps(published.summary_to_dict(rebuilt), sort_keys=True)) == json.loads(
         first
     )
 
@@ -384,7 +385,7 @@ def test_compare_reports_count_and_status_differences():
     _change(rec, Status.IN_PROGRESS, D(2021, 1, 1))
     after = build_summary(year=2021)
 
-    counts, statuses = summaries.compare(before, after)
+    counts, statuses = published.compare(before, after)
 
     assert [(s.reference, s.published, s.current) for s in statuses] == [
         (rec.reference, Status.NO_ACTION, Status.IN_PROGRESS)

@@ -541,7 +541,8 @@ def summary_publish(*, year: int, country=None, by):
     same SHA-256. Publishing content identical to the scope's latest publication is refused.
     """
     # Imported here because the reports app builds on this module, not the other way round.
-    from reports.summary import build_summary, canonical_json
+    from reports.published import canonical_json
+    from reports.summary import build_summary
     from tracker.models import Summary
 
     _require(by, "tracker.publish_summary", "publish summaries")

@@ -1,0 +1,302 @@
+"""The published shape of a summary: canonical JSON, frozen with its SHA-256, and read back.
+
+A published summary is stored as the bytes `canonical_json` gives; `summary_from_dict` turns it
+back into the dataclasses of `reports.summary` so the same templates show it, and `compare` lists
+what changed between it and today's figures.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from dataclasses import dataclass
+
+from reports.summary import (
+    SCHEMA_VERSION,
+    STATUS_LABELS,
+    AssessmentItem,
+    ChangeItem,
+    CountrySummary,
+    DroppedRow,
+    EvidenceItem,
+    RecommendationRow,
+    Summary,
+    Totals,
+    YearPoint,
+)
+
+# --- The published (JSON) shape -------------------------------------------------------------
+
+
+def _totals_to_dict(t: Totals) -> dict:
+    return {
+        "recommendations": t.recommendations,
+        "by_status": t.by_status,
+        "by_status_previous": t.by_status_previous,
+        "by_pillar": t.by_pillar,
+        "by_rating": t.by_rating,
+        "by_link_kind": t.by_link_kind,
+        "evidence_items": t.evidence_items,
+        "evidence_by_source_type": t.evidence_by_source_type,
+        "evidence_by_direction": t.evidence_by_direction,
+        "status_changes": t.status_changes,
+        "changed_since_last_year": t.changed_since_last_year,
+        "without_evidence": t.without_evidence,
+        "without_assessment": t.without_assessment,
+    }
+
+
+def _point_to_dict(p: YearPoint) -> dict:
+    return {"year": p.year, "tier": p.tier, "by_status": p.by_status, "by_rating": p.by_rating}
+
+
+def summary_to_dict(summary: Summary) -> dict:
+    """Return the summary as JSON-ready data; no generation time, so equal data gives equal JSON."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "year": summary.year,
+        "reporting_period": {
+            "start": summary.period_start.isoformat(),
+            "end": summary.period_end.isoformat(),
+        },
+        "scope": {"country": summary.country_slug, "name": summary.scope_name},
+        "includes_restricted_evidence": summary.includes_restricted,
+        "totals": _totals_to_dict(summary.totals),
+        "history": [_point_to_dict(p) for p in summary.history],
+        "countries": [
+            {
+                "name": c.name,
+                "slug": c.slug,
+                "code": c.code,
+                "tier": c.tier,
+                "report_title": c.report_title,
+                "tier_history": [{"year": y, "tier": t} for y, t in c.tier_history],
+                "history": [_point_to_dict(p) for p in c.history],
+                "totals": _totals_to_dict(c.totals),
+                "recommendations": [
+                    {
+                        "id": r.id,
+                        "reference": r.reference,
+                        "number": r.number,
+                        "text": r.text,
+                        "pillar": r.pillar,
+                        "status": r.status,
+                        "status_previous": r.status_previous,
+                        "link_kind": r.link_kind,
+                        "predecessor": r.predecessor_reference or None,
+                        "assessment": (
+                            {
+                                "rating": r.assessment.rating,
+                                "confidence": r.assessment.confidence,
+                                "narrative": r.assessment.narrative,
+                                "revision": r.assessment.revision,
+                            }
+                            if r.assessment
+                            else None
+                        ),
+                        "evidence": [
+                            {
+                                "id": e.id,
+                                "title": e.title,
+                                "source_type": e.source_type,
+                                "source_name": e.source_name,
+                                "url": e.url,
+                                "date": e.date.isoformat(),
+                                "direction": e.direction,
+                                "sensitivity": e.sensitivity,
+                            }
+                            for e in r.evidence
+                        ],
+                        "changes": [
+                            {
+                                "recorded_on": ch.recorded_on,
+                                "old_status": ch.old_status,
+                                "new_status": ch.new_status,
+                                "effective_date": ch.effective_date.isoformat(),
+                                "reason": ch.reason,
+                            }
+                            for ch in r.changes
+                        ],
+                    }
+                    for r in c.recommendations
+                ],
+                "dropped": [
+                    {
+                        "reference": d.reference,
+                        "number": d.number,
+                        "text": d.text,
+                        "pillar": d.pillar,
+                        "status": d.status,
+                    }
+                    for d in c.dropped
+                ],
+            }
+            for c in summary.countries
+        ],
+    }
+
+
+def canonical_json(summary: Summary) -> str:
+    """Return the summary as canonical JSON: sorted keys, fixed separators, UTF-8 text."""
+    return json.dumps(
+        summary_to_dict(summary), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
+
+
+def _date(value: str) -> datetime.date:
+    return datetime.date.fromisoformat(value)
+
+
+def _totals_from_dict(d: dict) -> Totals:
+    return Totals(**d)
+
+
+def _point_from_dict(d: dict) -> YearPoint:
+    return YearPoint(d["year"], d["tier"], dict(d["by_status"]), dict(d["by_rating"]))
+
+
+def summary_from_dict(data: dict) -> Summary:
+    """Rebuild a Summary from its JSON shape, to render a frozen, published summary."""
+    countries = []
+    for c in data["countries"]:
+        rows = []
+        for r in c["recommendations"]:
+            a = r["assessment"]
+            rows.append(
+                RecommendationRow(
+                    id=r["id"],
+                    reference=r["reference"],
+                    number=r["number"],
+                    text=r["text"],
+                    pillar=r["pillar"],
+                    status=r["status"],
+                    status_previous=r["status_previous"],
+                    link_kind=r["link_kind"],
+                    predecessor_reference=r["predecessor"] or "",
+                    assessment=(
+                        AssessmentItem(a["rating"], a["confidence"], a["narrative"], a["revision"])
+                        if a
+                        else None
+                    ),
+                    evidence=[
+                        EvidenceItem(
+                            e["id"],
+                            e["title"],
+                            e["source_type"],
+                            e["source_name"],
+                            e["url"],
+                            _date(e["date"]),
+                            e["direction"],
+                            e["sensitivity"],
+                        )
+                        for e in r["evidence"]
+                    ],
+                    changes=[
+                        ChangeItem(
+                            r["reference"],
+                            ch["recorded_on"],
+                            ch["old_status"],
+                            ch["new_status"],
+                            _date(ch["effective_date"]),
+                            ch["reason"],
+                        )
+                        for ch in r["changes"]
+                    ],
+                )
+            )
+        countries.append(
+            CountrySummary(
+                name=c["name"],
+                slug=c["slug"],
+                code=c["code"],
+                tier=c["tier"],
+                report_title=c["report_title"],
+                tier_history=[(t["year"], t["tier"]) for t in c["tier_history"]],
+                history=[_point_from_dict(p) for p in c["history"]],
+                recommendations=rows,
+                dropped=[
+                    DroppedRow(d["reference"], d["number"], d["text"], d["pillar"], d["status"])
+                    for d in c["dropped"]
+                ],
+                totals=_totals_from_dict(c["totals"]),
+            )
+        )
+    return Summary(
+        year=data["year"],
+        period_start=_date(data["reporting_period"]["start"]),
+        period_end=_date(data["reporting_period"]["end"]),
+        country_slug=data["scope"]["country"],
+        scope_name=data["scope"]["name"],
+        includes_restricted=data["includes_restricted_evidence"],
+        countries=countries,
+        totals=_totals_from_dict(data["totals"]),
+        history=[_point_from_dict(p) for p in data["history"]],
+    )
+
+
+# --- Comparing a published summary with the current figures ---------------------------------
+
+
+@dataclass
+class CountDifference:
+    """One count that differs between the published summary and the current figures."""
+
+    scope: str
+    group: str
+    label: str
+    published: int
+    current: int
+
+    @property
+    def delta(self) -> int:
+        return self.current - self.published
+
+
+@dataclass
+class StatusDifference:
+    """A recommendation whose status differs (or which appeared or disappeared) since publishing."""
+
+    country: str
+    reference: str
+    published: str
+    current: str
+
+    @property
+    def published_label(self) -> str:
+        return STATUS_LABELS.get(self.published, self.published or "—")
+
+    @property
+    def current_label(self) -> str:
+        return STATUS_LABELS.get(self.current, self.current or "—")
+
+
+def compare(published: Summary, current: Summary) -> tuple[list, list]:
+    """Return the count and per-recommendation status differences between two summaries."""
+    counts: list[CountDifference] = []
+
+    def diff_totals(scope: str, old: Totals | None, new: Totals | None):
+        old_rows = {(g, c): (label, n) for g, c, label, n in old.rows()} if old else {}
+        new_rows = {(g, c): (label, n) for g, c, label, n in new.rows()} if new else {}
+        for key in list(old_rows) + [k for k in new_rows if k not in old_rows]:
+            label, before = old_rows.get(key, (None, 0))
+            label_now, after = new_rows.get(key, (label, 0))
+            if before != after:
+                counts.append(CountDifference(scope, key[0], label or label_now, before, after))
+
+    diff_totals("All", published.totals, current.totals)
+    old_countries = {c.slug: c for c in published.countries}
+    new_countries = {c.slug: c for c in current.countries}
+    statuses: list[StatusDifference] = []
+    for slug in list(old_countries) + [s for s in new_countries if s not in old_countries]:
+        old, new = old_countries.get(slug), new_countries.get(slug)
+        name = (old or new).name
+        if len(old_countries) > 1 or len(new_countries) > 1:
+            diff_totals(name, old.totals if old else None, new.totals if new else None)
+        old_status = {r.reference: r.status for r in (old.recommendations if old else [])}
+        new_status = {r.reference: r.status for r in (new.recommendations if new else [])}
+        for ref in list(old_status) + [r for r in new_status if r not in old_status]:
+            if old_status.get(ref, "") != new_status.get(ref, ""):
+                statuses.append(
+                    StatusDifference(name, ref, old_status.get(ref, ""), new_status.get(ref, ""))
+                )
+    return counts, statuses
