@@ -198,3 +198,26 @@ def test_proposed_findings_need_a_distinctive_shared_word():
     )
     assert [f.text for f in found] == ["The protocol was signed."]
     assert importer.propose_findings("Accede to the protocol.", []) == []
+
+
+def test_an_import_gathers_full_planner_statistics_on_sqlite(django_capture_on_commit_callbacks):
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL's autovacuum gathers its own statistics")
+
+    def analysed(table):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'")
+            if not cursor.fetchone():
+                return False
+            cursor.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl = %s", [table])
+            return cursor.fetchone()[0] > 0
+
+    if analysed("tracker_country"):  # left by an earlier test that committed an import
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM sqlite_stat1")
+    assert not analysed("tracker_country")
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("import_tip", str(SEED))
+    assert analysed("tracker_country") and analysed("tracker_recommendation")

@@ -15,12 +15,13 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from tracker import countries, lineage, pdftext, tipreport
 from tracker.models import Country, Finding, Recommendation, Report, TierPlacement
+from tracker.sqlite.base import refresh_statistics
 
 
 class ImportRefused(Exception):
@@ -317,6 +318,8 @@ def import_batch(batch: list[Parsed], *, by=None) -> list[Outcome]:
         outcome.report = report_create(parsed=parsed, by=by)
         outcome.action = "imported"
         written.add(key)
+    if written:
+        transaction.on_commit(lambda: refresh_statistics(connection))
     return outcomes
 
 
@@ -394,6 +397,8 @@ def import_each(
         done += 1
         if progress is not None:
             progress(done, len(items), parsed.name)
+    if written and not dry_run:
+        transaction.on_commit(lambda: refresh_statistics(connection))
     return [outcomes[i] for i in range(len(items))]
 
 

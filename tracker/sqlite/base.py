@@ -4,6 +4,7 @@ Without statistics SQLite's planner may sort a whole table where an index would 
 page. SQLite's own advice for short-lived connections (Django opens one per request) is to run
 `PRAGMA optimize` as each connection closes: it analyses only the tables this connection used
 whose statistics are missing or stale, and `analysis_limit` bounds the work to a sample.
+After a bulk load (an import) `refresh_statistics` gathers full statistics at once.
 """
 
 import logging
@@ -26,3 +27,16 @@ class DatabaseWrapper(base.DatabaseWrapper):
                 # the request has been answered and nothing of it is lost.
                 logger.info("Planner statistics not refreshed this time: %s", exc)
         super()._close()
+
+
+def refresh_statistics(connection) -> None:
+    """Gather full planner statistics now, after a bulk load; PostgreSQL's autovacuum does its own.
+
+    A sampled `PRAGMA optimize` leaves small tables unanalysed and estimates the large ones
+    roughly, which is enough to keep plans sane between loads but not to pick the best one.
+    """
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA analysis_limit=0")
+        cursor.execute("ANALYZE")
