@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q
 
 from tracker import roles
+from tracker.forms import FilterForm
 from tracker.models import Country, Evidence, Recommendation, Report, Tier
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -101,6 +102,7 @@ class RecommendationFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Recommendation
+        form = FilterForm
         fields = [
             "q",
             "country",
@@ -170,6 +172,7 @@ class ReportFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Report
+        form = FilterForm
         fields = ["q", "country", "year", "tier"]
 
     def __init__(self, data=None, queryset=None, *, request=None, **kwargs):
@@ -214,6 +217,7 @@ class EvidenceFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Evidence
+        form = FilterForm
         fields = ["q", "source_type", "direction", "sensitivity", "country", "year", "logged_by"]
 
     def __init__(self, data=None, queryset=None, *, request=None, **kwargs):

@@ -10,6 +10,7 @@ After a bulk load (an import) `refresh_statistics` gathers full statistics at on
 import logging
 import sqlite3
 
+from django.db import transaction
 from django.db.backends.sqlite3 import base
 
 logger = logging.getLogger("tracker.db")
@@ -37,6 +38,8 @@ def refresh_statistics(connection) -> None:
     """
     if connection.vendor != "sqlite":
         return
-    with connection.cursor() as cursor:
+    # In a transaction, which this backend begins IMMEDIATE: the write lock is taken first and
+    # waited for, where a bare ANALYZE could fail at once beside another writer.
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         cursor.execute("PRAGMA analysis_limit=0")
         cursor.execute("ANALYZE")
