@@ -563,3 +563,13 @@ def test_a_draft_needs_a_rating_and_a_confidence_chosen(rec, analyst_client):
     assert response.text.count("This field is required.") == 2
     assert "No screening was reported during the period." in response.text
     assert not Assessment.objects.exists()
+
+
+def test_the_findings_a_recommendation_answers_are_offered_first(analyst_client, seed_report):
+    criminalize = seed_report.recommendations.get(number=6)
+    answered = set(criminalize.findings.values_list("pk", flat=True))
+    assert answered
+    response = analyst_client.get(f"/recommendations/{criminalize.pk}/assessments/2021/")
+    offered = [choice.value for choice, _ in response.context["form"].fields["findings"].choices]
+    assert set(offered[: len(answered)]) == answered
+    assert len(offered) == seed_report.findings.count()

@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Exists, OuterRef, Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -58,7 +58,14 @@ def _revisions(recommendation, year, user) -> list[Assessment]:
 
 def _form_querysets(recommendation, user) -> dict:
     return {
-        "finding_queryset": recommendation.report.findings.order_by("section", "position"),
+        # The findings this recommendation answers come first: those are the ones to cite.
+        "finding_queryset": recommendation.report.findings.annotate(
+            answers=Exists(
+                Recommendation.findings.through.objects.filter(
+                    recommendation_id=recommendation.pk, finding_id=OuterRef("pk")
+                )
+            )
+        ).order_by("-answers", "section", "position"),
         "evidence_queryset": Evidence.objects.visible_to(user)
         .filter(recommendations=recommendation)
         .only("pk", "title", "published_on")
