@@ -152,3 +152,10 @@ def test_the_password_change_page_needs_a_signed_in_user(client, db):
     response = client.get("/accounts/password_change/")
     assert response.status_code == 302
     assert response.url.startswith("/accounts/login/")
+
+
+def test_there_is_no_password_reset_by_email(client, viewer_client):
+    # No mail is configured; administrators reset passwords in the admin.
+    for url in ("/accounts/password_reset/", "/accounts/reset/done/"):
+        assert client.get(url).status_code == 404
+        assert viewer_client.get(url).status_code == 404

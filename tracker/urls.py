@@ -9,7 +9,18 @@ from tracker.views import assessments, evidence, home, narratives, recommendatio
 urlpatterns = [
     path("", home.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/", include("django.contrib.auth.urls")),
+    # No password reset by e-mail: no mail is configured, and an administrator resets passwords.
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password_change/",
+        auth_views.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path(
+        "accounts/password_change/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
     path("admin/", admin.site.urls),
     # Recommendations
     path("recommendations/", recommendations.recommendation_list, name="recommendation_list"),
