@@ -15,7 +15,7 @@ def _load_settings(**env):
     }
     clean.update(env)
     return subprocess.run(
-        [sys.executable, "-c", "import tracker.settings"],
+        [sys.executable, "-c", "import tracker.settings as s; print('DEBUG', s.DEBUG)"],
         cwd=ROOT,
         env=clean,
         capture_output=True,
@@ -43,6 +43,25 @@ def test_production_refuses_to_start_without_allowed_hosts():
 def test_production_starts_with_real_values():
     result = _load_settings(DEBUG="0", SECRET_KEY="k" * 50, ALLOWED_HOSTS="tracker.example.org")
     assert result.returncode == 0, result.stderr
+    assert "DEBUG False" in result.stdout
+
+
+def test_with_nothing_set_it_runs_in_local_mode():
+    result = _load_settings()
+    assert result.returncode == 0, result.stderr
+    assert "DEBUG True" in result.stdout
+
+
+def test_a_secret_key_alone_means_a_deployment_with_debug_off():
+    result = _load_settings(SECRET_KEY="k" * 50, ALLOWED_HOSTS="tracker.example.org")
+    assert result.returncode == 0, result.stderr
+    assert "DEBUG False" in result.stdout
+
+
+def test_a_deployment_without_allowed_hosts_is_refused_even_without_debug_set():
+    result = _load_settings(SECRET_KEY="k" * 50)
+    assert result.returncode != 0
+    assert "ALLOWED_HOSTS must list" in result.stderr
 
 
 def test_sqlite_is_tuned_for_concurrent_writers():

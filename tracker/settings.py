@@ -1,7 +1,9 @@
 """Settings for TIP Tracker, read from environment variables.
 
-Local use needs nothing set: `DEBUG=1` gives a development key and an embedded SQLite database.
-With DEBUG off the process refuses to start unless SECRET_KEY and ALLOWED_HOSTS are real values.
+Local use needs nothing set: without a SECRET_KEY in the environment the app runs in local mode
+(DEBUG on, a development key, the embedded SQLite database). A deployment sets SECRET_KEY, which
+turns DEBUG off unless DEBUG says otherwise; with DEBUG off the process refuses to start unless
+SECRET_KEY and ALLOWED_HOSTS are real values.
 """
 
 import os
@@ -50,7 +52,8 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-DEBUG = env_bool("DEBUG", False)
+# A deployment is recognised by its secret key: setting one turns DEBUG off by default.
+DEBUG = env_bool("DEBUG", not env_str("SECRET_KEY"))
 
 _DEV_SECRET_KEY = "dev-only-insecure-key-never-use-in-production"
 SECRET_KEY = env_str("SECRET_KEY", _DEV_SECRET_KEY if DEBUG else "")
