@@ -36,6 +36,7 @@ from reports.summary import (
     TIER_LABELS,
     Summary,
 )
+from tracker.exports import neutralise
 
 FORMATS = ("json", "csv", "xlsx", "pdf")
 CONTENT_TYPES = {
@@ -46,7 +47,6 @@ CONTENT_TYPES = {
     "html": "text/html; charset=utf-8",
 }
 # A spreadsheet treats a cell starting with one of these as a formula.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _MAX_WIDTH = 60
 
 
@@ -59,13 +59,6 @@ def filename(summary: Summary, fmt: str) -> str:
 def to_json(summary: Summary) -> str:
     """Return the summary as canonical JSON (the bytes a published summary is frozen as)."""
     return canonical_json(summary)
-
-
-def neutralise(value):
-    """Return `value` safe for a spreadsheet: text that would run as a formula gets a quote."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 RECOMMENDATION_HEADERS = [

@@ -7,7 +7,6 @@ import django_filters
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q
 
-from tracker import roles
 from tracker.forms import FilterForm
 from tracker.models import Country, Evidence, Recommendation, Report, Tier
 
@@ -28,18 +27,6 @@ def _all_words_match(queryset, value, fields):
         for word in words
     ]
     return queryset.filter(*conditions)
-
-
-def with_visible_evidence_flag(queryset, user):
-    """Annotate `has_evidence`, counting only evidence `user` may see.
-
-    Reviewers see everything, so they get the plain flag; for anyone else a restricted item
-    must not reveal itself by turning the flag on.
-    """
-    if roles.sees_restricted(user):
-        return queryset.with_evidence_flag()
-    visible = Evidence.objects.visible_to(user).filter(recommendations=OuterRef("pk"))
-    return queryset.annotate(has_evidence=Exists(visible))
 
 
 class RecommendationFilterSet(django_filters.FilterSet):

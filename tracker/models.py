@@ -202,7 +202,14 @@ class RecommendationQuerySet(models.QuerySet):
     def with_report(self):
         return self.select_related("report__country", "owner")
 
-    def with_evidence_flag(self):
+    def with_evidence_flag(self, user=None):
+        """Annotate `has_evidence`; with `user`, counting only the evidence that user may see.
+
+        Otherwise a restricted item would reveal itself by turning the flag on.
+        """
+        if user is not None and not user.has_perm("tracker.view_restricted_evidence"):
+            visible = Evidence.objects.visible_to(user).filter(recommendations=OuterRef("pk"))
+            return self.annotate(has_evidence=Exists(visible))
         through = Evidence.recommendations.through
         return self.annotate(
             has_evidence=Exists(through.objects.filter(recommendation_id=OuterRef("pk")))

@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from tracker import exports, lineage, roles, services
-from tracker.filters import RecommendationFilterSet, with_visible_evidence_flag
+from tracker.filters import RecommendationFilterSet
 from tracker.forms import OwnerForm, PillarForm, StatusForm
 from tracker.models import AssessmentEvent, Evidence, Recommendation
 
@@ -42,7 +42,7 @@ _SORTABLE = [
 def recommendation_rows(user):
     """Return the recommendations with what the list shows, flags counted as `user` sees them."""
     queryset = Recommendation.objects.with_report().with_approved_flag()
-    return with_visible_evidence_flag(queryset, user)
+    return queryset.with_evidence_flag(user)
 
 
 def _page_of(queryset, request):
