@@ -93,10 +93,12 @@ def test_a_predecessor_is_given_to_one_successor_only():
 
 
 def test_repeated_ignores_case_punctuation_and_spacing_only():
-    assert lineage.is_repeated(
-        "accede to the 2000 UN TIP Protocol", "Accede to the 2000 UN  TIP Protocol."
+    (same,) = lineage.match(
+        ["accede to the 2000 UN TIP Protocol"], ["Accede to the 2000 UN  TIP Protocol."]
     )
-    assert not lineage.is_repeated("Criminalize sex trafficking.", "Criminalize trafficking.")
+    assert same.kind == "repeated"
+    (shorter,) = lineage.match(["Criminalize sex trafficking."], ["Criminalize trafficking."])
+    assert shorter.kind == "reworded"
 
 
 # ---- In the database: import, relink, carry over -----------------------------------------------

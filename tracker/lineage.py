@@ -56,19 +56,6 @@ def similarity(old: str, new: str) -> float:
     return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
 
 
-def is_repeated(old: str, new: str) -> bool:
-    """Tell whether two texts say the same words once case and punctuation are ignored."""
-    return normalise_words(old) == normalise_words(new)
-
-
-def kind_for(old: str, new: str, score: float | None = None) -> str:
-    """Classify the link from `old` to `new`: repeated, reworded or new."""
-    if is_repeated(old, new):
-        return REPEATED
-    score = similarity(old, new) if score is None else score
-    return REWORDED if score >= REWORDED_THRESHOLD else NEW
-
-
 @dataclass(frozen=True)
 class Link:
     """The lineage of one recommendation: its predecessor's index (or None), kind and score.
