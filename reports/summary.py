@@ -318,10 +318,6 @@ class CountrySummary:
         return TIER_LABELS.get(self.previous_tier, self.previous_tier)
 
     @property
-    def tier_history_labelled(self) -> list[tuple[int, str, str]]:
-        return [(year, tier, TIER_LABELS.get(tier, tier)) for year, tier in self.tier_history]
-
-    @property
     def changes(self) -> list[ChangeItem]:
         items = [change for row in self.recommendations for change in row.changes]
         return sorted(items, key=lambda c: (c.effective_date, c.reference))

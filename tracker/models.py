@@ -193,9 +193,6 @@ class RecommendationQuerySet(models.QuerySet):
     def for_year(self, year):
         return self.filter(report__year=year)
 
-    def for_country(self, country):
-        return self.filter(report__country=country)
-
     def open(self):
         return self.exclude(status=Recommendation.Status.IMPLEMENTED)
 
