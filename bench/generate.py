@@ -174,7 +174,8 @@ def _aware(day: datetime.date, seconds: int = 0) -> datetime.datetime:
 
 
 def _period(year: int) -> tuple[datetime.date, datetime.date]:
-    return datetime.date(year - 1, 4, 1), datetime.date(year, 3, 31)
+    """Return the follow-up period of report `year`'s items: where their history happens."""
+    return datetime.date(year, 4, 1), datetime.date(year + 1, 3, 31)
 
 
 def _random_day(rng: random.Random, start: datetime.date, end: datetime.date) -> datetime.date:
@@ -266,6 +267,7 @@ def build(size: Size, *, seed: int = DEFAULT_SEED, log=None) -> dict[str, int]:
         Country,
         Evidence,
         Finding,
+        LineageAncestor,
         Recommendation,
         Report,
         StatusChange,
@@ -311,15 +313,17 @@ def build(size: Size, *, seed: int = DEFAULT_SEED, log=None) -> dict[str, int]:
                         country_id=country_ids[country_index],
                         year=year,
                         tier=tiers[year_index * size.countries + country_index],
-                        period_start=start,
-                        period_end=end,
+                        period_start=datetime.date(year - 1, 4, 1),
+                        period_end=datetime.date(year, 3, 31),
+                        follow_up_start=start,
+                        follow_up_end=end,
                         title=f"{year} Trafficking in Persons Report: {name}",
                         country_heading=f"{name.upper()}: Tier 3",
                         introduction=f"The Government of {name} is assessed for {year}.",
                         source_name=f"bench-{code}-{year}.txt",
                         source_text=text,
                         source_sha256=hashlib.sha256(text.encode()).hexdigest(),
-                        imported_at=_aware(end),
+                        imported_at=_aware(datetime.date(year, 6, 1)),
                     )
                 )
         report_ids = _bulk_pks(Report, report_objs)
@@ -363,8 +367,7 @@ def build(size: Size, *, seed: int = DEFAULT_SEED, log=None) -> dict[str, int]:
         start, end = _period(year)
         # Sorted by (effective date, recorded time): the order in which history is replayed.
         moments = sorted(
-            (_random_day(rng, start, end + datetime.timedelta(days=365)), rng.randrange(86400))
-            for _ in range(counts[index])
+            (_random_day(rng, start, end), rng.randrange(86400)) for _ in range(counts[index])
         )
         chain = []
         old = "no_action"
@@ -377,6 +380,10 @@ def build(size: Size, *, seed: int = DEFAULT_SEED, log=None) -> dict[str, int]:
 
     rec_ids: list[int] = []
     rec_pillars: list[str] = []
+    # The index of each item's predecessor, and the status its chain ends on: an item's own
+    # history starts from where its predecessor's left off (`models.status_on`).
+    predecessor_of: dict[int, int] = {}
+    final_status: list[str] = []
     with transaction.atomic():
         previous_texts: list[str] = []
         for year_index, year in enumerate(years):
@@ -397,17 +404,28 @@ def build(size: Size, *, seed: int = DEFAULT_SEED, log=None) -> dict[str, int]:
                         roll = rng.random()
                         previous = index - size.countries * per
                         if roll < 0.75:
+                            predecessor_of[index] = previous
                             predecessor = rec_ids[previous]
                             link_kind = Recommendation.LinkKind.REPEATED
                             text = previous_texts[index - year_index * size.countries * per]
                             similarity = 1.0
                         elif roll < 0.95:
+                            predecessor_of[index] = previous
                             predecessor = rec_ids[previous]
                             link_kind = Recommendation.LinkKind.REWORDED
                             text = base.rstrip(".") + rng.choice(REWORDINGS) + "."
                             similarity = 0.85
                     texts.append(text)
                     chain = chains[index]
+                    start_status = (
+                        final_status[predecessor_of[index]]
+                        if index in predecessor_of
+                        else "no_action"
+                    )
+                    if chain:
+                        first_old, first_new, first_day, first_second = chain[0]
+                        chain[0] = (start_status, first_new, first_day, first_second)
+                    final_status.append(chain[-1][1] if chain else start_status)
                     pillar = propose_pillar(text)
                     rec_pillars.append(pillar)
                     objs.append(
@@ -417,8 +435,9 @@ def build(size: Size, *, seed: int = DEFAULT_SEED, log=None) -> dict[str, int]:
                             reference=f"{code}-{year}-{number:02d}",
                             text=text,
                             pillar=pillar,
-                            status=chain[-1][1] if chain else "no_action",
+                            status=final_status[index],
                             initial_status="no_action",
+                            needs_review=index in predecessor_of and not chain,
                             owner_id=rng.choice(analysts) if rng.random() < 0.5 else None,
                             predecessor_id=predecessor,
                             link_kind=link_kind,
@@ -429,6 +448,18 @@ def build(size: Size, *, seed: int = DEFAULT_SEED, log=None) -> dict[str, int]:
                     )
             rec_ids.extend(_bulk_pks(Recommendation, objs))
             previous_texts = texts
+        # The lineage closure: each item, its predecessor, and so on back.
+        ancestry = []
+        for index, rec_id in enumerate(rec_ids):
+            node, depth = index, 0
+            while node is not None:
+                ancestry.append(
+                    LineageAncestor(
+                        recommendation_id=rec_id, ancestor_id=rec_ids[node], depth=depth
+                    )
+                )
+                node, depth = predecessor_of.get(node), depth + 1
+        _bulk(LineageAncestor, ancestry)
         through = Recommendation.findings.through
         _bulk(
             through,

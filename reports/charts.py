@@ -22,6 +22,7 @@ from reports.summary import (
     TIER_LABELS,
     YearPoint,
 )
+from tracker.dates import long_date
 from tracker.models import Tier
 
 STATUS_COLOURS = {
@@ -300,7 +301,7 @@ def _stacked_years(
 
 
 def status_over_years(points: list[YearPoint], *, chart_id: str, title: str) -> Chart:
-    """Draw the status mix at the end of each report year's period."""
+    """Draw the status mix at the end of each report year's follow-up period."""
     return _stacked_years(
         points,
         attr="by_status",
@@ -328,9 +329,17 @@ def rating_over_years(points: list[YearPoint], *, chart_id: str, title: str) -> 
 
 
 def tier_timeline(history: list[tuple[int, str]], *, chart_id: str, title: str) -> Chart:
-    """Draw the tier of each year as points joined by a line; Tier 1 is at the top."""
-    row_h, left, top, step = 26, 128, 10, 46
-    width = max(320, left + max(len(history), 1) * step + 20)
+    """Draw the tier of each year on a time axis; Tier 1 is at the top.
+
+    Years are spaced by how far apart they are, so 2015 does not sit next to 2018; a year
+    with no placement on record breaks the line.
+    """
+    row_h, left, top = 26, 128, 10
+    years = [year for year, _ in history]
+    first, last = (min(years), max(years)) if years else (0, 0)
+    span = max(last - first, 1)
+    step = max(14.0, min(46.0, 520.0 / span))
+    width = int(max(320, left + 40 + span * step))
     plot_h = row_h * (len(TIER_ORDER) - 1)
     parts: list[str] = []
     for i, tier in enumerate(TIER_ORDER):
@@ -348,28 +357,40 @@ def tier_timeline(history: list[tuple[int, str]], *, chart_id: str, title: str) 
                 TIER_LABELS[tier],
             )
         )
+    tick_every = 1 if span <= 12 else 2
+    for year in range(first, last + 1) if years else ():
+        if (year - first) % tick_every and year != last:
+            continue
+        parts.append(
+            _svg(
+                "<text " + _AXIS + ' x="{:.1f}" y="{}" text-anchor="middle">{}</text>',
+                left + 20 + (year - first) * step,
+                top + plot_h + 20,
+                year,
+            )
+        )
     coords = []
-    for i, (year, tier) in enumerate(history):
-        x = left + 20 + i * step
+    for year, tier in history:
+        x = left + 20 + (year - first) * step
         y = top + TIER_ORDER.index(tier) * row_h if tier in TIER_ORDER else top + plot_h
         coords.append((x, y, year, tier))
-    if len(coords) > 1:
-        points = " ".join(f"{x},{y}" for x, y, _, _ in coords)
-        parts.append(
-            _svg('<polyline points="{}" fill="none" stroke="#1d4e89" stroke-width="2"/>', points)
-        )
+    run: list[tuple[float, int]] = []
+    for index, (x, y, year, _tier) in enumerate(coords):
+        if run and year != coords[index - 1][2] + 1:
+            if len(run) > 1:
+                parts.append(_polyline(run))
+            run = []
+        run.append((x, y))
+    if len(run) > 1:
+        parts.append(_polyline(run))
     for x, y, year, tier in coords:
         parts.append(
             _svg(
-                '<circle cx="{}" cy="{}" r="5" fill="#1d4e89"><title>{}: {}</title></circle>'
-                "<text " + _AXIS + ' x="{}" y="{}" text-anchor="middle">{}</text>',
+                '<circle cx="{:.1f}" cy="{}" r="5" fill="#1d4e89"><title>{}: {}</title></circle>',
                 x,
                 y,
                 year,
                 TIER_LABELS.get(tier, tier),
-                x,
-                top + plot_h + 20,
-                year,
             )
         )
     height = top + plot_h + 30
@@ -380,6 +401,13 @@ def tier_timeline(history: list[tuple[int, str]], *, chart_id: str, title: str) 
     svg = _open_svg(chart_id, width, height, title, desc) + "".join(parts) + "</svg>"
     rows = [[year, TIER_LABELS.get(tier, tier)] for year, tier in history]
     return Chart(chart_id, title, mark_safe(svg), ["Year", "Tier"], rows)
+
+
+def _polyline(points: list[tuple[float, int]]) -> SafeString:
+    return _svg(
+        '<polyline points="{}" fill="none" stroke="#1d4e89" stroke-width="2"/>',
+        " ".join(f"{x:.1f},{y}" for x, y in points),
+    )
 
 
 def tier_distribution(tiers: list[str], *, chart_id: str, title: str) -> Chart:
@@ -417,19 +445,20 @@ def tier_distribution(tiers: list[str], *, chart_id: str, title: str) -> Chart:
     return Chart(chart_id, title, mark_safe(svg), ["Tier", "Countries"], rows)
 
 
-def country_charts(country, *, year: int) -> list[Chart]:
+def country_charts(country, *, summary) -> list[Chart]:
     """Return the charts of one country's summary."""
     prefix = f"chart-{country.slug}"
     return [
         status_mix(
             country.totals.by_status,
             chart_id=f"{prefix}-mix",
-            title=f"{country.name}: status of the {year} recommendations on 31 March {year}",
+            title=f"{country.name}: status of the {summary.year} recommendations on "
+            f"{long_date(summary.as_of)}",
         ),
         status_over_years(
             country.history,
             chart_id=f"{prefix}-status-years",
-            title=f"{country.name}: status at the end of each reporting period",
+            title=f"{country.name}: status at the end of each year's follow-up period",
         ),
         rating_over_years(
             country.history,
@@ -451,7 +480,7 @@ def scope_charts(summary) -> list[Chart]:
             summary.totals.by_status,
             chart_id="chart-all-mix",
             title=f"All countries: status of the {summary.year} recommendations "
-            f"on 31 March {summary.year}",
+            f"on {long_date(summary.as_of)}",
         ),
         tier_distribution(
             [c.tier for c in summary.countries],
@@ -461,7 +490,7 @@ def scope_charts(summary) -> list[Chart]:
         status_over_years(
             summary.history,
             chart_id="chart-all-status-years",
-            title="These countries: status at the end of each reporting period",
+            title="These countries: status at the end of each year's follow-up period",
         ),
         rating_over_years(
             summary.history,

@@ -36,7 +36,7 @@ from reports.summary import (
     TIER_LABELS,
     Summary,
 )
-from tracker.exports import neutralise
+from tracker.exports import clean_cell
 
 FORMATS = ("json", "csv", "xlsx", "pdf")
 CONTENT_TYPES = {
@@ -51,9 +51,19 @@ _MAX_WIDTH = 60
 
 
 def filename(summary: Summary, fmt: str) -> str:
-    """Return the download name, e.g. `progress-summary-2021-north-korea.pdf`."""
+    """Return the download name, e.g. `progress-summary-2021-north-korea-2022-03-31-public.pdf`."""
     scope = summary.country_slug or "all-countries"
-    return f"progress-summary-{summary.year}-{scope}.{fmt}"
+    return f"progress-summary-{summary.year}-{scope}-{summary.as_of}-{summary.audience}.{fmt}"
+
+
+def preamble(summary: Summary) -> list[list[str]]:
+    """Return what every export states before its figures: scope, period, as-of day, audience."""
+    return [
+        ["Progress summary", f"{summary.scope_name}, report {summary.year}"],
+        ["Period", summary.period_statement],
+        ["As of", summary.as_of.isoformat()],
+        ["Audience", f"{summary.audience_label}: {summary.audience_description}"],
+    ]
 
 
 def to_json(summary: Summary) -> str:
@@ -62,22 +72,25 @@ def to_json(summary: Summary) -> str:
 
 
 RECOMMENDATION_HEADERS = [
+    "Period",
+    "As of",
+    "Audience",
     "Country",
     "Year",
     "Tier",
     "Reference",
     "Number",
     "Pillar",
-    "Status",
+    "Status at the start of the period",
+    "Status on the as-of day",
     "Status code",
-    "Status a year earlier",
-    "Changed since last year",
+    "Changed in the period",
     "Lineage",
     "Predecessor",
     "Rating",
     "Confidence",
     "Assessment revision",
-    "Evidence items",
+    "Evidence links",
     *(f"Evidence: {SOURCE_TYPE_LABELS[code]}" for code in SOURCE_TYPES),
     *(f"Evidence: {DIRECTION_LABELS[code].lower()}" for code in DIRECTIONS),
     "Status changes in the period",
@@ -92,15 +105,18 @@ def recommendation_rows(summary: Summary):
         by_direction = row.evidence_by_direction
         a = row.assessment
         yield [
+            summary.period_statement,
+            summary.as_of,
+            summary.audience,
             country.name,
             summary.year,
             TIER_LABELS.get(country.tier, country.tier),
             row.reference,
             row.number,
             PILLAR_LABELS.get(row.pillar, row.pillar),
+            STATUS_LABELS.get(row.status_at_start, row.status_at_start),
             STATUS_LABELS.get(row.status, row.status),
             row.status,
-            STATUS_LABELS.get(row.status_previous, row.status_previous),
             "yes" if row.status_changed else "no",
             LINK_KIND_LABELS.get(row.link_kind, row.link_kind),
             row.predecessor_reference,
@@ -121,7 +137,7 @@ def to_csv(summary: Summary) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(RECOMMENDATION_HEADERS)
     for row in recommendation_rows(summary):
-        writer.writerow(["" if v is None else neutralise(v) for v in row])
+        writer.writerow(["" if v is None else clean_cell(v) for v in row])
     return out.getvalue()
 
 
@@ -137,7 +153,7 @@ def _sheet(wb: Workbook, title: str, headers: list[str], rows, *, first: bool = 
         cell.alignment = Alignment(vertical="top", wrap_text=True)
     widths = [len(h) for h in headers]
     for row in rows:
-        ws.append([neutralise(v) for v in row])
+        ws.append([clean_cell(v) for v in row])
         for i, value in enumerate(row):
             if isinstance(value, datetime.date):
                 width = 10
@@ -160,10 +176,14 @@ def _sheet(wb: Workbook, title: str, headers: list[str], rows, *, first: bool = 
 def to_xlsx(summary: Summary) -> bytes:
     """Return a workbook with sheets of recommendations, totals and evidence."""
     wb = Workbook()
-    _sheet(wb, "Recommendations", RECOMMENDATION_HEADERS, recommendation_rows(summary), first=True)
+    ws = _sheet(
+        wb, "Recommendations", RECOMMENDATION_HEADERS, recommendation_rows(summary), first=True
+    )
+    for cell in ws["B"][1:]:
+        cell.number_format = "yyyy-mm-dd"
 
     totals_rows = []
-    scopes = [("All", summary.totals)]
+    scopes = [("All countries", summary.totals)]
     if not summary.is_all_countries:
         scopes = [(summary.countries[0].name, summary.totals)]
     else:
@@ -210,6 +230,8 @@ def to_xlsx(summary: Summary) -> bytes:
     for cell in ws["D"][1:]:
         cell.number_format = "yyyy-mm-dd"
 
+    _sheet(wb, "About", ["About", "Value"], preamble(summary))
+
     wb.properties.title = f"Progress summary {summary.year}: {summary.scope_name}"
     out = io.BytesIO()
     wb.save(out)
@@ -233,7 +255,7 @@ def page_context(summary: Summary, *, for_pdf: bool = False, **extra) -> dict:
         country = None
     else:
         country = summary.countries[0]
-        chart_list = charts.country_charts(country, year=summary.year)
+        chart_list = charts.country_charts(country, summary=summary)
     return {
         "summary": summary,
         "country": country,

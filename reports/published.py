@@ -32,15 +32,16 @@ def _totals_to_dict(t: Totals) -> dict:
     return {
         "recommendations": t.recommendations,
         "by_status": t.by_status,
-        "by_status_previous": t.by_status_previous,
+        "by_status_at_start": t.by_status_at_start,
         "by_pillar": t.by_pillar,
         "by_rating": t.by_rating,
         "by_link_kind": t.by_link_kind,
         "evidence_items": t.evidence_items,
+        "evidence_links": t.evidence_links,
         "evidence_by_source_type": t.evidence_by_source_type,
         "evidence_by_direction": t.evidence_by_direction,
         "status_changes": t.status_changes,
-        "changed_since_last_year": t.changed_since_last_year,
+        "changed_in_period": t.changed_in_period,
         "without_evidence": t.without_evidence,
         "without_assessment": t.without_assessment,
     }
@@ -55,10 +56,12 @@ def summary_to_dict(summary: Summary) -> dict:
     return {
         "schema_version": SCHEMA_VERSION,
         "year": summary.year,
-        "reporting_period": {
+        "follow_up_period": {
             "start": summary.period_start.isoformat(),
             "end": summary.period_end.isoformat(),
         },
+        "as_of": summary.as_of.isoformat(),
+        "audience": summary.audience,
         "scope": {"country": summary.country_slug, "name": summary.scope_name},
         "includes_restricted_evidence": summary.includes_restricted,
         "totals": _totals_to_dict(summary.totals),
@@ -72,6 +75,7 @@ def summary_to_dict(summary: Summary) -> dict:
                 "report_title": c.report_title,
                 "tier_history": [{"year": y, "tier": t} for y, t in c.tier_history],
                 "history": [_point_to_dict(p) for p in c.history],
+                "previous_year": c.previous_year,
                 "totals": _totals_to_dict(c.totals),
                 "recommendations": [
                     {
@@ -80,8 +84,8 @@ def summary_to_dict(summary: Summary) -> dict:
                         "number": r.number,
                         "text": r.text,
                         "pillar": r.pillar,
+                        "status_at_start": r.status_at_start,
                         "status": r.status,
-                        "status_previous": r.status_previous,
                         "link_kind": r.link_kind,
                         "predecessor": r.predecessor_reference or None,
                         "assessment": (
@@ -109,7 +113,8 @@ def summary_to_dict(summary: Summary) -> dict:
                         ],
                         "changes": [
                             {
-                                "recorded_on": ch.recorded_on,
+                                "recorded_on": ch.recorded_on.isoformat(),
+                                "on_reference": ch.on_reference,
                                 "old_status": ch.old_status,
                                 "new_status": ch.new_status,
                                 "effective_date": ch.effective_date.isoformat(),
@@ -127,6 +132,7 @@ def summary_to_dict(summary: Summary) -> dict:
                         "text": d.text,
                         "pillar": d.pillar,
                         "status": d.status,
+                        "year": d.year,
                     }
                     for d in c.dropped
                 ],
@@ -147,7 +153,17 @@ def _date(value: str) -> datetime.date:
     return datetime.date.fromisoformat(value)
 
 
+# Field names of schema 1 (statuses on the last day of the reporting period) and their
+# schema 2 counterparts, so summaries published before follow-up periods still render.
+_V1_TOTALS = {
+    "by_status_previous": "by_status_at_start",
+    "changed_since_last_year": "changed_in_period",
+}
+
+
 def _totals_from_dict(d: dict) -> Totals:
+    d = {_V1_TOTALS.get(key, key): value for key, value in d.items()}
+    d.setdefault("evidence_links", d["evidence_items"])
     return Totals(**d)
 
 
@@ -155,8 +171,21 @@ def _point_from_dict(d: dict) -> YearPoint:
     return YearPoint(d["year"], d["tier"], dict(d["by_status"]), dict(d["by_rating"]))
 
 
+def _recorded_on(value: str) -> datetime.date | None:
+    # Schema 1 held the item's reference in this field by mistake: no date to show.
+    try:
+        return _date(value)
+    except ValueError:
+        return None
+
+
 def summary_from_dict(data: dict) -> Summary:
-    """Rebuild a Summary from its JSON shape, to render a frozen, published summary."""
+    """Rebuild a Summary from its JSON shape, to render a frozen, published summary.
+
+    Schema 1 (published before follow-up periods) is read too: its statuses are on the last
+    day of the reporting period, and its public view held internal evidence.
+    """
+    version = data.get("schema_version", 1)
     countries = []
     for c in data["countries"]:
         rows = []
@@ -169,8 +198,8 @@ def summary_from_dict(data: dict) -> Summary:
                     number=r["number"],
                     text=r["text"],
                     pillar=r["pillar"],
+                    status_at_start=r.get("status_at_start", r.get("status_previous")),
                     status=r["status"],
-                    status_previous=r["status_previous"],
                     link_kind=r["link_kind"],
                     predecessor_reference=r["predecessor"] or "",
                     assessment=(
@@ -194,11 +223,12 @@ def summary_from_dict(data: dict) -> Summary:
                     changes=[
                         ChangeItem(
                             r["reference"],
-                            ch["recorded_on"],
+                            _recorded_on(ch["recorded_on"]),
                             ch["old_status"],
                             ch["new_status"],
                             _date(ch["effective_date"]),
                             ch["reason"],
+                            ch.get("on_reference", ""),
                         )
                         for ch in r["changes"]
                     ],
@@ -215,22 +245,40 @@ def summary_from_dict(data: dict) -> Summary:
                 history=[_point_from_dict(p) for p in c["history"]],
                 recommendations=rows,
                 dropped=[
-                    DroppedRow(d["reference"], d["number"], d["text"], d["pillar"], d["status"])
+                    DroppedRow(
+                        d["reference"],
+                        d["number"],
+                        d["text"],
+                        d["pillar"],
+                        d["status"],
+                        d.get("year", 0),
+                    )
                     for d in c["dropped"]
                 ],
                 totals=_totals_from_dict(c["totals"]),
+                previous_year=c.get("previous_year"),
             )
         )
+    if version < 2:
+        period = data["reporting_period"]
+        as_of = _date(period["end"])
+        audience = "restricted" if data["includes_restricted_evidence"] else "internal"
+    else:
+        period = data["follow_up_period"]
+        as_of = _date(data["as_of"])
+        audience = data["audience"]
     return Summary(
         year=data["year"],
-        period_start=_date(data["reporting_period"]["start"]),
-        period_end=_date(data["reporting_period"]["end"]),
+        period_start=_date(period["start"]),
+        period_end=_date(period["end"]),
+        as_of=as_of,
+        audience=audience,
         country_slug=data["scope"]["country"],
         scope_name=data["scope"]["name"],
-        includes_restricted=data["includes_restricted_evidence"],
         countries=countries,
         totals=_totals_from_dict(data["totals"]),
         history=[_point_from_dict(p) for p in data["history"]],
+        schema_version=version,
     )
 
 
@@ -283,7 +331,7 @@ def compare(published: Summary, current: Summary) -> tuple[list, list]:
             if before != after:
                 counts.append(CountDifference(scope, key[0], label or label_now, before, after))
 
-    diff_totals("All", published.totals, current.totals)
+    diff_totals(published.scope_name, published.totals, current.totals)
     old_countries = {c.slug: c for c in published.countries}
     new_countries = {c.slug: c for c in current.countries}
     statuses: list[StatusDifference] = []

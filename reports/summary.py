@@ -1,13 +1,20 @@
 """Build the annual progress summary of one country, or of every country, for one report year.
 
+The summary of year Y is about report Y's recommendations over their follow-up period (1 April
+Y to 31 March Y+1), as of a day: by default the end of the period, or today while it is still
+running, or any day asked for. For each recommendation it holds the status at the start of the
+period and on the as-of day (`tracker.models.status_on`, the one definition, along the lineage
+chain), the changes effective in the period up to that day, the evidence of the period (by
+publication date, else the day it was logged) and the approved assessment of year Y.
+
+It is built for an audience (`tracker.models.Audience`): the evidence it holds is exactly what
+`tracker.models.evidence_visibility` keeps for that audience and user. "Previous year" and
+"dropped" are those of `tracker.lineage`.
+
 `build_summary` reads the database in a fixed number of queries, whatever the number of
 countries, recommendations and evidence rows, and returns plain dataclasses. Views, exporters and
 the management command only render them; `reports.published` converts them to and from the JSON
 shape in which a summary is published and frozen.
-
-Statuses are those on the last day of a reporting period, computed from the status history by
-effective date (ties broken by recording time, then id), as `tracker.services.status_as_of` does
-for one item, so a summary for an old year can be regenerated exactly.
 """
 
 from __future__ import annotations
@@ -16,23 +23,29 @@ import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import Count, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Least, TruncDate
 from django.utils import timezone
 
+from tracker.dates import long_date, period_words
 from tracker.models import (
     Assessment,
+    Audience,
     Country,
     Evidence,
+    LineageAncestor,
     Recommendation,
     Report,
     StatusChange,
     Tier,
     TierPlacement,
-    reporting_period,
+    default_as_of,
+    evidence_visibility,
+    follow_up_period,
+    status_on,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 STATUSES = tuple(Recommendation.Status.values)
 PILLARS = tuple(Recommendation.Pillar.values)
@@ -55,13 +68,17 @@ class NoNarratives(LookupError):
     """Raised when there is no narrative for the requested country and year."""
 
 
+class BadAsOf(ValueError):
+    """Raised when the as-of day asked for cannot be used (it is in the future)."""
+
+
 def _zeros(keys) -> dict[str, int]:
     return dict.fromkeys(keys, 0)
 
 
 @dataclass
 class EvidenceItem:
-    """One piece of evidence dated inside the reporting period."""
+    """One piece of evidence of the follow-up period (by publication, else logging date)."""
 
     id: int
     title: str
@@ -83,14 +100,15 @@ class EvidenceItem:
 
 @dataclass
 class ChangeItem:
-    """One status change effective inside the reporting period."""
+    """One status change effective in the follow-up period, on the item or its predecessors."""
 
     reference: str
-    recorded_on: str
+    recorded_on: datetime.date
     old_status: str
     new_status: str
     effective_date: datetime.date
     reason: str
+    on_reference: str = ""
 
     @property
     def old_status_label(self) -> str:
@@ -99,6 +117,11 @@ class ChangeItem:
     @property
     def new_status_label(self) -> str:
         return STATUS_LABELS.get(self.new_status, self.new_status)
+
+    @property
+    def on_predecessor(self) -> bool:
+        """Whether it was recorded on a predecessor (after that one's own follow-up period)."""
+        return bool(self.on_reference) and self.on_reference != self.reference
 
 
 @dataclass
@@ -121,15 +144,15 @@ class AssessmentItem:
 
 @dataclass
 class RecommendationRow:
-    """One recommendation of the year's narrative, as it stood at the end of the period."""
+    """One recommendation of the year's narrative over its follow-up period."""
 
     id: int
     reference: str
     number: int
     text: str
     pillar: str
+    status_at_start: str
     status: str
-    status_previous: str
     link_kind: str
     predecessor_reference: str
     assessment: AssessmentItem | None
@@ -141,8 +164,8 @@ class RecommendationRow:
         return STATUS_LABELS.get(self.status, self.status)
 
     @property
-    def status_previous_label(self) -> str:
-        return STATUS_LABELS.get(self.status_previous, self.status_previous)
+    def status_at_start_label(self) -> str:
+        return STATUS_LABELS.get(self.status_at_start, self.status_at_start)
 
     @property
     def pillar_label(self) -> str:
@@ -154,7 +177,7 @@ class RecommendationRow:
 
     @property
     def status_changed(self) -> bool:
-        return self.status != self.status_previous
+        return self.status != self.status_at_start
 
     @property
     def evidence_by_source_type(self) -> dict[str, int]:
@@ -171,13 +194,14 @@ class RecommendationRow:
 
 @dataclass
 class DroppedRow:
-    """A recommendation of last year's narrative that no recommendation of this year continues."""
+    """An item of the previous imported year that no recommendation of this year continues."""
 
     reference: str
     number: int
     text: str
     pillar: str
     status: str
+    year: int = 0
 
     @property
     def status_label(self) -> str:
@@ -190,7 +214,7 @@ class DroppedRow:
 
 @dataclass
 class YearPoint:
-    """Where a country (or the whole scope) stood at the end of one report year."""
+    """Where a country (or the whole scope) stood at the end of one year's follow-up period."""
 
     year: int
     tier: str
@@ -212,23 +236,24 @@ class Totals:
 
     recommendations: int
     by_status: dict[str, int]
-    by_status_previous: dict[str, int]
+    by_status_at_start: dict[str, int]
     by_pillar: dict[str, int]
     by_rating: dict[str, int]
     by_link_kind: dict[str, int]
     evidence_items: int
+    evidence_links: int
     evidence_by_source_type: dict[str, int]
     evidence_by_direction: dict[str, int]
     status_changes: int
-    changed_since_last_year: int
+    changed_in_period: int
     without_evidence: int
     without_assessment: int
 
     @property
     def status_rows(self) -> list[tuple[str, str, int, int]]:
-        """Return (code, label, a year earlier, now) for every status."""
+        """Return (code, label, at the start of the period, on the as-of day) per status."""
         return [
-            (code, STATUS_LABELS[code], self.by_status_previous.get(code, 0), n)
+            (code, STATUS_LABELS[code], self.by_status_at_start.get(code, 0), n)
             for code, n in self.by_status.items()
         ]
 
@@ -254,12 +279,20 @@ class Totals:
     def direction_rows(self) -> list[tuple[str, str, int]]:
         return [(code, DIRECTION_LABELS[code], n) for code, n in self.evidence_by_direction.items()]
 
+    @property
+    def evidence_words(self) -> str:
+        """Say how the per-recommendation evidence column adds up to the headline count."""
+        items = f"{self.evidence_items} evidence item{'s' if self.evidence_items != 1 else ''}"
+        if self.evidence_links == self.evidence_items:
+            return items
+        return f"{self.evidence_links} links to {items} (one item can bear on several)"
+
     def rows(self) -> list[tuple[str, str, str, int]]:
         """Return every count as (group, code, label, value), in a fixed order for exports."""
         rows = [("recommendations", "total", "Recommendations", self.recommendations)]
         for group, counts, labels in (
             ("status", self.by_status, STATUS_LABELS),
-            ("status_previous", self.by_status_previous, STATUS_LABELS),
+            ("status_at_start", self.by_status_at_start, STATUS_LABELS),
             ("pillar", self.by_pillar, PILLAR_LABELS),
             ("rating", self.by_rating, RATING_LABELS),
             ("lineage", self.by_link_kind, LINK_KIND_LABELS),
@@ -269,20 +302,16 @@ class Totals:
             rows.extend((group, code, labels[code], n) for code, n in counts.items())
         rows += [
             ("evidence", "items", "Evidence items", self.evidence_items),
+            ("evidence", "links", "Links from recommendations to evidence", self.evidence_links),
             ("changes", "status_changes", "Status changes in the period", self.status_changes),
             (
                 "changes",
-                "changed_since_last_year",
-                "Status differs from a year earlier",
-                self.changed_since_last_year,
+                "changed_in_period",
+                "Status differs from the start of the period",
+                self.changed_in_period,
             ),
             ("gaps", "without_evidence", "No evidence in the period", self.without_evidence),
-            (
-                "gaps",
-                "without_assessment",
-                "No approved assessment",
-                self.without_assessment,
-            ),
+            ("gaps", "without_assessment", "No approved assessment", self.without_assessment),
         ]
         return rows
 
@@ -301,17 +330,27 @@ class CountrySummary:
     recommendations: list[RecommendationRow]
     dropped: list[DroppedRow]
     totals: Totals
+    previous_year: int | None = None
 
     @property
     def tier_label(self) -> str:
         return TIER_LABELS.get(self.tier, self.tier)
 
+    def _previous_placement(self) -> tuple[int, str] | None:
+        # The history ends with this year's own narrative, so the entry before it is the last
+        # earlier placement on record.
+        return self.tier_history[-2] if len(self.tier_history) > 1 else None
+
     @property
     def previous_tier(self) -> str:
         """Return the tier of the latest earlier year on record ('' if none)."""
-        # The history ends with this year's own narrative, so the entry before it is the last
-        # earlier placement.
-        return self.tier_history[-2][1] if len(self.tier_history) > 1 else ""
+        placement = self._previous_placement()
+        return placement[1] if placement else ""
+
+    @property
+    def previous_tier_year(self) -> int | None:
+        placement = self._previous_placement()
+        return placement[0] if placement else None
 
     @property
     def previous_tier_label(self) -> str:
@@ -342,13 +381,15 @@ class Summary:
     year: int
     period_start: datetime.date
     period_end: datetime.date
+    as_of: datetime.date
+    audience: str
     country_slug: str | None
     scope_name: str
-    includes_restricted: bool
     countries: list[CountrySummary]
     totals: Totals
     history: list[YearPoint]
     generated_at: datetime.datetime | None = None
+    schema_version: int = SCHEMA_VERSION
 
     @property
     def is_all_countries(self) -> bool:
@@ -358,23 +399,45 @@ class Summary:
     def recommendations(self) -> list[tuple[CountrySummary, RecommendationRow]]:
         return [(c, row) for c in self.countries for row in c.recommendations]
 
+    @property
+    def audience_label(self) -> str:
+        return Audience(self.audience).label
+
+    @property
+    def audience_description(self) -> str:
+        return Audience(self.audience).description
+
+    @property
+    def includes_restricted(self) -> bool:
+        return self.audience == Audience.RESTRICTED
+
+    @property
+    def period_words(self) -> str:
+        return period_words(self.period_start, self.period_end)
+
+    @property
+    def as_of_words(self) -> str:
+        """Say which day the statuses are on, and why that day."""
+        day = long_date(self.as_of)
+        if self.schema_version < 2:
+            return f"statuses on {day}, the end of the reporting period"
+        if self.as_of == self.period_end:
+            return f"statuses on {day}, the end of the period"
+        if self.as_of < self.period_start:
+            return f"before the period began: statuses on {day}"
+        if self.as_of < self.period_end:
+            return f"period still running: statuses on {day}"
+        return f"after the period: statuses on {day}"
+
+    @property
+    def period_statement(self) -> str:
+        """Return the period and the as-of day in words, as every page and export states them."""
+        if self.schema_version < 2:
+            return f"Reporting period {self.period_words}; {self.as_of_words}"
+        return f"Follow-up period {self.period_words}; {self.as_of_words}"
+
 
 # --- Building from the database -------------------------------------------------------------
-
-
-def _status_as_of(day_expr, rec_path: str = "pk"):
-    """Return a subquery: the new status of the latest change of a recommendation by `day_expr`.
-
-    `rec_path` names the recommendation in the outer query (its pk, or its predecessor).
-    """
-    latest = (
-        StatusChange.objects.filter(
-            recommendation_id=OuterRef(rec_path), effective_date__lte=day_expr
-        )
-        .order_by("-effective_date", "-recorded_at", "-id")
-        .values("new_status")[:1]
-    )
-    return Subquery(latest)
 
 
 def _approved_rating(year_expr):
@@ -390,33 +453,15 @@ def _approved_rating(year_expr):
     return Subquery(latest)
 
 
-def _visible_links(user) -> Q:
-    """Return the condition on evidence links that keeps what `user` may see.
-
-    No user means the public view: nothing restricted. The condition is on the joined evidence
-    row itself; an `evidence__in=<subquery>` makes SQLite collect every evidence id first.
-    """
-    restricted = Q(evidence__sensitivity=Evidence.Sensitivity.RESTRICTED)
-    if user is None:
-        return ~restricted
-    if _may_see_restricted(user):
-        return Q()
-    return ~restricted | Q(evidence__logged_by=user.pk)
-
-
-def _may_see_restricted(user) -> bool:
-    return user is not None and user.has_perm("tracker.view_restricted_evidence")
-
-
 def _totals(rows: list[RecommendationRow], dropped: int, evidence: dict[int, EvidenceItem]):
     by_status = _zeros(STATUSES)
-    by_status_previous = _zeros(STATUSES)
+    by_status_at_start = _zeros(STATUSES)
     by_pillar = _zeros(PILLARS)
     by_rating = _zeros(RATINGS)
     by_link = _zeros(LINK_KINDS)
     for row in rows:
         by_status[row.status] += 1
-        by_status_previous[row.status_previous] += 1
+        by_status_at_start[row.status_at_start] += 1
         by_pillar[row.pillar] += 1
         if row.assessment:
             by_rating[row.assessment.rating] += 1
@@ -430,15 +475,16 @@ def _totals(rows: list[RecommendationRow], dropped: int, evidence: dict[int, Evi
     return Totals(
         recommendations=len(rows),
         by_status=by_status,
-        by_status_previous=by_status_previous,
+        by_status_at_start=by_status_at_start,
         by_pillar=by_pillar,
         by_rating=by_rating,
         by_link_kind=by_link,
         evidence_items=len(evidence),
+        evidence_links=sum(len(row.evidence) for row in rows),
         evidence_by_source_type=by_source,
         evidence_by_direction=by_direction,
         status_changes=sum(len(row.changes) for row in rows),
-        changed_since_last_year=sum(row.status_changed for row in rows),
+        changed_in_period=sum(row.status_changed for row in rows),
         without_evidence=sum(not row.evidence for row in rows),
         without_assessment=sum(row.assessment is None for row in rows),
     )
@@ -452,34 +498,49 @@ def _sum_totals(parts: list[Totals], evidence_items: int, by_source, by_directio
                 result[key] = result.get(key, 0) + n
         return result
 
-    template = _totals([], 0, {})
     if not parts:
-        return template
+        return _totals([], 0, {})
     return Totals(
         recommendations=sum(p.recommendations for p in parts),
         by_status=add("by_status"),
-        by_status_previous=add("by_status_previous"),
+        by_status_at_start=add("by_status_at_start"),
         by_pillar=add("by_pillar"),
         by_rating=add("by_rating"),
         by_link_kind=add("by_link_kind"),
         evidence_items=evidence_items,
+        evidence_links=sum(p.evidence_links for p in parts),
         evidence_by_source_type=by_source,
         evidence_by_direction=by_direction,
         status_changes=sum(p.status_changes for p in parts),
-        changed_since_last_year=sum(p.changed_since_last_year for p in parts),
+        changed_in_period=sum(p.changed_in_period for p in parts),
         without_evidence=sum(p.without_evidence for p in parts),
         without_assessment=sum(p.without_assessment for p in parts),
     )
 
 
-def build_summary(*, year: int, country: Country | None = None, user=None) -> Summary:
+def build_summary(
+    *,
+    year: int,
+    country: Country | None = None,
+    as_of: datetime.date | None = None,
+    audience: str = Audience.PUBLIC,
+    user=None,
+) -> Summary:
     """Return the progress summary of `country` (or of every country) for report year `year`.
 
-    `user` decides which evidence is counted: restricted evidence only if they may see it;
-    None gives the public view. Raise NoNarratives when the scope has no narrative that year.
+    `as_of` is the day the statuses are on (default: `default_as_of`); it may not be in the
+    future (BadAsOf). `audience` decides which evidence is held, within what `user` may see
+    (`evidence_visibility`); no user means the public view. Raise NoNarratives when the scope
+    has no narrative that year.
     """
-    start, end = reporting_period(year)
-    previous_end = reporting_period(year - 1)[1]
+    today = timezone.localdate()
+    start, end = follow_up_period(year)
+    as_of = as_of or default_as_of(year, today)
+    if as_of > today:
+        raise BadAsOf(f"The as-of day {long_date(as_of)} is in the future.")
+    audience = Audience(audience)
+    window_end = min(end, as_of)
+    before_start = start - datetime.timedelta(days=1)
 
     reports = Report.objects.filter(year=year).select_related("country").order_by("country__name")
     if country is not None:
@@ -511,10 +572,11 @@ def build_summary(*, year: int, country: Country | None = None, user=None) -> Su
             all=True,
         )
     )
+    # Each year's items at the end of their own follow-up period (or on the as-of day).
     history_rows = list(
         Recommendation.objects.filter(in_scope, report__year__lte=year)
         .annotate(
-            end_status=Coalesce(_status_as_of(OuterRef("report__period_end")), F("initial_status")),
+            end_status=status_on(Least(OuterRef("report__follow_up_end"), Value(as_of))),
             rating=_approved_rating(OuterRef("report__year")),
         )
         .order_by()
@@ -525,15 +587,7 @@ def build_summary(*, year: int, country: Country | None = None, user=None) -> Su
     this_year = Q(report__year=year) & (Q(report__country=country) if country else Q())
     recommendations = list(
         Recommendation.objects.filter(this_year)
-        .annotate(
-            end_status=Coalesce(_status_as_of(end), F("initial_status")),
-            previous_status=Coalesce(
-                _status_as_of(previous_end),
-                _status_as_of(previous_end, "predecessor_id"),
-                F("predecessor__initial_status"),
-                F("initial_status"),
-            ),
-        )
+        .annotate(at_start=status_on(before_start), on_day=status_on(as_of))
         .order_by("report__country__name", "number")
         .values(
             "id",
@@ -542,35 +596,50 @@ def build_summary(*, year: int, country: Country | None = None, user=None) -> Su
             "number",
             "text",
             "pillar",
-            "end_status",
-            "previous_status",
+            "at_start",
+            "on_day",
             "link_kind",
-            "predecessor_id",
             "predecessor__reference",
         )
     )
     this_year_ids = Recommendation.objects.filter(this_year).values("pk")
-    their_predecessors = Recommendation.objects.filter(this_year).values("predecessor_id")
 
+    # Dropped in `year`: items of the previous imported year that nothing of `year` continues.
     dropped_rows = list(
-        Recommendation.objects.filter(in_scope, report__year=year - 1)
-        .exclude(
-            pk__in=Recommendation.objects.filter(this_year, predecessor__isnull=False).values(
-                "predecessor_id"
-            )
-        )
-        .annotate(end_status=Coalesce(_status_as_of(end), F("initial_status")))
+        Recommendation.objects.filter(in_scope)
+        .dropped()
+        .filter(next_year=year)
+        .annotate(on_day=status_on(as_of))
         .order_by("report__country__name", "number")
-        .values_list("report__country_id", "reference", "number", "text", "pillar", "end_status")
+        .values_list(
+            "report__country_id",
+            "reference",
+            "number",
+            "text",
+            "pillar",
+            "on_day",
+            "report__year",
+        )
     )
 
+    # The changes of the period along each item's chain: its own and its predecessors'.
+    ancestry = list(
+        LineageAncestor.objects.filter(recommendation__in=this_year_ids).values_list(
+            "ancestor_id", "recommendation_id"
+        )
+    )
     changes = list(
-        StatusChange.objects.filter(effective_date__gte=start, effective_date__lte=end)
-        .filter(Q(recommendation__in=this_year_ids) | Q(recommendation__in=their_predecessors))
+        StatusChange.objects.filter(
+            recommendation__descendant_links__recommendation__in=this_year_ids,
+            effective_date__gte=start,
+            effective_date__lte=window_end,
+        )
+        .distinct()
         .order_by("effective_date", "recorded_at", "id")
         .values_list(
             "recommendation_id",
             "recommendation__reference",
+            "recorded_at",
             "old_status",
             "new_status",
             "effective_date",
@@ -597,7 +666,11 @@ def build_summary(*, year: int, country: Country | None = None, user=None) -> Su
             **({"recommendation__report__country": country} if country is not None else {}),
         )
         .annotate(day=Coalesce("evidence__published_on", TruncDate("evidence__logged_at")))
-        .filter(_visible_links(user), day__gte=start, day__lte=end)
+        .filter(
+            evidence_visibility(user, audience=audience, prefix="evidence__"),
+            day__gte=start,
+            day__lte=window_end,
+        )
         .order_by("recommendation_id", "evidence__published_on", "evidence_id")
         .values_list(
             "recommendation_id",
@@ -616,12 +689,14 @@ def build_summary(*, year: int, country: Country | None = None, user=None) -> Su
     return _assemble(
         year=year,
         country=country,
-        user=user,
+        as_of=as_of,
+        audience=audience,
         reports=reports,
         tier_rows=tier_rows,
         history_rows=history_rows,
         recommendations=recommendations,
         dropped_rows=dropped_rows,
+        ancestry=ancestry,
         changes=changes,
         assessments=assessments,
         links=links,
@@ -632,17 +707,19 @@ def _assemble(
     *,
     year,
     country,
-    user,
+    as_of,
+    audience,
     reports,
     tier_rows,
     history_rows,
     recommendations,
     dropped_rows,
+    ancestry,
     changes,
     assessments,
     links,
 ) -> Summary:
-    start, end = reporting_period(year)
+    start, end = follow_up_period(year)
     tz = timezone.get_current_timezone()
 
     evidence_by_rec: dict[int, list[EvidenceItem]] = defaultdict(list)
@@ -656,17 +733,18 @@ def _assemble(
         evidence_by_rec[rec_id].append(item)
 
     reference_of = {rec["id"]: rec["reference"] for rec in recommendations}
-    successor_of = {
-        rec["predecessor_id"]: rec["id"] for rec in recommendations if rec["predecessor_id"]
-    }
+    descendants: dict[int, list[int]] = defaultdict(list)
+    for ancestor_id, rec_id in ancestry:
+        descendants[ancestor_id].append(rec_id)
     changes_by_rec: dict[int, list[ChangeItem]] = defaultdict(list)
-    for rec_id, recorded_on, old, new, effective, reason in changes:
-        target = rec_id if rec_id in reference_of else successor_of.get(rec_id)
-        if target is None:
-            continue
-        changes_by_rec[target].append(
-            ChangeItem(reference_of[target], recorded_on, old, new, effective, reason)
-        )
+    for on_id, on_reference, recorded_at, old, new, effective, reason in changes:
+        recorded_on = timezone.localtime(recorded_at, tz).date()
+        for target in descendants.get(on_id, ()):
+            changes_by_rec[target].append(
+                ChangeItem(
+                    reference_of[target], recorded_on, old, new, effective, reason, on_reference
+                )
+            )
 
     rows_by_country: dict[int, list[RecommendationRow]] = defaultdict(list)
     for rec in recommendations:
@@ -677,8 +755,8 @@ def _assemble(
                 number=rec["number"],
                 text=rec["text"],
                 pillar=rec["pillar"],
-                status=rec["end_status"],
-                status_previous=rec["previous_status"],
+                status_at_start=rec["at_start"],
+                status=rec["on_day"],
                 link_kind=rec["link_kind"] or Recommendation.LinkKind.NEW,
                 predecessor_reference=rec["predecessor__reference"] or "",
                 assessment=assessments.get(rec["id"]),
@@ -688,8 +766,10 @@ def _assemble(
         )
 
     dropped_by_country: dict[int, list[DroppedRow]] = defaultdict(list)
-    for country_id, reference, number, text, pillar, status in dropped_rows:
-        dropped_by_country[country_id].append(DroppedRow(reference, number, text, pillar, status))
+    for country_id, reference, number, text, pillar, status, dropped_year in dropped_rows:
+        dropped_by_country[country_id].append(
+            DroppedRow(reference, number, text, pillar, status, dropped_year)
+        )
 
     tiers: dict[int, dict[int, str]] = defaultdict(dict)
     # A narrative's own tier (rank 1) wins over a tier table's (rank 0).
@@ -711,6 +791,7 @@ def _assemble(
         rows = rows_by_country.get(cid, [])
         dropped = dropped_by_country.get(cid, [])
         country_items = {item.id: item for row in rows for item in row.evidence}
+        earlier_years = [y for y in points[cid] if y < year]
         countries.append(
             CountrySummary(
                 name=report.country.name,
@@ -723,6 +804,7 @@ def _assemble(
                 recommendations=rows,
                 dropped=dropped,
                 totals=_totals(rows, len(dropped), country_items),
+                previous_year=max(earlier_years) if earlier_years else None,
             )
         )
 
@@ -737,9 +819,10 @@ def _assemble(
         year=year,
         period_start=start,
         period_end=end,
+        as_of=as_of,
+        audience=audience.value,
         country_slug=country.slug if country is not None else None,
         scope_name=country.name if country is not None else "All countries",
-        includes_restricted=_may_see_restricted(user),
         countries=countries,
         totals=totals,
         history=_scope_history(countries),

@@ -6,9 +6,12 @@ evidence rows; views only render what it returns.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Max, OuterRef, Q, Subquery
+from django.db.models import Count, F, Max, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Least
+from django.utils import timezone
 
 from tracker.models import (
     Country,
@@ -18,6 +21,9 @@ from tracker.models import (
     Report,
     Tier,
     TierPlacement,
+    default_as_of,
+    follow_up_period,
+    status_on,
 )
 
 FIRST_REPORT_YEAR = 2001
@@ -200,18 +206,21 @@ def _evidence_counts_by_year(country, user) -> dict[int, int]:
     return {row["recommendation__report__year"]: row["n"] for row in rows}
 
 
-def build_chains(recs: list[dict], years: list[int]) -> list[Chain]:
+def build_chains(recs: list[dict], years: list[int], dropped: set[int]) -> list[Chain]:
     """Group recommendations (dicts with id, year, predecessor_id…) into lineage rows.
 
-    A recommendation continues its predecessor's row unless that row already has an entry for
-    its year (a split), in which case it starts a row of its own. A row whose last entry is
-    followed by an imported year without a successor gets a *dropped* marker in that year.
+    A recommendation continues its predecessor's row when the predecessor is the row's last
+    entry; otherwise (a split) it starts a row of its own. An item in `dropped` (the
+    one definition, `RecommendationQuerySet.dropped`) gets a *dropped* marker in the next
+    imported year, also when a later year takes it up again after the gap.
     """
     row_of: dict[int, Chain] = {}
     chains: list[Chain] = []
     for rec in sorted(recs, key=lambda r: (r["year"], r["number"])):
         chain = row_of.get(rec["predecessor_id"]) if rec["predecessor_id"] else None
-        if chain is None or rec["year"] in chain.cells:
+        # A row goes on only from its last entry: a second successor of an earlier item
+        # (a split) starts a row of its own.
+        if chain is None or chain.cells[max(chain.cells)].rec_id != rec["predecessor_id"]:
             chain = Chain()
             chains.append(chain)
         chain.cells[rec["year"]] = Cell(
@@ -220,16 +229,16 @@ def build_chains(recs: list[dict], years: list[int]) -> list[Chain]:
             reference=rec["reference"],
             number=rec["number"],
             text=rec["text"],
-            status=rec["status"],
+            status=rec["status_then"],
             needs_review=rec["needs_review"],
             link_kind=rec["link_kind"],
         )
         row_of[rec["id"]] = chain
     for chain in chains:
-        last = max(chain.cells)
-        later = [y for y in years if y > last]
-        if later:
-            chain.cells[later[0]] = Cell(year=later[0], dropped=True)
+        for year, cell in list(chain.cells.items()):
+            later = [y for y in years if y > year]
+            if cell.rec_id in dropped and later and later[0] not in chain.cells:
+                chain.cells[later[0]] = Cell(year=later[0], dropped=True)
     latest_year = years[-1] if years else 0
 
     def order(chain: Chain):
@@ -251,18 +260,27 @@ def country_trajectory(country: Country, user) -> CountryTrajectory:
         Report.objects.filter(country=country).order_by("year").values_list("id", "year", "tier")
     )
     columns = {year: YearColumn(year=year, report_id=pk, tier=tier) for pk, year, tier in reports}
+    today = timezone.localdate()
+    # Each year's items as they stood at the end of their follow-up period, or today.
     recs = list(
-        Recommendation.objects.filter(report__country=country).values(
+        Recommendation.objects.filter(report__country=country)
+        .annotate(status_then=status_on(Least(OuterRef("report__follow_up_end"), Value(today))))
+        .values(
             "id",
             "reference",
             "number",
             "text",
-            "status",
             "needs_review",
             "link_kind",
             "predecessor_id",
+            "status_then",
             year=F("report__year"),
         )
+    )
+    dropped = set(
+        Recommendation.objects.filter(report__country=country)
+        .dropped()
+        .values_list("pk", flat=True)
     )
     for rec in recs:
         column = columns[rec["year"]]
@@ -275,7 +293,7 @@ def country_trajectory(country: Country, user) -> CountryTrajectory:
     for year, column in columns.items():
         placements.setdefault(year, (column.tier, TierPlacement.Source.NARRATIVE))
     last_year = max([*placements, *years, FIRST_REPORT_YEAR])
-    chains = build_chains(recs, years)
+    chains = build_chains(recs, years, dropped)
     return CountryTrajectory(
         country=country,
         chart=tier_chart(placements, last_year),
@@ -346,6 +364,7 @@ class ComparisonRow:
     carried: int = 0
     needs_review: int = 0
     evidence: int = 0
+    dropped: int = 0
     statuses: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -369,6 +388,11 @@ class Comparison:
 
     year: int
     rows: list[ComparisonRow]
+    as_of: datetime.date | None = None
+
+    @property
+    def period(self) -> tuple[datetime.date, datetime.date]:
+        return follow_up_period(self.year)
 
     @property
     def totals(self) -> ComparisonRow:
@@ -378,13 +402,17 @@ class Comparison:
             total.carried += row.carried
             total.needs_review += row.needs_review
             total.evidence += row.evidence
+            total.dropped += row.dropped
             for code, n in row.statuses.items():
                 total.statuses[code] = total.statuses.get(code, 0) + n
         return total
 
 
 def comparison(year: int, user, *, tier: str | None = None, slugs=()) -> Comparison:
-    """Compare the countries of one tier (or the chosen ones) in `year`, in four queries.
+    """Compare the countries of one tier (or the chosen ones) in `year`, in six queries.
+
+    Statuses are those on the day the year's summary is as of (`default_as_of`); "dropped"
+    counts the previous year's items that nothing of `year` continues.
 
     A country is in a tier that year by its tier placement (narrative or table), so countries
     with no imported narrative still appear, with empty counts.
@@ -405,10 +433,6 @@ def comparison(year: int, user, *, tier: str | None = None, slugs=()) -> Compari
         .values_list("pk", "name", "slug", "year_tier")
     )
     rows = {pk: ComparisonRow(name=name, slug=slug, tier=t) for pk, name, slug, t in found}
-    status_counts = {
-        f"n_{code}": Count("recommendations", filter=Q(recommendations__status=code))
-        for code in RecommendationStatus.values
-    }
     reports = (
         Report.objects.filter(year=year, country_id__in=list(rows))
         .annotate(
@@ -417,9 +441,8 @@ def comparison(year: int, user, *, tier: str | None = None, slugs=()) -> Compari
                 "recommendations", filter=Q(recommendations__link_kind__in=CARRIED_KINDS)
             ),
             review=Count("recommendations", filter=Q(recommendations__needs_review=True)),
-            **status_counts,
         )
-        .values("id", "country_id", "tier", "n", "carried", "review", *status_counts)
+        .values("id", "country_id", "tier", "n", "carried", "review")
     )
     by_report = {}
     for report in reports:
@@ -429,8 +452,27 @@ def comparison(year: int, user, *, tier: str | None = None, slugs=()) -> Compari
         row.recommendations = report["n"]
         row.carried = report["carried"]
         row.needs_review = report["review"]
-        row.statuses = {code: report[f"n_{code}"] for code in RecommendationStatus.values}
+        row.statuses = dict.fromkeys(RecommendationStatus.values, 0)
         by_report[report["id"]] = row
+    # Statuses on the day the year's summary is as of (`models.status_on`), not the cache.
+    as_of = default_as_of(year)
+    for report_id, status, n in (
+        Recommendation.objects.filter(report_id__in=list(by_report))
+        .with_status_on(as_of)
+        .order_by()
+        .values_list("report_id", "status_on")
+        .annotate(n=Count("id"))
+    ):
+        by_report[report_id].statuses[status] = n
+    for country_id, n in (
+        Recommendation.objects.filter(report__country_id__in=list(rows))
+        .dropped()
+        .filter(next_year=year)
+        .order_by()
+        .values_list("report__country_id")
+        .annotate(n=Count("id"))
+    ):
+        rows[country_id].dropped = n
     through = Evidence.recommendations.through
     evidence = (
         through.objects.filter(
@@ -444,7 +486,7 @@ def comparison(year: int, user, *, tier: str | None = None, slugs=()) -> Compari
     for entry in evidence:
         by_report[entry["recommendation__report_id"]].evidence = entry["n"]
     ordered = sorted(rows.values(), key=lambda r: (r.report_id is None, r.name))
-    return Comparison(year=year, rows=ordered)
+    return Comparison(year=year, rows=ordered, as_of=as_of)
 
 
 def comparison_years() -> list[int]:

@@ -1,5 +1,6 @@
 """Pages of the annual progress summaries: choose, read, download, publish, compare."""
 
+import datetime
 import hashlib
 import json
 
@@ -7,24 +8,26 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from reports import exporters
+from reports import exporters, services
 from reports.forms import SummaryChoiceForm
+from reports.models import PublishedSummary
 from reports.published import compare, summary_from_dict
-from reports.summary import STATUSES, NoNarratives, build_summary
-from tracker import services
-from tracker.models import Country, Report, Summary, Tier
+from reports.summary import STATUSES, BadAsOf, NoNarratives, build_summary, default_as_of
+from tracker.dates import period_words
+from tracker.models import Audience, Country, Report, Tier, follow_up_period
 
 _TIER_RANK = {code: i for i, code in enumerate(Tier.values)}
 _SORT_KEYS = {
     "country": lambda c: c.name.casefold(),
     "tier": lambda c: (_TIER_RANK.get(c.tier, 99), c.name.casefold()),
     "recommendations": lambda c: c.totals.recommendations,
-    "changed": lambda c: c.totals.changed_since_last_year,
+    "changed": lambda c: c.totals.changed_in_period,
     "evidence": lambda c: c.totals.evidence_items,
     "without_evidence": lambda c: c.totals.without_evidence,
     "without_assessment": lambda c: c.totals.without_assessment,
@@ -49,16 +52,69 @@ def _requested_format(request) -> str | None:
     return fmt
 
 
-def _build_or_404(*, year: int, country=None, user=None):
+class BadRequest(Exception):
+    """A summary parameter the page cannot use; answered with 400 and the message."""
+
+
+def _as_of(request) -> datetime.date | None:
+    value = request.GET.get("as_of", "").strip()
+    if not value:
+        return None
     try:
-        return build_summary(year=year, country=country, user=user)
+        return datetime.date.fromisoformat(value)
+    except ValueError as exc:
+        raise BadRequest(f"as_of={value!r} is not a date in the form YYYY-MM-DD.") from exc
+
+
+def _audience(request) -> Audience:
+    """Return the audience asked for with `?audience=`, if the user may have it."""
+    requested = request.GET.get("audience") or None
+    if requested is not None and requested not in Audience.allowed_for(request.user):
+        raise BadRequest(f"You may not read the {requested!r} view of a summary.")
+    return Audience.for_user(request.user, requested)
+
+
+def _build_or_404(request, *, year: int, country=None):
+    """Build the summary the request asks for (`as_of`, `audience`), as its user may see it."""
+    try:
+        return build_summary(
+            year=year,
+            country=country,
+            as_of=_as_of(request),
+            audience=_audience(request),
+            user=request.user,
+        )
     except NoNarratives as exc:
         raise Http404(str(exc)) from exc
+    except BadAsOf as exc:
+        raise BadRequest(str(exc)) from exc
+
+
+def _summary_view(view):
+    """Answer a BadRequest raised while building a summary with a 400 saying what was wrong."""
+
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except BadRequest as exc:
+            return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+def _view_options(request, summary) -> dict:
+    """Return what the page needs to offer other days and audiences of the same summary."""
+    return {
+        "audiences": Audience.allowed_for(request.user),
+        "default_as_of": default_as_of(summary.year),
+    }
 
 
 @require_GET
 @login_required
-@permission_required("tracker.view_summary", raise_exception=True)
+@permission_required("reports.view_publishedsummary", raise_exception=True)
 def summary_index(request):
     """Choose a year and a scope; list the published summaries."""
     years = list(Report.objects.order_by("-year").values_list("year", flat=True).distinct())
@@ -77,22 +133,32 @@ def summary_index(request):
             return redirect("summary_country", year=year, slug=slug)
         return redirect("summary_all", year=year)
     published = Paginator(
-        Summary.objects.select_related("country", "published_by").defer("content"), 50
+        _published_for(request.user).select_related("country", "published_by").defer("content"),
+        50,
     ).get_page(request.GET.get("page"))
+    latest_period = None
+    if years:
+        start, end = follow_up_period(years[0])
+        latest_period = {
+            "year": years[0],
+            "words": period_words(start, end),
+            "running": timezone.localdate() <= end,
+        }
     return render(
         request,
         "reports/summary_index.html",
-        {"form": form, "published": published, "years": years},
+        {"form": form, "published": published, "years": years, "latest_period": latest_period},
     )
 
 
 @require_GET
 @login_required
-@permission_required("tracker.view_summary", raise_exception=True)
+@permission_required("reports.view_publishedsummary", raise_exception=True)
+@_summary_view
 def summary_all(request, year: int):
     """Show the summary of every country with a narrative in `year`, or download it."""
     fmt = _requested_format(request)
-    summary = _build_or_404(year=year, user=request.user)
+    summary = _build_or_404(request, year=year)
     if fmt:
         return _download(summary, fmt)
     sort = request.GET.get("sort", "country")
@@ -100,52 +166,76 @@ def summary_all(request, year: int):
     if key is None:
         sort, key = "country", _SORT_KEYS["country"]
     summary.countries.sort(key=key, reverse=sort.startswith("-"))
-    context = exporters.page_context(summary, sort=sort, sort_columns=True, live=True)
+    context = exporters.page_context(
+        summary, sort=sort, sort_columns=True, live=True, **_view_options(request, summary)
+    )
     return render(request, "reports/summary_all.html", context)
 
 
 @require_GET
 @login_required
-@permission_required("tracker.view_summary", raise_exception=True)
+@permission_required("reports.view_publishedsummary", raise_exception=True)
+@_summary_view
 def summary_country(request, year: int, slug: str):
     """Show the full summary of one country for `year`, or download it."""
     fmt = _requested_format(request)
     country = get_object_or_404(Country, slug=slug)
-    summary = _build_or_404(year=year, country=country, user=request.user)
+    summary = _build_or_404(request, year=year, country=country)
     if fmt:
         return _download(summary, fmt)
-    context = exporters.page_context(summary, live=True)
+    context = exporters.page_context(summary, live=True, **_view_options(request, summary))
     return render(request, "reports/summary_country.html", context)
 
 
 @require_POST
 @login_required
-@permission_required("tracker.publish_summary", raise_exception=True)
+@permission_required("reports.publish_summary", raise_exception=True)
 def summary_publish(request, year: int, slug: str | None = None):
-    """Freeze the public view of a summary as published JSON."""
+    """Freeze a summary as published JSON: the public view unless the reviewer chose another."""
     country = get_object_or_404(Country, slug=slug) if slug else None
     back = (
         reverse("summary_country", args=[year, slug])
         if slug
         else reverse("summary_all", args=[year])
     )
+    audience = request.POST.get("audience") or Audience.PUBLIC
+    if audience not in Audience.allowed_for(request.user):
+        messages.error(request, f"You may not publish the {audience!r} view of a summary.")
+        return redirect(back)
+    as_of = None
+    if request.POST.get("as_of"):
+        try:
+            as_of = datetime.date.fromisoformat(request.POST["as_of"])
+        except ValueError:
+            messages.error(request, "The as-of day is not a date in the form YYYY-MM-DD.")
+            return redirect(back)
     try:
-        published = services.summary_publish(year=year, country=country, by=request.user)
+        published = services.summary_publish(
+            year=year, country=country, by=request.user, audience=audience, as_of=as_of
+        )
     except NoNarratives as exc:
         raise Http404(str(exc)) from exc
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+    except (ValidationError, BadAsOf) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
         return redirect(back)
     messages.success(
         request,
-        f"Published the {year} summary of {published.country or 'all countries'} "
+        f"Published the {year} summary of {published.country or 'all countries'} for the "
+        f"{published.get_audience_display().lower()} audience, statuses on {published.as_of} "
         f"(SHA-256 {published.sha256[:12]}…). It can no longer be changed.",
     )
     return redirect("published_summary_detail", pk=published.pk)
 
 
-def _published(pk: int):
-    record = get_object_or_404(Summary.objects.select_related("country", "published_by"), pk=pk)
+def _published_for(user):
+    """Return the published summaries `user` may read: those of an audience open to them."""
+    return PublishedSummary.objects.filter(audience__in=Audience.allowed_for(user))
+
+
+def _published(request, pk: int):
+    record = get_object_or_404(
+        _published_for(request.user).select_related("country", "published_by"), pk=pk
+    )
     summary = summary_from_dict(json.loads(record.content))
     verified = hashlib.sha256(record.content.encode("utf-8")).hexdigest() == record.sha256
     return record, summary, verified
@@ -153,10 +243,10 @@ def _published(pk: int):
 
 @require_GET
 @login_required
-@permission_required("tracker.view_summary", raise_exception=True)
+@permission_required("reports.view_publishedsummary", raise_exception=True)
 def published_detail(request, pk: int):
     """Show a published summary from its frozen content, or download it."""
-    record, summary, verified = _published(pk)
+    record, summary, verified = _published(request, pk)
     fmt = _requested_format(request)
     if fmt == "json":
         # The frozen bytes themselves, so anyone can check them against the SHA-256.
@@ -169,11 +259,20 @@ def published_detail(request, pk: int):
 
 @require_GET
 @login_required
-@permission_required("tracker.view_summary", raise_exception=True)
+@permission_required("reports.view_publishedsummary", raise_exception=True)
 def published_compare(request, pk: int):
-    """Compare a published summary with the figures the same scope and year give today."""
-    record, published, verified = _published(pk)
-    current = _build_or_404(year=record.year, country=record.country)
+    """Compare a published summary with today's figures for the same scope, day and audience."""
+    record, published, verified = _published(request, pk)
+    try:
+        current = build_summary(
+            year=record.year,
+            country=record.country,
+            as_of=published.as_of if published.schema_version >= 2 else None,
+            audience=published.audience,
+            user=request.user,
+        )
+    except NoNarratives as exc:
+        raise Http404(str(exc)) from exc
     counts, statuses = compare(published, current)
     return render(
         request,

@@ -91,7 +91,8 @@ class EvidenceFactory(factory.django.DjangoModelFactory):
     source_name = "United Nations"
     direction = Evidence.Direction.NO_CHANGE
     sensitivity = Evidence.Sensitivity.PUBLIC
-    published_on = datetime.date(2020, 10, 1)
+    # Inside the follow-up period of the default (2021) narrative: 1 April 2021 – 31 March 2022.
+    published_on = datetime.date(2021, 10, 1)
     logged_by = factory.SubFactory(UserFactory)
 
     @factory.post_generation
@@ -109,7 +110,7 @@ class StatusChangeFactory(factory.django.DjangoModelFactory):
     new_status = Recommendation.Status.IN_PROGRESS
     reason = "Reported by a UN special rapporteur."
     changed_by = factory.SubFactory(UserFactory)
-    effective_date = datetime.date(2020, 12, 1)
+    effective_date = datetime.date(2021, 12, 1)
 
 
 class AssessmentFactory(factory.django.DjangoModelFactory):
@@ -120,5 +121,5 @@ class AssessmentFactory(factory.django.DjangoModelFactory):
     year = 2021
     rating = Assessment.Rating.NO_PROGRESS
     confidence = Assessment.Confidence.MODERATE
-    narrative = "No verifiable change during the reporting period."
+    narrative = "No verifiable change during the follow-up period."
     author = factory.SubFactory(UserFactory)

@@ -10,6 +10,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from reports import services as report_services
+from reports.models import PublishedSummary
 from tests.factories import UserFactory
 from tracker import roles, services
 from tracker.models import (
@@ -20,7 +22,6 @@ from tracker.models import (
     RecommendationEdit,
     Report,
     StatusChange,
-    Summary,
 )
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +44,7 @@ def history(seed_report, analyst, reviewer):
         reason="The rapporteur reports a first step.",
         by=analyst,
         evidence=[evidence],
-        effective_date=datetime.date(2021, 2, 1),
+        effective_date=datetime.date(2022, 2, 1),
     )
     edit = services.recommendation_set_owner(
         recommendation=recommendation, owner=analyst, by=reviewer
@@ -59,7 +60,7 @@ def history(seed_report, analyst, reviewer):
     services.assessment_submit(assessment=assessment, by=analyst)
     assessment = services.assessment_approve(assessment=assessment, by=reviewer, note="Agreed.")
     content = '{"year": 2021}'
-    summary = Summary.objects.create(
+    summary = PublishedSummary.objects.create(
         country=seed_report.country,
         year=2021,
         content=content,
@@ -140,7 +141,9 @@ def test_the_admin_change_form_cannot_alter_a_history_record(name, history, admi
     assert _state(record) == before
 
 
-@pytest.mark.parametrize("model", [StatusChange, RecommendationEdit, AssessmentEvent, Summary])
+@pytest.mark.parametrize(
+    "model", [StatusChange, RecommendationEdit, AssessmentEvent, PublishedSummary]
+)
 def test_the_admin_offers_no_way_to_add_history_by_hand(model, admin_client, history):
     meta = model._meta
     url = reverse(f"admin:{meta.app_label}_{meta.model_name}_add")
@@ -240,7 +243,7 @@ def test_a_back_dated_change_is_inserted_not_rewritten(history, analyst):
         status=Recommendation.Status.CANNOT_ASSESS,
         reason="Earlier, nothing could be verified.",
         by=analyst,
-        effective_date=datetime.date(2020, 6, 1),
+        effective_date=datetime.date(2021, 6, 1),
     )
     for pk, state in states.items():
         assert _state(StatusChange.objects.get(pk=pk)) == state
@@ -272,7 +275,8 @@ HISTORY_NAMES = {
 
 
 def test_no_service_updates_or_deletes_history_rows():
-    assert _writes_to(inspect.getsource(services), HISTORY_NAMES) == []
+    for module in (services, report_services):
+        assert _writes_to(inspect.getsource(module), HISTORY_NAMES) == []
 
 
 def test_the_scan_for_history_writes_would_notice_one():
@@ -280,13 +284,13 @@ def test_the_scan_for_history_writes_would_notice_one():
     source = (
         "def f(change):\n"
         "    StatusChange.objects.filter(pk=1).update(reason='x')\n"
-        "    Summary.objects.all().delete()\n"
+        "    PublishedSummary.objects.all().delete()\n"
         "    status_change.save()\n"
         "    StatusChange.objects.create(reason='new rows are fine')\n"
     )
     assert _writes_to(source, HISTORY_NAMES) == [
         "StatusChange.objects.filter(pk=1).update(reason='x')",
-        "Summary.objects.all().delete()",
+        "PublishedSummary.objects.all().delete()",
         "status_change.save()",
     ]
 
@@ -340,18 +344,18 @@ def test_the_views_refuse_to_review_an_approved_assessment_again(history, review
 
 def test_publishing_again_adds_a_summary_and_leaves_the_published_one(history, analyst, reviewer):
     country = history["recommendation"].report.country
-    first = services.summary_publish(year=2021, country=country, by=reviewer)
+    first = report_services.summary_publish(year=2021, country=country, by=reviewer)
     before = _state(first)
     with pytest.raises(ValidationError, match="Nothing has changed"):
-        services.summary_publish(year=2021, country=country, by=reviewer)
+        report_services.summary_publish(year=2021, country=country, by=reviewer)
     services.recommendation_set_status(
         recommendation=history["recommendation"],
         status=Recommendation.Status.REGRESSED,
         reason="Forced returns resumed.",
         by=analyst,
-        effective_date=datetime.date(2021, 3, 1),
+        effective_date=datetime.date(2022, 3, 1),
     )
-    second = services.summary_publish(year=2021, country=country, by=reviewer)
+    second = report_services.summary_publish(year=2021, country=country, by=reviewer)
     assert second.pk != first.pk and second.sha256 != first.sha256
     assert _state(first) == before
     assert hashlib.sha256(first.content.encode()).hexdigest() == first.sha256
@@ -362,7 +366,7 @@ def test_a_published_summary_page_refuses_edit_and_delete_methods(
     method, history, reviewer, reviewer_client
 ):
     country = history["recommendation"].report.country
-    published = services.summary_publish(year=2021, country=country, by=reviewer)
+    published = report_services.summary_publish(year=2021, country=country, by=reviewer)
     before = _state(published)
     url = reverse("published_summary_detail", args=[published.pk])
     assert reviewer_client.get(url).status_code == 200

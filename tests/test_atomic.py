@@ -12,6 +12,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import DatabaseError, connection
 
+from reports import services as report_services
 from tests.conftest import NARRATIVES, SEED
 from tracker import backup, importer, services
 from tracker.models import Assessment, Evidence, Recommendation, Report, StatusChange
@@ -222,7 +223,7 @@ def test_a_failure_mid_restore_leaves_the_database_empty(seed_report, analyst, s
             status=status,
             reason="Reported by two sources.",
             by=analyst,
-            effective_date=datetime.date(2021, 1, 1)
+            effective_date=datetime.date(2022, 1, 1)
             if status == Recommendation.Status.IN_PROGRESS
             else None,
         )
@@ -267,18 +268,18 @@ def test_a_failure_mid_publication_leaves_the_database_as_before(seed_report, an
         status=Recommendation.Status.CANNOT_ASSESS,
         reason="No reliable information.",
         by=analyst,
-        effective_date=datetime.date(2021, 3, 1),
+        effective_date=datetime.date(2022, 3, 1),
     )
-    services.summary_publish(year=2021, country=seed_report.country, by=reviewer)
+    report_services.summary_publish(year=2021, country=seed_report.country, by=reviewer)
     services.recommendation_set_status(
         recommendation=seed_report.recommendations.get(number=2),
         status=Recommendation.Status.REGRESSED,
         reason="Forced returns resumed.",
         by=analyst,
-        effective_date=datetime.date(2021, 3, 2),
+        effective_date=datetime.date(2022, 3, 2),
     )
     before = database_dump()
     fail_on_insert("tracker_summary", after=0)
     with pytest.raises(DatabaseError, match="injected failure"):
-        services.summary_publish(year=2021, country=seed_report.country, by=reviewer)
+        report_services.summary_publish(year=2021, country=seed_report.country, by=reviewer)
     assert database_dump() == before

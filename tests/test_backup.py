@@ -14,9 +14,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
+from reports.models import PublishedSummary
 from tests.factories import UserFactory
 from tracker import backup, roles, services
-from tracker.models import Assessment, Evidence, Recommendation, StatusChange, Summary
+from tracker.models import Assessment, Evidence, Recommendation, StatusChange
 
 PDF_BYTES = b"%PDF-1.4\n% evidence bytes \x00\x01\x02\xff\n" + bytes(range(256)) * 40
 
@@ -38,7 +39,7 @@ def populated(media, seed_report, analyst, reviewer, viewer, admin_user):
         direction=Evidence.Direction.NO_CHANGE,
         recommendations=[first, second],
         sensitivity=Evidence.Sensitivity.RESTRICTED,
-        published_on=datetime.date(2021, 1, 15),
+        published_on=datetime.date(2022, 1, 15),
         quote="No prosecutions were reported.",
         file=SimpleUploadedFile("rapporteur.pdf", PDF_BYTES, content_type="application/pdf"),
         file_type="application/pdf",
@@ -57,7 +58,7 @@ def populated(media, seed_report, analyst, reviewer, viewer, admin_user):
         reason="No reliable information from inside the country.",
         by=analyst,
         evidence=[evidence],
-        effective_date=datetime.date(2021, 2, 1),
+        effective_date=datetime.date(2022, 2, 1),
     )
     services.recommendation_set_status(
         recommendation=first,
@@ -78,7 +79,7 @@ def populated(media, seed_report, analyst, reviewer, viewer, admin_user):
     )
     services.assessment_submit(assessment=assessment, by=analyst)
     services.assessment_approve(assessment=assessment, by=reviewer, note="Agreed.")
-    Summary.objects.create(
+    PublishedSummary.objects.create(
         country=seed_report.country,
         year=2021,
         content='{"year": 2021}',
@@ -204,7 +205,7 @@ def test_history_and_status_work_after_a_restore_and_new_ids_do_not_collide(
 
     first.refresh_from_db()
     assert first.status == Recommendation.Status.IN_PROGRESS
-    assert services.status_as_of(first, datetime.date(2021, 3, 1)) == "cannot_assess"
+    assert services.status_on_date(first, datetime.date(2022, 3, 1)) == "cannot_assess"
     history_after = list(
         first.status_changes.values_list("old_status", "new_status", "reason", "recorded_at")
     )

@@ -8,7 +8,7 @@ from django.db.models import Count
 
 from bench import generate
 from tracker.models import Assessment, Evidence, Recommendation, StatusChange
-from tracker.services import status_as_of
+from tracker.services import status_on_date
 
 TINY = generate.Size(
     "tiny", countries=3, years=2, per_report=12, evidence=60, status_changes=90, hot_timeline=25
@@ -64,15 +64,18 @@ def test_the_hot_item_carries_the_long_timeline():
 def test_status_history_chains_and_ends_at_the_current_status():
     generate.build(TINY, seed=7)
 
-    for rec in Recommendation.objects.all():
+    for rec in Recommendation.objects.select_related("predecessor", "report"):
         changes = list(rec.status_changes.order_by("effective_date", "recorded_at", "id"))
-        previous = "no_action"
-        for change in changes:
+        # An item's own history starts where its lineage chain stood (its predecessor's).
+        previous = rec.predecessor.status if rec.predecessor else "no_action"
+        start, end = rec.follow_up_period
+        for index, change in enumerate(changes):
             assert change.old_status == previous
-            assert change.new_status != change.old_status
+            assert index == 0 or change.new_status != change.old_status
+            assert start <= change.effective_date <= end
             previous = change.new_status
         assert rec.status == previous
-        assert status_as_of(rec, generate.LATEST_DAY) == rec.status
+        assert status_on_date(rec, generate.LATEST_DAY) == rec.status
 
 
 @pytest.mark.django_db

@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from reports import exporters
+from reports import services as report_services
 from reports.summary import STATUS_LABELS, STATUSES, build_summary
 from tests.factories import (
     AssessmentFactory,
@@ -38,7 +39,7 @@ def data(reviewer):
     statuses = [Status.IN_PROGRESS, Status.IMPLEMENTED, Status.IN_PROGRESS, Status.REGRESSED]
     for rec, status in zip(recs[:4], statuses, strict=True):
         StatusChangeFactory(
-            recommendation=rec, new_status=status, effective_date=datetime.date(2020, 11, 1)
+            recommendation=rec, new_status=status, effective_date=datetime.date(2021, 11, 1)
         )
     EvidenceFactory(recommendations=recs[:2], source_type=Evidence.SourceType.NGO)
     EvidenceFactory(recommendations=[recs[5]], direction=Evidence.Direction.PROGRESS)
@@ -93,12 +94,14 @@ def test_every_format_carries_the_same_counts(data, scope):
         for scope_name, group, code, _label, value in wb["Totals"].iter_rows(
             min_row=2, values_only=True
         )
-        if scope_name == ("All" if scope == "all" else "Aland")
+        if scope_name == ("All countries" if scope == "all" else "Aland")
     }
     by_status_xlsx = {code: xlsx_totals[("status", code)] for code in STATUSES}
+    code_column = exporters.RECOMMENDATION_HEADERS.index("Status code")
     by_status_xlsx_rows = {
         code: sum(
-            r[7] == code for r in wb["Recommendations"].iter_rows(min_row=2, values_only=True)
+            r[code_column] == code
+            for r in wb["Recommendations"].iter_rows(min_row=2, values_only=True)
         )
         for code in STATUSES
     }
@@ -114,10 +117,10 @@ def test_every_format_carries_the_same_counts(data, scope):
     assert len({r[2] for r in wb["Evidence"].iter_rows(min_row=2, values_only=True)}) == (
         evidence_json
     )
-    assert re.search(rf"Evidence in the period \({evidence_json} items\)", pdf)
-    assert sum(int(r["Evidence items"]) for r in rows) == sum(
-        len(r.evidence) for _, r in summary.recommendations
-    )
+    assert f"Evidence in the period ({summary.totals.evidence_words})" in " ".join(pdf.split())
+    links = sum(int(r["Evidence links"]) for r in rows)
+    assert links == sum(len(r.evidence) for _, r in summary.recommendations)
+    assert links == from_json["evidence_links"] == xlsx_totals[("evidence", "links")]
     assert xlsx_totals[("rating", "implemented")] == from_json["by_rating"]["implemented"] == 1
 
 
@@ -135,20 +138,22 @@ def test_restricted_evidence_is_in_no_format_of_the_public_view(data, viewer):
 
 
 def test_a_reviewer_sees_restricted_evidence_in_every_format(data, reviewer):
-    summary = build_summary(year=2021, country=data[0].report.country, user=reviewer)
+    summary = build_summary(
+        year=2021, country=data[0].report.country, user=reviewer, audience="restricted"
+    )
     assert SECRET in exporters.to_json(summary)
     wb = _xlsx(exporters.to_xlsx(summary))
     assert SECRET in [row[4] for row in wb["Evidence"].iter_rows(min_row=2, values_only=True)]
     pdf = _pdf_text(exporters.to_pdf(summary))
     assert "Camp 15" in pdf
-    assert "Includes restricted evidence" in pdf
+    assert "Restricted view: all evidence, restricted included" in " ".join(pdf.split())
 
 
 def test_xlsx_cells_are_typed_with_frozen_headers_and_fitted_widths(data):
     long_text = "Increase transparency by allowing international human rights monitors " * 2
     Recommendation.objects.filter(pk=data[0].pk).update(text=long_text)
     wb = _xlsx(exporters.to_xlsx(build_summary(year=2021)))
-    assert wb.sheetnames == ["Recommendations", "Totals", "Evidence"]
+    assert wb.sheetnames == ["Recommendations", "Totals", "Evidence", "About"]
     recs = wb["Recommendations"]
     assert recs.freeze_panes == "A2"
     header = [c.value for c in recs[1]]
@@ -156,8 +161,9 @@ def test_xlsx_cells_are_typed_with_frozen_headers_and_fitted_widths(data):
     first = [c.value for c in recs[2]]
     assert isinstance(first[header.index("Year")], int)
     assert isinstance(first[header.index("Number")], int)
-    assert isinstance(first[header.index("Evidence items")], int)
-    width = recs.column_dimensions["D"].width  # Reference
+    assert isinstance(first[header.index("Evidence links")], int)
+    assert isinstance(first[header.index("As of")], datetime.datetime | datetime.date)
+    width = recs.column_dimensions["G"].width  # Reference
     assert len("AAA-2021-01") <= width < 30
     text_column = recs.cell(row=1, column=len(header)).column_letter  # the recommendation text
     assert recs.column_dimensions[text_column].width == 60
@@ -191,7 +197,13 @@ def test_text_that_would_run_as_a_formula_is_neutralised(reviewer):
 def test_csv_is_utf8_with_a_header_row(data):
     Recommendation.objects.filter(pk=data[0].pk).update(text="Protéger les victimes — “now”")
     text = exporters.to_csv(build_summary(year=2021))
-    assert text.splitlines()[0].split(",")[:4] == ["Country", "Year", "Tier", "Reference"]
+    assert text.splitlines()[0].split(",")[:5] == ["Period", "As of", "Audience", "Country", "Year"]
+    first = _csv_rows(text)[0]
+    assert first["Period"] == (
+        "Follow-up period 1 April 2021 – 31 March 2022; statuses on 31 March 2022, "
+        "the end of the period"
+    )
+    assert (first["As of"], first["Audience"]) == ("2022-03-31", "public")
     assert "Protéger les victimes — “now”" in text
     assert len(_csv_rows(text)) == 7
 
@@ -203,12 +215,13 @@ def test_the_pdf_has_a_cover_page_numbers_and_charts(data):
     reader = PdfReader(io.BytesIO(content))
     cover = reader.pages[0].extract_text()
     assert "Aland" in cover and "Report year 2021" in cover
-    assert "1 April 2020 to 31 March 2021" in cover
+    assert "1 April 2021 – 31 March 2022" in cover
+    assert "Public view: public evidence only" in cover
     assert "Generated" in cover
     assert len(reader.pages) >= 2
     assert "Page 2" in reader.pages[1].extract_text()
     text = _pdf_text(content)
-    assert "status at the end of each reporting period" in text
+    assert "status at the end of each year's follow-up period" in text
     assert "tier by report year" in text
 
 
@@ -235,7 +248,7 @@ def test_the_pdf_reads_stylesheets_from_disk_only(data, monkeypatch):
 
 def test_the_json_of_a_published_summary_regenerates_to_the_same_bytes(data, reviewer):
     country = data[0].report.country
-    published = services.summary_publish(year=2021, country=country, by=reviewer)
+    published = report_services.summary_publish(year=2021, country=country, by=reviewer)
 
     again = exporters.to_json(build_summary(year=2021, country=country))
     assert again == published.content
@@ -245,7 +258,7 @@ def test_the_json_of_a_published_summary_regenerates_to_the_same_bytes(data, rev
         status=Status.IMPLEMENTED,
         reason="Law adopted.",
         by=reviewer,
-        effective_date=datetime.date(2021, 3, 1),
+        effective_date=datetime.date(2022, 3, 1),
     )
     changed = exporters.to_json(build_summary(year=2021, country=country))
     assert changed != published.content

@@ -12,6 +12,7 @@ from django.utils.html import escape
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
+from reports import services as report_services
 from tests.conftest import SEED
 from tests.factories import RecommendationFactory, ReportFactory
 from tracker import exports, importer, services, tipreport
@@ -491,7 +492,9 @@ def test_the_summary_page_shows_recommendation_text_escaped(hostile_summary, vie
 
 
 def test_a_published_summary_is_shown_escaped(hostile_summary, reviewer, reviewer_client):
-    published = services.summary_publish(year=2021, country=hostile_summary.country, by=reviewer)
+    published = report_services.summary_publish(
+        year=2021, country=hostile_summary.country, by=reviewer
+    )
     html = reviewer_client.get(f"/summaries/published/{published.pk}/").content.decode()
     assert escape(PAYLOADS[0]) in html
     assert "<script>alert" not in html and "<svg onload" not in html

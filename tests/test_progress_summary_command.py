@@ -32,7 +32,7 @@ def test_each_format_is_written_to_a_file(seed_report, tmp_path, fmt):
         assert data["totals"]["recommendations"] == 11
     elif fmt == "csv":
         lines = content.decode("utf-8").splitlines()
-        assert lines[0].startswith("Country,Year,Tier,Reference")
+        assert lines[0].startswith("Period,As of,Audience,Country,Year,Tier,Reference")
         assert len(lines) == 12
     elif fmt == "xlsx":
         wb = load_workbook(target)
@@ -53,7 +53,7 @@ def test_text_formats_go_to_stdout_and_all_countries_is_the_default(seed_report)
     data = json.loads(_run("--year", "2021"))
     assert data["scope"] == {"country": None, "name": "All countries"}
     assert [c["name"] for c in data["countries"]] == ["North Korea"]
-    assert _run("--year", "2021", "--format", "csv").startswith("Country,")
+    assert _run("--year", "2021", "--format", "csv").startswith("Period,As of,Audience,Country,")
 
 
 def test_the_command_gives_the_public_view(seed_report, reviewer):
@@ -67,21 +67,54 @@ def test_the_command_gives_the_public_view(seed_report, reviewer):
     assert "Restricted interview notes" not in _run("--year", "2021")
 
 
-def test_statuses_are_those_of_31_march(seed_report):
+def test_the_json_gives_the_follow_up_period_and_each_items_status_at_start_and_as_of(
+    seed_report,
+):
     recs = list(seed_report.recommendations.order_by("number"))
     StatusChangeFactory(
         recommendation=recs[0],
         new_status=Recommendation.Status.IN_PROGRESS,
-        effective_date=datetime.date(2021, 2, 1),
+        effective_date=datetime.date(2022, 2, 1),
     )
     StatusChangeFactory(
         recommendation=recs[1],
         new_status=Recommendation.Status.IN_PROGRESS,
-        effective_date=datetime.date(2021, 5, 1),
+        effective_date=datetime.date(2022, 5, 1),
     )
-    data = json.loads(_run("--year", "2021", "--country", "DPRK"))
-    statuses = [r["status"] for r in data["countries"][0]["recommendations"]]
-    assert statuses[:2] == ["in_progress", "no_action"]
+    data = json.loads(_run("--year", "2021", "--country", "North Korea", "--format", "json"))
+    assert data["follow_up_period"] == {"start": "2021-04-01", "end": "2022-03-31"}
+    assert (data["as_of"], data["audience"]) == ("2022-03-31", "public")
+    rows = data["countries"][0]["recommendations"]
+    assert [(r["reference"], r["status_at_start"], r["status"]) for r in rows[:2]] == [
+        ("PRK-2021-01", "no_action", "in_progress"),
+        ("PRK-2021-02", "no_action", "no_action"),
+    ]
+    earlier = json.loads(_run("--year", "2021", "--country", "DPRK", "--as-of", "2022-01-31"))
+    assert earlier["as_of"] == "2022-01-31"
+    assert earlier["countries"][0]["recommendations"][0]["status"] == "no_action"
+
+
+def test_the_audience_option_chooses_the_evidence(seed_report, reviewer):
+    rec = seed_report.recommendations.first()
+    for sensitivity in Evidence.Sensitivity.values:
+        EvidenceFactory(
+            recommendations=[rec], title=f"A {sensitivity} source", sensitivity=sensitivity
+        )
+
+    def titles(audience):
+        data = json.loads(_run("--year", "2021", "--audience", audience))
+        return {e["title"] for r in data["countries"][0]["recommendations"] for e in r["evidence"]}
+
+    assert titles("public") == {"A public source"}
+    assert titles("internal") == {"A public source", "A internal source"}
+    assert len(titles("restricted")) == 3
+
+
+def test_an_as_of_day_in_the_future_or_malformed_is_refused(seed_report):
+    with pytest.raises(CommandError, match="future"):
+        _run("--year", "2021", "--as-of", "2999-01-01")
+    with pytest.raises(CommandError, match="YYYY-MM-DD"):
+        _run("--year", "2021", "--as-of", "31/03/2022")
 
 
 @pytest.mark.parametrize(

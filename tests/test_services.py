@@ -89,12 +89,12 @@ def test_back_dated_change_does_not_hide_a_later_one(recommendation, analyst):
         status=Status.REGRESSED,
         reason="Back then.",
         by=analyst,
-        effective_date=datetime.date(2020, 6, 1),
+        effective_date=datetime.date(2021, 6, 1),
     )
     recommendation.refresh_from_db()
     assert recommendation.status == Status.IN_PROGRESS
-    assert services.status_as_of(recommendation, datetime.date(2020, 7, 1)) == Status.REGRESSED
-    assert services.status_as_of(recommendation, datetime.date(2020, 5, 1)) == Status.NO_ACTION
+    assert services.status_on_date(recommendation, datetime.date(2021, 7, 1)) == Status.REGRESSED
+    assert services.status_on_date(recommendation, datetime.date(2021, 5, 1)) == Status.NO_ACTION
 
 
 def test_a_future_effective_date_is_refused(recommendation, analyst):

@@ -1,4 +1,4 @@
-"""The annual progress summary: statuses as of the period's end, evidence, lineage, query count."""
+"""The annual progress summary: the follow-up period, as of a day, evidence, lineage, queries."""
 
 import datetime
 import json
@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from reports import published
 from reports.published import canonical_json
-from reports.summary import NoNarratives, build_summary
+from reports.summary import BadAsOf, NoNarratives, build_summary
 from tests.factories import (
     AssessmentFactory,
     CountryFactory,
@@ -39,36 +39,76 @@ def _row(summary, reference):
     return next(r for c in summary.countries for r in c.recommendations if r.reference == reference)
 
 
-def test_status_is_the_one_on_31_march_not_the_current_one():
+def test_status_is_the_one_at_the_end_of_the_follow_up_period_not_the_current_one():
     rec = RecommendationFactory(report__year=2021)
-    _change(rec, Status.IN_PROGRESS, D(2020, 6, 1))
-    _change(rec, Status.IMPLEMENTED, D(2021, 3, 31), old=Status.IN_PROGRESS)
-    _change(rec, Status.REGRESSED, D(2021, 4, 1), old=Status.IMPLEMENTED)
+    _change(rec, Status.IN_PROGRESS, D(2021, 6, 1))
+    _change(rec, Status.IMPLEMENTED, D(2022, 3, 31), old=Status.IN_PROGRESS)
+    _change(rec, Status.REGRESSED, D(2022, 4, 1), old=Status.IMPLEMENTED)
     Recommendation.objects.filter(pk=rec.pk).update(status=Status.REGRESSED)
 
-    row = _row(build_summary(year=2021), rec.reference)
+    summary = build_summary(year=2021)
+    row = _row(summary, rec.reference)
 
+    assert (summary.period_start, summary.period_end, summary.as_of) == (
+        D(2021, 4, 1),
+        D(2022, 3, 31),
+        D(2022, 3, 31),
+    )
     assert row.status == Status.IMPLEMENTED
-    assert row.status_previous == Status.NO_ACTION
+    assert row.status_at_start == Status.NO_ACTION
     assert [c.new_status for c in row.changes] == [Status.IN_PROGRESS, Status.IMPLEMENTED]
+    assert summary.period_statement == (
+        "Follow-up period 1 April 2021 – 31 March 2022; statuses on 31 March 2022, "
+        "the end of the period"
+    )
+
+
+def test_as_of_a_day_inside_the_period_gives_the_statuses_and_changes_up_to_it():
+    rec = RecommendationFactory(report__year=2021)
+    _change(rec, Status.IN_PROGRESS, D(2021, 6, 1))
+    _change(rec, Status.IMPLEMENTED, D(2022, 1, 10), old=Status.IN_PROGRESS)
+
+    summary = build_summary(year=2021, as_of=D(2021, 12, 31))
+    row = _row(summary, rec.reference)
+
+    assert (row.status_at_start, row.status) == (Status.NO_ACTION, Status.IN_PROGRESS)
+    assert [c.new_status for c in row.changes] == [Status.IN_PROGRESS]
+    assert summary.as_of_words == "period still running: statuses on 31 December 2021"
+
+
+def test_a_running_period_is_as_of_today_by_default():
+    today = datetime.date.today()
+    year = today.year if today >= D(today.year, 4, 1) else today.year - 1
+    RecommendationFactory(report__year=year)
+
+    summary = build_summary(year=year)
+
+    assert summary.as_of == today
+    assert "period still running" in summary.period_statement
+
+
+def test_an_as_of_day_in_the_future_is_refused():
+    RecommendationFactory(report__year=2021)
+    with pytest.raises(BadAsOf, match="future"):
+        build_summary(year=2021, as_of=datetime.date.today() + datetime.timedelta(days=1))
 
 
 def test_a_back_dated_change_counts_for_the_date_it_became_true():
     rec = RecommendationFactory(report__year=2021)
     _change(rec, Status.IN_PROGRESS, D(2019, 12, 1))
-    _change(rec, Status.IMPLEMENTED, D(2021, 1, 15), old=Status.IN_PROGRESS)
+    _change(rec, Status.IMPLEMENTED, D(2022, 1, 15), old=Status.IN_PROGRESS)
 
     row = _row(build_summary(year=2021), rec.reference)
 
-    assert (row.status_previous, row.status) == (Status.IN_PROGRESS, Status.IMPLEMENTED)
+    assert (row.status_at_start, row.status) == (Status.IN_PROGRESS, Status.IMPLEMENTED)
     assert row.status_changed
 
 
 def test_ties_on_the_same_effective_date_go_to_the_later_recording():
     rec = RecommendationFactory(report__year=2021)
-    first = datetime.datetime(2021, 5, 1, 10, tzinfo=datetime.UTC)
-    _change(rec, Status.IMPLEMENTED, D(2021, 2, 1), recorded=first + datetime.timedelta(hours=1))
-    _change(rec, Status.IN_PROGRESS, D(2021, 2, 1), recorded=first)
+    first = datetime.datetime(2022, 5, 1, 10, tzinfo=datetime.UTC)
+    _change(rec, Status.IMPLEMENTED, D(2022, 2, 1), recorded=first + datetime.timedelta(hours=1))
+    _change(rec, Status.IN_PROGRESS, D(2022, 2, 1), recorded=first)
 
     assert _row(build_summary(year=2021), rec.reference).status == Status.IMPLEMENTED
 
@@ -80,31 +120,29 @@ def test_without_history_the_initial_status_is_used():
 
     row = _row(build_summary(year=2021), rec.reference)
 
-    assert (row.status, row.status_previous) == (Status.IN_PROGRESS, Status.IN_PROGRESS)
+    assert (row.status, row.status_at_start) == (Status.IN_PROGRESS, Status.IN_PROGRESS)
 
 
-def test_the_status_a_year_earlier_comes_from_the_predecessor_when_the_item_has_no_history():
+def test_the_status_follows_the_lineage_chain_when_the_item_has_no_history():
     old = RecommendationFactory(report__year=2020)
     country = old.report.country
     new = RecommendationFactory(
-        report__year=2021,
-        report__country=country,
-        predecessor=old,
-        link_kind="reworded",
-        initial_status=Status.IMPLEMENTED,
+        report__year=2021, report__country=country, predecessor=old, link_kind="reworded"
     )
-    _change(old, Status.IN_PROGRESS, D(2020, 1, 10))
-    _change(old, Status.IMPLEMENTED, D(2020, 9, 1), old=Status.IN_PROGRESS)
+    _change(old, Status.IN_PROGRESS, D(2020, 5, 10))
+    # Recorded on last year's item after its own period, before this one was imported.
+    _change(old, Status.IMPLEMENTED, D(2021, 9, 1), old=Status.IN_PROGRESS)
 
     row = _row(build_summary(year=2021, country=country), new.reference)
 
-    assert (row.status_previous, row.status) == (Status.IN_PROGRESS, Status.IMPLEMENTED)
+    assert (row.status_at_start, row.status) == (Status.IN_PROGRESS, Status.IMPLEMENTED)
     assert row.predecessor_reference == old.reference
     assert row.link_kind == "reworded"
-    # The change recorded against last year's item during the period is shown with this one.
-    assert [(c.recorded_on, c.new_status) for c in row.changes] == [
-        (old.reference, Status.IMPLEMENTED)
+    # The change recorded against its predecessor during the period is shown with this one.
+    assert [(c.reference, c.on_reference, c.new_status) for c in row.changes] == [
+        (new.reference, old.reference, Status.IMPLEMENTED)
     ]
+    assert row.changes[0].on_predecessor
 
 
 def test_dropped_recommendations_are_last_years_items_that_nothing_continues():
@@ -125,24 +163,24 @@ def test_evidence_is_counted_inside_the_period_by_source_and_direction():
     rec = RecommendationFactory(report__year=2021)
     inside = EvidenceFactory(
         recommendations=[rec],
-        published_on=D(2020, 4, 1),
+        published_on=D(2021, 4, 1),
         source_type=Evidence.SourceType.NGO,
         direction=Evidence.Direction.PROGRESS,
     )
+    EvidenceFactory(recommendations=[rec], published_on=D(2022, 3, 31))
     EvidenceFactory(recommendations=[rec], published_on=D(2021, 3, 31))
-    EvidenceFactory(recommendations=[rec], published_on=D(2020, 3, 31))
-    EvidenceFactory(recommendations=[rec], published_on=D(2021, 4, 1))
+    EvidenceFactory(recommendations=[rec], published_on=D(2022, 4, 1))
     # No publication date: the day it was logged decides.
     EvidenceFactory(
         recommendations=[rec],
         published_on=None,
-        logged_at=datetime.datetime(2020, 12, 24, 12, tzinfo=datetime.UTC),
+        logged_at=datetime.datetime(2021, 12, 24, 12, tzinfo=datetime.UTC),
         source_type=Evidence.SourceType.MEDIA,
     )
     EvidenceFactory(
         recommendations=[rec],
         published_on=None,
-        logged_at=datetime.datetime(2021, 4, 2, tzinfo=datetime.UTC),
+        logged_at=datetime.datetime(2022, 4, 2, tzinfo=datetime.UTC),
     )
 
     result = build_summary(year=2021)
@@ -157,25 +195,32 @@ def test_evidence_is_counted_inside_the_period_by_source_and_direction():
     assert result.totals.evidence_items == 3
 
 
-def test_restricted_evidence_is_counted_only_for_those_who_may_see_it(viewer, reviewer):
+def test_each_audience_holds_exactly_its_sensitivities(viewer, reviewer):
     rec = RecommendationFactory(report__year=2021)
     author = UserFactory(username="author", role="Analyst")
-    EvidenceFactory(recommendations=[rec], sensitivity=Evidence.Sensitivity.PUBLIC)
-    EvidenceFactory(recommendations=[rec], sensitivity=Evidence.Sensitivity.INTERNAL)
+    public = EvidenceFactory(recommendations=[rec], sensitivity=Evidence.Sensitivity.PUBLIC)
+    internal = EvidenceFactory(recommendations=[rec], sensitivity=Evidence.Sensitivity.INTERNAL)
     secret = EvidenceFactory(
         recommendations=[rec], sensitivity=Evidence.Sensitivity.RESTRICTED, logged_by=author
     )
 
-    def ids(user):
-        return {e.id for e in _row(build_summary(year=2021, user=user), rec.reference).evidence}
+    def ids(user, audience):
+        summary = build_summary(year=2021, user=user, audience=audience)
+        return {e.id for e in _row(summary, rec.reference).evidence}
 
-    assert secret.pk not in ids(None)
-    assert secret.pk not in ids(viewer)
-    assert secret.pk in ids(reviewer)
-    assert secret.pk in ids(author)
-    assert len(ids(None)) == 2
-    assert not build_summary(year=2021).includes_restricted
-    assert build_summary(year=2021, user=reviewer).includes_restricted
+    assert ids(None, "public") == {public.pk}
+    # No user means the public view, whatever audience is asked for.
+    assert ids(None, "internal") == {public.pk}
+    assert ids(viewer, "internal") == {public.pk, internal.pk}
+    assert ids(reviewer, "restricted") == {public.pk, internal.pk, secret.pk}
+    # The analyst who logged the restricted item never finds it in a public or internal summary.
+    assert ids(author, "internal") == {public.pk, internal.pk}
+    assert ids(author, "public") == {public.pk}
+    # Asking for more than one may see gives no more.
+    assert ids(viewer, "restricted") == {public.pk, internal.pk}
+    assert build_summary(year=2021, user=author, audience="internal").audience == "internal"
+    assert not build_summary(year=2021, user=author, audience="internal").includes_restricted
+    assert build_summary(year=2021, user=reviewer, audience="restricted").includes_restricted
 
 
 def test_only_the_highest_approved_revision_of_the_year_counts(reviewer):
@@ -247,8 +292,8 @@ def test_tiers_come_from_narratives_and_tier_tables():
 def test_history_gives_each_years_status_mix_as_that_years_summary_does():
     old = RecommendationFactory(report__year=2020)
     country = old.report.country
-    _change(old, Status.IN_PROGRESS, D(2020, 3, 1))
-    _change(old, Status.IMPLEMENTED, D(2020, 5, 1), old=Status.IN_PROGRESS)
+    _change(old, Status.IN_PROGRESS, D(2021, 3, 1))
+    _change(old, Status.IMPLEMENTED, D(2021, 5, 1), old=Status.IN_PROGRESS)
     RecommendationFactory(report__year=2021, report__country=country)
 
     history = build_summary(year=2021, country=country).countries[0].history
@@ -291,7 +336,7 @@ def _populate(countries: int):
             rec = RecommendationFactory(
                 report=report, number=i + 1, predecessor=old if i == 0 else None
             )
-            _change(rec, Status.IN_PROGRESS, D(2020, 10, 1))
+            _change(rec, Status.IN_PROGRESS, D(2021, 10, 1))
             EvidenceFactory(recommendations=[rec], logged_by=user)
             AssessmentFactory(recommendation=rec, state="approved", author=user)
         TierPlacement.objects.create(
@@ -308,7 +353,7 @@ def _queries_for(user=None) -> int:
 @pytest.mark.parametrize("countries", [2, 50])
 def test_build_summary_takes_a_fixed_number_of_queries(countries, django_assert_num_queries):
     _populate(countries)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         result = build_summary(year=2021)
     assert len(result.countries) == countries
     assert result.totals.recommendations == 3 * countries
@@ -323,7 +368,7 @@ def test_the_query_count_does_not_grow_with_a_signed_in_user(viewer):
     assert _queries_for(viewer) == small
 
 
-def test_the_real_seed_lists_its_eleven_recommendations_as_they_stood_on_31_march(
+def test_the_real_seed_lists_its_eleven_recommendations_at_the_end_of_the_follow_up_period(
     seed_report, analyst
 ):
     recs = list(seed_report.recommendations.order_by("number"))
@@ -333,14 +378,14 @@ def test_the_real_seed_lists_its_eleven_recommendations_as_they_stood_on_31_marc
         status=Status.IN_PROGRESS,
         reason="Reports of fewer checks on overseas workers.",
         by=analyst,
-        effective_date=D(2021, 2, 1),
+        effective_date=D(2022, 2, 1),
     )
     services.recommendation_set_status(
         recommendation=recs[5],
         status=Status.IN_PROGRESS,
         reason="A draft law was announced.",
         by=analyst,
-        effective_date=D(2021, 5, 1),
+        effective_date=D(2022, 5, 1),
     )
 
     result = build_summary(year=2021, country=seed_report.country)
@@ -351,7 +396,7 @@ def test_the_real_seed_lists_its_eleven_recommendations_as_they_stood_on_31_marc
     assert [r.number for r in country.recommendations] == list(range(1, 12))
     statuses = {r.number: r.status for r in country.recommendations}
     assert statuses[3] == Status.IN_PROGRESS
-    assert statuses[6] == Status.NO_ACTION  # became true only after 31 March 2021
+    assert statuses[6] == Status.NO_ACTION  # became true only after 31 March 2022
     assert result.totals.by_status == {
         "no_action": 10,
         "in_progress": 1,
@@ -382,7 +427,7 @@ def test_canonical_json_is_stable_and_round_trips():
 def test_compare_reports_count_and_status_differences():
     rec = RecommendationFactory(report__year=2021)
     before = build_summary(year=2021)
-    _change(rec, Status.IN_PROGRESS, D(2021, 1, 1))
+    _change(rec, Status.IN_PROGRESS, D(2022, 1, 1))
     after = build_summary(year=2021)
 
     counts, statuses = published.compare(before, after)

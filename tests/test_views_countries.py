@@ -1,5 +1,6 @@
 """Country pages and the comparison: login, fixed query counts, content."""
 
+import datetime
 import json
 
 import pytest
@@ -96,9 +97,12 @@ def test_the_grid_follows_lineage_and_marks_dropped_items(viewer_client, north_k
     executions = next(row for row in rows if "PRK-2022-02" in row)
     for ref in ("PRK-2018-02", "PRK-2020-02", "PRK-2021-02", "PRK-2022-02"):
         assert ref in executions
-    # "Accede to the 2000 UN TIP Protocol" (2021 #11) is new and dropped from the cut-off 2022 list.
+    # "Accede to the 2000 UN TIP Protocol": 2018 #11, absent from the cut-off 2020 list (dropped
+    # there), taken up again in 2021 (linked past the gap), dropped again from the 2022 list.
     accede = next(row for row in rows if "PRK-2021-11" in row)
-    assert "Dropped" in accede and ">new<" in accede
+    assert "PRK-2018-11" in accede and ">repeated<" in accede
+    cells = accede.split("<td")[1:]
+    assert ["Dropped" in cell for cell in cells] == [False, True, False, True]
     # Columns: the four imported years, with links to each narrative and summary.
     for year in (2018, 2020, 2021, 2022):
         assert f"/summaries/{year}/{north_korea.slug}/" in html
@@ -131,7 +135,11 @@ def test_evidence_counts_per_year_leave_out_restricted_evidence_a_viewer_cannot_
 def test_a_carried_over_status_shows_needs_review_in_the_grid(viewer_client, north_korea, analyst):
     rec = Recommendation.objects.get(reference="PRK-2022-03")
     services.recommendation_set_status(
-        recommendation=rec, status="cannot_assess", reason="No access.", by=analyst
+        recommendation=rec,
+        status="cannot_assess",
+        reason="No access.",
+        by=analyst,
+        effective_date=datetime.date(2022, 9, 1),
     )
     html = viewer_client.get(reverse("country_detail", args=[north_korea.slug])).content.decode()
     assert "status-cannot_assess" in html
@@ -183,7 +191,11 @@ def test_comparing_tier_3_in_2021_shows_counts_status_mix_and_carry_over(
     tiers.load_table(FIXTURES / "tiers" / "tiers_2021_all_discerning-islam.csv")
     rec = Recommendation.objects.get(reference="PRK-2021-04")
     services.recommendation_set_status(
-        recommendation=rec, status="in_progress", reason="Reported.", by=analyst
+        recommendation=rec,
+        status="in_progress",
+        reason="Reported.",
+        by=analyst,
+        effective_date=datetime.date(2021, 10, 1),
     )
     EvidenceFactory(recommendations=[rec], logged_by=analyst)
     response = viewer_client.get(reverse("compare"), {"year": 2021, "tier": "tier_3"})
@@ -191,13 +203,16 @@ def test_comparing_tier_3_in_2021_shows_counts_status_mix_and_carry_over(
     result = response.context["result"]
     assert len(result.rows) == 17  # the 17 Tier 3 countries of 2021
     nk = next(row for row in result.rows if row.name == "North Korea")
-    assert (nk.recommendations, nk.carried, nk.evidence) == (11, 10, 1)
+    # All eleven are carried over: ten from 2020, "Accede..." from 2018, past the gap.
+    assert (nk.recommendations, nk.carried, nk.evidence) == (11, 11, 1)
     assert nk.statuses["in_progress"] == 1 and nk.statuses["no_action"] == 10
     others = [row for row in result.rows if row.name != "North Korea"]
     assert all(row.report_id is None for row in others)
     html = response.content.decode()
     assert "No narrative imported for 2021." in html
-    assert "(91%)" in html  # 10 of 11 carried over
+    assert "(100%)" in html  # 11 of 11 carried over
+    # 2020 had ten items (a cut-off list), all continued: nothing dropped in 2021.
+    assert nk.dropped == 0
 
 
 def test_comparing_chosen_countries(viewer_client, north_korea):

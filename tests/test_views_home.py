@@ -33,7 +33,11 @@ def test_the_home_page_counts_the_latest_year_by_status(viewer_client, analyst):
     new = ReportFactory(year=2022)
     recs = RecommendationFactory.create_batch(4, report=new)
     services.recommendation_set_status(
-        recommendation=recs[0], status="in_progress", reason="Decree.", by=analyst
+        recommendation=recs[0],
+        status="in_progress",
+        reason="Decree.",
+        by=analyst,
+        effective_date=datetime.date(2022, 6, 1),
     )
     page = viewer_client.get("/").text
     counts = section(page, "latest-heading")
@@ -45,6 +49,8 @@ def test_the_home_page_counts_the_latest_year_by_status(viewer_client, analyst):
     assert '<td class="num">3</td>' in no_action
     assert '<td class="num">1</td>' in in_progress
     assert ">4</a>" in counts
+    # The counts are those of the follow-up period's last day, and the page says so.
+    assert "Follow-up period 1 April 2022 – 31 March 2023; statuses on 31 March 2023." in counts
 
 
 def test_the_home_page_lists_my_items_only(analyst_client, analyst, reviewer):

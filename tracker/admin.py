@@ -12,7 +12,6 @@ from tracker.models import (
     RecommendationEdit,
     Report,
     StatusChange,
-    Summary,
     TierPlacement,
 )
 
@@ -164,9 +163,3 @@ class AssessmentAdmin(admin.ModelAdmin):
 class AssessmentEventAdmin(ReadOnlyAdmin):
     list_display = ["assessment", "action", "from_state", "to_state", "by", "at"]
     list_select_related = ["assessment__recommendation", "by"]
-
-
-@admin.register(Summary)
-class SummaryAdmin(ReadOnlyAdmin):
-    list_display = ["__str__", "year", "sha256", "published_by", "published_at"]
-    list_select_related = ["country", "published_by"]

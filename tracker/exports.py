@@ -10,6 +10,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
+from tracker.models import Recommendation
+
 COLUMNS = [
     "Reference",
     "Country",
@@ -40,6 +42,19 @@ def neutralise(value):
     return value
 
 
+def clean_cell(value, *, typed_text: bool = False):
+    """Return `value` as every spreadsheet writer (CSV and XLSX) must hold it.
+
+    Control characters that XML cannot carry (all below U+0020 but tab, line feed and carriage
+    return) are removed, or the workbook would not open; then text that would run as a
+    formula is made inert, unless the writer stores it as an explicit text cell
+    (`typed_text`), which a spreadsheet never evaluates.
+    """
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    return value if typed_text else neutralise(value)
+
+
 def rows(queryset, request):
     """Yield one list of typed values per recommendation, in the order of `queryset`.
 
@@ -54,8 +69,9 @@ def rows(queryset, request):
             rec.report.get_tier_display(),
             rec.number,
             rec.get_pillar_display(),
-            rec.get_status_display(),
-            rec.status,
+            # With `as_of`, the list is of the statuses on that day (`models.status_on`).
+            Recommendation.Status(getattr(rec, "status_on", rec.status)).label,
+            getattr(rec, "status_on", rec.status),
             rec.owner.get_username() if rec.owner_id else "",
             rec.needs_review,
             rec.has_evidence,
@@ -79,7 +95,7 @@ class _Echo:
 def _csv_text(value):
     if isinstance(value, bool):
         return "yes" if value else "no"
-    return neutralise(value)
+    return clean_cell(value)
 
 
 def csv_response(queryset, request) -> StreamingHttpResponse:
@@ -117,10 +133,7 @@ def xlsx_response(queryset, request) -> HttpResponse:
     for row in rows(queryset, request):
         cells = []
         for value in row:
-            if isinstance(value, str):
-                # XML cannot carry most control characters; the workbook would not open.
-                value = ILLEGAL_CHARACTERS_RE.sub("", value)
-            cell = WriteOnlyCell(sheet, value=value)
+            cell = WriteOnlyCell(sheet, value=clean_cell(value, typed_text=True))
             if isinstance(value, str):
                 # An explicit text cell is never evaluated, whatever its first character.
                 cell.data_type = "s"

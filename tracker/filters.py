@@ -7,7 +7,7 @@ import django_filters
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q
 
-from tracker.forms import FilterForm
+from tracker.forms import DateInput, FilterForm
 from tracker.models import Country, Evidence, Recommendation, Report, Tier
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -44,7 +44,16 @@ class RecommendationFilterSet(django_filters.FilterSet):
         field_name="report__year", label="Year", empty_label="Any year"
     )
     status = django_filters.ChoiceFilter(
-        choices=Recommendation.Status.choices, label="Status", empty_label="Any status"
+        method="filter_status",
+        choices=Recommendation.Status.choices,
+        label="Status",
+        empty_label="Any status",
+    )
+    as_of = django_filters.DateFilter(
+        method="filter_as_of",
+        label="Statuses on",
+        widget=DateInput,
+        help_text="Show and filter the status each item had on that day (default: today).",
     )
     pillar = django_filters.ChoiceFilter(
         choices=Recommendation.Pillar.choices, label="Pillar", empty_label="Any pillar"
@@ -95,6 +104,7 @@ class RecommendationFilterSet(django_filters.FilterSet):
             "country",
             "year",
             "status",
+            "as_of",
             "pillar",
             "tier",
             "owner",
@@ -130,6 +140,27 @@ class RecommendationFilterSet(django_filters.FilterSet):
 
     def search(self, queryset, name, value):
         return _all_words_match(queryset, value, ["text", "reference"])
+
+    def statuses_on(self):
+        """Return the day asked for with `as_of` (None: today, the cached status)."""
+        if not self.is_bound or not self.form.is_valid():
+            return None
+        return self.form.cleaned_data.get("as_of")
+
+    def filter_queryset(self, queryset):
+        day = self.statuses_on()
+        if day is not None:
+            queryset = queryset.with_status_on(day)
+        return super().filter_queryset(queryset)
+
+    def filter_as_of(self, queryset, name, value):
+        # The annotation is made in filter_queryset, before the filters that read it.
+        return queryset
+
+    def filter_status(self, queryset, name, value):
+        # `status` caches the status today (`models.status_on`); another day is computed.
+        field = "status" if self.statuses_on() is None else "status_on"
+        return queryset.filter(**{field: value})
 
     def filter_owner(self, queryset, name, value):
         if value == "me":

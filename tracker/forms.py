@@ -99,14 +99,21 @@ class StatusForm(VersionedForm):
 
     field_order = ["status", "reason", "evidence", "effective_date", "version"]
 
-    def __init__(self, *args, evidence_queryset=None, **kwargs):
+    def __init__(self, *args, evidence_queryset=None, bounds=None, **kwargs):
         kwargs.setdefault("auto_id", "status_%s")
         super().__init__(*args, **kwargs)
         if evidence_queryset is not None:
             self.fields["evidence"].queryset = evidence_queryset
         self.fields["evidence"].widget.attrs["size"] = 4
+        today = timezone.localdate()
+        field = self.fields["effective_date"]
+        if bounds is not None:
+            # The service enforces the bounds; the form says them and offers a day inside.
+            field.help_text = bounds.help_text
+            field.widget.attrs.update(min=bounds.first.isoformat(), max=bounds.last.isoformat())
+            today = max(bounds.first, min(today, bounds.last))
         if not self.is_bound:
-            self.fields["effective_date"].initial = timezone.localdate()
+            field.initial = today
 
     def clean_effective_date(self):
         day = self.cleaned_data["effective_date"]

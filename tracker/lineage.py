@@ -9,8 +9,14 @@ How a link is decided:
   difflib's SequenceMatcher ratio: 1.0 for the same words, 0.0 for nothing in common;
 - the pairs are assigned greedily, best score first, each predecessor to one successor at most;
 - a pair with the same normalised words is *repeated*; one scoring at least REWORDED_THRESHOLD
-  is *reworded*; a recommendation left without a predecessor is *new*; a predecessor left
-  without a successor is *dropped* (computed, never stored).
+  is *reworded*; a recommendation left without a predecessor is *new*;
+- lineage looks past a gap: a recommendation that matches nothing in the nearest earlier year
+  is matched against the items of up to LOOKBACK_YEARS earlier imported years that nothing
+  later continues, so an item missing from one list (or from a cut-off excerpt) links back to
+  its last appearance;
+- the *previous year* of a narrative is the nearest earlier imported year of its country, and
+  an item is *dropped* when no item of the country's next imported year continues it
+  (`RecommendationQuerySet.dropped`: computed, never stored). Every page uses these two.
 
 REWORDED_THRESHOLD = 0.4 comes from the real North Korea lists of 2018, 2020, 2021 and 2022
 (fixtures/): every pair an analyst reads as the same recommendation scores 0.44 or more (the
@@ -26,15 +32,21 @@ import difflib
 import re
 from dataclasses import dataclass
 
+from django.db.models import F
+from django.utils import timezone
+
 from tracker.models import (
+    LineageAncestor,
     Recommendation,
     RecommendationEdit,
     RecommendationStatus,
     Report,
     StatusChange,
+    status_on,
 )
 
 REWORDED_THRESHOLD = 0.4
+LOOKBACK_YEARS = 3
 
 REPEATED = "repeated"
 REWORDED = "reworded"
@@ -107,12 +119,6 @@ def match(previous: list[str], current: list[str], *, taken: set[int] = frozense
     ]
 
 
-def dropped(previous_count: int, links: list[Link]) -> list[int]:
-    """Return the indexes of the previous texts that no current text continues."""
-    continued = {link.predecessor for link in links if link.predecessor is not None}
-    return [i for i in range(previous_count) if i not in continued]
-
-
 def _display_tokens(text: str) -> list[str]:
     return text.split()
 
@@ -157,6 +163,15 @@ def word_diff(old: str, new: str) -> list[tuple[str, str]]:
 # --------------------------------------------------------------------------------------------
 
 
+def previous_reports(report, limit: int = LOOKBACK_YEARS) -> list[Report]:
+    """Return the country's imported narratives before `report`, nearest first, at most `limit`."""
+    return list(
+        Report.objects.filter(country_id=report.country_id, year__lt=report.year).order_by("-year")[
+            :limit
+        ]
+    )
+
+
 def _manually_linked_ids(recommendation_ids) -> set[int]:
     return set(
         RecommendationEdit.objects.filter(
@@ -165,72 +180,127 @@ def _manually_linked_ids(recommendation_ids) -> set[int]:
     )
 
 
-def _link_to(report, previous) -> None:
-    """Link `report`'s recommendations to those of `previous` (or to nothing), carrying over."""
+def _link_to(report, earlier_reports: list[Report]) -> None:
+    """Link `report`'s recommendations to the nearest earlier narrative, then past a gap.
+
+    `earlier_reports` are nearest first. Items that match nothing in the nearest year are
+    offered the items of the older years that nothing later continues.
+    """
     current = list(report.recommendations.order_by("number"))
     if not current:
         return
     manual = _manually_linked_ids(r.pk for r in current)
     automatic = [r for r in current if r.pk not in manual]
-    earlier = list(previous.recommendations.order_by("number")) if previous else []
-    claimed_ids = {r.predecessor_id for r in current if r.pk in manual and r.predecessor_id}
-    taken = {i for i, r in enumerate(earlier) if r.pk in claimed_ids}
-    links = match([r.text for r in earlier], [r.text for r in automatic], taken=taken)
+    claimed = {r.predecessor_id for r in current if r.pk in manual and r.predecessor_id}
+    for rec in automatic:
+        rec.predecessor = None
+        # With no earlier narrative imported there is nothing to compare with: the link stays
+        # unknown rather than "new", which would claim the recommendation first appeared here.
+        rec.link_kind = NEW if earlier_reports else ""
+        rec.similarity = None
+    remaining = automatic
+    for depth, previous in enumerate(earlier_reports):
+        if not remaining:
+            break
+        earlier = list(previous.recommendations.order_by("number"))
+        if depth:
+            # An older item already continued by a later one is not offered again.
+            claimed |= set(
+                Recommendation.objects.filter(
+                    predecessor__in=earlier, report__year__gt=previous.year
+                )
+                .exclude(report=report)
+                .values_list("predecessor_id", flat=True)
+            )
+        taken = {i for i, r in enumerate(earlier) if r.pk in claimed}
+        links = match([r.text for r in earlier], [r.text for r in remaining], taken=taken)
+        unmatched = []
+        for rec, link in zip(remaining, links, strict=True):
+            if link.predecessor is None:
+                if depth == 0:
+                    rec.similarity = link.similarity
+                unmatched.append(rec)
+                continue
+            rec.predecessor = earlier[link.predecessor]
+            rec.link_kind = link.kind
+            rec.similarity = link.similarity
+            claimed.add(rec.predecessor.pk)
+        remaining = unmatched
     with_history = set(
         StatusChange.objects.filter(recommendation__in=automatic).values_list(
             "recommendation_id", flat=True
         )
     )
-    for rec, link in zip(automatic, links, strict=True):
-        predecessor = earlier[link.predecessor] if link.predecessor is not None else None
-        rec.predecessor = predecessor
-        # With no earlier narrative imported there is nothing to compare with: the link stays
-        # unknown rather than "new", which would claim the recommendation first appeared here.
-        rec.link_kind = link.kind if previous is not None else ""
-        rec.similarity = link.similarity if previous is not None else None
+    for rec in automatic:
         if rec.pk not in with_history:
-            carry_over(rec, predecessor)
+            # A carried-over status is the chain's; it waits for an analyst to confirm it.
+            rec.needs_review = rec.predecessor is not None
+            if rec.predecessor is None:
+                rec.initial_status = RecommendationStatus.NO_ACTION
         rec.version += 1
     Recommendation.objects.bulk_update(
         automatic,
-        [
-            "predecessor",
-            "link_kind",
-            "similarity",
-            "initial_status",
-            "status",
-            "needs_review",
-            "version",
-        ],
+        ["predecessor", "link_kind", "similarity", "needs_review", "initial_status", "version"],
     )
 
 
-def carry_over(recommendation, predecessor) -> None:
-    """Start `recommendation` (not yet saved) from its predecessor's status, flagged for review.
+def rebuild_ancestry(country_id: int) -> None:
+    """Recompute the lineage closure and chain start status of every item of one country.
 
-    Only for a recommendation with no recorded status change: once an analyst has stated a
-    status, a later relinking never overrides it.
+    Every item of a chain starts from the status its root started with; the cached current
+    status is then refreshed from the history. A few queries per country, whatever changed.
     """
-    if predecessor is not None and recommendation.link_kind in (REPEATED, REWORDED):
-        recommendation.initial_status = predecessor.status
-        recommendation.status = predecessor.status
-        recommendation.needs_review = True
-    else:
-        recommendation.initial_status = RecommendationStatus.NO_ACTION
-        recommendation.status = RecommendationStatus.NO_ACTION
-        recommendation.needs_review = False
+    rows = Recommendation.objects.filter(report__country_id=country_id).values_list(
+        "pk", "predecessor_id", "initial_status"
+    )
+    predecessor = {pk: pred for pk, pred, _ in rows}
+    initial = {pk: status for pk, _, status in rows}
+    links: list[LineageAncestor] = []
+    start_of: dict[int, str] = {}
+    for pk in predecessor:
+        node, depth, seen = pk, 0, set()
+        while node is not None and node not in seen:
+            links.append(LineageAncestor(recommendation_id=pk, ancestor_id=node, depth=depth))
+            seen.add(node)
+            root = node
+            node = predecessor.get(node)
+            depth += 1
+        start_of[pk] = initial.get(root, RecommendationStatus.NO_ACTION)
+    LineageAncestor.objects.filter(recommendation__report__country_id=country_id).delete()
+    LineageAncestor.objects.bulk_create(links, batch_size=1000)
+    for status in set(start_of.values()):
+        ids = [pk for pk, start in start_of.items() if start == status and initial[pk] != status]
+        if ids:
+            Recommendation.objects.filter(pk__in=ids).update(initial_status=status)
+    refresh_status(Recommendation.objects.filter(report__country_id=country_id))
+
+
+def refresh_status(recommendations) -> int:
+    """Set the cached `status` of `recommendations` to their status today; return rows changed.
+
+    Only rows whose status differs are written, and their version moves on, so a form opened on
+    the old status is told it is stale.
+    """
+    today = status_on(timezone.localdate())
+    return (
+        Recommendation.objects.filter(pk__in=recommendations.values("pk"))
+        .alias(today=today)
+        .exclude(status=F("today"))
+        .update(status=today, version=F("version") + 1)
+    )
 
 
 def link_report(report) -> None:
-    """Link a newly imported narrative to the nearest earlier year, and relink the next year.
+    """Link a newly imported narrative to the earlier years, and relink the later ones.
 
-    The next later narrative of the country is relinked when `report` is now nearer to it than
-    the year it was linked to; its recommendations that an analyst linked by hand keep their
-    links. Call inside the importer's transaction.
+    The later narratives of the country are relinked too, since `report` may now be nearer to
+    them (or fill a gap they looked past); their recommendations that an analyst linked by hand
+    keep their links. Call inside the importer's transaction.
     """
-    siblings = Report.objects.filter(country_id=report.country_id).exclude(pk=report.pk)
-    previous = siblings.filter(year__lt=report.year).order_by("-year").first()
-    _link_to(report, previous)
-    later = siblings.filter(year__gt=report.year).order_by("year").first()
-    if later is not None:
-        _link_to(later, report)
+    later = list(
+        Report.objects.filter(country_id=report.country_id, year__gt=report.year).order_by("year")
+    )
+    _link_to(report, previous_reports(report))
+    for successor in later[:LOOKBACK_YEARS]:
+        _link_to(successor, previous_reports(successor))
+    rebuild_ancestry(report.country_id)

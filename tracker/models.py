@@ -9,7 +9,8 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
@@ -23,8 +24,26 @@ class Tier(models.TextChoices):
 
 
 def reporting_period(year: int) -> tuple[datetime.date, datetime.date]:
-    """Return the first and last day of the reporting period of report year `year`."""
+    """Return the first and last day of the reporting period of report year `year`.
+
+    It is the period report `year` describes: 1 April of the year before to 31 March.
+    """
     return datetime.date(year - 1, 4, 1), datetime.date(year, 3, 31)
+
+
+def follow_up_period(year: int) -> tuple[datetime.date, datetime.date]:
+    """Return the first and last day of the follow-up period of report year `year`'s items.
+
+    Report `year`'s recommendations are followed up from 1 April `year` to 31 March `year`+1:
+    the reporting period of the next report, which will judge whether they were acted on.
+    """
+    return datetime.date(year, 4, 1), datetime.date(year + 1, 3, 31)
+
+
+def default_as_of(year: int, today: datetime.date | None = None) -> datetime.date:
+    """Return the day report `year`'s items are judged on by default: the end of their
+    follow-up period, or today while it is still running."""
+    return min(follow_up_period(year)[1], today or timezone.localdate())
 
 
 class Country(models.Model):
@@ -91,8 +110,10 @@ class Report(models.Model):
     country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="reports")
     year = models.PositiveSmallIntegerField(db_index=True)
     tier = models.CharField(max_length=20, choices=Tier.choices, db_index=True)
-    period_start = models.DateField()
-    period_end = models.DateField()
+    period_start = models.DateField(help_text="First day of the reporting period it describes.")
+    period_end = models.DateField(help_text="Last day of the reporting period it describes.")
+    follow_up_start = models.DateField(help_text="First day of its items' follow-up period.")
+    follow_up_end = models.DateField(help_text="Last day of its items' follow-up period.")
     title = models.CharField(max_length=300, blank=True)
     country_heading = models.CharField(max_length=300, blank=True)
     introduction = models.TextField(blank=True)
@@ -130,6 +151,7 @@ class Report(models.Model):
 
     def save(self, *args, **kwargs):
         self.period_start, self.period_end = reporting_period(self.year)
+        self.follow_up_start, self.follow_up_end = follow_up_period(self.year)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -189,6 +211,29 @@ class RecommendationLinkKind(models.TextChoices):
     NEW = "new", "New"
 
 
+def status_on(day) -> Coalesce:
+    """Return the expression of a recommendation's status on `day`: THE definition.
+
+    The status on day D is the new status of the last change effective on or before D along the
+    recommendation's lineage chain (its own changes and its predecessors'), ties broken by
+    recorded time, then id; with no such change, the status the chain started with (kept on
+    every item of the chain as `initial_status`). `day` is a date, or an expression of the
+    outer query (`OuterRef("report__follow_up_end")`).
+
+    One correlated subquery per row, through the `LineageAncestor` closure, so any number of
+    recommendations costs one query. `Recommendation.status` caches `status_on(today)`.
+    """
+    latest = (
+        StatusChange.objects.filter(
+            recommendation__descendant_links__recommendation=OuterRef("pk"),
+            effective_date__lte=day,
+        )
+        .order_by("-effective_date", "-recorded_at", "-id")
+        .values("new_status")[:1]
+    )
+    return Coalesce(Subquery(latest), F("initial_status"))
+
+
 class RecommendationQuerySet(models.QuerySet):
     def for_year(self, year):
         return self.filter(report__year=year)
@@ -199,18 +244,52 @@ class RecommendationQuerySet(models.QuerySet):
     def with_report(self):
         return self.select_related("report__country", "owner")
 
-    def with_evidence_flag(self, user=None):
-        """Annotate `has_evidence`; with `user`, counting only the evidence that user may see.
+    def with_status_on(self, day, *, name: str = "status_on"):
+        """Annotate `name` with each recommendation's status on `day` (see `status_on`)."""
+        return self.annotate(**{name: status_on(day)})
 
-        Otherwise a restricted item would reveal itself by turning the flag on.
-        """
-        if user is not None and not user.has_perm("tracker.view_restricted_evidence"):
-            visible = Evidence.objects.visible_to(user).filter(recommendations=OuterRef("pk"))
-            return self.annotate(has_evidence=Exists(visible))
-        through = Evidence.recommendations.through
-        return self.annotate(
-            has_evidence=Exists(through.objects.filter(recommendation_id=OuterRef("pk")))
+    def status_on_counts(self, day) -> dict[str, int]:
+        """Return {status: number of recommendations} on `day`, every status present."""
+        counts = dict.fromkeys(RecommendationStatus.values, 0)
+        rows = self.with_status_on(day).order_by().values_list("status_on").annotate(n=Count("id"))
+        counts.update(dict(rows))
+        return counts
+
+    def with_next_year(self):
+        """Annotate `next_year`: the country's next imported report year after the item's."""
+        later = (
+            Report.objects.filter(
+                country_id=OuterRef("report__country_id"), year__gt=OuterRef("report__year")
+            )
+            .order_by("year")
+            .values("year")[:1]
         )
+        return self.annotate(next_year=Subquery(later))
+
+    def dropped(self):
+        """Keep the items that were dropped: THE definition of "dropped".
+
+        An item of year Y is dropped when the country has a later imported year and no item of
+        the next one (the nearest later year) continues it, i.e. has it as predecessor. An item
+        linked again after a gap (2018 -> 2021, absent from 2020) was still dropped in 2020.
+        """
+        continued = Recommendation.objects.filter(
+            predecessor_id=OuterRef("pk"), report__year=OuterRef("next_year")
+        )
+        return self.with_next_year().filter(next_year__isnull=False).exclude(Exists(continued))
+
+    def with_evidence_flag(self, user=None, *, audience=None):
+        """Annotate `has_evidence`: whether any evidence `user` may see bears on the item.
+
+        Counting only visible evidence, so a restricted item never reveals itself by turning
+        the flag on; no user means the public view.
+        """
+        through = Evidence.recommendations.through
+        visible = through.objects.filter(
+            evidence_visibility(user, audience=audience, prefix="evidence__"),
+            recommendation_id=OuterRef("pk"),
+        )
+        return self.annotate(has_evidence=Exists(visible))
 
     def with_approved_flag(self):
         return self.annotate(
@@ -297,8 +376,57 @@ class Recommendation(models.Model):
     def __str__(self):
         return f"{self.reference}: {self.text[:60]}"
 
+    def save(self, *args, **kwargs):
+        adding = self._state.adding
+        super().save(*args, **kwargs)
+        if adding:
+            # A new item is a leaf: its ancestry is itself plus its predecessor's. Relinking
+            # later goes through `tracker.lineage`, which rebuilds the whole country's.
+            links = [LineageAncestor(recommendation=self, ancestor=self, depth=0)]
+            if self.predecessor_id:
+                links += [
+                    LineageAncestor(recommendation=self, ancestor_id=ancestor, depth=depth + 1)
+                    for ancestor, depth in LineageAncestor.objects.filter(
+                        recommendation_id=self.predecessor_id
+                    ).values_list("ancestor_id", "depth")
+                ]
+            LineageAncestor.objects.bulk_create(links)
+
     def get_absolute_url(self):
         return reverse("recommendation_detail", args=[self.pk])
+
+    @property
+    def follow_up_period(self) -> tuple[datetime.date, datetime.date]:
+        return follow_up_period(self.report.year)
+
+
+class LineageAncestor(models.Model):
+    """One ancestor of a recommendation along its lineage chain, the item itself at depth 0.
+
+    A closure of the `predecessor` links, kept by `tracker.lineage.rebuild_ancestry` whenever
+    links change, so the status on a date along a chain (`status_on`) is one indexed join.
+    """
+
+    recommendation = models.ForeignKey(
+        Recommendation, on_delete=models.CASCADE, related_name="ancestor_links"
+    )
+    ancestor = models.ForeignKey(
+        Recommendation, on_delete=models.CASCADE, related_name="descendant_links"
+    )
+    depth = models.PositiveSmallIntegerField(
+        help_text="0 for the item itself, 1 for its predecessor…"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recommendation", "ancestor"], name="lineageancestor_unique_pair"
+            ),
+        ]
+        indexes = [models.Index(fields=["ancestor"], name="lineageancestor_ancestor_idx")]
+
+    def __str__(self):
+        return f"{self.ancestor_id} is an ancestor of {self.recommendation_id} ({self.depth})"
 
 
 def evidence_upload_to(instance, original_name: str) -> str:
@@ -331,12 +459,82 @@ class EvidenceDirection(models.TextChoices):
     REGRESSION = "regression", "Regression"
 
 
-class EvidenceQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Keep what `user` may see: restricted items only for reviewers and their own author."""
+class Audience(models.TextChoices):
+    """Whom a summary or an export is built for, and so which evidence it may hold."""
+
+    PUBLIC = "public", "Public"
+    INTERNAL = "internal", "Internal"
+    RESTRICTED = "restricted", "Restricted"
+
+    @property
+    def sensitivities(self) -> tuple[str, ...]:
+        return {
+            "public": (EvidenceSensitivity.PUBLIC,),
+            "internal": (EvidenceSensitivity.PUBLIC, EvidenceSensitivity.INTERNAL),
+            "restricted": tuple(EvidenceSensitivity.values),
+        }[self.value]
+
+    @property
+    def description(self) -> str:
+        return {
+            "public": "Public view: public evidence only",
+            "internal": "Internal view: public and internal evidence; restricted evidence is "
+            "not included",
+            "restricted": "Restricted view: all evidence, restricted included",
+        }[self.value]
+
+    @classmethod
+    def allowed_for(cls, user) -> list["Audience"]:
+        """Return the audiences `user` may build a summary for, narrowest first."""
+        if user is None or not user.is_authenticated:
+            return [cls.PUBLIC]
         if user.has_perm("tracker.view_restricted_evidence"):
-            return self
-        return self.filter(~Q(sensitivity=EvidenceSensitivity.RESTRICTED) | Q(logged_by=user.pk))
+            return [cls.PUBLIC, cls.INTERNAL, cls.RESTRICTED]
+        return [cls.PUBLIC, cls.INTERNAL]
+
+    @classmethod
+    def for_user(cls, user, requested: str | None = None) -> "Audience":
+        """Return the audience `requested` if `user` may have it, else their default.
+
+        The default is internal for every signed-in user (reviewers choose restricted
+        explicitly) and public with no user.
+        """
+        allowed = cls.allowed_for(user)
+        if requested in allowed:
+            return cls(requested)
+        return cls.INTERNAL if cls.INTERNAL in allowed else cls.PUBLIC
+
+
+def evidence_visibility(user=None, *, audience: str | None = None, prefix: str = "") -> Q:
+    """Return the condition on evidence rows that keeps what may be shown: THE rule.
+
+    - no user (or an anonymous one) means the public view: public evidence only;
+    - a reviewer (permission `view_restricted_evidence`) sees everything;
+    - anyone else sees public and internal evidence, and the restricted items they logged.
+    With `audience` (a summary or an export built for public, internal or restricted readers)
+    only that audience's sensitivities are kept, within what `user` may see: an analyst's own
+    restricted item is never in an internal summary. `prefix` names the evidence in a join
+    ("evidence__" from the link table).
+    """
+
+    def q(**lookups) -> Q:
+        return Q(**{prefix + key: value for key, value in lookups.items()})
+
+    if user is None or not user.is_authenticated:
+        rule = q(sensitivity=EvidenceSensitivity.PUBLIC)
+    elif user.has_perm("tracker.view_restricted_evidence"):
+        rule = Q()
+    else:
+        rule = ~q(sensitivity=EvidenceSensitivity.RESTRICTED) | q(logged_by=user.pk)
+    if audience is not None:
+        rule &= q(sensitivity__in=Audience(audience).sensitivities)
+    return rule
+
+
+class EvidenceQuerySet(models.QuerySet):
+    def visible_to(self, user, *, audience: str | None = None):
+        """Keep what `user` may see (for `audience`, if given): see `evidence_visibility`."""
+        return self.filter(evidence_visibility(user, audience=audience))
 
 
 class Evidence(models.Model):
@@ -604,32 +802,3 @@ class AssessmentEvent(AppendOnlyModel):
 
     def __str__(self):
         return f"{self.assessment}: {self.action}"
-
-
-class Summary(AppendOnlyModel):
-    """A published annual progress summary, frozen as JSON with its SHA-256."""
-
-    country = models.ForeignKey(
-        Country,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="summaries",
-        help_text="Empty for the all-countries summary.",
-    )
-    year = models.PositiveSmallIntegerField()
-    content = models.TextField(help_text="The summary as canonical JSON, exactly as published.")
-    sha256 = models.CharField(max_length=64)
-    published_at = models.DateTimeField(default=timezone.now)
-    published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-
-    class Meta:
-        ordering = ["-published_at", "-id"]
-        verbose_name_plural = "summaries"
-        permissions = [("publish_summary", "Can publish annual summaries")]
-
-    def __str__(self):
-        scope = self.country.name if self.country_id else "All countries"
-        return f"{scope} {self.year} ({self.published_at:%Y-%m-%d})"

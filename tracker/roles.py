@@ -15,7 +15,7 @@ _VIEW = [
     "tracker.view_evidence",
     "tracker.view_assessment",
     "tracker.view_assessmentevent",
-    "tracker.view_summary",
+    "reports.view_publishedsummary",
 ]
 _ANALYST = [
     "tracker.change_status",
@@ -25,7 +25,7 @@ _ANALYST = [
 ]
 _REVIEWER = [
     "tracker.review_assessment",
-    "tracker.publish_summary",
+    "reports.publish_summary",
     "tracker.view_restricted_evidence",
     "tracker.import_report",
 ]
@@ -48,7 +48,7 @@ def can_review(user) -> bool:
 
 
 def can_publish(user) -> bool:
-    return user.has_perm("tracker.publish_summary")
+    return user.has_perm("reports.publish_summary")
 
 
 def can_import(user) -> bool:

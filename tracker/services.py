@@ -7,13 +7,15 @@ point.
 
 import datetime
 import hashlib
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from tracker import uploads
+from tracker import lineage, uploads
+from tracker.dates import long_date
 from tracker.models import (
     Assessment,
     AssessmentEvent,
@@ -55,15 +57,93 @@ def _bump_version(model, pk: int, expected_version: int | None, what: str, **cha
     return model.objects.values_list("version", flat=True).get(pk=pk)
 
 
-def status_as_of(recommendation: Recommendation, day: datetime.date) -> str:
-    """Return the status `recommendation` had at the end of `day`, from its history."""
-    last = (
-        recommendation.status_changes.filter(effective_date__lte=day)
-        .order_by("-effective_date", "-recorded_at", "-id")
-        .values_list("new_status", flat=True)
+def status_on_date(recommendation: Recommendation, day: datetime.date) -> str:
+    """Return the status `recommendation` had at the end of `day` (`models.status_on`)."""
+    return (
+        Recommendation.objects.with_status_on(day)
+        .values_list("status_on", flat=True)
+        .get(pk=recommendation.pk)
+    )
+
+
+@dataclass(frozen=True)
+class EffectiveDateBounds:
+    """The days a status change of one item may be effective on, and why (for forms)."""
+
+    first: datetime.date
+    last: datetime.date
+    predecessor: str = ""
+    successor: str = ""
+
+    @property
+    def help_text(self) -> str:
+        text = (
+            f"When the new status became true: from {long_date(self.first)}, the start of "
+            "this recommendation's follow-up period"
+        )
+        if self.predecessor:
+            text += f" (earlier facts belong to {self.predecessor})"
+        if self.successor:
+            text += f", to {long_date(self.last)}, its end ({self.successor} holds later facts)"
+        else:
+            text += ", to today; a date after the period's end counts for the next year's item"
+        return text + "."
+
+
+def effective_date_bounds(recommendation: Recommendation) -> EffectiveDateBounds:
+    """Return the first and last day a change of `recommendation` may be effective on."""
+    start, end = recommendation.follow_up_period
+    today = timezone.localdate()
+    successor = (
+        recommendation.successors.order_by("report__year", "number")
+        .values_list("reference", flat=True)
         .first()
     )
-    return last or recommendation.initial_status
+    return EffectiveDateBounds(
+        first=start,
+        last=min(end, today) if successor else today,
+        predecessor=recommendation.predecessor.reference if recommendation.predecessor_id else "",
+        successor=successor or "",
+    )
+
+
+def _check_effective_date(recommendation: Recommendation, day: datetime.date, today) -> None:
+    """Refuse an effective date outside what the item's history may hold.
+
+    A change to a report-Y item is effective from 1 April of Y (earlier facts belong to its
+    predecessor), never in the future, and not after its follow-up period once a successor
+    continues it (the successor's history holds that).
+    """
+    if day > today:
+        raise ValidationError({"effective_date": "The effective date cannot be in the future."})
+    start, end = recommendation.follow_up_period
+    if day < start:
+        earlier = (
+            f" Record it on its predecessor {recommendation.predecessor.reference}."
+            if recommendation.predecessor_id
+            else ""
+        )
+        raise ValidationError(
+            {
+                "effective_date": f"A change to {recommendation.reference} is effective no "
+                f"earlier than {long_date(start)}, the start of its follow-up period: an earlier "
+                f"fact belongs to the {recommendation.report.year - 1} recommendation.{earlier}"
+            }
+        )
+    if day > end:
+        successor = (
+            recommendation.successors.select_related("report")
+            .order_by("report__year", "number")
+            .first()
+        )
+        if successor is not None:
+            raise ValidationError(
+                {
+                    "effective_date": f"The follow-up period of {recommendation.reference} "
+                    f"ended on {long_date(end)}; record a later change on its successor "
+                    f"{successor.reference}."
+                }
+            )
 
 
 @transaction.atomic
@@ -79,8 +159,9 @@ def recommendation_set_status(
 ) -> StatusChange:
     """Record a change of status with its reason and evidence, and update the current status.
 
-    The change may be back-dated; the current status is always that of the latest change by
-    effective date (ties broken by recording time), so a back-dated entry never hides a newer one.
+    The change may be back-dated within the item's follow-up period. It counts along the
+    lineage chain (`models.status_on`), so the cached status of the item and of its successors
+    is refreshed from the history: a back-dated entry never hides a newer one.
     """
     _require(by, "tracker.change_status", "change statuses")
     reason = (reason or "").strip()
@@ -90,14 +171,17 @@ def recommendation_set_status(
         raise ValidationError({"status": f"Unknown status {status!r}."})
     today = timezone.localdate()
     effective_date = effective_date or today
-    if effective_date > today:
-        raise ValidationError({"effective_date": "The effective date cannot be in the future."})
 
-    recommendation = Recommendation.objects.select_for_update().get(pk=recommendation.pk)
+    recommendation = (
+        Recommendation.objects.select_for_update()
+        .select_related("report", "predecessor")
+        .get(pk=recommendation.pk)
+    )
     # A stale form is told so first: comparing with a status it never saw would mislead.
     if expected_version is not None and recommendation.version != expected_version:
         raise StaleVersion("This recommendation")
-    old_status = status_as_of(recommendation, effective_date)
+    _check_effective_date(recommendation, effective_date, today)
+    old_status = status_on_date(recommendation, effective_date)
     if status == old_status and not recommendation.needs_review:
         label = Recommendation.Status(status).label
         raise ValidationError({"status": f"The status on that date is already “{label}”."})
@@ -114,26 +198,33 @@ def recommendation_set_status(
     )
     if evidence:
         change.evidence.set(evidence)
-    current = status_as_of(recommendation, today)
     _bump_version(
         Recommendation,
         recommendation.pk,
         expected_version,
         "This recommendation",
-        status=current,
+        status=status_on_date(recommendation, today),
         needs_review=False,
+    )
+    # The change counts for the successors too, wherever their own history does not override.
+    lineage.refresh_status(
+        Recommendation.objects.filter(ancestor_links__ancestor=recommendation).exclude(
+            pk=recommendation.pk
+        )
     )
     return change
 
 
 def _check_evidence_visible(evidence, user) -> None:
-    for item in evidence:
-        if (
-            item.is_restricted
-            and item.logged_by_id != user.pk
-            and not user.has_perm("tracker.view_restricted_evidence")
-        ):
-            raise PermissionDenied("You may not cite restricted evidence you cannot see.")
+    """Refuse citations of evidence `user` may not see (`models.evidence_visibility`)."""
+    wanted = {item.pk for item in evidence}
+    if not wanted:
+        return
+    visible = set(
+        Evidence.objects.visible_to(user).filter(pk__in=wanted).values_list("pk", flat=True)
+    )
+    if wanted - visible:
+        raise PermissionDenied("You may not cite evidence you cannot see.")
 
 
 def _record_edit(recommendation, field, old, new, by, note="") -> RecommendationEdit:
@@ -479,8 +570,6 @@ def recommendation_set_predecessor(
     here is kept when narratives are imported later. A recommendation with no status history
     starts again from its new predecessor's status, flagged for review.
     """
-    from tracker import lineage
-
     _require(by, "tracker.change_status", "correct lineage links")
     recommendation = Recommendation.objects.select_related("report", "predecessor").get(
         pk=recommendation.pk
@@ -514,51 +603,18 @@ def recommendation_set_predecessor(
     recommendation.link_kind = link_kind
     changes = {"predecessor": predecessor, "link_kind": link_kind, "similarity": score}
     if not recommendation.status_changes.exists():
-        lineage.carry_over(recommendation, predecessor)
-        changes.update(
-            initial_status=recommendation.initial_status,
-            status=recommendation.status,
-            needs_review=recommendation.needs_review,
-        )
+        # It starts again from its new chain's status, which an analyst should confirm.
+        changes["needs_review"] = predecessor is not None
+        if predecessor is None:
+            changes["initial_status"] = Recommendation.Status.NO_ACTION
     _bump_version(
         Recommendation, recommendation.pk, expected_version, "This recommendation", **changes
     )
+    lineage.rebuild_ancestry(recommendation.report.country_id)
     return _record_edit(
         recommendation,
         "predecessor",
         f"{old.reference} ({old_kind})" if old else old_kind,
         f"{predecessor.reference} ({link_kind})" if predecessor else link_kind,
         by,
-    )
-
-
-@transaction.atomic
-def summary_publish(*, year: int, country=None, by):
-    """Publish the annual progress summary of `country` (None: all countries) for `year`.
-
-    The published content is the public view (no restricted evidence) as canonical JSON, with no
-    generation time inside, so rebuilding it from unchanged data gives the same bytes and the
-    same SHA-256. Publishing content identical to the scope's latest publication is refused.
-    """
-    # Imported here because the reports app builds on this module, not the other way round.
-    from reports.published import canonical_json
-    from reports.summary import build_summary
-    from tracker.models import Summary
-
-    _require(by, "tracker.publish_summary", "publish summaries")
-    content = canonical_json(build_summary(year=year, country=country, user=None))
-    sha256 = hashlib.sha256(content.encode("utf-8")).hexdigest()
-    latest = (
-        Summary.objects.filter(year=year, country=country)
-        .order_by("-published_at", "-id")
-        .only("sha256", "published_at")
-        .first()
-    )
-    if latest is not None and latest.sha256 == sha256:
-        raise ValidationError(
-            f"Nothing has changed since this summary was published on "
-            f"{latest.published_at:%d %B %Y}; it was not published again."
-        )
-    return Summary.objects.create(
-        country=country, year=year, content=content, sha256=sha256, published_by=by
     )

@@ -4,7 +4,15 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from tracker.views import assessments, evidence, home, narratives, recommendations
+from tracker.views import (
+    assessments,
+    evidence,
+    home,
+    imports,
+    lineage,
+    narratives,
+    recommendations,
+)
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -44,8 +52,15 @@ urlpatterns = [
         recommendations.recommendation_pillar,
         name="recommendation_pillar",
     ),
+    path(
+        "recommendations/<int:pk>/lineage/",
+        lineage.recommendation_lineage,
+        name="recommendation_lineage",
+    ),
     # Narratives
     path("reports/", narratives.report_list, name="report_list"),
+    path("import/", imports.import_upload, name="import_upload"),
+    path("import/preview/", imports.import_preview, name="import_preview"),
     path("reports/<int:pk>/", narratives.report_detail, name="report_detail"),
     # Evidence and assessments
     path("evidence/", evidence.evidence_list, name="evidence_list"),

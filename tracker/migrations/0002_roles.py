@@ -3,7 +3,38 @@
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-from tracker.roles import GROUP_PERMISSIONS
+# The groups as this migration first made them; later migrations change them (the published
+# summaries moved to the reports app in reports/0002), so the list is frozen here.
+_VIEW = [
+    "tracker.view_country",
+    "tracker.view_tierplacement",
+    "tracker.view_report",
+    "tracker.view_finding",
+    "tracker.view_recommendation",
+    "tracker.view_statuschange",
+    "tracker.view_recommendationedit",
+    "tracker.view_evidence",
+    "tracker.view_assessment",
+    "tracker.view_assessmentevent",
+    "tracker.view_summary",
+]
+_ANALYST = [
+    "tracker.change_status",
+    "tracker.add_evidence",
+    "tracker.add_assessment",
+    "tracker.change_assessment",
+]
+_REVIEWER = [
+    "tracker.review_assessment",
+    "tracker.publish_summary",
+    "tracker.view_restricted_evidence",
+    "tracker.import_report",
+]
+GROUP_PERMISSIONS = {
+    "Viewer": _VIEW,
+    "Analyst": _VIEW + _ANALYST,
+    "Reviewer": _VIEW + _ANALYST + _REVIEWER,
+}
 
 
 def create_groups(apps, schema_editor):

@@ -6,7 +6,14 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from tracker import roles
-from tracker.models import Assessment, Recommendation, Report, StatusChange
+from tracker.models import (
+    Assessment,
+    Recommendation,
+    Report,
+    StatusChange,
+    default_as_of,
+    follow_up_period,
+)
 
 MY_ITEMS = 20
 RECENT_CHANGES = 10
@@ -19,7 +26,10 @@ def home(request):
     """Show the user's own items, the latest year by status, recent changes and what awaits."""
     user = request.user
     latest_year = Report.objects.order_by("-year").values_list("year", flat=True).first()
-    counts = Recommendation.objects.for_year(latest_year).status_counts() if latest_year else {}
+    as_of = default_as_of(latest_year) if latest_year else None
+    counts = (
+        Recommendation.objects.for_year(latest_year).status_on_counts(as_of) if latest_year else {}
+    )
     status_rows = [
         {"code": code, "label": label, "count": counts.get(code, 0)}
         for code, label in Recommendation.Status.choices
@@ -43,6 +53,8 @@ def home(request):
     )
     context = {
         "latest_year": latest_year,
+        "latest_as_of": as_of,
+        "latest_period": follow_up_period(latest_year) if latest_year else None,
         "status_rows": status_rows,
         "latest_total": sum(counts.values()),
         "my_items": my_items,

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from tracker import exports, lineage, roles, services
 from tracker.filters import RecommendationFilterSet
 from tracker.forms import OwnerForm, PillarForm, StatusForm
-from tracker.models import AssessmentEvent, Evidence, Recommendation
+from tracker.models import AssessmentEvent, Evidence, Recommendation, follow_up_period
 
 PAGE_SIZE = 50
 TIMELINE_SIZE = 100
@@ -45,18 +45,25 @@ def recommendation_rows(user):
     return queryset.with_evidence_flag(user)
 
 
-def _page_of(queryset, request):
+def _page_of(queryset, request, as_of=None):
     """Return the requested page of `queryset`, its rows fetched in two steps.
 
     The database sorts and skips over primary keys only, then the page's fifty rows are read
     with their joins and flags: deep pages stay cheap because whole rows are never sorted.
+    Each row's `shown_status` is its status today, or on `as_of` when one is asked for.
     """
     page = Paginator(queryset.values_list("pk", flat=True), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     pks = list(page.object_list)
-    rows = recommendation_rows(request.user).filter(pk__in=pks).in_bulk()
+    rows = recommendation_rows(request.user).filter(pk__in=pks)
+    if as_of is not None:
+        rows = rows.with_status_on(as_of)
+    rows = rows.in_bulk()
     page.object_list = [rows[pk] for pk in pks]
+    for rec in page.object_list:
+        rec.shown_status = getattr(rec, "status_on", rec.status)
+        rec.shown_status_label = Recommendation.Status(rec.shown_status).label
     return page
 
 
@@ -93,7 +100,8 @@ def recommendation_list(request):
     if download == "xlsx":
         return exports.xlsx_response(queryset, request)
 
-    page = _page_of(queryset, request)
+    as_of = filterset.statuses_on()
+    page = _page_of(queryset, request, as_of)
     current_sort = request.GET.get("sort", "") if "sort" not in filterset.errors else ""
     return render(
         request,
@@ -104,6 +112,7 @@ def recommendation_list(request):
             "count": page.paginator.count,
             "columns": _sort_links(current_sort),
             "current_sort": current_sort,
+            "as_of": as_of,
         },
     )
 
@@ -116,6 +125,7 @@ class TimelineEntry:
     at: datetime.datetime
     by: Any
     item: Any
+    after_period: bool = False
 
 
 def timeline(recommendation: Recommendation, user, limit: int | None = None):
@@ -161,12 +171,22 @@ def timeline(recommendation: Recommendation, user, limit: int | None = None):
             .order_by("-at", "-id"),
         ),
     ]
+    period_end = follow_up_period(recommendation.report.year)[1]
     entries = []
     for kind, when, who, queryset in sources:
         # The newest `limit` of each kind hold the newest `limit` overall; one more tells
         # whether anything older exists.
         rows = queryset if limit is None else queryset[: limit + 1]
-        entries += [TimelineEntry(kind, getattr(r, when), getattr(r, who), r) for r in rows]
+        entries += [
+            TimelineEntry(
+                kind,
+                getattr(r, when),
+                getattr(r, who),
+                r,
+                after_period=kind == "status" and r.effective_date > period_end,
+            )
+            for r in rows
+        ]
     entries.sort(key=lambda entry: (entry.at, entry.item.pk), reverse=True)
     if limit is not None and len(entries) > limit:
         return entries[:limit], True
@@ -201,6 +221,7 @@ def _forms_for(recommendation, user, **bound):
         or StatusForm(
             initial={**initial, "status": recommendation.status},
             evidence_queryset=_citable_evidence(recommendation, user),
+            bounds=services.effective_date_bounds(recommendation),
         ),
         "owner_form": bound.get("owner_form")
         or OwnerForm(
@@ -285,6 +306,8 @@ def _save(request, pk, *, form_class, form_key, apply, what, **form_kwargs):
         form_kwargs["evidence_queryset"] = form_kwargs["evidence_queryset"](
             recommendation, request.user
         )
+    if callable(form_kwargs.get("bounds")):
+        form_kwargs["bounds"] = form_kwargs["bounds"](recommendation)
     form = form_class(request.POST, **form_kwargs)
     if form.is_valid():
         try:
@@ -337,6 +360,7 @@ def recommendation_status(request, pk):
         apply=apply,
         what="status",
         evidence_queryset=_citable_evidence,
+        bounds=services.effective_date_bounds,
     )
 
 

@@ -1,13 +1,15 @@
 """`manage.py progress_summary`: write the annual progress summary of a year in one format."""
 
+import argparse
+import datetime
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
 from reports import exporters
-from reports.summary import NoNarratives, build_summary
+from reports.summary import BadAsOf, NoNarratives, build_summary
 from tracker.countries import match_country, normalize_name
-from tracker.models import Country
+from tracker.models import Audience, Country
 
 FORMATS = ("json", "csv", "xlsx", "pdf", "html")
 BINARY = {"xlsx", "pdf"}
@@ -32,10 +34,30 @@ def find_country(name: str) -> Country:
     raise CommandError(f"Unknown country {name!r}: give its name, slug or another known name.")
 
 
+def _iso_date(value: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a date in the form YYYY-MM-DD."
+        ) from exc
+
+
+class _Operator:
+    """Whoever runs the command on the server: may build a summary for any audience."""
+
+    is_authenticated = True
+    pk = None
+
+    def has_perm(self, perm: str) -> bool:
+        return perm == "tracker.view_restricted_evidence"
+
+
 class Command(BaseCommand):
     help = (
         "Write the annual progress summary of a report year (one country or all) as JSON, CSV, "
-        "XLSX, PDF or HTML. The public view: restricted evidence is never included."
+        "XLSX, PDF or HTML: report Y's recommendations over their follow-up period (1 April Y "
+        "to 31 March Y+1), as of its end or today while it runs. The public audience by default."
     )
 
     def add_arguments(self, parser):
@@ -50,18 +72,47 @@ class Command(BaseCommand):
             help="One of: " + ", ".join(FORMATS) + " (default json).",
         )
         parser.add_argument(
+            "--as-of",
+            dest="as_of",
+            type=_iso_date,
+            help="Statuses on this day, YYYY-MM-DD (default: the end of the follow-up period, "
+            "or today while it runs).",
+        )
+        parser.add_argument(
+            "--audience",
+            choices=Audience.values,
+            default=Audience.PUBLIC,
+            help="Which evidence to include: public (default), internal (public and internal) "
+            "or restricted (everything).",
+        )
+        parser.add_argument(
             "-o", "--output", help="File to write; default standard output (text formats)."
         )
 
-    def handle(self, *args, year, country=None, fmt="json", output=None, **options):
+    def handle(
+        self,
+        *args,
+        year,
+        country=None,
+        fmt="json",
+        output=None,
+        as_of=None,
+        audience=Audience.PUBLIC,
+        **options,
+    ):
         fmt = (fmt or "").lower()
         if fmt not in FORMATS:
             raise CommandError(f"Unknown format {fmt!r}: choose one of {', '.join(FORMATS)}.")
         scope = find_country(country) if country else None
         try:
-            summary = build_summary(year=year, country=scope, user=None)
+            # The command runs as nobody in particular: the audience alone decides the evidence.
+            summary = build_summary(
+                year=year, country=scope, as_of=as_of, audience=audience, user=_Operator()
+            )
         except NoNarratives as exc:
             raise CommandError(f"{exc} Import the narrative first (manage.py import_tip).") from exc
+        except BadAsOf as exc:
+            raise CommandError(str(exc)) from exc
         data = exporters.export(summary, fmt)
         if output:
             try:

@@ -1,0 +1,58 @@
+"""Published annual progress summaries: frozen, with their audience and SHA-256."""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+from tracker.models import AppendOnlyModel, Audience, Country
+
+
+class PublishedSummary(AppendOnlyModel):
+    """A published annual progress summary, frozen as canonical JSON with its SHA-256."""
+
+    country = models.ForeignKey(
+        Country,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="summaries",
+        help_text="Empty for the all-countries summary.",
+    )
+    year = models.PositiveSmallIntegerField()
+    audience = models.CharField(
+        max_length=10,
+        choices=Audience.choices,
+        default=Audience.PUBLIC,
+        help_text="Whom it was built for, and so which evidence it holds.",
+    )
+    as_of = models.DateField(
+        null=True, blank=True, help_text="The day its statuses are on (empty before audiences)."
+    )
+    content = models.TextField(help_text="The summary as canonical JSON, exactly as published.")
+    sha256 = models.CharField(max_length=64)
+    published_at = models.DateTimeField(default=timezone.now)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        # The table the model had when it lived in the tracker app: existing rows stay.
+        db_table = "tracker_summary"
+        ordering = ["-published_at", "-id"]
+        verbose_name = "published summary"
+        verbose_name_plural = "published summaries"
+        permissions = [("publish_summary", "Can publish annual summaries")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(audience__in=Audience.values),
+                name="publishedsummary_audience_valid",
+            ),
+        ]
+
+    def __str__(self):
+        scope = self.country.name if self.country_id else "All countries"
+        return f"{scope} {self.year} ({self.published_at:%Y-%m-%d})"
+
+    def get_absolute_url(self):
+        return reverse("published_summary_detail", args=[self.pk])

@@ -1,0 +1,52 @@
+"""Writes of the reports app: publishing a summary, through one function like tracker's."""
+
+import hashlib
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from reports.models import PublishedSummary
+from reports.published import canonical_json
+from reports.summary import build_summary
+from tracker.dates import long_date
+from tracker.models import Audience
+
+
+@transaction.atomic
+def summary_publish(
+    *, year: int, country=None, by, audience: str = Audience.PUBLIC, as_of=None
+) -> PublishedSummary:
+    """Publish the annual progress summary of `country` (None: all countries) for `year`.
+
+    It is built for `audience` (public unless the reviewer chooses otherwise) as of `as_of`
+    (by default the end of the follow-up period, or today while it runs), as canonical JSON
+    with no generation time inside: rebuilding it from unchanged data gives the same bytes and
+    the same SHA-256. Publishing content identical to the scope's latest publication is refused.
+    """
+    if not by.has_perm("reports.publish_summary"):
+        raise PermissionDenied("You may not publish summaries.")
+    if audience not in Audience.allowed_for(by):
+        raise PermissionDenied(f"You may not publish a summary for the {audience} audience.")
+    summary = build_summary(year=year, country=country, as_of=as_of, audience=audience, user=by)
+    content = canonical_json(summary)
+    sha256 = hashlib.sha256(content.encode("utf-8")).hexdigest()
+    latest = (
+        PublishedSummary.objects.filter(year=year, country=country)
+        .order_by("-published_at", "-id")
+        .only("sha256", "published_at")
+        .first()
+    )
+    if latest is not None and latest.sha256 == sha256:
+        raise ValidationError(
+            f"Nothing has changed since this summary was published on "
+            f"{long_date(latest.published_at.date())}; it was not published again."
+        )
+    return PublishedSummary.objects.create(
+        country=country,
+        year=year,
+        audience=summary.audience,
+        as_of=summary.as_of,
+        content=content,
+        sha256=sha256,
+        published_by=by,
+    )
