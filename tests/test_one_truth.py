@@ -73,7 +73,7 @@ def reference_may_see(user, audience: str, evidence) -> bool:
         return evidence.sensitivity == Evidence.Sensitivity.PUBLIC
     if evidence.sensitivity != Evidence.Sensitivity.RESTRICTED:
         return True
-    return roles.sees_restricted(user) or evidence.logged_by_id == user.pk
+    return user.has_perm("tracker.view_restricted_evidence") or evidence.logged_by_id == user.pk
 
 
 # --- Random worlds ----------------------------------------------------------------------------

@@ -27,7 +27,7 @@ def test_each_role_may_do_what_the_design_says(role, edit, review, restricted, p
     assert roles.can_edit(user) is edit
     assert user.has_perm("tracker.add_evidence") is edit
     assert roles.can_review(user) is review
-    assert roles.sees_restricted(user) is restricted
+    assert user.has_perm("tracker.view_restricted_evidence") is restricted
     assert roles.can_publish(user) is publish
     assert roles.can_import(user) is import_
 

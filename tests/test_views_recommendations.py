@@ -847,7 +847,7 @@ def test_restricted_evidence_the_user_cannot_see_cannot_be_cited(restricted, rec
 
 
 def test_a_reviewer_group_sees_restricted_evidence_by_permission(reviewer):
-    assert roles.sees_restricted(reviewer)
+    assert reviewer.has_perm("tracker.view_restricted_evidence")
     assert (
         Group.objects.get(name=roles.REVIEWER)
         .permissions.filter(codename="view_restricted_evidence")

@@ -53,8 +53,3 @@ def can_publish(user) -> bool:
 
 def can_import(user) -> bool:
     return user.has_perm("tracker.import_report")
-
-
-def sees_restricted(user) -> bool:
-    """Return whether `user` sees all restricted evidence, not only what they logged."""
-    return user.has_perm("tracker.view_restricted_evidence")

@@ -173,7 +173,8 @@ def recommendation_set_status(
     effective_date = effective_date or today
 
     recommendation = (
-        Recommendation.objects.select_for_update()
+        # Lock the item's own row only: PostgreSQL cannot lock the nullable side of the join.
+        Recommendation.objects.select_for_update(of=("self",))
         .select_related("report", "predecessor")
         .get(pk=recommendation.pk)
     )

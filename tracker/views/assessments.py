@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError
-from django.db.models import Count, Exists, OuterRef, Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -47,7 +47,6 @@ def _revisions(recommendation, year, user) -> list[Assessment]:
     return list(
         Assessment.objects.filter(recommendation=recommendation, year=year)
         .select_related("author", "reviewer")
-        .annotate(evidence_total=Count("evidence", distinct=True))
         .prefetch_related(
             Prefetch("findings", queryset=recommendation.report.findings.order_by("id")),
             Prefetch("evidence", queryset=visible, to_attr="visible_evidence"),
