@@ -12,14 +12,14 @@ from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from reports import exporters, services
 from reports.forms import SummaryChoiceForm
 from reports.models import PublishedSummary
 from reports.published import compare, summary_from_dict
 from reports.summary import STATUSES, BadAsOf, NoNarratives, build_summary, default_as_of
-from tracker.dates import period_words
+from tracker.dates import long_date, period_words
 from tracker.models import Audience, Country, Report, Tier, follow_up_period
 
 _TIER_RANK = {code: i for i, code in enumerate(Tier.values)}
@@ -187,28 +187,48 @@ def summary_country(request, year: int, slug: str):
     return render(request, "reports/summary_country.html", context)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 @permission_required("reports.publish_summary", raise_exception=True)
 def summary_publish(request, year: int, slug: str | None = None):
-    """Freeze a summary as published JSON: the public view unless the reviewer chose another."""
+    """Publish a summary, after showing it and asking for confirmation.
+
+    GET shows the summary as it would be frozen (its audience, public unless the reviewer chose
+    another, and its as-of day) with a confirmation form; a POST with `confirm=yes` freezes it.
+    A POST without the confirmation publishes nothing and shows the page again.
+    """
     country = get_object_or_404(Country, slug=slug) if slug else None
     back = (
         reverse("summary_country", args=[year, slug])
         if slug
         else reverse("summary_all", args=[year])
     )
-    audience = request.POST.get("audience") or Audience.PUBLIC
+    data = request.POST if request.method == "POST" else request.GET
+    audience = data.get("audience") or Audience.PUBLIC
     if audience not in Audience.allowed_for(request.user):
         messages.error(request, f"You may not publish the {audience!r} view of a summary.")
         return redirect(back)
     as_of = None
-    if request.POST.get("as_of"):
+    if data.get("as_of"):
         try:
-            as_of = datetime.date.fromisoformat(request.POST["as_of"])
+            as_of = datetime.date.fromisoformat(data["as_of"])
         except ValueError:
             messages.error(request, "The as-of day is not a date in the form YYYY-MM-DD.")
             return redirect(back)
+    if request.method == "GET" or data.get("confirm") != "yes":
+        try:
+            summary = build_summary(
+                year=year, country=country, as_of=as_of, audience=audience, user=request.user
+            )
+        except NoNarratives as exc:
+            raise Http404(str(exc)) from exc
+        except BadAsOf as exc:
+            messages.error(request, str(exc))
+            return redirect(back)
+        if request.method == "POST":
+            messages.info(request, "Nothing was published: confirm below to publish.")
+        context = exporters.page_context(summary, live=False, back=back, confirming=True)
+        return render(request, "reports/publish_confirm.html", context)
     try:
         published = services.summary_publish(
             year=year, country=country, by=request.user, audience=audience, as_of=as_of
@@ -221,8 +241,9 @@ def summary_publish(request, year: int, slug: str | None = None):
     messages.success(
         request,
         f"Published the {year} summary of {published.country or 'all countries'} for the "
-        f"{published.get_audience_display().lower()} audience, statuses on {published.as_of} "
-        f"(SHA-256 {published.sha256[:12]}…). It can no longer be changed.",
+        f"{published.get_audience_display().lower()} audience, statuses on "
+        f"{long_date(published.as_of)} (SHA-256 {published.sha256[:12]}…). "
+        "It can no longer be changed.",
     )
     return redirect("published_summary_detail", pk=published.pk)
 

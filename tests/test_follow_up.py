@@ -251,7 +251,7 @@ def test_a_reviewer_chooses_the_restricted_view_and_publishing_records_its_audie
 
     response = reviewer_client.post(
         reverse("summary_publish_country", args=[2021, seed_report.country.slug]),
-        {"audience": "restricted", "as_of": "2022-03-31"},
+        {"audience": "restricted", "as_of": "2022-03-31", "confirm": "yes"},
     )
     restricted = PublishedSummary.objects.get(audience="restricted")
     assert response["Location"] == restricted.get_absolute_url()

@@ -206,10 +206,29 @@ def test_the_publish_service_refuses_a_user_without_the_permission(rec, analyst)
     assert not PublishedSummary.objects.exists()
 
 
-def test_publishing_needs_a_post(reviewer_client, rec):
-    response = reviewer_client.get(reverse("summary_publish_all", args=[2021]))
-    assert response.status_code == 405
+def test_publishing_shows_the_summary_its_audience_and_day_and_asks_for_confirmation(
+    reviewer_client, rec, secret_evidence
+):
+    url = reverse("summary_publish_country", args=[2021, "freedonia"])
+    page = reviewer_client.get(url, {"audience": "public", "as_of": "2022-01-31"})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Publish the 2021 summary of Freedonia?" in html
+    assert "Public view: public evidence only" in html
+    assert "statuses on 31 January 2022" in html
+    assert 'name="confirm" value="yes"' in html
+    assert SECRET not in html
+    # A post without the confirmation publishes nothing and shows the page again.
+    again = reviewer_client.post(url, {"audience": "public"})
+    assert again.status_code == 200
+    assert "Nothing was published" in again.content.decode()
     assert not PublishedSummary.objects.exists()
+    done = reviewer_client.post(
+        url, {"audience": "public", "as_of": "2022-01-31", "confirm": "yes"}
+    )
+    published = PublishedSummary.objects.get()
+    assert done["Location"] == published.get_absolute_url()
+    assert (published.audience, published.as_of) == ("public", datetime.date(2022, 1, 31))
 
 
 def test_the_publish_form_is_csrf_protected(reviewer, rec):
@@ -221,7 +240,7 @@ def test_the_publish_form_is_csrf_protected(reviewer, rec):
     page = client.get(reverse("summary_country", args=[2021, "freedonia"])).content.decode()
     assert "csrfmiddlewaretoken" in page
     token = client.cookies["csrftoken"].value
-    response = client.post(url, {"csrfmiddlewaretoken": token})
+    response = client.post(url, {"csrfmiddlewaretoken": token, "confirm": "yes"})
     assert response.status_code == 302
     assert PublishedSummary.objects.count() == 1
 
@@ -230,10 +249,14 @@ def test_only_reviewers_see_the_publish_button(viewer_client, reviewer_client, r
     url = reverse("summary_country", args=[2021, "freedonia"])
     assert "Publish this summary" not in viewer_client.get(url).content.decode()
     assert "Publish this summary" in reviewer_client.get(url).content.decode()
+    publish = reverse("summary_publish_country", args=[2021, "freedonia"])
+    assert viewer_client.get(publish).status_code == 403
 
 
 def test_a_reviewer_publishes_the_public_view(reviewer_client, reviewer, rec, secret_evidence):
-    response = reviewer_client.post(reverse("summary_publish_country", args=[2021, "freedonia"]))
+    response = reviewer_client.post(
+        reverse("summary_publish_country", args=[2021, "freedonia"]), {"confirm": "yes"}
+    )
 
     published = PublishedSummary.objects.get()
     assert response["Location"] == reverse("published_summary_detail", args=[published.pk])
@@ -251,8 +274,8 @@ def test_a_reviewer_publishes_the_public_view(reviewer_client, reviewer, rec, se
 
 def test_publishing_unchanged_content_again_is_refused(reviewer_client, rec):
     url = reverse("summary_publish_all", args=[2021])
-    reviewer_client.post(url)
-    response = reviewer_client.post(url, follow=True)
+    reviewer_client.post(url, {"confirm": "yes"})
+    response = reviewer_client.post(url, {"confirm": "yes"}, follow=True)
     assert PublishedSummary.objects.count() == 1
     assert "Nothing has changed" in response.content.decode()
 
