@@ -352,3 +352,54 @@ class ReviewForm(AssessmentStepForm):
         if data.get("decision") == "return" and not (data.get("note") or "").strip():
             self.add_error("note", "Say what the author should change.")
         return data
+
+
+class BulkForm(forms.Form):
+    """One action for many recommendations: confirm, set a status, or assign an owner."""
+
+    ACTIONS = [
+        ("confirm", "Confirm the carried-over status as it is"),
+        ("status", "Set a status"),
+        ("owner", "Assign an owner"),
+    ]
+
+    action = forms.ChoiceField(label="Action", choices=ACTIONS, widget=forms.RadioSelect)
+    status = forms.ChoiceField(
+        label="Status", choices=[("", "—"), *Recommendation.Status.choices], required=False
+    )
+    effective_date = forms.DateField(
+        label="Effective date",
+        widget=DateInput,
+        required=False,
+        help_text="For a new status: when it became true. Each item's follow-up period bounds it.",
+    )
+    owner = forms.ModelChoiceField(
+        label="Owner",
+        queryset=get_user_model().objects.none(),
+        required=False,
+        empty_label="Nobody",
+        to_field_name="username",
+    )
+    reason = forms.CharField(
+        label="Reason",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text="Recorded on each item's status change (confirming or setting a status).",
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "bulk_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = owner_candidates()
+
+    def clean(self):
+        data = super().clean()
+        action = data.get("action")
+        if action in ("confirm", "status") and not (data.get("reason") or "").strip():
+            self.add_error("reason", "Give the reason, recorded on each item.")
+        if action == "status":
+            if not data.get("status"):
+                self.add_error("status", "Choose the new status.")
+            if not data.get("effective_date"):
+                self.add_error("effective_date", "Give the day the status became true.")
+        return data

@@ -619,3 +619,74 @@ def recommendation_set_predecessor(
         f"{predecessor.reference} ({link_kind})" if predecessor else link_kind,
         by,
     )
+
+
+BULK_LIMIT = 200
+
+
+@transaction.atomic
+def recommendations_bulk_update(
+    *,
+    items,
+    action: str,
+    by,
+    status: str = "",
+    reason: str = "",
+    effective_date: datetime.date | None = None,
+    owner=None,
+) -> int:
+    """Apply one action to many recommendations, all or nothing; return how many changed.
+
+    `items` are (recommendation, version it was shown at) pairs. Each item goes through its
+    own service, so each gets its own record (status change or edit) and its own version
+    check; if any item is refused (changed by someone else, already in that status, a date
+    outside its follow-up period), nothing is saved and every refusal is listed.
+    `action` is "confirm" (record that a carried-over status still holds, with `reason`),
+    "status" (set `status` with `reason` and `effective_date`) or "owner" (assign `owner`).
+    """
+    _require(by, "tracker.change_status", "change recommendations")
+    items = list(items)
+    if not items:
+        raise ValidationError("Choose at least one recommendation.")
+    if len(items) > BULK_LIMIT:
+        raise ValidationError(f"Choose at most {BULK_LIMIT} recommendations at a time.")
+    if action not in ("confirm", "status", "owner"):
+        raise ValidationError(f"Unknown action {action!r}.")
+    problems, changed = [], 0
+    for recommendation, version in items:
+        try:
+            with transaction.atomic():
+                done = _bulk_one(
+                    recommendation, version, action, by, status, reason, effective_date, owner
+                )
+        except StaleVersion:
+            problems.append(
+                f"{recommendation.reference}: changed by someone else since the list was opened."
+            )
+        except ValidationError as exc:
+            problems.append(f"{recommendation.reference}: {' '.join(exc.messages)}")
+        else:
+            changed += done is not None
+    if problems:
+        raise ValidationError(["Nothing was saved.", *problems])
+    return changed
+
+
+def _bulk_one(recommendation, version, action, by, status, reason, effective_date, owner):
+    if action == "owner":
+        return recommendation_set_owner(
+            recommendation=recommendation, owner=owner, by=by, expected_version=version
+        )
+    if action == "confirm":
+        if not recommendation.needs_review:
+            raise ValidationError("its status is not waiting for confirmation.")
+        status = recommendation.status
+        effective_date = effective_date_bounds(recommendation).last
+    return recommendation_set_status(
+        recommendation=recommendation,
+        status=status,
+        reason=reason,
+        by=by,
+        effective_date=effective_date,
+        expected_version=version,
+    )

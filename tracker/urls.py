@@ -6,6 +6,7 @@ from django.urls import include, path
 
 from tracker.views import (
     assessments,
+    bulk,
     evidence,
     home,
     imports,
@@ -32,6 +33,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # Recommendations
     path("recommendations/", recommendations.recommendation_list, name="recommendation_list"),
+    path("recommendations/bulk/", bulk.recommendation_bulk, name="recommendation_bulk"),
     path(
         "recommendations/<int:pk>/",
         recommendations.recommendation_detail,
