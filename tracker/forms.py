@@ -133,16 +133,21 @@ def owner_candidates():
     )
 
 
-class OwnerForm(VersionedForm):
-    """Assign the analyst responsible for following a recommendation."""
-
-    owner = forms.ModelChoiceField(
+def owner_field() -> forms.ModelChoiceField:
+    """Return a choice of owner by username, or nobody; the form fills in `owner_candidates`."""
+    return forms.ModelChoiceField(
         label="Owner",
         queryset=get_user_model().objects.none(),
         required=False,
         empty_label="Nobody",
         to_field_name="username",
     )
+
+
+class OwnerForm(VersionedForm):
+    """Assign the analyst responsible for following a recommendation."""
+
+    owner = owner_field()
 
     field_order = ["owner", "version"]
 
@@ -373,13 +378,7 @@ class BulkForm(forms.Form):
         required=False,
         help_text="For a new status: when it became true. Each item's follow-up period bounds it.",
     )
-    owner = forms.ModelChoiceField(
-        label="Owner",
-        queryset=get_user_model().objects.none(),
-        required=False,
-        empty_label="Nobody",
-        to_field_name="username",
-    )
+    owner = owner_field()
     reason = forms.CharField(
         label="Reason",
         widget=forms.Textarea(attrs={"rows": 3}),
