@@ -38,6 +38,7 @@ def _totals_to_dict(t: Totals) -> dict:
         "by_link_kind": t.by_link_kind,
         "evidence_items": t.evidence_items,
         "evidence_links": t.evidence_links,
+        "evidence_withdrawn": t.evidence_withdrawn,
         "evidence_by_source_type": t.evidence_by_source_type,
         "evidence_by_direction": t.evidence_by_direction,
         "status_changes": t.status_changes,
@@ -164,6 +165,7 @@ _V1_TOTALS = {
 def _totals_from_dict(d: dict) -> Totals:
     d = {_V1_TOTALS.get(key, key): value for key, value in d.items()}
     d.setdefault("evidence_links", d["evidence_items"])
+    d.setdefault("evidence_withdrawn", 0)
     return Totals(**d)
 
 

@@ -242,6 +242,7 @@ class Totals:
     by_link_kind: dict[str, int]
     evidence_items: int
     evidence_links: int
+    evidence_withdrawn: int
     evidence_by_source_type: dict[str, int]
     evidence_by_direction: dict[str, int]
     status_changes: int
@@ -303,6 +304,12 @@ class Totals:
         rows += [
             ("evidence", "items", "Evidence items", self.evidence_items),
             ("evidence", "links", "Links from recommendations to evidence", self.evidence_links),
+            (
+                "evidence",
+                "withdrawn",
+                "Evidence of the period withdrawn by the as-of day (not counted)",
+                self.evidence_withdrawn,
+            ),
             ("changes", "status_changes", "Status changes in the period", self.status_changes),
             (
                 "changes",
@@ -453,7 +460,12 @@ def _approved_rating(year_expr):
     return Subquery(latest)
 
 
-def _totals(rows: list[RecommendationRow], dropped: int, evidence: dict[int, EvidenceItem]):
+def _totals(
+    rows: list[RecommendationRow],
+    dropped: int,
+    evidence: dict[int, EvidenceItem],
+    withdrawn: int = 0,
+):
     by_status = _zeros(STATUSES)
     by_status_at_start = _zeros(STATUSES)
     by_pillar = _zeros(PILLARS)
@@ -481,6 +493,7 @@ def _totals(rows: list[RecommendationRow], dropped: int, evidence: dict[int, Evi
         by_link_kind=by_link,
         evidence_items=len(evidence),
         evidence_links=sum(len(row.evidence) for row in rows),
+        evidence_withdrawn=withdrawn,
         evidence_by_source_type=by_source,
         evidence_by_direction=by_direction,
         status_changes=sum(len(row.changes) for row in rows),
@@ -509,6 +522,7 @@ def _sum_totals(parts: list[Totals], evidence_items: int, by_source, by_directio
         by_link_kind=add("by_link_kind"),
         evidence_items=evidence_items,
         evidence_links=sum(p.evidence_links for p in parts),
+        evidence_withdrawn=sum(p.evidence_withdrawn for p in parts),
         evidence_by_source_type=by_source,
         evidence_by_direction=by_direction,
         status_changes=sum(p.status_changes for p in parts),
@@ -633,6 +647,7 @@ def build_summary(
             recommendation__descendant_links__recommendation__in=this_year_ids,
             effective_date__gte=start,
             effective_date__lte=window_end,
+            void__isnull=True,
         )
         .distinct()
         .order_by("effective_date", "recorded_at", "id")
@@ -683,6 +698,7 @@ def build_summary(
             "evidence__logged_at",
             "evidence__direction",
             "evidence__sensitivity",
+            "evidence__withdrawn_at",
         )
     )
 
@@ -724,7 +740,12 @@ def _assemble(
 
     evidence_by_rec: dict[int, list[EvidenceItem]] = defaultdict(list)
     items: dict[int, EvidenceItem] = {}
-    for rec_id, ev_id, title, kind, name, url, published, logged, direction, sens in links:
+    withdrawn_by_rec: dict[int, set[int]] = defaultdict(set)
+    for rec_id, ev_id, title, kind, name, url, published, logged, direction, sens, gone in links:
+        if gone is not None and timezone.localtime(gone, tz).date() <= as_of:
+            # Withdrawn by the as-of day: it no longer counts, and the summary says how many.
+            withdrawn_by_rec[rec_id].add(ev_id)
+            continue
         item = items.get(ev_id)
         if item is None:
             day = published or timezone.localtime(logged, tz).date()
@@ -791,6 +812,7 @@ def _assemble(
         rows = rows_by_country.get(cid, [])
         dropped = dropped_by_country.get(cid, [])
         country_items = {item.id: item for row in rows for item in row.evidence}
+        withdrawn = len(set().union(*(withdrawn_by_rec.get(row.id, set()) for row in rows)))
         earlier_years = [y for y in points[cid] if y < year]
         countries.append(
             CountrySummary(
@@ -803,7 +825,7 @@ def _assemble(
                 history=[points[cid][y] for y in sorted(points[cid])],
                 recommendations=rows,
                 dropped=dropped,
-                totals=_totals(rows, len(dropped), country_items),
+                totals=_totals(rows, len(dropped), country_items, withdrawn),
                 previous_year=max(earlier_years) if earlier_years else None,
             )
         )

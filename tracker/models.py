@@ -215,10 +215,10 @@ def status_on(day) -> Coalesce:
     """Return the expression of a recommendation's status on `day`: THE definition.
 
     The status on day D is the new status of the last change effective on or before D along the
-    recommendation's lineage chain (its own changes and its predecessors'), ties broken by
-    recorded time, then id; with no such change, the status the chain started with (kept on
-    every item of the chain as `initial_status`). `day` is a date, or an expression of the
-    outer query (`OuterRef("report__follow_up_end")`).
+    recommendation's lineage chain (its own changes and its predecessors', voided ones
+    skipped), ties broken by recorded time, then id; with no such change, the status the chain
+    started with (kept on every item of the chain as `initial_status`). `day` is a date, or an
+    expression of the outer query (`OuterRef("report__follow_up_end")`).
 
     One correlated subquery per row, through the `LineageAncestor` closure, so any number of
     recommendations costs one query. `Recommendation.status` caches `status_on(today)`.
@@ -227,6 +227,7 @@ def status_on(day) -> Coalesce:
         StatusChange.objects.filter(
             recommendation__descendant_links__recommendation=OuterRef("pk"),
             effective_date__lte=day,
+            void__isnull=True,
         )
         .order_by("-effective_date", "-recorded_at", "-id")
         .values("new_status")[:1]
@@ -282,11 +283,12 @@ class RecommendationQuerySet(models.QuerySet):
         """Annotate `has_evidence`: whether any evidence `user` may see bears on the item.
 
         Counting only visible evidence, so a restricted item never reveals itself by turning
-        the flag on; no user means the public view.
+        the flag on; no user means the public view. Withdrawn evidence does not count.
         """
         through = Evidence.recommendations.through
         visible = through.objects.filter(
             evidence_visibility(user, audience=audience, prefix="evidence__"),
+            evidence_counting(prefix="evidence__"),
             recommendation_id=OuterRef("pk"),
         )
         return self.annotate(has_evidence=Exists(visible))
@@ -531,6 +533,18 @@ def evidence_visibility(user=None, *, audience: str | None = None, prefix: str =
     return rule
 
 
+def evidence_counting(day=None, *, prefix: str = "") -> Q:
+    """Return the condition that keeps evidence still counting on `day` (default: now).
+
+    Withdrawn evidence is never deleted; it stops counting from the day it was withdrawn.
+    """
+    if day is None:
+        return Q(**{f"{prefix}withdrawn_at__isnull": True})
+    return Q(**{f"{prefix}withdrawn_at__isnull": True}) | Q(
+        **{f"{prefix}withdrawn_at__date__gt": day}
+    )
+
+
 class EvidenceQuerySet(models.QuerySet):
     def visible_to(self, user, *, audience: str | None = None):
         """Keep what `user` may see (for `audience`, if given): see `evidence_visibility`."""
@@ -566,6 +580,17 @@ class Evidence(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="logged_evidence"
     )
     logged_at = models.DateTimeField(default=timezone.now, db_index=True)
+    withdrawn_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it was withdrawn; it stops counting from then on."
+    )
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    withdrawal_reason = models.TextField(blank=True)
 
     objects = EvidenceQuerySet.as_manager()
 
@@ -599,6 +624,10 @@ class Evidence(models.Model):
     @property
     def is_restricted(self):
         return self.sensitivity == self.Sensitivity.RESTRICTED
+
+    @property
+    def is_withdrawn(self):
+        return self.withdrawn_at is not None
 
 
 class HistoryIsAppendOnly(Exception):
@@ -668,6 +697,31 @@ class StatusChange(AppendOnlyModel):
 
     def __str__(self):
         return f"{self.recommendation.reference}: {self.old_status} → {self.new_status}"
+
+
+class StatusChangeVoid(AppendOnlyModel):
+    """The correction of a mistaken status change: it voids the change, with the reason.
+
+    History stays append-only: the change keeps its row and this one says it was a mistake;
+    `status_on` skips voided changes from then on.
+    """
+
+    change = models.OneToOneField(StatusChange, on_delete=models.PROTECT, related_name="void")
+    reason = models.TextField()
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        verbose_name = "voided status change"
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="statuschangevoid_reason_required")
+        ]
+
+    def __str__(self):
+        return f"Void of {self.change}"
 
 
 class RecommendationEdit(AppendOnlyModel):

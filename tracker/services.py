@@ -23,6 +23,7 @@ from tracker.models import (
     Recommendation,
     RecommendationEdit,
     StatusChange,
+    StatusChangeVoid,
 )
 
 
@@ -690,3 +691,49 @@ def _bulk_one(recommendation, version, action, by, status, reason, effective_dat
         effective_date=effective_date,
         expected_version=version,
     )
+
+
+@transaction.atomic
+def status_change_void(*, change: StatusChange, reason: str, by) -> StatusChangeVoid:
+    """Void a mistaken status change with a reason; the status on every day is recomputed.
+
+    The change keeps its row (history is append-only); from now on `status_on` skips it, so the
+    cached status of its recommendation and of the successors that carry it is refreshed.
+    """
+    _require(by, "tracker.change_status", "correct status changes")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why this status change was a mistake."})
+    change = StatusChange.objects.select_for_update().get(pk=change.pk)
+    if StatusChangeVoid.objects.filter(change=change).exists():
+        raise ValidationError("This status change was already voided.")
+    void = StatusChangeVoid.objects.create(change=change, reason=reason, voided_by=by)
+    Recommendation.objects.filter(pk=change.recommendation_id).update(
+        version=F("version") + 1, updated_at=timezone.now()
+    )
+    lineage.refresh_status(
+        Recommendation.objects.filter(ancestor_links__ancestor_id=change.recommendation_id)
+    )
+    return void
+
+
+@transaction.atomic
+def evidence_withdraw(*, evidence: Evidence, reason: str, by) -> Evidence:
+    """Withdraw evidence with a reason: it is kept, marked, and stops counting from now on.
+
+    Only the analyst who logged it or a reviewer may; a withdrawal is final.
+    """
+    _require(by, "tracker.add_evidence", "withdraw evidence")
+    evidence = Evidence.objects.select_for_update().get(pk=evidence.pk)
+    if evidence.logged_by_id != by.pk and not by.has_perm("tracker.review_assessment"):
+        raise PermissionDenied("Only the analyst who logged it or a reviewer may withdraw it.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why this evidence is withdrawn."})
+    if evidence.withdrawn_at is not None:
+        raise ValidationError("This evidence was already withdrawn.")
+    Evidence.objects.filter(pk=evidence.pk).update(
+        withdrawn_at=timezone.now(), withdrawn_by=by, withdrawal_reason=reason
+    )
+    evidence.refresh_from_db()
+    return evidence

@@ -45,6 +45,11 @@ urlpatterns = [
         name="recommendation_status",
     ),
     path(
+        "recommendations/<int:pk>/status/<int:change_pk>/void/",
+        recommendations.recommendation_void_change,
+        name="recommendation_void_change",
+    ),
+    path(
         "recommendations/<int:pk>/owner/",
         recommendations.recommendation_owner,
         name="recommendation_owner",
@@ -69,6 +74,7 @@ urlpatterns = [
     path("evidence/new/", evidence.evidence_new, name="evidence_new"),
     path("evidence/<int:pk>/", evidence.evidence_detail, name="evidence_detail"),
     path("evidence/<int:pk>/file/", evidence.evidence_file, name="evidence_file"),
+    path("evidence/<int:pk>/withdraw/", evidence.evidence_withdraw, name="evidence_withdraw"),
     path(
         "recommendations/<int:pk>/assessments/<int:year>/",
         assessments.assessment_detail,

@@ -8,13 +8,13 @@ import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tracker import services, uploads
 from tracker.filters import EvidenceFilterSet
@@ -84,11 +84,41 @@ def evidence_detail(request, pk):
         .select_related("recommendation", "author")
         .order_by("-year", "recommendation__reference", "-revision")
     )
+    may_withdraw = not evidence.is_withdrawn and (
+        evidence.logged_by_id == request.user.pk
+        or request.user.has_perm("tracker.review_assessment")
+    )
     return render(
         request,
         "tracker/evidence_detail.html",
-        {"evidence": evidence, "status_changes": status_changes, "assessments": assessments},
+        {
+            "evidence": evidence,
+            "status_changes": status_changes,
+            "assessments": assessments,
+            "may_withdraw": may_withdraw and request.user.has_perm("tracker.add_evidence"),
+        },
     )
+
+
+@require_POST
+@login_required
+@permission_required("tracker.add_evidence", raise_exception=True)
+def evidence_withdraw(request, pk):
+    """Withdraw an item of evidence with a reason: it stays, marked, and stops counting."""
+    evidence = _get_evidence_for_user(request, pk)
+    try:
+        services.evidence_withdraw(
+            evidence=evidence, reason=request.POST.get("reason", ""), by=request.user
+        )
+    except PermissionDenied:
+        raise
+    except ValidationError as exc:
+        messages.error(request, "The evidence was not withdrawn: " + " ".join(exc.messages))
+    else:
+        messages.success(
+            request, "The evidence was withdrawn. It is kept, marked, and no longer counted."
+        )
+    return redirect(evidence)
 
 
 @require_GET

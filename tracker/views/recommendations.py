@@ -17,9 +17,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from tracker import exports, lineage, roles, services
+from tracker.dates import long_date
 from tracker.filters import RecommendationFilterSet
 from tracker.forms import OwnerForm, PillarForm, StatusForm
-from tracker.models import AssessmentEvent, Evidence, Recommendation, follow_up_period
+from tracker.models import (
+    AssessmentEvent,
+    Evidence,
+    Recommendation,
+    StatusChange,
+    follow_up_period,
+)
 
 PAGE_SIZE = 50
 TIMELINE_SIZE = 100
@@ -142,7 +149,7 @@ def timeline(recommendation: Recommendation, user, limit: int | None = None):
             "status",
             "recorded_at",
             "changed_by",
-            recommendation.status_changes.select_related("changed_by")
+            recommendation.status_changes.select_related("changed_by", "void__voided_by")
             .prefetch_related(
                 Prefetch("evidence", queryset=visible.order_by("title"), to_attr="cited")
             )
@@ -400,3 +407,25 @@ def recommendation_pillar(request, pk):
     return _save(
         request, pk, form_class=PillarForm, form_key="pillar_form", apply=apply, what="pillar"
     )
+
+
+@require_POST
+@login_required
+@permission_required("tracker.change_status", raise_exception=True)
+def recommendation_void_change(request, pk, change_pk):
+    """Void a mistaken status change of this recommendation, with the reason."""
+    recommendation = _get_recommendation_for_user(request, pk)
+    change = get_object_or_404(StatusChange, pk=change_pk, recommendation=recommendation)
+    try:
+        services.status_change_void(
+            change=change, reason=request.POST.get("reason", ""), by=request.user
+        )
+    except ValidationError as exc:
+        messages.error(request, "The status change was not voided: " + " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            f"The status change of {recommendation.reference} effective "
+            f"{long_date(change.effective_date)} was voided; the history keeps it, marked.",
+        )
+    return redirect(recommendation)
