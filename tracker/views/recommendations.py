@@ -34,14 +34,15 @@ TIMELINE_SIZE = 100
 # Rows that tie on the chosen sort keep a stable order, so paging never repeats or skips one.
 _TIEBREAK = ["report__country__name", "-report__year", "number", "pk"]
 
-# (GET value, column heading) of the sortable columns of the list, in display order.
+# (GET value, column heading) of the sortable columns of the list, in display order; the
+# recommendation's text follows the status, so reference, status and text read together.
 _SORTABLE = [
     ("reference", "Reference"),
+    ("status", "Status"),
     ("country", "Country"),
     ("year", "Year"),
     ("tier", "Tier"),
     ("pillar", "Pillar"),
-    ("status", "Status"),
     ("owner", "Owner"),
 ]
 
