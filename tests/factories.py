@@ -6,6 +6,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
+from tracker import lineage
 from tracker.models import (
     Assessment,
     Country,
@@ -104,6 +105,7 @@ class EvidenceFactory(factory.django.DjangoModelFactory):
 class StatusChangeFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = StatusChange
+        skip_postgeneration_save = True  # history rows are written once
 
     recommendation = factory.SubFactory(RecommendationFactory)
     old_status = Recommendation.Status.NO_ACTION
@@ -111,6 +113,14 @@ class StatusChangeFactory(factory.django.DjangoModelFactory):
     reason = "Reported by a UN special rapporteur."
     changed_by = factory.SubFactory(UserFactory)
     effective_date = datetime.date(2021, 12, 1)
+
+    @factory.post_generation
+    def refresh_cached_status(self, create, extracted, **kwargs):
+        # Made directly, not through the service: keep the cached status true, as it does.
+        if create:
+            lineage.refresh_status(
+                Recommendation.objects.filter(ancestor_links__ancestor=self.recommendation_id)
+            )
 
 
 class AssessmentFactory(factory.django.DjangoModelFactory):

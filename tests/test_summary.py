@@ -115,7 +115,7 @@ def test_ties_on_the_same_effective_date_go_to_the_later_recording():
 
 def test_without_history_the_initial_status_is_used():
     rec = RecommendationFactory(
-        report__year=2021, initial_status=Status.IN_PROGRESS, status=Status.IMPLEMENTED
+        report__year=2021, initial_status=Status.IN_PROGRESS, status=Status.IN_PROGRESS
     )
 
     row = _row(build_summary(year=2021), rec.reference)

@@ -281,7 +281,7 @@ def refresh_status(recommendations) -> int:
     Only rows whose status differs are written, and their version moves on, so a form opened on
     the old status is told it is stale.
     """
-    today = status_on(timezone.localdate())
+    today = status_on(timezone.localdate(), from_history=True)
     return (
         Recommendation.objects.filter(pk__in=recommendations.values("pk"))
         .alias(today=today)

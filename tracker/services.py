@@ -24,6 +24,7 @@ from tracker.models import (
     RecommendationEdit,
     StatusChange,
     StatusChangeVoid,
+    status_on,
 )
 
 
@@ -59,9 +60,12 @@ def _bump_version(model, pk: int, expected_version: int | None, what: str, **cha
 
 
 def status_on_date(recommendation: Recommendation, day: datetime.date) -> str:
-    """Return the status `recommendation` had at the end of `day` (`models.status_on`)."""
+    """Return the status `recommendation` had at the end of `day`, from its history alone.
+
+    The services read the history itself, never the cache they are about to refresh.
+    """
     return (
-        Recommendation.objects.with_status_on(day)
+        Recommendation.objects.annotate(status_on=status_on(day, from_history=True))
         .values_list("status_on", flat=True)
         .get(pk=recommendation.pk)
     )
