@@ -1,38 +1,35 @@
 """The FilterSets behind the list pages: every filter is a GET parameter, so a view is a URL."""
 
-import operator
-from functools import reduce
-
 import django_filters
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q
 
+from tracker import search
 from tracker.forms import DateInput, FilterForm
-from tracker.models import Country, Evidence, Recommendation, Report, Tier
+from tracker.models import Country, Evidence, Recommendation, Report, SearchEntry, Tier
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
 
-def _words(value: str) -> list[str]:
-    return [word for word in (value or "").split() if word]
+def search_filter() -> django_filters.CharFilter:
+    """Return the `q` filter of a list: full-text words, capped in length and number."""
+    return django_filters.CharFilter(
+        method="search",
+        label="Search",
+        max_length=search.MAX_QUERY_CHARS,
+        validators=[search.validate_query],
+    )
 
 
-def _all_words_match(queryset, value, fields):
-    """Keep rows in which every word of `value` occurs in at least one of `fields`."""
-    words = _words(value)
-    if not words:
-        return queryset
-    conditions = [
-        reduce(operator.or_, (Q(**{f"{field}__icontains": word}) for field in fields))
-        for word in words
-    ]
-    return queryset.filter(*conditions)
+def search_refused(filterset) -> bool:
+    """Return whether the list's search was refused: the page then lists nothing, with a 400."""
+    return "q" in filterset.errors
 
 
 class RecommendationFilterSet(django_filters.FilterSet):
     """Filters of the recommendation list, as GET parameters."""
 
-    q = django_filters.CharFilter(method="search", label="Search")
+    q = search_filter()
     country = django_filters.ModelChoiceFilter(
         field_name="report__country",
         to_field_name="slug",
@@ -139,7 +136,11 @@ class RecommendationFilterSet(django_filters.FilterSet):
         ]
 
     def search(self, queryset, name, value):
-        return _all_words_match(queryset, value, ["text", "reference"])
+        # Every word in the recommendation's text or reference, or in its country's names.
+        return queryset.filter(
+            Q(pk__in=search.matching(value, SearchEntry.Kind.RECOMMENDATION))
+            | Q(report__country__in=search.matching(value, SearchEntry.Kind.COUNTRY))
+        )
 
     def statuses_on(self):
         """Return the day asked for with `as_of` (None: today, the cached status)."""
@@ -177,7 +178,7 @@ class RecommendationFilterSet(django_filters.FilterSet):
 class ReportFilterSet(django_filters.FilterSet):
     """Filters of the narrative list, as GET parameters."""
 
-    q = django_filters.CharFilter(method="search", label="Search")
+    q = search_filter()
     country = django_filters.ModelChoiceFilter(
         field_name="country",
         to_field_name="slug",
@@ -199,7 +200,11 @@ class ReportFilterSet(django_filters.FilterSet):
         self.filters["year"].extra["choices"] = [(year, str(year)) for year in years]
 
     def search(self, queryset, name, value):
-        return _all_words_match(queryset, value, ["country__name", "title", "introduction"])
+        # Every word in the narrative's title, introduction or sections, or in the country's names.
+        return queryset.filter(
+            Q(pk__in=search.matching(value, SearchEntry.Kind.REPORT))
+            | Q(country__in=search.matching(value, SearchEntry.Kind.COUNTRY))
+        )
 
 
 class EvidenceFilterSet(django_filters.FilterSet):
@@ -209,7 +214,7 @@ class EvidenceFilterSet(django_filters.FilterSet):
     mean one recommendation of that country in that year.
     """
 
-    q = django_filters.CharFilter(method="search", label="Search")
+    q = search_filter()
     source_type = django_filters.ChoiceFilter(
         choices=Evidence.SourceType.choices, label="Source type", empty_label="Any source"
     )
@@ -244,7 +249,8 @@ class EvidenceFilterSet(django_filters.FilterSet):
         self.filters["year"].extra["choices"] = [(year, str(year)) for year in years]
 
     def search(self, queryset, name, value):
-        return _all_words_match(queryset, value, ["title", "summary", "source_name", "quote"])
+        # Every word in the title, summary, quote or source name.
+        return queryset.filter(pk__in=search.matching(value, SearchEntry.Kind.EVIDENCE))
 
     def filter_recommendations(self, queryset, name, value):
         # One EXISTS for both filters, so they must hold for the same recommendation and the

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from tracker import uploads
+from tracker import search, uploads
 from tracker.models import Assessment, Evidence, Finding, Recommendation
 
 
@@ -402,3 +402,14 @@ class BulkForm(forms.Form):
             if not data.get("effective_date"):
                 self.add_error("effective_date", "Give the day the status became true.")
         return data
+
+
+class SearchForm(forms.Form):
+    """The search across everything: words, capped in length and number."""
+
+    q = forms.CharField(
+        label="Search",
+        max_length=search.MAX_QUERY_CHARS,
+        validators=[search.validate_query],
+        help_text="Every word must appear; a word also finds the words it begins.",
+    )

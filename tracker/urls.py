@@ -13,6 +13,7 @@ from tracker.views import (
     lineage,
     narratives,
     recommendations,
+    search,
 )
 
 urlpatterns = [
@@ -31,6 +32,7 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("admin/", admin.site.urls),
+    path("search/", search.search_page, name="search"),
     # Recommendations
     path("recommendations/", recommendations.recommendation_list, name="recommendation_list"),
     path("recommendations/bulk/", bulk.recommendation_bulk, name="recommendation_bulk"),

@@ -17,7 +17,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tracker import services, uploads
-from tracker.filters import EvidenceFilterSet
+from tracker.filters import EvidenceFilterSet, search_refused
 from tracker.forms import EvidenceForm
 from tracker.models import Assessment, Evidence, Recommendation, StatusChange
 
@@ -50,6 +50,9 @@ def evidence_list(request):
     queryset = Evidence.objects.visible_to(request.user).select_related("logged_by")
     filterset = EvidenceFilterSet(request.GET, queryset=queryset, request=request)
     rows = filterset.qs.prefetch_related(_RECOMMENDATIONS_SHOWN).order_by("-logged_at", "-pk")
+    refused = search_refused(filterset)
+    if refused:
+        rows = rows.none()
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -62,6 +65,7 @@ def evidence_list(request):
             "count": page.paginator.count,
             "query": query.urlencode(),
         },
+        status=400 if refused else 200,
     )
 
 

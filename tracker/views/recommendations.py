@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from tracker import exports, lineage, roles, services
 from tracker.dates import long_date
-from tracker.filters import RecommendationFilterSet
+from tracker.filters import RecommendationFilterSet, search_refused
 from tracker.forms import OwnerForm, PillarForm, StatusForm
 from tracker.models import (
     AssessmentEvent,
@@ -101,8 +101,11 @@ def recommendation_list(request):
         queryset = queryset.order_by(*queryset.query.order_by, *_TIEBREAK)
     else:
         queryset = queryset.order_by(*_TIEBREAK)
+    refused = search_refused(filterset)
+    if refused:
+        queryset = queryset.none()
 
-    download = request.GET.get("format")
+    download = None if refused else request.GET.get("format")
     if download == "csv":
         return exports.csv_response(queryset, request)
     if download == "xlsx":
@@ -122,6 +125,7 @@ def recommendation_list(request):
             "current_sort": current_sort,
             "as_of": as_of,
         },
+        status=400 if refused else 200,
     )
 
 
