@@ -6,7 +6,15 @@ from django.db.models import Exists, OuterRef, Q
 
 from tracker import search
 from tracker.forms import DateInput, FilterForm
-from tracker.models import Country, Evidence, Recommendation, Report, SearchEntry, Tier
+from tracker.models import (
+    Assessment,
+    Country,
+    Evidence,
+    Recommendation,
+    Report,
+    SearchEntry,
+    Tier,
+)
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
@@ -68,6 +76,18 @@ class RecommendationFilterSet(django_filters.FilterSet):
     needs_review = django_filters.ChoiceFilter(
         method="filter_flag", choices=YES_NO, label="Needs review", empty_label="Either"
     )
+    assessment = django_filters.ChoiceFilter(
+        method="filter_assessment",
+        choices=[*Assessment.State.choices, ("none", "None")],
+        label="Assessment",
+        empty_label="Any state",
+    )
+    assessment_by = django_filters.ChoiceFilter(
+        method="filter_assessment",
+        choices=[("me", "Me")],
+        label="Assessed by",
+        empty_label="Anyone",
+    )
     sort = django_filters.OrderingFilter(
         label="Sort by",
         empty_label="Country, year, priority",
@@ -108,6 +128,8 @@ class RecommendationFilterSet(django_filters.FilterSet):
             "has_evidence",
             "has_approved_assessment",
             "needs_review",
+            "assessment",
+            "assessment_by",
         ]
 
     def __init__(self, data=None, queryset=None, *, request=None, **kwargs):
@@ -173,6 +195,21 @@ class RecommendationFilterSet(django_filters.FilterSet):
     def filter_flag(self, queryset, name, value):
         # `needs_review` is a field; the list view annotates the other two flags before filtering.
         return queryset.filter(**{name: value == "yes"})
+
+    def filter_assessment(self, queryset, name, value):
+        # One EXISTS for both filters, so "my drafts" means one assessment that is both.
+        data = self.form.cleaned_data
+        state, mine = data.get("assessment"), data.get("assessment_by") == "me"
+        if name == "assessment_by" and state:
+            return queryset  # applied with the state
+        assessments = Assessment.objects.filter(recommendation_id=OuterRef("pk"))
+        if mine:
+            assessments = assessments.filter(author=self.request.user)
+        if state == "none":
+            return queryset.filter(~Exists(assessments))
+        if state:
+            assessments = assessments.filter(state=state)
+        return queryset.filter(Exists(assessments))
 
 
 class ReportFilterSet(django_filters.FilterSet):
