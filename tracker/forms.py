@@ -8,7 +8,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from tracker import search, uploads
-from tracker.models import Assessment, Evidence, Finding, Recommendation
+from tracker.models import Assessment, Evidence, Finding, NotificationPreference, Recommendation
 
 
 class DateInput(forms.DateInput):
@@ -412,4 +412,15 @@ class SearchForm(forms.Form):
         max_length=search.MAX_QUERY_CHARS,
         validators=[search.validate_query],
         help_text="Every word must appear; a word also finds the words it begins.",
+    )
+
+
+class NotificationEmailForm(forms.Form):
+    """How the user wants their notifications e-mailed."""
+
+    email = forms.ChoiceField(
+        label="E-mail me",
+        choices=NotificationPreference.Email.choices,
+        widget=forms.RadioSelect,
+        help_text="Every notification also shows here, in the app, until you mark it read.",
     )

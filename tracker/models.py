@@ -898,3 +898,77 @@ class SearchEntry(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} #{self.object_id}"
+
+
+class NotificationKind(models.TextChoices):
+    ASSESSMENT_SUBMITTED = "assessment_submitted", "Assessment submitted"
+    ASSESSMENT_RETURNED = "assessment_returned", "Assessment returned"
+    ASSESSMENT_APPROVED = "assessment_approved", "Assessment approved"
+    ASSIGNED = "assigned", "Item assigned"
+    STATUS_CHANGED = "status_changed", "Status changed"
+    REMINDER = "reminder", "Reminder"
+
+
+class Notification(models.Model):
+    """Something one user is told: shown in the app until read, e-mailed as they chose."""
+
+    Kind = NotificationKind
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    message = models.TextField()
+    url = models.CharField(max_length=300, blank=True, help_text="A path inside the app.")
+    key = models.CharField(
+        max_length=100, blank=True, help_text="Set on what is sent once only (reminders)."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "key"],
+                condition=~Q(key=""),
+                name="notification_once_per_key",
+                violation_error_message="This notification was already sent.",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=NotificationKind.values), name="notification_kind_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="notification_unread_idx"),
+            models.Index(fields=["emailed_at", "recipient"], name="notification_unsent_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.recipient}: {self.message[:60]}"
+
+
+class NotificationPreference(models.Model):
+    """How a user wants their notifications e-mailed: at once, in a daily digest, or never."""
+
+    class Email(models.TextChoices):
+        IMMEDIATE = "immediate", "At once"
+        DAILY = "daily", "Once a day, in a digest"
+        NONE = "none", "Never: in the app only"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
+    )
+    email = models.CharField(max_length=10, choices=Email.choices, default=Email.IMMEDIATE)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(email__in=["immediate", "daily", "none"]),
+                name="notificationpreference_email_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user}: {self.get_email_display()}"

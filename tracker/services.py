@@ -14,12 +14,14 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from tracker import lineage, uploads
+from tracker import lineage, notifications, uploads
 from tracker.dates import long_date
 from tracker.models import (
     Assessment,
     AssessmentEvent,
     Evidence,
+    Notification,
+    NotificationPreference,
     Recommendation,
     RecommendationEdit,
     StatusChange,
@@ -214,6 +216,7 @@ def recommendation_set_status(
             pk=recommendation.pk
         )
     )
+    notifications.status_changed(change, by=by)
     return change
 
 
@@ -253,6 +256,7 @@ def recommendation_set_owner(
     _bump_version(
         Recommendation, recommendation.pk, expected_version, "This recommendation", owner=owner
     )
+    notifications.item_assigned(recommendation, owner=owner, by=by)
     return _record_edit(
         recommendation,
         "owner",
@@ -277,6 +281,26 @@ def recommendation_set_pillar(
         Recommendation, recommendation.pk, expected_version, "This recommendation", pillar=pillar
     )
     return _record_edit(recommendation, "pillar", recommendation.pillar, pillar, by)
+
+
+@transaction.atomic
+def notification_mark_read(*, by, notification: Notification | None = None) -> int:
+    """Mark one of `by`'s notifications read, or all of them when none is given."""
+    rows = Notification.objects.filter(recipient=by, read_at__isnull=True)
+    if notification is not None:
+        rows = rows.filter(pk=notification.pk)
+    return rows.update(read_at=timezone.now())
+
+
+@transaction.atomic
+def notification_set_email(*, by, email: str) -> NotificationPreference:
+    """Choose how `by` is e-mailed: at once, in a daily digest, or never."""
+    if email not in NotificationPreference.Email.values:
+        raise ValidationError({"email": f"Unknown choice {email!r}."})
+    preference, _ = NotificationPreference.objects.update_or_create(
+        user=by, defaults={"email": email}
+    )
+    return preference
 
 
 def file_sha256(fileobj) -> str:
@@ -476,7 +500,7 @@ def assessment_submit(
 ) -> Assessment:
     """Send a draft or returned assessment for review."""
     _require(by, "tracker.change_assessment", "submit assessments")
-    return _transition(
+    assessment = _transition(
         assessment,
         by=by,
         to_state=Assessment.State.SUBMITTED,
@@ -485,6 +509,8 @@ def assessment_submit(
         expected_version=expected_version,
         submitted_at=timezone.now(),
     )
+    notifications.assessment_submitted(assessment, by=by)
+    return assessment
 
 
 def _check_reviewer(assessment, by) -> None:
@@ -494,7 +520,7 @@ def _check_reviewer(assessment, by) -> None:
 
 
 def _review(assessment, by, to_state, action, note, expected_version) -> Assessment:
-    return _transition(
+    assessment = _transition(
         assessment,
         by=by,
         to_state=to_state,
@@ -506,6 +532,8 @@ def _review(assessment, by, to_state, action, note, expected_version) -> Assessm
         review_note=note,
         reviewed_at=timezone.now(),
     )
+    notifications.assessment_reviewed(assessment, by=by)
+    return assessment
 
 
 @transaction.atomic

@@ -12,6 +12,7 @@ from tracker.views import (
     imports,
     lineage,
     narratives,
+    notifications,
     recommendations,
     search,
 )
@@ -33,6 +34,18 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("search/", search.search_page, name="search"),
+    path("notifications/", notifications.notification_list, name="notification_list"),
+    path("notifications/read/", notifications.notification_read, name="notification_read_all"),
+    path(
+        "notifications/<int:pk>/read/",
+        notifications.notification_read,
+        name="notification_read",
+    ),
+    path(
+        "notifications/settings/",
+        notifications.notification_settings,
+        name="notification_settings",
+    ),
     # Recommendations
     path("recommendations/", recommendations.recommendation_list, name="recommendation_list"),
     path("recommendations/bulk/", bulk.recommendation_bulk, name="recommendation_bulk"),
