@@ -29,6 +29,26 @@ def search_filter() -> django_filters.CharFilter:
     )
 
 
+def country_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Return the country menu: the countries with narratives first, the rest after them.
+
+    Of some 190 countries only those with a narrative can match anything in most lists.
+    """
+    rows = (
+        Country.objects.annotate(
+            has_narrative=Exists(Report.objects.filter(country_id=OuterRef("pk")))
+        )
+        .order_by("name")
+        .values_list("slug", "name", "has_narrative")
+    )
+    groups = {"Countries with narratives": [], "All countries": []}
+    for slug, name, has_narrative in rows:
+        groups["Countries with narratives" if has_narrative else "All countries"].append(
+            (slug, name)
+        )
+    return [(label, choices) for label, choices in groups.items() if choices]
+
+
 def search_refused(filterset) -> bool:
     """Return whether the list's search was refused: the page then lists nothing, with a 400."""
     return "q" in filterset.errors
@@ -38,12 +58,8 @@ class RecommendationFilterSet(django_filters.FilterSet):
     """Filters of the recommendation list, as GET parameters."""
 
     q = search_filter()
-    country = django_filters.ModelChoiceFilter(
-        field_name="report__country",
-        to_field_name="slug",
-        queryset=Country.objects.only("pk", "name", "slug"),
-        label="Country",
-        empty_label="Any country",
+    country = django_filters.ChoiceFilter(
+        field_name="report__country__slug", label="Country", empty_label="Any country"
     )
     year = django_filters.ChoiceFilter(
         field_name="report__year", label="Year", empty_label="Any year"
@@ -137,6 +153,7 @@ class RecommendationFilterSet(django_filters.FilterSet):
         # Choices that come from the database are read once here, not on every iteration.
         years = Report.objects.order_by("-year").values_list("year", flat=True).distinct()
         self.filters["year"].extra["choices"] = [(year, str(year)) for year in years]
+        self.filters["country"].extra["choices"] = country_choices
         users = (
             get_user_model()
             .objects.filter(is_active=True)
@@ -216,12 +233,8 @@ class ReportFilterSet(django_filters.FilterSet):
     """Filters of the narrative list, as GET parameters."""
 
     q = search_filter()
-    country = django_filters.ModelChoiceFilter(
-        field_name="country",
-        to_field_name="slug",
-        queryset=Country.objects.only("pk", "name", "slug"),
-        label="Country",
-        empty_label="Any country",
+    country = django_filters.ChoiceFilter(
+        field_name="country__slug", label="Country", empty_label="Any country"
     )
     year = django_filters.ChoiceFilter(label="Year", empty_label="Any year")
     tier = django_filters.ChoiceFilter(choices=Tier.choices, label="Tier", empty_label="Any tier")
@@ -235,6 +248,7 @@ class ReportFilterSet(django_filters.FilterSet):
         super().__init__(data, queryset, request=request, **kwargs)
         years = Report.objects.order_by("-year").values_list("year", flat=True).distinct()
         self.filters["year"].extra["choices"] = [(year, str(year)) for year in years]
+        self.filters["country"].extra["choices"] = country_choices
 
     def search(self, queryset, name, value):
         # Every word in the narrative's title, introduction or sections, or in the country's names.
@@ -261,12 +275,8 @@ class EvidenceFilterSet(django_filters.FilterSet):
     sensitivity = django_filters.ChoiceFilter(
         choices=Evidence.Sensitivity.choices, label="Sensitivity", empty_label="Any sensitivity"
     )
-    country = django_filters.ModelChoiceFilter(
-        method="filter_recommendations",
-        to_field_name="slug",
-        queryset=Country.objects.only("pk", "name", "slug"),
-        label="Country",
-        empty_label="Any country",
+    country = django_filters.ChoiceFilter(
+        method="filter_recommendations", label="Country", empty_label="Any country"
     )
     year = django_filters.ChoiceFilter(
         method="filter_recommendations", label="Report year", empty_label="Any year"
@@ -284,6 +294,7 @@ class EvidenceFilterSet(django_filters.FilterSet):
         super().__init__(data, queryset, request=request, **kwargs)
         years = Report.objects.order_by("-year").values_list("year", flat=True).distinct()
         self.filters["year"].extra["choices"] = [(year, str(year)) for year in years]
+        self.filters["country"].extra["choices"] = country_choices
 
     def search(self, queryset, name, value):
         # Every word in the title, summary, quote or source name.
@@ -298,7 +309,7 @@ class EvidenceFilterSet(django_filters.FilterSet):
             return queryset  # applied with the country
         links = Evidence.recommendations.through.objects.filter(evidence_id=OuterRef("pk"))
         if country:
-            links = links.filter(recommendation__report__country=country)
+            links = links.filter(recommendation__report__country__slug=country)
         if year:
             links = links.filter(recommendation__report__year=year)
         return queryset.filter(Exists(links))
