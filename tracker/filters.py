@@ -54,7 +54,31 @@ def search_refused(filterset) -> bool:
     return "q" in filterset.errors
 
 
-class RecommendationFilterSet(django_filters.FilterSet):
+PAGE_SIZES = (25, 50, 100, 200)
+DEFAULT_PAGE_SIZE = 50
+
+
+class PagedFilterSet(django_filters.FilterSet):
+    """A list's filters plus the number of rows per page, chosen the same way, in the URL."""
+
+    per_page = django_filters.ChoiceFilter(
+        method="keep_all",
+        choices=[(str(size), str(size)) for size in PAGE_SIZES],
+        label="Rows per page",
+        empty_label=f"{DEFAULT_PAGE_SIZE} (default)",
+    )
+
+    def keep_all(self, queryset, name, value):
+        return queryset  # the view pages the list by it
+
+    def page_size(self) -> int:
+        """Return the rows per page asked for, or the default."""
+        if "per_page" in self.errors:
+            return DEFAULT_PAGE_SIZE
+        return int(self.form.cleaned_data.get("per_page") or DEFAULT_PAGE_SIZE)
+
+
+class RecommendationFilterSet(PagedFilterSet):
     """Filters of the recommendation list, as GET parameters."""
 
     q = search_filter()
@@ -146,6 +170,7 @@ class RecommendationFilterSet(django_filters.FilterSet):
             "needs_review",
             "assessment",
             "assessment_by",
+            "per_page",
         ]
 
     def __init__(self, data=None, queryset=None, *, request=None, **kwargs):
@@ -258,7 +283,7 @@ class ReportFilterSet(django_filters.FilterSet):
         )
 
 
-class EvidenceFilterSet(django_filters.FilterSet):
+class EvidenceFilterSet(PagedFilterSet):
     """Filters of the evidence list, as GET parameters.
 
     Country and year look through the recommendations an item bears on, and together they
@@ -288,7 +313,16 @@ class EvidenceFilterSet(django_filters.FilterSet):
     class Meta:
         model = Evidence
         form = FilterForm
-        fields = ["q", "source_type", "direction", "sensitivity", "country", "year", "logged_by"]
+        fields = [
+            "q",
+            "source_type",
+            "direction",
+            "sensitivity",
+            "country",
+            "year",
+            "logged_by",
+            "per_page",
+        ]
 
     def __init__(self, data=None, queryset=None, *, request=None, **kwargs):
         super().__init__(data, queryset, request=request, **kwargs)

@@ -23,7 +23,6 @@ from tracker.models import Assessment, Evidence, Recommendation, StatusChange
 
 logger = logging.getLogger(__name__)
 
-PAGE_SIZE = 50
 # Enough to choose from by eye; a narrower reference finds the rest.
 MAX_RECOMMENDATION_CHOICES = 150
 
@@ -53,7 +52,7 @@ def evidence_list(request):
     refused = search_refused(filterset)
     if refused:
         rows = rows.none()
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(rows, filterset.page_size()).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
