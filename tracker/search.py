@@ -153,17 +153,26 @@ def highlight(snippet: str) -> SafeString:
     return mark_safe(marked.replace(_OPEN, "").replace(_CLOSE, ""))  # noqa: S308 (escaped above)
 
 
+def _entries():
+    """Return the index with each entry's kind and object id read from its row id.
+
+    FTS5 keeps the row id in its index but the other columns in a separate table: filtering
+    or selecting them would read a row of that table for every match.
+    """
+    return SearchEntry.objects.annotate(kind_code=F("id") % _STRIDE, source_id=F("id") / _STRIDE)
+
+
 def matching(value: str, kind: int):
     """Return the ids of the rows of `kind` whose document matches the search `value`.
 
-    A queryset of `object_id`, for `pk__in=`; the caller has validated `value`.
+    A queryset of ids, for `pk__in=`; the caller has validated `value`.
     """
     words = query_words(value)
-    entries = SearchEntry.objects.filter(kind=kind)
+    entries = _entries().filter(kind_code=kind)
     if not words:
-        return entries.none().values("object_id")
+        return entries.none().values("source_id")
     expression = _match_expression(words, connection.vendor)
-    return entries.filter(document__match=expression).values("object_id")
+    return entries.filter(document__match=expression).values("source_id")
 
 
 # -- The search page ----------------------------------------------------------------------
@@ -209,12 +218,15 @@ _LIST_URLS = {
 }
 
 
-def _visible_entries(user):
+def _visible(user, kind: int | None = None) -> Q:
+    """Return the condition on entries (of `kind`, or of any kind) that `user` may see."""
+    visible_evidence = Exists(Evidence.objects.visible_to(user).filter(pk=OuterRef("source_id")))
+    if kind == Kind.EVIDENCE:
+        return Q(visible_evidence)
+    if kind is not None:
+        return Q()
     kinds = [kind for kind, perm in _KIND_PERMISSIONS.items() if user.has_perm(perm)]
-    visible_evidence = Evidence.objects.visible_to(user).filter(pk=OuterRef("object_id"))
-    return SearchEntry.objects.filter(kind__in=kinds).filter(
-        ~Q(kind=Kind.EVIDENCE) | Exists(visible_evidence)
-    )
+    return Q(kind_code__in=kinds) & (~Q(kind_code=Kind.EVIDENCE) | visible_evidence)
 
 
 def _objects(kind: int, ids: list[int], user) -> dict[int, tuple[str, str]]:
@@ -281,17 +293,22 @@ def search(value: str, *, user, per_kind: int = HITS_PER_KIND) -> list[Group]:
     if not words:
         return []
     expression = _match_expression(words, connection.vendor)
-    entries = _visible_entries(user).filter(document__match=expression)
-    counts = dict(entries.order_by().values_list("kind").annotate(n=Count("id")))
+    entries = _entries().filter(document__match=expression)
+    counts = dict(
+        entries.filter(_visible(user)).order_by().values_list("kind_code").annotate(n=Count("id"))
+    )
     if not counts:
         return []
-    # One query per kind: SQLite's ranking function cannot feed a window function.
+    # One query per kind that matched, each checking only its own visibility rule: SQLite's
+    # ranking function cannot feed a window function.
     ranked = entries.annotate(rank=Rank(expression)).order_by("-rank", "id")
     best = [
         row
         for kind in Kind
         if kind in counts
-        for row in ranked.filter(kind=kind).values_list("id", "kind", "object_id")[:per_kind]
+        for row in ranked.filter(_visible(user, kind), kind_code=kind).values_list(
+            "id", "kind_code", "source_id"
+        )[:per_kind]
     ]
     snippets = dict(
         SearchEntry.objects.filter(pk__in=[row[0] for row in best], document__match=expression)
