@@ -68,3 +68,73 @@ def test_an_unknown_page_size_falls_back_to_the_default_with_a_message(viewer_cl
     assert response.status_code == 200
     assert response.context["page_obj"].paginator.per_page == 50
     assert "Select a valid choice" in response.content.decode()
+
+
+# -- Saved filters -------------------------------------------------------------------------
+
+
+def test_saved_filters_are_kept_per_user_and_listed_on_home(viewer_client, viewer, analyst_client):
+    from tracker.models import SavedFilter
+
+    response = viewer_client.post(
+        "/filters/save/",
+        {
+            "list_name": "recommendations",
+            "query": "status=in_progress&country=north-korea&page=3&format=csv&q=",
+            "name": "Korea in progress",
+        },
+    )
+    saved = SavedFilter.objects.get()
+    assert saved.user == viewer and saved.query == "status=in_progress&country=north-korea"
+    assert response["Location"] == "/recommendations/?status=in_progress&country=north-korea"
+    home = viewer_client.get("/").content.decode()
+    assert '<a href="/recommendations/?status=in_progress&amp;country=north-korea">Korea in' in home
+    assert "Korea in progress" not in analyst_client.get("/").content.decode()
+
+    # The same name again replaces the query rather than adding a second entry.
+    viewer_client.post(
+        "/filters/save/",
+        {
+            "list_name": "recommendations",
+            "query": "status=implemented",
+            "name": "Korea in progress",
+        },
+    )
+    assert list(SavedFilter.objects.values_list("query", flat=True)) == ["status=implemented"]
+
+
+def test_saved_filters_refuse_bad_input_and_change_nothing(viewer_client):
+    from tracker.models import SavedFilter
+
+    for data in [
+        {"list_name": "recommendations", "query": "status=x", "name": ""},
+        {"list_name": "admin", "query": "status=x", "name": "Sneaky"},
+        {"list_name": "evidence", "query": "q=" + "x" * 2000, "name": "Long"},
+    ]:
+        response = viewer_client.post("/filters/save/", data, follow=True)
+        assert "The filters were not saved" in response.content.decode()
+    assert SavedFilter.objects.count() == 0
+
+
+def test_only_the_owner_removes_saved_filters(viewer_client, analyst_client, viewer):
+    from tracker.models import SavedFilter
+
+    saved = SavedFilter.objects.create(user=viewer, list="evidence", name="Mine", query="q=x")
+    assert analyst_client.post(f"/filters/{saved.pk}/delete/").status_code == 404
+    assert SavedFilter.objects.filter(pk=saved.pk).exists()
+    assert viewer_client.post(f"/filters/{saved.pk}/delete/").status_code == 302
+    assert not SavedFilter.objects.filter(pk=saved.pk).exists()
+
+
+def test_saving_filters_needs_a_sign_in(client, db):
+    from tracker.models import SavedFilter
+
+    response = client.post("/filters/save/", {"list_name": "evidence", "name": "x"})
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert SavedFilter.objects.count() == 0
+
+
+def test_the_lists_offer_to_save_their_filters(viewer_client, db):
+    page = viewer_client.get("/evidence/", {"source_type": "un"}).content.decode()
+    assert 'name="list_name" value="evidence"' in page
+    assert 'name="query" value="source_type=un"' in page

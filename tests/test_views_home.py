@@ -130,9 +130,9 @@ def test_the_home_page_takes_a_fixed_number_of_queries(
 ):
     _fill(rows, analyst, reviewer)
     # Session, user, permissions (2), years, recent changes, the year's counts, the
-    # assessments' counts, my items, my assessments, my evidence, the review queue, the
-    # user's groups.
-    with django_assert_num_queries(13):
+    # assessments' counts, my items, my assessments, my evidence, the review queue, my saved
+    # filters, the user's groups.
+    with django_assert_num_queries(14):
         response = reviewer_client.get("/")
     assert response.status_code == 200
     assert response.context["assessment_counts"]["waiting"] == rows

@@ -8,7 +8,14 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from tracker import search, uploads
-from tracker.models import Assessment, Evidence, Finding, NotificationPreference, Recommendation
+from tracker.models import (
+    Assessment,
+    Evidence,
+    Finding,
+    NotificationPreference,
+    Recommendation,
+    SavedFilter,
+)
 
 
 class DateInput(forms.DateInput):
@@ -424,3 +431,29 @@ class NotificationEmailForm(forms.Form):
         widget=forms.RadioSelect,
         help_text="Every notification also shows here, in the app, until you mark it read.",
     )
+
+
+# Parameters of a list's URL that are not filters: where one was, not what one wants.
+_NOT_FILTERS = {"page", "format", "csrfmiddlewaretoken"}
+
+
+class SavedFilterForm(forms.Form):
+    """Save the filters of a list under a name."""
+
+    list_name = forms.ChoiceField(choices=SavedFilter.List.choices, widget=forms.HiddenInput)
+    query = forms.CharField(required=False, widget=forms.HiddenInput)
+    name = forms.CharField(label="Save these filters as", max_length=80)
+
+    def clean_query(self):
+        """Keep the filters of the query string (not its page or download), in order."""
+        from django.http import QueryDict
+
+        query = QueryDict(self.cleaned_data["query"] or "", mutable=True)
+        for key in _NOT_FILTERS:
+            query.pop(key, None)
+        for key in [key for key, values in query.lists() if not any(values)]:
+            query.pop(key)
+        value = query.urlencode()
+        if len(value) > SavedFilter._meta.get_field("query").max_length:
+            raise forms.ValidationError("These filters are too long to save.")
+        return value

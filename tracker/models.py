@@ -972,3 +972,41 @@ class NotificationPreference(models.Model):
 
     def __str__(self):
         return f"{self.user}: {self.get_email_display()}"
+
+
+class SavedFilter(models.Model):
+    """A user's named set of filters of a list page, kept as its query string."""
+
+    class List(models.TextChoices):
+        RECOMMENDATIONS = "recommendations", "Recommendations"
+        EVIDENCE = "evidence", "Evidence"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_filters"
+    )
+    list = models.CharField(max_length=20, choices=List.choices)
+    name = models.CharField(max_length=80)
+    query = models.CharField(max_length=1000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["list", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "list", "name"],
+                name="savedfilter_unique_name",
+                violation_error_message="You already have saved filters of that name.",
+            ),
+            models.CheckConstraint(
+                condition=Q(list__in=["recommendations", "evidence"]), name="savedfilter_list_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user}: {self.name}"
+
+    def get_absolute_url(self):
+        path = reverse(
+            "recommendation_list" if self.list == self.List.RECOMMENDATIONS else "evidence_list"
+        )
+        return f"{path}?{self.query}" if self.query else path

@@ -24,6 +24,7 @@ from tracker.models import (
     NotificationPreference,
     Recommendation,
     RecommendationEdit,
+    SavedFilter,
     StatusChange,
     StatusChangeVoid,
 )
@@ -301,6 +302,25 @@ def notification_set_email(*, by, email: str) -> NotificationPreference:
         user=by, defaults={"email": email}
     )
     return preference
+
+
+@transaction.atomic
+def saved_filter_save(*, by, list_name: str, name: str, query: str) -> SavedFilter:
+    """Save `by`'s filters of a list under `name`, replacing any of theirs of that name."""
+    saved = SavedFilter(user=by, list=list_name, name=(name or "").strip(), query=query)
+    saved.full_clean(validate_unique=False, validate_constraints=False)
+    saved, _ = SavedFilter.objects.update_or_create(
+        user=by, list=saved.list, name=saved.name, defaults={"query": saved.query}
+    )
+    return saved
+
+
+@transaction.atomic
+def saved_filter_delete(*, by, saved_filter: SavedFilter) -> None:
+    """Forget one of `by`'s saved filters."""
+    if saved_filter.user_id != by.pk:
+        raise PermissionDenied("You may delete only your own saved filters.")
+    SavedFilter.objects.filter(pk=saved_filter.pk).delete()
 
 
 def file_sha256(fileobj) -> str:

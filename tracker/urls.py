@@ -14,6 +14,7 @@ from tracker.views import (
     narratives,
     notifications,
     recommendations,
+    saved_filters,
     search,
 )
 
@@ -34,6 +35,8 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("search/", search.search_page, name="search"),
+    path("filters/save/", saved_filters.saved_filter_save, name="saved_filter_save"),
+    path("filters/<int:pk>/delete/", saved_filters.saved_filter_delete, name="saved_filter_delete"),
     path("notifications/", notifications.notification_list, name="notification_list"),
     path("notifications/read/", notifications.notification_read, name="notification_read_all"),
     path(

@@ -98,6 +98,7 @@ def home(request):
         .select_related("recommendation__report__country", "changed_by")
         .order_by("-recorded_at", "-id")
     )
+    context["saved_filters"] = user.saved_filters.all()
     if year is None:
         return render(request, "tracker/home.html", context)
 
