@@ -43,7 +43,8 @@ _STRIDE = 8  # row id = object id × _STRIDE + kind; kinds are 1..7
 
 # Words are runs of letters and digits, as both databases' tokenizers see them.
 _WORD = re.compile(r"[^\W_]+")
-# Marks around the matched words in a snippet: control characters no stored text holds.
+# Marks around the matched words in a snippet: control characters, which text typed into the
+# app does not hold; any that got in are dropped, never turned into markup.
 _OPEN, _CLOSE = "\x02", "\x03"
 _MARKED = re.compile(f"{_OPEN}([^{_OPEN}{_CLOSE}]*){_CLOSE}")
 
@@ -52,7 +53,7 @@ _MARKED = re.compile(f"{_OPEN}([^{_OPEN}{_CLOSE}]*){_CLOSE}")
 
 
 def query_words(value: str) -> list[str]:
-    """Return the words of a search, or raise ValidationError if it is too long."""
+    """Return the words of a search; raise ValidationError if it is too long or too many."""
     value = value or ""
     if len(value) > MAX_QUERY_CHARS:
         raise ValidationError(
@@ -150,7 +151,8 @@ def highlight(snippet: str) -> SafeString:
     """Return the snippet as HTML: its text escaped, the matched words in `<mark>`."""
     escaped = escape(snippet or "")
     marked = _MARKED.sub(r"<mark>\1</mark>", escaped)
-    return mark_safe(marked.replace(_OPEN, "").replace(_CLOSE, ""))  # noqa: S308 (escaped above)
+    # Safe: every character of the text was escaped above; only the marks became tags.
+    return mark_safe(marked.replace(_OPEN, "").replace(_CLOSE, ""))
 
 
 def _entries():
