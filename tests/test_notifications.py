@@ -227,7 +227,7 @@ def test_a_reminder_goes_out_30_and_7_days_before_the_period_ends(
     call_command("send_reminders", "--today", f"{today:%Y-%m-%d}")
     assert reminders(analyst) == [
         f"The follow-up period of the 2025 recommendations ends on 31 March 2026, in {days} "
-        "days. Of your items, 1 have no evidence and 1 have no approved assessment."
+        "days. Of your items, 1 has no evidence and 1 has no approved assessment."
     ]
     assert reminders(other_analyst) == []  # nothing of theirs is missing
     assert [message.to for message in mail.outbox] == [["analyst@example.org"]]
@@ -252,7 +252,7 @@ def test_a_missed_day_still_sends_the_reminder_once(year_2025, analyst):
 def test_the_reminder_counts_only_evidence_the_owner_can_see(year_2025, analyst, reviewer):
     EvidenceFactory(recommendations=[year_2025], sensitivity="restricted", logged_by=reviewer)
     notifications.daily_run(datetime.date(2026, 3, 1))
-    assert "1 have no evidence" in reminders(analyst)[0]
+    assert "1 has no evidence" in reminders(analyst)[0]
 
 
 def test_send_reminders_refuses_a_malformed_day(db):
@@ -328,3 +328,12 @@ def test_opening_a_notification_only_redirects_inside_the_app(analyst_client, an
     )
     response = analyst_client.post(f"/notifications/{hostile.pk}/read/", {"open": "1"})
     assert response["Location"] == "/notifications/"
+
+
+def test_the_reminder_counts_every_item_of_the_owner(year_2025, analyst):
+    RecommendationFactory(report=year_2025.report, owner=analyst)
+    EvidenceFactory(recommendations=[year_2025])
+    notifications.daily_run(datetime.date(2026, 3, 1))
+    assert reminders(analyst)[0].endswith(
+        "Of your items, 1 has no evidence and 2 have no approved assessment."
+    )

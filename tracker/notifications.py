@@ -166,6 +166,10 @@ def due_reminders(today: datetime.date) -> list[Reminder]:
     return due
 
 
+def _items(count: int) -> str:
+    return f"{count} {'has' if count == 1 else 'have'}"
+
+
 def create_reminders(today: datetime.date) -> list[Notification]:
     """Record the reminders due today for every owner whose items still lack something.
 
@@ -195,9 +199,8 @@ def create_reminders(today: datetime.date) -> list[Notification]:
             message = (
                 f"The follow-up period of the {reminder.year} recommendations ends on "
                 f"{reminder.end.day} {reminder.end:%B %Y}, in {(reminder.end - today).days} "
-                f"days. Of your items, {gaps['no_evidence']} have no evidence and "
-                f"{gaps['unapproved']} "
-                "have no approved assessment."
+                f"days. Of your items, {_items(gaps['no_evidence'])} no evidence and "
+                f"{_items(gaps['unapproved'])} no approved assessment."
             )
             try:
                 with transaction.atomic():
