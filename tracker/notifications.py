@@ -252,25 +252,22 @@ def _send(recipient, subject: str, body: str, rows) -> bool:
     return True
 
 
-def _wanting(choice: str, rows) -> list[Notification]:
-    users = {row.recipient_id for row in rows if row.recipient.email}
-    chosen = dict(
-        NotificationPreference.objects.filter(user_id__in=users).values_list("user_id", "email")
-    )
-    return [
-        row
-        for row in rows
-        if row.recipient_id in users and chosen.get(row.recipient_id, Email.IMMEDIATE) == choice
-    ]
+def _unsent(choice: str, ids=None):
+    """Return the notifications not yet e-mailed to recipients who chose `choice` and can get
+    e-mail; at once is the choice of whoever never made one."""
+    chose = Q(recipient__notification_preference__email=choice)
+    if choice == Email.IMMEDIATE:
+        chose |= Q(recipient__notification_preference__isnull=True)
+    rows = Notification.objects.filter(chose, emailed_at__isnull=True).exclude(recipient__email="")
+    if ids is not None:
+        rows = rows.filter(pk__in=ids)
+    return rows.values_list("pk", flat=True)
 
 
-def send_immediate(ids) -> int:
-    """E-mail, one by one, the notifications among `ids` whose recipients want them at once."""
-    pending = Notification.objects.filter(pk__in=ids, emailed_at__isnull=True).select_related(
-        "recipient"
-    )
+def send_immediate(ids=None) -> int:
+    """E-mail, one by one, the notifications (among `ids`) whose recipients want them at once."""
     sent = 0
-    for row in _claim([row.pk for row in _wanting(Email.IMMEDIATE, pending)]):
+    for row in _claim(list(_unsent(Email.IMMEDIATE, ids))):
         subject = f"TIP Tracker: {row.get_kind_display()}"
         sent += _send(row.recipient, subject, f"{row.message}\n\n{_link(row.url)}\n", [row])
     return sent
@@ -278,9 +275,8 @@ def send_immediate(ids) -> int:
 
 def send_digests() -> int:
     """E-mail each daily-digest user everything not yet e-mailed to them, in one message."""
-    pending = Notification.objects.filter(emailed_at__isnull=True).select_related("recipient")
     by_user: dict[int, list[Notification]] = {}
-    for row in _claim([row.pk for row in _wanting(Email.DAILY, pending)]):
+    for row in _claim(list(_unsent(Email.DAILY))):
         by_user.setdefault(row.recipient_id, []).append(row)
     sent = 0
     for rows in by_user.values():
@@ -296,7 +292,6 @@ def daily_run(today: datetime.date) -> dict[str, int]:
     """Record today's reminders, e-mail them and anything a failed send left, send digests."""
     with transaction.atomic():
         reminders = create_reminders(today)
-    unsent = Notification.objects.filter(emailed_at__isnull=True).values_list("pk", flat=True)
-    immediate = send_immediate(list(unsent))
+    immediate = send_immediate()
     digests = send_digests()
     return {"reminders": len(reminders), "emails": immediate, "digests": digests}
