@@ -381,3 +381,22 @@ def test_punctuation_and_query_syntax_are_plain_words(viewer, recommendation):
         search.search(value, user=viewer)  # no syntax error reaches the database
     assert found('"repatriation" OR', viewer, Kind.RECOMMENDATION) == []
     assert found("repatriation*", viewer, Kind.RECOMMENDATION) == ["PRK-2021-03 · North Korea 2021"]
+
+
+def test_withdrawn_evidence_and_voided_changes_are_found_and_say_so(
+    analyst, reviewer, recommendation
+):
+    evidence = EvidenceFactory(title="Kaesong factory report", recommendations=[recommendation])
+    services.evidence_withdraw(evidence=evidence, reason="Wrong country.", by=reviewer)
+    assert found("Kaesong", analyst, Kind.EVIDENCE) == ["Kaesong factory report (withdrawn)"]
+    change = services.recommendation_set_status(
+        recommendation=recommendation,
+        status=Recommendation.Status.IN_PROGRESS,
+        reason="Kaesong reopened.",
+        by=analyst,
+        effective_date=datetime.date(2021, 7, 1),
+    )
+    services.status_change_void(change=change, reason="Entered on the wrong item.", by=reviewer)
+    assert found("reopened", analyst, Kind.STATUS_CHANGE) == [
+        "PRK-2021-03: No action → In progress (01 Jul 2021) (voided)"
+    ]

@@ -262,14 +262,21 @@ def _objects(kind: int, ids: list[int], user) -> dict[int, tuple[str, str]]:
             for row in rows
         }
     if kind == Kind.EVIDENCE:
-        rows = Evidence.objects.visible_to(user).filter(pk__in=ids).only("title")
-        return {row.pk: (row.title, row.get_absolute_url()) for row in rows}
+        rows = Evidence.objects.visible_to(user).filter(pk__in=ids).only("title", "withdrawn_at")
+        return {
+            row.pk: (
+                f"{row.title} (withdrawn)" if row.is_withdrawn else row.title,
+                row.get_absolute_url(),
+            )
+            for row in rows
+        }
     if kind == Kind.STATUS_CHANGE:
-        rows = StatusChange.objects.select_related("recommendation").filter(pk__in=ids)
+        rows = StatusChange.objects.select_related("recommendation", "void").filter(pk__in=ids)
         return {
             row.pk: (
                 f"{row.recommendation.reference}: {row.get_old_status_display()} → "
-                f"{row.get_new_status_display()} ({row.effective_date:%d %b %Y})",
+                f"{row.get_new_status_display()} ({row.effective_date:%d %b %Y})"
+                f"{' (voided)' if hasattr(row, 'void') else ''}",
                 row.recommendation.get_absolute_url(),
             )
             for row in rows
