@@ -362,6 +362,14 @@ def measure(runs: int, slow_runs: int, only: set[str] | None = None) -> dict:
         f"/recommendations/{hot.pk}/",
     )
     page("evidence", "Evidence list", "/evidence/")
+    page("evidence_q", "Evidence list, q search", f"/evidence/?q={SEARCH_WORD}")
+    page("search", "Search page, one word", f"/search/?q={SEARCH_WORD}")
+    page("search_prefix", "Search page, a common prefix", "/search/?q=traff")
+    page(
+        "search_ten",
+        "Search page, ten words",
+        "/search/?q=" + "+".join(["prosecute", "traff", "forced", "labor", "victims"] * 2),
+    )
     page("dashboard", "Dashboard", "/")
     page("country_summary", "Country summary (one year)", f"/summaries/{year}/{slug}/", **slow)
     page(

@@ -45,6 +45,7 @@ HASHED = [
     "tracker/countries.py",
     "tracker/importer.py",
     "tracker/sqlite/*.py",
+    "tracker/search.py",
     "fixtures/tip-2021-north-korea.txt",
 ]
 
@@ -58,6 +59,10 @@ PAGES = [
     ("list_last", "Recommendation list, last page", 50),
     ("detail", "Recommendation detail, 500 status changes", 50),
     ("evidence", "Evidence list", 50),
+    ("evidence_q", "Evidence list, `q` search", 100),
+    ("search", "Search page, one word", 200),
+    ("search_prefix", "Search page, a common prefix", 500),
+    ("search_ten", "Search page, ten words", 500),
     ("dashboard", "Dashboard", 50),
     ("country_summary", "Country summary, one year", 100),
     ("all_summary", "All-countries summary, one year", 1000),
@@ -71,7 +76,7 @@ PAGES = [
     ("admin_q", "Admin changelist, `q` search", None),
 ]
 PAGINATED = ["list", "list_filtered", "list_status_year", "list_q", "list_page1", "list_last"]
-PAGINATED += ["evidence"]
+PAGINATED += ["evidence", "evidence_q"]
 # (ours, admin, what the pair compares)
 ADMIN_PAIRS = [
     ("list", "admin_list", "no filter"),

@@ -92,7 +92,7 @@ def test_the_demo_analyst_finds_a_recommendation_changes_its_status_and_logs_evi
     expect(page.get_by_role("heading", name="Recommendations")).to_be_visible()
 
     # Filter the list by words, as an analyst would.
-    page.get_by_label("Search").fill("wages")
+    page.get_by_label("Search", exact=True).fill("wages")
     page.get_by_label("Country").select_option(label="North Korea")
     page.get_by_label("Year", exact=True).select_option("2021")
     page.get_by_role("button", name="Apply filters").click()

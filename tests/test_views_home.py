@@ -1,4 +1,4 @@
-"""The home page: the user's own items, the latest year, recent changes and what awaits review."""
+"""The home page: a worklist per role for one report year, recent changes, what awaits review."""
 
 import datetime
 
@@ -7,12 +7,13 @@ from django.utils import timezone
 
 from tests.factories import (
     AssessmentFactory,
+    EvidenceFactory,
     RecommendationFactory,
     ReportFactory,
     StatusChangeFactory,
 )
 from tracker import services
-from tracker.models import Recommendation
+from tracker.models import Evidence, Recommendation
 
 
 def section(page: str, heading_id: str) -> str:
@@ -98,7 +99,10 @@ def test_the_carried_over_count_links_to_the_items_that_need_review(viewer_clien
     RecommendationFactory.create_batch(2, needs_review=True)
     RecommendationFactory(needs_review=False)
     page = viewer_client.get("/").text
-    assert '<a href="/recommendations/?needs_review=yes"><strong>2</strong> need review' in page
+    assert (
+        '<a href="/recommendations/?year=2021&amp;needs_review=yes"><strong>2</strong> carried over'
+        in page
+    )
 
 
 def _fill(n, analyst, reviewer):
@@ -125,14 +129,116 @@ def test_the_home_page_takes_a_fixed_number_of_queries(
     django_assert_num_queries, reviewer_client, analyst, reviewer, rows
 ):
     _fill(rows, analyst, reviewer)
-    # Session, user, permissions (2), latest year, status counts, totals, my items, recent
-    # changes, the user's groups, the review queue and its count.
-    with django_assert_num_queries(12):
+    # Session, user, permissions (2), years, recent changes, the year's counts, the
+    # assessments' counts, my items, my assessments, my evidence, the review queue, my saved
+    # filters, the user's groups.
+    with django_assert_num_queries(14):
         response = reviewer_client.get("/")
     assert response.status_code == 200
-    assert response.context["awaiting_count"] == rows
+    assert response.context["assessment_counts"]["waiting"] == rows
 
 
 def test_only_reviewers_get_the_review_queue_in_the_navigation(reviewer_client, analyst_client):
     assert 'href="/assessments/review/"' in reviewer_client.get("/").content.decode()
     assert 'href="/assessments/review/"' not in analyst_client.get("/").content.decode()
+
+
+# -- The worklist --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def workday(analyst, other_analyst, reviewer):
+    """A year of work: items of mine and others', carried over, with and without evidence."""
+    report = ReportFactory(year=2022)
+    ReportFactory(year=2021)
+    mine = RecommendationFactory.create_batch(4, report=report, owner=analyst)
+    RecommendationFactory.create_batch(2, report=report, owner=other_analyst, needs_review=True)
+    Recommendation.objects.filter(pk__in=[mine[0].pk, mine[1].pk]).update(needs_review=True)
+    EvidenceFactory(logged_by=analyst, title="My NGO report", recommendations=[mine[0]])
+    # Evidence the owner cannot see does not count for them: the list would not show it either.
+    EvidenceFactory(
+        logged_by=other_analyst,
+        sensitivity=Evidence.Sensitivity.RESTRICTED,
+        recommendations=[mine[1]],
+    )
+    AssessmentFactory(recommendation=mine[0], year=2022, author=analyst, state="draft")
+    AssessmentFactory(recommendation=mine[1], year=2022, author=analyst, state="returned")
+    AssessmentFactory(recommendation=mine[2], year=2022, author=analyst, state="submitted")
+    AssessmentFactory(recommendation=mine[3], year=2022, author=analyst, state="approved")
+    AssessmentFactory(year=2021, author=analyst, state="draft")  # another year
+    return mine
+
+
+def _shown(page, url):
+    """Return the number shown in bold inside the link to `url` on the page."""
+    anchor = page.index(f'<a href="{url.replace("&", "&amp;")}"><strong>')
+    return int(page[anchor:].split("<strong>", 1)[1].split("</strong>", 1)[0])
+
+
+@pytest.mark.parametrize("client_name", ["analyst_client", "reviewer_client"])
+def test_each_worklist_count_is_what_its_link_lists(request, workday, client_name):
+    client = request.getfixturevalue(client_name)
+    response = client.get("/", {"year": 2022})
+    page = response.text
+    links = response.context["links"]
+    checked = 0
+    for name, url in links.items():
+        if "<strong>" not in page.split(url.replace("&", "&amp;"), 1)[-1][:20]:
+            continue
+        listed = client.get(url).context["count"]
+        assert _shown(page, url) == listed, name
+        checked += 1
+    assert checked >= (3 if client_name == "reviewer_client" else 8)
+
+
+def test_the_analysts_worklist_counts_their_work_in_the_chosen_year(analyst_client, workday):
+    counts = analyst_client.get("/", {"year": 2022}).context
+    assert counts["counts"]["mine"] == 4
+    assert counts["counts"]["mine_carried_over"] == 2
+    assert counts["counts"]["mine_no_evidence"] == 3
+    assert counts["counts"]["mine_unapproved"] == 3
+    assert counts["assessment_counts"]["my_drafts"] == 1
+    assert counts["assessment_counts"]["my_returned"] == 1
+    page = section(analyst_client.get("/", {"year": 2022}).text, "my-assessments-heading")
+    assert page.index("Returned") < page.index("Draft")
+    assert "My NGO report" in section(analyst_client.get("/").text, "my-evidence-heading")
+
+
+def test_the_year_selector_chooses_the_year_and_ignores_one_without_narratives(
+    analyst_client, workday
+):
+    assert analyst_client.get("/").context["year"] == 2022
+    assert analyst_client.get("/", {"year": 2021}).context["counts"]["mine"] == 0
+    assert analyst_client.get("/", {"year": 2021}).context["assessment_counts"]["my_drafts"] == 1
+    assert analyst_client.get("/", {"year": "1999"}).context["year"] == 2022
+    assert analyst_client.get("/", {"year": "x" * 50}).status_code == 200
+
+
+def test_each_role_gets_its_own_worklist(viewer_client, analyst_client, reviewer_client, workday):
+    viewer = viewer_client.get("/").text
+    assert "mine-heading" not in viewer and "review-heading" not in viewer
+    assert "latest-heading" in viewer
+    analyst = analyst_client.get("/").text
+    assert "mine-heading" in analyst and "my-assessments-heading" in analyst
+    assert "review-heading" not in analyst
+    reviewer = reviewer_client.get("/").text
+    assert "review-heading" in reviewer and "mine-heading" in reviewer
+    queue = section(reviewer, "review-heading")
+    assert queue.count("<li>") == 1 and "by analyst" in queue
+
+
+def test_the_list_filters_by_assessment_state_and_author(analyst_client, workday, other_analyst):
+    AssessmentFactory(recommendation=workday[3], year=2023, author=other_analyst, state="draft")
+
+    def listed(**params):
+        response = analyst_client.get("/recommendations/", {"year": 2022, **params})
+        return sorted(row.pk for row in response.context["page_obj"])
+
+    first, second, third, fourth = (rec.pk for rec in workday)
+    assert listed(assessment="draft", assessment_by="me") == [first]
+    assert listed(assessment="draft") == [first, fourth]
+    assert listed(assessment="returned", assessment_by="me") == [second]
+    assert listed(assessment="submitted") == [third]
+    assert listed(assessment_by="me") == [first, second, third, fourth]
+    others = Recommendation.objects.filter(report__year=2022).exclude(owner__username="analyst")
+    assert listed(assessment="none") == sorted(others.values_list("pk", flat=True))

@@ -1,6 +1,38 @@
 """Template context shared by every page."""
 
+from django.contrib.auth import get_user_model
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.utils.functional import SimpleLazyObject
+
 from tracker import roles as role_checks
+from tracker.models import Notification
+
+
+def _header(user) -> dict:
+    """Return what the header shows of `user`: their groups and unread notifications.
+
+    One query for both (a row per group, each carrying the count), so the count costs a page
+    nothing beyond the groups it already showed.
+    """
+    unread = (
+        Notification.objects.filter(recipient=OuterRef("pk"), read_at__isnull=True)
+        .order_by()
+        .values("recipient")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    rows = list(
+        get_user_model()
+        .objects.filter(pk=user.pk)
+        .annotate(unread=Coalesce(Subquery(unread), 0))
+        .order_by("groups__name")
+        .values_list("unread", "groups__name")
+    )
+    return {
+        "unread": rows[0][0] if rows else 0,
+        "groups": [name for _, name in rows if name],
+    }
 
 
 def roles(request):
@@ -13,4 +45,6 @@ def roles(request):
         "can_review": role_checks.can_review(user),
         "can_publish": role_checks.can_publish(user),
         "can_import": role_checks.can_import(user),
+        # Read only when a page shows the header.
+        "header": SimpleLazyObject(lambda: _header(user)),
     }

@@ -1,44 +1,89 @@
 """The FilterSets behind the list pages: every filter is a GET parameter, so a view is a URL."""
 
-import operator
-from functools import reduce
-
 import django_filters
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q
 
+from tracker import search
 from tracker.forms import DateInput, FilterForm
-from tracker.models import Country, Evidence, Recommendation, Report, Tier
+from tracker.models import (
+    Assessment,
+    Country,
+    Evidence,
+    Recommendation,
+    Report,
+    SearchEntry,
+    Tier,
+)
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
 
-def _words(value: str) -> list[str]:
-    return [word for word in (value or "").split() if word]
+def search_filter() -> django_filters.CharFilter:
+    """Return the `q` filter of a list: full-text words, capped in length and number."""
+    return django_filters.CharFilter(
+        method="search",
+        label="Search",
+        max_length=search.MAX_QUERY_CHARS,
+        validators=[search.validate_query],
+    )
 
 
-def _all_words_match(queryset, value, fields):
-    """Keep rows in which every word of `value` occurs in at least one of `fields`."""
-    words = _words(value)
-    if not words:
-        return queryset
-    conditions = [
-        reduce(operator.or_, (Q(**{f"{field}__icontains": word}) for field in fields))
-        for word in words
-    ]
-    return queryset.filter(*conditions)
+def country_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Return the country menu: the countries with narratives first, the rest after them.
+
+    Of some 190 countries only those with a narrative can match anything in most lists.
+    """
+    rows = (
+        Country.objects.annotate(
+            has_narrative=Exists(Report.objects.filter(country_id=OuterRef("pk")))
+        )
+        .order_by("name")
+        .values_list("slug", "name", "has_narrative")
+    )
+    groups = {"Countries with narratives": [], "All countries": []}
+    for slug, name, has_narrative in rows:
+        groups["Countries with narratives" if has_narrative else "All countries"].append(
+            (slug, name)
+        )
+    return [(label, choices) for label, choices in groups.items() if choices]
 
 
-class RecommendationFilterSet(django_filters.FilterSet):
+def search_refused(filterset) -> bool:
+    """Return whether the list's search was refused: the page then lists nothing, with a 400."""
+    return "q" in filterset.errors
+
+
+PAGE_SIZES = (25, 50, 100, 200)
+DEFAULT_PAGE_SIZE = 50
+
+
+class PagedFilterSet(django_filters.FilterSet):
+    """A list's filters plus the number of rows per page, chosen the same way, in the URL."""
+
+    per_page = django_filters.ChoiceFilter(
+        method="keep_all",
+        choices=[(str(size), str(size)) for size in PAGE_SIZES],
+        label="Rows per page",
+        empty_label=f"{DEFAULT_PAGE_SIZE} (default)",
+    )
+
+    def keep_all(self, queryset, name, value):
+        return queryset  # the view pages the list by it
+
+    def page_size(self) -> int:
+        """Return the rows per page asked for, or the default."""
+        if "per_page" in self.errors:
+            return DEFAULT_PAGE_SIZE
+        return int(self.form.cleaned_data.get("per_page") or DEFAULT_PAGE_SIZE)
+
+
+class RecommendationFilterSet(PagedFilterSet):
     """Filters of the recommendation list, as GET parameters."""
 
-    q = django_filters.CharFilter(method="search", label="Search")
-    country = django_filters.ModelChoiceFilter(
-        field_name="report__country",
-        to_field_name="slug",
-        queryset=Country.objects.only("pk", "name", "slug"),
-        label="Country",
-        empty_label="Any country",
+    q = search_filter()
+    country = django_filters.ChoiceFilter(
+        field_name="report__country__slug", label="Country", empty_label="Any country"
     )
     year = django_filters.ChoiceFilter(
         field_name="report__year", label="Year", empty_label="Any year"
@@ -70,6 +115,18 @@ class RecommendationFilterSet(django_filters.FilterSet):
     )
     needs_review = django_filters.ChoiceFilter(
         method="filter_flag", choices=YES_NO, label="Needs review", empty_label="Either"
+    )
+    assessment = django_filters.ChoiceFilter(
+        method="filter_assessment",
+        choices=[*Assessment.State.choices, ("none", "None")],
+        label="Assessment",
+        empty_label="Any state",
+    )
+    assessment_by = django_filters.ChoiceFilter(
+        method="filter_assessment",
+        choices=[("me", "Me")],
+        label="Assessed by",
+        empty_label="Anyone",
     )
     sort = django_filters.OrderingFilter(
         label="Sort by",
@@ -111,6 +168,9 @@ class RecommendationFilterSet(django_filters.FilterSet):
             "has_evidence",
             "has_approved_assessment",
             "needs_review",
+            "assessment",
+            "assessment_by",
+            "per_page",
         ]
 
     def __init__(self, data=None, queryset=None, *, request=None, **kwargs):
@@ -118,6 +178,7 @@ class RecommendationFilterSet(django_filters.FilterSet):
         # Choices that come from the database are read once here, not on every iteration.
         years = Report.objects.order_by("-year").values_list("year", flat=True).distinct()
         self.filters["year"].extra["choices"] = [(year, str(year)) for year in years]
+        self.filters["country"].extra["choices"] = country_choices
         users = (
             get_user_model()
             .objects.filter(is_active=True)
@@ -139,7 +200,11 @@ class RecommendationFilterSet(django_filters.FilterSet):
         ]
 
     def search(self, queryset, name, value):
-        return _all_words_match(queryset, value, ["text", "reference"])
+        # Every word in the recommendation's text or reference, or in its country's names.
+        return queryset.filter(
+            Q(pk__in=search.matching(value, SearchEntry.Kind.RECOMMENDATION))
+            | Q(report__country__in=search.matching(value, SearchEntry.Kind.COUNTRY))
+        )
 
     def statuses_on(self):
         """Return the day asked for with `as_of` (None: today, the cached status)."""
@@ -173,17 +238,28 @@ class RecommendationFilterSet(django_filters.FilterSet):
         # `needs_review` is a field; the list view annotates the other two flags before filtering.
         return queryset.filter(**{name: value == "yes"})
 
+    def filter_assessment(self, queryset, name, value):
+        # One EXISTS for both filters, so "my drafts" means one assessment that is both.
+        data = self.form.cleaned_data
+        state, mine = data.get("assessment"), data.get("assessment_by") == "me"
+        if name == "assessment_by" and state:
+            return queryset  # applied with the state
+        assessments = Assessment.objects.filter(recommendation_id=OuterRef("pk"))
+        if mine:
+            assessments = assessments.filter(author=self.request.user)
+        if state == "none":
+            return queryset.filter(~Exists(assessments))
+        if state:
+            assessments = assessments.filter(state=state)
+        return queryset.filter(Exists(assessments))
+
 
 class ReportFilterSet(django_filters.FilterSet):
     """Filters of the narrative list, as GET parameters."""
 
-    q = django_filters.CharFilter(method="search", label="Search")
-    country = django_filters.ModelChoiceFilter(
-        field_name="country",
-        to_field_name="slug",
-        queryset=Country.objects.only("pk", "name", "slug"),
-        label="Country",
-        empty_label="Any country",
+    q = search_filter()
+    country = django_filters.ChoiceFilter(
+        field_name="country__slug", label="Country", empty_label="Any country"
     )
     year = django_filters.ChoiceFilter(label="Year", empty_label="Any year")
     tier = django_filters.ChoiceFilter(choices=Tier.choices, label="Tier", empty_label="Any tier")
@@ -197,19 +273,24 @@ class ReportFilterSet(django_filters.FilterSet):
         super().__init__(data, queryset, request=request, **kwargs)
         years = Report.objects.order_by("-year").values_list("year", flat=True).distinct()
         self.filters["year"].extra["choices"] = [(year, str(year)) for year in years]
+        self.filters["country"].extra["choices"] = country_choices
 
     def search(self, queryset, name, value):
-        return _all_words_match(queryset, value, ["country__name", "title", "introduction"])
+        # Every word in the narrative's title, introduction or sections, or in the country's names.
+        return queryset.filter(
+            Q(pk__in=search.matching(value, SearchEntry.Kind.REPORT))
+            | Q(country__in=search.matching(value, SearchEntry.Kind.COUNTRY))
+        )
 
 
-class EvidenceFilterSet(django_filters.FilterSet):
+class EvidenceFilterSet(PagedFilterSet):
     """Filters of the evidence list, as GET parameters.
 
     Country and year look through the recommendations an item bears on, and together they
     mean one recommendation of that country in that year.
     """
 
-    q = django_filters.CharFilter(method="search", label="Search")
+    q = search_filter()
     source_type = django_filters.ChoiceFilter(
         choices=Evidence.SourceType.choices, label="Source type", empty_label="Any source"
     )
@@ -219,12 +300,8 @@ class EvidenceFilterSet(django_filters.FilterSet):
     sensitivity = django_filters.ChoiceFilter(
         choices=Evidence.Sensitivity.choices, label="Sensitivity", empty_label="Any sensitivity"
     )
-    country = django_filters.ModelChoiceFilter(
-        method="filter_recommendations",
-        to_field_name="slug",
-        queryset=Country.objects.only("pk", "name", "slug"),
-        label="Country",
-        empty_label="Any country",
+    country = django_filters.ChoiceFilter(
+        method="filter_recommendations", label="Country", empty_label="Any country"
     )
     year = django_filters.ChoiceFilter(
         method="filter_recommendations", label="Report year", empty_label="Any year"
@@ -236,15 +313,26 @@ class EvidenceFilterSet(django_filters.FilterSet):
     class Meta:
         model = Evidence
         form = FilterForm
-        fields = ["q", "source_type", "direction", "sensitivity", "country", "year", "logged_by"]
+        fields = [
+            "q",
+            "source_type",
+            "direction",
+            "sensitivity",
+            "country",
+            "year",
+            "logged_by",
+            "per_page",
+        ]
 
     def __init__(self, data=None, queryset=None, *, request=None, **kwargs):
         super().__init__(data, queryset, request=request, **kwargs)
         years = Report.objects.order_by("-year").values_list("year", flat=True).distinct()
         self.filters["year"].extra["choices"] = [(year, str(year)) for year in years]
+        self.filters["country"].extra["choices"] = country_choices
 
     def search(self, queryset, name, value):
-        return _all_words_match(queryset, value, ["title", "summary", "source_name", "quote"])
+        # Every word in the title, summary, quote or source name.
+        return queryset.filter(pk__in=search.matching(value, SearchEntry.Kind.EVIDENCE))
 
     def filter_recommendations(self, queryset, name, value):
         # One EXISTS for both filters, so they must hold for the same recommendation and the
@@ -255,7 +343,7 @@ class EvidenceFilterSet(django_filters.FilterSet):
             return queryset  # applied with the country
         links = Evidence.recommendations.through.objects.filter(evidence_id=OuterRef("pk"))
         if country:
-            links = links.filter(recommendation__report__country=country)
+            links = links.filter(recommendation__report__country__slug=country)
         if year:
             links = links.filter(recommendation__report__year=year)
         return queryset.filter(Exists(links))

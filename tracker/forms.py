@@ -7,8 +7,15 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from tracker import uploads
-from tracker.models import Assessment, Evidence, Finding, Recommendation
+from tracker import search, uploads
+from tracker.models import (
+    Assessment,
+    Evidence,
+    Finding,
+    NotificationPreference,
+    Recommendation,
+    SavedFilter,
+)
 
 
 class DateInput(forms.DateInput):
@@ -402,3 +409,51 @@ class BulkForm(forms.Form):
             if not data.get("effective_date"):
                 self.add_error("effective_date", "Give the day the status became true.")
         return data
+
+
+class SearchForm(forms.Form):
+    """The search across everything: words, capped in length and number."""
+
+    q = forms.CharField(
+        label="Search",
+        max_length=search.MAX_QUERY_CHARS,
+        validators=[search.validate_query],
+        help_text="Every word must appear; a word also finds the words it begins.",
+    )
+
+
+class NotificationEmailForm(forms.Form):
+    """How the user wants their notifications e-mailed."""
+
+    email = forms.ChoiceField(
+        label="E-mail me",
+        choices=NotificationPreference.Email.choices,
+        widget=forms.RadioSelect,
+        help_text="Every notification also shows here, in the app, until you mark it read.",
+    )
+
+
+# Parameters of a list's URL that are not filters: where one was, not what one wants.
+_NOT_FILTERS = {"page", "format", "csrfmiddlewaretoken"}
+
+
+class SavedFilterForm(forms.Form):
+    """Save the filters of a list under a name."""
+
+    list_name = forms.ChoiceField(choices=SavedFilter.List.choices, widget=forms.HiddenInput)
+    query = forms.CharField(required=False, widget=forms.HiddenInput)
+    name = forms.CharField(label="Save these filters as", max_length=80)
+
+    def clean_query(self):
+        """Keep the filters of the query string (not its page or download), in order."""
+        from django.http import QueryDict
+
+        query = QueryDict(self.cleaned_data["query"] or "", mutable=True)
+        for key in _NOT_FILTERS:
+            query.pop(key, None)
+        for key in [key for key, values in query.lists() if not any(values)]:
+            query.pop(key)
+        value = query.urlencode()
+        if len(value) > SavedFilter._meta.get_field("query").max_length:
+            raise forms.ValidationError("These filters are too long to save.")
+        return value

@@ -869,3 +869,157 @@ class AssessmentEvent(AppendOnlyModel):
 
     def __str__(self):
         return f"{self.assessment}: {self.action}"
+
+
+class SearchDocumentField(models.Field):
+    """The searchable document of an index entry: FTS5's table column, or a `tsvector`.
+
+    Only queried (`document__match=`, see `tracker.search`), never read or written by Django.
+    """
+
+    def db_type(self, connection):
+        return None
+
+
+class SearchEntry(models.Model):
+    """One document of the full-text index, made from one row of an indexed table.
+
+    The table is not Django's to manage: migration `search_index` creates it for the database
+    in use, and database triggers on the indexed tables keep it current (`tracker.search`).
+    """
+
+    class Kind(models.IntegerChoices):
+        RECOMMENDATION = 1, "Recommendations"
+        COUNTRY = 2, "Countries"
+        REPORT = 3, "Narratives"
+        FINDING = 4, "Findings"
+        EVIDENCE = 5, "Evidence"
+        STATUS_CHANGE = 6, "Status changes"
+        ASSESSMENT = 7, "Assessments"
+
+    id = models.BigIntegerField(primary_key=True, db_column="rowid")
+    kind = models.PositiveSmallIntegerField(choices=Kind.choices)
+    object_id = models.BigIntegerField()
+    title = models.TextField(blank=True)
+    body = models.TextField(blank=True)
+    document = SearchDocumentField(db_column="tracker_search", editable=False)
+
+    class Meta:
+        managed = False
+        db_table = "tracker_search"
+        verbose_name_plural = "search entries"
+
+    def __str__(self):
+        return f"{self.get_kind_display()} #{self.object_id}"
+
+
+class NotificationKind(models.TextChoices):
+    ASSESSMENT_SUBMITTED = "assessment_submitted", "Assessment submitted"
+    ASSESSMENT_RETURNED = "assessment_returned", "Assessment returned"
+    ASSESSMENT_APPROVED = "assessment_approved", "Assessment approved"
+    ASSIGNED = "assigned", "Item assigned"
+    STATUS_CHANGED = "status_changed", "Status changed"
+    REMINDER = "reminder", "Reminder"
+
+
+class Notification(models.Model):
+    """Something one user is told: shown in the app until read, e-mailed as they chose."""
+
+    Kind = NotificationKind
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    message = models.TextField()
+    url = models.CharField(max_length=300, blank=True, help_text="A path inside the app.")
+    key = models.CharField(
+        max_length=100, blank=True, help_text="Set on what is sent once only (reminders)."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "key"],
+                condition=~Q(key=""),
+                name="notification_once_per_key",
+                violation_error_message="This notification was already sent.",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=NotificationKind.values), name="notification_kind_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="notification_unread_idx"),
+            models.Index(fields=["emailed_at", "recipient"], name="notification_unsent_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.recipient}: {self.message[:60]}"
+
+
+class NotificationPreference(models.Model):
+    """How a user wants their notifications e-mailed: at once, in a daily digest, or never."""
+
+    class Email(models.TextChoices):
+        IMMEDIATE = "immediate", "At once"
+        DAILY = "daily", "Once a day, in a digest"
+        NONE = "none", "Never: in the app only"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
+    )
+    email = models.CharField(max_length=10, choices=Email.choices, default=Email.IMMEDIATE)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(email__in=["immediate", "daily", "none"]),
+                name="notificationpreference_email_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user}: {self.get_email_display()}"
+
+
+class SavedFilter(models.Model):
+    """A user's named set of filters of a list page, kept as its query string."""
+
+    class List(models.TextChoices):
+        RECOMMENDATIONS = "recommendations", "Recommendations"
+        EVIDENCE = "evidence", "Evidence"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_filters"
+    )
+    list = models.CharField(max_length=20, choices=List.choices)
+    name = models.CharField(max_length=80)
+    query = models.CharField(max_length=1000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["list", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "list", "name"],
+                name="savedfilter_unique_name",
+                violation_error_message="You already have saved filters of that name.",
+            ),
+            models.CheckConstraint(
+                condition=Q(list__in=["recommendations", "evidence"]), name="savedfilter_list_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user}: {self.name}"
+
+    def get_absolute_url(self):
+        path = reverse(
+            "recommendation_list" if self.list == self.List.RECOMMENDATIONS else "evidence_list"
+        )
+        return f"{path}?{self.query}" if self.query else path

@@ -14,14 +14,17 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from tracker import lineage, uploads
+from tracker import lineage, notifications, uploads
 from tracker.dates import long_date
 from tracker.models import (
     Assessment,
     AssessmentEvent,
     Evidence,
+    Notification,
+    NotificationPreference,
     Recommendation,
     RecommendationEdit,
+    SavedFilter,
     StatusChange,
     StatusChangeVoid,
     status_on,
@@ -218,6 +221,7 @@ def recommendation_set_status(
             pk=recommendation.pk
         )
     )
+    notifications.status_changed(change, by=by)
     return change
 
 
@@ -257,6 +261,7 @@ def recommendation_set_owner(
     _bump_version(
         Recommendation, recommendation.pk, expected_version, "This recommendation", owner=owner
     )
+    notifications.item_assigned(recommendation, owner=owner, by=by)
     return _record_edit(
         recommendation,
         "owner",
@@ -281,6 +286,45 @@ def recommendation_set_pillar(
         Recommendation, recommendation.pk, expected_version, "This recommendation", pillar=pillar
     )
     return _record_edit(recommendation, "pillar", recommendation.pillar, pillar, by)
+
+
+@transaction.atomic
+def notification_mark_read(*, by, notification: Notification | None = None) -> int:
+    """Mark one of `by`'s notifications read, or all of them when none is given."""
+    rows = Notification.objects.filter(recipient=by, read_at__isnull=True)
+    if notification is not None:
+        rows = rows.filter(pk=notification.pk)
+    return rows.update(read_at=timezone.now())
+
+
+@transaction.atomic
+def notification_set_email(*, by, email: str) -> NotificationPreference:
+    """Choose how `by` is e-mailed: at once, in a daily digest, or never."""
+    if email not in NotificationPreference.Email.values:
+        raise ValidationError({"email": f"Unknown choice {email!r}."})
+    preference, _ = NotificationPreference.objects.update_or_create(
+        user=by, defaults={"email": email}
+    )
+    return preference
+
+
+@transaction.atomic
+def saved_filter_save(*, by, list_name: str, name: str, query: str) -> SavedFilter:
+    """Save `by`'s filters of a list under `name`, replacing any of theirs of that name."""
+    saved = SavedFilter(user=by, list=list_name, name=(name or "").strip(), query=query)
+    saved.full_clean(validate_unique=False, validate_constraints=False)
+    saved, _ = SavedFilter.objects.update_or_create(
+        user=by, list=saved.list, name=saved.name, defaults={"query": saved.query}
+    )
+    return saved
+
+
+@transaction.atomic
+def saved_filter_delete(*, by, saved_filter: SavedFilter) -> None:
+    """Forget one of `by`'s saved filters."""
+    if saved_filter.user_id != by.pk:
+        raise PermissionDenied("You may delete only your own saved filters.")
+    SavedFilter.objects.filter(pk=saved_filter.pk).delete()
 
 
 def file_sha256(fileobj) -> str:
@@ -480,7 +524,7 @@ def assessment_submit(
 ) -> Assessment:
     """Send a draft or returned assessment for review."""
     _require(by, "tracker.change_assessment", "submit assessments")
-    return _transition(
+    assessment = _transition(
         assessment,
         by=by,
         to_state=Assessment.State.SUBMITTED,
@@ -489,6 +533,8 @@ def assessment_submit(
         expected_version=expected_version,
         submitted_at=timezone.now(),
     )
+    notifications.assessment_submitted(assessment, by=by)
+    return assessment
 
 
 def _check_reviewer(assessment, by) -> None:
@@ -498,7 +544,7 @@ def _check_reviewer(assessment, by) -> None:
 
 
 def _review(assessment, by, to_state, action, note, expected_version) -> Assessment:
-    return _transition(
+    assessment = _transition(
         assessment,
         by=by,
         to_state=to_state,
@@ -510,6 +556,8 @@ def _review(assessment, by, to_state, action, note, expected_version) -> Assessm
         review_note=note,
         reviewed_at=timezone.now(),
     )
+    notifications.assessment_reviewed(assessment, by=by)
+    return assessment
 
 
 @transaction.atomic

@@ -12,7 +12,10 @@ from tracker.views import (
     imports,
     lineage,
     narratives,
+    notifications,
     recommendations,
+    saved_filters,
+    search,
 )
 
 urlpatterns = [
@@ -31,6 +34,21 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("admin/", admin.site.urls),
+    path("search/", search.search_page, name="search"),
+    path("filters/save/", saved_filters.saved_filter_save, name="saved_filter_save"),
+    path("filters/<int:pk>/delete/", saved_filters.saved_filter_delete, name="saved_filter_delete"),
+    path("notifications/", notifications.notification_list, name="notification_list"),
+    path("notifications/read/", notifications.notification_read, name="notification_read_all"),
+    path(
+        "notifications/<int:pk>/read/",
+        notifications.notification_read,
+        name="notification_read",
+    ),
+    path(
+        "notifications/settings/",
+        notifications.notification_settings,
+        name="notification_settings",
+    ),
     # Recommendations
     path("recommendations/", recommendations.recommendation_list, name="recommendation_list"),
     path("recommendations/bulk/", bulk.recommendation_bulk, name="recommendation_bulk"),

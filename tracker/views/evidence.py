@@ -17,13 +17,12 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tracker import services, uploads
-from tracker.filters import EvidenceFilterSet
+from tracker.filters import EvidenceFilterSet, search_refused
 from tracker.forms import EvidenceForm
 from tracker.models import Assessment, Evidence, Recommendation, StatusChange
 
 logger = logging.getLogger(__name__)
 
-PAGE_SIZE = 50
 # Enough to choose from by eye; a narrower reference finds the rest.
 MAX_RECOMMENDATION_CHOICES = 150
 
@@ -50,7 +49,10 @@ def evidence_list(request):
     queryset = Evidence.objects.visible_to(request.user).select_related("logged_by")
     filterset = EvidenceFilterSet(request.GET, queryset=queryset, request=request)
     rows = filterset.qs.prefetch_related(_RECOMMENDATIONS_SHOWN).order_by("-logged_at", "-pk")
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    refused = search_refused(filterset)
+    if refused:
+        rows = rows.none()
+    page = Paginator(rows, filterset.page_size()).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -62,6 +64,7 @@ def evidence_list(request):
             "count": page.paginator.count,
             "query": query.urlencode(),
         },
+        status=400 if refused else 200,
     )
 
 

@@ -1,13 +1,17 @@
-"""The signed-in user's starting page."""
+"""The signed-in user's starting page: a worklist for one report year."""
+
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from tracker import roles
 from tracker.models import (
     Assessment,
+    Evidence,
     Recommendation,
     Report,
     StatusChange,
@@ -16,56 +20,150 @@ from tracker.models import (
 )
 
 MY_ITEMS = 20
+MY_ASSESSMENTS = 10
+MY_EVIDENCE = 5
 RECENT_CHANGES = 10
 REVIEW_QUEUE = 20
+
+_WORK_STATES = [Assessment.State.RETURNED, Assessment.State.DRAFT]
+
+
+def _list_url(name: str, **params) -> str:
+    return f"{reverse(name)}?{urlencode(params)}"
+
+
+def _chosen_year(request, years: list[int]) -> int | None:
+    """Return the year asked for in `?year=`, if narratives exist for it, else the latest."""
+    asked = request.GET.get("year", "")
+    if asked.isdigit() and int(asked) in years:
+        return int(asked)
+    return years[0] if years else None
+
+
+def _recommendation_counts(year, as_of, user) -> dict:
+    """Count the year's items by status on `as_of` and the worklist's questions, in one query.
+
+    The evidence flag is the one the list filters on, so each count is what its link lists.
+    """
+    mine = Q(owner=user)
+    counts = {
+        "total": Count("pk"),
+        "carried_over": Count("pk", filter=Q(needs_review=True)),
+        "no_evidence": Count("pk", filter=Q(has_evidence=False)),
+        "mine": Count("pk", filter=mine),
+        "mine_carried_over": Count("pk", filter=mine & Q(needs_review=True)),
+        "mine_no_evidence": Count("pk", filter=mine & Q(has_evidence=False)),
+        "mine_unapproved": Count("pk", filter=mine & Q(has_approved_assessment=False)),
+    }
+    for code in Recommendation.Status.values:
+        counts[f"status_{code}"] = Count("pk", filter=Q(status_on=code))
+    return (
+        Recommendation.objects.for_year(year)
+        .with_status_on(as_of)
+        .with_evidence_flag(user)
+        .with_approved_flag()
+        .aggregate(**counts)
+    )
+
+
+def _assessment_counts(year, user) -> dict:
+    """Count the year's recommendations by the state of their assessments (as the list does)."""
+    return Assessment.objects.filter(recommendation__report__year=year).aggregate(
+        my_drafts=Count(
+            "recommendation", distinct=True, filter=Q(author=user, state=Assessment.State.DRAFT)
+        ),
+        my_returned=Count(
+            "recommendation",
+            distinct=True,
+            filter=Q(author=user, state=Assessment.State.RETURNED),
+        ),
+        waiting=Count("recommendation", distinct=True, filter=Q(state=Assessment.State.SUBMITTED)),
+    )
 
 
 @require_GET
 @login_required
 def home(request):
-    """Show the user's own items, the latest year by status, recent changes and what awaits."""
+    """Show the user's work for a year: items, assessments, evidence, what awaits, what changed."""
     user = request.user
-    latest_year = Report.objects.order_by("-year").values_list("year", flat=True).first()
-    as_of = default_as_of(latest_year) if latest_year else None
-    counts = (
-        Recommendation.objects.for_year(latest_year).status_on_counts(as_of) if latest_year else {}
-    )
-    status_rows = [
-        {"code": code, "label": label, "count": counts.get(code, 0)}
-        for code, label in Recommendation.Status.choices
-    ]
-    totals = Recommendation.objects.aggregate(
-        mine=Count("pk", filter=Q(owner=user)),
-        carried_over=Count("pk", filter=Q(needs_review=True)),
-    )
-    my_items = (
-        Recommendation.objects.with_report()
-        .filter(owner=user)
-        .order_by("-report__year", "report__country__name", "number")[:MY_ITEMS]
-    )
+    years = list(Report.objects.order_by("-year").values_list("year", flat=True).distinct())
+    year = _chosen_year(request, years)
+    can_edit = roles.can_edit(user)
+    context = {"years": years, "year": year}
     # The newest ids come from the (recorded_at, id) index alone; joining first would let the
     # planner start from the reports and sort every change.
     newest = StatusChange.objects.order_by("-recorded_at", "-id").values("pk")[:RECENT_CHANGES]
-    recent_changes = (
+    context["recent_changes"] = (
         StatusChange.objects.filter(pk__in=newest)
         .select_related("recommendation__report__country", "changed_by")
         .order_by("-recorded_at", "-id")
     )
-    context = {
-        "latest_year": latest_year,
-        "latest_as_of": as_of,
-        "latest_period": follow_up_period(latest_year) if latest_year else None,
-        "status_rows": status_rows,
-        "latest_total": sum(counts.values()),
-        "my_items": my_items,
-        "my_count": totals["mine"],
-        "carried_over": totals["carried_over"],
-        "recent_changes": recent_changes,
+    context["saved_filters"] = user.saved_filters.all()
+    if year is None:
+        return render(request, "tracker/home.html", context)
+
+    # Statuses are those on the last day of the year's follow-up period, or today while it runs.
+    as_of = default_as_of(year)
+    counts = _recommendation_counts(year, as_of, user)
+    link = {"year": year}
+    context.update(counts=counts, as_of=as_of, period=follow_up_period(year))
+    context["status_rows"] = [
+        {
+            "code": code,
+            "label": label,
+            "count": counts[f"status_{code}"],
+            "url": _list_url("recommendation_list", **link, status=code, as_of=f"{as_of:%Y-%m-%d}"),
+        }
+        for code, label in Recommendation.Status.choices
+    ]
+    context["links"] = {
+        "all": _list_url("recommendation_list", **link),
+        "carried_over": _list_url("recommendation_list", **link, needs_review="yes"),
+        "no_evidence": _list_url("recommendation_list", **link, has_evidence="no"),
     }
+    if can_edit:
+        mine = {**link, "owner": "me"}
+        context["links"].update(
+            mine=_list_url("recommendation_list", **mine),
+            mine_carried_over=_list_url("recommendation_list", **mine, needs_review="yes"),
+            mine_no_evidence=_list_url("recommendation_list", **mine, has_evidence="no"),
+            mine_unapproved=_list_url("recommendation_list", **mine, has_approved_assessment="no"),
+            my_drafts=_list_url(
+                "recommendation_list", **link, assessment="draft", assessment_by="me"
+            ),
+            my_returned=_list_url(
+                "recommendation_list", **link, assessment="returned", assessment_by="me"
+            ),
+            my_evidence=_list_url("evidence_list", logged_by=user.get_username()),
+        )
+        context["assessment_counts"] = _assessment_counts(year, user)
+        context["my_items"] = (
+            Recommendation.objects.with_report()
+            .for_year(year)
+            .filter(owner=user)
+            .order_by("report__country__name", "number")[:MY_ITEMS]
+        )
+        context["my_assessments"] = (
+            Assessment.objects.filter(
+                recommendation__report__year=year, author=user, state__in=_WORK_STATES
+            )
+            .select_related("recommendation__report__country")
+            .order_by("-state", "-updated_at", "-pk")[:MY_ASSESSMENTS]
+        )
+        context["my_evidence"] = Evidence.objects.filter(logged_by=user).only(
+            "pk", "title", "logged_at", "sensitivity"
+        )[:MY_EVIDENCE]
     if roles.can_review(user):
-        waiting = Assessment.objects.filter(state=Assessment.State.SUBMITTED)
-        context["awaiting_review"] = waiting.select_related(
-            "recommendation__report__country", "author"
-        ).order_by("submitted_at", "pk")[:REVIEW_QUEUE]
-        context["awaiting_count"] = waiting.count()
+        if "assessment_counts" not in context:
+            context["assessment_counts"] = _assessment_counts(year, user)
+        context["links"]["waiting"] = _list_url(
+            "recommendation_list", **link, assessment="submitted"
+        )
+        context["awaiting_review"] = (
+            Assessment.objects.filter(
+                recommendation__report__year=year, state=Assessment.State.SUBMITTED
+            )
+            .select_related("recommendation__report__country", "author")
+            .order_by("submitted_at", "pk")[:REVIEW_QUEUE]
+        )
     return render(request, "tracker/home.html", context)

@@ -8,7 +8,7 @@ from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
-from tracker.filters import ReportFilterSet
+from tracker.filters import ReportFilterSet, search_refused
 from tracker.models import Finding, Recommendation, Report
 
 PAGE_SIZE = 50
@@ -30,11 +30,14 @@ def report_list(request):
         .order_by("country__name", "-year")
     )
     filterset = ReportFilterSet(request.GET, queryset=queryset, request=request)
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    refused = search_refused(filterset)
+    rows = filterset.qs.none() if refused else filterset.qs
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "tracker/report_list.html",
         {"filter": filterset, "page_obj": page, "count": page.paginator.count},
+        status=400 if refused else 200,
     )
 
 

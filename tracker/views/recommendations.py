@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from tracker import exports, lineage, roles, services
 from tracker.dates import long_date
-from tracker.filters import RecommendationFilterSet
+from tracker.filters import DEFAULT_PAGE_SIZE, RecommendationFilterSet, search_refused
 from tracker.forms import OwnerForm, PillarForm, StatusForm
 from tracker.models import (
     AssessmentEvent,
@@ -28,7 +28,6 @@ from tracker.models import (
     follow_up_period,
 )
 
-PAGE_SIZE = 50
 TIMELINE_SIZE = 100
 
 # Rows that tie on the chosen sort keep a stable order, so paging never repeats or skips one.
@@ -53,16 +52,14 @@ def recommendation_rows(user):
     return queryset.with_evidence_flag(user)
 
 
-def _page_of(queryset, request, as_of=None):
+def _page_of(queryset, request, as_of=None, size=DEFAULT_PAGE_SIZE):
     """Return the requested page of `queryset`, its rows fetched in two steps.
 
-    The database sorts and skips over primary keys only, then the page's fifty rows are read
+    The database sorts and skips over primary keys only, then the page's rows are read
     with their joins and flags: deep pages stay cheap because whole rows are never sorted.
     Each row's `shown_status` is its status today, or on `as_of` when one is asked for.
     """
-    page = Paginator(queryset.values_list("pk", flat=True), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(queryset.values_list("pk", flat=True), size).get_page(request.GET.get("page"))
     pks = list(page.object_list)
     rows = recommendation_rows(request.user).filter(pk__in=pks)
     if as_of is not None:
@@ -101,15 +98,18 @@ def recommendation_list(request):
         queryset = queryset.order_by(*queryset.query.order_by, *_TIEBREAK)
     else:
         queryset = queryset.order_by(*_TIEBREAK)
+    refused = search_refused(filterset)
+    if refused:
+        queryset = queryset.none()
 
-    download = request.GET.get("format")
+    download = None if refused else request.GET.get("format")
     if download == "csv":
         return exports.csv_response(queryset, request)
     if download == "xlsx":
         return exports.xlsx_response(queryset, request)
 
     as_of = filterset.statuses_on()
-    page = _page_of(queryset, request, as_of)
+    page = _page_of(queryset, request, as_of, filterset.page_size())
     current_sort = request.GET.get("sort", "") if "sort" not in filterset.errors else ""
     return render(
         request,
@@ -122,6 +122,7 @@ def recommendation_list(request):
             "current_sort": current_sort,
             "as_of": as_of,
         },
+        status=400 if refused else 200,
     )
 
 

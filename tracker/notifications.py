@@ -1,0 +1,297 @@
+"""Telling people what concerns them: in the app, and by e-mail as each of them chose.
+
+The services call one function here per event, inside their transaction; the rows are written
+with the change and the e-mails go once it is committed. Reminders tied to the TIP cycle and
+the daily digests come from `manage.py send_reminders`, run once a day; each reminder is
+recorded under a key, so it reaches each person once however often the command runs.
+
+An e-mail is claimed before it is sent (its `emailed_at` set where it was empty), so the
+commit hook and a concurrent daily run never send the same one twice; a failed send releases
+the claim, is logged, and the next daily run tries again.
+"""
+
+import datetime
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from tracker.models import (
+    Notification,
+    NotificationPreference,
+    Recommendation,
+    Report,
+    follow_up_period,
+)
+
+logger = logging.getLogger(__name__)
+
+Email = NotificationPreference.Email
+Kind = Notification.Kind
+
+# Days before the end of a follow-up period on which its reminder goes out.
+REMINDER_DAYS = (30, 7)
+
+
+def email_choice(user) -> str:
+    """Return how `user` wants notifications e-mailed (at once unless they chose otherwise)."""
+    preference = NotificationPreference.objects.filter(user=user).values_list("email", flat=True)
+    return preference.first() or Email.IMMEDIATE
+
+
+def unread_count(user) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+# -- Events ---------------------------------------------------------------------------------
+
+
+def _notify(recipients, *, kind: str, message: str, url: str) -> list[Notification]:
+    """Record one notification per recipient and e-mail those who want it at once, on commit."""
+    rows = Notification.objects.bulk_create(
+        Notification(recipient=user, kind=kind, message=message, url=url)
+        for user in {user.pk: user for user in recipients}.values()
+    )
+    if rows:
+        ids = [row.pk for row in rows]
+        transaction.on_commit(lambda: send_immediate(ids))
+    return rows
+
+
+def _reviewers():
+    """Return the active users who may review assessments, through their groups or their own."""
+    perm = Q(groups__permissions__codename="review_assessment") | Q(
+        user_permissions__codename="review_assessment"
+    )
+    return get_user_model().objects.filter(perm, is_active=True).distinct()
+
+
+def _assessment_url(assessment) -> str:
+    return reverse("assessment_detail", args=[assessment.recommendation_id, assessment.year])
+
+
+def _reference(assessment) -> str:
+    return Recommendation.objects.values_list("reference", flat=True).get(
+        pk=assessment.recommendation_id
+    )
+
+
+def assessment_submitted(assessment, *, by) -> None:
+    """Tell the reviewers (other than its author and whoever submitted it) it awaits them."""
+    recipients = _reviewers().exclude(pk__in=[assessment.author_id, by.pk])
+    _notify(
+        recipients,
+        kind=Kind.ASSESSMENT_SUBMITTED,
+        message=f"{by.get_username()} submitted the {assessment.year} assessment of "
+        f"{_reference(assessment)} for review.",
+        url=_assessment_url(assessment),
+    )
+
+
+def assessment_reviewed(assessment, *, by) -> None:
+    """Tell the author their assessment was approved or returned, and by whom."""
+    if assessment.author_id == by.pk:
+        return
+    returned = assessment.state == assessment.State.RETURNED
+    message = (
+        f"{by.get_username()} {'returned' if returned else 'approved'} your "
+        f"{assessment.year} assessment of {_reference(assessment)}."
+    )
+    if returned and assessment.review_note:
+        message += f" Note: {assessment.review_note}"
+    _notify(
+        [assessment.author],
+        kind=Kind.ASSESSMENT_RETURNED if returned else Kind.ASSESSMENT_APPROVED,
+        message=message,
+        url=_assessment_url(assessment),
+    )
+
+
+def item_assigned(recommendation, *, owner, by) -> None:
+    """Tell the new owner of a recommendation it is theirs, unless they took it themselves."""
+    if owner is None or owner.pk == by.pk:
+        return
+    _notify(
+        [owner],
+        kind=Kind.ASSIGNED,
+        message=f"{by.get_username()} made you the owner of {recommendation.reference}.",
+        url=recommendation.get_absolute_url(),
+    )
+
+
+def status_changed(change, *, by) -> None:
+    """Tell the owner of a recommendation that someone else changed its status."""
+    recommendation = Recommendation.objects.select_related("owner").get(pk=change.recommendation_id)
+    owner = recommendation.owner
+    if owner is None or owner.pk == by.pk or not owner.is_active:
+        return
+    _notify(
+        [owner],
+        kind=Kind.STATUS_CHANGED,
+        message=f"{by.get_username()} changed the status of {recommendation.reference} from "
+        f"“{change.get_old_status_display()}” to “{change.get_new_status_display()}”: "
+        f"{change.reason}",
+        url=recommendation.get_absolute_url(),
+    )
+
+
+# -- Reminders tied to the TIP cycle ---------------------------------------------------------
+
+
+@dataclass
+class Reminder:
+    year: int
+    days: int
+    end: datetime.date
+
+
+def due_reminders(today: datetime.date) -> list[Reminder]:
+    """Return the reminders due on `today`: 30 days before a follow-up period ends, then 7.
+
+    A reminder stays due until the next one (or the end of the period), so a day the command
+    did not run loses nothing; the key of each makes sure it is sent once.
+    """
+    due = []
+    for year in Report.objects.order_by("year").values_list("year", flat=True).distinct():
+        end = follow_up_period(year)[1]
+        for days, until in zip(REMINDER_DAYS, [*REMINDER_DAYS[1:], 0], strict=True):
+            if end - datetime.timedelta(days=days) <= today < end - datetime.timedelta(days=until):
+                due.append(Reminder(year=year, days=days, end=end))
+    return due
+
+
+def _items(count: int) -> str:
+    return f"{count} {'has' if count == 1 else 'have'}"
+
+
+def create_reminders(today: datetime.date) -> list[Notification]:
+    """Record the reminders due today for every owner whose items still lack something.
+
+    Each owner hears about their own items of that year: those without evidence they can
+    see, and those without an approved assessment. Returns the reminders new today.
+    """
+    created = []
+    for reminder in due_reminders(today):
+        key = f"follow-up-{reminder.year}-{reminder.days}d"
+        owners = get_user_model().objects.filter(
+            is_active=True, owned_recommendations__report__year=reminder.year
+        )
+        already = set(Notification.objects.filter(key=key).values_list("recipient_id", flat=True))
+        for owner in owners.exclude(pk__in=already).distinct():
+            gaps = (
+                Recommendation.objects.for_year(reminder.year)
+                .filter(owner=owner)
+                .with_evidence_flag(owner)
+                .with_approved_flag()
+                .aggregate(
+                    no_evidence=Count("pk", filter=Q(has_evidence=False)),
+                    unapproved=Count("pk", filter=Q(has_approved_assessment=False)),
+                )
+            )
+            if not gaps["no_evidence"] and not gaps["unapproved"]:
+                continue
+            message = (
+                f"The follow-up period of the {reminder.year} recommendations ends on "
+                f"{reminder.end.day} {reminder.end:%B %Y}, in {(reminder.end - today).days} "
+                f"days. Of your items, {_items(gaps['no_evidence'])} no evidence and "
+                f"{_items(gaps['unapproved'])} no approved assessment."
+            )
+            try:
+                with transaction.atomic():
+                    created.append(
+                        Notification.objects.create(
+                            recipient=owner,
+                            kind=Kind.REMINDER,
+                            message=message,
+                            url=f"{reverse('home')}?year={reminder.year}",
+                            key=key,
+                        )
+                    )
+            except IntegrityError:
+                continue  # a run at the same moment recorded it first
+    return created
+
+
+# -- E-mail ----------------------------------------------------------------------------------
+
+
+def _claim(ids) -> list[Notification]:
+    """Take the notifications among `ids` that no one has e-mailed yet, marking them sent."""
+    claimed = []
+    now = timezone.now()
+    for row in Notification.objects.filter(pk__in=ids, emailed_at__isnull=True).select_related(
+        "recipient"
+    ):
+        if Notification.objects.filter(pk=row.pk, emailed_at__isnull=True).update(emailed_at=now):
+            claimed.append(row)
+    return claimed
+
+
+def _release(rows) -> None:
+    Notification.objects.filter(pk__in=[row.pk for row in rows]).update(emailed_at=None)
+
+
+def _link(url: str) -> str:
+    return f"{settings.SITE_URL}{url}" if url else settings.SITE_URL
+
+
+def _send(recipient, subject: str, body: str, rows) -> bool:
+    """Send one e-mail; on failure release `rows` for the next run and log why."""
+    try:
+        send_mail(subject, body, None, [recipient.email])
+    except Exception:
+        _release(rows)
+        logger.exception("E-mail to %s not sent; it will be tried again.", recipient.username)
+        return False
+    return True
+
+
+def _unsent(choice: str, ids=None):
+    """Return the notifications not yet e-mailed to recipients who chose `choice` and can get
+    e-mail; at once is the choice of whoever never made one."""
+    chose = Q(recipient__notification_preference__email=choice)
+    if choice == Email.IMMEDIATE:
+        chose |= Q(recipient__notification_preference__isnull=True)
+    rows = Notification.objects.filter(chose, emailed_at__isnull=True).exclude(recipient__email="")
+    if ids is not None:
+        rows = rows.filter(pk__in=ids)
+    return rows.values_list("pk", flat=True)
+
+
+def send_immediate(ids=None) -> int:
+    """E-mail, one by one, the notifications (among `ids`) whose recipients want them at once."""
+    sent = 0
+    for row in _claim(list(_unsent(Email.IMMEDIATE, ids))):
+        subject = f"TIP Tracker: {row.get_kind_display()}"
+        sent += _send(row.recipient, subject, f"{row.message}\n\n{_link(row.url)}\n", [row])
+    return sent
+
+
+def send_digests() -> int:
+    """E-mail each daily-digest user everything not yet e-mailed to them, in one message."""
+    by_user: dict[int, list[Notification]] = {}
+    for row in _claim(list(_unsent(Email.DAILY))):
+        by_user.setdefault(row.recipient_id, []).append(row)
+    sent = 0
+    for rows in by_user.values():
+        rows.sort(key=lambda row: (row.created_at, row.pk))
+        lines = [f"- {row.message}\n  {_link(row.url)}" for row in rows]
+        body = "What happened in TIP Tracker that concerns you:\n\n" + "\n".join(lines) + "\n"
+        subject = f"TIP Tracker: {len(rows)} notification{'s' if len(rows) != 1 else ''}"
+        sent += _send(rows[0].recipient, subject, body, rows)
+    return sent
+
+
+def daily_run(today: datetime.date) -> dict[str, int]:
+    """Record today's reminders, e-mail them and anything a failed send left, send digests."""
+    with transaction.atomic():
+        reminders = create_reminders(today)
+    immediate = send_immediate()
+    digests = send_digests()
+    return {"reminders": len(reminders), "emails": immediate, "digests": digests}

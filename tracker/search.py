@@ -1,0 +1,516 @@
+"""Full-text search across the tracker: the index, the query language and the grouped results.
+
+One index table, `tracker_search`, holds a document per searchable row: on SQLite an FTS5
+table, on PostgreSQL a table with a weighted `tsvector` column under a GIN index. Database
+triggers on the indexed tables keep it current on every write, whatever the entry point
+(services, the importer's bulk inserts, the admin, a restore). A document's row id is
+`object id × 8 + kind`, so a trigger finds its document without a scan.
+
+A search is at most `MAX_QUERY_WORDS` words; every word must occur in the document, as a word
+or as the start of one. The words go to the database as one parameter, so the query plan is
+the same for one word as for ten. Evidence is filtered by `Evidence.objects.visible_to(user)`
+and nothing else.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.models import Count, Exists, F, Func, Lookup, OuterRef, Q, TextField, Value
+from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from tracker.models import (
+    Assessment,
+    Country,
+    Evidence,
+    Finding,
+    Recommendation,
+    Report,
+    SearchDocumentField,
+    SearchEntry,
+    StatusChange,
+)
+
+Kind = SearchEntry.Kind
+
+MAX_QUERY_CHARS = 200
+MAX_QUERY_WORDS = 10
+HITS_PER_KIND = 10
+_STRIDE = 8  # row id = object id × _STRIDE + kind; kinds are 1..7
+
+# Words are runs of letters and digits, as both databases' tokenizers see them.
+_WORD = re.compile(r"[^\W_]+")
+# Marks around the matched words in a snippet: control characters, which text typed into the
+# app does not hold; any that got in are dropped, never turned into markup.
+_OPEN, _CLOSE = "\x02", "\x03"
+_MARKED = re.compile(f"{_OPEN}([^{_OPEN}{_CLOSE}]*){_CLOSE}")
+
+
+# -- Queries ------------------------------------------------------------------------------
+
+
+def query_words(value: str) -> list[str]:
+    """Return the words of a search; raise ValidationError if it is too long or too many."""
+    value = value or ""
+    if len(value) > MAX_QUERY_CHARS:
+        raise ValidationError(
+            f"A search can be at most {MAX_QUERY_CHARS} characters long "
+            f"(this one has {len(value):,}). Use fewer, more specific words.",
+            code="search_too_long",
+        )
+    words = _WORD.findall(value)
+    if len(words) > MAX_QUERY_WORDS:
+        raise ValidationError(
+            f"A search can have at most {MAX_QUERY_WORDS} words (this one has {len(words):,}). "
+            "Use fewer, more specific words.",
+            code="search_too_many_words",
+        )
+    return words
+
+
+def validate_query(value: str) -> None:
+    """Refuse a search that is too long or has too many words (a form field validator)."""
+    query_words(value)
+
+
+def _match_expression(words: list[str], vendor: str) -> str:
+    """Return the words as the database's full-text query: all of them, each as a prefix.
+
+    A one-letter word matches only itself: as a prefix it would match most of the index.
+    """
+    if vendor == "postgresql":
+        return " & ".join(word if len(word) == 1 else f"{word}:*" for word in words)
+    return " ".join(f'"{word}"' if len(word) == 1 else f'"{word}"*' for word in words)
+
+
+@SearchDocumentField.register_lookup
+class Match(Lookup):
+    """`document__match=expression`: the document contains the full-text query."""
+
+    lookup_name = "match"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        if connection.vendor == "postgresql":
+            return f"{lhs} @@ to_tsquery('simple', {rhs})", [*lhs_params, *rhs_params]
+        return f"{lhs} MATCH {rhs}", [*lhs_params, *rhs_params]
+
+
+class Rank(Func):
+    """The relevance of a matched document: higher is better; titles weigh more than bodies."""
+
+    output_field = TextField()
+
+    def __init__(self, expression: str):
+        super().__init__(F("document"), Value(expression))
+
+    def as_sql(self, compiler, connection, **extra):
+        document, params = compiler.compile(self.source_expressions[0])
+        query, query_params = compiler.compile(self.source_expressions[1])
+        if connection.vendor == "postgresql":
+            return (
+                f"ts_rank({document}, to_tsquery('simple', {query}))",
+                [*params, *query_params],
+            )
+        # bm25 is lower for better matches; weights follow the columns: title, body.
+        return f"(-bm25({document}, 4.0, 1.0))", params
+
+
+class Snippet(Func):
+    """A passage of the document around the matched words, the words between marks."""
+
+    output_field = TextField()
+
+    def __init__(self, expression: str):
+        super().__init__(F("document"), F("title"), F("body"), Value(expression))
+
+    def as_sql(self, compiler, connection, **extra):
+        parts = [compiler.compile(expression) for expression in self.source_expressions]
+        (document, doc_params), (title, t_params), (body, b_params), (query, q_params) = parts
+        if connection.vendor == "postgresql":
+            options = (
+                f"StartSel={_OPEN}, StopSel={_CLOSE}, MaxWords=30, MinWords=12, "
+                'MaxFragments=2, FragmentDelimiter=" … "'
+            )
+            return (
+                f"ts_headline('simple', {title} || ' · ' || {body}, "
+                f"to_tsquery('simple', {query}), %s)",
+                [*t_params, *b_params, *q_params, options],
+            )
+        return (
+            f"snippet({document}, -1, %s, %s, '…', 24)",
+            [*doc_params, _OPEN, _CLOSE],
+        )
+
+
+def highlight(snippet: str) -> SafeString:
+    """Return the snippet as HTML: its text escaped, the matched words in `<mark>`."""
+    escaped = escape(snippet or "")
+    marked = _MARKED.sub(r"<mark>\1</mark>", escaped)
+    # Safe: every character of the text was escaped above; only the marks became tags.
+    return mark_safe(marked.replace(_OPEN, "").replace(_CLOSE, ""))
+
+
+def _entries():
+    """Return the index with each entry's kind and object id read from its row id.
+
+    FTS5 keeps the row id in its index but the other columns in a separate table: filtering
+    or selecting them would read a row of that table for every match.
+    """
+    return SearchEntry.objects.annotate(kind_code=F("id") % _STRIDE, source_id=F("id") / _STRIDE)
+
+
+def matching(value: str, kind: int):
+    """Return the ids of the rows of `kind` whose document matches the search `value`.
+
+    A queryset of ids, for `pk__in=`; the caller has validated `value`.
+    """
+    words = query_words(value)
+    entries = _entries().filter(kind_code=kind)
+    if not words:
+        return entries.none().values("source_id")
+    expression = _match_expression(words, connection.vendor)
+    return entries.filter(document__match=expression).values("source_id")
+
+
+# -- The search page ----------------------------------------------------------------------
+
+
+@dataclass
+class Hit:
+    """One search result: the row found, where it lives, and the passage that matched."""
+
+    kind: int
+    title: str
+    url: str
+    snippet: SafeString
+
+
+@dataclass
+class Group:
+    """The results of one kind: how many matched, the best of them, and a list to see them all."""
+
+    kind: int
+    label: str
+    count: int
+    hits: list[Hit] = field(default_factory=list)
+    list_url: str = ""
+
+
+# Who may see a kind at all; evidence is further filtered item by item.
+_KIND_PERMISSIONS = {
+    Kind.RECOMMENDATION: "tracker.view_recommendation",
+    Kind.COUNTRY: "tracker.view_country",
+    Kind.REPORT: "tracker.view_report",
+    Kind.FINDING: "tracker.view_finding",
+    Kind.EVIDENCE: "tracker.view_evidence",
+    Kind.STATUS_CHANGE: "tracker.view_statuschange",
+    Kind.ASSESSMENT: "tracker.view_assessment",
+}
+
+# The list page whose `q` searches the same documents.
+_LIST_URLS = {
+    Kind.RECOMMENDATION: "recommendation_list",
+    Kind.REPORT: "report_list",
+    Kind.EVIDENCE: "evidence_list",
+}
+
+
+def _visible(user, kind: int | None = None) -> Q:
+    """Return the condition on entries (of `kind`, or of any kind) that `user` may see."""
+    visible_evidence = Exists(Evidence.objects.visible_to(user).filter(pk=OuterRef("source_id")))
+    if kind == Kind.EVIDENCE:
+        return Q(visible_evidence)
+    if kind is not None:
+        return Q()
+    kinds = [kind for kind, perm in _KIND_PERMISSIONS.items() if user.has_perm(perm)]
+    return Q(kind_code__in=kinds) & (~Q(kind_code=Kind.EVIDENCE) | visible_evidence)
+
+
+def _objects(kind: int, ids: list[int], user) -> dict[int, tuple[str, str]]:
+    """Fetch the rows behind the hits of one kind: the title and address of each, by id."""
+    if kind == Kind.RECOMMENDATION:
+        rows = Recommendation.objects.with_report().filter(pk__in=ids)
+        return {
+            row.pk: (
+                f"{row.reference} · {row.report.country} {row.report.year}",
+                row.get_absolute_url(),
+            )
+            for row in rows
+        }
+    if kind == Kind.COUNTRY:
+        rows = Country.objects.filter(pk__in=ids)
+        return {row.pk: (row.name, row.get_absolute_url()) for row in rows}
+    if kind == Kind.REPORT:
+        rows = (
+            Report.objects.select_related("country")
+            .only("year", "country__name")
+            .filter(pk__in=ids)
+        )
+        return {row.pk: (str(row), row.get_absolute_url()) for row in rows}
+    if kind == Kind.FINDING:
+        rows = Finding.objects.select_related("report__country").filter(pk__in=ids)
+        return {
+            row.pk: (
+                f"{row.report} · {row.get_section_display()}",
+                f"{reverse('report_detail', args=[row.report_id])}#{row.anchor}",
+            )
+            for row in rows
+        }
+    if kind == Kind.EVIDENCE:
+        rows = Evidence.objects.visible_to(user).filter(pk__in=ids).only("title", "withdrawn_at")
+        return {
+            row.pk: (
+                f"{row.title} (withdrawn)" if row.is_withdrawn else row.title,
+                row.get_absolute_url(),
+            )
+            for row in rows
+        }
+    if kind == Kind.STATUS_CHANGE:
+        rows = StatusChange.objects.select_related("recommendation", "void").filter(pk__in=ids)
+        return {
+            row.pk: (
+                f"{row.recommendation.reference}: {row.get_old_status_display()} → "
+                f"{row.get_new_status_display()} ({row.effective_date:%d %b %Y})"
+                f"{' (voided)' if hasattr(row, 'void') else ''}",
+                row.recommendation.get_absolute_url(),
+            )
+            for row in rows
+        }
+    rows = Assessment.objects.select_related("recommendation").filter(pk__in=ids)
+    return {
+        row.pk: (
+            f"{row.recommendation.reference} · assessment {row.year}, "
+            f"{row.get_state_display().lower()}",
+            reverse("assessment_detail", args=[row.recommendation_id, row.year]),
+        )
+        for row in rows
+    }
+
+
+def search(value: str, *, user, per_kind: int = HITS_PER_KIND) -> list[Group]:
+    """Search everything `user` may see; return the groups that matched, best hits first.
+
+    A bounded number of queries whatever the search: the counts by kind, the best hits of each
+    kind that matched, their snippets, then the rows behind the hits of each kind.
+    """
+    words = query_words(value)
+    if not words:
+        return []
+    expression = _match_expression(words, connection.vendor)
+    entries = _entries().filter(document__match=expression)
+    counts = dict(
+        entries.filter(_visible(user)).order_by().values_list("kind_code").annotate(n=Count("id"))
+    )
+    if not counts:
+        return []
+    # One query per kind that matched, each checking only its own visibility rule: SQLite's
+    # ranking function cannot feed a window function.
+    ranked = entries.annotate(rank=Rank(expression)).order_by("-rank", "id")
+    best = [
+        row
+        for kind in Kind
+        if kind in counts
+        for row in ranked.filter(_visible(user, kind), kind_code=kind).values_list(
+            "id", "kind_code", "source_id"
+        )[:per_kind]
+    ]
+    snippets = dict(
+        SearchEntry.objects.filter(pk__in=[row[0] for row in best], document__match=expression)
+        .annotate(snippet=Snippet(expression))
+        .values_list("id", "snippet")
+    )
+    groups = []
+    for kind in Kind:
+        if kind not in counts:
+            continue
+        rows = [row for row in best if row[1] == kind]
+        found = _objects(kind, [row[2] for row in rows], user)
+        group = Group(kind=kind, label=kind.label, count=counts[kind])
+        for entry_id, _, object_id in rows:
+            if object_id in found:  # a row deleted since the search began is left out
+                title, url = found[object_id]
+                group.hits.append(Hit(kind, title, url, highlight(snippets.get(entry_id, ""))))
+        if kind in _LIST_URLS:
+            group.list_url = reverse(_LIST_URLS[kind])
+        groups.append(group)
+    return groups
+
+
+# -- The index's schema and triggers ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Source:
+    """A table whose rows are indexed: the SQL of a document's title and body from its row."""
+
+    kind: int
+    table: str
+    title: str
+    body: str | dict[str, str]
+    columns: tuple[str, ...]
+
+    def sql(self, part: str, vendor: str, row: str) -> str:
+        expression = getattr(self, part)
+        if isinstance(expression, dict):
+            expression = expression[vendor]
+        return expression.format(row=row)
+
+
+_SOURCES = [
+    Source(
+        Kind.RECOMMENDATION,
+        "tracker_recommendation",
+        "{row}.reference",
+        "{row}.text",
+        ("reference", "text"),
+    ),
+    Source(
+        Kind.COUNTRY,
+        "tracker_country",
+        "{row}.name",
+        {
+            "sqlite": "coalesce(("
+            "SELECT group_concat(value, ' ') FROM json_each({row}.aliases)), '')",
+            "postgresql": "CASE WHEN jsonb_typeof({row}.aliases) = 'array' THEN coalesce(("
+            "SELECT string_agg(value, ' ') FROM jsonb_array_elements_text({row}.aliases)), '') "
+            "ELSE '' END",
+        },
+        ("name", "aliases"),
+    ),
+    Source(
+        Kind.REPORT,
+        "tracker_report",
+        "{row}.title",
+        {
+            "sqlite": "{row}.introduction || ' ' || {row}.tier_statement || ' ' || coalesce(("
+            "SELECT group_concat(value, ' ') FROM json_each({row}.sections)), '')",
+            "postgresql": "{row}.introduction || ' ' || {row}.tier_statement || ' ' || "
+            "CASE WHEN jsonb_typeof({row}.sections) = 'object' THEN coalesce(("
+            "SELECT string_agg(value, ' ') FROM jsonb_each_text({row}.sections)), '') "
+            "ELSE '' END",
+        },
+        ("title", "introduction", "tier_statement", "sections"),
+    ),
+    Source(Kind.FINDING, "tracker_finding", "''", "{row}.text", ("text",)),
+    Source(
+        Kind.EVIDENCE,
+        "tracker_evidence",
+        "{row}.title",
+        "{row}.summary || ' ' || {row}.quote || ' ' || {row}.source_name",
+        ("title", "summary", "quote", "source_name"),
+    ),
+    Source(Kind.STATUS_CHANGE, "tracker_statuschange", "''", "{row}.reason", ("reason",)),
+    Source(Kind.ASSESSMENT, "tracker_assessment", "''", "{row}.narrative", ("narrative",)),
+]
+
+
+def _insert(source: Source, vendor: str, row: str, source_rows: str = "") -> str:
+    """Return the SQL that indexes `row` (NEW in a trigger, or every row of `source_rows`)."""
+    title, body = source.sql("title", vendor, row), source.sql("body", vendor, row)
+    values = f"{row}.id * {_STRIDE} + {source.kind}, {source.kind}, {row}.id, {title}, {body}"
+    select = f"SELECT {values} FROM {source_rows}" if source_rows else f"SELECT {values}"
+    if vendor == "postgresql":
+        # A document left behind (a row id reused after a bulk delete) is replaced, not a clash.
+        return (
+            f"INSERT INTO tracker_search (rowid, kind, object_id, title, body) {select} "
+            "ON CONFLICT (rowid) DO UPDATE SET title = EXCLUDED.title, body = EXCLUDED.body"
+        )
+    return f"INSERT OR REPLACE INTO tracker_search (rowid, kind, object_id, title, body) {select}"
+
+
+def _delete(source: Source, row: str) -> str:
+    return f"DELETE FROM tracker_search WHERE rowid = {row}.id * {_STRIDE} + {source.kind}"
+
+
+def _sqlite_schema() -> list[str]:
+    statements = [
+        "CREATE VIRTUAL TABLE tracker_search USING fts5("
+        "title, body, kind UNINDEXED, object_id UNINDEXED, "
+        "tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3')"
+    ]
+    for source in _SOURCES:
+        name, table = f"tracker_search_{source.table}", source.table
+        columns = ", ".join(source.columns)
+        statements += [
+            f"CREATE TRIGGER {name}_insert AFTER INSERT ON {table} BEGIN "
+            f"{_insert(source, 'sqlite', 'NEW')}; END",
+            f"CREATE TRIGGER {name}_update AFTER UPDATE OF {columns} ON {table} BEGIN "
+            f"{_delete(source, 'OLD')}; {_insert(source, 'sqlite', 'NEW')}; END",
+            f"CREATE TRIGGER {name}_delete AFTER DELETE ON {table} BEGIN "
+            f"{_delete(source, 'OLD')}; END",
+        ]
+    return statements
+
+
+# PostgreSQL's parser reads "PRK-2021-04" as a word and two negative numbers, and a URL or a
+# path as one token; SQLite's tokenizer, and the query's words, split at every such mark.
+_PG_SEPARATORS = "-‐–—/._@:+#&=?~\\"
+
+
+def _pg_words(column: str) -> str:
+    spaces = " " * len(_PG_SEPARATORS)
+    return f"to_tsvector('simple', translate({column}, '{_PG_SEPARATORS}', '{spaces}'))"
+
+
+def _postgresql_schema() -> list[str]:
+    statements = [
+        "CREATE TABLE tracker_search ("
+        "rowid bigint PRIMARY KEY, kind smallint NOT NULL, object_id bigint NOT NULL, "
+        "title text NOT NULL DEFAULT '', body text NOT NULL DEFAULT '', "
+        "tracker_search tsvector GENERATED ALWAYS AS ("
+        f"setweight({_pg_words('title')}, 'A') || setweight({_pg_words('body')}, 'B')) STORED)",
+        "CREATE INDEX tracker_search_document_idx ON tracker_search USING gin (tracker_search)",
+    ]
+    for source in _SOURCES:
+        name, table = f"tracker_search_{source.table}", source.table
+        columns = ", ".join(source.columns)
+        statements += [
+            f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            f"IF TG_OP <> 'INSERT' THEN {_delete(source, 'OLD')}; END IF; "
+            f"IF TG_OP <> 'DELETE' THEN {_insert(source, 'postgresql', 'NEW')}; END IF; "
+            "RETURN NULL; END $$",
+            f"CREATE TRIGGER {name} AFTER INSERT OR DELETE OR UPDATE OF {columns} ON {table} "
+            f"FOR EACH ROW EXECUTE FUNCTION {name}()",
+            # Row triggers do not see TRUNCATE (how tests and tools empty tables).
+            f"CREATE FUNCTION {name}_truncate() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            f"DELETE FROM tracker_search WHERE kind = {source.kind}; RETURN NULL; END $$",
+            f"CREATE TRIGGER {name}_truncate AFTER TRUNCATE ON {table} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION {name}_truncate()",
+        ]
+    return statements
+
+
+def create_index(schema_editor) -> None:
+    """Create the index table and its triggers, and index the rows already there."""
+    vendor = schema_editor.connection.vendor
+    statements = _postgresql_schema() if vendor == "postgresql" else _sqlite_schema()
+    for statement in statements:
+        schema_editor.execute(statement, params=None)
+    rebuild(schema_editor.connection)
+
+
+def drop_index(schema_editor) -> None:
+    """Remove the index table and its triggers."""
+    vendor = schema_editor.connection.vendor
+    for source in _SOURCES:
+        name = f"tracker_search_{source.table}"
+        if vendor == "postgresql":
+            schema_editor.execute(f"DROP FUNCTION IF EXISTS {name}() CASCADE", params=None)
+            schema_editor.execute(f"DROP FUNCTION IF EXISTS {name}_truncate() CASCADE", params=None)
+        else:
+            for event in ("insert", "update", "delete"):
+                schema_editor.execute(f"DROP TRIGGER IF EXISTS {name}_{event}", params=None)
+    schema_editor.execute("DROP TABLE IF EXISTS tracker_search", params=None)
+
+
+def rebuild(using=connection) -> None:
+    """Index every row again from the tables (after a repair, or to check the triggers)."""
+    with using.cursor() as cursor:
+        cursor.execute("DELETE FROM tracker_search")
+        for source in _SOURCES:
+            cursor.execute(_insert(source, using.vendor, source.table, source.table))
