@@ -126,6 +126,13 @@ def running_app(env: dict[str, str], tmp_path: Path, *, workers: int = 2, setup=
     for step in (("collectstatic", "--noinput"), ("migrate", "--noinput"), *setup):
         result = manage(env, *step)
         assert result.returncode == 0, result.stderr
+    with gunicorn(env, tmp_path, workers=workers) as (port, _process, _log):
+        yield port
+
+
+@contextlib.contextmanager
+def gunicorn(env: dict[str, str], tmp_path: Path, *, workers: int = 1, wait: bool = True):
+    """Start `gunicorn tracker.wsgi` with `env`; yield its port, process and log file."""
     port = free_port()
     log = tmp_path / "gunicorn.log"
     with log.open("w") as log_file:
@@ -146,8 +153,9 @@ def running_app(env: dict[str, str], tmp_path: Path, *, workers: int = 2, setup=
             stderr=subprocess.STDOUT,
         )
     try:
-        _wait_for_port(port, process, log, time.monotonic() + 60)
-        yield port
+        if wait:
+            _wait_for_port(port, process, log, time.monotonic() + 60)
+        yield port, process, log
     finally:
         process.terminate()
         try:
@@ -277,3 +285,43 @@ def test_gunicorn_serves_the_app_and_its_static_files_with_production_settings(t
     assert "immutable" in css.getheader("Cache-Control")
     assert css.body == (ROOT / "static" / "css" / "app.css").read_bytes()
     assert missing.status == 404
+
+
+def _local_env(tmp_path, **overrides) -> dict[str, str]:
+    """Return the environment of a service file that forgot SECRET_KEY and DEBUG."""
+    env = production_env(tmp_path, **overrides)
+    for name in ("SECRET_KEY", "DEBUG", "ALLOWED_HOSTS"):
+        if name not in overrides:
+            env.pop(name)
+    return env
+
+
+def test_gunicorn_refuses_to_start_without_a_secret_key(tmp_path):
+    with gunicorn(_local_env(tmp_path), tmp_path, wait=False) as (_port, process, log):
+        process.wait(timeout=60)
+    assert process.returncode != 0
+    assert "refuses to start in local mode: SECRET_KEY is not set" in log.read_text()
+
+
+def test_debug_page_of_an_explicit_local_server_never_shows_the_database_password(tmp_path):
+    # A PostgreSQL server that is not there: any request that needs the database fails with
+    # DEBUG's traceback page, which lists the settings and the request's variables.
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        dead_port = closed.getsockname()[1]
+    password = "hunter2-" + secrets.token_hex(8)
+    env = _local_env(
+        tmp_path,
+        DEBUG="1",
+        DATABASE_URL=f"postgres://tracker:{password}@127.0.0.1:{dead_port}/tiptracker",
+    )
+    with gunicorn(env, tmp_path) as (port, _process, _log):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        # A session cookie makes every page look the session up in the database.
+        conn.request("GET", "/", headers={"Cookie": "sessionid=" + "a" * 32})
+        response = conn.getresponse()
+        page = response.read().decode()
+        conn.close()
+    assert response.status == 500
+    assert "OperationalError" in page and "DATABASES" in page
+    assert password not in page

@@ -99,6 +99,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "tracker.middleware.BrandedErrorPages",
 ]
 
 ROOT_URLCONF = "tracker.urls"
@@ -138,9 +139,13 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Databases: SQLite by default, PostgreSQL (psycopg 3) when DATABASE_URL says so.
 VAR_DIR = Path(env_str("TIPTRACKER_VAR_DIR", str(BASE_DIR / "var")))
-DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'tiptracker.sqlite3'}")
+# The URL carries the password, so it is parsed here and kept in no setting of its own: Django's
+# error reports show every upper-case setting (DATABASES["default"]["PASSWORD"] they hide).
 DATABASES = {
-    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("CONN_MAX_AGE", 0))
+    "default": dj_database_url.parse(
+        env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'tiptracker.sqlite3'}"),
+        conn_max_age=env_int("CONN_MAX_AGE", 0),
+    )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["ENGINE"] = "tracker.sqlite"
@@ -234,6 +239,8 @@ CONTENT_SECURITY_POLICY = (
     "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
+
+DEFAULT_EXCEPTION_REPORTER_FILTER = "tracker.errors.ReporterFilter"
 
 LOGGING = {
     "version": 1,
