@@ -469,7 +469,12 @@ def assessment_update(
 ) -> Assessment:
     """Change a draft or returned assessment; submitted and approved ones are not editable."""
     _require(by, "tracker.change_assessment", "edit assessments")
-    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    assessment = (
+        Assessment.objects.select_for_update()
+        .select_related("author", "recommendation")
+        .get(pk=assessment.pk)
+    )
+    _check_editor(assessment, by, "edit")
     if assessment.state not in _EDITABLE_STATES:
         raise ValidationError(
             f"This assessment is {assessment.get_state_display().lower()} and cannot be edited."
@@ -524,6 +529,8 @@ def assessment_submit(
 ) -> Assessment:
     """Send a draft or returned assessment for review."""
     _require(by, "tracker.change_assessment", "submit assessments")
+    current = Assessment.objects.select_related("author", "recommendation").get(pk=assessment.pk)
+    _check_editor(current, by, "submit")
     assessment = _transition(
         assessment,
         by=by,
@@ -539,8 +546,9 @@ def assessment_submit(
 
 def _check_reviewer(assessment, by) -> None:
     _require(by, "tracker.review_assessment", "review assessments")
-    if assessment.author_id == by.pk:
-        raise PermissionDenied("You cannot review an assessment you wrote.")
+    refusal = review_refusal(Assessment.objects.get(pk=assessment.pk), by)
+    if refusal:
+        raise PermissionDenied(refusal)
 
 
 def _review(assessment, by, to_state, action, note, expected_version) -> Assessment:
@@ -789,3 +797,47 @@ def evidence_withdraw(*, evidence: Evidence, reason: str, by) -> Evidence:
     )
     evidence.refresh_from_db()
     return evidence
+
+
+# The events by which someone shaped a revision's text; whoever has one may not review it.
+AUTHORING_ACTIONS = ("drafted", "edited", "submitted", "correction opened")
+
+
+def may_edit_assessment(assessment: Assessment, user) -> bool:
+    """Return whether `user` may edit or submit `assessment`: its author or the item's owner.
+
+    Another analyst's draft is theirs to finish; the recommendation's owner answers for the
+    item and may take it over. Reviewers comment by returning a submission, not by editing it.
+    """
+    if not user.has_perm("tracker.change_assessment"):
+        return False
+    if assessment.author_id == user.pk:
+        return True
+    owner_id = assessment.recommendation.owner_id
+    return owner_id is not None and owner_id == user.pk
+
+
+def _check_editor(assessment: Assessment, by, action: str) -> None:
+    if not may_edit_assessment(assessment, by):
+        raise PermissionDenied(
+            f"Only the author of this assessment ({assessment.author.get_username()}) or the "
+            f"recommendation's owner may {action} it."
+        )
+
+
+def review_refusal(assessment: Assessment, user) -> str:
+    """Return why `user` may not review `assessment` because they helped write it, or ""."""
+    if assessment.author_id == user.pk:
+        return "You wrote this assessment, so another reviewer must approve or return it."
+    actions = set(
+        AssessmentEvent.objects.filter(
+            assessment=assessment, by=user, action__in=AUTHORING_ACTIONS
+        ).values_list("action", flat=True)
+    )
+    if not actions:
+        return ""
+    done = ", ".join(action for action in AUTHORING_ACTIONS if action in actions)
+    return (
+        f"You {done} this revision, so another reviewer must approve or return it: "
+        "review is independent of writing."
+    )
