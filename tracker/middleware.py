@@ -1,10 +1,16 @@
 """Response headers that Django 5.2 does not set by itself, and the app's own error pages."""
 
+import logging
+
 from django.conf import settings
 from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.http import Http404
+from django.shortcuts import render
+from django.template.defaultfilters import filesizeformat
 from django.urls import Resolver404, resolve
 from django.views import defaults
+
+logger = logging.getLogger("tracker.security")
 
 
 def content_security_policy(get_response):
@@ -53,3 +59,52 @@ class BrandedErrorPages:
         if isinstance(exception, (BadRequest, SuspiciousOperation)):
             return defaults.bad_request(request, exception)
         return None
+
+
+def request_size_limit(get_response):
+    """Refuse a request body over the configured size before anything reads it.
+
+    Runs before CSRF checks and form parsing, so an oversized anonymous POST is answered at
+    once instead of being spooled to disk first. Django reads at most `Content-Length` bytes
+    of a body, so checking that header caps the stream; a body sent without one (chunked) would
+    be silently ignored by Django, so it is refused too. Signed-in users may send an evidence
+    file; anonymous requests only the sign-in form.
+    """
+
+    def middleware(request):
+        refusal = _body_refusal(request)
+        return refusal if refusal is not None else get_response(request)
+
+    return middleware
+
+
+def _body_refusal(request):
+    declared = request.META.get("CONTENT_LENGTH", "").strip()
+    chunked = "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
+    if not declared:
+        if chunked:
+            return _refuse(request, 411, "The request must say its length (Content-Length).")
+        return None
+    if not declared.isdigit():
+        return _refuse(request, 400, "The request's Content-Length is not a number.")
+    length = int(declared)
+    if request.user.is_authenticated:
+        limit = settings.REQUEST_MAX_BODY_BYTES
+    else:
+        limit = settings.ANONYMOUS_MAX_BODY_BYTES
+    if length <= limit:
+        return None
+    logger.warning("body-too-large path=%s bytes=%d limit=%d", request.path[:200], length, limit)
+    return _refuse(
+        request,
+        413,
+        f"The request is {filesizeformat(length)}; at most {filesizeformat(limit)} is accepted "
+        f"here. Nothing was read or changed.",
+    )
+
+
+def _refuse(request, status: int, message: str):
+    response = render(request, "request_refused.html", {"message": message}, status=status)
+    # The unread body must not be taken for the next request on a kept-alive connection.
+    response["Connection"] = "close"
+    return response
