@@ -206,7 +206,9 @@ def _consistent_snapshot():
 def create_backup(path: Path) -> ArchiveInfo:
     """Write a backup of every row and uploaded file to `path`, replacing it only when complete."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    # The archive holds every password hash and restricted file: owner-only, like its folder
+    # when it is made here (mkstemp already creates the file 0600).
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     summary = ArchiveInfo(path=path)
     members: dict[str, dict] = {}
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)

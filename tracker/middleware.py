@@ -24,6 +24,22 @@ def content_security_policy(get_response):
     return middleware
 
 
+def private_cache(get_response):
+    """Keep every page and download out of shared and browser caches.
+
+    Pages show internal or restricted evidence to whoever is signed in, and the browser of a
+    shared computer would otherwise keep them. Static files are served before this runs and
+    keep their long-lived caching.
+    """
+
+    def middleware(request):
+        response = get_response(request)
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+    return middleware
+
+
 def _resolves(path: str) -> bool:
     try:
         resolve(path)

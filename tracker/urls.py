@@ -6,6 +6,7 @@ from django.urls import include, path
 
 from tracker import converters
 from tracker.views import (
+    accounts,
     assessments,
     bulk,
     evidence,
@@ -26,11 +27,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     # No password reset by e-mail: no mail is configured, and an administrator resets passwords.
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path(
-        "accounts/password_change/",
-        auth_views.PasswordChangeView.as_view(),
-        name="password_change",
-    ),
+    path("accounts/password_change/", accounts.password_change, name="password_change"),
     path(
         "accounts/password_change/done/",
         auth_views.PasswordChangeDoneView.as_view(),
