@@ -759,6 +759,47 @@ class RecommendationEdit(AppendOnlyModel):
         return f"{self.recommendation.reference}: {self.field} {self.old_value} → {self.new_value}"
 
 
+class EvidenceEdit(AppendOnlyModel):
+    """An append-only record of a change to an item of evidence after it was logged."""
+
+    evidence = models.ForeignKey(Evidence, on_delete=models.PROTECT, related_name="edits")
+    field = models.CharField(max_length=30)
+    old_value = models.CharField(max_length=300, blank=True)
+    new_value = models.CharField(max_length=300, blank=True)
+    note = models.TextField(blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+
+    def __str__(self):
+        return f"{self.evidence}: {self.field} {self.old_value} → {self.new_value}"
+
+
+class EvidenceAccess(AppendOnlyModel):
+    """An append-only record of one view or download of a restricted item of evidence."""
+
+    class Action(models.TextChoices):
+        VIEW = "view", "Viewed"
+        DOWNLOAD = "download", "Downloaded the file"
+
+    evidence = models.ForeignKey(Evidence, on_delete=models.PROTECT, related_name="accesses")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=10, choices=Action.choices)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name_plural = "evidence accesses"
+        indexes = [models.Index(fields=["evidence", "-at"], name="evidenceaccess_recent")]
+
+    def __str__(self):
+        return f"{self.user} {self.get_action_display().lower()} {self.evidence} at {self.at}"
+
+
 class AssessmentRating(models.TextChoices):
     REGRESSION = "regression", "Regression"
     NO_PROGRESS = "no_progress", "No progress"

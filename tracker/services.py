@@ -20,6 +20,8 @@ from tracker.models import (
     Assessment,
     AssessmentEvent,
     Evidence,
+    EvidenceAccess,
+    EvidenceEdit,
     Notification,
     NotificationPreference,
     Recommendation,
@@ -841,3 +843,70 @@ def review_refusal(assessment: Assessment, user) -> str:
         f"You {done} this revision, so another reviewer must approve or return it: "
         "review is independent of writing."
     )
+
+
+def _clip(text: str, limit: int = 300) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@transaction.atomic
+def recommendation_correct_text(
+    *,
+    recommendation: Recommendation,
+    text: str,
+    reason: str,
+    by,
+    expected_version: int | None = None,
+) -> RecommendationEdit | None:
+    """Correct the recommendation's official text (a transcription error), with the reason.
+
+    The edit shows in the recommendation's timeline; a text longer than the edit's fields is
+    kept whole in its note, so the record always holds what the text was.
+    """
+    _require(by, "tracker.change_recommendation", "correct a recommendation's text")
+    text = (text or "").strip()
+    reason = (reason or "").strip()
+    if not text:
+        raise ValidationError({"text": "A recommendation cannot have an empty text."})
+    if not reason:
+        raise ValidationError({"reason": "Give the reason for correcting the official text."})
+    recommendation = Recommendation.objects.select_for_update().get(pk=recommendation.pk)
+    old = recommendation.text
+    if old == text:
+        return None
+    _bump_version(
+        Recommendation, recommendation.pk, expected_version, "This recommendation", text=text
+    )
+    note = reason if len(old) <= 300 else f"{reason}\n\nThe text was: {old}"
+    return _record_edit(recommendation, "text", _clip(old), _clip(text), by, note=note)
+
+
+@transaction.atomic
+def evidence_set_sensitivity(*, evidence: Evidence, sensitivity: str, reason: str, by):
+    """Change who may see an item of evidence, with the reason, on the item's own record."""
+    _require(by, "tracker.change_evidence", "change the sensitivity of evidence")
+    if sensitivity not in Evidence.Sensitivity.values:
+        raise ValidationError({"sensitivity": f"Unknown sensitivity {sensitivity!r}."})
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Give the reason for changing who may see this."})
+    evidence = Evidence.objects.select_for_update().get(pk=evidence.pk)
+    if evidence.sensitivity == sensitivity:
+        return None
+    old = evidence.sensitivity
+    Evidence.objects.filter(pk=evidence.pk).update(sensitivity=sensitivity)
+    return EvidenceEdit.objects.create(
+        evidence=evidence,
+        field="sensitivity",
+        old_value=Evidence.Sensitivity(old).label,
+        new_value=Evidence.Sensitivity(sensitivity).label,
+        note=reason,
+        changed_by=by,
+    )
+
+
+def evidence_record_access(*, evidence: Evidence, by, action: str):
+    """Record that `by` viewed or downloaded `evidence`, if it is restricted."""
+    if evidence.sensitivity != Evidence.Sensitivity.RESTRICTED:
+        return None
+    return EvidenceAccess.objects.create(evidence=evidence, user=by, action=action)
