@@ -185,7 +185,7 @@ def _production_values(tmp_path, **overrides) -> dict:
         "'SECURE_SSL_REDIRECT', 'SECURE_HSTS_SECONDS', 'SECURE_HSTS_INCLUDE_SUBDOMAINS', "
         "'SESSION_COOKIE_SECURE', 'SESSION_COOKIE_HTTPONLY', 'CSRF_COOKIE_SECURE', "
         "'CSRF_COOKIE_HTTPONLY', 'X_FRAME_OPTIONS', 'SECURE_REFERRER_POLICY', "
-        "'CONTENT_SECURITY_POLICY', 'DEBUG']}))"
+        "'CONTENT_SECURITY_POLICY', 'DEBUG', 'TWO_FACTOR_REQUIRED']}))"
     )
     result = subprocess.run(
         [PYTHON, "-c", script],
@@ -210,6 +210,14 @@ def test_production_defaults_are_https_only_with_secure_http_only_cookies(tmp_pa
     assert values["CSRF_COOKIE_HTTPONLY"] is True
     assert values["X_FRAME_OPTIONS"] == "DENY"
     assert values["SECURE_REFERRER_POLICY"] == "same-origin"
+
+
+def test_production_requires_two_factor_sign_in_of_reviewers_and_the_local_demo_does_not(
+    tmp_path,
+):
+    assert _production_values(tmp_path)["TWO_FACTOR_REQUIRED"] == "reviewers"
+    assert _production_values(tmp_path, TWO_FACTOR_REQUIRED="all")["TWO_FACTOR_REQUIRED"] == "all"
+    assert _production_values(tmp_path, DEBUG="1")["TWO_FACTOR_REQUIRED"] == "none"
 
 
 def test_https_redirect_and_hsts_are_set_by_the_environment(tmp_path):

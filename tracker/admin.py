@@ -10,11 +10,13 @@ visibility rule, so staff who may not see restricted evidence do not see it here
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpResponseRedirect
 
-from tracker import services
+from tracker import audit, services
 from tracker.models import (
     Assessment,
     AssessmentEvent,
@@ -414,3 +416,26 @@ class AssessmentAdmin(admin.ModelAdmin):
 class AssessmentEventAdmin(ReadOnlyAdmin):
     list_display = ["assessment", "action", "from_state", "to_state", "by", "at"]
     list_select_related = ["assessment__recommendation", "by"]
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    """Django's user admin, with a reset of two-factor sign-in for a user who lost their phone."""
+
+    actions = ["reset_two_factor"]
+
+    @admin.action(description="Reset two-factor sign-in (lost phone)", permissions=["change"])
+    def reset_two_factor(self, request, queryset):
+        for user in queryset:
+            services.two_factor_reset(user=user, by=request.user)
+            audit.two_factor("reset", request, user, by=request.user.get_username())
+        self.message_user(
+            request,
+            f"Two-factor sign-in was reset for {queryset.count()} user(s); they set it up again "
+            "at their next sign-in where it is required.",
+            messages.SUCCESS,
+        )

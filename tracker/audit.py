@@ -83,3 +83,17 @@ def connect() -> None:
     user_logged_out.connect(on_logged_out, dispatch_uid="tracker.audit.logged_out")
     user_login_failed.connect(on_login_failed, dispatch_uid="tracker.audit.login_failed")
     user_locked_out.connect(on_locked_out, dispatch_uid="tracker.audit.locked_out")
+
+
+def two_factor(event: str, request, user, **extra) -> None:
+    """Record a two-factor event: enrolled, verified, failed, recovery-code-used or reset."""
+    details = "".join(f" {key}={_clean(value)}" for key, value in extra.items())
+    level = logging.WARNING if event in {"failed", "reset"} else logging.INFO
+    logger.log(
+        level,
+        "two-factor-%s user=%s ip=%s%s",
+        event,
+        _clean(user.get_username()),
+        _client_address(request),
+        details,
+    )

@@ -5,10 +5,13 @@ import logging
 from django.conf import settings
 from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, resolve, reverse
+from django.utils.http import urlencode
 from django.views import defaults
+
+from tracker import twofactor
 
 logger = logging.getLogger("tracker.security")
 
@@ -124,3 +127,35 @@ def _refuse(request, status: int, message: str):
     # The unread body must not be taken for the next request on a kept-alive connection.
     response["Connection"] = "close"
     return response
+
+
+_TWO_FACTOR_OPEN = ("login", "logout", "two_factor_verify", "two_factor_setup")
+
+
+def two_factor(get_response):
+    """Send a signed-in user on to their second factor before any other page.
+
+    A user with an authenticator enters a code once per session; a user the deployment
+    requires to have one (`TWO_FACTOR_REQUIRED`) and who has none is sent to set it up. The
+    sign-in, sign-out and two-factor pages themselves stay open.
+    """
+
+    def middleware(request):
+        user = request.user
+        if user.is_authenticated and not user.is_verified():
+            open_paths = {reverse(name) for name in _TWO_FACTOR_OPEN}
+            if request.path_info not in open_paths:
+                if twofactor.has_device(user):
+                    return _redirect_keeping_next("two_factor_verify", request)
+                if twofactor.required_for(user):
+                    return _redirect_keeping_next("two_factor_setup", request)
+        return get_response(request)
+
+    return middleware
+
+
+def _redirect_keeping_next(name: str, request):
+    target = reverse(name)
+    if request.method == "GET":
+        target += "?" + urlencode({"next": request.get_full_path()})
+    return redirect(target)

@@ -800,6 +800,23 @@ class EvidenceAccess(AppendOnlyModel):
         return f"{self.user} {self.get_action_display().lower()} {self.evidence} at {self.at}"
 
 
+class RecoveryCode(models.Model):
+    """A one-time code that stands in for the authenticator app, stored only as a hash."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recovery_codes"
+    )
+    code_sha256 = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"Recovery code of {self.user} ({'used' if self.used_at else 'unused'})"
+
+
 class AssessmentRating(models.TextChoices):
     REGRESSION = "regression", "Regression"
     NO_PROGRESS = "no_progress", "No progress"

@@ -83,6 +83,8 @@ INSTALLED_APPS = [
     "django_filters",
     "template_partials",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "tracker",
     "reports",
 ]
@@ -96,6 +98,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "tracker.middleware.two_factor",
     "tracker.middleware.request_size_limit",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -177,7 +181,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's model backend, loading with the user whether they have a two-factor device.
+    "tracker.twofactor.UserBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -190,6 +195,15 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
 AXES_CLIENT_IP_CALLABLE = "tracker.audit.client_ip"
+
+# Two-factor sign-in (TOTP): "reviewers" requires it of reviewers and administrators, "all" of
+# everyone, "none" of nobody; it is always offered on the user's own page.
+TWO_FACTOR_REQUIRED = env_str("TWO_FACTOR_REQUIRED", "none" if DEBUG else "reviewers")
+if TWO_FACTOR_REQUIRED not in {"none", "reviewers", "all"}:
+    raise ImproperlyConfigured("TWO_FACTOR_REQUIRED must be none, reviewers or all.")
+OTP_TOTP_ISSUER = "TIP Tracker"
+# After each wrong code the next attempt waits twice as long (1 s, 2 s, 4 s …).
+OTP_TOTP_THROTTLE_FACTOR = 1
 
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 8)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

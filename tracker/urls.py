@@ -28,6 +28,8 @@ urlpatterns = [
     # No password reset by e-mail: no mail is configured, and an administrator resets passwords.
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password_change/", accounts.password_change, name="password_change"),
+    path("accounts/two-factor/", accounts.two_factor_setup, name="two_factor_setup"),
+    path("accounts/two-factor/verify/", accounts.two_factor_verify, name="two_factor_verify"),
     path(
         "accounts/password_change/done/",
         auth_views.PasswordChangeDoneView.as_view(),
