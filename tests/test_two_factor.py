@@ -166,3 +166,20 @@ def test_an_administrator_resets_a_users_two_factor_sign_in(admin_client, analys
     assert "two-factor-reset user=analyst ip=127.0.0.1 by=admin" in audit_lines(caplog)
     # The user signs in with the password alone again (where it is not required).
     assert sign_in("analyst").get("/").status_code == 200
+
+
+def test_backups_leave_out_two_factor_secrets(analyst, tmp_path, settings):
+    import zipfile
+
+    from django.core.management import call_command
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    _, codes = enrolled(analyst)
+    target = tmp_path / "backup.zip"
+    call_command("backup", str(target), stdout=open(tmp_path / "out.txt", "w"))  # noqa: SIM115
+    with zipfile.ZipFile(target) as archive:
+        names = archive.namelist()
+        everything = b"".join(archive.read(name) for name in names)
+    assert not any("recoverycode" in name or "otp" in name for name in names)
+    device = TOTPDevice.objects.get(user=analyst)
+    assert device.key.encode() not in everything
