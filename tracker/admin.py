@@ -47,14 +47,30 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 class ServiceChangeForm(forms.ModelForm):
-    """A form of a few fields changed through services, from the version the user saw."""
+    """A form of a few fields changed through services, from the version the user saw.
 
+    A change of `reason_needed_for` needs a reason, which the service records with it.
+    """
+
+    reason_needed_for = ""
+    reason_refusal = ""
+    reason = forms.CharField(label="Reason", required=False, widget=forms.Textarea({"rows": 2}))
     seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk is not None and hasattr(self.instance, "version"):
             self.fields["seen_version"].initial = self.instance.version
+        self.fields[
+            "reason"
+        ].help_text = f"Required when the {self.reason_needed_for} changes; kept in the record."
+
+    def clean(self):
+        cleaned = super().clean()
+        needed = self.reason_needed_for in self.changed_data
+        if needed and not (cleaned.get("reason") or "").strip():
+            self.add_error("reason", self.reason_refusal)
+        return cleaned
 
 
 class ServiceChangeAdmin(admin.ModelAdmin):
@@ -159,22 +175,12 @@ class FindingAdmin(ReadOnlyAdmin):
 
 
 class RecommendationAdminForm(ServiceChangeForm):
-    reason = forms.CharField(
-        label="Reason",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Required when the official text is corrected; shown in the timeline.",
-    )
+    reason_needed_for = "text"
+    reason_refusal = "Give the reason for correcting the official text."
 
     class Meta:
         model = Recommendation
         fields = ["owner", "pillar", "text"]
-
-    def clean(self):
-        cleaned = super().clean()
-        if "text" in self.changed_data and not (cleaned.get("reason") or "").strip():
-            self.add_error("reason", "Give the reason for correcting the official text.")
-        return cleaned
 
 
 @admin.register(Recommendation)
@@ -271,22 +277,12 @@ class VisibleEvidenceMixin:
 
 
 class EvidenceAdminForm(ServiceChangeForm):
-    reason = forms.CharField(
-        label="Reason",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Required when the sensitivity changes; kept on the item's record.",
-    )
+    reason_needed_for = "sensitivity"
+    reason_refusal = "Give the reason for changing who may see this."
 
     class Meta:
         model = Evidence
         fields = ["sensitivity"]
-
-    def clean(self):
-        cleaned = super().clean()
-        if "sensitivity" in self.changed_data and not (cleaned.get("reason") or "").strip():
-            self.add_error("reason", "Give the reason for changing who may see this.")
-        return cleaned
 
 
 @admin.register(Evidence)

@@ -737,12 +737,9 @@ class StatusChangeVoid(AppendOnlyModel):
         return f"Void of {self.change}"
 
 
-class RecommendationEdit(AppendOnlyModel):
-    """An append-only record of an edit to a recommendation's owner, pillar or lineage."""
+class FieldEdit(AppendOnlyModel):
+    """An append-only record of one field changed from one value to another, by whom and why."""
 
-    recommendation = models.ForeignKey(
-        Recommendation, on_delete=models.PROTECT, related_name="edits"
-    )
     field = models.CharField(max_length=30)
     old_value = models.CharField(max_length=300, blank=True)
     new_value = models.CharField(max_length=300, blank=True)
@@ -753,27 +750,25 @@ class RecommendationEdit(AppendOnlyModel):
     recorded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        abstract = True
         ordering = ["-recorded_at", "-id"]
+
+
+class RecommendationEdit(FieldEdit):
+    """An append-only record of an edit to a recommendation's owner, pillar, lineage or text."""
+
+    recommendation = models.ForeignKey(
+        Recommendation, on_delete=models.PROTECT, related_name="edits"
+    )
 
     def __str__(self):
         return f"{self.recommendation.reference}: {self.field} {self.old_value} → {self.new_value}"
 
 
-class EvidenceEdit(AppendOnlyModel):
+class EvidenceEdit(FieldEdit):
     """An append-only record of a change to an item of evidence after it was logged."""
 
     evidence = models.ForeignKey(Evidence, on_delete=models.PROTECT, related_name="edits")
-    field = models.CharField(max_length=30)
-    old_value = models.CharField(max_length=300, blank=True)
-    new_value = models.CharField(max_length=300, blank=True)
-    note = models.TextField(blank=True)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    recorded_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["-recorded_at", "-id"]
 
     def __str__(self):
         return f"{self.evidence}: {self.field} {self.old_value} → {self.new_value}"
