@@ -311,6 +311,23 @@ def test_gunicorn_refuses_to_start_without_a_secret_key(tmp_path):
     assert "refuses to start in local mode: SECRET_KEY is not set" in log.read_text()
 
 
+def test_the_wsgi_entry_point_accepts_a_settings_module_that_sets_its_own_secret(tmp_path):
+    env = _local_env(tmp_path, DJANGO_SETTINGS_MODULE="bench.settings")
+    result = subprocess.run(
+        [
+            PYTHON,
+            "-c",
+            "import tracker.wsgi; from django.conf import settings; print(settings.DEBUG)",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
+
+
 def test_debug_page_of_an_explicit_local_server_never_shows_the_database_password(tmp_path):
     # A PostgreSQL server that is not there: any request that needs the database fails with
     # DEBUG's traceback page, which lists the settings and the request's variables.

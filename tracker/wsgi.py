@@ -11,11 +11,12 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.wsgi import get_wsgi_application
 
-from tracker.settings import env_bool
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
 
-if settings.DEBUG and not env_bool("DEBUG", False):
+# The settings load here, through DJANGO_SETTINGS_MODULE (a module such as the bench's may set
+# the environment before it reads tracker.settings); only then is DEBUG's own word read.
+_local_mode = settings.DEBUG
+if _local_mode and os.environ.get("DEBUG", "").strip().lower() not in {"1", "true", "yes", "on"}:
     raise ImproperlyConfigured(
         "tracker.wsgi refuses to start in local mode: SECRET_KEY is not set. Set SECRET_KEY "
         "(a random value of 32+ characters) and ALLOWED_HOSTS, or DEBUG=1 to serve in local "
