@@ -183,3 +183,9 @@ def test_backups_leave_out_two_factor_secrets(analyst, tmp_path, settings):
     assert not any("recoverycode" in name or "otp" in name for name in names)
     device = TOTPDevice.objects.get(user=analyst)
     assert device.key.encode() not in everything
+
+
+def test_the_admin_never_shows_an_authenticator_secret(admin_client, analyst):
+    device, _ = enrolled(analyst)
+    assert admin_client.get("/admin/otp_totp/totpdevice/").status_code == 404
+    assert device.key not in admin_client.get(f"/admin/auth/user/{analyst.pk}/change/").text

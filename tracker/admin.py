@@ -15,6 +15,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpResponseRedirect
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tracker import audit, services
 from tracker.models import (
@@ -416,6 +417,9 @@ class AssessmentEventAdmin(ReadOnlyAdmin):
 
 User = get_user_model()
 admin.site.unregister(User)
+# Authenticator secrets are not for anyone's eyes, administrators' included: the one thing done
+# with a user's device in the admin is the reset below.
+admin.site.unregister(TOTPDevice)
 
 
 @admin.register(User)

@@ -202,6 +202,7 @@ TWO_FACTOR_REQUIRED = env_str("TWO_FACTOR_REQUIRED", "none" if DEBUG else "revie
 if TWO_FACTOR_REQUIRED not in {"none", "reviewers", "all"}:
     raise ImproperlyConfigured("TWO_FACTOR_REQUIRED must be none, reviewers or all.")
 OTP_TOTP_ISSUER = "TIP Tracker"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # After each wrong code the next attempt waits twice as long (1 s, 2 s, 4 s …).
 OTP_TOTP_THROTTLE_FACTOR = 1
 
