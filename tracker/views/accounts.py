@@ -1,12 +1,9 @@
 """The signed-in user's own account: the password (throttled like the sign-in) and two-factor
 sign-in (setting up an authenticator app, entering its codes, recovery codes)."""
 
-from django import forms
 from django.contrib import messages
-from django.contrib.auth import authenticate
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordChangeForm
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -15,30 +12,7 @@ from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 
 from tracker import audit, services, twofactor
-
-
-class ThrottledPasswordChangeForm(PasswordChangeForm):
-    """Check the current password through the sign-in's authentication, throttle included.
-
-    Django's form compares the password directly, so wrong guesses were never counted: a stolen
-    session could try passwords without limit. Going through `authenticate` counts each failure
-    against the username and address exactly as a failed sign-in, and shares its lock.
-    """
-
-    def __init__(self, user, *args, request=None, **kwargs):
-        super().__init__(user, *args, **kwargs)
-        self.request = request
-
-    def clean_old_password(self):
-        old_password = self.cleaned_data["old_password"]
-        checked = authenticate(
-            self.request, username=self.user.get_username(), password=old_password
-        )
-        if checked is None or checked.pk != self.user.pk:
-            raise forms.ValidationError(
-                self.error_messages["password_incorrect"], code="password_incorrect"
-            )
-        return old_password
+from tracker.forms import CodeForm, ThrottledPasswordChangeForm
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
@@ -49,15 +23,6 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 password_change = PasswordChangeView.as_view()
-
-
-class CodeForm(forms.Form):
-    code = forms.CharField(
-        label="Code",
-        max_length=40,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True}),
-        help_text="The six digits your authenticator app shows, or one of your recovery codes.",
-    )
 
 
 def _next_url(request) -> str:
