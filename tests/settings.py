@@ -13,6 +13,9 @@ os.environ.setdefault("SECURE_HSTS_SECONDS", "0")
 from tracker.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# The suite signs reviewers in with `force_login`; the two-factor tests (test_two_factor.py)
+# switch the requirement on, and test_deploy checks that production requires it.
+TWO_FACTOR_REQUIRED = "none"
 MEDIA_ROOT = tempfile.mkdtemp(prefix="tiptracker-test-media-")
 # WhiteNoise scans STATIC_ROOT when the middleware starts; a private, empty one keeps tests
 # clear of `collectstatic` runs (by `make serve` or the deployment tests) rewriting the shared one.

@@ -159,3 +159,41 @@ def test_there_is_no_password_reset_by_email(client, viewer_client):
     for url in ("/accounts/password_reset/", "/accounts/reset/done/"):
         assert client.get(url).status_code == 404
         assert viewer_client.get(url).status_code == 404
+
+
+def _change_password(client, old):
+    return client.post(
+        "/accounts/password_change/",
+        {"old_password": old, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+
+
+NEW_PASSWORD = "a-much-longer-passphrase-42"
+
+
+def test_wrong_current_passwords_on_the_change_form_are_throttled_like_sign_ins(person):
+    client = Client()
+    login(client)
+    for _ in range(4):
+        response = _change_password(client, "wrong-password-1")
+        assert response.status_code == 200
+        assert "Your old password was entered incorrectly" in response.text
+    assert _change_password(client, "wrong-password-1").status_code == 429
+    # Locked now: even the right current password changes nothing, and so does a sign-in.
+    response = _change_password(client, PASSWORD)
+    assert response.status_code == 429
+    assert "Sign-in locked" in response.text
+    person.refresh_from_db()
+    assert person.check_password(PASSWORD)
+    assert login(Client(), password=PASSWORD).status_code == 429
+
+
+def test_the_right_current_password_still_changes_it_below_the_limit(person):
+    client = Client()
+    login(client)
+    for _ in range(3):
+        _change_password(client, "wrong-password-1")
+    response = _change_password(client, PASSWORD)
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert person.check_password(NEW_PASSWORD)

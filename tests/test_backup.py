@@ -366,3 +366,76 @@ def test_an_empty_database_backs_up_and_restores(tmp_path, media):
     restored = backup.restore_backup(path)
     assert restored.rows == info.rows
     assert UserFactory._meta.model.objects.get(username="only").groups.get().name == roles.ANALYST
+
+
+# Crafted archives: consistent checksums, hostile content.
+
+
+def _craft(source: Path, target: Path, *, replace=None, add_files=None) -> None:
+    """Copy an archive with `replace`d members and extra uploaded files, manifest updated.
+
+    The checksums are recomputed, as a forger would: only the content checks can refuse it.
+    """
+    replace = dict(replace or {})
+    with zipfile.ZipFile(source) as old:
+        manifest = json.loads(old.read("manifest.json"))
+        members = {i.filename: old.read(i.filename) for i in old.infolist()}
+    for name, data in (add_files or {}).items():
+        manifest["files"].append(name)
+        replace[backup.FILES_DIR + name] = data
+    members.update(replace)
+    for name, data in replace.items():
+        manifest["members"][name] = {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    members["manifest.json"] = json.dumps(manifest).encode()
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
+        for name, data in members.items():
+            new.writestr(name, data)
+
+
+def test_restore_refuses_an_uploaded_file_that_no_row_refers_to(archive, tmp_path, media):
+    crafted = tmp_path / "stray.zip"
+    _craft(archive, crafted, add_files={"evidence/planted.pdf": PDF_BYTES})
+    _assert_refused(
+        crafted, "holds the file evidence/planted.pdf, which no row refers to", tmp_path, media
+    )
+
+
+def test_restore_refuses_a_row_of_another_model_in_a_member(archive, tmp_path, media):
+    crafted = tmp_path / "smuggled.zip"
+    with zipfile.ZipFile(archive) as zipped:
+        countries = zipped.read("data/tracker.country.jsonl")
+    intruder = {
+        "model": "auth.user",
+        "pk": 999,
+        "fields": {"username": "intruder", "password": "!", "is_superuser": True},
+    }
+    tampered = countries + json.dumps(intruder).encode() + b"\n"
+    _craft(archive, crafted, replace={"data/tracker.country.jsonl": tampered})
+    _assert_refused(crafted, "holds a row of 'auth.user', not of tracker.country", tmp_path, media)
+    assert not UserFactory._meta.model.objects.filter(username="intruder").exists()
+
+
+def test_restore_refuses_a_file_over_the_upload_limit_before_inflating_it(archive, tmp_path, media):
+    media.EVIDENCE_MAX_UPLOAD_BYTES = 1024
+    _assert_refused(archive, "over the upload limit of 1024 bytes", tmp_path, media)
+
+
+def test_restore_reads_a_crafted_huge_row_in_bounded_memory(archive, tmp_path, media):
+    import tracemalloc
+
+    crafted = tmp_path / "huge-row.zip"
+    huge = (
+        b'{"model": "tracker.country", "pk": 1, "fields": {"name": "'
+        + b"a" * (64 * 1024 * 1024)
+        + b'"}}\n'
+    )
+    _craft(archive, crafted, replace={"data/tracker.country.jsonl": huge})
+    del huge
+    assert crafted.stat().st_size < 2 * 1024 * 1024  # 64 MB of row in a small archive
+    tracemalloc.start()
+    try:
+        _assert_refused(crafted, "a row is longer than 16777216 bytes", tmp_path, media)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 48 * 1024 * 1024

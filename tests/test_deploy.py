@@ -126,6 +126,13 @@ def running_app(env: dict[str, str], tmp_path: Path, *, workers: int = 2, setup=
     for step in (("collectstatic", "--noinput"), ("migrate", "--noinput"), *setup):
         result = manage(env, *step)
         assert result.returncode == 0, result.stderr
+    with gunicorn(env, tmp_path, workers=workers) as (port, _process, _log):
+        yield port
+
+
+@contextlib.contextmanager
+def gunicorn(env: dict[str, str], tmp_path: Path, *, workers: int = 1, wait: bool = True):
+    """Start `gunicorn tracker.wsgi` with `env`; yield its port, process and log file."""
     port = free_port()
     log = tmp_path / "gunicorn.log"
     with log.open("w") as log_file:
@@ -146,8 +153,9 @@ def running_app(env: dict[str, str], tmp_path: Path, *, workers: int = 2, setup=
             stderr=subprocess.STDOUT,
         )
     try:
-        _wait_for_port(port, process, log, time.monotonic() + 60)
-        yield port
+        if wait:
+            _wait_for_port(port, process, log, time.monotonic() + 60)
+        yield port, process, log
     finally:
         process.terminate()
         try:
@@ -177,7 +185,7 @@ def _production_values(tmp_path, **overrides) -> dict:
         "'SECURE_SSL_REDIRECT', 'SECURE_HSTS_SECONDS', 'SECURE_HSTS_INCLUDE_SUBDOMAINS', "
         "'SESSION_COOKIE_SECURE', 'SESSION_COOKIE_HTTPONLY', 'CSRF_COOKIE_SECURE', "
         "'CSRF_COOKIE_HTTPONLY', 'X_FRAME_OPTIONS', 'SECURE_REFERRER_POLICY', "
-        "'CONTENT_SECURITY_POLICY', 'DEBUG']}))"
+        "'CONTENT_SECURITY_POLICY', 'DEBUG', 'TWO_FACTOR_REQUIRED']}))"
     )
     result = subprocess.run(
         [PYTHON, "-c", script],
@@ -202,6 +210,14 @@ def test_production_defaults_are_https_only_with_secure_http_only_cookies(tmp_pa
     assert values["CSRF_COOKIE_HTTPONLY"] is True
     assert values["X_FRAME_OPTIONS"] == "DENY"
     assert values["SECURE_REFERRER_POLICY"] == "same-origin"
+
+
+def test_production_requires_two_factor_sign_in_of_reviewers_and_the_local_demo_does_not(
+    tmp_path,
+):
+    assert _production_values(tmp_path)["TWO_FACTOR_REQUIRED"] == "reviewers"
+    assert _production_values(tmp_path, TWO_FACTOR_REQUIRED="all")["TWO_FACTOR_REQUIRED"] == "all"
+    assert _production_values(tmp_path, DEBUG="1")["TWO_FACTOR_REQUIRED"] == "none"
 
 
 def test_https_redirect_and_hsts_are_set_by_the_environment(tmp_path):
@@ -277,3 +293,60 @@ def test_gunicorn_serves_the_app_and_its_static_files_with_production_settings(t
     assert "immutable" in css.getheader("Cache-Control")
     assert css.body == (ROOT / "static" / "css" / "app.css").read_bytes()
     assert missing.status == 404
+
+
+def _local_env(tmp_path, **overrides) -> dict[str, str]:
+    """Return the environment of a service file that forgot SECRET_KEY and DEBUG."""
+    env = production_env(tmp_path, **overrides)
+    for name in ("SECRET_KEY", "DEBUG", "ALLOWED_HOSTS"):
+        if name not in overrides:
+            env.pop(name)
+    return env
+
+
+def test_gunicorn_refuses_to_start_without_a_secret_key(tmp_path):
+    with gunicorn(_local_env(tmp_path), tmp_path, wait=False) as (_port, process, log):
+        process.wait(timeout=60)
+    assert process.returncode != 0
+    assert "refuses to start in local mode: SECRET_KEY is not set" in log.read_text()
+
+
+def test_the_wsgi_entry_point_accepts_a_settings_module_that_sets_its_own_secret(tmp_path):
+    env = _local_env(tmp_path, DJANGO_SETTINGS_MODULE="bench.settings")
+    result = subprocess.run(
+        [
+            PYTHON,
+            "-c",
+            "import tracker.wsgi; from django.conf import settings; print(settings.DEBUG)",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
+
+
+def test_debug_page_of_an_explicit_local_server_never_shows_the_database_password(tmp_path):
+    # A PostgreSQL server that is not there: any request that needs the database fails with
+    # DEBUG's traceback page, which lists the settings and the request's variables.
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        dead_port = closed.getsockname()[1]
+    password = "hunter2-" + secrets.token_hex(8)
+    env = _local_env(
+        tmp_path,
+        DEBUG="1",
+        DATABASE_URL=f"postgres://tracker:{password}@127.0.0.1:{dead_port}/tiptracker",
+    )
+    with gunicorn(env, tmp_path) as (port, _process, _log):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        # A session cookie makes every page look the session up in the database.
+        conn.request("GET", "/", headers={"Cookie": "sessionid=" + "a" * 32})
+        response = conn.getresponse()
+        page = response.read().decode()
+        conn.close()
+    assert response.status == 500
+    assert "OperationalError" in page and "DATABASES" in page
+    assert password not in page

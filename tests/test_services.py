@@ -170,7 +170,7 @@ def test_assessment_goes_from_draft_to_approved_and_is_then_frozen(
 def test_a_reviewer_may_not_approve_their_own_assessment(recommendation, reviewer):
     assessment = _draft(recommendation, reviewer)
     services.assessment_submit(assessment=assessment, by=reviewer)
-    with pytest.raises(PermissionDenied, match="you wrote"):
+    with pytest.raises(PermissionDenied, match="You wrote"):
         services.assessment_approve(assessment=assessment, by=reviewer)
     assessment.refresh_from_db()
     assert assessment.state == Assessment.State.SUBMITTED
@@ -215,6 +215,8 @@ def test_a_correction_is_a_new_revision_and_the_approved_one_stays(
 def test_two_drafts_from_the_same_version_the_second_is_refused(recommendation, analyst):
     other = UserFactory(username="a3", role=roles.ANALYST)
     assessment = _draft(recommendation, analyst)
+    # The owner of the recommendation may edit the author's draft too.
+    services.recommendation_set_owner(recommendation=recommendation, owner=other, by=other)
     services.assessment_update(
         assessment=assessment,
         by=analyst,
@@ -255,3 +257,31 @@ def test_a_stale_form_is_told_it_is_stale_before_anything_else(recommendation, a
             expected_version=opened_at,
         )
     assert StatusChange.objects.count() == 1
+
+
+def test_another_analysts_draft_is_edited_only_by_its_author_or_the_owner(recommendation, analyst):
+    other = UserFactory(username="a3", role=roles.ANALYST)
+    assessment = _draft(recommendation, analyst)
+    with pytest.raises(PermissionDenied, match="Only the author of this assessment"):
+        services.assessment_update(
+            assessment=assessment, by=other, rating="limited", confidence="low", narrative="X."
+        )
+    with pytest.raises(PermissionDenied, match="may submit it"):
+        services.assessment_submit(assessment=assessment, by=other)
+    assessment.refresh_from_db()
+    assert (assessment.state, assessment.version) == (Assessment.State.DRAFT, 1)
+    assert [e.action for e in assessment.events.all()] == ["drafted"]
+
+
+def test_a_reviewer_who_edited_a_revision_may_not_approve_it(recommendation, analyst):
+    reviewer = UserFactory(username="r3", role=roles.REVIEWER)
+    assessment = _draft(recommendation, analyst)
+    services.recommendation_set_owner(recommendation=recommendation, owner=reviewer, by=reviewer)
+    services.assessment_update(
+        assessment=assessment, by=reviewer, rating="limited", confidence="low", narrative="R."
+    )
+    services.assessment_submit(assessment=assessment, by=analyst)
+    with pytest.raises(PermissionDenied, match="You edited this revision"):
+        services.assessment_approve(assessment=assessment, by=reviewer)
+    assessment.refresh_from_db()
+    assert assessment.state == Assessment.State.SUBMITTED and assessment.reviewer is None

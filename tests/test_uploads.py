@@ -441,3 +441,59 @@ def test_the_service_checks_the_file_whatever_the_entry_point(analyst, media):
         )
     assert not Evidence.objects.exists()
     assert stored_files(media) == []
+
+
+# Zip bombs dressed as Office files.
+
+
+def make_zero_bomb_docx(megabytes: int) -> bytes:
+    """Return a .docx whose extra part is `megabytes` MB of zeros, streamed into the archive."""
+    buffer = io.BytesIO(make_docx())
+    with (
+        zipfile.ZipFile(buffer, "a", zipfile.ZIP_DEFLATED) as archive,
+        archive.open("word/media/filler.bin", "w", force_zip64=True) as part,
+    ):
+        zeros = b"\x00" * (1024 * 1024)
+        for _ in range(megabytes):
+            part.write(zeros)
+    return buffer.getvalue()
+
+
+def test_a_docx_that_inflates_two_hundred_times_is_refused_and_nothing_is_written(
+    analyst_client, recommendation, media
+):
+    bomb = make_zero_bomb_docx(200)
+    assert len(bomb) < 300 * 1024  # 200 MB of zeros stored in a few hundred KB
+    response = analyst_client.post(
+        reverse("evidence_new"), form_data(recommendation, file=upload("statement.docx", bomb))
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "“statement.docx” would unpack to more than 100.0\xa0MB" in page
+    assert not Evidence.objects.exists()
+    assert stored_files(media) == []
+
+
+def test_an_office_part_with_a_bomb_ratio_is_refused_below_the_size_limit(
+    analyst_client, recommendation, media
+):
+    response = analyst_client.post(
+        reverse("evidence_new"),
+        form_data(recommendation, file=upload("sheet.docx", make_zero_bomb_docx(8))),
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "has a part (word/media/filler.bin) that unpacks" in page
+    assert "times larger than it is stored (at most 100 is accepted)" in page
+    assert not Evidence.objects.exists()
+    assert stored_files(media) == []
+
+
+def test_the_unpacked_size_limit_comes_from_the_settings(settings):
+    settings.OFFICE_MAX_UNCOMPRESSED_BYTES = 100_000
+    text = "".join(f"{n:08x}" for n in range(20_000)).encode()  # 160 KB that hardly compresses
+    docx = make_ooxml("word/document.xml", extra={"word/notes.xml": text})
+    with pytest.raises(ValidationError, match="would unpack to more than 97.7"):
+        uploads.check_upload(upload("notes.docx", docx))
+    settings.OFFICE_MAX_UNCOMPRESSED_BYTES = 1_000_000
+    assert uploads.check_upload(upload("notes.docx", docx)) == uploads.DOCX

@@ -160,20 +160,58 @@ def test_analysts_reviewers_and_admins_draft_and_viewers_may_not(
         assert assessment.events.get().action == "drafted"
 
 
-@pytest.mark.parametrize(
-    ("role", "status", "state"),
-    [
-        ("viewer", 403, Assessment.State.DRAFT),
-        ("analyst", 302, Assessment.State.SUBMITTED),
-        ("reviewer", 302, Assessment.State.SUBMITTED),
-    ],
-)
-def test_a_viewer_cannot_submit(clients, rec, other_analyst, role, status, state):
+@pytest.mark.parametrize("role", ["viewer", "analyst", "reviewer"])
+def test_nobody_but_its_author_or_the_owner_submits_a_draft(clients, rec, other_analyst, role):
     assessment = draft(rec, other_analyst)
+    before = snapshot(rec)
     response = clients[role].post(step_url("submit", rec), step_post(assessment))
-    assert response.status_code == status
+    assert response.status_code == 403
+    assert snapshot(rec) == before
+
+
+@pytest.mark.parametrize("who", ["author", "owner"])
+def test_the_author_or_the_recommendations_owner_submits_a_draft(rec, analyst, other_analyst, who):
+    assessment = draft(rec, other_analyst)
+    if who == "owner":
+        services.recommendation_set_owner(recommendation=rec, owner=analyst, by=analyst)
+    client = client_for(other_analyst if who == "author" else analyst)
+    response = client.post(step_url("submit", rec), step_post(assessment))
+    assert response.status_code == 302
     assessment.refresh_from_db()
-    assert assessment.state == state
+    assert assessment.state == Assessment.State.SUBMITTED
+
+
+def test_another_analyst_may_not_edit_a_draft_and_the_page_says_who_may(
+    rec, other_analyst, analyst_client
+):
+    assessment = draft(rec, other_analyst, narrative="Their text.")
+    page = analyst_client.get(page_url(rec)).text
+    assert "Save draft" not in page and "Submit for review" not in page
+    assert "Only its author (analyst2) or the recommendation&#x27;s owner may edit" in page
+    before = snapshot(rec)
+    response = analyst_client.post(
+        step_url("save", rec), draft_post(narrative="Overwritten.", **step_post(assessment))
+    )
+    assert response.status_code == 403
+    assert "Only the author of this assessment (analyst2)" in response.text
+    assert snapshot(rec) == before
+
+
+def test_the_owner_edits_another_analysts_draft_and_the_page_names_every_writer(
+    rec, analyst, other_analyst, analyst_client
+):
+    assessment = draft(rec, other_analyst, narrative="Their text.")
+    services.recommendation_set_owner(recommendation=rec, owner=analyst, by=analyst)
+    response = analyst_client.post(
+        step_url("save", rec), draft_post(narrative="The owner's text.", **step_post(assessment))
+    )
+    assert response.status_code == 302
+    page = analyst_client.get(page_url(rec)).text
+    assert re.search(r"<dt>Written by</dt><dd>analyst2, analyst</dd>", page)
+    assert [e.by.username for e in assessment.events.order_by("at", "id")] == [
+        "analyst2",
+        "analyst",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -328,7 +366,60 @@ def test_a_reviewer_cannot_approve_their_own_and_the_page_says_why(rec, reviewer
         step_url("review", rec), step_post(assessment, decision="approve")
     )
     assert response.status_code == 403
-    assert "You cannot review an assessment you wrote." in response.text
+    assert "You wrote this assessment, so another reviewer must approve or return it." in (
+        response.text
+    )
+    assert snapshot(rec) == before
+
+
+@pytest.mark.parametrize("decision", ["approve", "return"])
+def test_a_reviewer_who_edited_a_draft_may_not_approve_or_return_it(
+    rec, analyst, reviewer, reviewer_client, decision
+):
+    assessment = draft(rec, analyst, narrative="The analyst's text.")
+    # As the recommendation's owner the reviewer may edit the draft, and then did.
+    services.recommendation_set_owner(recommendation=rec, owner=reviewer, by=reviewer)
+    edited = reviewer_client.post(
+        step_url("save", rec), draft_post(narrative="The reviewer's text.", **step_post(assessment))
+    )
+    assert edited.status_code == 302
+    services.assessment_submit(assessment=assessment, by=analyst)
+
+    page = reviewer_client.get(page_url(rec)).text
+    assert "You edited this revision, so another reviewer must approve or return it" in page
+    assert ">Approve<" not in page
+    assert "You helped write it" in reviewer_client.get(reverse("assessment_queue")).text
+    before = snapshot(rec)
+    response = reviewer_client.post(
+        step_url("review", rec), step_post(assessment, decision=decision, note="Fine.")
+    )
+    assert response.status_code == 403
+    assert snapshot(rec) == before
+
+
+def test_a_reviewer_who_opened_the_correction_may_not_review_it(rec, analyst, reviewer):
+    second = UserFactory(username="reviewer2", role=roles.REVIEWER)
+    original = services.assessment_approve(assessment=submitted(rec, analyst), by=second)
+    correction = services.assessment_correct(assessment=original, by=reviewer)
+    services.assessment_submit(assessment=correction, by=reviewer)
+    before = snapshot(rec)
+    response = client_for(reviewer).post(
+        step_url("review", rec), step_post(correction, decision="approve")
+    )
+    assert response.status_code == 403
+    assert "You wrote this assessment" in response.text
+    assert snapshot(rec) == before
+
+
+def test_a_reviewer_who_submitted_an_analysts_draft_may_not_review_it(rec, analyst, reviewer):
+    services.recommendation_set_owner(recommendation=rec, owner=reviewer, by=reviewer)
+    assessment = services.assessment_submit(assessment=draft(rec, analyst), by=reviewer)
+    before = snapshot(rec)
+    response = client_for(reviewer).post(
+        step_url("review", rec), step_post(assessment, decision="approve")
+    )
+    assert response.status_code == 403
+    assert "You submitted this revision" in response.text
     assert snapshot(rec) == before
 
 
@@ -383,6 +474,7 @@ def test_two_forms_from_the_same_version_the_second_is_refused_with_its_input_ke
 ):
     assessment = draft(rec, analyst)
     opened = step_post(assessment)
+    services.recommendation_set_owner(recommendation=rec, owner=other_analyst, by=other_analyst)
     other = client_for(other_analyst)
     first = other.post(step_url("save", rec), draft_post(narrative="First save.", **opened))
     assert first.status_code == 302
@@ -413,6 +505,7 @@ def test_two_first_drafts_the_second_is_refused_with_its_input_kept(
 def test_a_stale_submit_is_refused(rec, analyst, other_analyst, analyst_client):
     assessment = draft(rec, analyst)
     opened = step_post(assessment)
+    services.recommendation_set_owner(recommendation=rec, owner=other_analyst, by=other_analyst)
     services.assessment_update(
         assessment=assessment,
         by=other_analyst,
@@ -482,7 +575,7 @@ def test_citing_evidence_the_user_cannot_see_is_refused(rec, other_analyst, anal
 
 
 def test_an_edit_keeps_restricted_citations_the_editor_cannot_see(
-    rec, reviewer, other_analyst, analyst_client
+    rec, reviewer, analyst, analyst_client
 ):
     secret = EvidenceFactory(
         title="Reviewer's restricted source",
@@ -491,6 +584,7 @@ def test_an_edit_keeps_restricted_citations_the_editor_cannot_see(
         recommendations=[rec],
     )
     assessment = draft(rec, reviewer, evidence=[secret])
+    services.recommendation_set_owner(recommendation=rec, owner=analyst, by=analyst)
     page = analyst_client.get(page_url(rec)).text
     # Restricted evidence the reader may not see does not exist for them: not even a hint.
     assert "Reviewer&#x27;s restricted source" not in page
@@ -513,9 +607,9 @@ def test_user_text_is_escaped_on_the_page(rec, analyst_client):
 
 
 def test_the_page_takes_a_fixed_number_of_queries_whatever_the_history(
-    rec, analyst, reviewer, other_analyst, django_assert_num_queries
+    rec, analyst, reviewer, django_assert_num_queries
 ):
-    client = client_for(other_analyst)
+    client = client_for(analyst)
     FindingFactory.create_batch(3, report=rec.report)
     EvidenceFactory.create_batch(3, recommendations=[rec])
     with django_assert_num_queries(PAGE_QUERIES) as short:

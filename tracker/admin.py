@@ -1,12 +1,30 @@
-"""Django admin for corrections by administrators. History rows are read-only here."""
+"""Django admin for administrators: it keeps the record.
 
-from django.contrib import admin
+History, workflow state, reviewers, timestamps, versions and statuses are read-only here. The
+few corrections the admin allows (a recommendation's owner, pillar and official text; an
+evidence item's sensitivity) go through `tracker.services` with a reason, so they land in the
+timeline like any other change. Assessments are only ever added as drafts, by the signed-in
+administrator, and move on through the app's review workflow. Evidence is listed by the one
+visibility rule, so staff who may not see restricted evidence do not see it here either.
+"""
 
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpResponseRedirect
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from tracker import audit, services
 from tracker.models import (
     Assessment,
     AssessmentEvent,
     Country,
     Evidence,
+    EvidenceAccess,
+    EvidenceEdit,
     Finding,
     Recommendation,
     RecommendationEdit,
@@ -17,7 +35,7 @@ from tracker.models import (
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """Show append-only records without any way to add, change or delete them."""
+    """Show records without any way to add, change or delete them."""
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -29,15 +47,95 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class ServiceChangeForm(forms.ModelForm):
+    """A form of a few fields changed through services, from the version the user saw.
+
+    A change of `reason_needed_for` needs a reason, which the service records with it.
+    """
+
+    reason_needed_for = ""
+    reason_refusal = ""
+    reason = forms.CharField(label="Reason", required=False, widget=forms.Textarea({"rows": 2}))
+    seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None and hasattr(self.instance, "version"):
+            self.fields["seen_version"].initial = self.instance.version
+        self.fields[
+            "reason"
+        ].help_text = f"Required when the {self.reason_needed_for} changes; kept in the record."
+
+    def clean(self):
+        cleaned = super().clean()
+        needed = self.reason_needed_for in self.changed_data
+        if needed and not (cleaned.get("reason") or "").strip():
+            self.add_error("reason", self.reason_refusal)
+        return cleaned
+
+
+class ServiceChangeAdmin(admin.ModelAdmin):
+    """Change a few fields through services; everything else is shown read-only.
+
+    Subclasses name the editable fields in `fields_changed_by_services` and apply a change in
+    `apply_changes`, which runs in one transaction; the form's instance is never saved as such.
+    A refusal (a stale form, a missing reason) is shown on the page and changes nothing.
+    """
+
+    fields_changed_by_services: tuple[str, ...] = ()
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        editable = {*self.fields_changed_by_services, "reason", "seen_version"}
+        return [name for name in self.get_fields(request, obj) if name not in editable]
+
+    def save_model(self, request, obj, form, change):
+        request.service_refusal = None
+        seen = form.cleaned_data.get("seen_version")
+        try:
+            with transaction.atomic():
+                if seen is not None and getattr(obj, "version", seen) != seen:
+                    raise services.StaleVersion(f"This {obj._meta.verbose_name}")
+                self.apply_changes(request, obj, form)
+        except (ValidationError, PermissionDenied) as exc:
+            request.service_refusal = " ".join(getattr(exc, "messages", [str(exc)]))
+
+    def save_related(self, request, form, formsets, change):
+        """Nothing else is saved: related rows change only through services."""
+
+    def log_change(self, request, obj, message):
+        if not getattr(request, "service_refusal", None):
+            return super().log_change(request, obj, message)
+        return None
+
+    def response_change(self, request, obj):
+        refusal = getattr(request, "service_refusal", None)
+        if refusal:
+            messages.error(request, f"{refusal} Nothing was changed.")
+            return HttpResponseRedirect(request.path)
+        return super().response_change(request, obj)
+
+    def apply_changes(self, request, obj, form):
+        raise NotImplementedError
+
+
 @admin.register(Country)
 class CountryAdmin(admin.ModelAdmin):
     list_display = ["name", "code", "slug"]
     search_fields = ["name", "code", "aliases"]
     prepopulated_fields = {"slug": ["name"]}
 
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(TierPlacement)
-class TierPlacementAdmin(admin.ModelAdmin):
+class TierPlacementAdmin(ReadOnlyAdmin):
     list_display = ["country", "year", "tier", "source"]
     list_filter = ["tier", "source", "year"]
     list_select_related = ["country"]
@@ -55,37 +153,65 @@ class RecommendationInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(Report)
-class ReportAdmin(admin.ModelAdmin):
+class ReportAdmin(ReadOnlyAdmin):
     list_display = ["country", "year", "tier", "imported_at", "imported_by"]
     list_filter = ["year", "tier"]
     list_select_related = ["country", "imported_by"]
     search_fields = ["country__name", "title"]
-    readonly_fields = ["source_text", "source_sha256", "imported_at", "imported_by"]
+    exclude = ["source_text"]
     inlines = [RecommendationInline]
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Finding)
-class FindingAdmin(admin.ModelAdmin):
+class FindingAdmin(ReadOnlyAdmin):
     list_display = ["report", "section", "position", "text"]
     list_filter = ["section", "report__year"]
     list_select_related = ["report__country"]
     search_fields = ["text"]
 
 
+class RecommendationAdminForm(ServiceChangeForm):
+    reason_needed_for = "text"
+    reason_refusal = "Give the reason for correcting the official text."
+
+    class Meta:
+        model = Recommendation
+        fields = ["owner", "pillar", "text"]
+
+
 @admin.register(Recommendation)
-class RecommendationAdmin(admin.ModelAdmin):
+class RecommendationAdmin(ServiceChangeAdmin):
+    form = RecommendationAdminForm
+    fields_changed_by_services = ("owner", "pillar", "text")
+    fields = [
+        "reference",
+        "report",
+        "number",
+        "text",
+        "reason",
+        "pillar",
+        "owner",
+        "seen_version",
+        "status",
+        "initial_status",
+        "needs_review",
+        "predecessor",
+        "link_kind",
+        "similarity",
+        "version",
+        "created_at",
+        "updated_at",
+    ]
     list_display = ["reference", "short_text", "country", "year", "pillar", "status", "owner"]
     list_filter = ["status", "pillar", "report__year", "report__tier"]
     list_select_related = ["report__country", "owner"]
     search_fields = ["reference", "text"]
-    readonly_fields = ["status", "initial_status", "version", "created_at", "updated_at"]
-    raw_id_fields = ["report", "predecessor", "owner"]
-    filter_horizontal = ["findings"]
+    raw_id_fields = ["owner"]
 
     @admin.display(description="text")
     def short_text(self, obj):
@@ -99,8 +225,18 @@ class RecommendationAdmin(admin.ModelAdmin):
     def year(self, obj):
         return obj.report.year
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+    def apply_changes(self, request, obj, form):
+        data, changed, by = form.cleaned_data, form.changed_data, request.user
+        rec = Recommendation.objects.get(pk=obj.pk)
+        if "text" in changed:
+            services.recommendation_correct_text(
+                recommendation=rec, text=data["text"], reason=data["reason"], by=by
+            )
+        if "pillar" in changed:
+            services.recommendation_set_pillar(recommendation=rec, pillar=data["pillar"], by=by)
+        if "owner" in changed:
+            services.recommendation_set_owner(recommendation=rec, owner=data["owner"], by=by)
+        obj.refresh_from_db()
 
 
 @admin.register(StatusChange)
@@ -115,6 +251,7 @@ class StatusChangeAdmin(ReadOnlyAdmin):
     ]
     list_filter = ["new_status"]
     list_select_related = ["recommendation", "changed_by"]
+    exclude = ["evidence"]
 
 
 @admin.register(RecommendationEdit)
@@ -130,36 +267,175 @@ class RecommendationEditAdmin(ReadOnlyAdmin):
     list_select_related = ["recommendation", "changed_by"]
 
 
+class VisibleEvidenceMixin:
+    """Keep evidence rows to those the administrator may see, by the one visibility rule."""
+
+    evidence_lookup = "evidence__in"
+
+    def get_queryset(self, request):
+        visible = Evidence.objects.visible_to(request.user).values("pk")
+        return super().get_queryset(request).filter(**{self.evidence_lookup: visible})
+
+
+class EvidenceAdminForm(ServiceChangeForm):
+    reason_needed_for = "sensitivity"
+    reason_refusal = "Give the reason for changing who may see this."
+
+    class Meta:
+        model = Evidence
+        fields = ["sensitivity"]
+
+
 @admin.register(Evidence)
-class EvidenceAdmin(admin.ModelAdmin):
+class EvidenceAdmin(VisibleEvidenceMixin, ServiceChangeAdmin):
+    form = EvidenceAdminForm
+    evidence_lookup = "pk__in"
+    fields_changed_by_services = ("sensitivity",)
+    fields = [
+        "title",
+        "sensitivity",
+        "reason",
+        "seen_version",
+        "summary",
+        "source_type",
+        "source_name",
+        "url",
+        "published_on",
+        "accessed_on",
+        "quote",
+        "direction",
+        "file_name",
+        "file_sha256",
+        "file_size",
+        "file_type",
+        "logged_by",
+        "logged_at",
+    ]
     list_display = ["title", "source_type", "sensitivity", "direction", "logged_by", "logged_at"]
     list_filter = ["source_type", "sensitivity", "direction"]
     list_select_related = ["logged_by"]
     search_fields = ["title", "summary", "source_name"]
-    readonly_fields = ["file", "file_name", "file_sha256", "file_size", "file_type", "logged_by"]
-    raw_id_fields = ["recommendations"]
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+    def apply_changes(self, request, obj, form):
+        if "sensitivity" in form.changed_data:
+            services.evidence_set_sensitivity(
+                evidence=obj,
+                sensitivity=form.cleaned_data["sensitivity"],
+                reason=form.cleaned_data["reason"],
+                by=request.user,
+            )
+        obj.refresh_from_db()
+
+
+@admin.register(EvidenceEdit)
+class EvidenceEditAdmin(VisibleEvidenceMixin, ReadOnlyAdmin):
+    list_display = ["evidence", "field", "old_value", "new_value", "changed_by", "recorded_at"]
+    list_select_related = ["evidence", "changed_by"]
+
+
+@admin.register(EvidenceAccess)
+class EvidenceAccessAdmin(VisibleEvidenceMixin, ReadOnlyAdmin):
+    list_display = ["evidence", "user", "action", "at"]
+    list_filter = ["action"]
+    list_select_related = ["evidence", "user"]
+
+
+class AssessmentDraftForm(forms.ModelForm):
+    class Meta:
+        model = Assessment
+        fields = ["recommendation", "year", "rating", "confidence", "narrative"]
 
 
 @admin.register(Assessment)
 class AssessmentAdmin(admin.ModelAdmin):
+    """Add an assessment only as a draft of one's own; show every assessment read-only."""
+
     list_display = ["recommendation", "year", "revision", "rating", "state", "author", "reviewer"]
     list_filter = ["state", "rating", "year"]
     list_select_related = ["recommendation", "author", "reviewer"]
-    raw_id_fields = ["recommendation", "supersedes", "findings", "evidence"]
+    raw_id_fields = ["recommendation"]
+    shown = [
+        "recommendation",
+        "year",
+        "revision",
+        "supersedes",
+        "rating",
+        "confidence",
+        "narrative",
+        "state",
+        "author",
+        "reviewer",
+        "review_note",
+        "version",
+        "created_at",
+        "updated_at",
+        "submitted_at",
+        "reviewed_at",
+    ]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = AssessmentDraftForm
+            kwargs["fields"] = AssessmentDraftForm.Meta.fields
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        return AssessmentDraftForm.Meta.fields if obj is None else self.shown
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.shown
 
     def has_change_permission(self, request, obj=None):
-        if obj is not None and obj.state == Assessment.State.APPROVED:
-            return False
-        return super().has_change_permission(request, obj)
+        # Viewing stays possible; every change goes through the app's workflow.
+        return False
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        created = services.assessment_draft(
+            recommendation=data["recommendation"],
+            year=data["year"],
+            by=request.user,
+            rating=data["rating"],
+            confidence=data["confidence"],
+            narrative=data["narrative"],
+        )
+        obj.pk = created.pk
+        obj.refresh_from_db()
+
+    def save_related(self, request, form, formsets, change):
+        """Citations are chosen on the assessment's page, where visibility is applied."""
 
 
 @admin.register(AssessmentEvent)
 class AssessmentEventAdmin(ReadOnlyAdmin):
     list_display = ["assessment", "action", "from_state", "to_state", "by", "at"]
     list_select_related = ["assessment__recommendation", "by"]
+
+
+User = get_user_model()
+admin.site.unregister(User)
+# Authenticator secrets are not for anyone's eyes, administrators' included: the one thing done
+# with a user's device in the admin is the reset below.
+admin.site.unregister(TOTPDevice)
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    """Django's user admin, with a reset of two-factor sign-in for a user who lost their phone."""
+
+    actions = ["reset_two_factor"]
+
+    @admin.action(description="Reset two-factor sign-in (lost phone)", permissions=["change"])
+    def reset_two_factor(self, request, queryset):
+        for user in queryset:
+            services.two_factor_reset(user=user, by=request.user)
+            audit.two_factor("reset", request, user, by=request.user.get_username())
+        self.message_user(
+            request,
+            f"Two-factor sign-in was reset for {queryset.count()} user(s); they set it up again "
+            "at their next sign-in where it is required.",
+            messages.SUCCESS,
+        )

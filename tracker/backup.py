@@ -20,7 +20,6 @@ that already holds users or tracker data: a restore replaces nothing and merges 
 import contextlib
 import datetime
 import hashlib
-import io
 import json
 import os
 import tempfile
@@ -31,9 +30,10 @@ from importlib import metadata
 from pathlib import Path, PurePosixPath
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core import serializers
-from django.core.files.base import ContentFile
+from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.core.management.color import no_style
 from django.core.serializers.json import DjangoJSONEncoder
@@ -47,6 +47,11 @@ MANIFEST = "manifest.json"
 DATA_DIR = "data/"
 FILES_DIR = "files/"
 _CHUNK = 2000
+# What a restore reads at most at once: the manifest, and one row (one line of a data member).
+# Rows hold a narrative's source text at most, far below this; files are capped by the upload
+# limit. A crafted archive cannot make a restore hold more than these in memory.
+MAX_MANIFEST_BYTES = 64 * 1024 * 1024
+MAX_ROW_BYTES = 16 * 1024 * 1024
 # Models whose rows refer to permissions and groups by name rather than by database id.
 _NATURAL_KEY_MODELS = {"auth.group", "auth.user"}
 
@@ -69,12 +74,22 @@ class ArchiveInfo:
         return sum(self.rows.values())
 
 
+# Two-factor secrets stay out of backups: an archive that leaked would otherwise hand over the
+# second factor with the password hashes. After a restore users set up two-factor sign-in again
+# (the authenticator devices, in django-otp's tables, are not backed up either).
+_NOT_BACKED_UP = {"tracker.recoverycode"}
+
+
 def backed_up_models() -> list[type[models.Model]]:
     """Return the models whose rows go into a backup, in an order that loads cleanly."""
     chosen = [apps.get_model("auth", "Group"), apps.get_model("auth", "User")]
     for label in ("tracker", "reports"):
         with contextlib.suppress(LookupError):
-            chosen += [m for m in apps.get_app_config(label).get_models() if m._meta.managed]
+            chosen += [
+                m
+                for m in apps.get_app_config(label).get_models()
+                if m._meta.managed and _label(m) not in _NOT_BACKED_UP
+            ]
     return serializers.sort_dependencies([(None, chosen)], allow_cycles=True)
 
 
@@ -201,7 +216,9 @@ def _consistent_snapshot():
 def create_backup(path: Path) -> ArchiveInfo:
     """Write a backup of every row and uploaded file to `path`, replacing it only when complete."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    # The archive holds every password hash and restricted file: owner-only, like its folder
+    # when it is made here (mkstemp already creates the file 0600).
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     summary = ArchiveInfo(path=path)
     members: dict[str, dict] = {}
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
@@ -253,11 +270,8 @@ def _write_file(archive: zipfile.ZipFile, name: str, members: dict) -> None:
 
 
 def _sha256_of_path(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1024 * 1024), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return _sha256_of_stream(handle)
 
 
 # Restore
@@ -285,7 +299,10 @@ def _open_archive(path: Path) -> zipfile.ZipFile:
 
 def _read_manifest(path: Path, archive: zipfile.ZipFile) -> dict:
     try:
-        manifest = json.loads(archive.read(MANIFEST))
+        if archive.getinfo(MANIFEST).file_size > MAX_MANIFEST_BYTES:
+            raise BackupError(f"{path}: the manifest is too large to be a backup's.")
+        with archive.open(MANIFEST) as member:
+            manifest = json.loads(member.read(MAX_MANIFEST_BYTES + 1))
     except KeyError as exc:
         raise BackupError(f"{path}: the archive has no {MANIFEST}; it is not a backup.") from exc
     except (*_READ_ERRORS, json.JSONDecodeError) as exc:
@@ -330,6 +347,7 @@ def verify(path: Path) -> dict:
                 raise BackupError(f"{path}: unexpected member name {name!r}.")
             if name.startswith(FILES_DIR) and not _safe_storage_name(name[len(FILES_DIR) :]):
                 raise BackupError(f"{path}: unsafe file name {name!r} in the archive.")
+            _check_member_size(path, archive.getinfo(name), listed[name])
         for table in manifest.get("load_order", []):
             if f"{DATA_DIR}{table}.jsonl" not in listed:
                 raise BackupError(f"{path}: the data of {table} is missing from the archive.")
@@ -341,6 +359,23 @@ def verify(path: Path) -> dict:
     return manifest
 
 
+def _check_member_size(path: Path, info: zipfile.ZipInfo, expected) -> None:
+    """Refuse a member whose size is not the manifest's, or too large, before inflating it."""
+    size = expected.get("size") if isinstance(expected, dict) else None
+    if not isinstance(size, int) or info.file_size != size:
+        raise BackupError(
+            f"{path}: member {info.filename} does not have the size the manifest records; the "
+            "archive is corrupted. Nothing was restored."
+        )
+    limit = settings.EVIDENCE_MAX_UPLOAD_BYTES
+    if info.filename.startswith(FILES_DIR) and size > limit:
+        raise BackupError(
+            f"{path}: the uploaded file {info.filename} is {size} bytes, over the upload limit "
+            f"of {limit} bytes (EVIDENCE_MAX_UPLOAD_BYTES; raise it to restore this archive). "
+            "Nothing was restored."
+        )
+
+
 def _check_member(path: Path, archive: zipfile.ZipFile, name: str, expected: dict) -> None:
     digest = hashlib.sha256()
     size = 0
@@ -349,6 +384,8 @@ def _check_member(path: Path, archive: zipfile.ZipFile, name: str, expected: dic
             for chunk in iter(lambda: member.read(1024 * 1024), b""):
                 digest.update(chunk)
                 size += len(chunk)
+                if size > expected["size"]:
+                    break
     except _READ_ERRORS as exc:
         raise BackupError(
             f"{path}: member {name} cannot be read ({exc}); the archive is damaged. "
@@ -400,6 +437,7 @@ def restore_backup(path: Path) -> ArchiveInfo:
             connection.check_constraints(table_names=[m._meta.db_table for m in loaded_models])
             if summary.rows != manifest["rows"]:
                 raise BackupError(f"{path}: the row counts do not match the manifest.")
+            _check_files_match_rows(path, manifest["files"], loaded_models)
             _reset_sequences(loaded_models)
             for name in manifest["files"]:
                 _restore_file(archive, name, manifest["members"][FILES_DIR + name], written)
@@ -411,12 +449,54 @@ def restore_backup(path: Path) -> ArchiveInfo:
     return summary
 
 
+def _check_files_match_rows(path: Path, listed: list[str], loaded_models) -> None:
+    """Refuse files that no restored row refers to, and rows whose file the archive lacks."""
+    referenced = set(_stored_file_names(loaded_models))
+    stray = sorted(set(listed) - referenced)
+    if stray:
+        raise BackupError(
+            f"{path}: the archive holds the file {stray[0]}, which no row refers to. "
+            "Nothing was restored."
+        )
+    absent = sorted(referenced - set(listed))
+    if absent:
+        raise BackupError(
+            f"{path}: a row refers to the file {absent[0]}, which the archive does not hold. "
+            "Nothing was restored."
+        )
+
+
+def _rows(member, name: str):
+    """Yield the rows of a data member one line at a time, refusing a line over the limit."""
+    while True:
+        line = member.readline(MAX_ROW_BYTES + 1)
+        if not line:
+            return
+        if len(line) > MAX_ROW_BYTES:
+            raise BackupError(
+                f"{name}: a row is longer than {MAX_ROW_BYTES} bytes; the archive is not a "
+                "backup this version wrote. Nothing was restored."
+            )
+        try:
+            yield json.loads(line)
+        except ValueError as exc:
+            raise BackupError(f"{name}: a row is not valid JSON ({exc}).") from exc
+
+
 def _load_model(archive: zipfile.ZipFile, label: str) -> int:
     count = 0
-    with archive.open(f"{DATA_DIR}{label}.jsonl") as member:
+    name = f"{DATA_DIR}{label}.jsonl"
+    with archive.open(name) as member:
         batch = []
-        for line in io.TextIOWrapper(member, encoding="utf-8"):
-            batch.append(json.loads(line))
+        for row in _rows(member, name):
+            # A row goes only into the table its member names: no user rows smuggled into
+            # another table's member.
+            if not isinstance(row, dict) or row.get("model") != label:
+                model = row.get("model") if isinstance(row, dict) else None
+                raise BackupError(
+                    f"{name}: holds a row of {model!r}, not of {label}. Nothing was restored."
+                )
+            batch.append(row)
             if len(batch) >= _CHUNK:
                 count += _load_batch(batch)
                 batch = []
@@ -438,17 +518,25 @@ def _reset_sequences(model_list) -> None:
                 cursor.execute(sql)
 
 
+def _sha256_of_stream(stream) -> str:
+    digest = hashlib.sha256()
+    for chunk in iter(lambda: stream.read(1024 * 1024), b""):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
 def _restore_file(archive: zipfile.ZipFile, name: str, expected: dict, written: list) -> None:
-    data = archive.read(FILES_DIR + name)
     if default_storage.exists(name):
         with default_storage.open(name, "rb") as existing:
-            if hashlib.sha256(existing.read()).hexdigest() == expected["sha256"]:
+            if _sha256_of_stream(existing) == expected["sha256"]:
                 return
         raise BackupError(
             f"The file {name} already exists in storage with different contents; move it away "
             "and restore again. Nothing was restored."
         )
-    saved = default_storage.save(name, ContentFile(data))
+    # Streamed from the archive in chunks: a file is never held in memory whole.
+    with archive.open(FILES_DIR + name) as member:
+        saved = default_storage.save(name, File(member, name=name))
     written.append(saved)
     if saved != name:
         raise BackupError(f"Storage saved {name} as {saved}; restore into empty file storage.")

@@ -1,7 +1,8 @@
 """Forms of the analyst workspace. They validate input; the writes happen in tracker.services."""
 
 from django import forms
-from django.contrib.auth import get_user_model
+from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth.forms import PasswordChangeForm
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -457,3 +458,36 @@ class SavedFilterForm(forms.Form):
         if len(value) > SavedFilter._meta.get_field("query").max_length:
             raise forms.ValidationError("These filters are too long to save.")
         return value
+
+
+class ThrottledPasswordChangeForm(PasswordChangeForm):
+    """Check the current password through the sign-in's authentication, throttle included.
+
+    Django's form compares the password directly, so wrong guesses were never counted: a stolen
+    session could try passwords without limit. Going through `authenticate` counts each failure
+    against the username and address exactly as a failed sign-in, and shares its lock.
+    """
+
+    def __init__(self, user, *args, request=None, **kwargs):
+        super().__init__(user, *args, **kwargs)
+        self.request = request
+
+    def clean_old_password(self):
+        old_password = self.cleaned_data["old_password"]
+        checked = authenticate(
+            self.request, username=self.user.get_username(), password=old_password
+        )
+        if checked is None or checked.pk != self.user.pk:
+            raise forms.ValidationError(
+                self.error_messages["password_incorrect"], code="password_incorrect"
+            )
+        return old_password
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label="Code",
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True}),
+        help_text="The six digits your authenticator app shows, or one of your recovery codes.",
+    )

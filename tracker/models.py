@@ -737,12 +737,9 @@ class StatusChangeVoid(AppendOnlyModel):
         return f"Void of {self.change}"
 
 
-class RecommendationEdit(AppendOnlyModel):
-    """An append-only record of an edit to a recommendation's owner, pillar or lineage."""
+class FieldEdit(AppendOnlyModel):
+    """An append-only record of one field changed from one value to another, by whom and why."""
 
-    recommendation = models.ForeignKey(
-        Recommendation, on_delete=models.PROTECT, related_name="edits"
-    )
     field = models.CharField(max_length=30)
     old_value = models.CharField(max_length=300, blank=True)
     new_value = models.CharField(max_length=300, blank=True)
@@ -753,10 +750,66 @@ class RecommendationEdit(AppendOnlyModel):
     recorded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        abstract = True
         ordering = ["-recorded_at", "-id"]
+
+
+class RecommendationEdit(FieldEdit):
+    """An append-only record of an edit to a recommendation's owner, pillar, lineage or text."""
+
+    recommendation = models.ForeignKey(
+        Recommendation, on_delete=models.PROTECT, related_name="edits"
+    )
 
     def __str__(self):
         return f"{self.recommendation.reference}: {self.field} {self.old_value} → {self.new_value}"
+
+
+class EvidenceEdit(FieldEdit):
+    """An append-only record of a change to an item of evidence after it was logged."""
+
+    evidence = models.ForeignKey(Evidence, on_delete=models.PROTECT, related_name="edits")
+
+    def __str__(self):
+        return f"{self.evidence}: {self.field} {self.old_value} → {self.new_value}"
+
+
+class EvidenceAccess(AppendOnlyModel):
+    """An append-only record of one view or download of a restricted item of evidence."""
+
+    class Action(models.TextChoices):
+        VIEW = "view", "Viewed"
+        DOWNLOAD = "download", "Downloaded the file"
+
+    evidence = models.ForeignKey(Evidence, on_delete=models.PROTECT, related_name="accesses")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=10, choices=Action.choices)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name_plural = "evidence accesses"
+        indexes = [models.Index(fields=["evidence", "-at"], name="evidenceaccess_recent")]
+
+    def __str__(self):
+        return f"{self.user} {self.get_action_display().lower()} {self.evidence} at {self.at}"
+
+
+class RecoveryCode(models.Model):
+    """A one-time code that stands in for the authenticator app, stored only as a hash."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recovery_codes"
+    )
+    code_sha256 = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"Recovery code of {self.user} ({'used' if self.used_at else 'unused'})"
 
 
 class AssessmentRating(models.TextChoices):

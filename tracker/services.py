@@ -5,14 +5,17 @@ reason for every status change, no lost updates, append-only history) hold whate
 point.
 """
 
+import base64
 import datetime
 import hashlib
+import secrets
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tracker import lineage, notifications, uploads
 from tracker.dates import long_date
@@ -20,10 +23,13 @@ from tracker.models import (
     Assessment,
     AssessmentEvent,
     Evidence,
+    EvidenceAccess,
+    EvidenceEdit,
     Notification,
     NotificationPreference,
     Recommendation,
     RecommendationEdit,
+    RecoveryCode,
     SavedFilter,
     StatusChange,
     StatusChangeVoid,
@@ -469,7 +475,12 @@ def assessment_update(
 ) -> Assessment:
     """Change a draft or returned assessment; submitted and approved ones are not editable."""
     _require(by, "tracker.change_assessment", "edit assessments")
-    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    assessment = (
+        Assessment.objects.select_for_update()
+        .select_related("author", "recommendation")
+        .get(pk=assessment.pk)
+    )
+    _check_editor(assessment, by, "edit")
     if assessment.state not in _EDITABLE_STATES:
         raise ValidationError(
             f"This assessment is {assessment.get_state_display().lower()} and cannot be edited."
@@ -524,6 +535,8 @@ def assessment_submit(
 ) -> Assessment:
     """Send a draft or returned assessment for review."""
     _require(by, "tracker.change_assessment", "submit assessments")
+    current = Assessment.objects.select_related("author", "recommendation").get(pk=assessment.pk)
+    _check_editor(current, by, "submit")
     assessment = _transition(
         assessment,
         by=by,
@@ -539,8 +552,9 @@ def assessment_submit(
 
 def _check_reviewer(assessment, by) -> None:
     _require(by, "tracker.review_assessment", "review assessments")
-    if assessment.author_id == by.pk:
-        raise PermissionDenied("You cannot review an assessment you wrote.")
+    refusal = review_refusal(Assessment.objects.get(pk=assessment.pk), by)
+    if refusal:
+        raise PermissionDenied(refusal)
 
 
 def _review(assessment, by, to_state, action, note, expected_version) -> Assessment:
@@ -789,3 +803,185 @@ def evidence_withdraw(*, evidence: Evidence, reason: str, by) -> Evidence:
     )
     evidence.refresh_from_db()
     return evidence
+
+
+# The events by which someone shaped a revision's text; whoever has one may not review it.
+AUTHORING_ACTIONS = ("drafted", "edited", "submitted", "correction opened")
+
+
+def may_edit_assessment(assessment: Assessment, user) -> bool:
+    """Return whether `user` may edit or submit `assessment`: its author or the item's owner.
+
+    Another analyst's draft is theirs to finish; the recommendation's owner answers for the
+    item and may take it over. Reviewers comment by returning a submission, not by editing it.
+    """
+    if not user.has_perm("tracker.change_assessment"):
+        return False
+    if assessment.author_id == user.pk:
+        return True
+    owner_id = assessment.recommendation.owner_id
+    return owner_id is not None and owner_id == user.pk
+
+
+def _check_editor(assessment: Assessment, by, action: str) -> None:
+    if not may_edit_assessment(assessment, by):
+        raise PermissionDenied(
+            f"Only the author of this assessment ({assessment.author.get_username()}) or the "
+            f"recommendation's owner may {action} it."
+        )
+
+
+def review_refusal(assessment: Assessment, user) -> str:
+    """Return why `user` may not review `assessment` because they helped write it, or ""."""
+    if assessment.author_id == user.pk:
+        return "You wrote this assessment, so another reviewer must approve or return it."
+    actions = set(
+        AssessmentEvent.objects.filter(
+            assessment=assessment, by=user, action__in=AUTHORING_ACTIONS
+        ).values_list("action", flat=True)
+    )
+    if not actions:
+        return ""
+    done = ", ".join(action for action in AUTHORING_ACTIONS if action in actions)
+    return (
+        f"You {done} this revision, so another reviewer must approve or return it: "
+        "review is independent of writing."
+    )
+
+
+def _clip(text: str, limit: int = 300) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@transaction.atomic
+def recommendation_correct_text(
+    *,
+    recommendation: Recommendation,
+    text: str,
+    reason: str,
+    by,
+    expected_version: int | None = None,
+) -> RecommendationEdit | None:
+    """Correct the recommendation's official text (a transcription error), with the reason.
+
+    The edit shows in the recommendation's timeline; a text longer than the edit's fields is
+    kept whole in its note, so the record always holds what the text was.
+    """
+    _require(by, "tracker.change_recommendation", "correct a recommendation's text")
+    text = (text or "").strip()
+    reason = (reason or "").strip()
+    if not text:
+        raise ValidationError({"text": "A recommendation cannot have an empty text."})
+    if not reason:
+        raise ValidationError({"reason": "Give the reason for correcting the official text."})
+    recommendation = Recommendation.objects.select_for_update().get(pk=recommendation.pk)
+    old = recommendation.text
+    if old == text:
+        return None
+    _bump_version(
+        Recommendation, recommendation.pk, expected_version, "This recommendation", text=text
+    )
+    note = reason if len(old) <= 300 else f"{reason}\n\nThe text was: {old}"
+    return _record_edit(recommendation, "text", _clip(old), _clip(text), by, note=note)
+
+
+@transaction.atomic
+def evidence_set_sensitivity(*, evidence: Evidence, sensitivity: str, reason: str, by):
+    """Change who may see an item of evidence, with the reason, on the item's own record."""
+    _require(by, "tracker.change_evidence", "change the sensitivity of evidence")
+    if sensitivity not in Evidence.Sensitivity.values:
+        raise ValidationError({"sensitivity": f"Unknown sensitivity {sensitivity!r}."})
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Give the reason for changing who may see this."})
+    evidence = Evidence.objects.select_for_update().get(pk=evidence.pk)
+    if evidence.sensitivity == sensitivity:
+        return None
+    old = evidence.sensitivity
+    Evidence.objects.filter(pk=evidence.pk).update(sensitivity=sensitivity)
+    return EvidenceEdit.objects.create(
+        evidence=evidence,
+        field="sensitivity",
+        old_value=Evidence.Sensitivity(old).label,
+        new_value=Evidence.Sensitivity(sensitivity).label,
+        note=reason,
+        changed_by=by,
+    )
+
+
+def evidence_record_access(*, evidence: Evidence, by, action: str):
+    """Record that `by` viewed or downloaded `evidence`, if it is restricted."""
+    if evidence.sensitivity != Evidence.Sensitivity.RESTRICTED:
+        return None
+    return EvidenceAccess.objects.create(evidence=evidence, user=by, action=action)
+
+
+RECOVERY_CODES = 10
+
+
+def _recovery_hash(code: str) -> str:
+    # Codes carry 80 random bits, beyond guessing even from a stolen hash: a fast hash serves.
+    return hashlib.sha256(code.replace("-", "").strip().lower().encode()).hexdigest()
+
+
+def _new_recovery_codes(user) -> list[str]:
+    """Replace `user`'s recovery codes with ten new ones; return them (they are not kept)."""
+    RecoveryCode.objects.filter(user=user).delete()
+    codes = []
+    for _ in range(RECOVERY_CODES):
+        raw = base64.b32encode(secrets.token_bytes(10)).decode().lower()
+        codes.append("-".join(raw[i : i + 4] for i in range(0, 16, 4)))
+    RecoveryCode.objects.bulk_create(
+        RecoveryCode(user=user, code_sha256=_recovery_hash(code)) for code in codes
+    )
+    return codes
+
+
+@transaction.atomic
+def totp_device_start(*, user) -> TOTPDevice:
+    """Return the user's authenticator being set up (unconfirmed), creating it if needed."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+    return device or TOTPDevice.objects.create(user=user, name="Authenticator", confirmed=False)
+
+
+@transaction.atomic
+def totp_device_confirm(*, device: TOTPDevice, token: str, by) -> list[str] | None:
+    """Confirm `by`'s authenticator with a code from it; return the new recovery codes.
+
+    Return None if the code is wrong (or the device is throttled after wrong codes).
+    """
+    if device.user_id != by.pk:
+        raise PermissionDenied("You may set up two-factor sign-in only for yourself.")
+    if not device.verify_token(token):
+        return None
+    TOTPDevice.objects.filter(user=by).exclude(pk=device.pk).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    return _new_recovery_codes(by)
+
+
+@transaction.atomic
+def recovery_codes_issue(*, user) -> list[str]:
+    """Give `user` ten new recovery codes in place of the old ones."""
+    if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        raise ValidationError("Set up two-factor sign-in before asking for recovery codes.")
+    return _new_recovery_codes(user)
+
+
+@transaction.atomic
+def recovery_code_use(*, user, code: str) -> int | None:
+    """Spend one of `user`'s recovery codes; return how many are left, or None if it is wrong."""
+    used = RecoveryCode.objects.filter(
+        user=user, code_sha256=_recovery_hash(code), used_at__isnull=True
+    ).update(used_at=timezone.now())
+    if not used:
+        return None
+    return RecoveryCode.objects.filter(user=user, used_at__isnull=True).count()
+
+
+@transaction.atomic
+def two_factor_reset(*, user, by) -> None:
+    """Remove `user`'s authenticator and recovery codes (a lost phone); they set it up again."""
+    _require(by, "auth.change_user", "reset two-factor sign-in")
+    TOTPDevice.objects.filter(user=user).delete()
+    RecoveryCode.objects.filter(user=user).delete()

@@ -83,6 +83,8 @@ INSTALLED_APPS = [
     "django_filters",
     "template_partials",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "tracker",
     "reports",
 ]
@@ -91,14 +93,19 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "tracker.middleware.content_security_policy",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "tracker.middleware.private_cache",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "tracker.middleware.two_factor",
+    "tracker.middleware.request_size_limit",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "tracker.middleware.BrandedErrorPages",
 ]
 
 ROOT_URLCONF = "tracker.urls"
@@ -138,13 +145,17 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Databases: SQLite by default, PostgreSQL (psycopg 3) when DATABASE_URL says so.
 VAR_DIR = Path(env_str("TIPTRACKER_VAR_DIR", str(BASE_DIR / "var")))
-DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'tiptracker.sqlite3'}")
+# The URL carries the password, so it is parsed here and kept in no setting of its own: Django's
+# error reports show every upper-case setting (DATABASES["default"]["PASSWORD"] they hide).
 DATABASES = {
-    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("CONN_MAX_AGE", 0))
+    "default": dj_database_url.parse(
+        env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'tiptracker.sqlite3'}"),
+        conn_max_age=env_int("CONN_MAX_AGE", 0),
+    )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["ENGINE"] = "tracker.sqlite"
-    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     # WAL lets readers run beside a writer; IMMEDIATE transactions take the write lock up front,
     # so concurrent writers queue on the busy timeout instead of failing with "database is locked".
     DATABASES["default"]["OPTIONS"] = {
@@ -170,7 +181,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's model backend, loading with the user whether they have a two-factor device.
+    "tracker.twofactor.UserBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -182,6 +194,17 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
+AXES_CLIENT_IP_CALLABLE = "tracker.audit.client_ip"
+
+# Two-factor sign-in (TOTP): "reviewers" requires it of reviewers and administrators, "all" of
+# everyone, "none" of nobody; it is always offered on the user's own page.
+TWO_FACTOR_REQUIRED = env_str("TWO_FACTOR_REQUIRED", "none" if DEBUG else "reviewers")
+if TWO_FACTOR_REQUIRED not in {"none", "reviewers", "all"}:
+    raise ImproperlyConfigured("TWO_FACTOR_REQUIRED must be none, reviewers or all.")
+OTP_TOTP_ISSUER = "TIP Tracker"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# After each wrong code the next attempt waits twice as long (1 s, 2 s, 4 s …).
+OTP_TOTP_THROTTLE_FACTOR = 1
 
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 8)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -211,8 +234,19 @@ STORAGES = {
     },
 }
 EVIDENCE_MAX_UPLOAD_BYTES = env_int("EVIDENCE_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
+# Office files are zip packages: what they may unpack to, and how much more than they store.
+OFFICE_MAX_UNCOMPRESSED_BYTES = env_int("OFFICE_MAX_UNCOMPRESSED_BYTES", 100 * 1024 * 1024)
+OFFICE_MAX_COMPRESSION_RATIO = env_int("OFFICE_MAX_COMPRESSION_RATIO", 100)
+OFFICE_MAX_MEMBERS = 5000
+# Bodies over these sizes are refused before they are read (tracker.middleware): signed-in
+# users may send one evidence file and its form; anonymous requests only the sign-in form.
+REQUEST_MAX_BODY_BYTES = env_int("REQUEST_MAX_BODY_BYTES", EVIDENCE_MAX_UPLOAD_BYTES + 1024 * 1024)
+ANONYMOUS_MAX_BODY_BYTES = env_int("ANONYMOUS_MAX_BODY_BYTES", 64 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Evidence files and their folders are the service user's alone.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 # Security headers; HTTPS behaviour is set by the deployment.
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -227,13 +261,18 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
-if env_bool("BEHIND_TLS_PROXY", False):
+# Behind the TLS proxy (one trusted hop), the scheme and the client's address come from its
+# X-Forwarded-Proto and X-Forwarded-For headers; without it both headers are ignored.
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", False)
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
+
+DEFAULT_EXCEPTION_REPORTER_FILTER = "tracker.errors.ReporterFilter"
 
 LOGGING = {
     "version": 1,

@@ -65,6 +65,11 @@ _OOXML_MAIN_PARTS = {
     "xl/workbook.xml": XLSX,
     "ppt/presentation.xml": PPTX,
 }
+_OOXML_KINDS = (DOCX, XLSX, PPTX)
+# Below this many uncompressed bytes a member's ratio says nothing: small XML parts compress
+# far beyond any limit that would let a real document through.
+_RATIO_FLOOR = 64 * 1024
+_READ_CHUNK = 1024 * 1024
 _HEAD_BYTES = 16
 _TEXT_CHUNK = 64 * 1024
 _DRIVE = re.compile(r"^[A-Za-z]:")
@@ -142,6 +147,52 @@ def _ooxml_kind(fileobj) -> FileKind | None:
     return kinds.pop() if len(kinds) == 1 else None
 
 
+def check_office_package(fileobj, name: str) -> None:
+    """Refuse an Office package that inflates beyond the limits: a zip bomb.
+
+    Every member is checked for its uncompressed size and its compression ratio, then read
+    through to its end, so a member whose directory entry understates its size fails its CRC
+    check instead of passing as small. The limits come from the settings.
+    """
+    total_limit = settings.OFFICE_MAX_UNCOMPRESSED_BYTES
+    ratio_limit = settings.OFFICE_MAX_COMPRESSION_RATIO
+    member_limit = settings.OFFICE_MAX_MEMBERS
+    fileobj.seek(0)
+    try:
+        with zipfile.ZipFile(fileobj) as archive:
+            members = archive.infolist()
+            if len(members) > member_limit:
+                raise UploadRefused(
+                    f"“{name}” holds {len(members)} parts; an Office file may hold at most "
+                    f"{member_limit}."
+                )
+            total = 0
+            for member in members:
+                total += member.file_size
+                if total > total_limit:
+                    raise UploadRefused(
+                        f"“{name}” would unpack to more than {filesizeformat(total_limit)}; "
+                        "it is refused as a possible zip bomb."
+                    )
+                ratio = member.file_size / max(member.compress_size, 1)
+                if member.file_size > _RATIO_FLOOR and ratio > ratio_limit:
+                    raise UploadRefused(
+                        f"“{name}” has a part ({member.filename[:80]}) that unpacks "
+                        f"{ratio:,.0f} times larger than it is stored (at most {ratio_limit} "
+                        "is accepted); it is refused as a possible zip bomb."
+                    )
+            for member in members:
+                with archive.open(member) as part:
+                    while part.read(_READ_CHUNK):
+                        pass
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError) as exc:
+        raise UploadRefused(f"“{name}” is a damaged Office file: {exc}.") from exc
+    except (RuntimeError, ValueError) as exc:  # an encrypted or malformed member
+        raise UploadRefused(f"“{name}” is an Office file that cannot be read: {exc}.") from exc
+    finally:
+        fileobj.seek(0)
+
+
 def detect_kind(fileobj) -> FileKind | None:
     """Return the accepted format of the file's content, or None if it is none of them."""
     fileobj.seek(0)
@@ -187,6 +238,8 @@ def check_upload(upload, *, size: int | None = None) -> FileKind:
         raise UploadRefused(
             f"The content of “{name}” is not a type the tracker accepts ({ACCEPTED_DESCRIPTION})."
         )
+    if kind in _OOXML_KINDS:
+        check_office_package(upload, name)
     if extension not in kind.extensions:
         named_as = next((k for k in ACCEPTED if extension in k.extensions), None)
         if named_as is None:

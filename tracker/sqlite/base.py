@@ -8,7 +8,9 @@ After a bulk load (an import) `refresh_statistics` gathers full statistics at on
 """
 
 import logging
+import os
 import sqlite3
+from pathlib import Path
 
 from django.db import transaction
 from django.db.backends.sqlite3 import base
@@ -17,6 +19,10 @@ logger = logging.getLogger("tracker.db")
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    def get_new_connection(self, conn_params):
+        _make_private(conn_params["database"])
+        return super().get_new_connection(conn_params)
+
     def _close(self):
         if self.connection is not None:
             try:
@@ -28,6 +34,28 @@ class DatabaseWrapper(base.DatabaseWrapper):
                 # the request has been answered and nothing of it is lost.
                 logger.info("Planner statistics not refreshed this time: %s", exc)
         super()._close()
+
+
+def _make_private(name) -> None:
+    """Create the database file owner-only (0600) before SQLite opens it, or make it so.
+
+    SQLite creates the -wal and -shm files with the permissions of the database file, so these
+    follow. A file that is already there is narrowed, for a database made before this rule.
+    """
+    name = str(name)
+    if name == ":memory:" or name.startswith("file:") or not name:
+        return
+    path = Path(name)
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    for member in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            if member.stat().st_mode & 0o077:
+                member.chmod(0o600)
+        except FileNotFoundError:
+            continue
+        except PermissionError as exc:
+            logger.warning("Could not make %s owner-only: %s", member, exc)
 
 
 def refresh_statistics(connection) -> None:

@@ -44,7 +44,7 @@ def _get_recommendation_and_year(pk, year) -> Recommendation:
 def _revisions(recommendation, year, user) -> list[Assessment]:
     """Return every revision for the year, newest first, with what `user` may see of them."""
     visible = Evidence.objects.visible_to(user).order_by("-published_on", "title")
-    return list(
+    revisions = list(
         Assessment.objects.filter(recommendation=recommendation, year=year)
         .select_related("author", "reviewer")
         .prefetch_related(
@@ -53,6 +53,9 @@ def _revisions(recommendation, year, user) -> list[Assessment]:
         )
         .order_by("-revision")
     )
+    for revision in revisions:
+        revision.recommendation = recommendation
+    return revisions
 
 
 def _form_querysets(recommendation, user) -> dict:
@@ -98,6 +101,7 @@ class Allowed:
     submit: bool = False
     review: bool = False
     review_refusal: str = ""
+    edit_refusal: str = ""
     correct: bool = False
 
 
@@ -106,18 +110,19 @@ def _allowed(user, current) -> Allowed:
     may_change = user.has_perm("tracker.change_assessment")
     if current is None:
         return Allowed(edit=may_draft)
-    allowed = Allowed(
-        edit=may_change and current.state in _EDITABLE,
-        submit=may_change and current.state in _EDITABLE,
-        correct=may_draft and current.state == Assessment.State.APPROVED,
-    )
+    may_edit = may_change and current.state in _EDITABLE
+    if may_edit and not services.may_edit_assessment(current, user):
+        may_edit = False
+        allowed = Allowed(
+            edit_refusal=f"Only its author ({current.author.get_username()}) or the "
+            "recommendation's owner may edit or submit this assessment."
+        )
+    else:
+        allowed = Allowed(edit=may_edit, submit=may_edit)
+    allowed.correct = may_draft and current.state == Assessment.State.APPROVED
     if current.state == Assessment.State.SUBMITTED and user.has_perm("tracker.review_assessment"):
-        if current.author_id == user.pk:
-            allowed.review_refusal = (
-                "You wrote this assessment, so another reviewer must approve or return it."
-            )
-        else:
-            allowed.review = True
+        allowed.review_refusal = services.review_refusal(current, user)
+        allowed.review = not allowed.review_refusal
     return allowed
 
 
@@ -126,13 +131,21 @@ def _render_page(request, recommendation, year, *, status=200, form=None, review
     revisions = _revisions(recommendation, year, user)
     current = revisions[0] if revisions else None
     allowed = _allowed(user, current)
-    events = (
+    events = list(
         AssessmentEvent.objects.filter(
             assessment__recommendation=recommendation, assessment__year=year
         )
         .select_related("by", "assessment")
         .order_by("-at", "-id")
     )
+    for revision in revisions:
+        # Everyone who shaped the revision's text, in the order they first did.
+        names = [
+            event.by.get_username()
+            for event in reversed(events)
+            if event.assessment_id == revision.pk and event.action in services.AUTHORING_ACTIONS
+        ]
+        revision.editors = list(dict.fromkeys(names))
     other_years = (
         Assessment.objects.filter(recommendation=recommendation)
         .exclude(year=year)
@@ -249,6 +262,9 @@ def assessment_save(request, pk, year):
             done = "saved"
     except (services.StaleVersion, IntegrityError):
         return _conflict(request, recommendation, year)
+    except PermissionDenied as exc:
+        messages.error(request, f"{exc} Nothing was saved.")
+        return _render_page(request, recommendation, year, status=403)
     except ValidationError as exc:
         if _is_duplicate(exc):
             # Someone started this year's assessment while the user was writing theirs.
@@ -398,8 +414,12 @@ def assessment_correct(request, pk, year):
 @permission_required("tracker.review_assessment", raise_exception=True)
 def assessment_queue(request):
     """List the assessments waiting for review, oldest submission first."""
+    took_part = AssessmentEvent.objects.filter(
+        assessment=OuterRef("pk"), by=request.user, action__in=services.AUTHORING_ACTIONS
+    )
     rows = (
         Assessment.objects.filter(state=Assessment.State.SUBMITTED)
+        .annotate(took_part=Exists(took_part))
         .select_related("recommendation__report__country", "author")
         .order_by("submitted_at", "pk")
     )

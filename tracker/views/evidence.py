@@ -21,6 +21,8 @@ from tracker.filters import EvidenceFilterSet, search_refused
 from tracker.forms import EvidenceForm
 from tracker.models import Assessment, Evidence, Recommendation, StatusChange
 
+# Restricted items list the newest views and downloads on their page.
+ACCESS_SHOWN = 100
 logger = logging.getLogger(__name__)
 
 # Enough to choose from by eye; a narrower reference finds the rest.
@@ -91,6 +93,11 @@ def evidence_detail(request, pk):
         evidence.logged_by_id == request.user.pk
         or request.user.has_perm("tracker.review_assessment")
     )
+    services.evidence_record_access(evidence=evidence, by=request.user, action="view")
+    accesses = None
+    if evidence.is_restricted and request.user.has_perm("tracker.view_restricted_evidence"):
+        # Who saw it, newest first; the view just recorded is the first line.
+        accesses = evidence.accesses.select_related("user").order_by("-at", "-id")[:ACCESS_SHOWN]
     return render(
         request,
         "tracker/evidence_detail.html",
@@ -99,6 +106,9 @@ def evidence_detail(request, pk):
             "status_changes": status_changes,
             "assessments": assessments,
             "may_withdraw": may_withdraw and request.user.has_perm("tracker.add_evidence"),
+            "edits": evidence.edits.select_related("changed_by").order_by("-recorded_at", "-id"),
+            "accesses": accesses,
+            "access_shown": ACCESS_SHOWN,
         },
     )
 
@@ -137,6 +147,7 @@ def evidence_file(request, pk):
     except FileNotFoundError as exc:
         logger.error("Evidence %s: stored file %s is missing", evidence.pk, evidence.file.name)
         raise Http404("The file of this evidence is missing from storage.") from exc
+    services.evidence_record_access(evidence=evidence, by=request.user, action="download")
     response = FileResponse(
         handle,
         as_attachment=True,

@@ -1,0 +1,68 @@
+"""Two-factor sign-in with TOTP (django-otp): who must use it, and what the pages show.
+
+A user who has confirmed an authenticator app enters a code from it after their password, in
+every new session; reviewers and administrators must set one up before anything else when the
+deployment requires it (`TWO_FACTOR_REQUIRED`). Ten one-time recovery codes, stored hashed,
+stand in for a lost phone. The writes are services (`tracker.services`); this module reads.
+"""
+
+import base64
+
+import segno
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
+from django.db.models import Exists, OuterRef
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+
+class UserBackend(ModelBackend):
+    """Django's model backend; the user of a session comes with `has_totp` in the same query.
+
+    Every request of a signed-in user asks whether they have a confirmed device; answering it
+    in the query that loads the user keeps that question free.
+    """
+
+    def get_user(self, user_id):
+        confirmed = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
+        users = get_user_model()._default_manager.annotate(has_totp=Exists(confirmed))
+        try:
+            user = users.get(pk=user_id)
+        except get_user_model().DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None
+
+
+def has_device(user) -> bool:
+    """Return whether `user` has confirmed an authenticator app."""
+    known = getattr(user, "has_totp", None)
+    if known is not None:
+        return known
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def confirmed_device(user) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+
+
+def required_for(user) -> bool:
+    """Return whether the deployment requires `user` to sign in with a second factor."""
+    mode = settings.TWO_FACTOR_REQUIRED
+    if mode == "all":
+        return True
+    if mode == "reviewers":
+        return user.is_staff or user.has_perm("tracker.review_assessment")
+    return False
+
+
+def secret_text(device: TOTPDevice) -> str:
+    """Return the device's secret in base32, in groups of four, for typing into an app."""
+    secret = base64.b32encode(device.bin_key).decode().rstrip("=")
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+
+
+def qr_svg(device: TOTPDevice) -> str:
+    """Return the device's setup address as an SVG QR code, drawn here (no script, no style)."""
+    return segno.make(device.config_url, error="m").svg_inline(
+        scale=4, dark="#000", light="#fff", title="QR code of the setup key"
+    )

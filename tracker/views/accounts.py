@@ -1,0 +1,155 @@
+"""The signed-in user's own account: the password (throttled like the sign-in) and two-factor
+sign-in (setting up an authenticator app, entering its codes, recovery codes)."""
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_http_methods
+from django_otp import login as otp_login
+
+from tracker import audit, services, twofactor
+from tracker.forms import CodeForm, ThrottledPasswordChangeForm
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    form_class = ThrottledPasswordChangeForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
+
+
+password_change = PasswordChangeView.as_view()
+
+
+def _next_url(request) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("home")
+
+
+def _throttled(device) -> bool:
+    allowed, _ = device.verify_is_allowed()
+    return not allowed
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def two_factor_verify(request):
+    """Ask for the second factor after the password: a code from the app or a recovery code."""
+    user = request.user
+    device = twofactor.confirmed_device(user)
+    if device is None:
+        return redirect("two_factor_setup")
+    if user.is_verified():
+        return redirect(_next_url(request))
+    form = CodeForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        code = form.cleaned_data["code"].strip()
+        left = None
+        if _throttled(device):
+            audit.two_factor("failed", request, user, reason="throttled")
+            form.add_error(
+                "code",
+                "Too many wrong codes in a row: wait a few seconds, then try the newest code.",
+            )
+        elif code.isdigit() and len(code) == 6:
+            if device.verify_token(code):
+                otp_login(request, device)
+                audit.two_factor("verified", request, user)
+                return redirect(_next_url(request))
+        else:
+            left = services.recovery_code_use(user=user, code=code)
+            if left is not None:
+                device.throttle_reset()
+                otp_login(request, device)
+                audit.two_factor("recovery-code-used", request, user, left=left)
+                messages.warning(
+                    request,
+                    f"You signed in with a recovery code; {left} remain. If you lost your "
+                    "authenticator, set it up again and print new codes on your account page.",
+                )
+                return redirect(_next_url(request))
+            device.throttle_increment()
+        if not form.errors:
+            audit.two_factor("failed", request, user)
+            form.add_error(
+                "code", "That code is not right, or was already used. Nothing was signed in."
+            )
+        status = 400
+    return render(
+        request,
+        "registration/two_factor_verify.html",
+        {"form": form, "next": _next_url(request)},
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def two_factor_setup(request):
+    """Set up an authenticator app, or, once set up, see its state and renew recovery codes."""
+    user = request.user
+    device = twofactor.confirmed_device(user)
+    if device is not None:
+        if not user.is_verified():
+            return redirect("two_factor_verify")
+        if request.method == "POST" and request.POST.get("action") == "new-codes":
+            codes = services.recovery_codes_issue(user=user)
+            audit.two_factor("recovery-codes-renewed", request, user)
+            return _show_codes(request, codes)
+        return render(
+            request,
+            "registration/two_factor_setup.html",
+            {
+                "enrolled": True,
+                "codes_left": user.recovery_codes.filter(used_at__isnull=True).count(),
+                "required": twofactor.required_for(user),
+            },
+        )
+
+    pending = services.totp_device_start(user=user)
+    form = CodeForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        if _throttled(pending):
+            form.add_error("code", "Too many wrong codes in a row: wait a few seconds.")
+        else:
+            codes = services.totp_device_confirm(
+                device=pending, token=form.cleaned_data["code"].strip(), by=user
+            )
+            if codes is not None:
+                otp_login(request, pending)
+                audit.two_factor("enrolled", request, user)
+                return _show_codes(request, codes)
+            form.add_error("code", "That code is not right: enter the newest one the app shows.")
+        status = 400
+    return render(
+        request,
+        "registration/two_factor_setup.html",
+        {
+            "enrolled": False,
+            "form": form,
+            "qr_svg": mark_safe(twofactor.qr_svg(pending)),  # drawn here from our own data
+            "secret": twofactor.secret_text(pending),
+            "required": twofactor.required_for(user),
+            "next": _next_url(request),
+        },
+        status=status,
+    )
+
+
+def _show_codes(request, codes):
+    messages.success(request, "Two-factor sign-in is on for your account.")
+    return render(
+        request,
+        "registration/two_factor_codes.html",
+        {"codes": codes, "next": _next_url(request)},
+    )
