@@ -19,7 +19,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from tracker import countries, lineage, pdftext, tipreport
+from tracker import countries, lineage, pdftext, tipdocument, tipreport
 from tracker.models import Country, Finding, Recommendation, Report, TierPlacement
 from tracker.sqlite.base import refresh_statistics
 
@@ -181,6 +181,16 @@ def narrative_text(data: bytes, *, name: str) -> str:
         raise ImportRefused(str(exc)) from exc
 
 
+_NAME_YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+
+
+def year_from_name(name: str) -> int | None:
+    """Return the report year a file name gives ("2022_bahamas.txt" -> 2022), else None."""
+    match = _NAME_YEAR_RE.search(Path(name).name)
+    year = int(match.group(1)) if match else None
+    return year if year is not None and 2001 <= year <= 2100 else None
+
+
 def parse_text(
     text: str,
     *,
@@ -188,11 +198,25 @@ def parse_text(
     year: int | None = None,
     country: str | None = None,
     tier: str | None = None,
+    default_year: int | None = None,
+    default_year_from: str = "the file name",
 ) -> Parsed:
-    """Parse one narrative's text; raise ImportRefused naming `name` on any problem."""
+    """Parse one narrative's text; raise ImportRefused naming `name` on any problem.
+
+    Without `default_year`, the year the file name gives is used where neither `year` nor the
+    text states one; a text that states another year wins, with a warning.
+    """
+    if default_year is None:
+        default_year = year_from_name(name)
     try:
         narrative = tipreport.parse_narrative(
-            text, name=name, year=year, country=country, tier=tier
+            text,
+            name=name,
+            year=year,
+            country=country,
+            tier=tier,
+            default_year=default_year,
+            default_year_from=default_year_from,
         )
     except tipreport.NarrativeError as exc:
         message = str(exc)
@@ -210,6 +234,90 @@ def parse_text(
         )
     sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return Parsed(name=name, text=text, sha256=sha256, narrative=narrative, info=info)
+
+
+def parse_document(
+    text: str,
+    *,
+    name: str,
+    year: int | None = None,
+    country: str | None = None,
+    tier: str | None = None,
+    source_url: str = "",
+    progress=None,
+) -> list[Parsed | Refused]:
+    """Parse a text that holds one narrative or many (a whole report, pasted country pages).
+
+    A text with several country narratives (`tracker.tipdocument`) gives one item per narrative,
+    named "FILE [HEADING]", each parsed or refused on its own; the year is the caller's, else the
+    document's, else the file name's. `country` and `tier` describe one narrative, so a document
+    of several is refused when they are given. `progress(done, total, name)`, if given, is called
+    after each narrative.
+    """
+    document = tipdocument.split_document(text)
+    if len(document.parts) < 2:
+        try:
+            parsed = parse_text(text, name=name, year=year, country=country, tier=tier)
+        except ImportRefused as exc:
+            item: Parsed | Refused = Refused(name, str(exc))
+        else:
+            parsed.source_url = source_url
+            item = parsed
+        if progress is not None:
+            progress(1, 1, name)
+        return [item]
+    total = len(document.parts)
+    if country or tier:
+        given = " and ".join(
+            f"{label} {value!r}" for label, value in (("country", country), ("tier", tier)) if value
+        )
+        return [
+            Refused(
+                name,
+                f"{name}: holds {total} country narratives, so the {given} given for one "
+                "narrative cannot apply; leave them out.",
+            )
+        ]
+    if document.year is not None:
+        default_year, default_from = document.year, "the document"
+    else:
+        default_year, default_from = year_from_name(name), "the file name"
+    items: list[Parsed | Refused] = []
+    for done, part in enumerate(document.parts, start=1):
+        part_name = f"{name} [{part.heading}]"
+        try:
+            parsed = parse_text(
+                part.text,
+                name=part_name,
+                year=year,
+                default_year=default_year,
+                default_year_from=default_from,
+            )
+        except ImportRefused as exc:
+            items.append(Refused(part_name, str(exc)))
+        else:
+            parsed.source_url = source_url
+            if year is not None and document.year not in (None, year):
+                parsed.narrative.warnings.append(
+                    f"The document states the year {document.year}, but {year} was supplied; "
+                    f"using {year}."
+                )
+            items.append(parsed)
+        if progress is not None:
+            progress(done, total, part_name)
+    return items
+
+
+def parse_document_file(path: Path, *, source_url: str = "", **overrides) -> list[Parsed | Refused]:
+    """Read a file of one narrative or many and parse it; see `parse_document`."""
+    name = str(path)
+    try:
+        text = narrative_text(path.read_bytes(), name=name)
+    except OSError as exc:
+        return [Refused(name, f"{name}: cannot be read ({exc.strerror or exc}).")]
+    except ImportRefused as exc:
+        return [Refused(name, str(exc))]
+    return parse_document(text, name=name, source_url=source_url, **overrides)
 
 
 def _other_country_headers(text: str, country: str) -> list[str]:

@@ -88,20 +88,33 @@ def strip_running_lines(pages: list[list[str]]) -> list[list[str]]:
     """Remove running headers, footers and page numbers from the edges of each page's lines.
 
     A line is running when the same line (digits ignored) stands at the same place from the top
-    or from the bottom on more than half of the pages, or when it is a bare page number.
+    or from the bottom on more than half of the pages, or among the edge lines (top and bottom
+    together) of more than three quarters of them, or when it is a bare page number. The second
+    rule is for margin boxes that text extraction puts before a page's body on some pages and
+    after it on others; its higher bar keeps a section heading that happens to stand near an
+    edge on many short pages.
     """
-    recurring: set[tuple[str, int, str]] = set()
+    recurring: set[tuple] = set()
     if len(pages) >= 2:
-        seen: Counter[tuple[str, int, str]] = Counter()
+        placed: Counter[tuple] = Counter()
+        anywhere: Counter[tuple] = Counter()
         for lines in pages:
             content = [line for line in lines if line.strip()]
-            seen.update(("top", k, _shape(line)) for k, line in enumerate(content[:_EDGE_LINES]))
-            seen.update(
+            top = [("top", k, _shape(line)) for k, line in enumerate(content[:_EDGE_LINES])]
+            bottom = [
                 ("bottom", k, _shape(line))
                 for k, line in enumerate(reversed(content[-_EDGE_LINES:]))
-            )
-        needed = len(pages) // 2 + 1
-        recurring = {key for key, n in seen.items() if n >= needed}
+            ]
+            placed.update(top + bottom)
+            anywhere.update({("edge", shape) for _, _, shape in top + bottom})
+        recurring = {key for key, n in placed.items() if n >= len(pages) // 2 + 1}
+        recurring |= {key for key, n in anywhere.items() if n * 4 > len(pages) * 3}
+
+    def running(line: str) -> bool:
+        return _is_page_number(line) or ("edge", _shape(line)) in recurring
+
+    def placed_running(edge: str, k: int, line: str) -> bool:
+        return running(line) or (edge, k, _shape(line)) in recurring
 
     cleaned = []
     for lines in pages:
@@ -109,14 +122,11 @@ def strip_running_lines(pages: list[list[str]]) -> list[list[str]]:
         # Peel from each edge only while lines are running ones, so a body line that happens to
         # look like a header (a section title in mid-page) is never touched.
         top = 0
-        while top < min(len(lines), _EDGE_LINES) and (
-            ("top", top, _shape(lines[top])) in recurring or _is_page_number(lines[top])
-        ):
+        while top < min(len(lines), _EDGE_LINES) and placed_running("top", top, lines[top]):
             top += 1
         bottom = 0
-        while bottom < min(len(lines) - top, _EDGE_LINES) and (
-            ("bottom", bottom, _shape(lines[-1 - bottom])) in recurring
-            or _is_page_number(lines[-1 - bottom])
+        while bottom < min(len(lines) - top, _EDGE_LINES) and placed_running(
+            "bottom", bottom, lines[-1 - bottom]
         ):
             bottom += 1
         cleaned.append(lines[top : len(lines) - bottom])

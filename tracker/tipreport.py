@@ -282,6 +282,31 @@ def _parse_unknown_header(line: str) -> tuple[str, str] | None:
     return parts
 
 
+_WRAPPED_TIER_RE = re.compile(rf"watch\s*-?\s*list\s*{_MARKS}\s*\.?", re.I)
+
+
+def join_wrapped_tier(line: str, lines: list[str], index: int) -> str:
+    """Return a header line with "Watch List" joined back when the layout wrapped it.
+
+    A long heading set in a narrow column comes out of a PDF as "...CONGO: Tier 2" and then
+    "WATCH LIST" on the next line; the header is the two together, and the second line is
+    blanked so that it is not read again.
+    """
+    after = index + 1
+    while after < len(lines) and not lines[after].strip():
+        after += 1
+    if (
+        after < len(lines)
+        and re.search(r"tier\s*2\W*$", line, re.I)
+        and _WRAPPED_TIER_RE.fullmatch(lines[after].strip())
+    ):
+        joined = f"{line.rstrip()} {lines[after].strip()}"
+        if next(_header_candidates(joined), None):
+            lines[after] = ""
+            return joined
+    return line
+
+
 def parse_header_line(line: str) -> tuple[str, str] | None:
     """Return (country name, tier code) for a header line such as "THE GAMBIA: Tier 1.", else None.
 
@@ -354,7 +379,7 @@ _REC_HEADING_RE = re.compile(
 )
 
 
-def _section_key(line: str) -> str | None:
+def section_heading_key(line: str) -> str | None:
     """Return the section key if `line` is a section heading in upper or title case."""
     text = normalize_whitespace(line).rstrip(":").strip()
     if not (text.isupper() or text == text.title()):
@@ -687,11 +712,16 @@ def parse_narrative(
     year: int | None = None,
     country: str | None = None,
     tier: str | None = None,
+    default_year: int | None = None,
+    default_year_from: str = "the file name",
 ) -> Narrative:
     """Parse one narrative; see the module docstring for the shapes it understands.
 
     Use the caller's year, country and tier when the text does not state them; when it does and
-    the caller supplies a different value, the caller's value wins and a warning is added. Raise
+    the caller supplies a different value, the caller's value wins and a warning is added.
+    `default_year` (read from `default_year_from`, such as the file name) is weaker: it is used
+    only when neither the caller nor the text gives a year, and a text stating another year wins
+    with a warning. Raise
     NarrativeError naming `name` for empty text, a missing country, year or tier with no value
     supplied, or an unknown country or tier supplied.
     """
@@ -735,6 +765,8 @@ def parse_narrative(
                 title_info = match_country(title_match.group("country"))
             index += 1
             continue
+        if not heading:
+            line = join_wrapped_tier(line, lines, index)
         parsed = None if heading else _parse_header(line)
         if parsed:
             heading = normalize_whitespace(line)
@@ -750,7 +782,9 @@ def parse_narrative(
         break
 
     # Section headings split the rest; everything before the first is intro and list.
-    section_starts = [(i, key) for i in range(index, len(lines)) if (key := _section_key(lines[i]))]
+    section_starts = [
+        (i, key) for i in range(index, len(lines)) if (key := section_heading_key(lines[i]))
+    ]
     first_section = section_starts[0][0] if section_starts else len(lines)
     front = "\n".join(lines[index:first_section])
 
@@ -826,6 +860,14 @@ def parse_narrative(
         )
 
     info = _resolve("country", stated_info, supplied_info, warnings, name, show=lambda c: c.name)
+    if year is None and default_year is not None:
+        if title_year is None:
+            year = default_year
+        elif title_year != default_year:
+            warnings.append(
+                f"{default_year_from[0].upper()}{default_year_from[1:]} gives the year "
+                f"{default_year}, but the text states {title_year}; using {title_year}."
+            )
     final_year = _resolve("year", title_year, year, warnings, name)
     final_tier = _resolve("tier", stated_tier, supplied_tier, warnings, name, show=TIER_LABELS.get)
 
