@@ -17,12 +17,17 @@ compound changes a recommendation's words while a kept hyphen only changes its s
 from __future__ import annotations
 
 import io
+import logging
 import re
+import time
 import unicodedata
 from collections import Counter
 
+import pypdf
 from pypdf import PdfReader
-from pypdf.errors import PdfReadError
+from pypdf.errors import LimitReachedError
+
+logger = logging.getLogger(__name__)
 
 
 class PdfTextError(ValueError):
@@ -57,17 +62,78 @@ _HYPHEN_SUFFIXES = _wordset(
 _LIGATURES = str.maketrans({"ﬁ": "fi", "ﬂ": "fl", "ﬀ": "ff", "ﬃ": "ffi", "ﬄ": "ffl"})
 
 
-def extract_pages(data: bytes, *, name: str = "<input>") -> list[str]:
-    """Return the text of each page of the PDF in `data`; raise PdfTextError naming `name`."""
+# Limits for hostile or broken files. A whole annual report is about 600 pages and 10 MB of text;
+# no content stream of a text PDF comes near the decompression cap.
+MAX_PAGES = 2000
+MAX_SECONDS = 120.0
+MAX_STREAM_BYTES = 16 * 1024 * 1024
+MAX_TEXT_CHARS = 30_000_000
+
+_DECOMPRESSION_LIMITS = {
+    name: MAX_STREAM_BYTES
+    for name in vars(pypdf.Configuration)
+    if name.endswith("_maximum_output_length")
+}
+
+
+def extract_pages(
+    data: bytes,
+    *,
+    name: str = "<input>",
+    max_pages: int | None = None,
+    max_seconds: float | None = None,
+) -> list[str]:
+    """Return the text of each page of the PDF in `data`; raise PdfTextError naming `name`.
+
+    Every failure of the PDF library (a damaged file, a stream that inflates past
+    MAX_STREAM_BYTES, objects nested past the recursion limit, anything else it raises) becomes
+    a PdfTextError, as do more than `max_pages` pages (MAX_PAGES), an extraction that runs past
+    `max_seconds` (MAX_SECONDS; checked after each page) and more than MAX_TEXT_CHARS of text.
+    """
+    max_pages = MAX_PAGES if max_pages is None else max_pages
+    max_seconds = MAX_SECONDS if max_seconds is None else max_seconds
+    started = time.monotonic()
+    pages: list[str] = []
     try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            raise PdfTextError(f"{name}: the PDF is encrypted; export an unprotected copy.")
-        pages = [page.extract_text() or "" for page in reader.pages]
+        with pypdf.apply_configuration(**_DECOMPRESSION_LIMITS):
+            reader = PdfReader(io.BytesIO(data))
+            if reader.is_encrypted:
+                raise PdfTextError(f"{name}: the PDF is encrypted; export an unprotected copy.")
+            count = len(reader.pages)
+            if count > max_pages:
+                raise PdfTextError(
+                    f"{name}: the PDF has {count} pages, more than the {max_pages} a report "
+                    "can have; split it."
+                )
+            size = 0
+            for number, page in enumerate(reader.pages, start=1):
+                text = page.extract_text() or ""
+                size += len(text)
+                pages.append(text)
+                if size > MAX_TEXT_CHARS:
+                    raise PdfTextError(
+                        f"{name}: the PDF holds more than {MAX_TEXT_CHARS:,} characters of text."
+                    )
+                if time.monotonic() - started > max_seconds:
+                    raise PdfTextError(
+                        f"{name}: reading the PDF took longer than {max_seconds:g} s (stopped "
+                        f"at page {number} of {count}); it is damaged or built to be slow."
+                    )
     except PdfTextError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise PdfTextError(f"{name}: the PDF cannot be read ({exc}).") from exc
+    except LimitReachedError as exc:
+        raise PdfTextError(
+            f"{name}: the PDF inflates past the size a narrative can have ({exc})."
+        ) from exc
+    except RecursionError as exc:
+        raise PdfTextError(f"{name}: the PDF nests its objects too deeply to be read.") from exc
+    except MemoryError as exc:
+        raise PdfTextError(f"{name}: the PDF needs more memory than is allowed.") from exc
+    except Exception as exc:  # noqa: BLE001 - any failure of the library is a damaged file
+        logger.info("PDF refused: %s: %s: %s", name, type(exc).__name__, exc)
+        raise PdfTextError(
+            f"{name}: the PDF cannot be read ({type(exc).__name__}: {exc})."[:500]
+        ) from exc
     if not any(page.strip() for page in pages):
         raise PdfTextError(
             f"{name}: the PDF holds no extractable text (a scan needs OCR before import)."
