@@ -381,6 +381,8 @@ _REC_HEADING_RE = re.compile(
 
 def section_heading_key(line: str) -> str | None:
     """Return the section key if `line` is a section heading in upper or title case."""
+    if len(line) > 60:  # Headings are short; most lines are not, and this keeps parsing fast.
+        return None
     text = normalize_whitespace(line).rstrip(":").strip()
     if not (text.isupper() or text == text.title()):
         return None
@@ -668,6 +670,8 @@ _CHROME_LINE_RE = re.compile(
 
 
 def _is_chrome(line: str) -> bool:
+    if len(line) > 200:
+        return False
     return bool(_CHROME_LINE_RE.fullmatch(normalize_whitespace(line)))
 
 
