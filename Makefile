@@ -72,3 +72,10 @@ bench: install
 
 bench-pg: install
 	$(PY) -m bench.run --backend postgresql $(BENCH_ARGS)
+
+# The import benchmark (bench/importbench.py): a whole report of 190 narratives as one PDF of
+# about 500 pages (extraction with pypdf and pypdfium2, split, parse, import) and 200 narratives
+# from text; written to bench/IMPORT.md. On SQLite in a fresh file, or where DATABASE_URL points.
+.PHONY: bench-import
+bench-import: install
+	$(PY) -m bench.importbench $(BENCH_ARGS)

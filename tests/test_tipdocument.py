@@ -5,22 +5,13 @@ as the annual report is (bench.wholereport): front matter, tier placement lists,
 with running headers, page countries and page numbers, then appendices.
 """
 
-import json
 import re
-from pathlib import Path
 
 import pytest
 
 from bench.wholereport import RUNNING_HEADER, Entry, render_pdf, report_text
+from tests.test_tipreport_shapes import MANIFEST, NARRATIVES, SEED
 from tracker import pdftext, tipdocument, tipreport
-
-TESTS = Path(__file__).resolve().parent
-NARRATIVES = TESTS / "data" / "narratives"
-SEED = TESTS.parent / "fixtures" / "tip-2021-north-korea.txt"
-MANIFEST = {
-    entry["file"]: entry
-    for entry in json.loads((NARRATIVES / "MANIFEST.json").read_text(encoding="utf-8"))
-}
 
 REPORT_2021 = [
     "2021_democratic-republic-of-the-congo.txt",

@@ -675,41 +675,4 @@ def _place_tiers(reports: list[Report]) -> None:
 
 def report_create(*, parsed: Parsed, by=None) -> Report:
     """Create the Report, its findings and recommendations from one parsed narrative."""
-    narrative = parsed.narrative
-    country = country_for(parsed.info)
-    report = Report.objects.create(
-        country=country,
-        year=narrative.year,
-        tier=narrative.tier,
-        title=narrative.title[:300],
-        country_heading=narrative.country_heading[:300],
-        introduction=narrative.introduction,
-        tier_statement=narrative.tier_statement,
-        sections=dict(narrative.sections),
-        source_url=parsed.source_url,
-        source_name=Path(parsed.name).name[:300],
-        source_text=parsed.text,
-        source_sha256=parsed.sha256,
-        parse_warnings=list(narrative.warnings),
-        imported_at=timezone.now(),
-        imported_by=by,
-    )
-    findings = Finding.objects.bulk_create(
-        Finding(report=report, section=f.section, position=f.position, text=f.text)
-        for f in narrative.findings
-    )
-    recommendations = Recommendation.objects.bulk_create(
-        Recommendation(
-            report=report,
-            number=number,
-            reference=f"{country.code}-{narrative.year}-{number:02d}",
-            text=text,
-            pillar=propose_pillar(text),
-        )
-        for number, text in enumerate(narrative.recommendations, start=1)
-    )
-    if findings:
-        _link_findings(recommendations, {report.pk: findings})
-    _place_tiers([report])
-    lineage.link_report(report)
-    return report
+    return reports_create(batch=[parsed], by=by)[0]
