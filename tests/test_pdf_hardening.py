@@ -1,7 +1,8 @@
 """Hostile PDFs are refused with a message naming the file, from the command and from the web.
 
 The files are built here, byte by byte: a 100 KB PDF whose page content inflates to 100 MB, and
-PDFs whose objects nest arrays far past any recursion limit. Page and time caps are tried on the
+PDFs whose objects nest arrays 50,000 deep (in the page content, the page dictionary and the page's
+list of contents), far past any recursion limit. Page and time caps are tried on the
 real seed rendered to PDF.
 """
 
@@ -72,15 +73,28 @@ def hostile(inflating_pdf) -> dict[str, tuple[bytes, str]]:
     """Each hostile file, with the words its refusal must say."""
     return {
         "inflating.pdf": (inflating_pdf, "inflates past the size"),
-        "nested-content.pdf": (one_page(NESTED_CONTENT), "nests its objects too deeply"),
+        # The text extractor skips a nesting it cannot follow: nothing is left to read.
+        "nested-content.pdf": (one_page(NESTED_CONTENT), "holds no extractable text"),
         "nested-page.pdf": (
             one_page(b"BT /F1 12 Tf 72 712 Td (Hi) Tj ET", page_extra=NESTED_PAGE),
+            "cannot be read",
+        ),
+        "nested-contents.pdf": (
+            pdf_file(
+                [
+                    CATALOG,
+                    PAGES,
+                    (PAGE % b"").replace(b"4 0 R", b"[" * DEPTH + b"4 0 R" + b"]" * DEPTH),
+                    stream(b"BT /F1 12 Tf 72 712 Td (Hi) Tj ET", compress=False),
+                    FONT,
+                ]
+            ),
             "cannot be read",
         ),
     }
 
 
-KINDS = ["inflating.pdf", "nested-content.pdf", "nested-page.pdf"]
+KINDS = ["inflating.pdf", "nested-content.pdf", "nested-page.pdf", "nested-contents.pdf"]
 
 
 @pytest.mark.parametrize("name", KINDS)

@@ -1,7 +1,7 @@
 """Turn a narrative PDF into the text the narrative parser reads.
 
-Plain Python (pypdf, no Django). Text extraction gives one string per page with the layout's
-artefacts in it; this module removes what the page layout added and nothing else:
+Plain Python (pypdf and pypdfium2, no Django). Text extraction gives one string per page with the
+layout's artefacts in it; this module removes what the page layout added and nothing else:
 
 - running headers and footers: lines at the top or bottom edge of a page that recur on most pages
   (digits ignored, so "Page 3" and "Page 4" count as the same line), and bare page numbers;
@@ -24,6 +24,7 @@ import unicodedata
 from collections import Counter
 
 import pypdf
+import pypdfium2
 from pypdf import PdfReader
 from pypdf.errors import LimitReachedError
 
@@ -67,6 +68,7 @@ _LIGATURES = str.maketrans({"ﬁ": "fi", "ﬂ": "fl", "ﬀ": "ff", "ﬃ": "ffi",
 MAX_PAGES = 2000
 MAX_SECONDS = 120.0
 MAX_STREAM_BYTES = 16 * 1024 * 1024
+MAX_CONTENT_BYTES = 256 * 1024 * 1024
 MAX_TEXT_CHARS = 30_000_000
 
 _DECOMPRESSION_LIMITS = {
@@ -74,6 +76,78 @@ _DECOMPRESSION_LIMITS = {
     for name in vars(pypdf.Configuration)
     if name.endswith("_maximum_output_length")
 }
+
+
+class _Clock:
+    """The time budget of one extraction, checked between pages."""
+
+    def __init__(self, name: str, max_seconds: float):
+        self.name, self.max_seconds, self.started = name, max_seconds, time.monotonic()
+
+    def check(self, number: int, count: int) -> None:
+        if time.monotonic() - self.started > self.max_seconds:
+            raise PdfTextError(
+                f"{self.name}: reading the PDF took longer than {self.max_seconds:g} s (stopped "
+                f"at page {number} of {count}); it is damaged or built to be slow."
+            )
+
+
+def _check_structure(data: bytes, *, name: str, max_pages: int, clock: _Clock) -> int:
+    """Read the PDF's structure and inflate every page's content within the limits (pypdf).
+
+    Return the number of pages. This pass is what bounds memory and recursion: pypdf refuses
+    a stream that inflates past MAX_STREAM_BYTES, and every failure of it is a refusal.
+    """
+    with pypdf.apply_configuration(**_DECOMPRESSION_LIMITS):
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            raise PdfTextError(f"{name}: the PDF is encrypted; export an unprotected copy.")
+        count = len(reader.pages)
+        if count > max_pages:
+            raise PdfTextError(
+                f"{name}: the PDF has {count} pages, more than the {max_pages} a report can "
+                "have; split it."
+            )
+        total = 0
+        for number, page in enumerate(reader.pages, start=1):
+            contents = page.get_contents()
+            total += len(contents.get_data()) if contents is not None else 0
+            if total > MAX_CONTENT_BYTES:
+                raise PdfTextError(
+                    f"{name}: the PDF inflates past the size a narrative can have (more than "
+                    f"{MAX_CONTENT_BYTES // (1024 * 1024)} MB of page content)."
+                )
+            clock.check(number, count)
+    return count
+
+
+def _page_texts(data: bytes, *, name: str, count: int, clock: _Clock) -> list[str]:
+    """Return the text of each page (pypdfium2: the same text as pypdf, many times faster)."""
+    document = pypdfium2.PdfDocument(data)
+    try:
+        if len(document) != count:
+            raise PdfTextError(f"{name}: the PDF's page tree is inconsistent; it is damaged.")
+        pages, size = [], 0
+        for number in range(1, count + 1):
+            page = document[number - 1]
+            textpage = page.get_textpage()
+            try:
+                text = textpage.get_text_range()
+            finally:
+                textpage.close()
+                page.close()
+            # PDFium ends lines with CR LF and marks a hyphen it found at a line end with U+0002.
+            text = text.replace("\r\n", "\n").replace("\x02", "\u2010")
+            size += len(text)
+            if size > MAX_TEXT_CHARS:
+                raise PdfTextError(
+                    f"{name}: the PDF holds more than {MAX_TEXT_CHARS:,} characters of text."
+                )
+            pages.append(text)
+            clock.check(number, count)
+        return pages
+    finally:
+        document.close()
 
 
 def extract_pages(
@@ -85,40 +159,18 @@ def extract_pages(
 ) -> list[str]:
     """Return the text of each page of the PDF in `data`; raise PdfTextError naming `name`.
 
-    Every failure of the PDF library (a damaged file, a stream that inflates past
-    MAX_STREAM_BYTES, objects nested past the recursion limit, anything else it raises) becomes
-    a PdfTextError, as do more than `max_pages` pages (MAX_PAGES), an extraction that runs past
-    `max_seconds` (MAX_SECONDS; checked after each page) and more than MAX_TEXT_CHARS of text.
+    Two passes: pypdf reads the structure and inflates the page contents within limits, then
+    pypdfium2 extracts the text (see bench/IMPORT.md for why). Every failure of either library
+    (a damaged file, a stream that inflates past MAX_STREAM_BYTES, objects nested past the
+    recursion limit, anything else they raise) becomes a PdfTextError, as do more than
+    `max_pages` pages (MAX_PAGES), a reading that runs past `max_seconds` (MAX_SECONDS; checked
+    after each page) and more than MAX_TEXT_CHARS of text.
     """
     max_pages = MAX_PAGES if max_pages is None else max_pages
-    max_seconds = MAX_SECONDS if max_seconds is None else max_seconds
-    started = time.monotonic()
-    pages: list[str] = []
+    clock = _Clock(name, MAX_SECONDS if max_seconds is None else max_seconds)
     try:
-        with pypdf.apply_configuration(**_DECOMPRESSION_LIMITS):
-            reader = PdfReader(io.BytesIO(data))
-            if reader.is_encrypted:
-                raise PdfTextError(f"{name}: the PDF is encrypted; export an unprotected copy.")
-            count = len(reader.pages)
-            if count > max_pages:
-                raise PdfTextError(
-                    f"{name}: the PDF has {count} pages, more than the {max_pages} a report "
-                    "can have; split it."
-                )
-            size = 0
-            for number, page in enumerate(reader.pages, start=1):
-                text = page.extract_text() or ""
-                size += len(text)
-                pages.append(text)
-                if size > MAX_TEXT_CHARS:
-                    raise PdfTextError(
-                        f"{name}: the PDF holds more than {MAX_TEXT_CHARS:,} characters of text."
-                    )
-                if time.monotonic() - started > max_seconds:
-                    raise PdfTextError(
-                        f"{name}: reading the PDF took longer than {max_seconds:g} s (stopped "
-                        f"at page {number} of {count}); it is damaged or built to be slow."
-                    )
+        count = _check_structure(data, name=name, max_pages=max_pages, clock=clock)
+        pages = _page_texts(data, name=name, count=count, clock=clock)
     except PdfTextError:
         raise
     except LimitReachedError as exc:
@@ -129,7 +181,7 @@ def extract_pages(
         raise PdfTextError(f"{name}: the PDF nests its objects too deeply to be read.") from exc
     except MemoryError as exc:
         raise PdfTextError(f"{name}: the PDF needs more memory than is allowed.") from exc
-    except Exception as exc:  # noqa: BLE001 - any failure of the library is a damaged file
+    except Exception as exc:  # noqa: BLE001 - any failure of the libraries is a damaged file
         logger.info("PDF refused: %s: %s: %s", name, type(exc).__name__, exc)
         raise PdfTextError(
             f"{name}: the PDF cannot be read ({type(exc).__name__}: {exc})."[:500]
