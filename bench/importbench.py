@@ -60,7 +60,8 @@ def report_pdf(count: int = COUNTRY_COUNT) -> tuple[Path, float | None]:
     from bench.wholereport import render_pdf, report_text
 
     text = report_text(report_entries(count), year=YEAR)
-    key = hashlib.sha256(text.encode() + Path(__file__).read_bytes()).hexdigest()[:12]
+    layout = (ROOT / "bench" / "wholereport.py").read_bytes()
+    key = hashlib.sha256(text.encode() + layout).hexdigest()[:12]
     path = DATA / f"whole-report-{count}-{key}.pdf"
     if path.exists():
         return path, None
@@ -85,8 +86,9 @@ def pdfium_pages(data: bytes) -> list[str]:
     """Return the text of each page as pypdfium2 extracts it, alone."""
     from tracker import pdftext
 
-    with pdftext.pypdfium2.PdfDocument(data) as document:
-        count = len(document)
+    document = pdftext.pypdfium2.PdfDocument(data)
+    count = len(document)
+    document.close()
     clock = pdftext._Clock("bench", pdftext.MAX_SECONDS)
     return pdftext._page_texts(data, name="bench", count=count, clock=clock)
 

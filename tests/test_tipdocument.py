@@ -144,3 +144,16 @@ def test_a_heading_wrapped_before_watch_list_is_joined():
     assert narrative.tier == "tier_2_watch_list"
     assert narrative.country_heading == "THE GAMBIA: Tier 2 Watch List"
     assert narrative.recommendations == MANIFEST["2021_gambia.txt"]["recommendations"]
+
+
+def test_an_acronym_alone_on_a_line_does_not_end_a_narrative():
+    seed = entry_text("../tip-2021-north-korea.txt")
+    assert "PROTECTION\n" in seed
+    wrapped = seed.replace("PROTECTION\n", "PROTECTION\nCOVID-19\n", 1)
+    files = [f for f in REPORT_2021 if not f.startswith("../")]
+    text = report_text([*entries(files), Entry("North Korea", "tier_3", wrapped)], year=2021)
+
+    document = tipdocument.split_document(text)
+
+    part = next(part for part in document.parts if part.country == "North Korea")
+    assert "TRAFFICKING PROFILE" in part.text  # read on past the acronym to the last section

@@ -19,6 +19,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+import threading
 import time
 import unicodedata
 from collections import Counter
@@ -121,8 +122,17 @@ def _check_structure(data: bytes, *, name: str, max_pages: int, clock: _Clock) -
     return count
 
 
+# PDFium is not thread-safe: one extraction at a time per process (a threaded server).
+_PDFIUM_LOCK = threading.Lock()
+
+
 def _page_texts(data: bytes, *, name: str, count: int, clock: _Clock) -> list[str]:
     """Return the text of each page (pypdfium2: the same text as pypdf, many times faster)."""
+    with _PDFIUM_LOCK:
+        return _pdfium_texts(data, name=name, count=count, clock=clock)
+
+
+def _pdfium_texts(data: bytes, *, name: str, count: int, clock: _Clock) -> list[str]:
     document = pypdfium2.PdfDocument(data)
     try:
         if len(document) != count:

@@ -61,6 +61,8 @@ _DOCUMENT_YEAR_RES = (
 _TITLE_LINE_RE = re.compile(
     r"(?:19|20)\d\d\s+(?:Trafficking\s+in\s+Persons|TIP)\s+Report\s*[:\-–—]\s*.+", re.I
 )
+# Every heading names a tier (or a special case) after a colon or in parentheses.
+_HEADING_HINT = re.compile(r"[:(].*(?:tier|special\s+case)|special\s+case\s*:", re.I)
 _REC_HEADING_RE = re.compile(r"(?:PRIORITIZED\s+)?RECOMMENDATIONS\b.*", re.I)
 
 
@@ -106,8 +108,9 @@ def _ends_narrative(line: str) -> bool:
     text = normalize_whitespace(line).rstrip(":")
     if len(text) < 4 or len(text) > 120 or not text.isupper() or text.endswith("."):
         return False
+    # Two words of three capitals or more: a heading, not an acronym wrapped onto its own line.
     return bool(
-        re.search(r"[A-Z]{2}", text)
+        len(re.findall(r"[A-Z]{3,}", text)) >= 2
         and not section_heading_key(text)
         and not _REC_HEADING_RE.fullmatch(text)
     )
@@ -128,7 +131,7 @@ def _headings(lines: list[str]) -> list[tuple[int, str, str]]:
     """Return (line index, heading as written, country name) of each narrative's heading."""
     found = []
     for index, line in enumerate(lines):
-        if len(line) > 150 or ":" not in line and "(" not in line:
+        if len(line) > 150 or not _HEADING_HINT.search(line):
             continue
         parsed = parse_header_line(line)
         if parsed is None:
