@@ -127,6 +127,9 @@ def measure(runs: int) -> dict:
     path, render_seconds = report_pdf()
     data = path.read_bytes()
     result: dict = {
+        # A shared machine's load makes every figure slower: recorded so that it can be seen.
+        "load_average_1min": round(os.getloadavg()[0], 2),
+        "cpus": os.cpu_count(),
         "backend": connection.vendor,
         "django": django.get_version(),
         "narratives": COUNTRY_COUNT,
@@ -195,6 +198,10 @@ def markdown(results: list[dict]) -> str:
         "|---|" + "---:|" * len(results),
     ]
     rows = [
+        (
+            "load average (1 min) at the start / CPUs",
+            lambda r: f"{r.get('load_average_1min')} / {r.get('cpus')}",
+        ),
         ("narratives in the report", lambda r: r["narratives"]),
         ("pages", lambda r: r["pages"]),
         ("PDF size (MB)", lambda r: round(r["pdf_bytes"] / 1e6, 1)),
