@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve test install browser lint check clean
+.PHONY: run serve worker test install browser lint check clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,10 +23,15 @@ browser:
 	  echo "Installing Chromium from Debian's packages…"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# The background worker (imports of whole reports) runs beside the development server and is
+# stopped with it, however the server ends (Ctrl+C, an error, a signal to the shell).
 run: install
 	DEBUG=1 $(PY) manage.py migrate --noinput
 	DEBUG=1 $(PY) manage.py seed_demo
 	@echo "Serving on http://$(HOST):$(PORT)/ — sign in with one of the demo accounts above."
+	@echo "A background worker for report imports runs beside the server and stops with it."
+	DEBUG=1 $(PY) manage.py db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM HUP; \
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
 # Production: one gunicorn process group serves the app and its static files (whitenoise).
@@ -37,6 +42,13 @@ serve: install
 	DEBUG=0 $(PY) manage.py collectstatic --noinput
 	DEBUG=0 $(PY) manage.py migrate --noinput
 	DEBUG=0 $(VENV)/bin/gunicorn tracker.wsgi -w 2 -b $(HOST):$(PORT)
+
+# Production: the background worker, a second long-running process beside `make serve` (its own
+# service, with the same environment). It runs the imports of whole reports.
+worker: install
+	@test -n "$$SECRET_KEY" || { echo "worker: set SECRET_KEY (the same as the web server's)."; exit 1; }
+	@test -n "$$ALLOWED_HOSTS" || { echo "worker: set ALLOWED_HOSTS (the same as the web server's)."; exit 1; }
+	DEBUG=0 $(PY) manage.py db_worker --no-reload
 
 test: install browser
 	$(PY) -m ruff check .
@@ -60,3 +72,10 @@ bench: install
 
 bench-pg: install
 	$(PY) -m bench.run --backend postgresql $(BENCH_ARGS)
+
+# The import benchmark (bench/importbench.py): a whole report of 190 narratives as one PDF of
+# about 500 pages (extraction with pypdf and pypdfium2, split, parse, import) and 200 narratives
+# from text; written to bench/IMPORT.md. On SQLite in a fresh file, or where DATABASE_URL points.
+.PHONY: bench-import
+bench-import: install
+	$(PY) -m bench.importbench $(BENCH_ARGS)

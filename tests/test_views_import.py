@@ -81,8 +81,11 @@ def test_reviewer_uploads_sees_the_preview_and_confirms(reviewer_client, reviewe
     assert "Imported North Korea 2021 with 11 recommendations." in page.content.decode()
 
 
-def test_the_year_is_corrected_on_the_preview_when_the_text_lacks_it(reviewer_client):
-    token = preview_token(upload(reviewer_client, NARRATIVES / "2018_north-korea.txt"))
+def test_the_year_is_corrected_on_the_preview_when_the_text_lacks_it(reviewer_client, tmp_path):
+    # Named without a year, so neither the text nor the file name gives one.
+    unnamed = tmp_path / "north-korea.txt"
+    unnamed.write_bytes((NARRATIVES / "2018_north-korea.txt").read_bytes())
+    token = preview_token(upload(reviewer_client, unnamed))
     html = reviewer_client.get(reverse("import_preview"), {"upload": token}).content.decode()
     assert "the year is missing" in html
     assert "Import this narrative" not in html
@@ -97,6 +100,24 @@ def test_the_year_is_corrected_on_the_preview_when_the_text_lacks_it(reviewer_cl
     assert "Import this narrative" in html and "Prioritized recommendations (11)" in html
     confirm(reviewer_client, token, year="2018")
     assert Report.objects.get().year == 2018
+
+
+def test_the_year_comes_from_the_uploaded_file_name_when_the_text_lacks_it(reviewer_client):
+    token = preview_token(upload(reviewer_client, NARRATIVES / "2018_north-korea.txt"))
+    html = reviewer_client.get(reverse("import_preview"), {"upload": token}).content.decode()
+    assert "Import this narrative" in html and "Prioritized recommendations (11)" in html
+    confirm(reviewer_client, token)
+    assert Report.objects.get().year == 2018
+
+
+def test_a_file_name_year_that_the_text_contradicts_gives_a_warning(reviewer_client, tmp_path):
+    misnamed = tmp_path / "2019_syria.txt"
+    misnamed.write_bytes((NARRATIVES / "2021_syria.txt").read_bytes())
+    token = preview_token(upload(reviewer_client, misnamed))
+    html = reviewer_client.get(reverse("import_preview"), {"upload": token}).content.decode()
+    assert "The file name gives the year 2019, but the text states 2021; using 2021." in html
+    confirm(reviewer_client, token)
+    assert Report.objects.get().year == 2021
 
 
 def test_a_pdf_upload_previews_the_same_recommendations(reviewer_client, tmp_path):

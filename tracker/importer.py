@@ -12,6 +12,7 @@ nearest earlier year (`tracker.lineage`).
 import hashlib
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,8 +20,16 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from tracker import countries, lineage, pdftext, tipreport
-from tracker.models import Country, Finding, Recommendation, Report, TierPlacement
+from tracker import countries, lineage, pdftext, tipdocument, tipreport
+from tracker.models import (
+    Country,
+    Finding,
+    Recommendation,
+    Report,
+    TierPlacement,
+    follow_up_period,
+    reporting_period,
+)
 from tracker.sqlite.base import refresh_statistics
 
 
@@ -111,32 +120,41 @@ def _stems(text: str) -> set[str]:
     return stems
 
 
-def propose_findings(text: str, findings: list, *, limit: int = 3, min_shared: int = 2) -> list:
+def finding_index(findings: list) -> tuple[list[set[str]], dict[str, int]]:
+    """Return the stems of each finding and how many findings use each stem, for reuse."""
+    finding_stems = [_stems(f.text) for f in findings]
+    df: dict[str, int] = {}
+    for stems in finding_stems:
+        for s in stems:
+            df[s] = df.get(s, 0) + 1
+    return finding_stems, df
+
+
+def propose_findings(
+    text: str, findings: list, *, limit: int = 3, min_shared: int = 2, index=None
+) -> list:
     """Return up to `limit` findings that share the most distinctive words with `text`.
 
     Words are weighted by how rare they are among the narrative's sentences, so "forced labor"
     counts for less than "garnishing". These are proposals that tell an analyst where to read;
-    nothing else depends on them.
+    nothing else depends on them. `index` is `finding_index(findings)`, when the caller proposes
+    for several recommendations of one narrative.
     """
     if not findings:
         return []
-    finding_stems = [_stems(f.text) for f in findings]
+    finding_stems, df = index if index is not None else finding_index(findings)
     n = len(findings)
-    df = {}
-    for stems in finding_stems:
-        for s in stems:
-            df[s] = df.get(s, 0) + 1
     wanted = _stems(text)
     scored = []
-    for index, stems in enumerate(finding_stems):
+    for position, stems in enumerate(finding_stems):
         shared = wanted & stems
         # One shared word is enough only when no other sentence of the narrative uses it.
         if len(shared) < min_shared and not any(df[s] == 1 for s in shared):
             continue
         score = sum(math.log((n + 1) / df[s]) for s in shared)
-        scored.append((score, -index, index))
+        scored.append((score, -position, position))
     scored.sort(reverse=True)
-    return [findings[index] for _, _, index in scored[:limit]]
+    return [findings[position] for _, _, position in scored[:limit]]
 
 
 def parse_file(
@@ -181,6 +199,16 @@ def narrative_text(data: bytes, *, name: str) -> str:
         raise ImportRefused(str(exc)) from exc
 
 
+_NAME_YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+
+
+def year_from_name(name: str) -> int | None:
+    """Return the report year a file name gives ("2022_bahamas.txt" -> 2022), else None."""
+    match = _NAME_YEAR_RE.search(Path(name).name)
+    year = int(match.group(1)) if match else None
+    return year if year is not None and 2001 <= year <= 2100 else None
+
+
 def parse_text(
     text: str,
     *,
@@ -188,11 +216,25 @@ def parse_text(
     year: int | None = None,
     country: str | None = None,
     tier: str | None = None,
+    default_year: int | None = None,
+    default_year_from: str = "the file name",
 ) -> Parsed:
-    """Parse one narrative's text; raise ImportRefused naming `name` on any problem."""
+    """Parse one narrative's text; raise ImportRefused naming `name` on any problem.
+
+    Without `default_year`, the year the file name gives is used where neither `year` nor the
+    text states one; a text that states another year wins, with a warning.
+    """
+    if default_year is None:
+        default_year = year_from_name(name)
     try:
         narrative = tipreport.parse_narrative(
-            text, name=name, year=year, country=country, tier=tier
+            text,
+            name=name,
+            year=year,
+            country=country,
+            tier=tier,
+            default_year=default_year,
+            default_year_from=default_year_from,
         )
     except tipreport.NarrativeError as exc:
         message = str(exc)
@@ -212,11 +254,101 @@ def parse_text(
     return Parsed(name=name, text=text, sha256=sha256, narrative=narrative, info=info)
 
 
+def parse_document(
+    text: str,
+    *,
+    name: str,
+    year: int | None = None,
+    country: str | None = None,
+    tier: str | None = None,
+    source_url: str = "",
+    progress=None,
+) -> list[Parsed | Refused]:
+    """Parse a text that holds one narrative or many (a whole report, pasted country pages).
+
+    A text with several country narratives (`tracker.tipdocument`) gives one item per narrative,
+    named "FILE [HEADING]", each parsed or refused on its own; the year is the caller's, else the
+    document's, else the file name's. `country` and `tier` describe one narrative, so a document
+    of several is refused when they are given. `progress(done, total, name)`, if given, is called
+    after each narrative.
+    """
+    document = tipdocument.split_document(text)
+    if len(document.parts) < 2:
+        try:
+            parsed = parse_text(text, name=name, year=year, country=country, tier=tier)
+        except ImportRefused as exc:
+            item: Parsed | Refused = Refused(name, str(exc))
+        else:
+            parsed.source_url = source_url
+            item = parsed
+        if progress is not None:
+            progress(1, 1, name)
+        return [item]
+    total = len(document.parts)
+    if country or tier:
+        given = " and ".join(
+            f"{label} {value!r}" for label, value in (("country", country), ("tier", tier)) if value
+        )
+        return [
+            Refused(
+                name,
+                f"{name}: holds {total} country narratives, so the {given} given for one "
+                "narrative cannot apply; leave them out.",
+            )
+        ]
+    if document.year is not None:
+        default_year, default_from = document.year, "the document"
+    else:
+        default_year, default_from = year_from_name(name), "the file name"
+    items: list[Parsed | Refused] = []
+    for done, part in enumerate(document.parts, start=1):
+        part_name = f"{name} [{part.heading}]"
+        try:
+            parsed = parse_text(
+                part.text,
+                name=part_name,
+                year=year,
+                default_year=default_year,
+                default_year_from=default_from,
+            )
+        except ImportRefused as exc:
+            items.append(Refused(part_name, str(exc)))
+        else:
+            parsed.source_url = source_url
+            if year is not None and document.year not in (None, year):
+                parsed.narrative.warnings.append(
+                    f"The document states the year {document.year}, but {year} was supplied; "
+                    f"using {year}."
+                )
+            items.append(parsed)
+        if progress is not None:
+            progress(done, total, part_name)
+    return items
+
+
+def parse_document_file(path: Path, *, source_url: str = "", **overrides) -> list[Parsed | Refused]:
+    """Read a file of one narrative or many and parse it; see `parse_document`."""
+    name = str(path)
+    try:
+        text = narrative_text(path.read_bytes(), name=name)
+    except OSError as exc:
+        return [Refused(name, f"{name}: cannot be read ({exc.strerror or exc}).")]
+    except ImportRefused as exc:
+        return [Refused(name, str(exc))]
+    return parse_document(text, name=name, source_url=source_url, **overrides)
+
+
+# Every header line names a tier; lines that do not are skipped before the full parse.
+_HEADER_HINT = re.compile(r"tier|special\s+case", re.I)
+
+
 def _other_country_headers(text: str, country: str) -> list[str]:
     """Return the other countries whose header line ("SERBIA: Tier 2.") stands in `text`."""
     others = []
     for line in text.splitlines():
-        header = tipreport.parse_header_line(line) if len(line) < 150 else None
+        if len(line) >= 150 or not _HEADER_HINT.search(line):
+            continue
+        header = tipreport.parse_header_line(line)
         if header and header[0] != country and header[0] not in others:
             others.append(header[0])
     return others
@@ -272,9 +404,27 @@ def _existing(parsed: Parsed) -> Report | None:
     )
 
 
-def classify(parsed: Parsed) -> Outcome:
-    """Say what importing one parsed file would do: new or unchanged; refuse a changed text."""
-    existing = _existing(parsed)
+_LOOK_UP = object()
+
+
+def _existing_by_key(batch: list[Parsed]) -> dict[tuple[str, int], Report]:
+    """Return the already imported Reports of the batch's country-years, in one query."""
+    codes = {parsed.info.code for parsed in batch}
+    years = {parsed.narrative.year for parsed in batch}
+    found = Report.objects.filter(country__code__in=codes, year__in=years).only(
+        "pk", "source_sha256", "year", "country__code"
+    )
+    return {(r.country.code, r.year): r for r in found.select_related("country")}
+
+
+def classify(parsed: Parsed, *, existing=_LOOK_UP) -> Outcome:
+    """Say what importing one parsed file would do: new or unchanged; refuse a changed text.
+
+    `existing` is the Report already imported for the country-year (or None), when the caller
+    looked it up for a whole batch.
+    """
+    if existing is _LOOK_UP:
+        existing = _existing(parsed)
     if existing and existing.source_sha256 != parsed.sha256:
         raise ImportRefused(
             f"{parsed.name}: {parsed.info.name} {parsed.narrative.year} was already imported "
@@ -295,7 +445,11 @@ def classify(parsed: Parsed) -> Outcome:
 def plan(batch: list[Parsed]) -> list[Outcome]:
     """Say what importing `batch` would do, refusing changed texts; write nothing."""
     check_batch(batch)
-    return [classify(parsed) for parsed in batch]
+    existing = _existing_by_key(batch)
+    return [
+        classify(parsed, existing=existing.get((parsed.info.code, parsed.narrative.year)))
+        for parsed in batch
+    ]
 
 
 def _write_order(batch: list[Parsed]) -> list[int]:
@@ -308,17 +462,30 @@ def _write_order(batch: list[Parsed]) -> list[int]:
 def import_batch(batch: list[Parsed], *, by=None) -> list[Outcome]:
     """Write every new narrative of `batch` in one transaction; return what happened to each."""
     outcomes = plan(batch)
-    written: set[tuple[str, int]] = set()
+    new: list[int] = []
+    seen: set[tuple[str, int]] = set()
     for index in _write_order(batch):
         parsed, outcome = batch[index], outcomes[index]
         key = (parsed.info.code, parsed.narrative.year)
-        if outcome.action == "unchanged" or key in written:
+        if outcome.action == "unchanged" or key in seen:
             outcome.action = "unchanged"
             continue
-        outcome.report = report_create(parsed=parsed, by=by)
-        outcome.action = "imported"
-        written.add(key)
-    if written:
+        seen.add(key)
+        new.append(index)
+    # Countries with one new narrative are written together in bulk; a country with several
+    # years in the batch is written year by year, so each year links to the one before it
+    # exactly as separate imports would.
+    per_country = Counter(batch[i].info.code for i in new)
+    together = [i for i in new if per_country[batch[i].info.code] == 1]
+    created = reports_create(batch=[batch[i] for i in together], by=by)
+    for index, report in zip(together, created, strict=True):
+        outcomes[index].report = report
+        outcomes[index].action = "imported"
+    for index in new:
+        if per_country[batch[index].info.code] > 1:
+            outcomes[index].report = report_create(parsed=batch[index], by=by)
+            outcomes[index].action = "imported"
+    if new:
         transaction.on_commit(lambda: refresh_statistics(connection))
     return outcomes
 
@@ -402,56 +569,110 @@ def import_each(
     return [outcomes[i] for i in range(len(items))]
 
 
-def report_create(*, parsed: Parsed, by=None) -> Report:
-    """Create the Report, its findings and recommendations from one parsed narrative."""
-    narrative = parsed.narrative
-    country = country_for(parsed.info)
-    report = Report.objects.create(
-        country=country,
-        year=narrative.year,
-        tier=narrative.tier,
-        title=narrative.title[:300],
-        country_heading=narrative.country_heading[:300],
-        introduction=narrative.introduction,
-        tier_statement=narrative.tier_statement,
-        sections=dict(narrative.sections),
-        source_url=parsed.source_url,
-        source_name=Path(parsed.name).name[:300],
-        source_text=parsed.text,
-        source_sha256=parsed.sha256,
-        parse_warnings=list(narrative.warnings),
-        imported_at=timezone.now(),
-        imported_by=by,
-    )
+def reports_create(*, batch: list[Parsed], by=None) -> list[Report]:
+    """Create the Reports of `batch` (one per country, none imported yet) in bulk, then link them.
+
+    The same rows as `report_create` for each, in a handful of queries for the whole batch
+    instead of a dozen per narrative; each report is then linked (`lineage.link_report`) in
+    order of country.
+    """
+    if not batch:
+        return []
+    country_rows = {parsed.info.code: country_for(parsed.info) for parsed in batch}
+    now = timezone.now()
+    reports = []
+    for parsed in batch:
+        narrative = parsed.narrative
+        # bulk_create skips Report.save, which derives the periods from the year: so here.
+        start, end = reporting_period(narrative.year)
+        follow_up_start, follow_up_end = follow_up_period(narrative.year)
+        reports.append(
+            Report(
+                country=country_rows[parsed.info.code],
+                year=narrative.year,
+                tier=narrative.tier,
+                period_start=start,
+                period_end=end,
+                follow_up_start=follow_up_start,
+                follow_up_end=follow_up_end,
+                title=narrative.title[:300],
+                country_heading=narrative.country_heading[:300],
+                introduction=narrative.introduction,
+                tier_statement=narrative.tier_statement,
+                sections=dict(narrative.sections),
+                source_url=parsed.source_url,
+                source_name=Path(parsed.name).name[:300],
+                source_text=parsed.text,
+                source_sha256=parsed.sha256,
+                parse_warnings=list(narrative.warnings),
+                imported_at=now,
+                imported_by=by,
+            )
+        )
+    reports = Report.objects.bulk_create(reports)
     findings = Finding.objects.bulk_create(
         Finding(report=report, section=f.section, position=f.position, text=f.text)
-        for f in narrative.findings
+        for report, parsed in zip(reports, batch, strict=True)
+        for f in parsed.narrative.findings
     )
+    by_report: dict[int, list[Finding]] = {}
+    for finding in findings:
+        by_report.setdefault(finding.report_id, []).append(finding)
     recommendations = Recommendation.objects.bulk_create(
         Recommendation(
             report=report,
             number=number,
-            reference=f"{country.code}-{narrative.year}-{number:02d}",
+            reference=f"{report.country.code}-{report.year}-{number:02d}",
             text=text,
             pillar=propose_pillar(text),
         )
-        for number, text in enumerate(narrative.recommendations, start=1)
+        for report, parsed in zip(reports, batch, strict=True)
+        for number, text in enumerate(parsed.narrative.recommendations, start=1)
     )
-    if findings and recommendations:
-        Through = Recommendation.findings.through
-        Through.objects.bulk_create(
-            Through(recommendation_id=rec.pk, finding_id=finding.pk)
-            for rec in recommendations
-            for finding in propose_findings(rec.text, findings)
+    _link_findings(recommendations, by_report)
+    _place_tiers(reports)
+    for report in sorted(reports, key=lambda r: r.country.code):
+        lineage.link_report(report)
+    return reports
+
+
+def _link_findings(recommendations: list[Recommendation], by_report: dict[int, list]) -> None:
+    """Store the proposed findings of each recommendation (`propose_findings`)."""
+    indexes = {pk: finding_index(found) for pk, found in by_report.items()}
+    Through = Recommendation.findings.through
+    Through.objects.bulk_create(
+        Through(recommendation_id=rec.pk, finding_id=finding.pk)
+        for rec in recommendations
+        if rec.report_id in by_report
+        for finding in propose_findings(
+            rec.text, by_report[rec.report_id], index=indexes[rec.report_id]
         )
-    TierPlacement.objects.update_or_create(
-        country=country,
-        year=narrative.year,
-        defaults={
-            "tier": narrative.tier,
-            "source": TierPlacement.Source.NARRATIVE,
-            "source_name": report.source_name,
-        },
     )
-    lineage.link_report(report)
-    return report
+
+
+def _place_tiers(reports: list[Report]) -> None:
+    """Record each report's tier as its country's placement for the year (from the narrative)."""
+    existing = {
+        (p.country_id, p.year): p
+        for p in TierPlacement.objects.filter(
+            country__in={r.country_id for r in reports}, year__in={r.year for r in reports}
+        )
+    }
+    changed, created = [], []
+    for report in reports:
+        placement = existing.get((report.country_id, report.year))
+        if placement is None:
+            placement = TierPlacement(country_id=report.country_id, year=report.year)
+            created.append(placement)
+        else:
+            changed.append(placement)
+        placement.tier = report.tier
+        placement.source = TierPlacement.Source.NARRATIVE
+        placement.source_name = report.source_name
+    TierPlacement.objects.bulk_create(created)
+    TierPlacement.objects.bulk_update(changed, ["tier", "source", "source_name"])
+
+
+def report_create(*, parsed: Parsed, by=None) -> Report:
+    """Create the Report, its findings and recommendations from one parsed narrative."""
+    return reports_create(batch=[parsed], by=by)[0]

@@ -1076,3 +1076,46 @@ class SavedFilter(models.Model):
             "recommendation_list" if self.list == self.List.RECOMMENDATIONS else "evidence_list"
         )
         return f"{path}?{self.query}" if self.query else path
+
+
+class ImportJob(models.Model):
+    """A document of many narratives uploaded for import, read and written by background tasks.
+
+    The upload is kept until the job is imported; `preview` holds, per narrative, what was read
+    (country, year, tier, the number of recommendations, warnings) and what importing it would
+    do, and `selected` the narratives the reviewer confirmed.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Waiting to be read"
+        READING = "reading", "Reading"
+        READY = "ready", "Ready to confirm"
+        IMPORTING = "importing", "Importing"
+        DONE = "done", "Imported"
+        FAILED = "failed", "Failed"
+
+    name = models.CharField(max_length=200)
+    data = models.BinaryField(help_text="The uploaded file, emptied once the job is over.")
+    text = models.TextField(blank=True, help_text="The document's text, once read.")
+    sha256 = models.CharField(max_length=64)
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    total = models.PositiveIntegerField(default=0, help_text="Narratives found in the document.")
+    done = models.PositiveIntegerField(default=0, help_text="Narratives read so far.")
+    preview = models.JSONField(default=list, blank=True)
+    selected = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.name} ({self.get_state_display()})"
+
+    def get_absolute_url(self):
+        return reverse("import_job", args=[self.pk])

@@ -1,7 +1,7 @@
 """Turn a narrative PDF into the text the narrative parser reads.
 
-Plain Python (pypdf, no Django). Text extraction gives one string per page with the layout's
-artefacts in it; this module removes what the page layout added and nothing else:
+Plain Python (pypdf and pypdfium2, no Django). Text extraction gives one string per page with the
+layout's artefacts in it; this module removes what the page layout added and nothing else:
 
 - running headers and footers: lines at the top or bottom edge of a page that recur on most pages
   (digits ignored, so "Page 3" and "Page 4" count as the same line), and bare page numbers;
@@ -17,12 +17,19 @@ compound changes a recommendation's words while a kept hyphen only changes its s
 from __future__ import annotations
 
 import io
+import logging
 import re
+import threading
+import time
 import unicodedata
 from collections import Counter
 
+import pypdf
+import pypdfium2
 from pypdf import PdfReader
-from pypdf.errors import PdfReadError
+from pypdf.errors import LimitReachedError
+
+logger = logging.getLogger(__name__)
 
 
 class PdfTextError(ValueError):
@@ -57,17 +64,138 @@ _HYPHEN_SUFFIXES = _wordset(
 _LIGATURES = str.maketrans({"ﬁ": "fi", "ﬂ": "fl", "ﬀ": "ff", "ﬃ": "ffi", "ﬄ": "ffl"})
 
 
-def extract_pages(data: bytes, *, name: str = "<input>") -> list[str]:
-    """Return the text of each page of the PDF in `data`; raise PdfTextError naming `name`."""
-    try:
+# Limits for hostile or broken files. A whole annual report is about 600 pages and 10 MB of text;
+# no content stream of a text PDF comes near the decompression cap.
+MAX_PAGES = 2000
+MAX_SECONDS = 120.0
+MAX_STREAM_BYTES = 16 * 1024 * 1024
+MAX_CONTENT_BYTES = 256 * 1024 * 1024
+MAX_TEXT_CHARS = 30_000_000
+
+_DECOMPRESSION_LIMITS = {
+    name: MAX_STREAM_BYTES
+    for name in vars(pypdf.Configuration)
+    if name.endswith("_maximum_output_length")
+}
+
+
+class _Clock:
+    """The time budget of one extraction, checked between pages."""
+
+    def __init__(self, name: str, max_seconds: float):
+        self.name, self.max_seconds, self.started = name, max_seconds, time.monotonic()
+
+    def check(self, number: int, count: int) -> None:
+        if time.monotonic() - self.started > self.max_seconds:
+            raise PdfTextError(
+                f"{self.name}: reading the PDF took longer than {self.max_seconds:g} s (stopped "
+                f"at page {number} of {count}); it is damaged or built to be slow."
+            )
+
+
+def _check_structure(data: bytes, *, name: str, max_pages: int, clock: _Clock) -> int:
+    """Read the PDF's structure and inflate every page's content within the limits (pypdf).
+
+    Return the number of pages. This pass is what bounds memory and recursion: pypdf refuses
+    a stream that inflates past MAX_STREAM_BYTES, and every failure of it is a refusal.
+    """
+    with pypdf.apply_configuration(**_DECOMPRESSION_LIMITS):
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             raise PdfTextError(f"{name}: the PDF is encrypted; export an unprotected copy.")
-        pages = [page.extract_text() or "" for page in reader.pages]
+        count = len(reader.pages)
+        if count > max_pages:
+            raise PdfTextError(
+                f"{name}: the PDF has {count} pages, more than the {max_pages} a report can "
+                "have; split it."
+            )
+        total = 0
+        for number, page in enumerate(reader.pages, start=1):
+            contents = page.get_contents()
+            total += len(contents.get_data()) if contents is not None else 0
+            if total > MAX_CONTENT_BYTES:
+                raise PdfTextError(
+                    f"{name}: the PDF inflates past the size a narrative can have (more than "
+                    f"{MAX_CONTENT_BYTES // (1024 * 1024)} MB of page content)."
+                )
+            clock.check(number, count)
+    return count
+
+
+# PDFium is not thread-safe: one extraction at a time per process (a threaded server).
+_PDFIUM_LOCK = threading.Lock()
+
+
+def _page_texts(data: bytes, *, name: str, count: int, clock: _Clock) -> list[str]:
+    """Return the text of each page (pypdfium2: the same text as pypdf, many times faster)."""
+    with _PDFIUM_LOCK:
+        return _pdfium_texts(data, name=name, count=count, clock=clock)
+
+
+def _pdfium_texts(data: bytes, *, name: str, count: int, clock: _Clock) -> list[str]:
+    document = pypdfium2.PdfDocument(data)
+    try:
+        if len(document) != count:
+            raise PdfTextError(f"{name}: the PDF's page tree is inconsistent; it is damaged.")
+        pages, size = [], 0
+        for number in range(1, count + 1):
+            page = document[number - 1]
+            textpage = page.get_textpage()
+            try:
+                text = textpage.get_text_range()
+            finally:
+                textpage.close()
+                page.close()
+            # PDFium ends lines with CR LF and marks a hyphen it found at a line end with U+0002.
+            text = text.replace("\r\n", "\n").replace("\x02", "\u2010")
+            size += len(text)
+            if size > MAX_TEXT_CHARS:
+                raise PdfTextError(
+                    f"{name}: the PDF holds more than {MAX_TEXT_CHARS:,} characters of text."
+                )
+            pages.append(text)
+            clock.check(number, count)
+        return pages
+    finally:
+        document.close()
+
+
+def extract_pages(
+    data: bytes,
+    *,
+    name: str = "<input>",
+    max_pages: int | None = None,
+    max_seconds: float | None = None,
+) -> list[str]:
+    """Return the text of each page of the PDF in `data`; raise PdfTextError naming `name`.
+
+    Two passes: pypdf reads the structure and inflates the page contents within limits, then
+    pypdfium2 extracts the text (see bench/IMPORT.md for why). Every failure of either library
+    (a damaged file, a stream that inflates past MAX_STREAM_BYTES, objects nested past the
+    recursion limit, anything else they raise) becomes a PdfTextError, as do more than
+    `max_pages` pages (MAX_PAGES), a reading that runs past `max_seconds` (MAX_SECONDS; checked
+    after each page) and more than MAX_TEXT_CHARS of text.
+    """
+    max_pages = MAX_PAGES if max_pages is None else max_pages
+    clock = _Clock(name, MAX_SECONDS if max_seconds is None else max_seconds)
+    try:
+        count = _check_structure(data, name=name, max_pages=max_pages, clock=clock)
+        pages = _page_texts(data, name=name, count=count, clock=clock)
     except PdfTextError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise PdfTextError(f"{name}: the PDF cannot be read ({exc}).") from exc
+    except LimitReachedError as exc:
+        raise PdfTextError(
+            f"{name}: the PDF inflates past the size a narrative can have ({exc})."
+        ) from exc
+    except RecursionError as exc:
+        raise PdfTextError(f"{name}: the PDF nests its objects too deeply to be read.") from exc
+    except MemoryError as exc:
+        raise PdfTextError(f"{name}: the PDF needs more memory than is allowed.") from exc
+    except Exception as exc:  # noqa: BLE001 - any failure of the libraries is a damaged file
+        logger.info("PDF refused: %s: %s: %s", name, type(exc).__name__, exc)
+        raise PdfTextError(
+            f"{name}: the PDF cannot be read ({type(exc).__name__}: {exc})."[:500]
+        ) from exc
     if not any(page.strip() for page in pages):
         raise PdfTextError(
             f"{name}: the PDF holds no extractable text (a scan needs OCR before import)."
@@ -88,20 +216,33 @@ def strip_running_lines(pages: list[list[str]]) -> list[list[str]]:
     """Remove running headers, footers and page numbers from the edges of each page's lines.
 
     A line is running when the same line (digits ignored) stands at the same place from the top
-    or from the bottom on more than half of the pages, or when it is a bare page number.
+    or from the bottom on more than half of the pages, or among the edge lines (top and bottom
+    together) of more than three quarters of them, or when it is a bare page number. The second
+    rule is for margin boxes that text extraction puts before a page's body on some pages and
+    after it on others; its higher bar keeps a section heading that happens to stand near an
+    edge on many short pages.
     """
-    recurring: set[tuple[str, int, str]] = set()
+    recurring: set[tuple] = set()
     if len(pages) >= 2:
-        seen: Counter[tuple[str, int, str]] = Counter()
+        placed: Counter[tuple] = Counter()
+        anywhere: Counter[tuple] = Counter()
         for lines in pages:
             content = [line for line in lines if line.strip()]
-            seen.update(("top", k, _shape(line)) for k, line in enumerate(content[:_EDGE_LINES]))
-            seen.update(
+            top = [("top", k, _shape(line)) for k, line in enumerate(content[:_EDGE_LINES])]
+            bottom = [
                 ("bottom", k, _shape(line))
                 for k, line in enumerate(reversed(content[-_EDGE_LINES:]))
-            )
-        needed = len(pages) // 2 + 1
-        recurring = {key for key, n in seen.items() if n >= needed}
+            ]
+            placed.update(top + bottom)
+            anywhere.update({("edge", shape) for _, _, shape in top + bottom})
+        recurring = {key for key, n in placed.items() if n >= len(pages) // 2 + 1}
+        recurring |= {key for key, n in anywhere.items() if n * 4 > len(pages) * 3}
+
+    def running(line: str) -> bool:
+        return _is_page_number(line) or ("edge", _shape(line)) in recurring
+
+    def placed_running(edge: str, k: int, line: str) -> bool:
+        return running(line) or (edge, k, _shape(line)) in recurring
 
     cleaned = []
     for lines in pages:
@@ -109,14 +250,11 @@ def strip_running_lines(pages: list[list[str]]) -> list[list[str]]:
         # Peel from each edge only while lines are running ones, so a body line that happens to
         # look like a header (a section title in mid-page) is never touched.
         top = 0
-        while top < min(len(lines), _EDGE_LINES) and (
-            ("top", top, _shape(lines[top])) in recurring or _is_page_number(lines[top])
-        ):
+        while top < min(len(lines), _EDGE_LINES) and placed_running("top", top, lines[top]):
             top += 1
         bottom = 0
-        while bottom < min(len(lines) - top, _EDGE_LINES) and (
-            ("bottom", bottom, _shape(lines[-1 - bottom])) in recurring
-            or _is_page_number(lines[-1 - bottom])
+        while bottom < min(len(lines) - top, _EDGE_LINES) and placed_running(
+            "bottom", bottom, lines[-1 - bottom]
         ):
             bottom += 1
         cleaned.append(lines[top : len(lines) - bottom])

@@ -85,9 +85,21 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_tasks",
+    "django_tasks_db",
     "tracker",
     "reports",
 ]
+
+# Background tasks (the import of a whole report): django-tasks with its database backend, so
+# no other server is needed. `manage.py db_worker` runs them; `make run` starts one beside the
+# web server, and a deployment runs it as a second process (README, "Deploying").
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -12,8 +12,29 @@ The texts come from PDFs, web pages and re-publications, so the list is written 
 " • " bullets inline or one per line, one item per line or paragraph without a glyph, items run
 together without a separator ("repression.End the"), hard-wrapped text in which an item that lacks
 its final period runs into the next ("trafficking victims Recognize and use"), and pre-2019
-semicolon lists ("...; and accede to the 2000 UN TIP Protocol."). Items are split only at such
-boundaries, never at an internal ";" or em dash of a bulleted item.
+semicolon lists ("...; and accede to the 2000 UN TIP Protocol."). Bullets are "•" anywhere, or
+"*", "-" and "–" leading a line or standing between the end of one sentence and the capital of the
+next ("... prison terms. * Fully implement ..."). Items run together also after a number or an
+abbreviation ("... Service 11/199.Extend ...", "... (SOPs).Train ..."). Items are split only at
+such boundaries, never at an internal ";" or em dash of a bulleted item.
+
+The list without its heading (web copies lose it). The list is the run of bullet-like items
+between the introduction and the first section heading (PROSECUTION, or GOVERNMENT EFFORTS for a
+special case) or the end of the text. A paragraph after the introduction opens such a list only
+when it starts with a recommendation opener ("Provide", "Criminalize", optionally after a bullet
+glyph) AND is shaped like a list: it is led by a glyph, or holds a bullet between two sentences,
+or two items run together, or is a "...; and ..." clause list, or a line of it (or the next
+paragraph) starts another item right after a sentence ends. So a paragraph that merely contains a
+bullet-like character (a dash, an asterisk, a stray "•") is never a list, and neither is a lone
+sentence that happens to start with an imperative. The list ends where a line that is not an
+item follows a complete item; that text is kept out of the recommendations.
+
+Headers carry footnote marks in some copies ("CURAÇAO: Tier 2†", "Tier 2 Watch List*"); they are
+ignored. A header-shaped first line whose country is not in the registry (a misspelling) still
+gives the tier; the country comes from the caller, else from the title or introduction, with a
+warning naming what the heading said. Website chrome (the "An official website of the United
+States Government" banner, share links, tags, the footer) is dropped, and the text ends at the
+first chrome line after the narrative begins.
 
 Findings: the parser records ONE FINDING PER SENTENCE of the introduction and of each section.
 A sentence is the smallest unit an analyst cites as evidence, and sentence boundaries are stable
@@ -209,29 +230,81 @@ def tier_code(label: str) -> str | None:
     return "tier_2_watch_list" if match.group(2) else f"tier_{match.group(1)}"
 
 
+# Footnote marks that follow a tier in some copies: "CURAÇAO: Tier 2†", "Tier 2 Watch List*".
+_MARKS = r"[*†‡§]*"
+
 _HEADER_PATTERNS = (
     # "SPECIAL CASE: YEMEN"
-    re.compile(r"(?P<tier>Special\s+Case)\s*(?::|\s[-–—])\s*(?P<country>[^:()]+?)\.?", re.I),
-    # "THE GAMBIA: Tier 2 Watch List."  "LIBYA: Special Case"
-    re.compile(rf"(?P<country>[^()]+?)\s*(?::|\s[-–—])\s*(?P<tier>{_TIER_WORDS})\s*\.?", re.I),
-    # "Korea, Democratic People’s Republic of (Tier 3)"  "Burma (Tier 3)"
-    re.compile(rf"(?P<country>[^()]+?)\s*\(\s*(?P<tier>{_TIER_WORDS})\s*\)\s*\.?", re.I),
+    re.compile(
+        rf"(?P<tier>Special\s+Case){_MARKS}\s*(?::|\s[-–—])\s*(?P<country>[^:()]+?){_MARKS}\.?",
+        re.I,
+    ),
+    # "THE GAMBIA: Tier 2 Watch List."  "LIBYA: Special Case"  "CURAÇAO: Tier 2†"
+    re.compile(
+        rf"(?P<country>[^()]+?)\s*(?::|\s[-–—])\s*(?P<tier>{_TIER_WORDS})\s*{_MARKS}\s*\.?", re.I
+    ),
+    # "Korea, Democratic People’s Republic of (Tier 3)"  "Burma (Tier 3*)"
+    re.compile(
+        rf"(?P<country>[^()]+?)\s*\(\s*(?P<tier>{_TIER_WORDS})\s*{_MARKS}\s*\)\s*{_MARKS}\s*\.?",
+        re.I,
+    ),
 )
+
+# What a country name in a header may look like when it is not in the registry (a misspelling):
+# a few words of letters, no digits, no sentence punctuation.
+_LOOSE_COUNTRY_RE = re.compile(r"[^\W\d_][\w’'., -]{0,58}", re.U)
+
+
+def _header_candidates(line: str):
+    """Yield (country as written, tier code) for each header pattern that `line` fits."""
+    text = normalize_whitespace(line)
+    if not text or len(text) > 150:
+        return
+    for pattern in _HEADER_PATTERNS:
+        match = pattern.fullmatch(text)
+        if match and (code := tier_code(match.group("tier"))) is not None:
+            yield match.group("country").strip(), code
 
 
 def _parse_header(line: str) -> tuple[CountryInfo, str] | None:
-    text = normalize_whitespace(line)
-    if not text or len(text) > 150:
-        return None
-    for pattern in _HEADER_PATTERNS:
-        match = pattern.fullmatch(text)
-        if not match:
-            continue
-        info = match_country(match.group("country"))
-        code = tier_code(match.group("tier"))
-        if info is not None and code is not None:
+    for country, code in _header_candidates(line):
+        info = match_country(country)
+        if info is not None:
             return info, code
     return None
+
+
+def _parse_unknown_header(line: str) -> tuple[str, str] | None:
+    """Return (country as written, tier code) for a header whose country is not known."""
+    parts = next(_header_candidates(line), None)
+    if parts is None or not _LOOSE_COUNTRY_RE.fullmatch(parts[0]) or len(parts[0].split()) > 6:
+        return None
+    return parts
+
+
+_WRAPPED_TIER_RE = re.compile(rf"watch\s*-?\s*list\s*{_MARKS}\s*\.?", re.I)
+
+
+def join_wrapped_tier(line: str, lines: list[str], index: int) -> str:
+    """Return a header line with "Watch List" joined back when the layout wrapped it.
+
+    A long heading set in a narrow column comes out of a PDF as "...CONGO: Tier 2" and then
+    "WATCH LIST" on the next line; the header is the two together, and the second line is
+    blanked so that it is not read again.
+    """
+    after = index + 1
+    while after < len(lines) and not lines[after].strip():
+        after += 1
+    if (
+        after < len(lines)
+        and re.search(r"tier\s*2\W*$", line, re.I)
+        and _WRAPPED_TIER_RE.fullmatch(lines[after].strip())
+    ):
+        joined = f"{line.rstrip()} {lines[after].strip()}"
+        if next(_header_candidates(joined), None):
+            lines[after] = ""
+            return joined
+    return line
 
 
 def parse_header_line(line: str) -> tuple[str, str] | None:
@@ -306,8 +379,10 @@ _REC_HEADING_RE = re.compile(
 )
 
 
-def _section_key(line: str) -> str | None:
+def section_heading_key(line: str) -> str | None:
     """Return the section key if `line` is a section heading in upper or title case."""
+    if len(line) > 60:  # Headings are short; most lines are not, and this keeps parsing fast.
+        return None
     text = normalize_whitespace(line).rstrip(":").strip()
     if not (text.isupper() or text == text.title()):
         return None
@@ -396,6 +471,9 @@ def _mark_line_breaks(region: str, *, bulleted: bool) -> str:
 
 
 _NO_SPACE_BOUNDARY = re.compile(r"(?<=[a-z)”’\"])\.(?=[A-Z][a-z])")
+# After a number or an upper-case abbreviation ("… Service 11/199.Extend", "… the DPRK.Provide")
+# the next item must start with a recommendation opener: "U.S.Government" is not a boundary.
+_NO_SPACE_BOUNDARY_AFTER_CAPS = re.compile(r"(?<=[A-Z0-9])\.(?=[A-Z][a-z])")
 _SPACED_BOUNDARY = re.compile(r"(?<=[.!?])[”’\")]*\s+(?=[A-Z][a-z]+\b)")
 _NO_PERIOD_BOUNDARY = re.compile(r"(?<=[a-z])\s+(?=[A-Z][a-z]+\s+[a-z])")
 
@@ -409,6 +487,9 @@ def _split_inline(piece: str, *, bulleted: bool) -> tuple[list[str], bool]:
     cuts: list[tuple[int, int, str]] = []  # (start, end, kind) of each boundary
     for match in _NO_SPACE_BOUNDARY.finditer(piece):
         if not _is_abbreviation(piece[: match.start()]):
+            cuts.append((match.end(), match.end(), "item"))
+    for match in _NO_SPACE_BOUNDARY_AFTER_CAPS.finditer(piece):
+        if not _is_abbreviation(piece[: match.start()]) and _starts_item(piece[match.end() :]):
             cuts.append((match.end(), match.end(), "item"))
     if not bulleted:
         for match in _SPACED_BOUNDARY.finditer(piece):
@@ -431,6 +512,21 @@ def _split_inline(piece: str, *, bulleted: bool) -> tuple[list[str], bool]:
             return items, True
     items.append(piece[pos:])
     return items, False
+
+
+# A glyph that leads a line of the list ("• Provide", "  * Provide", "– Provide").
+_LEADING_GLYPH_RE = re.compile(r"^[ \t]*[•*\-–][ \t]+", re.M)
+# A glyph between two items on one line: "• " anywhere; "*", "-" or "–" only between the end
+# of a sentence and a capital ("… prison terms. * Fully implement …"), so that a dash or a
+# footnote mark inside an item never splits it.
+_INLINE_GLYPH_RE = re.compile(r"[ \t]*•[ \t]*|(?<=[.!?”’\")\]])[ \t]+[*\-–][ \t]+(?=[A-Z“\"])")
+
+
+def _mark_bullets(region: str) -> tuple[str, bool]:
+    """Replace every bullet glyph by an item boundary; tell whether there were any."""
+    marked, leading = _LEADING_GLYPH_RE.subn(_SEP, region)
+    marked, inline = _INLINE_GLYPH_RE.subn(_SEP, marked)
+    return marked, bool(leading or inline)
 
 
 _SEMICOLON_LIST_RE = re.compile(r";\s+and\s+[^;]+$")
@@ -456,8 +552,7 @@ def split_recommendations(region: str, *, at_end: bool) -> tuple[list[str], str 
     """
     region = region.replace(_SEP, " ").replace(_END, " ")
     region = re.sub(r"\s*\|+\s*$", "", region)  # A stray table border closes some web copies.
-    bulleted = "•" in region
-    region = re.sub(r"\s*•\s*", _SEP, region)
+    region, bulleted = _mark_bullets(region)
     joined = _mark_line_breaks(region, bulleted=bulleted)
     followed_by_body = _END in joined
     joined = joined.split(_END, 1)[0]
@@ -522,12 +617,73 @@ def _paragraphs(text: str) -> list[tuple[int, str]]:
     return paragraphs
 
 
+def _looks_like_list(paragraph: str, following: str) -> bool:
+    """Tell whether `paragraph`, which follows the introduction, opens a list (see the module)."""
+    glyph = _LEADING_GLYPH_RE.match(paragraph)
+    first = paragraph[glyph.end() :] if glyph else paragraph
+    if not _starts_item(first):
+        return False
+    if glyph or _mark_bullets(paragraph)[1]:
+        return True
+    flat = normalize_whitespace(paragraph)
+    if flat.count("; ") >= 2 and "; and " in flat:
+        return True  # A pre-2019 list: "...; ...; and accede to ..."
+    if any(
+        not _is_abbreviation(flat[: m.start()]) and _starts_item(flat[m.end() :])
+        for m in _NO_SPACE_BOUNDARY.finditer(flat)
+    ):
+        return True  # Items run together: "...repression.End the ..."
+    lines = [line for line in paragraph.split("\n") if line.strip()] + [following]
+    # One item per line: a line that ends a sentence followed by one that starts an item.
+    return any(
+        _ends_sentence(prev) and _starts_item(nxt)
+        for prev, nxt in zip(lines, lines[1:], strict=False)
+    )
+
+
 def _headingless_list_start(text: str) -> int | None:
     """Return the offset of a list that follows the introduction without a heading, else None."""
-    for offset, paragraph in _paragraphs(text)[1:]:
-        if _starts_item(paragraph):
+    paragraphs = _paragraphs(text)
+    for k in range(1, len(paragraphs)):
+        offset, paragraph = paragraphs[k]
+        following = paragraphs[k + 1][1] if k + 1 < len(paragraphs) else ""
+        if _looks_like_list(paragraph, following):
             return offset
     return None
+
+
+# Website chrome that copies of state.gov pages carry before the narrative and after it: the
+# banner, the skip link, share links, tags and the footer. Compared with whole lines only.
+_CHROME_LINE_RE = re.compile(
+    r"an official website of the united states government(?:\s+here['’]?s how you know)?"
+    r"|here['’]?s how you know|official websites use \.gov|secure \.gov websites use https"
+    r"|a \.gov website belongs to an official government organization in the united states\.?"
+    r"|a lock \(.*\) or https:// means you['’]?ve safely connected to the \.gov website\..*"
+    r"|share sensitive information only on official, secure websites\.?"
+    r"|skip to (?:main )?content|share(?: this page)?|facebook|twitter|linkedin|e-?mail|print"
+    r"|copy link|tags|related articles|back to top|white house|usa\.gov"
+    r"|office of the inspector general|archives|contact us|privacy policy"
+    r"|accessibility statement|copyright information|foia|no fear act(?: data)?"
+    r"|external link policy|subscribe to updates|u\.s\. department of state",
+    re.I,
+)
+
+
+def _is_chrome(line: str) -> bool:
+    if len(line) > 200:
+        return False
+    return bool(_CHROME_LINE_RE.fullmatch(normalize_whitespace(line)))
+
+
+def _without_chrome(lines: list[str]) -> list[str]:
+    """Drop the website chrome before the text, and everything from the first chrome line on."""
+    start = 0
+    while start < len(lines) and (not lines[start].strip() or _is_chrome(lines[start])):
+        start += 1
+    for end in range(start, len(lines)):
+        if lines[end].strip() and _is_chrome(lines[end]):
+            return lines[start:end]
+    return lines[start:]
 
 
 def _resolve(
@@ -560,11 +716,16 @@ def parse_narrative(
     year: int | None = None,
     country: str | None = None,
     tier: str | None = None,
+    default_year: int | None = None,
+    default_year_from: str = "the file name",
 ) -> Narrative:
     """Parse one narrative; see the module docstring for the shapes it understands.
 
     Use the caller's year, country and tier when the text does not state them; when it does and
-    the caller supplies a different value, the caller's value wins and a warning is added. Raise
+    the caller supplies a different value, the caller's value wins and a warning is added.
+    `default_year` (read from `default_year_from`, such as the file name) is weaker: it is used
+    only when neither the caller nor the text gives a year, and a text stating another year wins
+    with a warning. Raise
     NarrativeError naming `name` for empty text, a missing country, year or tier with no value
     supplied, or an unknown country or tier supplied.
     """
@@ -585,7 +746,7 @@ def parse_narrative(
 
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
     text = text.replace(_SEP, " ").replace(_END, " ")
-    lines = text.split("\n")
+    lines = _without_chrome(text.split("\n"))
     warnings: list[str] = []
 
     # Title and header come first, in either order, possibly between blank lines.
@@ -593,6 +754,7 @@ def parse_narrative(
     title_year = None
     title_info = header_info = None
     header_tier = None
+    unknown_heading = ""
     index = 0
     while index < len(lines):
         line = lines[index].strip()
@@ -607,16 +769,26 @@ def parse_narrative(
                 title_info = match_country(title_match.group("country"))
             index += 1
             continue
+        if not heading:
+            line = join_wrapped_tier(line, lines, index)
         parsed = None if heading else _parse_header(line)
         if parsed:
             heading = normalize_whitespace(line)
             header_info, header_tier = parsed
             index += 1
             continue
+        unknown = None if heading else _parse_unknown_header(line)
+        if unknown:
+            heading = normalize_whitespace(line)
+            unknown_heading, header_tier = unknown
+            index += 1
+            continue
         break
 
     # Section headings split the rest; everything before the first is intro and list.
-    section_starts = [(i, key) for i in range(index, len(lines)) if (key := _section_key(lines[i]))]
+    section_starts = [
+        (i, key) for i in range(index, len(lines)) if (key := section_heading_key(lines[i]))
+    ]
     first_section = section_starts[0][0] if section_starts else len(lines)
     front = "\n".join(lines[index:first_section])
 
@@ -677,8 +849,29 @@ def parse_narrative(
             "using the header."
         )
     stated_info = header_info or title_info or _country_from_intro(introduction)
+    if unknown_heading:
+        if supplied_info is not None:
+            using = supplied_info.name
+        elif stated_info is not None:
+            using = f"{stated_info.name}, as the text names it elsewhere"
+        else:
+            raise NarrativeError(
+                f"{name}: the heading names {unknown_heading!r}, which is not a known country; "
+                "give the country."
+            )
+        warnings.append(
+            f"The heading names {unknown_heading!r}, which is not a known country; using {using}."
+        )
 
     info = _resolve("country", stated_info, supplied_info, warnings, name, show=lambda c: c.name)
+    if year is None and default_year is not None:
+        if title_year is None:
+            year = default_year
+        elif title_year != default_year:
+            warnings.append(
+                f"{default_year_from[0].upper()}{default_year_from[1:]} gives the year "
+                f"{default_year}, but the text states {title_year}; using {title_year}."
+            )
     final_year = _resolve("year", title_year, year, warnings, name)
     final_tier = _resolve("tier", stated_tier, supplied_tier, warnings, name, show=TIER_LABELS.get)
 

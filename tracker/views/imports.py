@@ -1,9 +1,14 @@
 """Import a narrative from the browser: upload, check the parsed preview, correct, confirm.
 
-The uploaded file is never stored as a file: its text (extracted first, for a PDF) is kept in the
-user's server-side session under a random token, with its SHA-256. The confirmation form carries
-the token and the SHA-256; both must match the session before anything is written, so a
-confirmation cannot import a text other than the one previewed.
+One narrative: the uploaded file is never stored as a file: its text (extracted first, for a
+PDF) is kept in the user's server-side session under a random token, with its SHA-256. The
+confirmation form carries the token and the SHA-256; both must match the session before anything
+is written, so a confirmation cannot import a text other than the one previewed.
+
+A whole report (a document of several narratives, or a PDF too large to read during the
+request) becomes an `ImportJob` that background tasks (`tracker.tasks`) read and then import:
+its page shows the progress, then one row per narrative, each of which can be left out before
+confirming. Only the reviewer who uploaded it sees the job.
 """
 
 import hashlib
@@ -14,22 +19,26 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpResponseBadRequest
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from tracker import importer
-from tracker.models import Finding, Tier
+from tracker import importer, pdftext, tasks, tipdocument
+from tracker.models import Finding, ImportJob, Tier
 
 SESSION_KEY = "narrative_uploads"
 # Uploads waiting for confirmation per session; the oldest is forgotten beyond this.
 MAX_PENDING = 3
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+# A whole annual report as PDF is a few megabytes; a single narrative far less.
+MAX_UPLOAD_BYTES = 40 * 1024 * 1024
+# A PDF larger than this is read by the background task, not during the request.
+MAX_SYNC_PDF_BYTES = 512 * 1024
 
 
 class UploadForm(forms.Form):
     file = forms.FileField(
-        label="Narrative file", help_text="A country narrative as text (.txt) or PDF."
+        label="Narrative file",
+        help_text="A country narrative, or a whole report of many, as text (.txt) or PDF.",
     )
     country = forms.CharField(
         label="Country",
@@ -49,8 +58,8 @@ class UploadForm(forms.Form):
         upload = self.cleaned_data["file"]
         if upload.size > MAX_UPLOAD_BYTES:
             raise forms.ValidationError(
-                f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB; a narrative "
-                "is far smaller."
+                f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB; even a whole "
+                "report is smaller."
             )
         return upload
 
@@ -106,11 +115,16 @@ def import_upload(request):
         if form.is_valid():
             upload = form.cleaned_data["file"]
             name = (upload.name or "upload")[-200:]
+            data = upload.read()
+            if pdftext.is_pdf(data) and len(data) > MAX_SYNC_PDF_BYTES:
+                return _start_job(request, form, name=name, data=data)
             try:
-                text = importer.narrative_text(upload.read(), name=name)
+                text = importer.narrative_text(data, name=name)
             except importer.ImportRefused as exc:
                 form.add_error("file", str(exc))
             else:
+                if len(tipdocument.split_document(text).parts) > 1:
+                    return _start_job(request, form, name=name, data=data)
                 token = _remember(
                     request,
                     name=name,
@@ -120,6 +134,95 @@ def import_upload(request):
                 )
                 return redirect(f"{reverse('import_preview')}?upload={token}")
     return _render_upload(request, form)
+
+
+def _start_job(request, form, *, name: str, data: bytes):
+    """Keep a whole report as an import job, queue its reading and show its page."""
+    if form.cleaned_data["country"].strip():
+        form.add_error(
+            "country",
+            "A whole report holds many countries; leave the country empty, each narrative "
+            "names its own.",
+        )
+        return _render_upload(request, form)
+    job = ImportJob.objects.create(
+        name=name,
+        data=data,
+        sha256=hashlib.sha256(data).hexdigest(),
+        year=form.cleaned_data["year"],
+        created_by=request.user,
+    )
+    tasks.read_import_job.enqueue(job.pk)
+    return redirect(job)
+
+
+class SelectionForm(forms.Form):
+    narrative = forms.TypedMultipleChoiceField(
+        label="Narratives to import", coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, job: ImportJob, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["narrative"].choices = [
+            (entry["index"], entry["name"]) for entry in job.preview
+        ]
+        self.job = job
+
+    def clean_narrative(self):
+        chosen = self.cleaned_data["narrative"]
+        refused = [
+            entry["name"]
+            for entry in self.job.preview
+            if entry["index"] in chosen and entry["action"] == "refused"
+        ]
+        if refused:
+            raise forms.ValidationError(
+                f"Leave out the narratives that cannot be imported: {', '.join(refused)}."
+            )
+        return sorted(chosen)
+
+
+@login_required
+@permission_required("tracker.import_report", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def import_job(request, pk: int):
+    """Show a whole report's import: progress, then the per-country preview; confirm it."""
+    job = get_object_or_404(ImportJob, pk=pk, created_by=request.user)
+    form = None
+    if job.state == ImportJob.State.READY:
+        form = SelectionForm(
+            request.POST or None,
+            job=job,
+            initial={"narrative": [e["index"] for e in job.preview if e["action"] != "refused"]},
+        )
+        if request.method == "POST" and form.is_valid():
+            job.selected = form.cleaned_data["narrative"]
+            job.state = ImportJob.State.IMPORTING
+            job.save(update_fields=["selected", "state"])
+            tasks.write_import_job.enqueue(job.pk)
+            return redirect(job)
+    elif request.method == "POST":
+        messages.error(request, "This import is not waiting for a confirmation.")
+        return redirect(job)
+    rows = job.preview
+    counts = {
+        action: sum(1 for e in rows if e["action"] == action)
+        for action in ("new", "unchanged", "refused", "imported")
+    }
+    return render(
+        request,
+        "tracker/import_job.html",
+        {
+            "job": job,
+            "form": form,
+            "rows": rows,
+            "counts": counts,
+            "selected": set(job.selected),
+            "running": job.state
+            in (ImportJob.State.QUEUED, ImportJob.State.READING, ImportJob.State.IMPORTING),
+        },
+        status=400 if form is not None and form.errors else 200,
+    )
 
 
 def _render_upload(request, form, status=200):

@@ -93,7 +93,8 @@ class Progress:
 
 class Command(BaseCommand):
     help = (
-        "Import TIP country narratives (text or PDF; files or folders). All or nothing: if any "
+        "Import TIP country narratives (text or PDF; files or folders; a file may hold a whole "
+        "report of many narratives, each imported as its own). All or nothing: if any "
         "file is refused, every refusal is listed, nothing is written and the exit code is 1. "
         "With --per-file the good files are imported and the refused ones listed (exit code 1). "
         "Importing the same text again changes nothing."
@@ -145,12 +146,12 @@ class Command(BaseCommand):
         parse_progress = Progress(stream, "Reading  ", enabled=show)
         items: list[importer.Parsed | importer.Refused] = list(refused)
         for n, path in enumerate(files, start=1):
-            try:
-                overrides = {**defaults, **manifest.get(path.resolve(), {})}
-                items.append(importer.parse_file(path, **overrides))
-            except importer.ImportRefused as exc:
-                items.append(importer.Refused(str(path), str(exc)))
-            parse_progress(n, len(files), str(path))
+            overrides = {**defaults, **manifest.get(path.resolve(), {})}
+            # One file may be a whole report: then progress counts its narratives.
+            per_narrative = parse_progress if len(files) == 1 else None
+            items.extend(importer.parse_document_file(path, progress=per_narrative, **overrides))
+            if per_narrative is None:
+                parse_progress(n, len(files), str(path))
 
         atomic = not options["per_file"]
         if atomic:
