@@ -434,6 +434,8 @@ def report_create(*, parsed: Parsed, by=None) -> Report:
             reference=f"{country.code}-{narrative.year}-{number:02d}",
             text=text,
             pillar=propose_pillar(text),
+            country_name=country.name,
+            report_year=narrative.year,
         )
         for number, text in enumerate(narrative.recommendations, start=1)
     )
