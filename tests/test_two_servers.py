@@ -38,6 +38,10 @@ from tests.test_concurrency import (
     _csrf_token,
     _current_status,
     _input_value,
+    assert_history_chains,
+    post_evidence,
+    post_status,
+    sign_in,
 )
 from tests.test_deploy import gunicorn, manage, production_env, serving_env
 
@@ -118,19 +122,6 @@ class Outcome:
     problems: list[str] = field(default_factory=list)
 
 
-def _sign_in(browser: Browser, username: str) -> None:
-    page = browser.get("/accounts/login/")
-    response = browser.post(
-        "/accounts/login/",
-        [
-            ("csrfmiddlewaretoken", _csrf_token(page.body)),
-            ("username", username),
-            ("password", PASSWORD),
-        ],
-    )
-    assert response.status == 302, f"{username} could not sign in: {response.status}"
-
-
 def _answered(outcome: Outcome, response, redirect_to: str) -> Outcome:
     outcome.status = response.status
     outcome.accepted = response.status == 302 and response.headers.get("Location", "").endswith(
@@ -149,43 +140,26 @@ def _status_change(browser, rng, rec, token) -> Outcome:
     current = _current_status(page.body)
     outcome.new_status = rng.choice([s for s in STATUSES if s != current])
     version = int(_input_value(page.body, "status_version"))
-    response = browser.post(
-        f"/recommendations/{rec}/status/",
-        [
-            ("csrfmiddlewaretoken", _csrf_token(page.body)),
-            ("status", outcome.new_status),
-            ("reason", f"Observed change {token}"),
-            ("effective_date", _input_value(page.body, "status_effective_date")),
-            ("version", str(version - 1 if outcome.stale else version)),
-        ],
+    response = post_status(
+        browser,
+        rec,
+        page,
+        outcome.new_status,
+        f"Observed change {token}",
+        version - 1 if outcome.stale else version,
     )
     return _answered(outcome, response, f"/recommendations/{rec}/")
 
 
 def _evidence(browser, rng, rec, token) -> Outcome:
     outcome = Outcome("evidence", token, rec)
-    page = browser.get(f"/evidence/new/?recommendation={rec}")
     files = []
     if rng.random() < 0.6:
         outcome.content = f"Interview notes {token}\n{uuid.uuid4().hex * rng.randint(1, 64)}\n"
         outcome.content = outcome.content.encode()
         files = [("file", f"{token}.txt", outcome.content)]
-    response = browser.post_multipart(
-        f"/evidence/new/?recommendation={rec}",
-        [
-            ("csrfmiddlewaretoken", _csrf_token(page.body)),
-            ("title", f"Evidence {token}"),
-            ("source_type", rng.choice(["un", "ngo", "media", "testimony"])),
-            ("direction", rng.choice(["progress", "no_change", "regression"])),
-            ("sensitivity", rng.choice(["public", "internal", "restricted"])),
-            ("recommendations", str(rec)),
-        ],
-        files,
-    )
+    _page, response, outcome.accepted = post_evidence(browser, rng, rec, token, files)
     outcome.status = response.status
-    outcome.accepted = response.status == 302 and "/evidence/" in response.headers.get(
-        "Location", ""
-    )
     if not outcome.accepted:
         outcome.problems.append(f"evidence {token}: HTTP {response.status}")
     return outcome
@@ -237,7 +211,7 @@ def _assessment_step(browser, rng, rec, token) -> Outcome:
 def _client_run(ports, number, recommendation_ids, progress) -> list[Outcome]:
     rng = random.Random(1000 + number)
     browser = SpreadBrowser(ports, rng)
-    _sign_in(browser, f"analyst{number}")
+    sign_in(browser, f"analyst{number}", PASSWORD)
     outcomes = []
     for op in range(OPERATIONS_PER_CLIENT):
         rec = rng.choice(recommendation_ids)
@@ -329,7 +303,7 @@ def test_two_servers_on_one_postgresql_lose_nothing_when_a_worker_is_killed(tmp_
             readers = []
             for port in (port_a, port_b):
                 reader = Browser(port)
-                _sign_in(reader, "reviewer")
+                sign_in(reader, "reviewer", PASSWORD)
                 readers.append(reader)
             with_files = [e for e in data["evidence"] if e["file"]]
             served = {
@@ -364,19 +338,7 @@ def test_two_servers_on_one_postgresql_lose_nothing_when_a_worker_is_killed(tmp_
             assert change["new_status"] == accepted[change["reason"]].new_status
 
     # History chains are unbroken and versions count every recorded change.
-    recommendations = {r["id"]: r for r in data["recommendations"]}
-    for rec_id in recommendation_ids:
-        history = sorted(
-            (c for c in data["changes"] if c["recommendation_id"] == rec_id),
-            key=lambda c: (c["effective_date"], c["recorded_at"], c["id"]),
-        )
-        rec = recommendations[rec_id]
-        expected_old = rec["initial_status"]
-        for change in history:
-            assert change["old_status"] == expected_old, "a change was based on a stale status"
-            expected_old = change["new_status"]
-        assert rec["status"] == expected_old
-        assert rec["version"] == initial_versions[rec_id] + len(history)
+    assert_history_chains(data, initial_versions)
 
     # Evidence: every accepted item once, linked, with its file whole; nothing half-written.
     evidence_posts = [o for o in outcomes if o.kind == "evidence"]
