@@ -144,6 +144,7 @@ def test_a_cursor_that_is_not_in_the_list_gives_the_first_page(viewer_client):
     _make_recommendations(6)
     assert refs(viewer_client.get(LIST, {"after": "999999"})) == _in_list_order()[:50]
     assert refs(viewer_client.get(LIST, {"after": "x; drop"})) == _in_list_order()[:50]
+    assert refs(viewer_client.get(LIST, {"before": "²"})) == _in_list_order()[:50]
 
 
 # Session, user, permissions (2), years, owners, countries, count, the page's keys, its rows,

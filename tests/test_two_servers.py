@@ -284,7 +284,10 @@ def test_two_servers_on_one_postgresql_lose_nothing_when_a_worker_is_killed(tmp_
         ):
             progress = threading.Semaphore(0)
             killed: list[int] = []
-            killer = threading.Thread(target=_kill_a_worker_halfway, args=(progress, log_a, killed))
+            # A daemon: if a client fails early, the killer must not keep the run alive.
+            killer = threading.Thread(
+                target=_kill_a_worker_halfway, args=(progress, log_a, killed), daemon=True
+            )
             killer.start()
             with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
                 futures = [

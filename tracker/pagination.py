@@ -135,7 +135,7 @@ def keyset_page(rows, request, *, order: list[str], page_size: int, keyset=True)
     query = request.GET
     cursor = (query.get("after") or query.get("before") or "") if keyset else ""
     boundary = None
-    if cursor.isdigit():
+    if cursor.isascii() and cursor.isdigit():
         fields = [name.lstrip("-") for name in order]
         boundary = ordered.filter(pk=int(cursor)).values_list(*fields).first()
     page = None
