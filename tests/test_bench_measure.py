@@ -8,7 +8,8 @@ from bench import measure, run
 from tests.factories import RecommendationFactory
 
 
-@pytest.mark.django_db
+# `_prepare` closes the connection, as a served request would: no test transaction may span it.
+@pytest.mark.django_db(transaction=True)
 def test_a_pages_reads_are_replayed_and_its_writes_are_not(analyst):
     RecommendationFactory.create_batch(3)
     client = Client()
