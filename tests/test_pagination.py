@@ -220,7 +220,13 @@ def test_each_kind_of_evidence_page_takes_the_same_queries_at_any_size(
 
 
 def test_past_the_exact_limit_postgresql_shows_an_estimate(viewer_client, settings):
+    _make_recommendations(1, years=(2021,), per=2, prefix="Early")
+    if connection.vendor == "postgresql":
+        # Statistics of a nearly empty table: the planner will underestimate what follows.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE tracker_recommendation")
     _make_recommendations(3)
+    Recommendation.objects.filter(country_name="Early 000").delete()
     exact = viewer_client.get(LIST)
     assert "<strong>72</strong> recommendations match" in exact.text
     settings.LIST_EXACT_COUNT_LIMIT = 20
@@ -229,7 +235,11 @@ def test_past_the_exact_limit_postgresql_shows_an_estimate(viewer_client, settin
     if connection.vendor == "postgresql":
         assert not count.exact and count.value > 20
         assert f"<strong>{count}</strong>" in response.text and str(count).startswith("about ")
-        assert "Page 1 of" not in response.text and _next(response)
+        assert "Page 1 of" not in response.text
+        # However far off the estimate, the pages still reach every row.
+        assert _walk(viewer_client, LIST, refs) == _in_list_order()
+        by_number = viewer_client.get(LIST, {"sort": "reference"})
+        assert _next(by_number) == "?sort=reference&page=2"
     else:
         # SQLite has no planner estimate to offer: it counts.
         assert count.exact and count.value == 72

@@ -156,9 +156,9 @@ def keyset_page(rows, request, *, order: list[str], page_size: int, keyset=True)
         keys = list(ordered.order_by(*_reversed(order))[: page_size + 1])
         more = len(keys) > page_size
         page = KeysetPage(keys[:page_size][::-1], count, more_after=False, more_before=more)
-    if page is None:
+    if page is None and count.exact:
         paginator = Paginator(ordered, page_size)
-        # The count is known already (maybe as an estimate): the paginator must not count again.
+        # The count is known already: the paginator must not count again.
         paginator.count = count.value
         numbered = paginator.get_page(query.get("page"))
         page = KeysetPage(
@@ -166,15 +166,24 @@ def keyset_page(rows, request, *, order: list[str], page_size: int, keyset=True)
             count,
             more_after=numbered.has_next(),
             more_before=numbered.has_previous(),
-            number=numbered.number if count.exact else None,
-            num_pages=paginator.num_pages if count.exact else None,
+            number=numbered.number,
+            num_pages=paginator.num_pages,
         )
-        if not keyset:
-            if page.more_before:
-                page.previous_url = _url(query, page=str(numbered.previous_page_number()))
-            if page.more_after:
-                page.next_url = _url(query, page=str(numbered.next_page_number()))
-            return page
+        number = numbered.number
+    elif page is None:
+        # An estimate may be far off either way: whether more rows follow is read, not guessed.
+        asked = query.get("page", "")
+        number = max(int(asked), 1) if asked.isascii() and asked.isdigit() else 1
+        keys = list(ordered[(number - 1) * page_size : number * page_size + 1])
+        page = KeysetPage(
+            keys[:page_size], count, more_after=len(keys) > page_size, more_before=number > 1
+        )
+    if not keyset:
+        if page.more_before:
+            page.previous_url = _url(query, page=str(number - 1))
+        if page.more_after:
+            page.next_url = _url(query, page=str(number + 1))
+        return page
     if page.more_before:
         page.first_url = _url(query)
         page.previous_url = _url(query, before=str(_pk(page.object_list[0])))
