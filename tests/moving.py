@@ -70,7 +70,7 @@ def fill() -> None:
         quote="No prosecutions were reported.",
         file=SimpleUploadedFile("rapporteur.pdf", PDF_BYTES, content_type="application/pdf"),
     )
-    services.evidence_log(
+    testimony = services.evidence_log(
         by=reviewer,
         title="Testimony",
         source_type=Evidence.SourceType.TESTIMONY,
@@ -93,6 +93,15 @@ def fill() -> None:
         by=analyst,
         effective_date=datetime.date(2023, 2, 1),
     )
+    mistaken = services.recommendation_set_status(
+        recommendation=second,
+        status=Recommendation.Status.IMPLEMENTED,
+        reason="Entered on the wrong item.",
+        by=analyst,
+        effective_date=datetime.date(2022, 7, 1),
+    )
+    services.status_change_void(change=mistaken, reason="Meant for another item.", by=reviewer)
+    services.evidence_withdraw(evidence=testimony, reason="The source retracted it.", by=reviewer)
     services.recommendation_set_owner(recommendation=second, owner=analyst, by=reviewer)
     services.recommendation_set_pillar(
         recommendation=third, pillar=Recommendation.Pillar.PROTECTION, by=reviewer
