@@ -34,6 +34,11 @@ NOT_BACKED_UP = {
     "axes.accessattemptexpiration",
     "axes.accessfailurelog",
     "axes.accesslog",
+    # Two-factor secrets stay out of backups (tracker/backup.py): users set them up again.
+    "otp_totp.totpdevice",
+    "tracker.recoverycode",
+    # The full-text index is not a table of the tracker's own (see tracker.models.SearchEntry).
+    "tracker.searchentry",
 }
 
 
@@ -103,6 +108,15 @@ def fill() -> None:
     services.status_change_void(change=mistaken, reason="Meant for another item.", by=reviewer)
     services.evidence_withdraw(evidence=testimony, reason="The source retracted it.", by=reviewer)
     services.recommendation_set_owner(recommendation=second, owner=analyst, by=reviewer)
+    # Access to restricted evidence is recorded; then the item is cleared for the team.
+    services.evidence_record_access(evidence=rapporteur, by=reviewer, action="download")
+    services.evidence_set_sensitivity(
+        evidence=rapporteur, sensitivity="internal", reason="Cleared for the team.", by=admin
+    )
+    services.notification_set_email(by=analyst, email="daily")
+    services.saved_filter_save(
+        by=analyst, list_name="recommendations", name="Mine", query="owner=me&status=no_action"
+    )
     services.recommendation_set_pillar(
         recommendation=third, pillar=Recommendation.Pillar.PROTECTION, by=reviewer
     )
