@@ -431,6 +431,8 @@ def build(size: Size, *, seed: int = DEFAULT_SEED, log=None) -> dict[str, int]:
                     objs.append(
                         Recommendation(
                             report_id=report_ids[report_index],
+                            country_name=name,
+                            report_year=year,
                             number=number,
                             reference=f"{code}-{year}-{number:02d}",
                             text=text,

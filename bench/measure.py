@@ -39,6 +39,17 @@ class Timing:
     bytes: int | None = None
     peak_mb: float | None = None
     times_ms: list[float] = field(default_factory=list)
+    # The page's own read queries replayed alone (`replay`): the floor under its server time.
+    sql_median_ms: float | None = None
+    sql_replayed: int | None = None
+    sql_times_ms: list[float] = field(default_factory=list)
+    statements: list = field(default_factory=list, repr=False)
+
+    @property
+    def server_over_sql(self) -> float | None:
+        if not self.median_ms or not self.sql_median_ms:
+            return None
+        return round(self.median_ms / self.sql_median_ms, 2)
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -61,7 +72,6 @@ def _not_available(key, label, url, why) -> Timing:
 def _prepare(client, key, label, url, warmup, content_type=None):
     """Warm a page up and count its queries; return (Timing without times, ok)."""
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext
     from django.urls import Resolver404, resolve
 
     try:
@@ -83,10 +93,69 @@ def _prepare(client, key, label, url, warmup, content_type=None):
     if content_type and not response["Content-Type"].startswith(content_type):
         why = f"answered {response['Content-Type']}, not {content_type}"
         return _not_available(key, label, url, why), False
-    with CaptureQueriesContext(connection) as captured:
+    with Recorder(connection) as recorder:
         _content(client.get(url))
-    # Read now: the next request clears the connection's query log.
-    return Timing(key=key, label=label, url=url, queries=len(captured), bytes=len(body)), True
+    timing = Timing(key=key, label=label, url=url, queries=len(recorder.statements))
+    timing.bytes = len(body)
+    timing.statements = recorder.statements
+    return timing, True
+
+
+class Recorder:
+    """Record each statement a block of code runs, with its parameters, as the driver got it."""
+
+    def __init__(self, connection):
+        self.connection = connection
+        self.statements: list[tuple[str, object, bool]] = []
+        self._wrapper = None
+
+    def __call__(self, execute, sql, params, many, context):
+        self.statements.append((sql, params, many))
+        return execute(sql, params, many, context)
+
+    def __enter__(self):
+        self._wrapper = self.connection.execute_wrapper(self)
+        self._wrapper.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self._wrapper.__exit__(*exc)
+
+
+def _reads(statements) -> list[tuple[str, object]]:
+    """Keep the statements that only read (a GET may write a session; that is not replayed)."""
+    return [
+        (sql, params)
+        for sql, params, many in statements
+        if not many and sql.lstrip().upper().startswith(("SELECT", "WITH", "EXPLAIN"))
+    ]
+
+
+def replay(timing: Timing, runs: int) -> Timing:
+    """Time the page's read queries alone: each run executes them all and fetches every row.
+
+    This is what the database and the driver cost the page; the rest of its server time is
+    Python (middleware, ORM, template). Writes are not replayed.
+    """
+    from django.db import connection
+
+    reads = _reads(timing.statements)
+    timing.statements = []
+    if not reads:
+        return timing
+    times = []
+    with connection.cursor() as cursor:
+        for _ in range(max(runs, 1) + 1):
+            started = time.perf_counter()
+            for sql, params in reads:
+                cursor.execute(sql, params)
+                cursor.fetchall()
+            times.append((time.perf_counter() - started) * 1000)
+    times = times[1:]  # the first run warms the statement cache
+    timing.sql_replayed = len(reads)
+    timing.sql_median_ms = round(statistics.median(times), 2)
+    timing.sql_times_ms = [round(t, 2) for t in times]
+    return timing
 
 
 def _finish(timing: Timing, times: list[float]) -> Timing:
@@ -119,6 +188,7 @@ def time_request(
     if not ok:
         return timing
     _finish(timing, [_timed_get(client, url) for _ in range(runs)])
+    replay(timing, runs)
     if memory:
         tracemalloc.start()
         _content(client.get(url))
@@ -140,7 +210,7 @@ def time_interleaved(specs, *, runs: int, warmup: int) -> list[Timing]:
             if ok:
                 times[index].append(_timed_get(client, url))
     return [
-        _finish(timing, times[index]) if ok else timing
+        replay(_finish(timing, times[index]), runs) if ok else timing
         for index, (_, _, timing, ok) in enumerate(prepared)
     ]
 
@@ -148,12 +218,11 @@ def time_interleaved(specs, *, runs: int, warmup: int) -> list[Timing]:
 def time_call(key: str, label: str, what: str, func, *, runs: int, memory: bool = False) -> Timing:
     """Time a plain call like `time_request` times a page (one warm-up, one counted run)."""
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     func()
-    with CaptureQueriesContext(connection) as captured:
+    with Recorder(connection) as recorder:
         func()
-    queries = len(captured)
+    queries = len(recorder.statements)
     times = []
     for _ in range(runs):
         started = time.perf_counter()
@@ -168,27 +237,15 @@ def time_call(key: str, label: str, what: str, func, *, runs: int, memory: bool 
         p95_ms=round(percentile(times, 0.95), 2),
         queries=queries,
         times_ms=[round(t, 2) for t in times],
+        statements=recorder.statements,
     )
+    replay(timing, runs)
     if memory:
         tracemalloc.start()
         func()
         timing.peak_mb = round(tracemalloc.get_traced_memory()[1] / 2**20, 1)
         tracemalloc.stop()
     return timing
-
-
-def _last_page(client, url: str) -> int | None:
-    """Return the number of pages of a paginated list, read from the page's own context."""
-    from django.test.utils import setup_test_environment, teardown_test_environment
-
-    # Template instrumentation is on only for this one request, so timed runs stay unaltered.
-    setup_test_environment()
-    try:
-        response = client.get(url)
-        page = response.context and response.context.get("page_obj")
-        return page.paginator.num_pages if page else None
-    finally:
-        teardown_test_environment()
 
 
 def synthetic_narratives(count: int, first_year: int) -> list[tuple[str, bytes]]:
@@ -248,6 +305,13 @@ def time_import(count: int, runs: int) -> Timing:
         queries=queries,
         times_ms=[round(t, 2) for t in times],
     )
+
+
+def _as_dict(timing: Timing) -> dict:
+    data = asdict(timing)
+    data.pop("statements")
+    data["server_over_sql"] = timing.server_over_sql
+    return data
 
 
 def measure(runs: int, slow_runs: int, only: set[str] | None = None) -> dict:
@@ -342,26 +406,23 @@ def measure(runs: int, slow_runs: int, only: set[str] | None = None) -> dict:
             results.extend(time_interleaved(specs, **fast))
 
     page("list_page1", "Recommendation list, page 1", "/recommendations/?page=1")
-    if wanted("list_last"):
-        last = _last_page(client, "/recommendations/")
-        if last:
-            page(
-                "list_last",
-                f"Recommendation list, last page ({last})",
-                f"/recommendations/?page={last}",
-            )
-        else:
-            results.append(
-                _not_available(
-                    "list_last", "Recommendation list, last page", "", "no pagination found"
-                )
-            )
+    # The last page by keyset (Last link), and the same rows by OFFSET for comparison.
+    page("list_last", "Recommendation list, last page (keyset)", "/recommendations/?page=last")
+    if wanted("list_last_offset"):
+        total = Recommendation.objects.count()
+        last = max(1, -(-total // 50))
+        page(
+            "list_last_offset",
+            f"Recommendation list, last numbered page ({last})",
+            f"/recommendations/?page={last}",
+        )
     page(
         "detail",
         f"Recommendation detail ({timeline} status changes)",
         f"/recommendations/{hot.pk}/",
     )
     page("evidence", "Evidence list", "/evidence/")
+    page("evidence_last", "Evidence list, last page (keyset)", "/evidence/?page=last")
     page("evidence_q", "Evidence list, q search", f"/evidence/?q={SEARCH_WORD}")
     page("search", "Search page, one word", f"/search/?q={SEARCH_WORD}")
     page("search_prefix", "Search page, a common prefix", "/search/?q=traff")
@@ -417,7 +478,7 @@ def measure(runs: int, slow_runs: int, only: set[str] | None = None) -> dict:
         "django": django.get_version(),
         "rows": generate.row_counts(),
         "detail_timeline": timeline,
-        "pages": [asdict(t) for t in results],
+        "pages": [_as_dict(t) for t in results],
     }
 
 

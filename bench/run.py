@@ -56,9 +56,11 @@ PAGES = [
     ("list_status_year", "Recommendation list, status + year", 50),
     ("list_q", "Recommendation list, `q` search", 100),
     ("list_page1", "Recommendation list, page 1", 50),
-    ("list_last", "Recommendation list, last page", 50),
+    ("list_last", "Recommendation list, last page (keyset)", 30),
+    ("list_last_offset", "Recommendation list, last numbered page (OFFSET)", None),
     ("detail", "Recommendation detail, 500 status changes", 50),
     ("evidence", "Evidence list", 50),
+    ("evidence_last", "Evidence list, last page (keyset)", 30),
     ("evidence_q", "Evidence list, `q` search", 100),
     ("search", "Search page, one word", 200),
     ("search_prefix", "Search page, a common prefix", 500),
@@ -76,7 +78,9 @@ PAGES = [
     ("admin_q", "Admin changelist, `q` search", None),
 ]
 PAGINATED = ["list", "list_filtered", "list_status_year", "list_q", "list_page1", "list_last"]
-PAGINATED += ["evidence", "evidence_q"]
+PAGINATED += ["evidence", "evidence_last", "evidence_q"]
+# Above this, a page's server time is mostly Python rather than SQL: RESULTS.md says so.
+SQL_SHARE_FLAG = 5
 # (ours, admin, what the pair compares)
 ADMIN_PAIRS = [
     ("list", "admin_list", "no filter"),
@@ -268,8 +272,10 @@ ANALYZED_KEYS = [
     "admin_q",
     "list_page1",
     "list_last",
+    "list_last_offset",
     "detail",
     "evidence",
+    "evidence_last",
     "dashboard",
     "country_summary",
 ]
@@ -356,6 +362,14 @@ def _cell(page: dict | None) -> str:
     if not page["available"]:
         return f"not available ({page['note']})" if page["note"] else "not available"
     return f"{_ms(page['median_ms'])} / {_ms(page['p95_ms'])}"
+
+
+def _sql_cell(page: dict | None) -> str:
+    if not page or not page["available"] or not page.get("sql_median_ms"):
+        return "–"
+    ratio = page["median_ms"] / page["sql_median_ms"]
+    flag = " **" if ratio > SQL_SHARE_FLAG else ""
+    return f"{_ms(page['median_ms'])} / {_ms(page['sql_median_ms'])} ({ratio:.1f}{flag})"
 
 
 def evaluate(result: dict) -> list[tuple[str, str, str, bool | None]]:
@@ -498,6 +512,21 @@ def render_backend(result: dict) -> list[str]:
         if analyzed_pages:
             extra = f" {_cell(analyzed_pages[key])} |" if key in analyzed_pages else " |"
         lines.append(f"| {label} | {cells} | {queries} | {ratio} |{extra}")
+    lines += ["", "### Server time against its SQL alone", ""]
+    lines += [
+        "Each page's read queries, recorded with their parameters on the counted request, are "
+        "replayed alone on the same connection (every row fetched; median of as many runs as "
+        "the page): the floor under its server time. Server ÷ SQL above "
+        f"{SQL_SHARE_FLAG} (marked **) means the time goes to Python: middleware, ORM rows, "
+        "template.",
+        "",
+        "| Page | " + " | ".join(f"{s}: server / SQL ms (÷)" for s in sizes) + " |",
+        "|---|" + "---:|" * len(sizes),
+    ]
+    for key, label, _ in PAGES:
+        cells = [_sql_cell(_pages(result["sizes"][s]).get(key)) for s in sizes]
+        if any(cell != "–" for cell in cells):
+            lines.append(f"| {label} | " + " | ".join(cells) + " |")
     lines += ["", "### Our list against the Django admin changelist (same run, same data)", ""]
     lines += [
         "| Filter | " + " | ".join(f"{s}: ours ÷ admin" for s in sizes) + " |",
@@ -568,8 +597,8 @@ def render_backend(result: dict) -> list[str]:
     return lines
 
 
-def render(results: dict[str, dict]) -> str:
-    """Return RESULTS.md for the last results of each backend."""
+def render(results: dict[str, dict], previous: dict[str, dict] | None = None) -> str:
+    """Return RESULTS.md for the last results of each backend, beside the runs before them."""
     lines = [
         "# Benchmark results",
         "",
@@ -578,18 +607,26 @@ def render(results: dict[str, dict]) -> str:
         "last run; rerun to compare on your machine.",
         "",
     ]
-    if len(results) > 1:
-        sizes = {b: list(r["sizes"])[-1] for b, r in results.items()}
+    previous = previous or {}
+    if len(results) > 1 or previous:
+        # Each backend's last run, and beside it the run before (when its largest size matches).
+        columns = []
+        for b, r in results.items():
+            size = list(r["sizes"])[-1]
+            columns.append((f"{BACKEND_NAMES[b]} ({size})", r, size))
+            before = previous.get(b)
+            if before and size in before["sizes"]:
+                columns.append((f"{BACKEND_NAMES[b]} ({size}), run before", before, size))
         lines += [
             "## Side by side (median ms at the largest size)",
             "",
-            "| Page | " + " | ".join(f"{BACKEND_NAMES[b]} ({sizes[b]})" for b in results) + " |",
-            "|---|" + "---:|" * len(results),
+            "| Page | " + " | ".join(title for title, _, _ in columns) + " |",
+            "|---|" + "---:|" * len(columns),
         ]
         for key, label, _ in PAGES:
             cells = []
-            for b, r in results.items():
-                page = _pages(r["sizes"][sizes[b]]).get(key)
+            for _, r, size in columns:
+                page = _pages(r["sizes"][size]).get(key)
                 cells.append(
                     _ms(page["median_ms"]) if page and page["available"] else "not available"
                 )
@@ -603,10 +640,11 @@ def render(results: dict[str, dict]) -> str:
     return "\n".join(lines)
 
 
-def load_results() -> dict[str, dict]:
+def load_results(suffix: str = "") -> dict[str, dict]:
+    """Return the last results of each backend (`suffix=".previous"`: the run before)."""
     results = {}
     for backend in ("sqlite", "postgresql"):
-        path = RESULTS_DIR / f"{backend}.json"
+        path = RESULTS_DIR / f"{backend}{suffix}.json"
         if path.exists():
             results[backend] = json.loads(path.read_text(encoding="utf-8"))
     return results
@@ -644,9 +682,11 @@ def main(argv: list[str] | None = None) -> int:
         result = run_backend(args)
         RESULTS_DIR.mkdir(exist_ok=True)
         path = RESULTS_DIR / f"{args.backend}.json"
+        if path.exists():
+            path.replace(RESULTS_DIR / f"{args.backend}.previous.json")
         path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
         say(f"{BACKEND_NAMES[args.backend]} done in {result['total_seconds'] / 60:.1f} min")
-    RESULTS_MD.write_text(render(load_results()), encoding="utf-8")
+    RESULTS_MD.write_text(render(load_results(), load_results(".previous")), encoding="utf-8")
     say(f"wrote {RESULTS_MD.relative_to(ROOT)}")
     return 0
 

@@ -4,7 +4,7 @@ from collections import Counter
 
 import pytest
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, F
 
 from bench import generate
 from tracker.models import Assessment, Evidence, Recommendation, StatusChange
@@ -110,3 +110,10 @@ def test_sizes_match_the_brief():
     assert generate.SIZES["S"].recommendations == 360
     assert generate.SIZES["M"].recommendations == 6_000
     assert len(generate.country_list(200)) == len({code for _, code in generate.country_list(200)})
+
+
+@pytest.mark.django_db
+def test_generated_items_carry_the_list_order_copies_of_country_and_year():
+    generate.build(TINY, seed=7)
+    assert not Recommendation.objects.exclude(country_name=F("report__country__name")).exists()
+    assert not Recommendation.objects.exclude(report_year=F("report__year")).exists()

@@ -159,20 +159,79 @@ def _check(response: Response, where: str) -> list[str]:
     return problems
 
 
-def _client_run(port: int, number: int, recommendation_ids: list[int]) -> list[Outcome]:
-    rng = random.Random(number)
-    browser = Browser(port)
+def sign_in(browser: Browser, username: str, password: str) -> None:
+    """Sign in through the login form, as a browser would."""
     login_page = browser.get("/accounts/login/")
     assert login_page.status == 200
     signed_in = browser.post(
         "/accounts/login/",
         [
             ("csrfmiddlewaretoken", _csrf_token(login_page.body)),
-            ("username", f"analyst{number}"),
-            ("password", PASSWORD),
+            ("username", username),
+            ("password", password),
         ],
     )
-    assert signed_in.status == 302, f"analyst{number} could not sign in: {signed_in.status}"
+    assert signed_in.status == 302, f"{username} could not sign in: {signed_in.status}"
+
+
+def post_status(browser: Browser, rec: int, page: Response, status: str, reason: str, version):
+    """Post the status form of the recommendation page `page`, from `version`."""
+    return browser.post(
+        f"/recommendations/{rec}/status/",
+        [
+            ("csrfmiddlewaretoken", _csrf_token(page.body)),
+            ("status", status),
+            ("reason", reason),
+            ("effective_date", _input_value(page.body, "status_effective_date")),
+            ("version", str(version)),
+        ],
+    )
+
+
+def post_evidence(browser: Browser, rng: random.Random, rec: int, token: str, files):
+    """Open the evidence form for `rec` and post an item titled after `token` with `files`."""
+    page = browser.get(f"/evidence/new/?recommendation={rec}")
+    response = browser.post_multipart(
+        f"/evidence/new/?recommendation={rec}",
+        [
+            ("csrfmiddlewaretoken", _csrf_token(page.body)),
+            ("title", f"Evidence {token}"),
+            ("source_type", rng.choice(["un", "ngo", "media", "testimony"])),
+            ("direction", rng.choice(["progress", "no_change", "regression"])),
+            ("sensitivity", rng.choice(["public", "internal", "restricted"])),
+            ("recommendations", str(rec)),
+        ],
+        files,
+    )
+    accepted = response.status == 302 and "/evidence/" in response.headers.get("Location", "")
+    return page, response, accepted
+
+
+def assert_history_chains(data: dict, initial_versions: dict[int, int]) -> None:
+    """Check each item's history is one unbroken chain that its status and version match.
+
+    Each change's old status is the one before's new status (none was based on a stale page),
+    the status is that of the last change, and the version counts every change.
+    """
+    recommendations = {r["id"]: r for r in data["recommendations"]}
+    for rec_id, initial_version in initial_versions.items():
+        history = sorted(
+            (c for c in data["changes"] if c["recommendation_id"] == rec_id),
+            key=lambda c: (c["effective_date"], c["recorded_at"], c["id"]),
+        )
+        rec = recommendations[rec_id]
+        expected_old = rec["initial_status"]
+        for change in history:
+            assert change["old_status"] == expected_old, "a change was based on a stale status"
+            expected_old = change["new_status"]
+        assert rec["status"] == expected_old
+        assert rec["version"] == initial_version + len(history)
+
+
+def _client_run(port: int, number: int, recommendation_ids: list[int]) -> list[Outcome]:
+    rng = random.Random(number)
+    browser = Browser(port)
+    sign_in(browser, f"analyst{number}", PASSWORD)
     outcomes = []
     for op in range(OPERATIONS_PER_CLIENT):
         rec = rng.choice(recommendation_ids)
@@ -182,15 +241,9 @@ def _client_run(port: int, number: int, recommendation_ids: list[int]) -> list[O
             problems = _check(page, "recommendation page")
             current = _current_status(page.body)
             new_status = rng.choice([s for s in STATUSES if s != current])
-            response = browser.post(
-                f"/recommendations/{rec}/status/",
-                [
-                    ("csrfmiddlewaretoken", _csrf_token(page.body)),
-                    ("status", new_status),
-                    ("reason", f"Observed change {token}"),
-                    ("effective_date", _input_value(page.body, "status_effective_date")),
-                    ("version", _input_value(page.body, "status_version")),
-                ],
+            version = _input_value(page.body, "status_version")
+            response = post_status(
+                browser, rec, page, new_status, f"Observed change {token}", version
             )
             accepted = response.status == 302 and response.headers.get("Location", "").endswith(
                 f"/recommendations/{rec}/"
@@ -202,27 +255,11 @@ def _client_run(port: int, number: int, recommendation_ids: list[int]) -> list[O
                 Outcome("status", token, rec, response.status, accepted, new_status, problems)
             )
         else:
-            page = browser.get(f"/evidence/new/?recommendation={rec}")
-            problems = _check(page, "evidence form")
             files = []
             if rng.random() < 0.3:
                 files = [("file", f"{token}.txt", f"Interview notes {token}\n".encode())]
-            response = browser.post_multipart(
-                f"/evidence/new/?recommendation={rec}",
-                [
-                    ("csrfmiddlewaretoken", _csrf_token(page.body)),
-                    ("title", f"Evidence {token}"),
-                    ("source_type", rng.choice(["un", "ngo", "media", "testimony"])),
-                    ("direction", rng.choice(["progress", "no_change", "regression"])),
-                    ("sensitivity", rng.choice(["public", "internal", "restricted"])),
-                    ("recommendations", str(rec)),
-                ],
-                files,
-            )
-            accepted = response.status == 302 and "/evidence/" in response.headers.get(
-                "Location", ""
-            )
-            problems += _check(response, "evidence")
+            page, response, accepted = post_evidence(browser, rng, rec, token, files)
+            problems = _check(page, "evidence form") + _check(response, "evidence")
             if not accepted:
                 problems.append(f"evidence answered {response.status}")
             outcomes.append(
@@ -289,19 +326,7 @@ def test_parallel_analysts_lose_and_double_nothing_over_http(tmp_path):
 
     # Each recommendation's history is an unbroken chain, its version counts every accepted
     # change, and its status is that of the last accepted change.
-    recommendations = {r["id"]: r for r in data["recommendations"]}
-    for rec_id in recommendation_ids:
-        history = sorted(
-            (c for c in data["changes"] if c["recommendation_id"] == rec_id),
-            key=lambda c: (c["effective_date"], c["recorded_at"], c["id"]),
-        )
-        rec = recommendations[rec_id]
-        expected_old = rec["initial_status"]
-        for change in history:
-            assert change["old_status"] == expected_old, "a change was based on a stale status"
-            expected_old = change["new_status"]
-        assert rec["status"] == (history[-1]["new_status"] if history else rec["initial_status"])
-        assert rec["version"] == initial_versions[rec_id] + len(history)
+    assert_history_chains(data, initial_versions)
 
     # Every accepted piece of evidence is stored once, linked to its recommendation.
     evidence_posts = [o for o in outcomes if o.kind == "evidence"]

@@ -109,32 +109,35 @@ def _wait_for_port(port: int, process: subprocess.Popen, log: Path, deadline: fl
     raise RuntimeError(f"gunicorn did not start listening:\n{log.read_text()}")
 
 
-@contextlib.contextmanager
-def running_app(env: dict[str, str], tmp_path: Path, *, workers: int = 2, setup=()):
-    """Collect static files, migrate, run the `setup` commands, start gunicorn; yield the port.
+def serving_env(env: dict[str, str], tmp_path: Path) -> dict[str, str]:
+    """Return `env` for serving plain HTTP on loopback, with static files in `tmp_path`.
 
-    HTTPS redirects and secure cookies are switched off because the test speaks plain HTTP on
+    HTTPS redirects and secure cookies are switched off because the tests speak plain HTTP on
     loopback; everything else is the production configuration.
     """
-    env = {
+    return {
         **env,
         "STATIC_ROOT": str(tmp_path / "staticfiles"),
         "SECURE_SSL_REDIRECT": "0",
         "SESSION_COOKIE_SECURE": "0",
         "CSRF_COOKIE_SECURE": "0",
     }
+
+
+def prepare_app(env: dict[str, str], tmp_path: Path, *, setup=()) -> dict[str, str]:
+    """Collect static files, migrate and run the `setup` commands; return the serving env."""
+    env = serving_env(env, tmp_path)
     for step in (("collectstatic", "--noinput"), ("migrate", "--noinput"), *setup):
         result = manage(env, *step)
         assert result.returncode == 0, result.stderr
-    with gunicorn(env, tmp_path, workers=workers) as (port, _process, _log):
-        yield port
+    return env
 
 
 @contextlib.contextmanager
 def gunicorn(env: dict[str, str], tmp_path: Path, *, workers: int = 1, wait: bool = True):
     """Start `gunicorn tracker.wsgi` with `env`; yield its port, process and log file."""
-    port = free_port()
     log = tmp_path / "gunicorn.log"
+    port = free_port()
     with log.open("w") as log_file:
         process = subprocess.Popen(
             [
@@ -146,6 +149,8 @@ def gunicorn(env: dict[str, str], tmp_path: Path, *, workers: int = 1, wait: boo
                 f"127.0.0.1:{port}",
                 "--timeout",
                 "120",
+                # Its default control socket is one path per user: two servers would share it.
+                "--no-control-socket",
             ],
             cwd=ROOT,
             env=env,
@@ -163,6 +168,14 @@ def gunicorn(env: dict[str, str], tmp_path: Path, *, workers: int = 1, wait: boo
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@contextlib.contextmanager
+def running_app(env: dict[str, str], tmp_path: Path, *, workers: int = 2, setup=()):
+    """Prepare the app (`prepare_app`) and serve it under gunicorn; yield the port."""
+    env = prepare_app(env, tmp_path, setup=setup)
+    with gunicorn(env, tmp_path, workers=workers) as (port, _process, _log):
+        yield port
 
 
 def test_deploy_check_passes_under_production_settings(tmp_path):

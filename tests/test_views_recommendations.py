@@ -683,6 +683,8 @@ def _many_recommendations(n, owner):
             text=f"Recommendation {i}",
             pillar="prosecution",
             owner=owner,
+            country_name=report.country.name,
+            report_year=report.year,
         )
         for i in range(1, n + 1)
     )

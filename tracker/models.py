@@ -68,6 +68,15 @@ class Country(models.Model):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        adding = self._state.adding
+        super().save(*args, **kwargs)
+        if not adding:
+            # The recommendation list sorts on a copy of the name (Recommendation.country_name).
+            Recommendation.objects.filter(report__country=self).exclude(
+                country_name=self.name
+            ).update(country_name=self.name)
+
     def get_absolute_url(self):
         return reverse("country_detail", args=[self.slug])
 
@@ -152,7 +161,10 @@ class Report(models.Model):
     def save(self, *args, **kwargs):
         self.period_start, self.period_end = reporting_period(self.year)
         self.follow_up_start, self.follow_up_end = follow_up_period(self.year)
+        adding = self._state.adding
         super().save(*args, **kwargs)
+        if not adding:
+            self.recommendations.exclude(report_year=self.year).update(report_year=self.year)
 
     def get_absolute_url(self):
         return reverse("report_detail", args=[self.pk])
@@ -246,6 +258,11 @@ def status_on(day, *, from_history: bool = False):
         default=F("status"),
         output_field=models.CharField(),
     )
+
+
+def list_order_of(report) -> tuple[str, int]:
+    """Return the copies of `report`'s country name and year a recommendation sorts on."""
+    return report.country.name, report.year
 
 
 class RecommendationQuerySet(models.QuerySet):
@@ -359,6 +376,11 @@ class Recommendation(models.Model):
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+    # Copies of the report's country name and year, so the list's default order (country,
+    # newest year, priority) is one index on one table and a deep page costs what the first
+    # does. Set on save and by the importer; Country.save and Report.save keep them current.
+    country_name = models.CharField(max_length=100, editable=False, default="")
+    report_year = models.PositiveSmallIntegerField(editable=False, default=0)
 
     objects = RecommendationQuerySet.as_manager()
 
@@ -386,6 +408,9 @@ class Recommendation(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "report"], name="rec_status_report_idx"),
+            models.Index(
+                fields=["country_name", "-report_year", "number", "id"], name="rec_list_order_idx"
+            ),
         ]
 
     def __str__(self):
@@ -393,6 +418,8 @@ class Recommendation(models.Model):
 
     def save(self, *args, **kwargs):
         adding = self._state.adding
+        if adding:
+            self.country_name, self.report_year = list_order_of(self.report)
         super().save(*args, **kwargs)
         if adding:
             # A new item is a leaf: its ancestry is itself plus its predecessor's. Relinking
@@ -609,6 +636,7 @@ class Evidence(models.Model):
 
     class Meta:
         ordering = ["-logged_at", "-id"]
+        indexes = [models.Index(fields=["-logged_at", "-id"], name="evidence_recent_idx")]
         verbose_name_plural = "evidence"
         permissions = [("view_restricted_evidence", "Can see restricted evidence")]
         constraints = [

@@ -254,6 +254,9 @@ OFFICE_MAX_MEMBERS = 5000
 # users may send one evidence file and its form; anonymous requests only the sign-in form.
 REQUEST_MAX_BODY_BYTES = env_int("REQUEST_MAX_BODY_BYTES", EVIDENCE_MAX_UPLOAD_BYTES + 1024 * 1024)
 ANONYMOUS_MAX_BODY_BYTES = env_int("ANONYMOUS_MAX_BODY_BYTES", 64 * 1024)
+# Past this many matches a list page on PostgreSQL shows the planner's estimate ("about N")
+# instead of counting every row (tracker/pagination.py).
+LIST_EXACT_COUNT_LIMIT = env_int("LIST_EXACT_COUNT_LIMIT", 10_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Evidence files and their folders are the service user's alone.

@@ -9,14 +9,13 @@ import logging
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tracker import services, uploads
+from tracker import pagination, services, uploads
 from tracker.filters import EvidenceFilterSet, search_refused
 from tracker.forms import EvidenceForm
 from tracker.models import Assessment, Evidence, Recommendation, StatusChange
@@ -50,20 +49,23 @@ def evidence_list(request):
     """List the evidence the user may see, by the filters in the URL."""
     queryset = Evidence.objects.visible_to(request.user).select_related("logged_by")
     filterset = EvidenceFilterSet(request.GET, queryset=queryset, request=request)
-    rows = filterset.qs.prefetch_related(_RECOMMENDATIONS_SHOWN).order_by("-logged_at", "-pk")
+    rows = filterset.qs.prefetch_related(_RECOMMENDATIONS_SHOWN)
     refused = search_refused(filterset)
     if refused:
         rows = rows.none()
-    page = Paginator(rows, filterset.page_size()).get_page(request.GET.get("page"))
+    page = pagination.keyset_page(
+        rows, request, order=["-logged_at", "-pk"], page_size=filterset.page_size()
+    )
     query = request.GET.copy()
-    query.pop("page", None)
+    for key in ("page", "after", "before"):
+        query.pop(key, None)
     return render(
         request,
         "tracker/evidence_list.html",
         {
             "filter": filterset,
             "page_obj": page,
-            "count": page.paginator.count,
+            "count": page.count,
             "query": query.urlencode(),
         },
         status=400 if refused else 200,

@@ -11,12 +11,11 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from tracker import exports, lineage, roles, services
+from tracker import exports, lineage, pagination, roles, services
 from tracker.dates import long_date
 from tracker.filters import DEFAULT_PAGE_SIZE, RecommendationFilterSet, search_refused
 from tracker.forms import OwnerForm, PillarForm, StatusForm
@@ -32,6 +31,8 @@ TIMELINE_SIZE = 100
 
 # Rows that tie on the chosen sort keep a stable order, so paging never repeats or skips one.
 _TIEBREAK = ["report__country__name", "-report__year", "number", "pk"]
+# The same order on the recommendation's own indexed copies (`rec_list_order_idx`).
+_LIST_ORDER = ["country_name", "-report_year", "number", "pk"]
 
 # (GET value, column heading) of the sortable columns of the list, in display order; the
 # recommendation's text follows the status, so reference, status and text read together.
@@ -52,15 +53,21 @@ def recommendation_rows(user):
     return queryset.with_evidence_flag(user)
 
 
-def _page_of(queryset, request, as_of=None, size=DEFAULT_PAGE_SIZE):
+def _page_of(queryset, request, as_of=None, size=DEFAULT_PAGE_SIZE, *, keyset=True):
     """Return the requested page of `queryset`, its rows fetched in two steps.
 
-    The database sorts and skips over primary keys only, then the page's rows are read
-    with their joins and flags: deep pages stay cheap because whole rows are never sorted.
+    The database finds the page's primary keys alone (by keyset in the default order, see
+    `tracker.pagination`), then the page's rows are read with their joins and flags.
     Each row's `shown_status` is its status today, or on `as_of` when one is asked for.
     """
-    page = Paginator(queryset.values_list("pk", flat=True), size).get_page(request.GET.get("page"))
-    pks = list(page.object_list)
+    page = pagination.keyset_page(
+        queryset.values_list("pk", flat=True),
+        request,
+        order=list(queryset.query.order_by),
+        page_size=size,
+        keyset=keyset,
+    )
+    pks = page.object_list
     rows = recommendation_rows(request.user).filter(pk__in=pks)
     if as_of is not None:
         rows = rows.with_status_on(as_of)
@@ -94,10 +101,13 @@ def recommendation_list(request):
         request.GET, queryset=recommendation_rows(request.user), request=request
     )
     queryset = filterset.qs
-    if queryset.query.order_by:
-        queryset = queryset.order_by(*queryset.query.order_by, *_TIEBREAK)
+    # The default order reads the indexed copies of country and year (one table, keyset
+    # pages); a chosen column sorts across tables, with numbered pages.
+    keyset = not queryset.query.order_by
+    if keyset:
+        queryset = queryset.order_by(*_LIST_ORDER)
     else:
-        queryset = queryset.order_by(*_TIEBREAK)
+        queryset = queryset.order_by(*queryset.query.order_by, *_TIEBREAK)
     refused = search_refused(filterset)
     if refused:
         queryset = queryset.none()
@@ -109,7 +119,7 @@ def recommendation_list(request):
         return exports.xlsx_response(queryset, request)
 
     as_of = filterset.statuses_on()
-    page = _page_of(queryset, request, as_of, filterset.page_size())
+    page = _page_of(queryset, request, as_of, filterset.page_size(), keyset=keyset)
     current_sort = request.GET.get("sort", "") if "sort" not in filterset.errors else ""
     return render(
         request,
@@ -117,7 +127,7 @@ def recommendation_list(request):
         {
             "filter": filterset,
             "page_obj": page,
-            "count": page.paginator.count,
+            "count": page.count,
             "columns": _sort_links(current_sort),
             "current_sort": current_sort,
             "as_of": as_of,
