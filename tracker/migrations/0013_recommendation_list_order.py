@@ -21,7 +21,7 @@ def copy_list_order(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tracker", "0011_recovery_codes"),
+        ("tracker", "0012_import_job"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
