@@ -625,8 +625,8 @@ def reports_create(*, batch: list[Parsed], by=None) -> list[Report]:
             reference=f"{report.country.code}-{report.year}-{number:02d}",
             text=text,
             pillar=propose_pillar(text),
-            country_name=country.name,
-            report_year=narrative.year,
+            country_name=report.country.name,
+            report_year=report.year,
         )
         for report, parsed in zip(reports, batch, strict=True)
         for number, text in enumerate(parsed.narrative.recommendations, start=1)
