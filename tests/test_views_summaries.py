@@ -320,3 +320,17 @@ def test_there_is_no_way_to_edit_or_delete_a_published_summary(reviewer_client, 
     assert reviewer_client.post(url).status_code == 405
     assert reviewer_client.delete(url).status_code == 405
     assert PublishedSummary.objects.get().content == published.content
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/summaries/99999999999999999999/",
+        "/summaries/0/",
+        "/summaries/99999/",
+        "/summaries/2021/freedonia/?format=json&as_of=0",
+        "/summaries/published/99999999999999999999/",
+    ],
+)
+def test_years_and_ids_out_of_range_are_refused_never_a_server_error(viewer_client, rec, path):
+    assert viewer_client.get(path).status_code in (400, 404)
