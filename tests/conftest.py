@@ -78,3 +78,15 @@ def fixture_narratives(db):
 
     outcomes = importer.import_batch(load_fixture_batch())
     return {Path(o.name).name: o.report for o in outcomes}
+
+
+@pytest.fixture
+def token_client(db):
+    """Return a function giving a client that calls the API with a new token of `user`."""
+    from api import services as api_services
+
+    def make(user, scope="read_write"):
+        _, key = api_services.token_create(user=user, name="tests", scope=scope, days=30)
+        return Client(headers={"authorization": f"Bearer {key}"})
+
+    return make

@@ -1,0 +1,234 @@
+"""The API's read resources and conventions: paths, shapes, filters, as_of, pages, errors."""
+
+import datetime
+import hashlib
+import json
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from tests.factories import (
+    AssessmentFactory,
+    EvidenceFactory,
+    RecommendationFactory,
+    ReportFactory,
+    StatusChangeFactory,
+)
+from tracker import services
+from tracker.models import Evidence, Recommendation, Summary, TierPlacement
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.fixture
+def client(viewer, token_client):
+    return token_client(viewer, "read")
+
+
+def test_lists_answer_results_next_and_previous(client, seed_report):
+    body = client.get("/api/v1/recommendations/").json()
+    assert set(body) == {"results", "next", "previous"}
+    references = [row["reference"] for row in body["results"]]
+    assert references == sorted(references)
+    assert references[0] == "PRK-2021-01"
+
+
+def test_cursor_pages_walk_every_row_once(client, seed_report):
+    seen, url = [], "/api/v1/recommendations/?page_size=2"
+    while url:
+        body = client.get(url).json()
+        seen += [row["id"] for row in body["results"]]
+        url = body["next"]
+    assert sorted(seen) == sorted(seed_report.recommendations.values_list("pk", flat=True))
+    assert len(seen) == len(set(seen))
+
+
+def test_north_korea_2021_filter_uses_the_list_page_filters(client, seed_report, db):
+    other = RecommendationFactory(report=ReportFactory(year=2021))
+    body = client.get("/api/v1/recommendations/?country=north-korea&year=2021").json()
+    ids = {row["id"] for row in body["results"]}
+    assert other.pk not in ids
+    assert ids == set(seed_report.recommendations.values_list("pk", flat=True))
+    words = client.get("/api/v1/recommendations/?q=forced+labor&status=no_action").json()
+    assert words["results"] and all("forced" in r["text"].lower() for r in words["results"])
+
+
+def test_an_unknown_filter_value_is_a_problem_with_field_errors(client, seed_report):
+    response = client.get("/api/v1/recommendations/?status=done")
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["status"] == 400 and problem["title"] == "Bad Request"
+    assert "status" in problem["errors"]
+
+
+def test_detail_carries_lineage_and_an_etag_from_its_version(client, db):
+    old = RecommendationFactory(report=ReportFactory(year=2020))
+    new = RecommendationFactory(
+        report=ReportFactory(country=old.report.country, year=2021),
+        predecessor=old,
+        link_kind="reworded",
+        version=4,
+    )
+    response = client.get(f"/api/v1/recommendations/{new.pk}/")
+    assert response["ETag"] == f'"recommendation-{new.pk}-v4"'
+    body = response.json()
+    assert body["predecessor"] == {"id": old.pk, "reference": old.reference}
+    assert body["link_kind"] == "reworded"
+    assert body["etag"] == response["ETag"]
+    assert client.get(f"/api/v1/recommendations/{old.pk}/").json()["successors"] == [
+        {"id": new.pk, "reference": new.reference}
+    ]
+
+
+def test_as_of_gives_the_status_on_that_date(client, db):
+    recommendation = RecommendationFactory(status="in_progress")
+    StatusChangeFactory(
+        recommendation=recommendation,
+        new_status="in_progress",
+        effective_date=datetime.date(2021, 6, 1),
+    )
+    url = f"/api/v1/recommendations/{recommendation.pk}/"
+    assert client.get(url).json()["status_on"] is None
+    assert client.get(url + "?as_of=2021-05-31").json()["status_on"] == "no_action"
+    assert client.get(url + "?as_of=2021-06-01").json()["status_on"] == "in_progress"
+    assert client.get(url + "?as_of=31/05/2021").status_code == 400
+
+
+def test_status_history_lists_the_changes(client, db):
+    change = StatusChangeFactory()
+    body = client.get(f"/api/v1/recommendations/{change.recommendation_id}/status-changes/").json()
+    assert [row["id"] for row in body["results"]] == [change.pk]
+    assert body["results"][0]["new_status"] == "in_progress"
+    assert body["results"][0]["effective_date"] == "2020-12-01"
+
+
+def test_countries_carry_their_tier_history(client, seed_report):
+    TierPlacement.objects.update_or_create(
+        country=seed_report.country, year=2020, defaults={"tier": "tier_3", "source": "table"}
+    )
+    body = client.get(f"/api/v1/countries/{seed_report.country.slug}/").json()
+    assert body["code"] == "PRK"
+    assert [p["year"] for p in body["tier_history"]] == [2020, 2021]
+
+
+def test_narratives_carry_sections_and_findings(client, seed_report):
+    listed = client.get("/api/v1/reports/?year=2021").json()["results"]
+    assert [r["id"] for r in listed] == [seed_report.pk]
+    assert listed[0]["reporting_period"] == {"start": "2020-04-01", "end": "2021-03-31"}
+    body = client.get(f"/api/v1/reports/{seed_report.pk}/").json()
+    assert body["tier"] == "tier_3"
+    assert "prosecution" in body["sections"]
+    assert len(body["findings"]) == seed_report.findings.count()
+    assert len(body["recommendations"]) == seed_report.recommendations.count()
+
+
+def test_evidence_file_downloads_as_an_attachment(client, analyst, db):
+    recommendation = RecommendationFactory()
+    evidence = services.evidence_log(
+        by=analyst,
+        title="Panel report",
+        source_type="un",
+        direction="no_change",
+        sensitivity="public",
+        recommendations=[recommendation],
+        file=SimpleUploadedFile("panel.pdf", PDF),
+    )
+    item = client.get(f"/api/v1/evidence/{evidence.pk}/").json()
+    assert item["file"]["sha256"] == hashlib.sha256(PDF).hexdigest()
+    response = client.get(item["file"]["download"], headers={"accept": "application/pdf"})
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == PDF
+    assert response["Content-Disposition"].startswith("attachment;")
+    no_file = EvidenceFactory(recommendations=[recommendation])
+    assert client.get(f"/api/v1/evidence/{no_file.pk}/file/").status_code == 404
+
+
+def test_evidence_upload_passes_the_form_checks(analyst, token_client, db):
+    client = token_client(analyst)
+    recommendation = RecommendationFactory()
+    fields = {
+        "title": "Panel report",
+        "source_type": "un",
+        "direction": "no_change",
+        "sensitivity": "public",
+        "recommendations": [recommendation.pk],
+    }
+    disguised = SimpleUploadedFile("panel.pdf", b"MZ\x90\x00 not a pdf at all")
+    refused = client.post("/api/v1/evidence/", {**fields, "file": disguised})
+    assert refused.status_code == 400
+    assert "file" in refused.json()["errors"]
+    assert not Evidence.objects.exists()
+    accepted = client.post(
+        "/api/v1/evidence/", {**fields, "file": SimpleUploadedFile("panel.pdf", PDF)}
+    )
+    assert accepted.status_code == 201, accepted.content
+    evidence = Evidence.objects.get()
+    assert evidence.file_sha256 == hashlib.sha256(PDF).hexdigest()
+    assert evidence.logged_by == analyst
+    assert accepted.json()["recommendations"] == [recommendation.pk]
+
+
+def test_evidence_can_be_logged_as_json_without_a_file(analyst, token_client, db):
+    recommendation = RecommendationFactory()
+    response = token_client(analyst).post(
+        "/api/v1/evidence/",
+        {
+            "title": "Statement",
+            "source_type": "government",
+            "direction": "progress",
+            "sensitivity": "internal",
+            "published_on": "2030-01-01",
+            "recommendations": [recommendation.pk],
+        },
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert "published_on" in response.json()["errors"]
+    assert not Evidence.objects.exists()
+
+
+def test_assessments_list_and_filter(client, db):
+    kept = AssessmentFactory(year=2021)
+    AssessmentFactory(year=2022)
+    body = client.get("/api/v1/assessments/?year=2021").json()
+    assert [row["id"] for row in body["results"]] == [kept.pk]
+    detail = client.get(f"/api/v1/assessments/{kept.pk}/")
+    assert detail["ETag"] == f'"assessment-{kept.pk}-v1"'
+
+
+def test_summaries_are_the_json_export(client, seed_report):
+    from reports.published import summary_to_dict
+    from reports.summary import build_summary
+
+    body = client.get("/api/v1/summaries/2021/north-korea/").json()
+    expected = summary_to_dict(build_summary(year=2021, country=seed_report.country, user=None))
+    assert body == json.loads(json.dumps(expected))
+    assert client.get("/api/v1/summaries/2021/").json()["scope"]["country"] is None
+    assert client.get("/api/v1/summaries/1999/").status_code == 404
+    assert client.get("/api/v1/summaries/2021/atlantis/").status_code == 404
+
+
+def test_published_summaries_list_and_carry_their_frozen_content(client, reviewer, seed_report):
+    record = services.summary_publish(year=2021, country=seed_report.country, by=reviewer)
+    listed = client.get("/api/v1/published-summaries/").json()["results"]
+    assert [(r["id"], r["country"], r["sha256"]) for r in listed] == [
+        (record.pk, "north-korea", record.sha256)
+    ]
+    body = client.get(f"/api/v1/published-summaries/{record.pk}/").json()
+    assert hashlib.sha256(body["content_json"].encode()).hexdigest() == record.sha256
+    assert body["content"]["year"] == 2021
+    assert Summary.objects.count() == 1
+
+
+def test_unknown_item_is_a_problem_404(client, db):
+    response = client.get("/api/v1/recommendations/999999/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["title"] == "Not Found"
+
+
+def test_recommendation_vocabulary_is_the_design_codes(client, seed_report):
+    row = client.get("/api/v1/recommendations/").json()["results"][0]
+    assert row["status"] in Recommendation.Status.values
+    assert row["pillar"] in Recommendation.Pillar.values
