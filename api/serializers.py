@@ -24,6 +24,13 @@ from tracker.models import (
     TierPlacement,
 )
 
+# The largest id the database holds: a bigger number is refused as input, not sent to a query.
+MAX_ID = 2**63 - 1
+
+
+def _id(**kwargs):
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+
 
 def etag(item) -> str:
     """Return the strong ETag of a versioned item: its kind, id and version."""
@@ -187,8 +194,13 @@ class RecommendationSerializer(serializers.ModelSerializer):
         allow_null=True,
         help_text="The status on the `as_of` date given in the query; null without it.",
     )
-    owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    owner = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     predecessor = LinkedRecommendationSerializer(read_only=True, allow_null=True)
+    link_kind = serializers.ChoiceField(
+        choices=[("", "Not linked"), *Recommendation.LinkKind.choices],
+        read_only=True,
+        help_text="How it follows from its predecessor; empty while no earlier year is linked.",
+    )
     successors = LinkedRecommendationSerializer(many=True, read_only=True)
     findings = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     has_evidence = serializers.BooleanField(
@@ -272,7 +284,7 @@ class StatusChangeInputSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Recommendation.Status.choices)
     reason = serializers.CharField(help_text="Why the status changed: what was observed, where.")
     evidence = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=_id(),
         required=False,
         default=list,
         help_text="Ids of evidence logged against this recommendation that supports the change.",
@@ -357,7 +369,7 @@ class EvidenceInputSerializer(serializers.Serializer):
     quote = serializers.CharField(required=False, allow_blank=True)
     sensitivity = serializers.ChoiceField(choices=Evidence.Sensitivity.choices)
     direction = serializers.ChoiceField(choices=Evidence.Direction.choices)
-    recommendations = serializers.ListField(child=serializers.IntegerField(min_value=1))
+    recommendations = serializers.ListField(child=_id())
     file = serializers.FileField(
         required=False, help_text="PDF, image, Word, Excel, PowerPoint or plain text."
     )
@@ -365,7 +377,7 @@ class EvidenceInputSerializer(serializers.Serializer):
 
 class AssessmentSerializer(serializers.ModelSerializer):
     author = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    reviewer = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    reviewer = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     findings = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     evidence = serializers.SerializerMethodField(help_text="Ids of the cited evidence you may see.")
     etag = ETagField()
@@ -402,12 +414,12 @@ class AssessmentSerializer(serializers.ModelSerializer):
 class _CitationsMixin(serializers.Serializer):
     narrative = serializers.CharField(required=False, allow_blank=True)
     findings = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=_id(),
         required=False,
         help_text="Ids of findings of the recommendation's narrative.",
     )
     evidence = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=_id(),
         required=False,
         help_text="Ids of evidence logged against the recommendation.",
     )
@@ -430,7 +442,7 @@ class _CitationsMixin(serializers.Serializer):
     ]
 )
 class AssessmentCreateSerializer(_CitationsMixin):
-    recommendation = serializers.IntegerField(min_value=1)
+    recommendation = _id()
     year = serializers.IntegerField(min_value=2001, max_value=2100)
     rating = serializers.ChoiceField(choices=Assessment.Rating.choices)
     confidence = serializers.ChoiceField(choices=Assessment.Confidence.choices)

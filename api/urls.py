@@ -1,6 +1,6 @@
 """URLs of the API (under /api/v1/) and of the page where users manage their tokens."""
 
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.renderers import JSONRenderer
 
@@ -90,4 +90,6 @@ urlpatterns = [
         views.PublishedSummaryViewSet.as_view(_ITEM),
         name="published-summary-detail",
     ),
+    # Last: whatever no pattern above matched, answered as a problem document.
+    re_path(r"^api/v1/", views.NoSuchPath.as_view()),
 ]

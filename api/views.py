@@ -22,7 +22,7 @@ from drf_spectacular.utils import (
     extend_schema_field,
 )
 from rest_framework import mixins, parsers, renderers, status, viewsets
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -295,6 +295,11 @@ class EvidenceViewSet(
     def create(self, request, *args, **kwargs):
         record = getattr(request._request, "upload_record", None)
         data = request.data
+        # The body's shape first (types, ids within range): the form expects what a browser
+        # sends. The form then makes every check it makes on the page, the file's included.
+        shape = s.EvidenceInputSerializer(data=data)
+        shape.fields.pop("file")
+        shape.is_valid(raise_exception=True)
         form = EvidenceForm(
             data,
             request.FILES,
@@ -506,6 +511,8 @@ class _SummaryView(APIView):
     write_permissions: dict[str, str] = {}
 
     def _answer(self, year, country=None):
+        if not 2001 <= year <= 2100:
+            raise Http404("There are narratives only for the report years 2001 to 2100.")
         try:
             summary = build_summary(year=year, country=country, user=self.request.user)
         except NoNarratives as exc:
@@ -556,3 +563,14 @@ class PublishedSummaryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
         if self.action == "retrieve":
             return s.PublishedSummaryDetailSerializer
         return s.PublishedSummarySerializer
+
+
+class NoSuchPath(APIView):
+    """Answer any other path under /api/v1/ as a problem (404), not as the site's HTML page."""
+
+    permission_classes: list = []
+    schema = None
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        raise NotFound("There is no such path in the API; see /api/v1/docs/.")

@@ -90,7 +90,7 @@ CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.mark.browser
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_docs_page_renders_under_the_csp(live_server):
     playwright = pytest.importorskip("playwright.sync_api")
     assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: run `make test`, which installs it."
