@@ -10,7 +10,7 @@ import datetime
 
 from django.db.models import F, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django_filters import rest_framework as filters
@@ -45,6 +45,7 @@ from tracker.models import (
     Summary,
     TierPlacement,
 )
+from tracker.views import evidence as evidence_pages
 
 # --- Shared rules ---------------------------------------------------------------------------
 
@@ -327,22 +328,9 @@ class EvidenceViewSet(
         responses={(200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The file.")},
     )
     def file(self, request, pk=None):
-        evidence = self.get_object()
-        if not evidence.file:
-            raise Http404("This evidence has no file.")
-        try:
-            handle = evidence.file.open("rb")
-        except FileNotFoundError as exc:
-            raise Http404("The file of this evidence is missing from storage.") from exc
-        response = FileResponse(
-            handle,
-            as_attachment=True,
-            filename=evidence.file_name or evidence.file.name.rsplit("/", 1)[-1],
-            content_type=evidence.file_type or "application/octet-stream",
-        )
-        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-        response["Cache-Control"] = "private, no-store"
-        return response
+        # The page's own download view: the same visibility rule, headers and messages. DRF has
+        # authenticated the caller and checked the role; the view sees the same user.
+        return evidence_pages.evidence_file(request._request, pk=pk)
 
 
 # --- Assessments ----------------------------------------------------------------------------

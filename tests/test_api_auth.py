@@ -194,3 +194,21 @@ def test_schema_and_docs_need_a_signed_in_caller(client, viewer, db):
         user=UserFactory(username="v2", role=roles.VIEWER), name="n", scope="read", days=1
     )
     assert _bearer(key).get("/api/v1/schema/").status_code == 200
+
+
+def test_an_administrator_revokes_a_token_in_the_admin(admin_client, viewer):
+    token, key = api_services.token_create(user=viewer, name="n", scope="read", days=1)
+    kept, _ = api_services.token_create(user=viewer, name="m", scope="read", days=1)
+    response = admin_client.post(
+        "/admin/api/apitoken/", {"action": "revoke", "_selected_action": [token.pk]}
+    )
+    assert response.status_code == 302
+    token.refresh_from_db()
+    kept.refresh_from_db()
+    assert token.revoked_at is not None and kept.revoked_at is None
+    assert _bearer(key).get("/api/v1/countries/").status_code == 401
+    assert admin_client.get("/admin/api/apitoken/add/").status_code == 403
+
+
+def test_the_header_links_to_the_token_page(viewer_client):
+    assert 'href="/accounts/tokens/"' in viewer_client.get("/").text
