@@ -2,7 +2,8 @@
 
 Django tidies a file name while parsing (`../x.pdf` becomes `x.pdf`) and keeps an oversized file
 in full; `tracker.uploads.record_upload` keeps the names as sent and caps what is stored, so the
-form can refuse both. This parser routes DRF's multipart parsing through it.
+form can refuse both. This parser routes DRF's multipart parsing through it. (A session's CSRF
+check reads the body through DRF's request too, so it also goes through here.)
 """
 
 from django.http.multipartparser import MultiPartParserError
@@ -17,8 +18,7 @@ class RecordingMultiPartParser(MultiPartParser):
 
     def parse(self, stream, media_type=None, parser_context=None):
         request = parser_context["request"]._request
-        record = uploads.record_upload(request)
-        request.upload_record = record
+        request.upload_record = uploads.record_upload(request)
         meta = request.META.copy()
         meta["CONTENT_TYPE"] = media_type
         try:

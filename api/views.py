@@ -80,7 +80,9 @@ def _ids(values, queryset, field: str) -> list:
     return rows
 
 
-class _ReadOnly(viewsets.GenericViewSet):
+class _ApiViewSet(viewsets.GenericViewSet):
+    """What the permission and the schema ask of every viewset."""
+
     read_permission = ""
     write_permissions: dict[str, str] = {}
     if_match_operations: tuple = ()
@@ -91,7 +93,7 @@ class _ReadOnly(viewsets.GenericViewSet):
 
 
 @extend_schema(tags=["countries"])
-class CountryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _ReadOnly):
+class CountryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _ApiViewSet):
     """Countries, with their tier in every year known."""
 
     serializer_class = s.CountrySerializer
@@ -104,7 +106,7 @@ class CountryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _ReadOnly
 
 
 @extend_schema(tags=["narratives"])
-class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _ReadOnly):
+class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _ApiViewSet):
     """Country narratives (reports), with the filters of the narrative list."""
 
     read_permission = "tracker.view_report"
@@ -160,7 +162,7 @@ _AS_OF = OpenApiParameter(
 
 
 @extend_schema(tags=["recommendations"])
-class RecommendationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _ReadOnly):
+class RecommendationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _ApiViewSet):
     """Recommendations, with the filters of the list page; their status history and changes."""
 
     read_permission = "tracker.view_recommendation"
@@ -193,7 +195,8 @@ class RecommendationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _R
 
     @extend_schema(parameters=[_AS_OF])
     def retrieve(self, request, *args, **kwargs):
-        return _with_etag(super().retrieve(request, *args, **kwargs), self.get_object())
+        recommendation = self.get_object()
+        return _with_etag(Response(self.get_serializer(recommendation).data), recommendation)
 
     def _history(self, recommendation):
         visible = Evidence.objects.visible_to(self.request.user).only("pk").order_by("pk")
@@ -265,7 +268,7 @@ class AnyMediaRenderer(renderers.JSONRenderer):
 
 @extend_schema(tags=["evidence"])
 class EvidenceViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, _ReadOnly
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, _ApiViewSet
 ):
     """Evidence you may see, with the filters of the evidence list; log new evidence."""
 
@@ -294,8 +297,8 @@ class EvidenceViewSet(
         summary="Log evidence (multipart with a file, or JSON without one)",
     )
     def create(self, request, *args, **kwargs):
+        data = request.data  # parsed first: parsing fills the record of the uploads
         record = getattr(request._request, "upload_record", None)
-        data = request.data
         # The body's shape first (types, ids within range): the form expects what a browser
         # sends. The form then makes every check it makes on the page, the file's included.
         shape = s.EvidenceInputSerializer(data=data)
@@ -349,7 +352,7 @@ _REVIEW_ACTIONS = ("submit", "approve", "return_")
 
 @extend_schema(tags=["assessments"])
 class AssessmentViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, _ReadOnly
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, _ApiViewSet
 ):
     """Yearly assessments: draft, edit, submit, approve and return them."""
 
@@ -537,7 +540,7 @@ class SummaryCountryView(_SummaryView):
 
 
 @extend_schema(tags=["summaries"])
-class PublishedSummaryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _ReadOnly):
+class PublishedSummaryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _ApiViewSet):
     """Published summaries, frozen with their SHA-256; newest first."""
 
     read_permission = "tracker.view_summary"

@@ -232,3 +232,60 @@ def test_recommendation_vocabulary_is_the_design_codes(client, seed_report):
     row = client.get("/api/v1/recommendations/").json()["results"][0]
     assert row["status"] in Recommendation.Status.values
     assert row["pillar"] in Recommendation.Pillar.values
+
+
+@pytest.mark.parametrize("name", ["../panel.pdf", "a/panel.pdf", "C:\\panel.pdf"])
+@pytest.mark.parametrize("credential", ["token", "session"])
+def test_an_upload_named_with_a_path_is_refused_as_on_the_page(
+    analyst, token_client, db, name, credential
+):
+    from django.test import Client
+
+    from tests.test_uploads import multipart
+
+    recommendation = RecommendationFactory()
+    fields = {
+        "title": "Panel report",
+        "source_type": "un",
+        "direction": "no_change",
+        "sensitivity": "public",
+        "recommendations": [recommendation.pk],
+    }
+    if credential == "token":
+        client, headers = token_client(analyst), {}
+    else:
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(analyst)
+        client.get("/accounts/tokens/")
+        headers = {"x-csrftoken": client.cookies["csrftoken"].value}
+    body, content_type = multipart(fields, "file", name, PDF)
+    response = client.post("/api/v1/evidence/", body, content_type=content_type, headers=headers)
+    assert response.status_code == 400, response.content
+    assert "contains a folder path" in response.json()["errors"]["file"][0]
+    assert not Evidence.objects.exists()
+    body, content_type = multipart(fields, "file", "panel.pdf", PDF)
+    response = client.post("/api/v1/evidence/", body, content_type=content_type, headers=headers)
+    assert response.status_code == 201
+
+
+def test_an_oversized_upload_is_refused_by_its_true_size(analyst, token_client, db, settings):
+    settings.EVIDENCE_MAX_UPLOAD_BYTES = 1024
+    recommendation = RecommendationFactory()
+    big = PDF + b"0" * 4096
+    response = token_client(analyst).post(
+        "/api/v1/evidence/",
+        {
+            "title": "Too big",
+            "source_type": "un",
+            "direction": "no_change",
+            "sensitivity": "public",
+            "recommendations": [recommendation.pk],
+            "file": SimpleUploadedFile("big.pdf", big),
+        },
+    )
+    assert response.status_code == 400
+    assert (
+        f"is {len(big) / 1024:.1f}\xa0KB; files may be at most 1.0"
+        in response.json()["errors"]["file"][0]
+    )
+    assert not Evidence.objects.exists()
