@@ -11,6 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
+from reports.models import PublishedSummary
 from tracker.models import (
     Assessment,
     Country,
@@ -19,7 +20,6 @@ from tracker.models import (
     Recommendation,
     Report,
     StatusChange,
-    Summary,
     Tier,
     TierPlacement,
 )
@@ -466,8 +466,17 @@ class PublishedSummarySerializer(serializers.ModelSerializer):
     published_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
-        model = Summary
-        fields = ["id", "country", "year", "sha256", "published_at", "published_by"]
+        model = PublishedSummary
+        fields = [
+            "id",
+            "country",
+            "year",
+            "audience",
+            "as_of",
+            "sha256",
+            "published_at",
+            "published_by",
+        ]
 
 
 class PublishedSummaryDetailSerializer(PublishedSummarySerializer):

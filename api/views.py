@@ -8,8 +8,7 @@ through `tracker.services`; a write to an existing item needs its ETag in If-Mat
 import copy
 import datetime
 
-from django.db.models import F, OuterRef, Prefetch, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -29,20 +28,21 @@ from rest_framework.views import APIView
 from api import serializers as s
 from api.errors import PreconditionFailed, PreconditionRequired
 from api.parsers import RecordingMultiPartParser
+from reports.models import PublishedSummary
 from reports.published import summary_to_dict
-from reports.summary import NoNarratives, build_summary
+from reports.summary import BadAsOf, NoNarratives, build_summary
 from tracker import filters as tracker_filters
 from tracker import services
 from tracker.forms import EvidenceForm
 from tracker.models import (
     Assessment,
+    Audience,
     Country,
     Evidence,
     Finding,
     Recommendation,
     Report,
     StatusChange,
-    Summary,
     TierPlacement,
 )
 from tracker.views import evidence as evidence_pages
@@ -144,16 +144,6 @@ def _as_of(request) -> datetime.date | None:
         raise ValidationError({"as_of": ["Give the date as YYYY-MM-DD."]}) from exc
 
 
-def _with_status_on(queryset, day: datetime.date):
-    """Annotate `status_on`: the status on `day`, from the history, in SQL."""
-    last = (
-        StatusChange.objects.filter(recommendation=OuterRef("pk"), effective_date__lte=day)
-        .order_by("-effective_date", "-recorded_at", "-id")
-        .values("new_status")[:1]
-    )
-    return queryset.annotate(status_on=Coalesce(Subquery(last), F("initial_status")))
-
-
 _AS_OF = OpenApiParameter(
     "as_of",
     OpenApiTypes.DATE,
@@ -187,7 +177,7 @@ class RecommendationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _A
             )
         )
         day = _as_of(self.request)
-        return _with_status_on(queryset, day) if day else queryset
+        return queryset.with_status_on(day) if day else queryset
 
     @extend_schema(parameters=[_AS_OF])
     def list(self, request, *args, **kwargs):
@@ -498,16 +488,33 @@ class AssessmentViewSet(
 
 
 class _SummaryView(APIView):
-    read_permission = "tracker.view_summary"
+    read_permission = "reports.view_publishedsummary"
     write_permissions: dict[str, str] = {}
+
+    def _audience(self) -> Audience:
+        """Return the audience asked for with `?audience=`, if the caller may have it."""
+        user = self.request.user
+        requested = self.request.query_params.get("audience") or None
+        if requested is not None and requested not in Audience.allowed_for(user):
+            allowed = ", ".join(Audience.allowed_for(user))
+            raise ValidationError({"audience": [f"You may read these audiences: {allowed}."]})
+        return Audience.for_user(user, requested)
 
     def _answer(self, year, country=None):
         if not 2001 <= year <= 2100:
             raise Http404("There are narratives only for the report years 2001 to 2100.")
         try:
-            summary = build_summary(year=year, country=country, user=self.request.user)
+            summary = build_summary(
+                year=year,
+                country=country,
+                as_of=_as_of(self.request),
+                audience=self._audience(),
+                user=self.request.user,
+            )
         except NoNarratives as exc:
             raise Http404(str(exc)) from exc
+        except BadAsOf as exc:
+            raise ValidationError({"as_of": [str(exc)]}) from exc
         return Response(summary_to_dict(summary))
 
 
@@ -515,16 +522,35 @@ _SUMMARY = OpenApiResponse(
     OpenApiTypes.OBJECT,
     description=(
         "The same JSON as the summary's JSON export: `schema_version`, `year`, "
-        "`reporting_period`, `scope`, `includes_restricted_evidence`, `totals`, `history` and "
-        "`countries` (each with its recommendations, their status, evidence and changes)."
+        "`follow_up_period`, `as_of`, `audience`, `scope`, `totals`, `history` and `countries` "
+        "(each with its recommendations, their `status_at_start` and `status` on the as-of "
+        "day, evidence and changes)."
     ),
 )
+_SUMMARY_PARAMETERS = [
+    OpenApiParameter(
+        "as_of",
+        OpenApiTypes.DATE,
+        description="The day the statuses are on; by default the end of the follow-up period "
+        "(1 April of the year to 31 March of the next), or today while it runs. Not in the future.",
+    ),
+    OpenApiParameter(
+        "audience",
+        str,
+        enum=Audience.values,
+        description="Whom the summary is built for, and so which evidence it holds: public, "
+        "internal (the default when signed in) or restricted (reviewers only).",
+    ),
+]
 
 
 @extend_schema(tags=["summaries"])
 class SummaryAllView(_SummaryView):
     @extend_schema(
-        responses=_SUMMARY, operation_id="summaries_all", summary="The summary of every country"
+        responses=_SUMMARY,
+        parameters=_SUMMARY_PARAMETERS,
+        operation_id="summaries_all",
+        summary="The summary of every country",
     )
     def get(self, request, year: int):
         return self._answer(year)
@@ -533,7 +559,10 @@ class SummaryAllView(_SummaryView):
 @extend_schema(tags=["summaries"])
 class SummaryCountryView(_SummaryView):
     @extend_schema(
-        responses=_SUMMARY, operation_id="summaries_country", summary="The summary of one country"
+        responses=_SUMMARY,
+        parameters=_SUMMARY_PARAMETERS,
+        operation_id="summaries_country",
+        summary="The summary of one country",
     )
     def get(self, request, year: int, slug: str):
         return self._answer(year, get_object_or_404(Country, slug=slug))
@@ -543,11 +572,11 @@ class SummaryCountryView(_SummaryView):
 class PublishedSummaryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _ApiViewSet):
     """Published summaries, frozen with their SHA-256; newest first."""
 
-    read_permission = "tracker.view_summary"
+    read_permission = "reports.view_publishedsummary"
     cursor_ordering = ("-pk",)
 
     def get_queryset(self):
-        records = Summary.objects.select_related("country", "published_by")
+        records = PublishedSummary.objects.select_related("country", "published_by")
         return records if self.action == "retrieve" else records.defer("content")
 
     def get_serializer_class(self):

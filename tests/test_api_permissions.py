@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from api import services as api_services
+from reports import services as report_services
 from tests.factories import (
     AssessmentFactory,
     EvidenceFactory,
@@ -16,7 +17,7 @@ from tests.factories import (
     StatusChangeFactory,
     UserFactory,
 )
-from tracker import roles, services
+from tracker import roles
 from tracker.models import Assessment, AssessmentEvent, Evidence, Recommendation, StatusChange
 
 ROLES = ["anonymous", "viewer", "analyst", "reviewer", "admin"]
@@ -40,7 +41,7 @@ def world(db):
         author=author,
         state="submitted",
     )
-    published = services.summary_publish(
+    published = report_services.summary_publish(
         year=2021, country=recommendation.report.country, by=UserFactory(is_superuser=True)
     )
     return {

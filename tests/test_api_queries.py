@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from reports.models import PublishedSummary
 from tests.factories import CountryFactory, RecommendationFactory, ReportFactory, UserFactory
 from tracker import roles
 from tracker.models import (
@@ -16,7 +17,6 @@ from tracker.models import (
     Recommendation,
     Report,
     StatusChange,
-    Summary,
     TierPlacement,
 )
 
@@ -53,6 +53,8 @@ def _reports(n, start, ctx):
             tier="tier_2",
             period_start=datetime.date(2020, 4, 1),
             period_end=datetime.date(2021, 3, 31),
+            follow_up_start=datetime.date(2021, 4, 1),
+            follow_up_end=datetime.date(2022, 3, 31),
             source_text="text",
             source_sha256=f"{c.pk:064x}",
         )
@@ -165,8 +167,8 @@ def _assessments(n, start, ctx):
 
 def _published(n, start, ctx):
     country = _once(ctx, "country", lambda: CountryFactory())
-    return Summary.objects.bulk_create(
-        Summary(
+    return PublishedSummary.objects.bulk_create(
+        PublishedSummary(
             country=country if i % 2 else None,
             year=2021,
             content="{}",
@@ -182,7 +184,7 @@ def _published(n, start, ctx):
 LISTS = [
     ("/api/v1/countries/", _countries, 9),
     ("/api/v1/reports/?year=2021", _reports, 9),
-    ("/api/v1/recommendations/?year=2021&status=no_action", _recommendations, 12),
+    ("/api/v1/recommendations/?year=2021&status=no_action&as_of=2021-12-31", _recommendations, 12),
     (None, _status_changes, 10),
     ("/api/v1/evidence/?source_type=ngo", _evidence, 10),
     ("/api/v1/assessments/?year=2021", _assessments, 10),

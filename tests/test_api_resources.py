@@ -7,6 +7,8 @@ import json
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from reports import services as report_services
+from reports.models import PublishedSummary
 from tests.factories import (
     AssessmentFactory,
     EvidenceFactory,
@@ -15,7 +17,7 @@ from tests.factories import (
     StatusChangeFactory,
 )
 from tracker import services
-from tracker.models import Evidence, Recommendation, Summary, TierPlacement
+from tracker.models import Evidence, Recommendation, TierPlacement
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -100,7 +102,7 @@ def test_status_history_lists_the_changes(client, db):
     body = client.get(f"/api/v1/recommendations/{change.recommendation_id}/status-changes/").json()
     assert [row["id"] for row in body["results"]] == [change.pk]
     assert body["results"][0]["new_status"] == "in_progress"
-    assert body["results"][0]["effective_date"] == "2020-12-01"
+    assert body["results"][0]["effective_date"] == change.effective_date.isoformat()
 
 
 def test_countries_carry_their_tier_history(client, seed_report):
@@ -197,20 +199,37 @@ def test_assessments_list_and_filter(client, db):
     assert detail["ETag"] == f'"assessment-{kept.pk}-v1"'
 
 
-def test_summaries_are_the_json_export(client, seed_report):
+def test_summaries_are_the_json_export(client, viewer, seed_report):
     from reports.published import summary_to_dict
     from reports.summary import build_summary
 
     body = client.get("/api/v1/summaries/2021/north-korea/").json()
-    expected = summary_to_dict(build_summary(year=2021, country=seed_report.country, user=None))
-    assert body == json.loads(json.dumps(expected))
+    expected = build_summary(
+        year=2021, country=seed_report.country, audience="internal", user=viewer
+    )
+    assert body == json.loads(json.dumps(summary_to_dict(expected)))
+    assert body["audience"] == "internal"
+    assert body["follow_up_period"] == {"start": "2021-04-01", "end": "2022-03-31"}
     assert client.get("/api/v1/summaries/2021/").json()["scope"]["country"] is None
     assert client.get("/api/v1/summaries/1999/").status_code == 404
     assert client.get("/api/v1/summaries/2021/atlantis/").status_code == 404
 
 
+def test_summaries_take_an_as_of_day_and_an_audience(client, reviewer, token_client, seed_report):
+    url = "/api/v1/summaries/2021/north-korea/"
+    body = client.get(url + "?as_of=2021-06-30&audience=public").json()
+    assert (body["as_of"], body["audience"]) == ("2021-06-30", "public")
+    refused = client.get(url + "?audience=restricted")
+    assert refused.status_code == 400
+    assert "audience" in refused.json()["errors"]
+    assert client.get(url + "?as_of=2999-01-01").json()["errors"]["as_of"]
+    assert client.get(url + "?as_of=June").status_code == 400
+    restricted = token_client(reviewer, "read").get(url + "?audience=restricted").json()
+    assert restricted["audience"] == "restricted"
+
+
 def test_published_summaries_list_and_carry_their_frozen_content(client, reviewer, seed_report):
-    record = services.summary_publish(year=2021, country=seed_report.country, by=reviewer)
+    record = report_services.summary_publish(year=2021, country=seed_report.country, by=reviewer)
     listed = client.get("/api/v1/published-summaries/").json()["results"]
     assert [(r["id"], r["country"], r["sha256"]) for r in listed] == [
         (record.pk, "north-korea", record.sha256)
@@ -218,7 +237,7 @@ def test_published_summaries_list_and_carry_their_frozen_content(client, reviewe
     body = client.get(f"/api/v1/published-summaries/{record.pk}/").json()
     assert hashlib.sha256(body["content_json"].encode()).hexdigest() == record.sha256
     assert body["content"]["year"] == 2021
-    assert Summary.objects.count() == 1
+    assert PublishedSummary.objects.count() == 1
 
 
 def test_unknown_item_is_a_problem_404(client, db):
@@ -289,3 +308,18 @@ def test_an_oversized_upload_is_refused_by_its_true_size(analyst, token_client, 
         in response.json()["errors"]["file"][0]
     )
     assert not Evidence.objects.exists()
+
+
+def test_as_of_follows_the_lineage_chain(client, db):
+    old = RecommendationFactory(report=ReportFactory(year=2020))
+    new = RecommendationFactory(
+        report=ReportFactory(country=old.report.country, year=2021),
+        predecessor=old,
+        link_kind="repeated",
+    )
+    StatusChangeFactory(
+        recommendation=old, new_status="in_progress", effective_date=datetime.date(2020, 9, 1)
+    )
+    url = f"/api/v1/recommendations/{new.pk}/?as_of="
+    assert client.get(url + "2020-08-31").json()["status_on"] == "no_action"
+    assert client.get(url + "2021-06-01").json()["status_on"] == "in_progress"

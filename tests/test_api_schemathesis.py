@@ -18,6 +18,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from api import services as api_services
+from reports import services as report_services
 from tests.conftest import SEED
 from tests.factories import AssessmentFactory, UserFactory
 from tracker import importer, roles, services
@@ -57,7 +58,7 @@ def _world():
         evidence=[evidence],
     )
     AssessmentFactory(recommendation=recommendation, author=author, state="submitted")
-    services.summary_publish(year=2021, country=report.country, by=author)
+    report_services.summary_publish(year=2021, country=report.country, by=author)
 
 
 @pytest.mark.parametrize("role", [roles.VIEWER, roles.ANALYST, roles.REVIEWER])

@@ -263,6 +263,7 @@ SPECTACULAR_SETTINGS = {
         "RecommendationStatus": "tracker.models.RecommendationStatus",
         "TierEnum": "tracker.models.Tier",
         "RatingEnum": "tracker.models.AssessmentRating",
+        "Audience": "tracker.models.Audience",
     },
 }
 
