@@ -22,6 +22,17 @@ from tracker.models import Evidence, Recommendation, TierPlacement
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
+def _evidence_fields(recommendation) -> dict:
+    """The fields of a public UN report logged against `recommendation`, without a file."""
+    return {
+        "title": "Panel report",
+        "source_type": "un",
+        "direction": "no_change",
+        "sensitivity": "public",
+        "recommendations": [recommendation.pk],
+    }
+
+
 @pytest.fixture
 def client(viewer, token_client):
     return token_client(viewer, "read")
@@ -148,14 +159,7 @@ def test_evidence_file_downloads_as_an_attachment(client, analyst, db):
 
 def test_evidence_upload_passes_the_form_checks(analyst, token_client, db):
     client = token_client(analyst)
-    recommendation = RecommendationFactory()
-    fields = {
-        "title": "Panel report",
-        "source_type": "un",
-        "direction": "no_change",
-        "sensitivity": "public",
-        "recommendations": [recommendation.pk],
-    }
+    fields = _evidence_fields(RecommendationFactory())
     disguised = SimpleUploadedFile("panel.pdf", b"MZ\x90\x00 not a pdf at all")
     refused = client.post("/api/v1/evidence/", {**fields, "file": disguised})
     assert refused.status_code == 400
@@ -168,7 +172,7 @@ def test_evidence_upload_passes_the_form_checks(analyst, token_client, db):
     evidence = Evidence.objects.get()
     assert evidence.file_sha256 == hashlib.sha256(PDF).hexdigest()
     assert evidence.logged_by == analyst
-    assert accepted.json()["recommendations"] == [recommendation.pk]
+    assert accepted.json()["recommendations"] == fields["recommendations"]
 
 
 def test_evidence_can_be_logged_as_json_without_a_file(analyst, token_client, db):
@@ -262,14 +266,7 @@ def test_an_upload_named_with_a_path_is_refused_as_on_the_page(
 
     from tests.test_uploads import multipart
 
-    recommendation = RecommendationFactory()
-    fields = {
-        "title": "Panel report",
-        "source_type": "un",
-        "direction": "no_change",
-        "sensitivity": "public",
-        "recommendations": [recommendation.pk],
-    }
+    fields = _evidence_fields(RecommendationFactory())
     if credential == "token":
         client, headers = token_client(analyst), {}
     else:
@@ -293,14 +290,7 @@ def test_an_oversized_upload_is_refused_by_its_true_size(analyst, token_client, 
     big = PDF + b"0" * 4096
     response = token_client(analyst).post(
         "/api/v1/evidence/",
-        {
-            "title": "Too big",
-            "source_type": "un",
-            "direction": "no_change",
-            "sensitivity": "public",
-            "recommendations": [recommendation.pk],
-            "file": SimpleUploadedFile("big.pdf", big),
-        },
+        {**_evidence_fields(recommendation), "file": SimpleUploadedFile("big.pdf", big)},
     )
     assert response.status_code == 400
     assert (
