@@ -576,7 +576,11 @@ class PublishedSummaryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     cursor_ordering = ("-pk",)
 
     def get_queryset(self):
-        records = PublishedSummary.objects.select_related("country", "published_by")
+        # As the published-summary pages: only those built for an audience open to the caller
+        # (a restricted one holds restricted evidence).
+        records = PublishedSummary.objects.filter(
+            audience__in=Audience.allowed_for(self.request.user)
+        ).select_related("country", "published_by")
         return records if self.action == "retrieve" else records.defer("content")
 
     def get_serializer_class(self):

@@ -53,6 +53,7 @@ def test_lists_are_cursor_pages(schema):
     listed = schema["paths"]["/api/v1/recommendations/"]["get"]
     names = {p["name"] for p in listed["parameters"]}
     assert {"cursor", "page_size", "q", "country", "year", "status", "pillar", "as_of"} <= names
+    assert "sort" not in names  # cursor pages keep their own order
     page = listed["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
     component = schema["components"]["schemas"][page.rsplit("/", 1)[1]]
     assert set(component["required"]) == {"results", "next", "previous"}

@@ -22,7 +22,7 @@ def hidden(analyst, seed_report):
         source_type="testimony",
         direction="regression",
         sensitivity="restricted",
-        published_on=seed_report.period_end,
+        published_on=seed_report.follow_up_start,  # inside the period its summary covers
         recommendations=[recommendation],
         file=SimpleUploadedFile("testimony.txt", f"{SECRET}\n".encode()),
     )
@@ -97,6 +97,9 @@ def test_restricted_evidence_is_nowhere_for_those_who_may_not_see_it(outsider, h
 
 
 def test_the_author_and_reviewers_see_it(analyst, reviewer, token_client, hidden, seed_report):
+    summary = token_client(reviewer).get("/api/v1/summaries/2021/north-korea/?audience=restricted")
+    assert summary.json()["totals"]["evidence_items"] == 1
+    assert SECRET.encode() in summary.content
     e = hidden["evidence"].pk
     for user in (analyst, reviewer):
         client = token_client(user)
@@ -139,3 +142,18 @@ def test_hidden_evidence_cannot_be_cited_and_the_answer_reveals_nothing(
     )
     assert drafted.status_code == 400
     assert Assessment.objects.count() == 1
+
+
+def test_a_restricted_published_summary_exists_only_for_reviewers(
+    outsider, reviewer, token_client, hidden, seed_report
+):
+    from reports import services as report_services
+
+    record = report_services.summary_publish(
+        year=2021, country=seed_report.country, by=reviewer, audience="restricted"
+    )
+    assert SECRET in record.content
+    assert outsider.get("/api/v1/published-summaries/").json()["results"] == []
+    assert outsider.get(f"/api/v1/published-summaries/{record.pk}/").status_code == 404
+    seen = token_client(reviewer).get(f"/api/v1/published-summaries/{record.pk}/").json()
+    assert seen["audience"] == "restricted"
