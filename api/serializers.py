@@ -246,6 +246,9 @@ class RecommendationSerializer(serializers.ModelSerializer):
 class StatusChangeSerializer(serializers.ModelSerializer):
     changed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     evidence = serializers.SerializerMethodField(help_text="Ids of the cited evidence you may see.")
+    void_reason = serializers.SerializerMethodField(
+        help_text="Why the change was voided as a mistake (it then no longer counts); null if not."
+    )
 
     class Meta:
         model = StatusChange
@@ -259,11 +262,16 @@ class StatusChangeSerializer(serializers.ModelSerializer):
             "changed_by",
             "effective_date",
             "recorded_at",
+            "void_reason",
         ]
 
     def get_evidence(self, change) -> list[int]:
         # The view prefetches only the evidence the caller may see, into `cited`.
         return [item.pk for item in change.cited]
+
+    def get_void_reason(self, change) -> str | None:
+        # Fetched with the change (select_related); a change never voided has none.
+        return change.void.reason if hasattr(change, "void") else None
 
 
 @extend_schema_serializer(
@@ -329,6 +337,8 @@ class EvidenceSerializer(serializers.ModelSerializer):
             "file",
             "logged_by",
             "logged_at",
+            "withdrawn_at",
+            "withdrawal_reason",
         ]
 
     @extend_schema_field(EvidenceFileSerializer(allow_null=True))

@@ -192,7 +192,7 @@ class RecommendationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _A
         visible = Evidence.objects.visible_to(self.request.user).only("pk").order_by("pk")
         return (
             StatusChange.objects.filter(recommendation=recommendation)
-            .select_related("changed_by")
+            .select_related("changed_by", "void")
             .prefetch_related(Prefetch("evidence", queryset=visible, to_attr="cited"))
         )
 

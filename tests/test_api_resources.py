@@ -313,3 +313,15 @@ def test_as_of_follows_the_lineage_chain(client, db):
     url = f"/api/v1/recommendations/{new.pk}/?as_of="
     assert client.get(url + "2020-08-31").json()["status_on"] == "no_action"
     assert client.get(url + "2021-06-01").json()["status_on"] == "in_progress"
+
+
+def test_voided_changes_and_withdrawn_evidence_say_so(client, analyst, db):
+    change = StatusChangeFactory()
+    evidence = EvidenceFactory(recommendations=[change.recommendation], logged_by=analyst)
+    services.status_change_void(change=change, reason="Entered on the wrong item.", by=analyst)
+    services.evidence_withdraw(evidence=evidence, reason="The source was retracted.", by=analyst)
+    url = f"/api/v1/recommendations/{change.recommendation_id}/status-changes/"
+    assert client.get(url).json()["results"][0]["void_reason"] == "Entered on the wrong item."
+    item = client.get(f"/api/v1/evidence/{evidence.pk}/").json()
+    assert item["withdrawal_reason"] == "The source was retracted."
+    assert item["withdrawn_at"] is not None
