@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+from django.db import connections
 from django.test import Client
 
 from tests.factories import UserFactory
@@ -11,6 +12,7 @@ from tracker import importer, roles
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "fixtures" / "tip-2021-north-korea.txt"
 NARRATIVES = Path(__file__).resolve().parent / "data" / "narratives"
+CHROMIUM = "/usr/bin/chromium"
 
 
 def _client_for(user) -> Client:
@@ -78,3 +80,43 @@ def fixture_narratives(db):
 
     outcomes = importer.import_batch(load_fixture_batch())
     return {Path(o.name).name: o.report for o in outcomes}
+
+
+@pytest.fixture
+def token_client(db):
+    """Return a function giving a client that calls the API with a new token of `user`."""
+    from api import services as api_services
+
+    def make(user, scope="read_write"):
+        _, key = api_services.token_create(user=user, name="tests", scope=scope, days=30)
+        return Client(headers={"authorization": f"Bearer {key}"})
+
+    return make
+
+
+@pytest.fixture
+def browser():
+    """A headless Chromium from Debian's packages, for the browser journeys."""
+    # `make test` installs Chromium from Debian's packages; without it this must fail, not skip.
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: run `make test`, which installs it."
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
+        )
+        yield chromium
+        chromium.close()
+        # While Playwright's event loop runs, the ORM calls made in this test get connections of
+        # their own; close them here, or PostgreSQL refuses to drop the test database after.
+        connections.close_all()

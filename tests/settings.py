@@ -24,3 +24,8 @@ STORAGES = {
     **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# The API's rates are tested on their own (tests/test_api_auth.py); elsewhere they stay out of
+# the way of suites that make many requests.
+API_RATE_PER_TOKEN = "100000/minute"
+API_RATE_PER_USER = "100000/minute"

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.db import connections
 from django.test import override_settings
 
 from tests.factories import UserFactory
@@ -21,7 +20,6 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 playwright = pytest.importorskip("playwright.sync_api")
 
-CHROMIUM = "/usr/bin/chromium"
 SEED = Path(__file__).resolve().parent.parent / "fixtures" / "tip-2021-north-korea.txt"
 SCREENSHOTS = Path("/tmp")
 PASSWORD = "a-long-test-passphrase-7"
@@ -30,31 +28,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-@pytest.fixture
-def browser():
-    # `make test` installs Chromium from Debian's packages; without it this must fail, not skip.
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: run `make test`, which installs it."
-    with playwright.sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--disable-quic",
-            ],
-        )
-        yield chromium
-        chromium.close()
-        # While Playwright's event loop runs, the ORM calls made in this test get connections of
-        # their own; close them here, or PostgreSQL refuses to drop the test database after.
-        connections.close_all()
 
 
 @pytest.fixture

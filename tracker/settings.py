@@ -87,8 +87,12 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_tasks",
     "django_tasks_db",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "tracker",
     "reports",
+    "api",
 ]
 
 # Background tasks (the import of a whole report): django-tasks with its database backend, so
@@ -288,6 +292,50 @@ CONTENT_SECURITY_POLICY = (
 )
 
 DEFAULT_EXCEPTION_REPORTER_FILTER = "tracker.errors.ReporterFilter"
+
+# The REST API (app `api`): tokens or session, the role's permissions, per-token and per-user
+# rates, cursor pages, problem+json errors.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.RolePermission"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "api.throttling.TokenRateThrottle",
+        "api.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Cursor",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.problem_exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+API_RATE_PER_TOKEN = env_str("API_RATE_PER_TOKEN", "600/minute")
+API_RATE_PER_USER = env_str("API_RATE_PER_USER", "1200/minute")
+SPECTACULAR_SETTINGS = {
+    "TITLE": "TIP Tracker API",
+    "DESCRIPTION": (
+        "Recommendations of the Trafficking in Persons Report, their status history, evidence, "
+        "assessments and annual progress summaries. Authenticate with a personal token "
+        "(`Authorization: Bearer …`, created on your Tokens page) or the signed-in session. "
+        'Lists are cursor pages: `{"results": […], "next": …, "previous": …}`. Errors are '
+        "`application/problem+json`. Writes to an existing item need its ETag in `If-Match`."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "RecommendationStatus": "tracker.models.RecommendationStatus",
+        "TierEnum": "tracker.models.Tier",
+        "RatingEnum": "tracker.models.AssessmentRating",
+        "Audience": "tracker.models.Audience",
+    },
+}
 
 LOGGING = {
     "version": 1,

@@ -125,4 +125,5 @@ urlpatterns = [
     # (end of evidence and assessments)
     path("", include("reports.urls")),
     path("", include("reports.trajectory_urls")),
+    path("", include("api.urls")),
 ]

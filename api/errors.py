@@ -1,0 +1,83 @@
+"""Errors as `application/problem+json` (RFC 9457), field errors included, whatever raised them.
+
+The services raise Django's ValidationError and PermissionDenied, and `StaleVersion` when a
+record changed under the caller; they are answered here as 400, 403 and 412.
+"""
+
+from http import HTTPStatus
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import exceptions, status
+from rest_framework.serializers import as_serializer_error
+from rest_framework.views import exception_handler
+
+from tracker.services import StaleVersion
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = (
+        "The item was changed after you read it (its ETag no longer matches If-Match). Nothing "
+        "was saved: read it again, then apply your change to the new version."
+    )
+    default_code = "stale"
+
+
+class PreconditionRequired(exceptions.APIException):
+    status_code = status.HTTP_428_PRECONDITION_REQUIRED
+    default_detail = (
+        "Send the item's ETag in an If-Match header, so a change made by someone else since "
+        "you read it is never overwritten."
+    )
+    default_code = "if_match_required"
+
+
+def _flatten(errors, prefix="") -> dict[str, list[str]]:
+    """Turn DRF's nested error detail into {"field" or "field.0.sub": [messages]}."""
+    if isinstance(errors, dict):
+        flat = {}
+        for key, value in errors.items():
+            flat.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+        return flat
+    if isinstance(errors, list) and errors and all(not isinstance(e, list | dict) for e in errors):
+        return {prefix or "non_field_errors": [str(e) for e in errors]}
+    if isinstance(errors, list):
+        flat = {}
+        for index, value in enumerate(errors):
+            flat.update(_flatten(value, f"{prefix}.{index}" if prefix else str(index)))
+        return flat
+    return {prefix or "non_field_errors": [str(errors)]}
+
+
+def _translate(exc):
+    if isinstance(exc, StaleVersion):
+        return PreconditionFailed()
+    if isinstance(exc, DjangoValidationError):
+        return exceptions.ValidationError(as_serializer_error(exc))
+    if isinstance(exc, DjangoPermissionDenied):
+        return exceptions.PermissionDenied(str(exc) or None)
+    return exc
+
+
+def problem_exception_handler(exc, context):
+    """Answer an API exception as a problem document; anything else is left to Django (500)."""
+    exc = _translate(exc)
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    code = response.status_code
+    body = {"type": "about:blank", "title": HTTPStatus(code).phrase, "status": code}
+    if isinstance(exc, exceptions.ValidationError):
+        errors = _flatten(response.data)
+        body["detail"] = "The request was not accepted: see the errors by field."
+        body["errors"] = errors
+    elif isinstance(response.data, dict) and "detail" in response.data:
+        body["detail"] = str(response.data["detail"])
+    else:
+        body["detail"] = str(response.data)
+    response.data = body
+    response.content_type = PROBLEM_CONTENT_TYPE
+    return response

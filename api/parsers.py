@@ -1,0 +1,28 @@
+"""Multipart uploads through the same checks as the evidence form.
+
+Django tidies a file name while parsing (`../x.pdf` becomes `x.pdf`) and keeps an oversized file
+in full; `tracker.uploads.record_upload` keeps the names as sent and caps what is stored, so the
+form can refuse both. This parser routes DRF's multipart parsing through it. (A session's CSRF
+check reads the body through DRF's request too, so it also goes through here.)
+"""
+
+from django.http.multipartparser import MultiPartParserError
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import DataAndFiles, MultiPartParser
+
+from tracker import uploads
+
+
+class RecordingMultiPartParser(MultiPartParser):
+    """Parse multipart bodies recording each file's name and size as the client sent them."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        request = parser_context["request"]._request
+        request.upload_record = uploads.record_upload(request)
+        meta = request.META.copy()
+        meta["CONTENT_TYPE"] = media_type
+        try:
+            data, files = request.parse_file_upload(meta, stream)
+        except MultiPartParserError as exc:
+            raise ParseError(f"The multipart body could not be read: {exc}") from exc
+        return DataAndFiles(data, files)

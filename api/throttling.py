@@ -1,0 +1,42 @@
+"""Request rates per token and per user; a caller over either limit is told when to retry.
+
+Rates come from the settings `API_RATE_PER_TOKEN` and `API_RATE_PER_USER` (e.g. "600/minute"),
+read on every request so a deployment (or a test) can change them. Counts live in the default
+cache: per process unless a shared cache is configured.
+"""
+
+from django.conf import settings
+from rest_framework.throttling import SimpleRateThrottle
+
+from api.models import ApiToken
+
+
+class _SettingsRateThrottle(SimpleRateThrottle):
+    setting = ""
+
+    def get_rate(self):
+        return getattr(settings, self.setting)
+
+
+class TokenRateThrottle(_SettingsRateThrottle):
+    """Limit each token on its own, so one script cannot use up its owner's allowance alone."""
+
+    scope = "token"
+    setting = "API_RATE_PER_TOKEN"
+
+    def get_cache_key(self, request, view):
+        if not isinstance(request.auth, ApiToken):
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": request.auth.pk}
+
+
+class UserRateThrottle(_SettingsRateThrottle):
+    """Limit each user across the session and all their tokens together."""
+
+    scope = "user"
+    setting = "API_RATE_PER_USER"
+
+    def get_cache_key(self, request, view):
+        if not request.user or not request.user.is_authenticated:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
