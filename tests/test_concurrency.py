@@ -188,7 +188,14 @@ def post_status(browser: Browser, rec: int, page: Response, status: str, reason:
     )
 
 
-def post_evidence(browser: Browser, rng: random.Random, rec: int, token: str, files):
+def post_evidence(
+    browser: Browser,
+    rng: random.Random,
+    rec: int,
+    token: str,
+    files,
+    sensitivities=("public", "internal", "restricted"),
+):
     """Open the evidence form for `rec` and post an item titled after `token` with `files`."""
     page = browser.get(f"/evidence/new/?recommendation={rec}")
     response = browser.post_multipart(
@@ -198,7 +205,7 @@ def post_evidence(browser: Browser, rng: random.Random, rec: int, token: str, fi
             ("title", f"Evidence {token}"),
             ("source_type", rng.choice(["un", "ngo", "media", "testimony"])),
             ("direction", rng.choice(["progress", "no_change", "regression"])),
-            ("sensitivity", rng.choice(["public", "internal", "restricted"])),
+            ("sensitivity", rng.choice(sensitivities)),
             ("recommendations", str(rec)),
         ],
         files,

@@ -152,13 +152,16 @@ def _status_change(browser, rng, rec, token) -> Outcome:
 
 
 def _evidence(browser, rng, rec, token) -> Outcome:
+    # Restricted items would be readable afterwards only by their authors and reviewers.
     outcome = Outcome("evidence", token, rec)
     files = []
     if rng.random() < 0.6:
         outcome.content = f"Interview notes {token}\n{uuid.uuid4().hex * rng.randint(1, 64)}\n"
         outcome.content = outcome.content.encode()
         files = [("file", f"{token}.txt", outcome.content)]
-    _page, response, outcome.accepted = post_evidence(browser, rng, rec, token, files)
+    _page, response, outcome.accepted = post_evidence(
+        browser, rng, rec, token, files, sensitivities=("public", "internal")
+    )
     outcome.status = response.status
     if not outcome.accepted:
         outcome.problems.append(f"evidence {token}: HTTP {response.status}")
@@ -305,8 +308,9 @@ def test_two_servers_on_one_postgresql_lose_nothing_when_a_worker_is_killed(tmp_
             # Every stored file reads back, byte for byte, from either server.
             readers = []
             for port in (port_a, port_b):
+                # A reviewer may see every item, but must sign in with a second factor first.
                 reader = Browser(port)
-                sign_in(reader, "reviewer", PASSWORD)
+                sign_in(reader, "analyst0", PASSWORD)
                 readers.append(reader)
             with_files = [e for e in data["evidence"] if e["file"]]
             served = {
