@@ -34,6 +34,7 @@ def world(db):
     FindingFactory(report=recommendation.report)
     evidence = EvidenceFactory(recommendations=[recommendation], logged_by=author)
     StatusChangeFactory(recommendation=recommendation, changed_by=author)
+    recommendation.refresh_from_db()  # the change refreshed its cached status and version
     draft = AssessmentFactory(recommendation=recommendation, year=2021, author=author)
     submitted = AssessmentFactory(
         recommendation=RecommendationFactory(report=recommendation.report),
@@ -114,7 +115,10 @@ def _snapshot():
 
 
 def _etag(item):
-    return f'"{item._meta.model_name}-{item.pk}-v{item.version}"'
+    # The current version, as a client would have just read it (setting up the world can
+    # move it on, e.g. when a recorded change refreshes the cached status).
+    version = type(item).objects.values_list("version", flat=True).get(pk=item.pk)
+    return f'"{item._meta.model_name}-{item.pk}-v{version}"'
 
 
 def _status_change(w):
@@ -199,8 +203,11 @@ WRITES = [
     ("status change", _status_change, WRITERS, _changed_status),
     ("log evidence", _log_evidence, WRITERS, _changed_evidence),
     ("draft assessment", _draft, WRITERS, _changed_draft),
-    ("edit assessment", _edit, WRITERS, _changed_state("draft", "draft", "Edited.")),
-    ("submit assessment", _submit, WRITERS, _changed_state("draft", "submitted")),
+    # Only a draft's author or the recommendation's owner edits or submits it (issue 12's
+    # rule); none of the matrix's callers is either, so each is refused and nothing changes.
+    # The author's own edits and submissions are in tests/test_api_if_match.py.
+    ("edit assessment", _edit, (), _changed_state("draft", "draft", "Edited.")),
+    ("submit assessment", _submit, (), _changed_state("draft", "submitted")),
     ("approve assessment", _approve, REVIEWERS, _changed_state("submitted", "approved")),
     ("return assessment", _return, REVIEWERS, _changed_state("submitted", "returned")),
 ]

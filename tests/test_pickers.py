@@ -58,15 +58,18 @@ def test_the_lists_page_by_the_size_chosen(viewer_client, url):
     assert len(default.context["page_obj"].object_list) == 30
     small = viewer_client.get(url, {"per_page": "25"})
     assert len(small.context["page_obj"].object_list) == 25
-    assert small.context["page_obj"].paginator.num_pages == 2
+    assert small.context["page_obj"].has_next()
+    next_url = small.context["page_obj"].next_url
+    following = viewer_client.get(url + next_url if next_url.startswith("?") else next_url)
+    assert len(following.context["page_obj"].object_list) == 5
     assert '<option value="25" selected>25</option>' in small.content.decode()
 
 
 def test_an_unknown_page_size_falls_back_to_the_default_with_a_message(viewer_client):
-    RecommendationFactory.create_batch(3)
+    RecommendationFactory.create_batch(60)
     response = viewer_client.get("/recommendations/", {"per_page": "100000"})
     assert response.status_code == 200
-    assert response.context["page_obj"].paginator.per_page == 50
+    assert len(response.context["page_obj"].object_list) == 50
     assert "Select a valid choice" in response.content.decode()
 
 

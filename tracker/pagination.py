@@ -31,6 +31,14 @@ class Count:
             return str(self.value)
         return f"about {_round(self.value):,}"
 
+    def __eq__(self, other) -> bool:
+        # An exact count is its number; an estimate equals no number.
+        if isinstance(other, int):
+            return self.exact and self.value == other
+        return NotImplemented
+
+    __hash__ = None
+
 
 def _round(value: int) -> int:
     """Round to two significant figures: an estimate claims no more than that."""
