@@ -8,6 +8,7 @@ permissions by natural key since their ids differ between databases.
 
 import datetime
 import decimal
+import hashlib
 import json
 
 from django.apps import apps
@@ -18,7 +19,7 @@ from django.db import connection
 from django.utils import timezone
 
 from tracker import backup, roles, services
-from tracker.models import Assessment, Evidence, Recommendation
+from tracker.models import Assessment, Evidence, ImportJob, Recommendation
 
 PDF_BYTES = b"%PDF-1.4\n% moved evidence \x00\x01\x02\xff\n" + bytes(range(256)) * 64
 TEXT_BYTES = "Témoignage recueilli à la frontière.\n".encode() * 50
@@ -39,6 +40,11 @@ NOT_BACKED_UP = {
     "tracker.recoverycode",
     # The full-text index is not a table of the tracker's own (see tracker.models.SearchEntry).
     "tracker.searchentry",
+    # API tokens are credentials, like the two-factor secrets: users create new ones.
+    "api.apitoken",
+    "api.apitokenuse",
+    # Background task results are the worker's working state, not the tracker's record.
+    "django_tasks_database.dbtaskresult",
 }
 
 
@@ -114,6 +120,15 @@ def fill() -> None:
         evidence=rapporteur, sensitivity="internal", reason="Cleared for the team.", by=admin
     )
     services.notification_set_email(by=analyst, email="daily")
+    # A whole-report upload waiting for its worker: a job with its bytes (issue 11).
+    report_text = b"2021 Trafficking in Persons Report\n" * 20
+    ImportJob.objects.create(
+        name="2021-tip-report.txt",
+        data=report_text,
+        sha256=hashlib.sha256(report_text).hexdigest(),
+        year=2021,
+        created_by=reviewer,
+    )
     services.saved_filter_save(
         by=analyst, list_name="recommendations", name="Mine", query="owner=me&status=no_action"
     )
