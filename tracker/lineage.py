@@ -281,9 +281,14 @@ def refresh_status(recommendations) -> int:
     Only rows whose status differs are written, and their version moves on, so a form opened on
     the old status is told it is stale.
     """
+    # The ids first: as a subquery, PostgreSQL may compute the status of every row of the
+    # table before narrowing it down to these few.
+    ids = list(recommendations.values_list("pk", flat=True))
+    if not ids:
+        return 0
     today = status_on(timezone.localdate(), from_history=True)
     return (
-        Recommendation.objects.filter(pk__in=recommendations.values("pk"))
+        Recommendation.objects.filter(pk__in=ids)
         .alias(today=today)
         .exclude(status=F("today"))
         .update(status=today, version=F("version") + 1)
