@@ -21,7 +21,7 @@ from tests.conftest import ROOT
 from tests.factories import EvidenceFactory, RecommendationFactory, UserFactory
 from tests.test_lineage import parsed_nk
 from tracker import exports, importer, services
-from tracker.models import Evidence, Recommendation
+from tracker.models import SERVER_OPERATOR, Evidence, Recommendation
 
 pytestmark = pytest.mark.django_db
 
@@ -290,6 +290,9 @@ def test_the_one_visibility_rule_gives_no_user_public_evidence_only(viewer, revi
     assert visible(viewer) == {"public", "internal"}
     assert visible(analyst) == {"public", "internal", "restricted"}  # logged it
     assert visible(reviewer) == set(Evidence.Sensitivity.values)
+    assert visible(SERVER_OPERATOR) == set(Evidence.Sensitivity.values)
+    internal = Evidence.objects.visible_to(SERVER_OPERATOR, audience="internal")
+    assert {e.sensitivity for e in internal} == {"public", "internal"}
     assert Recommendation.objects.with_evidence_flag(None).get(pk=rec.pk).has_evidence
     made["public"].sensitivity = "internal"
     made["public"].save()

@@ -547,10 +547,28 @@ class Audience(models.TextChoices):
         return cls.INTERNAL if cls.INTERNAL in allowed else cls.PUBLIC
 
 
+class ServerOperator:
+    """Whoever runs a command on the server itself (`progress_summary`): not a user account.
+
+    The visibility rule lets the operator see everything; `audience` still decides what a
+    summary built for readers holds. Use the one instance, `SERVER_OPERATOR`.
+    """
+
+    is_authenticated = True
+    pk = None
+
+    def __repr__(self) -> str:
+        return "SERVER_OPERATOR"
+
+
+SERVER_OPERATOR = ServerOperator()
+
+
 def evidence_visibility(user=None, *, audience: str | None = None, prefix: str = "") -> Q:
     """Return the condition on evidence rows that keeps what may be shown: THE rule.
 
     - no user (or an anonymous one) means the public view: public evidence only;
+    - the server operator (`SERVER_OPERATOR`, a command run on the server) sees everything;
     - a reviewer (permission `view_restricted_evidence`) sees everything;
     - anyone else sees public and internal evidence, and the restricted items they logged.
     With `audience` (a summary or an export built for public, internal or restricted readers)
@@ -564,7 +582,7 @@ def evidence_visibility(user=None, *, audience: str | None = None, prefix: str =
 
     if user is None or not user.is_authenticated:
         rule = q(sensitivity=EvidenceSensitivity.PUBLIC)
-    elif user.has_perm("tracker.view_restricted_evidence"):
+    elif user is SERVER_OPERATOR or user.has_perm("tracker.view_restricted_evidence"):
         rule = Q()
     else:
         rule = ~q(sensitivity=EvidenceSensitivity.RESTRICTED) | q(logged_by=user.pk)
