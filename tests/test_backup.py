@@ -439,3 +439,76 @@ def test_restore_reads_a_crafted_huge_row_in_bounded_memory(archive, tmp_path, m
     finally:
         tracemalloc.stop()
     assert peak < 48 * 1024 * 1024
+
+
+# Archives written by earlier versions.
+
+
+def _as_older_version(source: Path, target: Path, *, schema=None) -> None:
+    """Rewrite an archive as a version from before the published summaries moved to reports."""
+    old, new = "tracker.summary", "reports.publishedsummary"
+    with zipfile.ZipFile(source) as zipped:
+        manifest = json.loads(zipped.read("manifest.json"))
+        members = {i.filename: zipped.read(i.filename) for i in zipped.infolist()}
+    rows = [json.loads(line) for line in members.pop(f"data/{new}.jsonl").splitlines()]
+    data = b"".join(json.dumps({**row, "model": old}).encode() + b"\n" for row in rows)
+    members[f"data/{old}.jsonl"] = data
+    manifest["members"].pop(f"data/{new}.jsonl")
+    manifest["members"][f"data/{old}.jsonl"] = {
+        "size": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
+    }
+    manifest["load_order"] = [old if label == new else label for label in manifest["load_order"]]
+    manifest["rows"][old] = manifest["rows"].pop(new)
+    if schema is None:
+        manifest.pop("schema")
+    else:
+        manifest["schema"] = schema
+    members["manifest.json"] = json.dumps(manifest).encode()
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zipped:
+        for name, content in members.items():
+            zipped.writestr(name, content)
+
+
+def test_a_backup_from_before_the_summaries_moved_restores_them(
+    populated, media, tmp_path, archive
+):
+    rows_before = rows_snapshot()
+    assert rows_before["tracker_summary"]
+    older = tmp_path / "older.zip"
+    _as_older_version(archive, older)
+    empty_database(keep_groups=False)
+    media.MEDIA_ROOT = tmp_path / "media-restored"
+
+    call_command("restore", str(older), stdout=open(tmp_path / "r.txt", "w"))  # noqa: SIM115
+
+    assert rows_snapshot() == rows_before
+    assert PublishedSummary.objects.count() == len(rows_before["tracker_summary"])
+
+
+def test_the_manifest_records_the_schema_and_a_mismatch_is_explained(
+    populated, media, tmp_path, archive
+):
+    with zipfile.ZipFile(archive) as zipped:
+        schema = json.loads(zipped.read("manifest.json"))["schema"]
+    assert schema == backup.schema_state() and schema["tracker"].startswith("00")
+    # Rows from an older schema that do not fit today's tables: a message, and nothing written.
+    crafted = tmp_path / "misfit.zip"
+    with zipfile.ZipFile(archive) as zipped:
+        countries = [
+            json.loads(line) for line in zipped.read("data/tracker.country.jsonl").splitlines()
+        ]
+    countries[0]["fields"]["no_such_field_any_more"] = "x"
+    countries[0]["fields"]["name"] = None
+    misfit = b"".join(json.dumps(row).encode() + b"\n" for row in countries)
+    _craft(archive, crafted, replace={"data/tracker.country.jsonl": misfit})
+    with zipfile.ZipFile(crafted) as zipped:
+        manifest = json.loads(zipped.read("manifest.json"))
+    manifest["schema"] = {"tracker": "0004_an_older_one"}
+    _rewrite(crafted, tmp_path / "misfit2.zip", replace={"manifest.json": json.dumps(manifest)})
+    _assert_refused(
+        tmp_path / "misfit2.zip",
+        "made with the database at tracker 0004_an_older_one; restore it with that version",
+        tmp_path,
+        media,
+    )

@@ -2,8 +2,9 @@
 
 The archive is a zip file holding:
 
-- `manifest.json`: format and version, when and by which app version it was made, the row count
-  of every table, and the size and SHA-256 of every other member;
+- `manifest.json`: format and version, when and by which app version it was made, the newest
+  migration of each app (the schema its rows fit), the row count of every table, and the size
+  and SHA-256 of every other member;
 - `data/<app>.<model>.jsonl`: the rows of each model, one serialized object per line, in the
   order they must be loaded (groups, users, then the tracker's models);
 - `files/<storage name>`: the bytes of every uploaded evidence file, under its storage name.
@@ -33,11 +34,14 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core import serializers
+from django.core.exceptions import FieldDoesNotExist
 from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.core.management.color import no_style
+from django.core.serializers.base import DeserializationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, models, transaction
+from django.db import DatabaseError, connection, models, transaction
+from django.db.migrations.recorder import MigrationRecorder
 from django.db.models import Prefetch
 from django.utils import timezone
 
@@ -79,6 +83,10 @@ class ArchiveInfo:
 # (the authenticator devices, in django-otp's tables, are not backed up either).
 _NOT_BACKED_UP = {"tracker.recoverycode"}
 
+# Models that moved or were renamed since backups were first made, old label → current label.
+# The published summaries moved from the tracker app to reports (same table, same fields).
+_RENAMED = {"tracker.summary": "reports.publishedsummary"}
+
 
 def backed_up_models() -> list[type[models.Model]]:
     """Return the models whose rows go into a backup, in an order that loads cleanly."""
@@ -95,6 +103,16 @@ def backed_up_models() -> list[type[models.Model]]:
 
 def _label(model) -> str:
     return model._meta.label_lower
+
+
+def schema_state() -> dict[str, str]:
+    """Return the newest applied migration of each app whose rows a backup holds."""
+    applied = MigrationRecorder(connection).applied_migrations()
+    return {
+        app: max(name for label, name in applied if label == app)
+        for app in ("auth", "tracker", "reports")
+        if any(label == app for label, _ in applied)
+    }
 
 
 def app_version() -> str:
@@ -239,6 +257,7 @@ def create_backup(path: Path) -> ArchiveInfo:
                 "format_version": FORMAT_VERSION,
                 "created_at": timezone.now().isoformat(),
                 "app_version": app_version(),
+                "schema": schema_state(),
                 "database": connection.vendor,
                 "load_order": [_label(m) for m in model_list],
                 "rows": summary.rows,
@@ -418,6 +437,7 @@ def restore_backup(path: Path) -> ArchiveInfo:
             "database (create it and run `migrate`, nothing else). Nothing was restored."
         )
     known = {_label(m): m for m in backed_up_models()}
+    known.update({old: known[new] for old, new in _RENAMED.items() if new in known})
     unknown = [label for label in manifest["load_order"] if label not in known]
     if unknown:
         raise BackupError(f"{path}: the backup holds tables this version does not know: {unknown}.")
@@ -429,12 +449,15 @@ def restore_backup(path: Path) -> ArchiveInfo:
             # the same names plus any permission changes made since.
             Group.objects.all().delete()
             loaded_models = []
-            with connection.constraint_checks_disabled():
-                for label in manifest["load_order"]:
-                    model = known[label]
-                    summary.rows[label] = _load_model(archive, label)
-                    loaded_models.append(model)
-            connection.check_constraints(table_names=[m._meta.db_table for m in loaded_models])
+            try:
+                with connection.constraint_checks_disabled():
+                    for label in manifest["load_order"]:
+                        model = known[label]
+                        summary.rows[label] = _load_model(archive, label)
+                        loaded_models.append(model)
+                connection.check_constraints(table_names=[m._meta.db_table for m in loaded_models])
+            except (DatabaseError, DeserializationError, FieldDoesNotExist) as exc:
+                raise BackupError(_schema_message(path, manifest, exc)) from exc
             if summary.rows != manifest["rows"]:
                 raise BackupError(f"{path}: the row counts do not match the manifest.")
             _check_files_match_rows(path, manifest["files"], loaded_models)
@@ -447,6 +470,19 @@ def restore_backup(path: Path) -> ArchiveInfo:
             default_storage.delete(name)
         raise
     return summary
+
+
+def _schema_message(path: Path, manifest: dict, exc: Exception) -> str:
+    """Say why rows would not load: most often a backup from another version of the tracker."""
+    theirs, ours = manifest.get("schema"), schema_state()
+    if theirs != ours:
+        older = ", ".join(f"{app} {name}" for app, name in sorted((theirs or {}).items()))
+        return (
+            f"{path}: the rows do not fit this version's tables ({exc}). The backup was made "
+            f"with the database at {older or 'an older version (not recorded)'}; restore it with "
+            "that version of TIP Tracker, then upgrade and run `migrate`. Nothing was restored."
+        )
+    return f"{path}: the rows cannot be loaded ({exc}). Nothing was restored."
 
 
 def _check_files_match_rows(path: Path, listed: list[str], loaded_models) -> None:
@@ -496,7 +532,7 @@ def _load_model(archive: zipfile.ZipFile, label: str) -> int:
                 raise BackupError(
                     f"{name}: holds a row of {model!r}, not of {label}. Nothing was restored."
                 )
-            batch.append(row)
+            batch.append({**row, "model": _RENAMED.get(label, label)})
             if len(batch) >= _CHUNK:
                 count += _load_batch(batch)
                 batch = []
