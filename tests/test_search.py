@@ -400,3 +400,29 @@ def test_withdrawn_evidence_and_voided_changes_are_found_and_say_so(
     assert found("reopened", analyst, Kind.STATUS_CHANGE) == [
         "PRK-2021-03: No action → In progress (01 Jul 2021) (voided)"
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migrate_sets_the_index_up_again_when_a_table_lost_its_triggers(viewer, recommendation):
+    from django.core.management import call_command
+
+    assert search.missing_triggers() == []
+    # What SQLite's schema editor does when a migration remakes a table: its triggers are gone.
+    lost = "tracker_search_tracker_evidence" + (
+        "" if connection.vendor == "postgresql" else "_insert"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DROP TRIGGER {lost}"
+            + (" ON tracker_evidence" if connection.vendor == "postgresql" else "")
+        )
+    assert search.missing_triggers() == [lost]
+    EvidenceFactory(title="Logged while the trigger was gone", recommendations=[recommendation])
+    assert found("trigger", viewer, Kind.EVIDENCE) == []
+
+    call_command("migrate", verbosity=0)
+
+    assert search.missing_triggers() == []
+    assert found("trigger", viewer, Kind.EVIDENCE) == ["Logged while the trigger was gone"]
+    EvidenceFactory(title="Logged after the repair", recommendations=[recommendation])
+    assert found("repair", viewer, Kind.EVIDENCE) == ["Logged after the repair"]

@@ -12,11 +12,12 @@ the same for one word as for ten. Evidence is filtered by `Evidence.objects.visi
 and nothing else.
 """
 
+import logging
 import re
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import Count, Exists, F, Func, Lookup, OuterRef, Q, TextField, Value
 from django.urls import reverse
 from django.utils.html import escape
@@ -36,6 +37,7 @@ from tracker.models import (
 
 Kind = SearchEntry.Kind
 
+logger = logging.getLogger(__name__)
 MAX_QUERY_CHARS = 200
 MAX_QUERY_WORDS = 10
 HITS_PER_KIND = 10
@@ -506,6 +508,50 @@ def drop_index(schema_editor) -> None:
             for event in ("insert", "update", "delete"):
                 schema_editor.execute(f"DROP TRIGGER IF EXISTS {name}_{event}", params=None)
     schema_editor.execute("DROP TABLE IF EXISTS tracker_search", params=None)
+
+
+def _trigger_names(vendor: str) -> set[str]:
+    names = set()
+    for source in _SOURCES:
+        name = f"tracker_search_{source.table}"
+        if vendor == "postgresql":
+            names |= {name, f"{name}_truncate"}
+        else:
+            names |= {f"{name}_{event}" for event in ("insert", "update", "delete")}
+    return names
+
+
+def missing_triggers(using=connection) -> list[str]:
+    """Return the index's triggers the database lacks (none, unless a table was remade)."""
+    with using.cursor() as cursor:
+        if using.vendor == "postgresql":
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+        else:
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        present = {name for (name,) in cursor.fetchall()}
+    return sorted(_trigger_names(using.vendor) - present)
+
+
+def repair_after_migrate(sender, *, using, verbosity=1, **kwargs) -> None:
+    """Set the index up again after `migrate` if a migration dropped any of its triggers.
+
+    On SQLite the schema editor remakes a table to add a non-null column, or to alter one, and
+    the remade table has no triggers: its rows would silently stop being indexed. Checking after
+    every `migrate` keeps the index whole whatever a later migration does.
+    """
+    using = connections[using]
+    if "tracker_search" not in using.introspection.table_names():
+        return  # before the index's migration, or after unapplying it
+    missing = missing_triggers(using)
+    if missing:
+        logger.warning(
+            "The search index lacked %d trigger(s) after migrate (%s); set up again.",
+            len(missing),
+            ", ".join(missing),
+        )
+        with using.schema_editor() as editor:
+            drop_index(editor)
+            create_index(editor)
 
 
 def rebuild(using=connection) -> None:
