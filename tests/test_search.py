@@ -402,7 +402,6 @@ def test_withdrawn_evidence_and_voided_changes_are_found_and_say_so(
     ]
 
 
-@pytest.mark.django_db(transaction=True)
 def test_migrate_sets_the_index_up_again_when_a_table_lost_its_triggers(viewer, recommendation):
     from django.core.management import call_command
 

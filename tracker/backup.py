@@ -442,6 +442,7 @@ def restore_backup(path: Path) -> ArchiveInfo:
     if unknown:
         raise BackupError(f"{path}: the backup holds tables this version does not know: {unknown}.")
     summary = ArchiveInfo(path=path, sha256=_sha256_of_path(path))
+    ours = schema_state()
     written: list[str] = []
     try:
         with transaction.atomic(), zipfile.ZipFile(path) as archive:
@@ -457,7 +458,10 @@ def restore_backup(path: Path) -> ArchiveInfo:
                         loaded_models.append(model)
                 connection.check_constraints(table_names=[m._meta.db_table for m in loaded_models])
             except (DatabaseError, DeserializationError, FieldDoesNotExist) as exc:
-                raise BackupError(_schema_message(path, manifest, exc)) from exc
+                # Rows from another schema get the explanation; any other failure is itself.
+                if manifest.get("schema") == ours:
+                    raise
+                raise BackupError(_schema_message(path, manifest.get("schema"), exc)) from exc
             if summary.rows != manifest["rows"]:
                 raise BackupError(f"{path}: the row counts do not match the manifest.")
             _check_files_match_rows(path, manifest["files"], loaded_models)
@@ -472,17 +476,14 @@ def restore_backup(path: Path) -> ArchiveInfo:
     return summary
 
 
-def _schema_message(path: Path, manifest: dict, exc: Exception) -> str:
-    """Say why rows would not load: most often a backup from another version of the tracker."""
-    theirs, ours = manifest.get("schema"), schema_state()
-    if theirs != ours:
-        older = ", ".join(f"{app} {name}" for app, name in sorted((theirs or {}).items()))
-        return (
-            f"{path}: the rows do not fit this version's tables ({exc}). The backup was made "
-            f"with the database at {older or 'an older version (not recorded)'}; restore it with "
-            "that version of TIP Tracker, then upgrade and run `migrate`. Nothing was restored."
-        )
-    return f"{path}: the rows cannot be loaded ({exc}). Nothing was restored."
+def _schema_message(path: Path, theirs: dict | None, exc: Exception) -> str:
+    """Say why rows from a backup made at another schema do not load into this one."""
+    older = ", ".join(f"{app} {name}" for app, name in sorted((theirs or {}).items()))
+    return (
+        f"{path}: the rows do not fit this version's tables ({exc}). The backup was made with "
+        f"the database at {older or 'an older version (not recorded)'}; restore it with that "
+        "version of TIP Tracker, then upgrade and run `migrate`. Nothing was restored."
+    )
 
 
 def _check_files_match_rows(path: Path, listed: list[str], loaded_models) -> None:

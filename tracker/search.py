@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.db.models import Count, Exists, F, Func, Lookup, OuterRef, Q, TextField, Value
 from django.urls import reverse
 from django.utils.html import escape
@@ -489,25 +489,34 @@ def _postgresql_schema() -> list[str]:
 
 def create_index(schema_editor) -> None:
     """Create the index table and its triggers, and index the rows already there."""
-    vendor = schema_editor.connection.vendor
-    statements = _postgresql_schema() if vendor == "postgresql" else _sqlite_schema()
-    for statement in statements:
-        schema_editor.execute(statement, params=None)
-    rebuild(schema_editor.connection)
+    install(schema_editor.connection)
 
 
 def drop_index(schema_editor) -> None:
     """Remove the index table and its triggers."""
-    vendor = schema_editor.connection.vendor
-    for source in _SOURCES:
-        name = f"tracker_search_{source.table}"
-        if vendor == "postgresql":
-            schema_editor.execute(f"DROP FUNCTION IF EXISTS {name}() CASCADE", params=None)
-            schema_editor.execute(f"DROP FUNCTION IF EXISTS {name}_truncate() CASCADE", params=None)
-        else:
-            for event in ("insert", "update", "delete"):
-                schema_editor.execute(f"DROP TRIGGER IF EXISTS {name}_{event}", params=None)
-    schema_editor.execute("DROP TABLE IF EXISTS tracker_search", params=None)
+    uninstall(schema_editor.connection)
+
+
+def install(using=connection) -> None:
+    """Create the index on the connection `using` (in a migration: its schema editor's)."""
+    statements = _postgresql_schema() if using.vendor == "postgresql" else _sqlite_schema()
+    with using.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
+    rebuild(using)
+
+
+def uninstall(using=connection) -> None:
+    with using.cursor() as cursor:
+        for source in _SOURCES:
+            name = f"tracker_search_{source.table}"
+            if using.vendor == "postgresql":
+                cursor.execute(f"DROP FUNCTION IF EXISTS {name}() CASCADE")
+                cursor.execute(f"DROP FUNCTION IF EXISTS {name}_truncate() CASCADE")
+            else:
+                for event in ("insert", "update", "delete"):
+                    cursor.execute(f"DROP TRIGGER IF EXISTS {name}_{event}")
+        cursor.execute("DROP TABLE IF EXISTS tracker_search")
 
 
 def _trigger_names(vendor: str) -> set[str]:
@@ -549,9 +558,9 @@ def repair_after_migrate(sender, *, using, verbosity=1, **kwargs) -> None:
             len(missing),
             ", ".join(missing),
         )
-        with using.schema_editor() as editor:
-            drop_index(editor)
-            create_index(editor)
+        with transaction.atomic(using=using.alias):
+            uninstall(using)
+            install(using)
 
 
 def rebuild(using=connection) -> None:
