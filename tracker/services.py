@@ -760,7 +760,9 @@ def _bulk_one(recommendation, version, action, by, status, reason, effective_dat
 
 
 @transaction.atomic
-def status_change_void(*, change: StatusChange, reason: str, by) -> StatusChangeVoid:
+def status_change_void(
+    *, change: StatusChange, reason: str, by, expected_version: int | None = None
+) -> StatusChangeVoid:
     """Void a mistaken status change with a reason; the status on every day is recomputed.
 
     The change keeps its row (history is append-only); from now on `status_on` skips it, so the
@@ -773,10 +775,9 @@ def status_change_void(*, change: StatusChange, reason: str, by) -> StatusChange
     change = StatusChange.objects.select_for_update().get(pk=change.pk)
     if StatusChangeVoid.objects.filter(change=change).exists():
         raise ValidationError("This status change was already voided.")
+    # The recommendation's version is the lock: voiding changes its status history.
+    _bump_version(Recommendation, change.recommendation_id, expected_version, "This recommendation")
     void = StatusChangeVoid.objects.create(change=change, reason=reason, voided_by=by)
-    Recommendation.objects.filter(pk=change.recommendation_id).update(
-        version=F("version") + 1, updated_at=timezone.now()
-    )
     lineage.refresh_status(
         Recommendation.objects.filter(ancestor_links__ancestor_id=change.recommendation_id)
     )
