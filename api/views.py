@@ -61,6 +61,19 @@ def expected_version(request, item) -> int:
     return item.version
 
 
+def _with_reason(request, item, service, **arguments):
+    """Check If-Match against `item`, then call `service` with the body's reason."""
+    version = expected_version(request, item)
+    body = s.ReasonSerializer(data=request.data)
+    body.is_valid(raise_exception=True)
+    return service(
+        reason=body.validated_data["reason"],
+        by=request.user,
+        expected_version=version,
+        **arguments,
+    )
+
+
 def _with_etag(response: Response, item) -> Response:
     response["ETag"] = s.etag(item)
     return response
@@ -268,15 +281,7 @@ class RecommendationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _A
     def void_change(self, request, pk=None, change_id=None):
         recommendation = self.get_object()
         change = get_object_or_404(StatusChange, pk=change_id, recommendation=recommendation)
-        version = expected_version(request, recommendation)
-        body = s.ReasonSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        services.status_change_void(
-            change=change,
-            reason=body.validated_data["reason"],
-            by=request.user,
-            expected_version=version,
-        )
+        _with_reason(request, recommendation, services.status_change_void, change=change)
         change = self._history(recommendation).get(pk=change.pk)
         recommendation.refresh_from_db(fields=["version"])
         return _with_etag(Response(s.StatusChangeSerializer(change).data), recommendation)
@@ -479,15 +484,7 @@ class EvidenceViewSet(
     )
     def withdraw(self, request, pk=None):
         evidence = self._changeable()
-        version = expected_version(request, evidence)
-        body = s.ReasonSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        services.evidence_withdraw(
-            evidence=evidence,
-            reason=body.validated_data["reason"],
-            by=request.user,
-            expected_version=version,
-        )
+        _with_reason(request, evidence, services.evidence_withdraw, evidence=evidence)
         return self._answer(evidence)
 
     @extend_schema(
