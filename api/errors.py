@@ -1,16 +1,20 @@
 """Errors as `application/problem+json` (RFC 9457), field errors included, whatever raised them.
 
 The services raise Django's ValidationError and PermissionDenied, and `StaleVersion` when a
-record changed under the caller; they are answered here as 400, 403 and 412.
+record changed under the caller; they are answered here as 400, 403 and 412. Anything else is a
+bug: it is logged with its traceback, as Django logs a 500, and answered as a bare 500 problem
+that says nothing of what failed.
 """
 
 from http import HTTPStatus
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.log import log_response
 from rest_framework import exceptions, status
+from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
-from rest_framework.views import exception_handler
+from rest_framework.views import exception_handler, set_rollback
 
 from tracker.services import StaleVersion
 
@@ -62,12 +66,35 @@ def _translate(exc):
     return exc
 
 
+def _server_error(exc, context) -> Response:
+    """Answer an unexpected exception as a 500 problem, after logging it with its traceback."""
+    set_rollback()
+    code = status.HTTP_500_INTERNAL_SERVER_ERROR
+    body = {
+        "type": "about:blank",
+        "title": HTTPStatus(code).phrase,
+        "status": code,
+        "detail": "The server failed to answer this request; the failure was recorded for "
+        "the maintainers.",
+    }
+    response = Response(body, status=code, content_type=PROBLEM_CONTENT_TYPE)
+    request = context["request"]._request
+    log_response(
+        "Internal Server Error: %s",
+        request.path,
+        response=response,
+        request=request,
+        exception=exc,
+    )
+    return response
+
+
 def problem_exception_handler(exc, context):
-    """Answer an API exception as a problem document; anything else is left to Django (500)."""
+    """Answer any exception of an API view as a problem document, a bug as a bare 500."""
     exc = _translate(exc)
     response = exception_handler(exc, context)
     if response is None:
-        return None
+        return _server_error(exc, context)
     code = response.status_code
     body = {"type": "about:blank", "title": HTTPStatus(code).phrase, "status": code}
     if isinstance(exc, exceptions.ValidationError):

@@ -316,6 +316,7 @@ class EvidenceFileSerializer(serializers.Serializer):
 
 class EvidenceSerializer(serializers.ModelSerializer):
     logged_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    etag = ETagField()
     recommendations = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     file = serializers.SerializerMethodField()
 
@@ -339,6 +340,8 @@ class EvidenceSerializer(serializers.ModelSerializer):
             "logged_at",
             "withdrawn_at",
             "withdrawal_reason",
+            "version",
+            "etag",
         ]
 
     @extend_schema_field(EvidenceFileSerializer(allow_null=True))
@@ -383,6 +386,83 @@ class EvidenceInputSerializer(serializers.Serializer):
     file = serializers.FileField(
         required=False, help_text="PDF, image, Word, Excel, PowerPoint or plain text."
     )
+
+
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "Correct a title",
+            value={
+                "title": "Report of the UN Panel of Experts",
+                "reason": "The title was transcribed wrongly.",
+            },
+            request_only=True,
+        )
+    ]
+)
+class EvidenceUpdateSerializer(serializers.Serializer):
+    """The description of a source, to correct; fields left out stay as they are."""
+
+    title = serializers.CharField(max_length=300, required=False)
+    summary = serializers.CharField(required=False, allow_blank=True)
+    source_type = serializers.ChoiceField(choices=Evidence.SourceType.choices, required=False)
+    source_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    url = serializers.URLField(max_length=500, required=False, allow_blank=True)
+    published_on = serializers.DateField(required=False, allow_null=True)
+    accessed_on = serializers.DateField(required=False, allow_null=True)
+    quote = serializers.CharField(required=False, allow_blank=True)
+    reason = serializers.CharField(
+        help_text="Why the description was wrong; kept with each change in the item's history."
+    )
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(help_text="Why: kept with the record, for everyone to read.")
+
+
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "Hand the item over",
+            value={"owner": "analyst2", "pillar": "protection"},
+            request_only=True,
+        )
+    ]
+)
+class RecommendationUpdateSerializer(serializers.Serializer):
+    """Corrections to a recommendation; fields left out stay as they are."""
+
+    owner = serializers.CharField(
+        required=False,
+        allow_null=True,
+        max_length=150,
+        help_text="The username of the analyst who follows it, or null for nobody.",
+    )
+    pillar = serializers.ChoiceField(choices=Recommendation.Pillar.choices, required=False)
+    predecessor = _id(
+        required=False,
+        allow_null=True,
+        help_text="The id of the recommendation it continues (same country, earlier year), "
+        "or null for a new one.",
+    )
+    link_kind = serializers.ChoiceField(
+        choices=Recommendation.LinkKind.choices,
+        required=False,
+        help_text="With `predecessor`: repeated or reworded (new without one).",
+    )
+    text = serializers.CharField(
+        required=False, help_text="The official text, corrected (administrators only)."
+    )
+    text_reason = serializers.CharField(
+        required=False, allow_blank=True, help_text="Why the text is corrected; needed with it."
+    )
+
+    def validate(self, attrs):
+        if "link_kind" in attrs and "predecessor" not in attrs:
+            raise serializers.ValidationError(
+                {"link_kind": ["Give the predecessor with its link kind."]}
+            )
+        return attrs
 
 
 class AssessmentSerializer(serializers.ModelSerializer):

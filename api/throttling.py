@@ -1,18 +1,28 @@
 """Request rates per token and per user; a caller over either limit is told when to retry.
 
 Rates come from the settings `API_RATE_PER_TOKEN` and `API_RATE_PER_USER` (e.g. "600/minute"),
-read on every request so a deployment (or a test) can change them. Counts live in the default
-cache: per process unless a shared cache is configured.
+read on every request so a deployment (or a test) can change them. Counts live in the cache
+named by `THROTTLE_CACHE`, the database cache, so that every app server sees the same counts.
 """
 
 from django.conf import settings
+from django.core.cache import caches
 from rest_framework.throttling import SimpleRateThrottle
 
 from api.models import ApiToken
 
 
+def throttle_cache():
+    """Return the cache the request counters live in, shared by every app server."""
+    return caches[settings.THROTTLE_CACHE]
+
+
 class _SettingsRateThrottle(SimpleRateThrottle):
     setting = ""
+
+    @property
+    def cache(self):
+        return throttle_cache()
 
     def get_rate(self):
         return getattr(settings, self.setting)

@@ -36,7 +36,7 @@ urlpatterns = [
     ),
     path(
         "api/v1/recommendations/<int:pk>/",
-        views.RecommendationViewSet.as_view(_ITEM),
+        views.RecommendationViewSet.as_view({"get": "retrieve", "patch": "partial_update"}),
         name="recommendation-detail",
     ),
     path(
@@ -47,11 +47,25 @@ urlpatterns = [
         name="recommendation-status-changes",
     ),
     path(
+        "api/v1/recommendations/<int:pk>/status-changes/<int:change_id>/void/",
+        _step(views.RecommendationViewSet, "void_change"),
+        name="recommendation-status-change-void",
+    ),
+    path(
         "api/v1/evidence/",
         views.EvidenceViewSet.as_view({"get": "list", "post": "create"}),
         name="evidence-list",
     ),
-    path("api/v1/evidence/<int:pk>/", views.EvidenceViewSet.as_view(_ITEM), name="evidence-detail"),
+    path(
+        "api/v1/evidence/<int:pk>/",
+        views.EvidenceViewSet.as_view({"get": "retrieve", "patch": "partial_update"}),
+        name="evidence-detail",
+    ),
+    path(
+        "api/v1/evidence/<int:pk>/withdraw/",
+        _step(views.EvidenceViewSet, "withdraw"),
+        name="evidence-withdraw",
+    ),
     path(
         "api/v1/evidence/<int:pk>/file/",
         views.EvidenceViewSet.as_view(

@@ -8,6 +8,7 @@ through `tracker.services`; a write to an existing item needs its ETag in If-Mat
 import copy
 import datetime
 
+from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -21,7 +22,7 @@ from drf_spectacular.utils import (
     extend_schema_field,
 )
 from rest_framework import mixins, parsers, renderers, status, viewsets
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -33,7 +34,7 @@ from reports.published import summary_to_dict
 from reports.summary import BadAsOf, NoNarratives, build_summary
 from tracker import filters as tracker_filters
 from tracker import services
-from tracker.forms import EvidenceForm
+from tracker.forms import EvidenceEditForm, EvidenceForm, owner_candidates
 from tracker.models import (
     Assessment,
     Audience,
@@ -60,6 +61,19 @@ def expected_version(request, item) -> int:
     return item.version
 
 
+def _with_reason(request, item, service, **arguments):
+    """Check If-Match against `item`, then call `service` with the body's reason."""
+    version = expected_version(request, item)
+    body = s.ReasonSerializer(data=request.data)
+    body.is_valid(raise_exception=True)
+    return service(
+        reason=body.validated_data["reason"],
+        by=request.user,
+        expected_version=version,
+        **arguments,
+    )
+
+
 def _with_etag(response: Response, item) -> Response:
     response["ETag"] = s.etag(item)
     return response
@@ -78,6 +92,15 @@ def _ids(values, queryset, field: str) -> list:
             {field: [f"Unknown for this recommendation: {', '.join(map(str, missing))}."]}
         )
     return rows
+
+
+def _refuse_form(form) -> None:
+    """Raise the form's errors as the API's field errors, if it has any."""
+    if form.is_valid():
+        return
+    errors = {name: list(messages) for name, messages in form.errors.items()}
+    errors["non_field_errors"] = errors.pop("__all__", [])
+    raise ValidationError({name: found for name, found in errors.items() if found})
 
 
 class _ApiViewSet(viewsets.GenericViewSet):
@@ -156,14 +179,29 @@ class RecommendationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _A
     """Recommendations, with the filters of the list page; their status history and changes."""
 
     read_permission = "tracker.view_recommendation"
-    write_permissions = {"status_changes": "tracker.change_status"}
-    if_match_operations = (("status_changes", "POST"),)
-    etag_operations = (("retrieve", "GET"), ("status_changes", "POST"))
+    write_permissions = {
+        "status_changes": "tracker.change_status",
+        "void_change": "tracker.change_status",
+        # Owner, pillar and lineage; the text also needs `change_recommendation`, which the
+        # service asks for.
+        "partial_update": "tracker.change_status",
+    }
+    if_match_operations = (
+        ("status_changes", "POST"),
+        ("void_change", "POST"),
+        ("partial_update", "PATCH"),
+    )
+    etag_operations = (
+        ("retrieve", "GET"),
+        ("status_changes", "POST"),
+        ("void_change", "POST"),
+        ("partial_update", "PATCH"),
+    )
     serializer_class = s.RecommendationSerializer
     filterset_class = RecommendationFilterSet
 
     def get_queryset(self):
-        if self.action == "status_changes":
+        if self.action in ("status_changes", "void_change"):
             return Recommendation.objects.all()
         user = self.request.user
         queryset = (
@@ -232,6 +270,80 @@ class RecommendationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _A
         answer = Response(s.StatusChangeSerializer(change).data, status=status.HTTP_201_CREATED)
         return _with_etag(answer, recommendation)
 
+    @extend_schema(
+        summary="Void a mistaken status change, with the reason",
+        description="The change stays in the history, marked; the status on every day is "
+        "computed again without it. If-Match takes the recommendation's ETag.",
+        parameters=[OpenApiParameter("change_id", int, OpenApiParameter.PATH)],
+        request=s.ReasonSerializer,
+        responses=s.StatusChangeSerializer,
+    )
+    def void_change(self, request, pk=None, change_id=None):
+        recommendation = self.get_object()
+        change = get_object_or_404(StatusChange, pk=change_id, recommendation=recommendation)
+        _with_reason(request, recommendation, services.status_change_void, change=change)
+        change = self._history(recommendation).get(pk=change.pk)
+        recommendation.refresh_from_db(fields=["version"])
+        return _with_etag(Response(s.StatusChangeSerializer(change).data), recommendation)
+
+    @extend_schema(
+        summary="Correct a recommendation: owner, pillar, lineage link or official text",
+        request=s.RecommendationUpdateSerializer,
+        responses=s.RecommendationSerializer,
+    )
+    def partial_update(self, request, pk=None):
+        recommendation = self.get_object()
+        version = expected_version(request, recommendation)
+        body = s.RecommendationUpdateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        steps = self._corrections(recommendation, body.validated_data)
+        with transaction.atomic():
+            # One lock and one version check for all the fields: each service then moves the
+            # version on from the one it finds, and a refusal undoes the fields before it.
+            Recommendation.objects.select_for_update().filter(pk=recommendation.pk).get()
+            current = version
+            for service, arguments in steps:
+                service(
+                    recommendation=recommendation,
+                    by=request.user,
+                    **arguments,
+                    expected_version=current,
+                )
+                current = Recommendation.objects.values_list("version", flat=True).get(
+                    pk=recommendation.pk
+                )
+        recommendation = self.get_queryset().get(pk=recommendation.pk)
+        return _with_etag(Response(self.get_serializer(recommendation).data), recommendation)
+
+    def _corrections(self, recommendation, data) -> list:
+        """Return the service calls that apply `data`, refusing unknown owners and links."""
+        steps = []
+        if "owner" in data:
+            owner = None
+            if data["owner"] is not None:
+                owner = owner_candidates().filter(username=data["owner"]).first()
+                if owner is None:
+                    raise ValidationError(
+                        {"owner": ["No active user of that name may own recommendations."]}
+                    )
+            steps.append((services.recommendation_set_owner, {"owner": owner}))
+        if "pillar" in data:
+            steps.append((services.recommendation_set_pillar, {"pillar": data["pillar"]}))
+        if "predecessor" in data:
+            predecessor = None
+            if data["predecessor"] is not None:
+                predecessor = Recommendation.objects.filter(pk=data["predecessor"]).first()
+                if predecessor is None:
+                    raise ValidationError({"predecessor": ["No such recommendation."]})
+            arguments = {"predecessor": predecessor, "link_kind": data.get("link_kind", "")}
+            steps.append((services.recommendation_set_predecessor, arguments))
+        if "text" in data:
+            arguments = {"text": data["text"], "reason": data.get("text_reason", "")}
+            steps.append((services.recommendation_correct_text, arguments))
+        if not steps:
+            raise ValidationError({"non_field_errors": ["Give at least one field to correct."]})
+        return steps
+
 
 # --- Evidence -------------------------------------------------------------------------------
 
@@ -263,7 +375,18 @@ class EvidenceViewSet(
     """Evidence you may see, with the filters of the evidence list; log new evidence."""
 
     read_permission = "tracker.view_evidence"
-    write_permissions = {"create": "tracker.add_evidence"}
+    write_permissions = {
+        "create": "tracker.add_evidence",
+        "partial_update": "tracker.add_evidence",
+        "withdraw": "tracker.add_evidence",
+    }
+    if_match_operations = (("partial_update", "PATCH"), ("withdraw", "POST"))
+    etag_operations = (
+        ("retrieve", "GET"),
+        ("create", "POST"),
+        ("partial_update", "PATCH"),
+        ("withdraw", "POST"),
+    )
     serializer_class = s.EvidenceSerializer
     filterset_class = EvidenceFilterSet
     cursor_ordering = ("-pk",)
@@ -300,21 +423,69 @@ class EvidenceViewSet(
             recommendation_queryset=Recommendation.objects.only("pk"),
             upload_record=record,
         )
-        if not form.is_valid():
-            errors = {name: list(messages) for name, messages in form.errors.items()}
-            errors["non_field_errors"] = errors.pop("__all__", [])
-            raise ValidationError({name: found for name, found in errors.items() if found})
+        _refuse_form(form)
         cleaned = dict(form.cleaned_data)
         cleaned.pop("find", None)
         kind = form.file_kind
         evidence = services.evidence_log(
             by=request.user, file_type=kind.mime if kind else "", **cleaned
         )
+        return self._answer(evidence, status.HTTP_201_CREATED)
+
+    def _answer(self, evidence, code=status.HTTP_200_OK) -> Response:
         evidence = self.get_queryset().get(pk=evidence.pk)
-        return Response(
-            s.EvidenceSerializer(evidence, context=self.get_serializer_context()).data,
-            status=status.HTTP_201_CREATED,
+        data = s.EvidenceSerializer(evidence, context=self.get_serializer_context()).data
+        return _with_etag(Response(data, status=code), evidence)
+
+    def _changeable(self) -> Evidence:
+        """Fetch the item for a change, refusing (403) callers other than its author or a
+        reviewer before anything else is read."""
+        evidence = self.get_object()
+        if not services.may_change_evidence(evidence, self.request.user):
+            raise PermissionDenied("Only the analyst who logged it or a reviewer may change it.")
+        return evidence
+
+    def retrieve(self, request, *args, **kwargs):
+        return self._answer(self.get_object())
+
+    @extend_schema(
+        request=s.EvidenceUpdateSerializer,
+        responses=s.EvidenceSerializer,
+        summary="Correct the description of an item of evidence, with the reason",
+        description="Each changed field is kept in the item's history with its old value. "
+        "The file, the recommendations and the sensitivity are not changed here; withdrawn "
+        "evidence is not changed at all.",
+    )
+    def partial_update(self, request, *args, **kwargs):
+        evidence = self._changeable()
+        version = expected_version(request, evidence)
+        body = s.EvidenceUpdateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        given = dict(body.validated_data)
+        reason = given.pop("reason")
+        # The edit page's form checks the item as it would be, whole: the log form's rules.
+        current = {name: getattr(evidence, name) for name in services.EVIDENCE_EDITABLE_FIELDS}
+        form = EvidenceEditForm({**current, **given, "reason": reason, "version": version})
+        _refuse_form(form)
+        services.evidence_edit(
+            evidence=evidence,
+            by=request.user,
+            expected_version=version,
+            reason=form.cleaned_data["reason"],
+            **form.changes(evidence),
         )
+        return self._answer(evidence)
+
+    @extend_schema(
+        request=s.ReasonSerializer,
+        responses=s.EvidenceSerializer,
+        summary="Withdraw an item of evidence, with the reason",
+        description="It is kept, marked, and stops counting from now on; a withdrawal is final.",
+    )
+    def withdraw(self, request, pk=None):
+        evidence = self._changeable()
+        _with_reason(request, evidence, services.evidence_withdraw, evidence=evidence)
+        return self._answer(evidence)
 
     @extend_schema(
         summary="Download the file of an item of evidence",

@@ -160,6 +160,23 @@ def test_a_stale_admin_form_is_refused_and_changes_nothing(admin_client, analyst
     assert rec.pillar == Recommendation.Pillar.PROSECUTION and rec.owner == analyst
 
 
+def test_a_sensitivity_form_opened_before_an_edit_of_the_evidence_is_refused(admin_client, analyst):
+    item = EvidenceFactory(sensitivity=Evidence.Sensitivity.PUBLIC, logged_by=analyst)
+    opened = {
+        "sensitivity": Evidence.Sensitivity.RESTRICTED,
+        "reason": "Names a witness.",
+        "seen_version": item.version,
+    }
+    services.evidence_edit(
+        evidence=item, by=analyst, expected_version=1, reason="Typo.", title="Corrected"
+    )
+    response = admin_client.post(change_url(item), opened, follow=True)
+    assert "was changed by someone else" in response.text
+    item.refresh_from_db()
+    assert item.sensitivity == Evidence.Sensitivity.PUBLIC
+    assert list(item.edits.values_list("field", flat=True)) == ["title"]
+
+
 def test_sensitivity_changed_in_the_admin_needs_a_reason_and_is_recorded(admin_client, admin_user):
     item = EvidenceFactory(sensitivity=Evidence.Sensitivity.PUBLIC)
     post = {"sensitivity": Evidence.Sensitivity.RESTRICTED, "reason": "", "title": "Forged"}

@@ -5,12 +5,12 @@ import datetime
 import re
 
 import pytest
-from django.core.cache import cache
 from django.test import Client, override_settings
 from django.utils import timezone
 
 from api import services as api_services
 from api.models import ApiToken, ApiTokenUse, token_digest
+from api.throttling import throttle_cache
 from tests.factories import RecommendationFactory, UserFactory
 from tracker import roles
 from tracker.models import StatusChange
@@ -161,7 +161,7 @@ def test_session_writes_need_the_csrf_token(analyst):
 
 @override_settings(API_RATE_PER_TOKEN="3/minute", API_RATE_PER_USER="5/minute")
 def test_each_token_is_limited_and_told_when_to_retry(viewer, db):
-    cache.clear()
+    throttle_cache().clear()
     _, first = api_services.token_create(user=viewer, name="a", scope="read", days=1)
     _, second = api_services.token_create(user=viewer, name="b", scope="read", days=1)
     answers = [_bearer(first).get("/api/v1/countries/") for _ in range(4)]
@@ -172,19 +172,19 @@ def test_each_token_is_limited_and_told_when_to_retry(viewer, db):
     # The other token has its own allowance, but the user's (5 a minute, the refused request
     # included) still holds across both.
     assert [_bearer(second).get("/api/v1/countries/").status_code for _ in range(2)] == [200, 429]
-    cache.clear()
+    throttle_cache().clear()
 
 
 @override_settings(API_RATE_PER_TOKEN="100/minute", API_RATE_PER_USER="2/minute")
 def test_the_session_counts_towards_the_users_limit(viewer_client, analyst_client):
-    cache.clear()
+    throttle_cache().clear()
     assert [viewer_client.get("/api/v1/countries/").status_code for _ in range(3)] == [
         200,
         200,
         429,
     ]
     assert analyst_client.get("/api/v1/countries/").status_code == 200
-    cache.clear()
+    throttle_cache().clear()
 
 
 def test_schema_and_docs_need_a_signed_in_caller(client, viewer, db):

@@ -18,7 +18,16 @@ from tests.factories import (
     UserFactory,
 )
 from tracker import roles
-from tracker.models import Assessment, AssessmentEvent, Evidence, Recommendation, StatusChange
+from tracker.models import (
+    Assessment,
+    AssessmentEvent,
+    Evidence,
+    EvidenceEdit,
+    Recommendation,
+    RecommendationEdit,
+    StatusChange,
+    StatusChangeVoid,
+)
 
 ROLES = ["anonymous", "viewer", "analyst", "reviewer", "admin"]
 CREDENTIALS = ["session", "read token", "read-write token"]
@@ -33,7 +42,7 @@ def world(db):
     recommendation = RecommendationFactory()
     FindingFactory(report=recommendation.report)
     evidence = EvidenceFactory(recommendations=[recommendation], logged_by=author)
-    StatusChangeFactory(recommendation=recommendation, changed_by=author)
+    change = StatusChangeFactory(recommendation=recommendation, changed_by=author)
     recommendation.refresh_from_db()  # the change refreshed its cached status and version
     draft = AssessmentFactory(recommendation=recommendation, year=2021, author=author)
     submitted = AssessmentFactory(
@@ -48,6 +57,7 @@ def world(db):
     return {
         "recommendation": recommendation,
         "evidence": evidence,
+        "change": change,
         "draft": draft,
         "submitted": submitted,
         "country": recommendation.report.country,
@@ -111,6 +121,14 @@ def _snapshot():
         "recommendations": list(
             Recommendation.objects.order_by("pk").values_list("pk", "status", "version")
         ),
+        "corrections": list(
+            Recommendation.objects.order_by("pk").values_list("owner", "pillar", "text")
+        ),
+        "evidence_rows": list(
+            Evidence.objects.order_by("pk").values_list("pk", "title", "version", "withdrawn_at")
+        ),
+        "edits": EvidenceEdit.objects.count() + RecommendationEdit.objects.count(),
+        "voids": StatusChangeVoid.objects.count(),
     }
 
 
@@ -171,6 +189,60 @@ def _return(w):
     return f"/api/v1/assessments/{w['submitted'].pk}/return/", body, "json", _etag(w["submitted"])
 
 
+def _void(w):
+    rec, change = w["recommendation"], w["change"]
+    url = f"/api/v1/recommendations/{rec.pk}/status-changes/{change.pk}/void/"
+    return url, {"reason": "Entered on the wrong item."}, "json", _etag(rec)
+
+
+def _edit_evidence(w):
+    body = {"title": "Corrected title", "reason": "Mistyped."}
+    return f"/api/v1/evidence/{w['evidence'].pk}/", body, "patch", _etag(w["evidence"])
+
+
+def _withdraw_evidence(w):
+    body = {"reason": "The source retracted it."}
+    url = f"/api/v1/evidence/{w['evidence'].pk}/withdraw/"
+    return url, body, "json", _etag(w["evidence"])
+
+
+def _set_pillar(w):
+    rec = w["recommendation"]
+    return f"/api/v1/recommendations/{rec.pk}/", {"pillar": "partnership"}, "patch", _etag(rec)
+
+
+def _correct_text(w):
+    rec = w["recommendation"]
+    body = {"text": "The corrected official text.", "text_reason": "A transcription error."}
+    return f"/api/v1/recommendations/{rec.pk}/", body, "patch", _etag(rec)
+
+
+def _changed_void(before, after, w):
+    assert after["voids"] == before["voids"] + 1
+    assert StatusChangeVoid.objects.get().change == w["change"]
+
+
+def _changed_evidence_row(title, withdrawn):
+    def check(before, after, w):
+        pk, new_title, version, withdrawn_at = next(
+            row for row in after["evidence_rows"] if row[0] == w["evidence"].pk
+        )
+        assert new_title == (title or w["evidence"].title) and version == 2
+        assert (withdrawn_at is not None) == withdrawn
+        assert after["edits"] == before["edits"] + (0 if withdrawn else 1)
+
+    return check
+
+
+def _changed_recommendation(field, value):
+    def check(before, after, w):
+        row = Recommendation.objects.values(field, "version").get(pk=w["recommendation"].pk)
+        assert row == {field: value, "version": w["recommendation"].version + 1}
+        assert after["edits"] == before["edits"] + 1
+
+    return check
+
+
 def _changed_status(before, after, w):
     rec = w["recommendation"]
     assert after["status_changes"] == before["status_changes"] + 1
@@ -210,6 +282,18 @@ WRITES = [
     ("submit assessment", _submit, (), _changed_state("draft", "submitted")),
     ("approve assessment", _approve, REVIEWERS, _changed_state("submitted", "approved")),
     ("return assessment", _return, REVIEWERS, _changed_state("submitted", "returned")),
+    ("void status change", _void, WRITERS, _changed_void),
+    # The evidence was logged by an analyst no caller is: only reviewers may put it right.
+    ("edit evidence", _edit_evidence, REVIEWERS, _changed_evidence_row("Corrected title", False)),
+    ("withdraw evidence", _withdraw_evidence, REVIEWERS, _changed_evidence_row(None, True)),
+    ("set pillar", _set_pillar, WRITERS, _changed_recommendation("pillar", "partnership")),
+    # The official text is the administrators' to correct, as in the admin.
+    (
+        "correct text",
+        _correct_text,
+        {"admin"},
+        _changed_recommendation("text", "The corrected official text."),
+    ),
 ]
 
 

@@ -323,6 +323,7 @@ class EvidenceAdmin(VisibleEvidenceMixin, ServiceChangeAdmin):
                 sensitivity=form.cleaned_data["sensitivity"],
                 reason=form.cleaned_data["reason"],
                 by=request.user,
+                expected_version=form.cleaned_data.get("seen_version"),
             )
         obj.refresh_from_db()
 

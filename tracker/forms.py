@@ -16,6 +16,7 @@ from tracker.models import (
     NotificationPreference,
     Recommendation,
     SavedFilter,
+    evidence_date_errors,
 )
 
 
@@ -180,12 +181,6 @@ class PillarForm(VersionedForm):
 # Evidence and assessments
 
 
-def _not_in_future(day, what):
-    if day and day > timezone.localdate():
-        raise forms.ValidationError(f"The {what} date cannot be in the future.")
-    return day
-
-
 class RecommendationChoiceField(forms.ModelMultipleChoiceField):
     """Pick recommendations by reference, shown with the start of their text."""
 
@@ -196,8 +191,8 @@ class RecommendationChoiceField(forms.ModelMultipleChoiceField):
         return f"{obj.reference} · {text}"
 
 
-class EvidenceForm(forms.Form):
-    """Log a source against one or more recommendations; the file is checked by its content."""
+class EvidenceDescriptionForm(forms.Form):
+    """The description of a source: what the log form asks and an edit may correct."""
 
     title = forms.CharField(label="Title", max_length=300)
     summary = forms.CharField(
@@ -222,6 +217,19 @@ class EvidenceForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="The passage itself, word for word.",
     )
+
+    def clean(self):
+        data = super().clean()
+        dates = {name: data.get(name) for name in ("published_on", "accessed_on")}
+        for name, message in evidence_date_errors(**dates).items():
+            if name not in self.errors:
+                self.add_error(name, message)
+        return data
+
+
+class EvidenceForm(EvidenceDescriptionForm):
+    """Log a source against one or more recommendations; the file is checked by its content."""
+
     # Empty files are refused by tracker.uploads, after the size check: an oversized upload
     # arrives here cut short, possibly to nothing, and must be reported as too big.
     file = forms.FileField(
@@ -263,12 +271,6 @@ class EvidenceForm(forms.Form):
         if not self.is_bound:
             self.fields["accessed_on"].initial = timezone.localdate()
 
-    def clean_published_on(self):
-        return _not_in_future(self.cleaned_data.get("published_on"), "publication")
-
-    def clean_accessed_on(self):
-        return _not_in_future(self.cleaned_data.get("accessed_on"), "access")
-
     def clean_file(self):
         upload = self.cleaned_data.get("file")
         # Django strips a folder path from the name (and drops a file named ".."); the names as
@@ -280,12 +282,28 @@ class EvidenceForm(forms.Form):
             self.file_kind = uploads.check_upload(upload, size=size)
         return upload
 
-    def clean(self):
-        data = super().clean()
-        published, accessed = data.get("published_on"), data.get("accessed_on")
-        if published and accessed and accessed < published:
-            self.add_error("accessed_on", "The source cannot be accessed before it was published.")
-        return data
+
+class EvidenceEditForm(EvidenceDescriptionForm):
+    """Correct the description of an item of evidence, with the reason for the correction."""
+
+    reason = forms.CharField(
+        label="Reason",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Why the description was wrong; kept with each change in the item's history.",
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "evidence_%s")
+        super().__init__(*args, **kwargs)
+
+    def changes(self, evidence) -> dict:
+        """Return the descriptive fields whose cleaned value differs from `evidence`'s."""
+        return {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if name in EvidenceDescriptionForm.base_fields and getattr(evidence, name) != value
+        }
 
 
 class AssessmentForm(forms.Form):

@@ -8,6 +8,7 @@ import uuid
 from pathlib import PurePath
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, When
 from django.db.models.functions import Coalesce
@@ -609,6 +610,22 @@ class EvidenceQuerySet(models.QuerySet):
         return self.filter(evidence_visibility(user, audience=audience))
 
 
+def evidence_date_errors(published_on, accessed_on) -> dict[str, str]:
+    """Return what is wrong with an item's dates, by field: neither in the future, nor the
+    access before the publication. The form and the model both ask, whatever the entry point."""
+    today = timezone.localdate()
+    errors = {}
+    for name, day, what in (
+        ("published_on", published_on, "publication"),
+        ("accessed_on", accessed_on, "access"),
+    ):
+        if day and day > today:
+            errors[name] = f"The {what} date cannot be in the future."
+    if published_on and accessed_on and accessed_on < published_on and not errors:
+        errors["accessed_on"] = "The source cannot be accessed before it was published."
+    return errors
+
+
 class Evidence(models.Model):
     """A source that bears on one or more recommendations."""
 
@@ -649,6 +666,10 @@ class Evidence(models.Model):
         related_name="+",
     )
     withdrawal_reason = models.TextField(blank=True)
+    # Every write after logging (an edit, a sensitivity change, a withdrawal) moves it on, so
+    # two people editing the same item never silently overwrite each other (the API's ETag).
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(default=timezone.now)
 
     objects = EvidenceQuerySet.as_manager()
 
@@ -679,6 +700,11 @@ class Evidence(models.Model):
 
     def get_absolute_url(self):
         return reverse("evidence_detail", args=[self.pk])
+
+    def clean(self):
+        errors = evidence_date_errors(self.published_on, self.accessed_on)
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def is_restricted(self):
@@ -818,6 +844,11 @@ class EvidenceEdit(FieldEdit):
 
     def __str__(self):
         return f"{self.evidence}: {self.field} {self.old_value} → {self.new_value}"
+
+    @property
+    def field_label(self) -> str:
+        """Return the edited field's name as the evidence pages show it ("Published on")."""
+        return Evidence._meta.get_field(self.field).verbose_name.capitalize().replace("Url", "URL")
 
 
 class EvidenceAccess(AppendOnlyModel):

@@ -760,7 +760,9 @@ def _bulk_one(recommendation, version, action, by, status, reason, effective_dat
 
 
 @transaction.atomic
-def status_change_void(*, change: StatusChange, reason: str, by) -> StatusChangeVoid:
+def status_change_void(
+    *, change: StatusChange, reason: str, by, expected_version: int | None = None
+) -> StatusChangeVoid:
     """Void a mistaken status change with a reason; the status on every day is recomputed.
 
     The change keeps its row (history is append-only); from now on `status_on` skips it, so the
@@ -773,36 +775,139 @@ def status_change_void(*, change: StatusChange, reason: str, by) -> StatusChange
     change = StatusChange.objects.select_for_update().get(pk=change.pk)
     if StatusChangeVoid.objects.filter(change=change).exists():
         raise ValidationError("This status change was already voided.")
+    # The recommendation's version is the lock: voiding changes its status history.
+    _bump_version(Recommendation, change.recommendation_id, expected_version, "This recommendation")
     void = StatusChangeVoid.objects.create(change=change, reason=reason, voided_by=by)
-    Recommendation.objects.filter(pk=change.recommendation_id).update(
-        version=F("version") + 1, updated_at=timezone.now()
-    )
     lineage.refresh_status(
         Recommendation.objects.filter(ancestor_links__ancestor_id=change.recommendation_id)
     )
     return void
 
 
+def may_change_evidence(evidence: Evidence, user) -> bool:
+    """Return whether `user` may edit or withdraw `evidence`: who logged it, or a reviewer.
+
+    As with assessments, the author answers for what they wrote; reviewers may put any item
+    right. Viewers never may.
+    """
+    if not user.has_perm("tracker.add_evidence"):
+        return False
+    return evidence.logged_by_id == user.pk or user.has_perm("tracker.review_assessment")
+
+
+def _check_evidence_changer(evidence: Evidence, by, action: str) -> None:
+    _require(by, "tracker.add_evidence", f"{action} evidence")
+    if not may_change_evidence(evidence, by):
+        raise PermissionDenied(f"Only the analyst who logged it or a reviewer may {action} it.")
+
+
 @transaction.atomic
-def evidence_withdraw(*, evidence: Evidence, reason: str, by) -> Evidence:
+def evidence_withdraw(
+    *, evidence: Evidence, reason: str, by, expected_version: int | None = None
+) -> Evidence:
     """Withdraw evidence with a reason: it is kept, marked, and stops counting from now on.
 
     Only the analyst who logged it or a reviewer may; a withdrawal is final.
     """
-    _require(by, "tracker.add_evidence", "withdraw evidence")
     evidence = Evidence.objects.select_for_update().get(pk=evidence.pk)
-    if evidence.logged_by_id != by.pk and not by.has_perm("tracker.review_assessment"):
-        raise PermissionDenied("Only the analyst who logged it or a reviewer may withdraw it.")
+    _check_evidence_changer(evidence, by, "withdraw")
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Say why this evidence is withdrawn."})
     if evidence.withdrawn_at is not None:
         raise ValidationError("This evidence was already withdrawn.")
-    Evidence.objects.filter(pk=evidence.pk).update(
-        withdrawn_at=timezone.now(), withdrawn_by=by, withdrawal_reason=reason
+    _bump_version(
+        Evidence,
+        evidence.pk,
+        expected_version,
+        "This evidence",
+        withdrawn_at=timezone.now(),
+        withdrawn_by=by,
+        withdrawal_reason=reason,
     )
     evidence.refresh_from_db()
     return evidence
+
+
+# What an edit may change: the description of the source. The file is part of the record as
+# logged, and sensitivity has its own service (it decides who may see the item).
+EVIDENCE_EDITABLE_FIELDS = (
+    "title",
+    "summary",
+    "source_type",
+    "source_name",
+    "url",
+    "published_on",
+    "accessed_on",
+    "quote",
+)
+
+
+def _evidence_value(evidence: Evidence, field: str) -> str:
+    """Return a field's value as the edit history shows it."""
+    value = getattr(evidence, field)
+    if field == "source_type":
+        return Evidence.SourceType(value).label
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value or ""
+
+
+@transaction.atomic
+def evidence_edit(
+    *, evidence: Evidence, by, expected_version: int | None, reason: str, **fields
+) -> list[EvidenceEdit]:
+    """Correct the description of an item of evidence, with the reason; return the edits.
+
+    Each changed field is recorded with its old and new value (a value too long for the
+    record is kept whole in the edit's note). Fields left out, or given unchanged, stay as
+    they are; nothing changed records nothing. Withdrawn evidence is never edited.
+    """
+    unknown = sorted(set(fields) - set(EVIDENCE_EDITABLE_FIELDS))
+    if unknown:
+        raise ValidationError(
+            dict.fromkeys(unknown, "This field cannot be edited here."), code="not_editable"
+        )
+    evidence = Evidence.objects.select_for_update().get(pk=evidence.pk)
+    _check_evidence_changer(evidence, by, "edit")
+    if evidence.withdrawn_at is not None:
+        raise ValidationError("Withdrawn evidence cannot be edited: it is kept as it was.")
+    if expected_version is not None and evidence.version != expected_version:
+        raise StaleVersion("This evidence")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why this evidence is corrected."})
+    before = {name: _evidence_value(evidence, name) for name in fields}
+    for name, value in fields.items():
+        setattr(evidence, name, value.strip() if isinstance(value, str) else value)
+    evidence.full_clean(exclude=["file", "recommendations"])
+    after = {name: _evidence_value(evidence, name) for name in fields}
+    changed = [name for name in EVIDENCE_EDITABLE_FIELDS if name in fields]
+    changed = [name for name in changed if before[name] != after[name]]
+    if not changed:
+        return []
+    _bump_version(
+        Evidence,
+        evidence.pk,
+        expected_version,
+        "This evidence",
+        **{name: getattr(evidence, name) for name in changed},
+    )
+    edits = []
+    for name in changed:
+        old, new = before[name], after[name]
+        note = reason if len(old) <= 300 else f"{reason}\n\nIt was: {old}"
+        edits.append(
+            EvidenceEdit.objects.create(
+                evidence=evidence,
+                field=name,
+                old_value=_clip(old),
+                new_value=_clip(new),
+                note=note,
+                changed_by=by,
+            )
+        )
+    return edits
 
 
 # The events by which someone shaped a revision's text; whoever has one may not review it.
@@ -886,7 +991,9 @@ def recommendation_correct_text(
 
 
 @transaction.atomic
-def evidence_set_sensitivity(*, evidence: Evidence, sensitivity: str, reason: str, by):
+def evidence_set_sensitivity(
+    *, evidence: Evidence, sensitivity: str, reason: str, by, expected_version: int | None = None
+):
     """Change who may see an item of evidence, with the reason, on the item's own record."""
     _require(by, "tracker.change_evidence", "change the sensitivity of evidence")
     if sensitivity not in Evidence.Sensitivity.values:
@@ -898,7 +1005,7 @@ def evidence_set_sensitivity(*, evidence: Evidence, sensitivity: str, reason: st
     if evidence.sensitivity == sensitivity:
         return None
     old = evidence.sensitivity
-    Evidence.objects.filter(pk=evidence.pk).update(sensitivity=sensitivity)
+    _bump_version(Evidence, evidence.pk, expected_version, "This evidence", sensitivity=sensitivity)
     return EvidenceEdit.objects.create(
         evidence=evidence,
         field="sensitivity",

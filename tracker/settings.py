@@ -315,6 +315,19 @@ REST_FRAMEWORK = {
 }
 API_RATE_PER_TOKEN = env_str("API_RATE_PER_TOKEN", "600/minute")
 API_RATE_PER_USER = env_str("API_RATE_PER_USER", "1200/minute")
+# The API's request counters live in the database (a table that api/migrations/0002 creates),
+# so every app server in front of the same database counts the same requests. The default
+# cache stays in each process's memory: nothing else relies on it being shared.
+THROTTLE_CACHE = "throttle"
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    THROTTLE_CACHE: {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "api_throttle_cache",
+        # One row per token and one per user: room for every caller, culled when it is full.
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    },
+}
 SPECTACULAR_SETTINGS = {
     "TITLE": "TIP Tracker API",
     "DESCRIPTION": (

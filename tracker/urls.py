@@ -96,6 +96,7 @@ urlpatterns = [
     path("evidence/<id:pk>/", evidence.evidence_detail, name="evidence_detail"),
     path("evidence/<id:pk>/file/", evidence.evidence_file, name="evidence_file"),
     path("evidence/<id:pk>/withdraw/", evidence.evidence_withdraw, name="evidence_withdraw"),
+    path("evidence/<id:pk>/edit/", evidence.evidence_edit, name="evidence_edit"),
     path(
         "recommendations/<id:pk>/assessments/<year:year>/",
         assessments.assessment_detail,

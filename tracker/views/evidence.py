@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tracker import pagination, services, uploads
 from tracker.filters import EvidenceFilterSet, search_refused
-from tracker.forms import EvidenceForm
+from tracker.forms import EvidenceEditForm, EvidenceForm
 from tracker.models import Assessment, Evidence, Recommendation, StatusChange
 
 # Restricted items list the newest views and downloads on their page.
@@ -91,10 +91,7 @@ def evidence_detail(request, pk):
         .select_related("recommendation", "author")
         .order_by("-year", "recommendation__reference", "-revision")
     )
-    may_withdraw = not evidence.is_withdrawn and (
-        evidence.logged_by_id == request.user.pk
-        or request.user.has_perm("tracker.review_assessment")
-    )
+    may_change = not evidence.is_withdrawn and services.may_change_evidence(evidence, request.user)
     services.evidence_record_access(evidence=evidence, by=request.user, action="view")
     accesses = None
     if evidence.is_restricted and request.user.has_perm("tracker.view_restricted_evidence"):
@@ -107,7 +104,8 @@ def evidence_detail(request, pk):
             "evidence": evidence,
             "status_changes": status_changes,
             "assessments": assessments,
-            "may_withdraw": may_withdraw and request.user.has_perm("tracker.add_evidence"),
+            "may_withdraw": may_change,
+            "may_edit": may_change,
             "edits": evidence.edits.select_related("changed_by").order_by("-recorded_at", "-id"),
             "accesses": accesses,
             "access_shown": ACCESS_SHOWN,
@@ -134,6 +132,68 @@ def evidence_withdraw(request, pk):
             request, "The evidence was withdrawn. It is kept, marked, and no longer counted."
         )
     return redirect(evidence)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+@permission_required("tracker.add_evidence", raise_exception=True)
+def evidence_edit(request, pk):
+    """Correct an item's description: the form, then what will change, then the write."""
+    evidence = _get_evidence_for_user(request, pk)
+    if not services.may_change_evidence(evidence, request.user):
+        raise PermissionDenied("Only the analyst who logged it or a reviewer may edit it.")
+    if evidence.is_withdrawn:
+        messages.error(request, "Withdrawn evidence cannot be edited: it is kept as it was.")
+        return redirect(evidence)
+    if request.method != "POST":
+        initial = {name: getattr(evidence, name) for name in services.EVIDENCE_EDITABLE_FIELDS}
+        form = EvidenceEditForm(initial={**initial, "version": evidence.version, "reason": ""})
+        return _render_edit(request, evidence, form)
+
+    form = EvidenceEditForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "The evidence was not changed: correct the form below.")
+        return _render_edit(request, evidence, form, status=400)
+    changes = form.changes(evidence)
+    if not changes:
+        messages.info(request, "Nothing differs from what is recorded, so nothing was changed.")
+        return _render_edit(request, evidence, form)
+    if "confirm" not in request.POST:
+        # Show, field by field, what saving would change; the reader confirms or goes back.
+        rows = [
+            (form.fields[name].label, getattr(evidence, name), value)
+            for name, value in changes.items()
+        ]
+        return _render_edit(request, evidence, form, changes=rows)
+    try:
+        edits = services.evidence_edit(
+            evidence=evidence,
+            by=request.user,
+            expected_version=form.cleaned_data["version"],
+            reason=form.cleaned_data["reason"],
+            **changes,
+        )
+    except ValidationError as exc:
+        _add_service_errors(form, exc)
+        messages.error(request, "The evidence was not changed: " + " ".join(exc.messages))
+        stale = isinstance(exc, services.StaleVersion)
+        return _render_edit(request, evidence, form, status=409 if stale else 400)
+    count = len(edits)
+    messages.success(
+        request,
+        f"The evidence was corrected ({count} field{'s' if count != 1 else ''}); "
+        "the change is in its history below.",
+    )
+    return redirect(evidence)
+
+
+def _render_edit(request, evidence, form, *, changes=None, status=200):
+    return render(
+        request,
+        "tracker/evidence_edit.html",
+        {"evidence": evidence, "form": form, "changes": changes},
+        status=status,
+    )
 
 
 @require_GET
