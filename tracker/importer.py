@@ -452,8 +452,8 @@ def plan(batch: list[Parsed]) -> list[Outcome]:
 
 
 def _write_order(batch: list[Parsed]) -> list[int]:
-    # Earlier years first, so each year's carried-over statuses come from an already linked
-    # predecessor; the outcomes keep the order the files were given in.
+    # By country, earlier years first: the order importing them one by one would take, which
+    # the lineage pass follows; the outcomes keep the order the files were given in.
     return sorted(range(len(batch)), key=lambda i: (batch[i].info.code, batch[i].narrative.year))
 
 

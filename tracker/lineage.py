@@ -170,7 +170,7 @@ def rebuild_ancestry(country_id: int) -> None:
     Every item of a chain starts from the status its root started with; the cached current
     status is then refreshed from the history. A few queries per country, whatever changed.
     """
-    chains = _Chains([])
+    chains = _Chains([], {})
     for pk, year, predecessor, initial in (
         Recommendation.objects.filter(report__country_id=country_id)
         .order_by("report__year", "number")
@@ -236,11 +236,12 @@ class _Chains:
     years imported so far are present, as in the database when importing one by one.
     """
 
-    def __init__(self, years):
+    def __init__(self, years, fields: dict[int, dict]):
         self.by_year: dict[int, list[int]] = {year: [] for year in years}
         self.predecessor: dict[int, int | None] = {}
         self.initial: dict[int, str] = {}
-        self.fields: dict[int, dict] = {}
+        # Link kind, score, review flag and version of the items that may be relinked.
+        self.fields = fields
         self.original: tuple[dict, dict] = ({}, {})
         self.relinked: set[int] = set()
 
@@ -340,10 +341,12 @@ def link_new(recommendations: list[Recommendation]) -> None:
     The links, kinds, scores, review flags, start statuses, closure and cached statuses are
     those that importing the narratives one by one, earliest year first, gives (each linked
     as it arrives, with the country's next imported years relinked after it), but computed
-    in memory in one pass per country and written in bulk: the same
-    number of queries for one narrative or two hundred. Only the items whose chain or start
-    status changed have their closure rewritten and their status refreshed. Each item must
-    have its `report` (already written) and `number`; call inside the importer's transaction.
+    in memory in one pass per country and written in bulk: a fixed number of queries whether
+    the batch holds one narrative or two hundred. Only the items whose chain or start status
+    changed have their closure rewritten and their status refreshed. A version moves on once
+    per relink and once more if the cached status changed, as one by one; a status that only
+    a step in the middle of the batch would have shown is not counted. Each item must have its
+    `report` (already written) and `number`; call inside the importer's transaction.
     """
     if not recommendations:
         return
@@ -371,15 +374,17 @@ def link_new(recommendations: list[Recommendation]) -> None:
                 if (c, year) in report_of:
                     relinked.add(report_of[c, year])
 
-    chains = {c: _Chains(sorted(y for (cc, y) in report_of if cc == c)) for c in country_ids}
+    text: dict[int, str] = {}
+    fields: dict[int, dict] = {}
+    chains = {
+        c: _Chains(sorted(y for (cc, y) in report_of if cc == c), fields) for c in country_ids
+    }
     for pk, country_id, year, predecessor, initial in (
         Recommendation.objects.filter(report__country_id__in=country_ids)
         .order_by("report__year", "number")
         .values_list("pk", "report__country_id", "report__year", "predecessor_id", "initial_status")
     ):
         chains[country_id].add(pk, year, predecessor, initial)
-    text: dict[int, str] = {}
-    fields: dict[int, dict] = {}
     if read:
         for pk, body, report_id, kind, score, review, version in Recommendation.objects.filter(
             report_id__in=list(read)
@@ -423,7 +428,6 @@ def link_new(recommendations: list[Recommendation]) -> None:
         by_year.setdefault((rec.report.country_id, rec.report.year), []).append(key)
     for country_id, state in chains.items():
         state.remember()
-        state.fields = fields
         for year, linked in steps[country_id]:
             state.by_year[year] = []
             for key in sorted(by_year.get((country_id, year), []), key=lambda k: keys[k].number):
