@@ -12,7 +12,6 @@ nearest earlier year (`tracker.lineage`).
 import hashlib
 import math
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from tracker import countries, lineage, pdftext, tipdocument, tipreport
+from tracker import bulk, countries, lineage, pdftext, search, tipdocument, tipreport
 from tracker.models import (
     Country,
     Finding,
@@ -112,12 +111,9 @@ _STOP = frozenset(
 
 def _stems(text: str) -> set[str]:
     """Return crude stems of the content words of `text` ("criminalized" ~ "criminalize")."""
-    stems = set()
-    for word in _WORD.findall(text.lower()):
-        if len(word) < 4 or word in _STOP:
-            continue
-        stems.add(word[:6])
-    return stems
+    return {
+        word[:6] for word in _WORD.findall(text.lower()) if len(word) >= 4 and word not in _STOP
+    }
 
 
 def finding_index(findings: list) -> tuple[list[set[str]], dict[str, int]]:
@@ -354,13 +350,16 @@ def _other_country_headers(text: str, country: str) -> list[str]:
     return others
 
 
-def country_for(info: countries.CountryInfo) -> Country:
-    """Return the Country row for a registry entry, creating it on first use."""
-    country, _ = Country.objects.get_or_create(
-        code=info.code,
-        defaults={"name": info.name, "slug": slugify(info.name), "aliases": list(info.aliases)},
+def countries_for(infos: list[countries.CountryInfo]) -> dict[str, Country]:
+    """Return the Country rows of registry entries by code, creating those not there yet."""
+    found = {c.code: c for c in Country.objects.filter(code__in={info.code for info in infos})}
+    missing = {info.code: info for info in infos if info.code not in found}
+    created = Country.objects.bulk_create(
+        Country(code=info.code, name=info.name, slug=slugify(info.name), aliases=list(info.aliases))
+        for info in missing.values()
     )
-    return country
+    found.update((country.code, country) for country in created)
+    return found
 
 
 def batch_conflicts(batch: list[Parsed]) -> dict[str, str]:
@@ -453,8 +452,8 @@ def plan(batch: list[Parsed]) -> list[Outcome]:
 
 
 def _write_order(batch: list[Parsed]) -> list[int]:
-    # Earlier years first, so each year's carried-over statuses come from an already linked
-    # predecessor; the outcomes keep the order the files were given in.
+    # By country, earlier years first: the order importing them one by one would take, which
+    # the lineage pass follows; the outcomes keep the order the files were given in.
     return sorted(range(len(batch)), key=lambda i: (batch[i].info.code, batch[i].narrative.year))
 
 
@@ -472,19 +471,10 @@ def import_batch(batch: list[Parsed], *, by=None) -> list[Outcome]:
             continue
         seen.add(key)
         new.append(index)
-    # Countries with one new narrative are written together in bulk; a country with several
-    # years in the batch is written year by year, so each year links to the one before it
-    # exactly as separate imports would.
-    per_country = Counter(batch[i].info.code for i in new)
-    together = [i for i in new if per_country[batch[i].info.code] == 1]
-    created = reports_create(batch=[batch[i] for i in together], by=by)
-    for index, report in zip(together, created, strict=True):
+    created = reports_create(batch=[batch[i] for i in new], by=by)
+    for index, report in zip(new, created, strict=True):
         outcomes[index].report = report
         outcomes[index].action = "imported"
-    for index in new:
-        if per_country[batch[index].info.code] > 1:
-            outcomes[index].report = report_create(parsed=batch[index], by=by)
-            outcomes[index].action = "imported"
     if new:
         transaction.on_commit(lambda: refresh_statistics(connection))
     return outcomes
@@ -570,15 +560,15 @@ def import_each(
 
 
 def reports_create(*, batch: list[Parsed], by=None) -> list[Report]:
-    """Create the Reports of `batch` (one per country, none imported yet) in bulk, then link them.
+    """Create the Reports of `batch` (none imported yet, one per country-year) in bulk, linked.
 
-    The same rows as `report_create` for each, in a handful of queries for the whole batch
-    instead of a dozen per narrative; each report is then linked (`lineage.link_report`) in
-    order of country.
+    The same rows as creating them one by one, earliest year first, in a fixed number of
+    queries for the whole batch: one INSERT per table (more when a table's rows exceed what one
+    statement may carry) and one lineage pass per country (`lineage.link_new`).
     """
     if not batch:
         return []
-    country_rows = {parsed.info.code: country_for(parsed.info) for parsed in batch}
+    country_rows = countries_for([parsed.info for parsed in batch])
     now = timezone.now()
     reports = []
     for parsed in batch:
@@ -610,15 +600,17 @@ def reports_create(*, batch: list[Parsed], by=None) -> list[Report]:
             )
         )
     reports = Report.objects.bulk_create(reports)
-    findings = Finding.objects.bulk_create(
-        Finding(report=report, section=f.section, position=f.position, text=f.text)
-        for report, parsed in zip(reports, batch, strict=True)
-        for f in parsed.narrative.findings
-    )
-    by_report: dict[int, list[Finding]] = {}
-    for finding in findings:
-        by_report.setdefault(finding.report_id, []).append(finding)
-    recommendations = Recommendation.objects.bulk_create(
+    with search.indexed_together(Finding, report_id__in=[report.pk for report in reports]):
+        bulk.insert_rows(
+            Finding,
+            ["report", "section", "position", "text"],
+            [
+                (report.pk, f.section, f.position, f.text)
+                for report, parsed in zip(reports, batch, strict=True)
+                for f in parsed.narrative.findings
+            ],
+        )
+    recommendations = [
         Recommendation(
             report=report,
             number=number,
@@ -630,25 +622,38 @@ def reports_create(*, batch: list[Parsed], by=None) -> list[Report]:
         )
         for report, parsed in zip(reports, batch, strict=True)
         for number, text in enumerate(parsed.narrative.recommendations, start=1)
-    )
-    _link_findings(recommendations, by_report)
+    ]
+    lineage.link_new(recommendations)
+    parsed_findings = {
+        report.pk: parsed.narrative.findings for report, parsed in zip(reports, batch, strict=True)
+    }
+    _link_findings(recommendations, parsed_findings)
     _place_tiers(reports)
-    for report in sorted(reports, key=lambda r: r.country.code):
-        lineage.link_report(report)
     return reports
 
 
-def _link_findings(recommendations: list[Recommendation], by_report: dict[int, list]) -> None:
-    """Store the proposed findings of each recommendation (`propose_findings`)."""
-    indexes = {pk: finding_index(found) for pk, found in by_report.items()}
-    Through = Recommendation.findings.through
-    Through.objects.bulk_create(
-        Through(recommendation_id=rec.pk, finding_id=finding.pk)
-        for rec in recommendations
-        if rec.report_id in by_report
-        for finding in propose_findings(
-            rec.text, by_report[rec.report_id], index=indexes[rec.report_id]
-        )
+def _link_findings(recommendations: list[Recommendation], findings: dict[int, list]) -> None:
+    """Store the proposed findings of each recommendation (`propose_findings`).
+
+    `findings` holds each report's parsed findings, by report id, as they were written.
+    """
+    finding_id = {
+        (report_id, section, position): pk
+        for pk, report_id, section, position in Finding.objects.filter(
+            report_id__in=list(findings)
+        ).values_list("pk", "report_id", "section", "position")
+    }
+    indexes = {pk: finding_index(found) for pk, found in findings.items()}
+    bulk.insert_rows(
+        Recommendation.findings.through,
+        ["recommendation", "finding"],
+        [
+            (rec.pk, finding_id[rec.report_id, finding.section, finding.position])
+            for rec in recommendations
+            for finding in propose_findings(
+                rec.text, findings[rec.report_id], index=indexes[rec.report_id]
+            )
+        ],
     )
 
 

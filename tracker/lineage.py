@@ -1,8 +1,8 @@
 """Lineage: which recommendation of the previous narrative each recommendation continues.
 
-The matching itself is plain Python over lists of texts (`match`, `word_diff`); `link_report` is
-the one entry that reads and writes the database, called by the importer whenever a narrative
-is created.
+The matching itself is plain Python over lists of texts (`match`, `word_diff`); `link_new` is
+the entry that reads and writes the database, called by the importer with the recommendations
+of the narratives it creates.
 
 How a link is decided:
 - texts are compared as lists of normalised words (case, punctuation and spacing ignored), with
@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from django.db.models import F
 from django.utils import timezone
 
+from tracker import bulk
 from tracker.models import (
     LineageAncestor,
     Recommendation,
@@ -163,115 +164,28 @@ def word_diff(old: str, new: str) -> list[tuple[str, str]]:
 # --------------------------------------------------------------------------------------------
 
 
-def previous_reports(report, limit: int = LOOKBACK_YEARS) -> list[Report]:
-    """Return the country's imported narratives before `report`, nearest first, at most `limit`."""
-    return list(
-        Report.objects.filter(country_id=report.country_id, year__lt=report.year).order_by("-year")[
-            :limit
-        ]
-    )
-
-
-def _manually_linked_ids(recommendation_ids) -> set[int]:
-    return set(
-        RecommendationEdit.objects.filter(
-            recommendation_id__in=list(recommendation_ids), field="predecessor"
-        ).values_list("recommendation_id", flat=True)
-    )
-
-
-def _link_to(report, earlier_reports: list[Report]) -> None:
-    """Link `report`'s recommendations to the nearest earlier narrative, then past a gap.
-
-    `earlier_reports` are nearest first. Items that match nothing in the nearest year are
-    offered the items of the older years that nothing later continues.
-    """
-    current = list(report.recommendations.order_by("number"))
-    if not current:
-        return
-    manual = _manually_linked_ids(r.pk for r in current)
-    automatic = [r for r in current if r.pk not in manual]
-    claimed = {r.predecessor_id for r in current if r.pk in manual and r.predecessor_id}
-    for rec in automatic:
-        rec.predecessor = None
-        # With no earlier narrative imported there is nothing to compare with: the link stays
-        # unknown rather than "new", which would claim the recommendation first appeared here.
-        rec.link_kind = NEW if earlier_reports else ""
-        rec.similarity = None
-    remaining = automatic
-    for depth, previous in enumerate(earlier_reports):
-        if not remaining:
-            break
-        earlier = list(previous.recommendations.order_by("number"))
-        if depth:
-            # An older item already continued by a later one is not offered again.
-            claimed |= set(
-                Recommendation.objects.filter(
-                    predecessor__in=earlier, report__year__gt=previous.year
-                )
-                .exclude(report=report)
-                .values_list("predecessor_id", flat=True)
-            )
-        taken = {i for i, r in enumerate(earlier) if r.pk in claimed}
-        links = match([r.text for r in earlier], [r.text for r in remaining], taken=taken)
-        unmatched = []
-        for rec, link in zip(remaining, links, strict=True):
-            if link.predecessor is None:
-                if depth == 0:
-                    rec.similarity = link.similarity
-                unmatched.append(rec)
-                continue
-            rec.predecessor = earlier[link.predecessor]
-            rec.link_kind = link.kind
-            rec.similarity = link.similarity
-            claimed.add(rec.predecessor.pk)
-        remaining = unmatched
-    with_history = set(
-        StatusChange.objects.filter(recommendation__in=automatic).values_list(
-            "recommendation_id", flat=True
-        )
-    )
-    for rec in automatic:
-        if rec.pk not in with_history:
-            # A carried-over status is the chain's; it waits for an analyst to confirm it.
-            rec.needs_review = rec.predecessor is not None
-            if rec.predecessor is None:
-                rec.initial_status = RecommendationStatus.NO_ACTION
-        rec.version += 1
-    Recommendation.objects.bulk_update(
-        automatic,
-        ["predecessor", "link_kind", "similarity", "needs_review", "initial_status", "version"],
-    )
-
-
 def rebuild_ancestry(country_id: int) -> None:
     """Recompute the lineage closure and chain start status of every item of one country.
 
     Every item of a chain starts from the status its root started with; the cached current
     status is then refreshed from the history. A few queries per country, whatever changed.
     """
-    rows = Recommendation.objects.filter(report__country_id=country_id).values_list(
-        "pk", "predecessor_id", "initial_status"
-    )
-    predecessor = {pk: pred for pk, pred, _ in rows}
-    initial = {pk: status for pk, _, status in rows}
-    links: list[LineageAncestor] = []
-    start_of: dict[int, str] = {}
-    for pk in predecessor:
-        node, depth, seen = pk, 0, set()
-        while node is not None and node not in seen:
-            links.append(LineageAncestor(recommendation_id=pk, ancestor_id=node, depth=depth))
-            seen.add(node)
-            root = node
-            node = predecessor.get(node)
-            depth += 1
-        start_of[pk] = initial.get(root, RecommendationStatus.NO_ACTION)
+    chains = _Chains([], {})
+    for pk, year, predecessor, initial in (
+        Recommendation.objects.filter(report__country_id=country_id)
+        .order_by("report__year", "number")
+        .values_list("pk", "report__year", "predecessor_id", "initial_status")
+    ):
+        chains.add(pk, year, predecessor, initial)
+    chains.remember()
+    chains.spread_initial_status()
     LineageAncestor.objects.filter(recommendation__report__country_id=country_id).delete()
-    LineageAncestor.objects.bulk_create(links, batch_size=1000)
-    for status in set(start_of.values()):
-        ids = [pk for pk, start in start_of.items() if start == status and initial[pk] != status]
-        if ids:
-            Recommendation.objects.filter(pk__in=ids).update(initial_status=status)
+    bulk.insert_rows(
+        LineageAncestor,
+        ["recommendation", "ancestor", "depth"],
+        [(k, ancestor, depth) for k in chains.predecessor for depth, ancestor in chains.ranks(k)],
+    )
+    _write_restarted(chains, skip=set())
     refresh_status(Recommendation.objects.filter(report__country_id=country_id))
 
 
@@ -283,29 +197,316 @@ def refresh_status(recommendations) -> int:
     """
     # The ids first: as a subquery, PostgreSQL may compute the status of every row of the
     # table before narrowing it down to these few.
-    ids = list(recommendations.values_list("pk", flat=True))
-    if not ids:
-        return 0
+    return _refresh_ids(list(recommendations.values_list("pk", flat=True)))
+
+
+def _refresh_ids(ids: list[int]) -> int:
+    """Refresh the cached status of the recommendations with these ids; return rows changed."""
     today = status_on(timezone.localdate(), from_history=True)
-    return (
-        Recommendation.objects.filter(pk__in=ids)
+    return sum(
+        Recommendation.objects.filter(pk__in=chunk)
         .alias(today=today)
         .exclude(status=F("today"))
         .update(status=today, version=F("version") + 1)
+        for chunk in bulk.chunks(ids)
     )
 
 
-def link_report(report) -> None:
-    """Link a newly imported narrative to the earlier years, and relink the later ones.
+def _steps(existing: list[int], new: list[int]):
+    """Yield what importing the `new` years one by one, earliest first, links at each step.
 
-    The later narratives of the country are relinked too, since `report` may now be nearer to
-    them (or fill a gap they looked past); their recommendations that an analyst linked by hand
-    keep their links. Call inside the importer's transaction.
+    Each step is (the new year, [(a year linked, its earlier years nearest first)]): the new
+    year, then the next LOOKBACK_YEARS imported years after it, which it may now be nearer to.
     """
-    later = list(
-        Report.objects.filter(country_id=report.country_id, year__gt=report.year).order_by("year")
+    present = set(existing)
+    for year in sorted(new):
+        present.add(year)
+        years = sorted(present)
+        later = [y for y in years if y > year][:LOOKBACK_YEARS]
+        linked = [
+            (y, [e for e in reversed(years) if e < y][:LOOKBACK_YEARS]) for y in (year, *later)
+        ]
+        yield year, linked
+
+
+class _Chains:
+    """One country's lineage, held in memory while a batch of its narratives is linked.
+
+    Items are keyed by primary key, or by a negative number while not yet written. Only the
+    years imported so far are present, as in the database when importing one by one.
+    """
+
+    def __init__(self, years, fields: dict[int, dict]):
+        self.by_year: dict[int, list[int]] = {year: [] for year in years}
+        self.predecessor: dict[int, int | None] = {}
+        self.initial: dict[int, str] = {}
+        # Link kind, score, review flag and version of the items that may be relinked.
+        self.fields = fields
+        self.original: tuple[dict, dict] = ({}, {})
+        self.relinked: set[int] = set()
+
+    def add(self, key: int, year: int, predecessor: int | None, initial: str) -> None:
+        """Add an item, in the order of its number within its year."""
+        self.by_year.setdefault(year, []).append(key)
+        self.predecessor[key] = predecessor
+        self.initial[key] = initial
+
+    def remember(self) -> None:
+        """Keep the links and start statuses as read, to tell later what changed."""
+        self.original = dict(self.predecessor), dict(self.initial)
+
+    def chain(self, key: int) -> list[int]:
+        """Return `key` and its ancestors, nearest first, stopping before a loop."""
+        out, seen, node = [], set(), key
+        while node is not None and node not in seen:
+            out.append(node)
+            seen.add(node)
+            node = self.predecessor.get(node)
+        return out
+
+    def link(self, year: int, earlier: list[int], *, text, manual, history) -> None:
+        """Link the items of `year` to the `earlier` years (nearest first), then past a gap.
+
+        Items an analyst linked by hand keep their links, and their predecessors are not
+        offered again. Items that match nothing in the nearest year are offered the items of
+        the older years that nothing later continues.
+        """
+        current = self.by_year[year]
+        automatic = [k for k in current if k not in manual]
+        claimed = {self.predecessor[k] for k in current if k in manual and self.predecessor[k]}
+        for key in automatic:
+            self.predecessor[key] = None
+            self.fields[key].update(link_kind=NEW if earlier else "", similarity=None)
+        remaining = automatic
+        for depth, previous in enumerate(earlier):
+            if not remaining:
+                break
+            candidates = self.by_year[previous]
+            if depth:
+                # An older item already continued by a later one is not offered again.
+                offered = set(candidates)
+                claimed |= {
+                    self.predecessor[k]
+                    for y, keys in self.by_year.items()
+                    if y > previous and y != year
+                    for k in keys
+                    if self.predecessor[k] in offered
+                }
+            taken = {i for i, k in enumerate(candidates) if k in claimed}
+            links = match([text[k] for k in candidates], [text[k] for k in remaining], taken=taken)
+            unmatched = []
+            for key, link in zip(remaining, links, strict=True):
+                if link.predecessor is None:
+                    if depth == 0:
+                        self.fields[key]["similarity"] = link.similarity
+                    unmatched.append(key)
+                    continue
+                self.predecessor[key] = candidates[link.predecessor]
+                self.fields[key].update(link_kind=link.kind, similarity=link.similarity)
+                claimed.add(self.predecessor[key])
+            remaining = unmatched
+        for key in automatic:
+            fields = self.fields[key]
+            if key not in history:
+                fields["needs_review"] = self.predecessor[key] is not None
+                if self.predecessor[key] is None:
+                    self.initial[key] = RecommendationStatus.NO_ACTION
+            fields["version"] += 1
+        self.relinked.update(automatic)
+
+    def ranks(self, key: int) -> list[tuple[int, int]]:
+        """Return the closure rows of `key`: (depth, ancestor), itself at depth 0."""
+        return list(enumerate(self.chain(key)))
+
+    def spread_initial_status(self) -> None:
+        """Give every item the status its chain's root started with."""
+        no_action = RecommendationStatus.NO_ACTION
+        start = {k: self.initial.get(self.chain(k)[-1], no_action) for k in self.predecessor}
+        self.initial.update(start)
+
+    def touched(self) -> set[int]:
+        """Return the items new or whose chain or start status changed: what to rewrite."""
+        old_predecessor, old_initial = self.original
+        moved = {k for k, p in self.predecessor.items() if k < 0 or old_predecessor.get(k) != p}
+        return {
+            k
+            for k in self.predecessor
+            if old_initial.get(k) != self.initial[k] or moved.intersection(self.chain(k))
+        }
+
+
+def link_new(recommendations: list[Recommendation]) -> None:
+    """Insert the recommendations of newly imported narratives, linked; relink the later years.
+
+    The links, kinds, scores, review flags, start statuses, closure and cached statuses are
+    those that importing the narratives one by one, earliest year first, gives (each linked
+    as it arrives, with the country's next imported years relinked after it), but computed
+    in memory in one pass per country and written in bulk: a fixed number of queries whether
+    the batch holds one narrative or two hundred. Only the items whose chain or start status
+    changed have their closure rewritten and their status refreshed. A version moves on once
+    per relink and once more if the cached status changed, as one by one; a status that only
+    a step in the middle of the batch would have shown is not counted. Each item must have its
+    `report` (already written) and `number`; call inside the importer's transaction.
+    """
+    if not recommendations:
+        return
+    new_reports = {rec.report_id: rec.report for rec in recommendations}
+    country_ids = {report.country_id for report in new_reports.values()}
+    report_of: dict[tuple[int, int], int] = {}
+    for pk, country_id, year in (
+        Report.objects.filter(country_id__in=country_ids)
+        .exclude(pk__in=list(new_reports))
+        .values_list("pk", "country_id", "year")
+    ):
+        report_of[country_id, year] = pk
+    new_years: dict[int, list[int]] = {c: [] for c in country_ids}
+    for report in new_reports.values():
+        new_years[report.country_id].append(report.year)
+    steps = {
+        c: list(_steps([y for (cc, y) in report_of if cc == c], new_years[c])) for c in country_ids
+    }
+    # Texts are read for the years matched against; review flags and versions for those relinked.
+    read, relinked = set(), set()
+    for c, country_steps in steps.items():
+        for _, linked in country_steps:
+            for year, earlier in linked:
+                read.update(report_of[c, y] for y in (year, *earlier) if (c, y) in report_of)
+                if (c, year) in report_of:
+                    relinked.add(report_of[c, year])
+
+    text: dict[int, str] = {}
+    fields: dict[int, dict] = {}
+    chains = {
+        c: _Chains(sorted(y for (cc, y) in report_of if cc == c), fields) for c in country_ids
+    }
+    for pk, country_id, year, predecessor, initial in (
+        Recommendation.objects.filter(report__country_id__in=country_ids)
+        .order_by("report__year", "number")
+        .values_list("pk", "report__country_id", "report__year", "predecessor_id", "initial_status")
+    ):
+        chains[country_id].add(pk, year, predecessor, initial)
+    if read:
+        for pk, body, report_id, kind, score, review, version in Recommendation.objects.filter(
+            report_id__in=list(read)
+        ).values_list(
+            "pk", "text", "report_id", "link_kind", "similarity", "needs_review", "version"
+        ):
+            text[pk] = body
+            if report_id in relinked:
+                fields[pk] = {
+                    "link_kind": kind,
+                    "similarity": score,
+                    "needs_review": review,
+                    "version": version,
+                }
+    manual: set[int] = set()
+    history: set[int] = set()
+    if relinked:
+        manual = set(
+            RecommendationEdit.objects.filter(
+                recommendation__report_id__in=list(relinked), field="predecessor"
+            ).values_list("recommendation_id", flat=True)
+        )
+        history = set(
+            StatusChange.objects.filter(recommendation__report_id__in=list(relinked)).values_list(
+                "recommendation_id", flat=True
+            )
+        )
+
+    by_year: dict[tuple[int, int], list[int]] = {}
+    keys: dict[int, Recommendation] = {}
+    for index, rec in enumerate(recommendations):
+        key = -(index + 1)
+        keys[key] = rec
+        text[key] = rec.text
+        fields[key] = {
+            "link_kind": rec.link_kind,
+            "similarity": rec.similarity,
+            "needs_review": rec.needs_review,
+            "version": rec.version,
+        }
+        by_year.setdefault((rec.report.country_id, rec.report.year), []).append(key)
+    for country_id, state in chains.items():
+        state.remember()
+        for year, linked in steps[country_id]:
+            state.by_year[year] = []
+            for key in sorted(by_year.get((country_id, year), []), key=lambda k: keys[k].number):
+                state.add(key, year, None, keys[key].initial_status)
+            for linked_year, earlier in linked:
+                state.link(linked_year, earlier, text=text, manual=manual, history=history)
+            state.spread_initial_status()
+    _write_links(chains, keys, fields)
+
+
+def _write_restarted(chains: _Chains, *, skip: set[int]) -> None:
+    """Write the start statuses that changed, one UPDATE per status, but for the `skip` items."""
+    restarted: dict[str, list[int]] = {}
+    for key, status in chains.initial.items():
+        if key > 0 and key not in skip and chains.original[1][key] != status:
+            restarted.setdefault(status, []).append(key)
+    for status, ids in sorted(restarted.items()):
+        for chunk in bulk.chunks(ids):
+            Recommendation.objects.filter(pk__in=chunk).update(initial_status=status)
+
+
+def _write_links(chains: dict[int, _Chains], new: dict[int, Recommendation], fields) -> None:
+    """Write what `link_new` computed: new items, relinked items, start statuses, closure."""
+
+    def pk_of(key):
+        return None if key is None else (key if key > 0 else new[key].pk)
+
+    predecessor: dict[int, int | None] = {}
+    initial: dict[int, str] = {}
+    touched: set[int] = set()
+    relinked: set[int] = set()
+    for state in chains.values():
+        predecessor.update(state.predecessor)
+        initial.update(state.initial)
+        touched |= state.touched()
+        relinked |= state.relinked
+    # New items whose predecessor is new too wait for it: one INSERT per generation.
+    pending = sorted(new, reverse=True)
+    while pending:
+        ready = [k for k in pending if (predecessor[k] or 0) >= 0 or new[predecessor[k]].pk]
+        if not ready:
+            raise RuntimeError("A lineage loop among new recommendations.")
+        for key in ready:
+            rec = new[key]
+            rec.predecessor_id = pk_of(predecessor[key])
+            rec.initial_status = initial[key]
+            for name, value in fields[key].items():
+                setattr(rec, name, value)
+        Recommendation.objects.bulk_create([new[k] for k in ready])
+        done = set(ready)
+        pending = [k for k in pending if k not in done]
+    existing = sorted(k for k in relinked if k > 0)
+    if existing:
+        Recommendation.objects.bulk_update(
+            [
+                Recommendation(
+                    pk=k,
+                    predecessor_id=pk_of(predecessor[k]),
+                    initial_status=initial[k],
+                    **fields[k],
+                )
+                for k in existing
+            ],
+            ["predecessor", "link_kind", "similarity", "needs_review", "initial_status", "version"],
+        )
+    for state in chains.values():
+        _write_restarted(state, skip=relinked)
+    rewritten = sorted(k for k in touched if k > 0)
+    for chunk in bulk.chunks(rewritten):
+        LineageAncestor.objects.filter(recommendation_id__in=chunk).delete()
+    bulk.insert_rows(
+        LineageAncestor,
+        ["recommendation", "ancestor", "depth"],
+        [
+            (pk_of(key), pk_of(ancestor), depth)
+            for state in chains.values()
+            for key in state.predecessor
+            if key in touched
+            for depth, ancestor in state.ranks(key)
+        ],
     )
-    _link_to(report, previous_reports(report))
-    for successor in later[:LOOKBACK_YEARS]:
-        _link_to(successor, previous_reports(successor))
-    rebuild_ancestry(report.country_id)
+    _refresh_ids(sorted(pk_of(k) for k in touched))

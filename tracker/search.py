@@ -14,6 +14,7 @@ and nothing else.
 
 import logging
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -411,6 +412,38 @@ _SOURCES = [
 ]
 
 
+# While a transaction holds a row of this table for a kind, inserts of that kind are not
+# indexed one by one: `indexed_together` indexes them in one statement instead. No other
+# transaction ever sees such a row, so writes elsewhere are indexed as always.
+_PAUSE = "tracker_search_pause"
+
+
+@contextmanager
+def indexed_together(model, **rows):
+    """Index the rows of `model` inserted in the block together, in one statement at its end.
+
+    Indexing row by row costs the database a statement per row; for the tens of thousands of
+    findings of a large import, one statement over them all is several times faster. `rows`
+    is a filter that selects every row the block inserts (`report_id__in=[...]`). Use inside
+    a transaction, which the pause never outlives.
+    """
+    source = next(s for s in _SOURCES if s.table == model._meta.db_table)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {_PAUSE} (kind) VALUES (%s)", [source.kind])
+        yield
+        cursor.execute(f"DELETE FROM {_PAUSE} WHERE kind = %s", [source.kind])
+        ids, params = model.objects.filter(**rows).values("pk").query.sql_with_params()
+        cursor.execute(
+            _insert(
+                source,
+                connection.vendor,
+                source.table,
+                f"{source.table} WHERE {source.table}.id IN ({ids})",
+            ),
+            params,
+        )
+
+
 def _insert(source: Source, vendor: str, row: str, source_rows: str = "") -> str:
     """Return the SQL that indexes `row` (NEW in a trigger, or every row of `source_rows`)."""
     title, body = source.sql("title", vendor, row), source.sql("body", vendor, row)
@@ -433,13 +466,15 @@ def _sqlite_schema() -> list[str]:
     statements = [
         "CREATE VIRTUAL TABLE tracker_search USING fts5("
         "title, body, kind UNINDEXED, object_id UNINDEXED, "
-        "tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3')"
+        "tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3')",
+        f"CREATE TABLE {_PAUSE} (kind smallint NOT NULL)",
     ]
     for source in _SOURCES:
         name, table = f"tracker_search_{source.table}", source.table
         columns = ", ".join(source.columns)
         statements += [
-            f"CREATE TRIGGER {name}_insert AFTER INSERT ON {table} BEGIN "
+            f"CREATE TRIGGER {name}_insert AFTER INSERT ON {table} "
+            f"WHEN NOT EXISTS (SELECT 1 FROM {_PAUSE} WHERE kind = {source.kind}) BEGIN "
             f"{_insert(source, 'sqlite', 'NEW')}; END",
             f"CREATE TRIGGER {name}_update AFTER UPDATE OF {columns} ON {table} BEGIN "
             f"{_delete(source, 'OLD')}; {_insert(source, 'sqlite', 'NEW')}; END",
@@ -467,12 +502,15 @@ def _postgresql_schema() -> list[str]:
         "tracker_search tsvector GENERATED ALWAYS AS ("
         f"setweight({_pg_words('title')}, 'A') || setweight({_pg_words('body')}, 'B')) STORED)",
         "CREATE INDEX tracker_search_document_idx ON tracker_search USING gin (tracker_search)",
+        f"CREATE TABLE {_PAUSE} (kind smallint NOT NULL)",
     ]
     for source in _SOURCES:
         name, table = f"tracker_search_{source.table}", source.table
         columns = ", ".join(source.columns)
         statements += [
             f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            f"IF TG_OP = 'INSERT' AND EXISTS (SELECT 1 FROM {_PAUSE} "
+            f"WHERE kind = {source.kind}) THEN RETURN NULL; END IF; "
             f"IF TG_OP <> 'INSERT' THEN {_delete(source, 'OLD')}; END IF; "
             f"IF TG_OP <> 'DELETE' THEN {_insert(source, 'postgresql', 'NEW')}; END IF; "
             "RETURN NULL; END $$",
@@ -517,6 +555,7 @@ def uninstall(using=connection) -> None:
                 for event in ("insert", "update", "delete"):
                     cursor.execute(f"DROP TRIGGER IF EXISTS {name}_{event}")
         cursor.execute("DROP TABLE IF EXISTS tracker_search")
+        cursor.execute(f"DROP TABLE IF EXISTS {_PAUSE}")
 
 
 def _trigger_names(vendor: str) -> set[str]:
