@@ -85,12 +85,14 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    # Before django_tasks_db, so that its `db_worker` command (tracker/management/commands)
+    # wraps the package's: it queues the daily reminders as the worker starts.
+    "tracker",
     "django_tasks",
     "django_tasks_db",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "tracker",
     "reports",
     "api",
 ]
