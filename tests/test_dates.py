@@ -145,6 +145,7 @@ def pages(dated, seed_report) -> list[str]:
         reverse("country_list"),
         reverse("country_detail", args=[slug]),
         reverse("api:tokens"),
+        reverse("glossary"),
     ]
 
 
