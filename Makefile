@@ -29,7 +29,7 @@ run: install
 	DEBUG=1 $(PY) manage.py migrate --noinput
 	DEBUG=1 $(PY) manage.py seed_demo
 	@echo "Serving on http://$(HOST):$(PORT)/ — sign in with one of the demo accounts above."
-	@echo "A background worker for report imports runs beside the server and stops with it."
+	@echo "A background worker (report imports, daily reminders) runs beside the server and stops with it."
 	DEBUG=1 $(PY) manage.py db_worker --no-reload & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM HUP; \
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
@@ -44,7 +44,8 @@ serve: install
 	DEBUG=0 $(VENV)/bin/gunicorn tracker.wsgi -w 2 -b $(HOST):$(PORT)
 
 # Production: the background worker, a second long-running process beside `make serve` (its own
-# service, with the same environment). It runs the imports of whole reports.
+# service, with the same environment). It runs the imports of whole reports and, once a day,
+# the reminders and e-mail digests.
 worker: install
 	@test -n "$$SECRET_KEY" || { echo "worker: set SECRET_KEY (the same as the web server's)."; exit 1; }
 	@test -n "$$ALLOWED_HOSTS" || { echo "worker: set ALLOWED_HOSTS (the same as the web server's)."; exit 1; }

@@ -277,8 +277,7 @@ def page_context(summary: Summary, *, for_pdf: bool = False, **extra) -> dict:
 COUNTRY_TABLE_COLUMNS = [
     ("country", "Country", False),
     ("tier", "Tier", False),
-    ("recommendations", "Recommendations", True),
-    ("", "Status mix", False),
+    ("recommendations", "Recommendations", True),  # with the status mix beneath the count
     ("no_action", "No action", True),
     ("in_progress", "In progress", True),
     ("implemented", "Implemented", True),

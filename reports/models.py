@@ -5,6 +5,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from tracker.dates import long_date
 from tracker.models import AppendOnlyModel, Audience, Country
 
 
@@ -52,7 +53,7 @@ class PublishedSummary(AppendOnlyModel):
 
     def __str__(self):
         scope = self.country.name if self.country_id else "All countries"
-        return f"{scope} {self.year} ({self.published_at:%Y-%m-%d})"
+        return f"{scope} {self.year} ({long_date(timezone.localdate(self.published_at))})"
 
     def get_absolute_url(self):
         return reverse("published_summary_detail", args=[self.pk])

@@ -252,10 +252,12 @@ class Totals:
 
     @property
     def status_rows(self) -> list[tuple[str, str, int, int]]:
-        """Return (code, label, at the start of the period, on the as-of day) per status."""
+        """Return (code, label, at the start of the period, on the as-of day) per status, in
+        the vocabulary's order whatever the order of `by_status` (a frozen summary's JSON sorts
+        its keys), so the rows line up with the columns that name them."""
         return [
-            (code, STATUS_LABELS[code], self.by_status_at_start.get(code, 0), n)
-            for code, n in self.by_status.items()
+            (code, label, self.by_status_at_start.get(code, 0), self.by_status.get(code, 0))
+            for code, label in STATUS_LABELS.items()
         ]
 
     @property

@@ -118,14 +118,16 @@ def _view_options(request, summary) -> dict:
 def summary_index(request):
     """Choose a year and a scope; list the published summaries."""
     years = list(Report.objects.order_by("-year").values_list("year", flat=True).distinct())
-    countries = list(
-        Country.objects.filter(reports__isnull=False)
-        .distinct()
-        .order_by("name")
-        .values_list("slug", "name")
+    pairs = Report.objects.order_by("country__name", "year").values_list(
+        "country__slug", "country__name", "year"
     )
+    countries = {}
+    for slug, name, year in pairs:
+        countries.setdefault(slug, (slug, name, []))[2].append(year)
     form = SummaryChoiceForm(
-        request.GET if "year" in request.GET else None, years=years, countries=countries
+        request.GET if "year" in request.GET else None,
+        years=years,
+        countries=countries.values(),
     )
     if form.is_bound and form.is_valid():
         year, slug = form.cleaned_data["year"], form.cleaned_data["country"]

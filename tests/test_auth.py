@@ -1,11 +1,14 @@
 """Signing in and out, throttled sign-in, and changing one's password."""
 
+import datetime
+
 import pytest
 from django.contrib.auth import SESSION_KEY
 from django.test import Client
 
 from tests.factories import UserFactory
 from tracker import roles
+from tracker.dates import duration_words
 
 PASSWORD = "correct-horse-battery"
 
@@ -62,6 +65,31 @@ def test_the_sixth_attempt_after_five_failures_is_locked(client, person):
     assert response.status_code == 429
     assert "Sign-in locked" in response.text
     assert "Too many failed sign-in attempts" in response.text
+
+
+def test_the_lock_says_how_long_to_wait_in_words(client, person, settings):
+    for _ in range(6):
+        login(client, password="wrong-password-1")
+    response = login(client)
+    assert "Try again in 15 minutes" in response.text
+    assert "PT15M" not in response.text
+
+    settings.AXES_COOLOFF_TIME = datetime.timedelta(hours=1, minutes=30)
+    assert "Try again in 1 hour 30 minutes" in login(client).text
+
+
+@pytest.mark.parametrize(
+    ("length", "words"),
+    [
+        (datetime.timedelta(minutes=1), "1 minute"),
+        (datetime.timedelta(minutes=15), "15 minutes"),
+        (datetime.timedelta(hours=1), "1 hour"),
+        (datetime.timedelta(days=1, hours=2), "1 day 2 hours"),
+        (datetime.timedelta(seconds=20), "1 minute"),
+    ],
+)
+def test_durations_are_written_in_words(length, words):
+    assert duration_words(length) == words
 
 
 def test_even_the_right_password_is_refused_while_locked(client, person):

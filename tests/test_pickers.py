@@ -141,3 +141,103 @@ def test_the_lists_offer_to_save_their_filters(viewer_client, db):
     page = viewer_client.get("/evidence/", {"source_type": "un"}).content.decode()
     assert 'name="list_name" value="evidence"' in page
     assert 'name="query" value="source_type=un"' in page
+
+
+# -- The comparison opens on data ----------------------------------------------------------
+
+
+@pytest.fixture
+def compare_data(db):
+    """Narratives for 2020 (Korea, Syria) and 2021 (Korea, Chad); a 2022 tier table only."""
+    from tracker.models import TierPlacement
+
+    korea = CountryFactory(name="North Korea", slug="north-korea", code="PRK")
+    syria = CountryFactory(name="Syria", slug="syria", code="SYR")
+    chad = CountryFactory(name="Chad", slug="chad", code="TCD")
+    albania = CountryFactory(name="Albania", slug="albania", code="ALB")
+    for country, year in [(korea, 2020), (syria, 2020), (korea, 2021), (chad, 2021)]:
+        RecommendationFactory(report=ReportFactory(country=country, year=year))
+    TierPlacement.objects.create(country=albania, year=2022, tier="tier_2", source="table")
+    return korea, syria, chad, albania
+
+
+def checked(html: str) -> list[str]:
+    import re
+
+    return re.findall(r'<input type="checkbox" name="country" value="([^"]+)"[^>]* checked', html)
+
+
+def offered(html: str) -> list[str]:
+    import re
+
+    return re.findall(r'<input type="checkbox" name="country" value="([^"]+)"', html)
+
+
+def test_compare_opens_on_the_latest_year_with_narratives_and_its_countries(
+    viewer_client, compare_data
+):
+    response = viewer_client.get("/compare/")
+    html = response.content.decode()
+    assert response.context["form"]["year"].value() == "2021"  # not 2022, a tier table only
+    assert [(row.name, row.recommendations) for row in response.context["result"].rows] == [
+        ("Chad", 1),
+        ("North Korea", 1),
+    ]
+    assert offered(html) == checked(html) == ["chad", "north-korea"]
+    assert "<select multiple" not in html and 'name="country" multiple' not in html
+    assert "<legend>Countries: those with a 2021 narrative</legend>" in html
+
+
+def test_compare_offers_only_the_countries_with_a_narrative_in_the_year_asked(
+    viewer_client, compare_data
+):
+    html = viewer_client.get("/compare/", {"year": 2020}).content.decode()
+    assert offered(html) == ["north-korea", "syria"] and checked(html) == []
+    html = viewer_client.get("/compare/", {"year": 2022}).content.decode()
+    assert offered(html) == []
+    assert "No country has a narrative for 2022" in html
+
+
+def test_compare_keeps_its_query_parameters_so_old_links_still_open(viewer_client, compare_data):
+    response = viewer_client.get(
+        "/compare/", {"year": 2020, "country": ["north-korea", "chad"], "tier": ""}
+    )
+    rows = response.context["result"].rows
+    assert [(row.name, row.report_id is not None) for row in rows] == [
+        ("North Korea", True),
+        ("Chad", False),  # asked for by the link, with no 2020 narrative: said so on its row
+    ]
+    html = response.content.decode()
+    assert checked(html) == ["chad", "north-korea"]
+    assert "No narrative imported for 2020." in html
+    tier = viewer_client.get("/compare/", {"year": 2022, "tier": "tier_2"}).context["result"]
+    assert [row.name for row in tier.rows] == ["Albania"]
+    unknown = viewer_client.get("/compare/", {"year": 2021, "country": "atlantis"})
+    assert unknown.status_code == 200 and unknown.context["result"] is None
+    assert "Select a valid choice" in unknown.content.decode()
+
+
+# -- The summaries form offers country-years that exist ------------------------------------
+
+
+def test_the_summaries_form_names_each_countrys_years(viewer_client, compare_data):
+    html = viewer_client.get("/summaries/").content.decode()
+    assert '<option value="chad" data-years="2021">Chad</option>' in html
+    assert '<option value="north-korea" data-years="2020 2021">North Korea</option>' in html
+    assert '<option value="syria" data-years="2020">Syria</option>' in html
+    assert "Albania" not in html  # no narrative at all
+    assert "js/summary_choice.js" in html
+
+
+def test_the_summaries_form_refuses_a_country_year_without_a_narrative_in_words(
+    viewer_client, compare_data
+):
+    response = viewer_client.get("/summaries/", {"year": 2020, "country": "chad"})
+    assert response.status_code == 200
+    assert (
+        "Chad has no narrative for 2020, so no summary; it has one for 2021. Choose another "
+        "year or country." in response.content.decode()
+    )
+    ok = viewer_client.get("/summaries/", {"year": 2021, "country": "chad"})
+    assert ok.status_code == 302 and ok["Location"] == "/summaries/2021/chad/"
+    assert viewer_client.get(ok["Location"]).status_code == 200

@@ -119,7 +119,7 @@ def test_search_finds_status_reasons_and_assessment_narratives(analyst, recommen
         narrative="Screening reached few returnees in Hyesan.",
     )
     assert found("Sinuiju", analyst, Kind.STATUS_CHANGE) == [
-        "PRK-2021-03: No action → In progress (01 Jul 2021)"
+        "PRK-2021-03: No action → In progress (1 July 2021)"
     ]
     assert found("Hyesan", analyst, Kind.ASSESSMENT) == ["PRK-2021-03 · assessment 2021, draft"]
 
@@ -398,7 +398,7 @@ def test_withdrawn_evidence_and_voided_changes_are_found_and_say_so(
     )
     services.status_change_void(change=change, reason="Entered on the wrong item.", by=reviewer)
     assert found("reopened", analyst, Kind.STATUS_CHANGE) == [
-        "PRK-2021-03: No action → In progress (01 Jul 2021) (voided)"
+        "PRK-2021-03: No action → In progress (1 July 2021) (voided)"
     ]
 
 

@@ -3,6 +3,7 @@
 import datetime
 import hashlib
 import json
+import re
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -11,6 +12,7 @@ from django.urls import reverse
 
 from reports import services as report_services
 from reports.models import PublishedSummary
+from reports.summary import STATUS_LABELS
 from tests.factories import (
     EvidenceFactory,
     RecommendationFactory,
@@ -148,7 +150,11 @@ def test_the_page_has_no_inline_style_or_script(viewer_client, rec):
         html = viewer_client.get(url).content.decode()
         assert "style=" not in html
         assert "<style" not in html
-        assert "<script" not in html
+        # Scripts come only from the app's own files (the summaries form's country menu).
+        assert re.findall(r"<script[^>]*>", html) in (
+            [],
+            ['<script src="/static/js/summary_choice.js" defer>'],
+        )
 
 
 def test_the_all_countries_table_sorts_by_a_column(viewer_client):
@@ -334,3 +340,19 @@ def test_there_is_no_way_to_edit_or_delete_a_published_summary(reviewer_client, 
 )
 def test_years_and_ids_out_of_range_are_refused_never_a_server_error(viewer_client, rec, path):
     assert viewer_client.get(path).status_code in (400, 404)
+
+
+def test_a_published_all_countries_table_keeps_each_count_under_its_status(
+    viewer_client, reviewer, rec
+):
+    # The frozen JSON sorts its keys ("cannot_assess" first); the columns follow the vocabulary.
+    published = report_services.summary_publish(year=2021, country=None, by=reviewer)
+    for url in (reverse("summary_all", args=[2021]), published.get_absolute_url()):
+        html = viewer_client.get(url).content.decode()
+        start = html.index('<th scope="row">')
+        row = html[start : html.index("</tr>", start)]
+        labels = re.findall(r'<td class="num" data-label="([^"]+)">(\d+)</td>', row)
+        statuses = [(label, n) for label, n in labels if label in STATUS_LABELS.values()]
+        assert statuses == [
+            (label, "1" if code == "no_action" else "0") for code, label in STATUS_LABELS.items()
+        ], url

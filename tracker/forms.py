@@ -9,6 +9,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from tracker import search, uploads
+from tracker.dates import long_date
 from tracker.models import (
     Assessment,
     Evidence,
@@ -351,7 +352,7 @@ class AssessmentForm(forms.Form):
             f"{f.get_section_display()}: {f.text}"
         )
         self.fields["evidence"].label_from_instance = lambda e: (
-            f"{e.title} ({e.published_on:%d %b %Y})" if e.published_on else e.title
+            f"{e.title} ({long_date(e.published_on)})" if e.published_on else e.title
         )
 
 

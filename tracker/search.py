@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from tracker.dates import long_date
 from tracker.models import (
     Assessment,
     Country,
@@ -278,7 +279,7 @@ def _objects(kind: int, ids: list[int], user) -> dict[int, tuple[str, str]]:
         return {
             row.pk: (
                 f"{row.recommendation.reference}: {row.get_old_status_display()} → "
-                f"{row.get_new_status_display()} ({row.effective_date:%d %b %Y})"
+                f"{row.get_new_status_display()} ({long_date(row.effective_date)})"
                 f"{' (voided)' if hasattr(row, 'void') else ''}",
                 row.recommendation.get_absolute_url(),
             )

@@ -85,12 +85,14 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    # Before django_tasks_db, so that its `db_worker` command (tracker/management/commands)
+    # wraps the package's: it queues the daily reminders as the worker starts.
+    "tracker",
     "django_tasks",
     "django_tasks_db",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "tracker",
     "reports",
     "api",
 ]
@@ -228,6 +230,8 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 
 LANGUAGE_CODE = "en-gb"
+# One date format everywhere ("1 April 2021", "1 April 2021, 14:05 UTC"): tracker/formats.
+FORMAT_MODULE_PATH = ["tracker.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

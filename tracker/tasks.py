@@ -1,15 +1,24 @@
-"""Background tasks (django-tasks): reading and importing a whole report uploaded from the web.
+"""Background tasks (django-tasks): reading and importing a whole report uploaded from the web,
+and the daily run of reminders and e-mail digests.
 
-A worker (`manage.py db_worker`) runs them. Each task takes the id of an `ImportJob` and records
-its progress and outcome there, so the pages only read the job. A task never raises for bad
-input: the job says why it failed, and nothing is written.
+A worker (`manage.py db_worker`) runs them. Each import task takes the id of an `ImportJob` and
+records its progress and outcome there, so the pages only read the job. A task never raises for
+bad input: the job says why it failed, and nothing is written.
 """
 
-from django.utils import timezone
-from django_tasks import task
+import datetime
 
-from tracker import importer
+from django.db import transaction
+from django.utils import timezone
+from django_tasks import TaskResultStatus, task
+from django_tasks_db.models import DBTaskResult
+
+from tracker import importer, notifications
 from tracker.models import ImportJob, Tier
+
+# The daily run of reminders happens at this local time, once the day has started for everyone
+# who reads them in the morning.
+REMINDERS_AT = datetime.time(6, 0)
 
 
 def _fail(job: ImportJob, message: str) -> None:
@@ -89,3 +98,48 @@ def write_import_job(job_id: int) -> None:
     job.text = ""
     job.finished_at = timezone.now()
     job.save(update_fields=["preview", "state", "text", "finished_at"])
+
+
+# -- The daily reminders ---------------------------------------------------------------------
+
+
+def pending_reminder_runs():
+    """Return the queued runs of `daily_reminders` that no worker has started yet."""
+    return DBTaskResult.objects.filter(
+        task_path=daily_reminders.module_path, status=TaskResultStatus.READY
+    )
+
+
+def next_reminders_at(now: datetime.datetime) -> datetime.datetime:
+    """Return when the run after one at `now` is due: the next day at `REMINDERS_AT`."""
+    tomorrow = timezone.localtime(now).date() + datetime.timedelta(days=1)
+    return timezone.make_aware(datetime.datetime.combine(tomorrow, REMINDERS_AT))
+
+
+@task()
+def daily_reminders(today: str = "") -> dict[str, int]:
+    """Send today's reminders and digests (as `send_reminders` does), then queue tomorrow's run.
+
+    `today` (YYYY-MM-DD) acts as on another day, like the command's `--today`. The next run is
+    queued only when none is pending, so however many runs were queued the chain goes on as
+    one; the run itself sends nothing twice.
+    """
+    day = datetime.date.fromisoformat(today) if today else timezone.localdate()
+    result = notifications.daily_run(day)
+    schedule_reminders(run_after=next_reminders_at(timezone.now()))
+    return result
+
+
+@transaction.atomic
+def schedule_reminders(*, run_after: datetime.datetime | None = None) -> bool:
+    """Queue a run of the daily reminders (now, or at `run_after`) unless one is pending.
+
+    The worker calls it as it starts, so a fresh deployment sends today's reminders and then
+    one run a day. Returns whether a run was queued.
+    """
+    # Lock the pending rows so two workers starting together do not both queue a run.
+    if list(pending_reminder_runs().select_for_update()):
+        return False
+    chosen = daily_reminders.using(run_after=run_after) if run_after else daily_reminders
+    chosen.enqueue()
+    return True

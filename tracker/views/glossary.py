@@ -1,0 +1,98 @@
+"""The glossary: what the statuses, ratings, sensitivity levels, audiences, tiers and periods
+mean, written for analysts. Each term's label comes from its vocabulary, so the page and the
+forms always name it the same way."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from tracker.models import (
+    Assessment,
+    Audience,
+    Evidence,
+    Recommendation,
+    Tier,
+)
+
+STATUSES = {
+    "no_action": "The government has done nothing on record towards the recommendation.",
+    "in_progress": "Steps are under way (a draft law, a first prosecution, a pilot shelter) but "
+    "the recommendation is not yet met.",
+    "implemented": "The recommendation is met as the report worded it.",
+    "regressed": "The government moved away from it: a law repealed, a service closed, more "
+    "forced returns.",
+    "cannot_assess": "No reliable information reached us. This is not the same as no action: "
+    "for a closed country it is often the honest answer.",
+}
+RATINGS = {
+    "regression": "Over the follow-up period things got worse.",
+    "no_progress": "Nothing changed that the evidence shows.",
+    "limited": "Some movement, well short of what the recommendation asks.",
+    "substantial": "Most of what it asks was done, with gaps left.",
+    "implemented": "Done in full within the period.",
+    "cannot_assess": "The evidence is too thin or unreliable to judge.",
+}
+CONFIDENCE = {
+    "high": "Several independent, reliable sources agree.",
+    "moderate": "One good source, or several that partly agree.",
+    "low": "Indirect or single, unverified sources; say why in the narrative.",
+}
+STATES = {
+    "draft": "Being written; only its author (or the item's owner) edits and submits it.",
+    "submitted": "Waiting for a reviewer who took no part in writing it.",
+    "approved": "Accepted by a reviewer and frozen; it counts in the summaries. A correction "
+    "opens a new version with its own history.",
+    "returned": "Sent back by a reviewer with a note on what to change; resubmitted after.",
+}
+SENSITIVITY = {
+    "public": "May appear in anything published, including the public summaries.",
+    "internal": "For everyone signed in (viewers, analysts, reviewers); never published.",
+    "restricted": "Seen only by reviewers and the analyst who logged it, for sources that could "
+    "be harmed if known. Each view and download of it is recorded.",
+}
+AUDIENCES = {
+    "public": "A summary holding public evidence only: what is published, and what the "
+    "command-line export gives by default.",
+    "internal": "Public and internal evidence: the summary pages' default.",
+    "restricted": "Everything, restricted evidence included; reviewers only.",
+}
+TIERS = {
+    "tier_1": "The government fully meets the minimum standards for eliminating trafficking.",
+    "tier_2": "It does not fully meet them but is making significant efforts to.",
+    "tier_2_watch_list": "As Tier 2, with a concern that needs watching: many victims, or no "
+    "evidence of increasing efforts over the previous year.",
+    "tier_3": "It neither fully meets the minimum standards nor makes significant efforts to.",
+    "special_case": "A country the report cannot place on a tier, for example during conflict.",
+}
+DIRECTIONS = {
+    "progress": "The source shows the government acting on the recommendation.",
+    "no_change": "The source shows things as they were.",
+    "regression": "The source shows things getting worse.",
+}
+LINKS = {
+    "repeated": "The same recommendation as in the previous imported year.",
+    "reworded": "The same recommendation in new words; the item's page shows the changes.",
+    "new": "Nothing in the earlier years matches it.",
+}
+
+
+def _terms(choices, texts: dict[str, str]) -> list[tuple[str, str, str]]:
+    return [(code, label, texts[code]) for code, label in choices]
+
+
+@require_GET
+@login_required
+def glossary(request):
+    """Explain the vocabulary of the app: statuses, ratings, sensitivity, audiences, tiers…"""
+    sections = [
+        ("statuses", "Recommendation statuses", _terms(Recommendation.Status.choices, STATUSES)),
+        ("ratings", "Assessment ratings", _terms(Assessment.Rating.choices, RATINGS)),
+        ("confidence", "Confidence", _terms(Assessment.Confidence.choices, CONFIDENCE)),
+        ("states", "Assessment steps", _terms(Assessment.State.choices, STATES)),
+        ("sensitivity", "Evidence sensitivity", _terms(Evidence.Sensitivity.choices, SENSITIVITY)),
+        ("directions", "Evidence direction", _terms(Evidence.Direction.choices, DIRECTIONS)),
+        ("audiences", "Summary audiences", _terms(Audience.choices, AUDIENCES)),
+        ("tiers", "Tiers", _terms(Tier.choices, TIERS)),
+        ("links", "Links between years", _terms(Recommendation.LinkKind.choices, LINKS)),
+    ]
+    return render(request, "tracker/glossary.html", {"sections": sections})
