@@ -29,7 +29,7 @@ from tests.conftest import NARRATIVES
 from tests.factories import UserFactory
 from tracker import roles, services
 from tracker.management.commands.seed_demo import DEMO_ACCOUNTS
-from tracker.models import ImportJob, Recommendation
+from tracker.models import Evidence, ImportJob, Recommendation, StatusChange
 
 # Playwright's sync API runs its own event loop in this thread; the ORM calls made between
 # browser steps are ordinary blocking calls, which Django would otherwise refuse.
@@ -399,6 +399,9 @@ class Checker:
             page.locator(ready).first.wait_for()
         if with_messages:
             assert page.locator(".messages li").count() == len(LEVELS), f"{label}: no messages"
+            # Every page that shows messages moves the focus to them (static/js/messages.js).
+            focused = page.evaluate("document.activeElement.className")
+            assert focused == "messages-region", f"{label}: the focus is on {focused!r}"
         self.check(page, label)
 
 
@@ -523,3 +526,149 @@ def test_pages_reached_by_a_form_have_no_wcag_violation(live_server, browser):
     assert not checker.violations, "\n".join(
         [f"{len(checker.violations)} WCAG 2.1 AA violation(s):", *checker.violations]
     )
+
+
+# ---- Journey 1 with the keyboard alone ----
+
+FOCUSED = """() => {
+  const e = document.activeElement;
+  const label = e.labels && e.labels.length ? e.labels[0].textContent.trim() : "";
+  return {tag: e.tagName.toLowerCase(), name: e.name || "", id: e.id || "", type: e.type || "",
+          text: (e.textContent || "").trim().slice(0, 300), label: label,
+          role: e.getAttribute("role") || "", cls: e.className || ""};
+}"""
+
+
+def _focused(page) -> dict:
+    return page.evaluate(FOCUSED)
+
+
+def _tab_to(page, wanted, limit=150) -> dict:
+    """Press Tab until the focused element is the one `wanted` accepts (the current one counts)."""
+    seen = []
+    for _ in range(limit):
+        now = _focused(page)
+        if wanted(now):
+            return now
+        seen.append(f"{now['tag']}#{now['id']}[{now['name']}] {now['text'][:30]!r}")
+        page.keyboard.press("Tab")
+    raise AssertionError(f"Tab never reached the element; it went through: {seen}")
+
+
+def _choose(page, key, text, limit=30) -> None:
+    """Move through a focused select or radio group with an arrow key until `text` is chosen."""
+    for _ in range(limit):
+        chosen = page.evaluate(
+            """() => { const e = document.activeElement;
+              if (e.tagName === "SELECT") return e.selectedOptions[0].text;
+              return e.checked && e.labels.length ? e.labels[0].textContent.trim() : ""; }"""
+        )
+        if chosen.strip() == text:
+            return
+        page.keyboard.press(key)
+    raise AssertionError(f"{text!r} could not be chosen with {key}")
+
+
+def _assert_the_message_has_the_focus(page, text) -> None:
+    page.wait_for_load_state()  # the deferred script has run by then
+    focused = _focused(page)
+    assert "messages-region" in focused["cls"], focused
+    assert focused["role"] == "status", focused
+    assert text in focused["text"], focused
+    expect(page.get_by_role("status")).to_contain_text(text)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.parametrize("width", [1366, 820])
+def test_journey_1_by_keyboard_alone_with_the_focus_on_each_confirmation(
+    live_server, browser, width
+):
+    with override_settings(DEBUG=True):
+        call_command("seed_demo", stdout=io.StringIO())
+    rec = Recommendation.objects.get(reference="PRK-2021-04")
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    keys = page.keyboard
+
+    # Sign in: the skip link comes first, then the form.
+    page.goto(f"{live_server.url}/recommendations/")
+    _tab_to(page, lambda f: f["name"] == "username")
+    keys.type("analyst")
+    keys.press("Tab")
+    keys.type(PASSWORDS["analyst"])
+    keys.press("Enter")
+    page.wait_for_url(f"{live_server.url}/recommendations/")
+
+    # Find the recommendation by words in its text and open it.
+    _tab_to(page, lambda f: f["name"] == "q" and f["label"] == "Search")
+    keys.type("wages")
+    keys.press("Enter")
+    page.wait_for_url(re.compile(r"/recommendations/\?.*q=wages"))
+    _tab_to(page, lambda f: f["tag"] == "a" and f["text"] == "PRK-2021-04")
+    keys.press("Enter")
+    page.wait_for_url(f"{live_server.url}/recommendations/{rec.pk}/")
+
+    # Log the evidence behind the change from the recommendation's page.
+    _tab_to(page, lambda f: f["tag"] == "a" and f["text"] == "Log evidence for this recommendation")
+    keys.press("Enter")
+    page.wait_for_url(re.compile(r"/evidence/new/\?"))
+    _tab_to(page, lambda f: f["label"] == "Title")
+    keys.type("NGO survey of returned overseas workers")
+    _tab_to(page, lambda f: f["label"] == "Source type")
+    _choose(page, "ArrowDown", "NGO")
+    _tab_to(page, lambda f: f["name"] == "sensitivity")
+    _choose(page, "ArrowDown", "Internal")
+    _tab_to(page, lambda f: f["name"] == "direction")
+    _choose(page, "ArrowDown", "Progress")
+    # The recommendation it was opened from is ticked already; Space would untick it.
+    assert page.evaluate(
+        f"document.querySelector('input[name=recommendations][value=\"{rec.pk}\"]').checked"
+    )
+    _tab_to(page, lambda f: f["tag"] == "button" and f["text"] == "Log evidence")
+    with page.expect_navigation(url=re.compile(r"/evidence/\d+/$")):
+        keys.press("Enter")
+    _assert_the_message_has_the_focus(page, "NGO survey of returned overseas workers")
+    evidence = Evidence.objects.get(title="NGO survey of returned overseas workers")
+
+    # Back to the recommendation: change its status with a reason, citing that evidence.
+    _tab_to(page, lambda f: f["tag"] == "a" and f["text"].startswith("PRK-2021-04"))
+    keys.press("Enter")
+    page.wait_for_url(f"{live_server.url}/recommendations/{rec.pk}/")
+    _tab_to(page, lambda f: f["id"] == "status_status")
+    _choose(page, "ArrowDown", "In progress")
+    keys.press("Tab")
+    assert _focused(page)["label"] == "Reason"
+    keys.type("Returning workers report that wage deductions stopped.")
+    keys.press("Tab")
+    assert _focused(page)["label"] == "Evidence"
+    _choose_in_listbox(page, evidence.title)
+    _tab_to(page, lambda f: f["tag"] == "button" and f["text"] == "Save status")
+    with page.expect_navigation(url=f"{live_server.url}/recommendations/{rec.pk}/"):
+        keys.press("Space")
+    _assert_the_message_has_the_focus(page, "The status of PRK-2021-04 was saved.")
+    expect(page.locator("ol.timeline")).to_contain_text("wage deductions stopped")
+
+    # From the message, the keyboard goes on through the page, not from its top.
+    keys.press("Tab")
+    assert _focused(page)["text"] != "Skip to content"
+    context.close()
+
+    change = StatusChange.objects.get(recommendation=rec)
+    assert change.new_status == "in_progress"
+    assert list(change.evidence.all()) == [evidence]
+    assert evidence.logged_by.username == "analyst"
+    assert list(evidence.recommendations.all()) == [rec]
+
+
+def _choose_in_listbox(page, text) -> None:
+    """Select the option `text` of the focused multiple select with the arrow keys alone."""
+    for _ in range(20):
+        page.keyboard.press("ArrowDown")
+        selected = page.evaluate(
+            "Array.from(document.activeElement.selectedOptions).map(o => o.text.trim())"
+        )
+        if any(text in option for option in selected):
+            return
+    raise AssertionError(f"{text!r} could not be selected in the list")
