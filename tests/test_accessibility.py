@@ -496,6 +496,7 @@ def test_pages_reached_by_a_form_have_no_wcag_violation(live_server, browser):
     page.get_by_role("button", name="Turn on two-factor sign-in").click()
     expect(page.locator(".recovery-codes")).to_be_visible()
     checker.check(page, "two-factor recovery codes as analyst")
+    page.locator(".account-menu summary").click()
     page.get_by_role("button", name="Sign out").click()
     TOTPDevice.objects.filter(pk=device.pk).update(last_t=device.last_t - 1)
     _sign_in(page, base, *ENROLLED)
