@@ -123,6 +123,7 @@ PAGES = [
     Page("evidence_new", lambda d: f"/evidence/new/?recommendation={d.rec}", EDITORS),
     Page("evidence_detail", lambda d: f"/evidence/{d.evidence}/", SIGNED_IN),
     Page("evidence_detail", lambda d: f"/evidence/{d.restricted}/", REVIEWER),
+    Page("evidence_edit", lambda d: f"/evidence/{d.evidence}/edit/", EDITORS),
     Page(
         "assessment_detail",
         lambda d: f"/recommendations/{d.assessment_rec}/assessments/{d.year}/",
