@@ -56,6 +56,6 @@ def test_messages_are_announced_without_breaking_the_list(analyst_client, analys
         follow=True,
     )
     html = response.content.decode()
-    assert '<div class="messages-region" role="status">' in html
+    assert '<div class="messages-region" role="status" tabindex="-1">' in html
     assert '<ul class="messages">' in html
     assert 'class="messages" role=' not in html

@@ -7,7 +7,9 @@
   window.SwaggerUIBundle({
     url: root.dataset.schemaUrl,
     domNode: root,
-    deepLinking: true,
+    // Deep links draw each operation's path as a link inside its toggle button, a control nested
+    // in a control that keyboards and screen readers cannot reach on its own.
+    deepLinking: false,
     presets: [window.SwaggerUIBundle.presets.apis],
     layout: "BaseLayout",
     // "Try it out" uses the signed-in session, which needs the CSRF token on writes.
