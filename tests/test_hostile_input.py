@@ -95,6 +95,14 @@ def test_gunicorn_answers_an_oversized_post_before_the_body_is_sent(tmp_path):
     assert answer.startswith(b"HTTP/1.1 413 ")
 
 
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_development_server_answers_an_oversized_post_with_the_413_page(live_server):
+    # `make run` serves through Django's own server, which refuses a Connection header from the
+    # app: the refusal must still be the 413 page, not a server error.
+    answer = _headers_only_post(live_server.thread.port, FORTY_MB)
+    assert answer.startswith(b"HTTP/1.1 413 "), answer[:200]
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "path",

@@ -124,8 +124,11 @@ def _body_refusal(request):
 
 def _refuse(request, status: int, message: str):
     response = render(request, "request_refused.html", {"message": message}, status=status)
-    # The unread body must not be taken for the next request on a kept-alive connection.
-    response["Connection"] = "close"
+    # The unread body must not be taken for the next request on a kept-alive connection. Django's
+    # development server (wsgiref, which refuses hop-by-hop headers from the app) reads what is
+    # left of the body itself; any other server is told to close the connection.
+    if not request.META.get("SERVER_SOFTWARE", "").startswith("WSGIServer/"):
+        response["Connection"] = "close"
     return response
 
 
