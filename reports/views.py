@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -36,9 +36,14 @@ _SORT_KEYS = {
 
 
 def _download(summary, fmt: str, *, content: bytes | None = None) -> HttpResponse:
-    if content is None:
-        content = exporters.export(summary, fmt)
-    response = HttpResponse(content, content_type=exporters.CONTENT_TYPES[fmt])
+    if content is None and fmt == "csv":
+        # Line by line: the response never holds the whole file.
+        lines = (line.encode("utf-8") for line in exporters.iter_csv(summary))
+        response = StreamingHttpResponse(lines, content_type=exporters.CONTENT_TYPES[fmt])
+    else:
+        if content is None:
+            content = exporters.export(summary, fmt)
+        response = HttpResponse(content, content_type=exporters.CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{exporters.filename(summary, fmt)}"'
     return response
 

@@ -85,7 +85,7 @@ def _filename(extension: str) -> str:
     return f"recommendations-{timezone.localdate():%Y-%m-%d}.{extension}"
 
 
-class _Echo:
+class Echo:
     """A file-like object that hands back what the csv writer writes, for streaming."""
 
     def write(self, value):
@@ -100,7 +100,7 @@ def _csv_text(value):
 
 def csv_response(queryset, request) -> StreamingHttpResponse:
     """Stream the recommendations of `queryset` as CSV (UTF-8 with a BOM, for spreadsheets)."""
-    writer = csv.writer(_Echo())
+    writer = csv.writer(Echo())
 
     def lines():
         yield "\ufeff" + writer.writerow(COLUMNS)
