@@ -6,17 +6,23 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpResponse,
+    HttpResponseBadRequest,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from reports import exporters, services
+from reports import exporters, exportjobs, services
 from reports.forms import SummaryChoiceForm
-from reports.models import PublishedSummary
+from reports.models import ExportJob, PublishedSummary
 from reports.published import compare, summary_from_dict
 from reports.summary import STATUSES, BadAsOf, NoNarratives, build_summary, default_as_of
 from tracker.dates import long_date, period_words
@@ -109,6 +115,36 @@ def _summary_view(view):
     return wrapped
 
 
+def _summary_in_background(request, *, year: int, country, fmt: str):
+    """Record the summary download as a job for the worker and send the user to its page.
+
+    What the job holds is what the request asked, resolved: the as-of day (today's, while the
+    period runs) and the audience, so the same request reuses the job within the day.
+    """
+    if not Report.objects.filter(year=year, **({"country": country} if country else {})).exists():
+        scope = country.name if country is not None else "any country"
+        raise Http404(f"There is no narrative of {year} for {scope}.")
+    today = timezone.localdate()
+    as_of = _as_of(request) or default_as_of(year, today)
+    if as_of > today:
+        raise BadRequest(f"The as-of day {long_date(as_of)} is in the future.")
+    audience = _audience(request)
+    scope = country.name if country is not None else "all countries"
+    job, _ = services.export_job_request(
+        by=request.user,
+        kind=ExportJob.Kind.SUMMARY,
+        fmt=fmt,
+        parameters={
+            "year": year,
+            "country": country.slug if country is not None else "",
+            "as_of": as_of.isoformat(),
+        },
+        audience=audience,
+        title=f"Progress summary {year}, {scope}, {audience.label.lower()} view ({fmt.upper()})",
+    )
+    return redirect(job)
+
+
 def _view_options(request, summary) -> dict:
     """Return what the page needs to offer other days and audiences of the same summary."""
     return {
@@ -165,6 +201,8 @@ def summary_index(request):
 def summary_all(request, year: int):
     """Show the summary of every country with a narrative in `year`, or download it."""
     fmt = _requested_format(request)
+    if fmt and fmt != "json" and exportjobs.summary_in_background(year=year, country=None, fmt=fmt):
+        return _summary_in_background(request, year=year, country=None, fmt=fmt)
     summary = _build_or_404(request, year=year)
     if fmt:
         return _download(summary, fmt)
@@ -187,6 +225,12 @@ def summary_country(request, year: int, slug: str):
     """Show the full summary of one country for `year`, or download it."""
     fmt = _requested_format(request)
     country = get_object_or_404(Country, slug=slug)
+    if (
+        fmt
+        and fmt != "json"
+        and exportjobs.summary_in_background(year=year, country=country, fmt=fmt)
+    ):
+        return _summary_in_background(request, year=year, country=country, fmt=fmt)
     summary = _build_or_404(request, year=year, country=country)
     if fmt:
         return _download(summary, fmt)
@@ -280,7 +324,12 @@ def published_detail(request, pk: int):
         # The frozen bytes themselves, so anyone can check them against the SHA-256.
         return _download(summary, fmt, content=record.content.encode("utf-8"))
     if fmt:
-        return _download(summary, fmt)
+        # Rendered once (by the worker when it was published, else now) and served from
+        # storage: the same bytes on every download.
+        rendering = exportjobs.published_rendering(record, fmt)
+        return _file_response(
+            rendering.file, exporters.filename(summary, fmt), exporters.CONTENT_TYPES[fmt]
+        )
     context = exporters.page_context(summary, record=record, verified=verified, live=False)
     return render(request, "reports/published_detail.html", context)
 
@@ -313,3 +362,46 @@ def published_compare(request, pk: int):
             "status_differences": statuses,
         },
     )
+
+
+def _file_response(fieldfile, name: str, content_type: str) -> FileResponse:
+    response = FileResponse(fieldfile.open("rb"), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+_KIND_PERMISSIONS = {
+    ExportJob.Kind.RECOMMENDATIONS: "tracker.view_recommendation",
+    ExportJob.Kind.SUMMARY: "reports.view_publishedsummary",
+}
+
+
+def _export_job_for(request, pk: int) -> ExportJob:
+    """Return the export job `pk` if it is the user's own (anyone else's is a 404)."""
+    job = get_object_or_404(ExportJob, pk=pk, user=request.user)
+    if not request.user.has_perm(_KIND_PERMISSIONS[job.kind]):
+        raise PermissionDenied
+    return job
+
+
+@require_GET
+@login_required
+def export_job(request, pk: int):
+    """Show a background export's progress (the page refreshes itself), then its file."""
+    job = _export_job_for(request, pk)
+    return render(
+        request,
+        "reports/export_job.html",
+        {"job": job, "ready": job.is_ready(), "running": job.running},
+    )
+
+
+@require_GET
+@login_required
+def export_job_file(request, pk: int):
+    """Download the file of a finished export job, to its owner only, until it expires."""
+    job = _export_job_for(request, pk)
+    if not job.is_ready():
+        raise Http404("This export is not ready, or has expired.")
+    content_type = exporters.CONTENT_TYPES[job.format]
+    return _file_response(job.file, job.filename, content_type)

@@ -55,13 +55,16 @@ def clean_cell(value, *, typed_text: bool = False):
     return value if typed_text else neutralise(value)
 
 
-def rows(queryset, request):
+def rows(queryset, absolute_url, progress=None):
     """Yield one list of typed values per recommendation, in the order of `queryset`.
 
     The queryset must carry `with_report()` and the `has_evidence` and
-    `has_approved_assessment` annotations.
+    `has_approved_assessment` annotations; `absolute_url` turns a path into the link the file
+    holds. `progress(n)`, if given, is told every 1,000 rows how many were written.
     """
-    for rec in queryset.iterator(chunk_size=_CHUNK):
+    for n, rec in enumerate(queryset.iterator(chunk_size=_CHUNK), start=1):
+        if progress is not None and n % 1000 == 0:
+            progress(n)
         yield [
             rec.reference,
             rec.report.country.name,
@@ -77,11 +80,16 @@ def rows(queryset, request):
             rec.has_evidence,
             rec.has_approved_assessment,
             rec.text,
-            request.build_absolute_uri(rec.get_absolute_url()),
+            absolute_url(rec.get_absolute_url()),
         ]
 
 
-def _filename(extension: str) -> str:
+CSV_TYPE = "text/csv; charset=utf-8"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def filename(extension: str) -> str:
+    """Return the download name of the list, e.g. `recommendations-2026-12-01.csv`."""
     return f"recommendations-{timezone.localdate():%Y-%m-%d}.{extension}"
 
 
@@ -98,25 +106,31 @@ def _csv_text(value):
     return clean_cell(value)
 
 
+def csv_lines(queryset, absolute_url, progress=None):
+    """Yield the CSV of the recommendations of `queryset` line by line (UTF-8 BOM first)."""
+    writer = csv.writer(Echo())
+    yield "\ufeff" + writer.writerow(COLUMNS)
+    for row in rows(queryset, absolute_url, progress):
+        yield writer.writerow([_csv_text(value) for value in row])
+
+
 def csv_response(queryset, request) -> StreamingHttpResponse:
     """Stream the recommendations of `queryset` as CSV (UTF-8 with a BOM, for spreadsheets)."""
-    writer = csv.writer(Echo())
-
-    def lines():
-        yield "\ufeff" + writer.writerow(COLUMNS)
-        for row in rows(queryset, request):
-            yield writer.writerow([_csv_text(value) for value in row])
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_filename("csv")}"'
+    response = StreamingHttpResponse(
+        csv_lines(queryset, request.build_absolute_uri), content_type=CSV_TYPE
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename("csv")}"'
     return response
 
 
 _WIDTHS = {"A": 14, "B": 24, "C": 7, "D": 18, "E": 8, "F": 13, "G": 22, "H": 14, "I": 14}
 
 
-def xlsx_response(queryset, request) -> HttpResponse:
-    """Return the recommendations of `queryset` as an XLSX workbook with a frozen header row."""
+def write_xlsx(queryset, absolute_url, out, progress=None) -> None:
+    """Write the recommendations of `queryset` to `out` as a workbook with a frozen header row.
+
+    The workbook is write-only: each row goes out as it is appended, whatever the list's size.
+    """
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Recommendations")
     sheet.freeze_panes = "A2"
@@ -130,7 +144,7 @@ def xlsx_response(queryset, request) -> HttpResponse:
         cell.font = bold
         header.append(cell)
     sheet.append(header)
-    for row in rows(queryset, request):
+    for row in rows(queryset, absolute_url, progress):
         cells = []
         for value in row:
             cell = WriteOnlyCell(sheet, value=clean_cell(value, typed_text=True))
@@ -139,11 +153,13 @@ def xlsx_response(queryset, request) -> HttpResponse:
                 cell.data_type = "s"
             cells.append(cell)
         sheet.append(cells)
+    workbook.save(out)
+
+
+def xlsx_response(queryset, request) -> HttpResponse:
+    """Return the recommendations of `queryset` as an XLSX workbook."""
     buffer = io.BytesIO()
-    workbook.save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="{_filename("xlsx")}"'
+    write_xlsx(queryset, request.build_absolute_uri, buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename("xlsx")}"'
     return response
