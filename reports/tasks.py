@@ -1,14 +1,8 @@
-"""Background tasks of the reports app: exports built off the request, published renderings."""
+"""Background tasks of the reports app: the files of a published summary, rendered once."""
 
 from django_tasks import task
 
 from reports import exportjobs
-
-
-@task()
-def build_export_job(job_id: int) -> None:
-    """Build the file of an export job (see `reports.exportjobs.build`)."""
-    exportjobs.build(job_id)
 
 
 @task()

@@ -9,8 +9,6 @@ converters.register()  # years and ids out of range are 404s, never 500s
 
 urlpatterns = [
     path("summaries/", views.summary_index, name="summary_index"),
-    path("exports/<id:pk>/", views.export_job, name="export_job"),
-    path("exports/<id:pk>/file/", views.export_job_file, name="export_job_file"),
     path("summaries/<year:year>/", views.summary_all, name="summary_all"),
     path("summaries/<year:year>/publish/", views.summary_publish, name="summary_publish_all"),
     path("summaries/published/<id:pk>/", views.published_detail, name="published_summary_detail"),

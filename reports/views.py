@@ -6,7 +6,7 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import (
     FileResponse,
@@ -22,11 +22,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from reports import exporters, exportjobs, services
 from reports.forms import SummaryChoiceForm
-from reports.models import ExportJob, PublishedSummary
+from reports.models import PublishedSummary
 from reports.published import compare, summary_from_dict
 from reports.summary import STATUSES, BadAsOf, NoNarratives, build_summary, default_as_of
+from tracker import services as tracker_services
 from tracker.dates import long_date, period_words
-from tracker.models import Audience, Country, Report, Tier, follow_up_period
+from tracker.models import Audience, Country, ExportJob, Report, Tier, follow_up_period
 
 _TIER_RANK = {code: i for i, code in enumerate(Tier.values)}
 _SORT_KEYS = {
@@ -130,7 +131,7 @@ def _summary_in_background(request, *, year: int, country, fmt: str):
         raise BadRequest(f"The as-of day {long_date(as_of)} is in the future.")
     audience = _audience(request)
     scope = country.name if country is not None else "all countries"
-    job, _ = services.export_job_request(
+    job, _ = tracker_services.export_job_request(
         by=request.user,
         kind=ExportJob.Kind.SUMMARY,
         fmt=fmt,
@@ -368,40 +369,3 @@ def _file_response(fieldfile, name: str, content_type: str) -> FileResponse:
     response = FileResponse(fieldfile.open("rb"), content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
-
-
-_KIND_PERMISSIONS = {
-    ExportJob.Kind.RECOMMENDATIONS: "tracker.view_recommendation",
-    ExportJob.Kind.SUMMARY: "reports.view_publishedsummary",
-}
-
-
-def _export_job_for(request, pk: int) -> ExportJob:
-    """Return the export job `pk` if it is the user's own (anyone else's is a 404)."""
-    job = get_object_or_404(ExportJob, pk=pk, user=request.user)
-    if not request.user.has_perm(_KIND_PERMISSIONS[job.kind]):
-        raise PermissionDenied
-    return job
-
-
-@require_GET
-@login_required
-def export_job(request, pk: int):
-    """Show a background export's progress (the page refreshes itself), then its file."""
-    job = _export_job_for(request, pk)
-    return render(
-        request,
-        "reports/export_job.html",
-        {"job": job, "ready": job.is_ready(), "running": job.running},
-    )
-
-
-@require_GET
-@login_required
-def export_job_file(request, pk: int):
-    """Download the file of a finished export job, to its owner only, until it expires."""
-    job = _export_job_for(request, pk)
-    if not job.is_ready():
-        raise Http404("This export is not ready, or has expired.")
-    content_type = exporters.CONTENT_TYPES[job.format]
-    return _file_response(job.file, job.filename, content_type)

@@ -46,7 +46,7 @@ NOT_BACKED_UP = {
     # Background task results are the worker's working state, not the tracker's record.
     "django_tasks_database.dbtaskresult",
     # Built files: exports last a day; published renderings are made again from the content.
-    "reports.exportjob",
+    "tracker.exportjob",
     "reports.publishedrendering",
 }
 

@@ -18,10 +18,11 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from reports import services as report_services
-from reports.models import ExportJob
-from reports.storage import private_storage
 from tests.factories import RecommendationFactory, ReportFactory, UserFactory
 from tracker import roles
+from tracker import services as tracker_services
+from tracker.models import ExportJob
+from tracker.storage import private_storage
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -181,7 +182,7 @@ def test_expired_jobs_lose_their_file_to_the_sweep(recs, viewer_client):
     job = ExportJob.objects.get()
     name = job.file.name
     assert private_storage().exists(name)
-    assert report_services.export_jobs_sweep() == 0  # not yet expired
+    assert tracker_services.export_jobs_sweep() == 0  # not yet expired
     ExportJob.objects.update(expires_at=timezone.now() - datetime.timedelta(minutes=1))
     assert viewer_client.get(reverse("export_job_file", args=[job.pk])).status_code == 404
     call_command("sweep_exports", verbosity=0)
@@ -189,7 +190,7 @@ def test_expired_jobs_lose_their_file_to_the_sweep(recs, viewer_client):
     assert job.state == ExportJob.State.EXPIRED and not job.file
     assert not private_storage().exists(name)
     assert "has expired" in viewer_client.get(job.get_absolute_url()).content.decode()
-    assert report_services.export_jobs_sweep() == 0  # once only
+    assert tracker_services.export_jobs_sweep() == 0  # once only
 
 
 def test_a_job_whose_user_lost_the_audience_fails_with_a_message(recs, reviewer, reviewer_client):

@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from reports import services as report_services
-from reports.models import ExportJob, PublishedSummary
+from reports.models import PublishedSummary
 from reports.summary import STATUS_LABELS
 from tests.factories import (
     EvidenceFactory,
@@ -20,7 +20,7 @@ from tests.factories import (
     StatusChangeFactory,
     UserFactory,
 )
-from tracker.models import Evidence, Recommendation
+from tracker.models import Evidence, ExportJob, Recommendation
 
 pytestmark = pytest.mark.django_db
 

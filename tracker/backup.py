@@ -85,7 +85,7 @@ _NOT_BACKED_UP = {
     "tracker.recoverycode",
     # Built files, not the record: exports last a day, and a published summary's PDF, XLSX and
     # CSV are rendered again from its frozen content on first request after a restore.
-    "reports.exportjob",
+    "tracker.exportjob",
     "reports.publishedrendering",
 }
 

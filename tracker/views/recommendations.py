@@ -15,10 +15,7 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from reports import exportjobs
-from reports import services as report_services
-from reports.models import ExportJob
-from tracker import exports, lineage, pagination, roles, services
+from tracker import exportjobs, exports, lineage, pagination, roles, services
 from tracker.dates import long_date
 from tracker.filters import DEFAULT_PAGE_SIZE, RecommendationFilterSet, search_refused
 from tracker.forms import OwnerForm, PillarForm, StatusForm
@@ -26,6 +23,7 @@ from tracker.models import (
     AssessmentEvent,
     Audience,
     Evidence,
+    ExportJob,
     Recommendation,
     StatusChange,
     follow_up_period,
@@ -136,7 +134,7 @@ def _export_in_background(request, fmt: str, rows: int):
     )
     # The list holds everything its user may see: the widest audience open to them.
     audience = Audience.allowed_for(request.user)[-1]
-    job, _ = report_services.export_job_request(
+    job, _ = services.export_job_request(
         by=request.user,
         kind=ExportJob.Kind.RECOMMENDATIONS,
         fmt=fmt,

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from reports import services
+from tracker import services
 
 
 class Command(BaseCommand):
