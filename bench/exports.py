@@ -53,8 +53,7 @@ def phase_requests() -> dict:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from reports.models import ExportJob
-    from tracker.models import Report
+    from tracker.models import ExportJob, Report
 
     year = Report.objects.order_by("-year").values_list("year", flat=True).first()
     client = Client()
@@ -84,8 +83,8 @@ def phase_requests() -> dict:
 def phase_worker(job_id: int) -> dict:
     """Build one job as the worker's task does, in this process; return time and memory."""
     _setup()
-    from reports.models import ExportJob
-    from reports.tasks import build_export_job
+    from tracker.models import ExportJob
+    from tracker.tasks import build_export_job
 
     baseline = _peak_mb()
     started = time.perf_counter()
