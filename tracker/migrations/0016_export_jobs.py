@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tracker', '0014_search_index_again'),
+        ('tracker', '0015_evidence_version'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
