@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tracker', '0015_evidence_version'),
+        ('tracker', '0016_search_index_together'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
