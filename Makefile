@@ -74,6 +74,12 @@ bench: install
 bench-pg: install
 	$(PY) -m bench.run --backend postgresql $(BENCH_ARGS)
 
+# The background exports (bench/exports.py): each export request's time (it only enqueues) and
+# each job's time and peak memory in a worker process, at size L; written to bench/EXPORTS.md.
+.PHONY: bench-exports
+bench-exports: install
+	$(PY) -m bench.exports $(BENCH_ARGS)
+
 # The import benchmark (bench/importbench.py): a whole report of 190 narratives as one PDF of
 # about 500 pages (extraction with pypdf and pypdfium2, split, parse, import) and 200 narratives
 # from text; written to bench/IMPORT.md. On SQLite in a fresh file, or where DATABASE_URL points.

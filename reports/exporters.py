@@ -18,6 +18,7 @@ from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils import timezone
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -36,7 +37,7 @@ from reports.summary import (
     TIER_LABELS,
     Summary,
 )
-from tracker.exports import clean_cell
+from tracker.exports import Echo, clean_cell
 
 FORMATS = ("json", "csv", "xlsx", "pdf")
 CONTENT_TYPES = {
@@ -131,58 +132,70 @@ def recommendation_rows(summary: Summary):
         ]
 
 
+def iter_csv(summary: Summary):
+    """Yield the CSV one line at a time: a header row, then one row per recommendation."""
+    writer = csv.writer(Echo(), lineterminator="\r\n")
+    yield writer.writerow(RECOMMENDATION_HEADERS)
+    for row in recommendation_rows(summary):
+        yield writer.writerow(["" if v is None else clean_cell(v) for v in row])
+
+
 def to_csv(summary: Summary) -> str:
     """Return one CSV row per recommendation, with a header row."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(RECOMMENDATION_HEADERS)
-    for row in recommendation_rows(summary):
-        writer.writerow(["" if v is None else clean_cell(v) for v in row])
-    return out.getvalue()
+    return "".join(iter_csv(summary))
 
 
-def _sheet(wb: Workbook, title: str, headers: list[str], rows, *, first: bool = False):
-    ws = wb.active if first else wb.create_sheet()
-    ws.title = title
-    ws.append(headers)
+def _width(value) -> int:
+    if isinstance(value, datetime.date):
+        return 10
+    return len("" if value is None else str(value))
+
+
+def _sheet(wb: Workbook, title: str, headers: list[str], rows, *, dates=()) -> None:
+    """Append a sheet of `headers` and `rows` (a callable giving a fresh iterator) to `wb`.
+
+    The workbook is write-only, so each row goes to disk as it is appended: the widths, which
+    must be set before the first row, come from a first pass over the rows. Columns in `dates`
+    (letters) hold dates shown as yyyy-mm-dd.
+    """
+    widths = [len(h) for h in headers]
+    for row in rows():
+        for i, value in enumerate(row):
+            widths[i] = max(widths[i], _width(value))
+    ws = wb.create_sheet(title)
+    letters = [get_column_letter(i) for i in range(1, len(headers) + 1)]
+    for letter, width in zip(letters, widths, strict=True):
+        ws.column_dimensions[letter].width = min(max(width, 6) + 2, _MAX_WIDTH)
+    ws.freeze_panes = "A2"
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="E8EDF3")
-    for cell in ws[1]:
-        cell.font = bold
-        cell.fill = fill
-        cell.alignment = Alignment(vertical="top", wrap_text=True)
-    widths = [len(h) for h in headers]
-    for row in rows:
-        ws.append([clean_cell(v) for v in row])
-        for i, value in enumerate(row):
-            if isinstance(value, datetime.date):
-                width = 10
-            else:
-                width = len("" if value is None else str(value))
-            widths[i] = max(widths[i], width)
+    head_alignment = Alignment(vertical="top", wrap_text=True)
+    header_cells = []
+    for h in headers:
+        cell = WriteOnlyCell(ws, value=h)
+        cell.font, cell.fill, cell.alignment = bold, fill, head_alignment
+        header_cells.append(cell)
+    ws.append(header_cells)
+    # Long prose (recommendation text, titles) wraps rather than stretching the sheet.
     wrap = Alignment(wrap_text=True, vertical="top")
-    for i, width in enumerate(widths, start=1):
-        letter = get_column_letter(i)
-        ws.column_dimensions[letter].width = min(max(width, 6) + 2, _MAX_WIDTH)
-        if width > _MAX_WIDTH:
-            # Long prose (recommendation text, titles) wraps rather than stretching the sheet.
-            for cell in ws[letter][1:]:
+    wrapped = [width > _MAX_WIDTH for width in widths]
+    dated = [letter in dates for letter in letters]
+    count = 0
+    for row in rows():
+        cells = []
+        for i, value in enumerate(row):
+            cell = WriteOnlyCell(ws, value=clean_cell(value))
+            if wrapped[i]:
                 cell.alignment = wrap
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = ws.dimensions
-    return ws
+            if dated[i]:
+                cell.number_format = "yyyy-mm-dd"
+            cells.append(cell)
+        ws.append(cells)
+        count += 1
+    ws.auto_filter.ref = f"A1:{letters[-1]}{count + 1}"
 
 
-def to_xlsx(summary: Summary) -> bytes:
-    """Return a workbook with sheets of recommendations, totals and evidence."""
-    wb = Workbook()
-    ws = _sheet(
-        wb, "Recommendations", RECOMMENDATION_HEADERS, recommendation_rows(summary), first=True
-    )
-    for cell in ws["B"][1:]:
-        cell.number_format = "yyyy-mm-dd"
-
-    totals_rows = []
+def _totals_rows(summary: Summary):
     scopes = [("All countries", summary.totals)]
     if not summary.is_all_countries:
         scopes = [(summary.countries[0].name, summary.totals)]
@@ -190,51 +203,66 @@ def to_xlsx(summary: Summary) -> bytes:
         scopes += [(c.name, c.totals) for c in summary.countries]
     for scope, totals in scopes:
         for group, code, label, n in totals.rows():
-            totals_rows.append([scope, group, code, label, n])
-    _sheet(wb, "Totals", ["Scope", "Group", "Code", "Count", "Value"], totals_rows)
+            yield [scope, group, code, label, n]
 
-    evidence_rows = []
+
+def _evidence_rows(summary: Summary):
     for country in summary.countries:
         for row, item in country.evidence:
-            evidence_rows.append(
-                [
-                    country.name,
-                    row.reference,
-                    item.id,
-                    item.date,
-                    item.title,
-                    item.source_type_label,
-                    item.source_name,
-                    item.direction_label,
-                    item.sensitivity,
-                    item.url,
-                ]
-            )
-    ws = _sheet(
+            yield [
+                country.name,
+                row.reference,
+                item.id,
+                item.date,
+                item.title,
+                item.source_type_label,
+                item.source_name,
+                item.direction_label,
+                item.sensitivity,
+                item.url,
+            ]
+
+
+EVIDENCE_HEADERS = [
+    "Country",
+    "Recommendation",
+    "Evidence id",
+    "Date",
+    "Title",
+    "Source type",
+    "Source",
+    "Direction",
+    "Sensitivity",
+    "Link",
+]
+
+
+def write_xlsx(summary: Summary, out) -> None:
+    """Write a workbook with sheets of recommendations, totals and evidence to `out`.
+
+    openpyxl's write-only mode keeps one row in memory at a time, however large the summary.
+    """
+    wb = Workbook(write_only=True)
+    _sheet(
         wb,
-        "Evidence",
-        [
-            "Country",
-            "Recommendation",
-            "Evidence id",
-            "Date",
-            "Title",
-            "Source type",
-            "Source",
-            "Direction",
-            "Sensitivity",
-            "Link",
-        ],
-        evidence_rows,
+        "Recommendations",
+        RECOMMENDATION_HEADERS,
+        lambda: recommendation_rows(summary),
+        dates={"B"},
     )
-    for cell in ws["D"][1:]:
-        cell.number_format = "yyyy-mm-dd"
-
-    _sheet(wb, "About", ["About", "Value"], preamble(summary))
-
+    _sheet(
+        wb, "Totals", ["Scope", "Group", "Code", "Count", "Value"], lambda: _totals_rows(summary)
+    )
+    _sheet(wb, "Evidence", EVIDENCE_HEADERS, lambda: _evidence_rows(summary), dates={"D"})
+    _sheet(wb, "About", ["About", "Value"], lambda: preamble(summary))
     wb.properties.title = f"Progress summary {summary.year}: {summary.scope_name}"
-    out = io.BytesIO()
     wb.save(out)
+
+
+def to_xlsx(summary: Summary) -> bytes:
+    """Return the workbook of `write_xlsx` as bytes."""
+    out = io.BytesIO()
+    write_xlsx(summary, out)
     return out.getvalue()
 
 
@@ -311,7 +339,7 @@ def _static_fetcher():
 
 
 def to_pdf(summary: Summary, *, html: str | None = None) -> bytes:
-    """Return the summary as a PDF: cover, page numbers, charts and tables."""
+    """Return the summary as a tagged, accessible PDF: cover, page numbers, charts and tables."""
     from weasyprint import HTML
 
     html = html if html is not None else render_html(summary, for_pdf=True)
@@ -321,7 +349,9 @@ def to_pdf(summary: Summary, *, html: str | None = None) -> bytes:
         url_fetcher=_static_fetcher(),
         media_type="print",
     )
-    return document.write_pdf()
+    # PDF/UA-1: a tagged PDF (structure tree, reading order, alternative text), with the
+    # document's language and title from the page's `lang` and `<title>`.
+    return document.write_pdf(pdf_variant="pdf/ua-1")
 
 
 def export(summary: Summary, fmt: str) -> bytes:

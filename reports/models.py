@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from tracker.dates import long_date
 from tracker.models import AppendOnlyModel, Audience, Country
+from tracker.storage import private_storage
 
 
 class PublishedSummary(AppendOnlyModel):
@@ -57,3 +58,32 @@ class PublishedSummary(AppendOnlyModel):
 
     def get_absolute_url(self):
         return reverse("published_summary_detail", args=[self.pk])
+
+
+class PublishedRendering(models.Model):
+    """The PDF, XLSX or CSV of a published summary, rendered once from its frozen content.
+
+    Served from storage afterwards, so every download of a published summary gives the same
+    bytes (checked against `sha256`).
+    """
+
+    summary = models.ForeignKey(
+        PublishedSummary, on_delete=models.CASCADE, related_name="renderings"
+    )
+    format = models.CharField(max_length=4)
+    file = models.FileField(storage=private_storage, upload_to="published/%Y")
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+    rendered_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["summary", "format"],
+                name="publishedrendering_once_per_format",
+                violation_error_message="A published summary is rendered once per format.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.summary} ({self.format})"

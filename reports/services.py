@@ -5,6 +5,7 @@ import hashlib
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from reports import tasks
 from reports.models import PublishedSummary
 from reports.published import canonical_json
 from reports.summary import build_summary
@@ -41,7 +42,7 @@ def summary_publish(
             f"Nothing has changed since this summary was published on "
             f"{long_date(latest.published_at.date())}; it was not published again."
         )
-    return PublishedSummary.objects.create(
+    published = PublishedSummary.objects.create(
         country=country,
         year=year,
         audience=summary.audience,
@@ -50,3 +51,6 @@ def summary_publish(
         sha256=sha256,
         published_by=by,
     )
+    # The worker renders its PDF, XLSX and CSV once, to be served from storage afterwards.
+    transaction.on_commit(lambda: tasks.render_published_summary.enqueue(published.pk))
+    return published

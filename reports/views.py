@@ -8,19 +8,26 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpResponse,
+    HttpResponseBadRequest,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from reports import exporters, services
+from reports import exporters, exportjobs, services
 from reports.forms import SummaryChoiceForm
 from reports.models import PublishedSummary
 from reports.published import compare, summary_from_dict
 from reports.summary import STATUSES, BadAsOf, NoNarratives, build_summary, default_as_of
+from tracker import services as tracker_services
 from tracker.dates import long_date, period_words
-from tracker.models import Audience, Country, Report, Tier, follow_up_period
+from tracker.models import Audience, Country, ExportJob, Report, Tier, follow_up_period
 
 _TIER_RANK = {code: i for i, code in enumerate(Tier.values)}
 _SORT_KEYS = {
@@ -36,9 +43,14 @@ _SORT_KEYS = {
 
 
 def _download(summary, fmt: str, *, content: bytes | None = None) -> HttpResponse:
-    if content is None:
-        content = exporters.export(summary, fmt)
-    response = HttpResponse(content, content_type=exporters.CONTENT_TYPES[fmt])
+    if content is None and fmt == "csv":
+        # Line by line: the response never holds the whole file.
+        lines = (line.encode("utf-8") for line in exporters.iter_csv(summary))
+        response = StreamingHttpResponse(lines, content_type=exporters.CONTENT_TYPES[fmt])
+    else:
+        if content is None:
+            content = exporters.export(summary, fmt)
+        response = HttpResponse(content, content_type=exporters.CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{exporters.filename(summary, fmt)}"'
     return response
 
@@ -104,6 +116,36 @@ def _summary_view(view):
     return wrapped
 
 
+def _summary_in_background(request, *, year: int, country, fmt: str):
+    """Record the summary download as a job for the worker and send the user to its page.
+
+    What the job holds is what the request asked, resolved: the as-of day (today's, while the
+    period runs) and the audience, so the same request reuses the job within the day.
+    """
+    if not Report.objects.filter(year=year, **({"country": country} if country else {})).exists():
+        scope = country.name if country is not None else "any country"
+        raise Http404(f"There is no narrative of {year} for {scope}.")
+    today = timezone.localdate()
+    as_of = _as_of(request) or default_as_of(year, today)
+    if as_of > today:
+        raise BadRequest(f"The as-of day {long_date(as_of)} is in the future.")
+    audience = _audience(request)
+    scope = country.name if country is not None else "all countries"
+    job, _ = tracker_services.export_job_request(
+        by=request.user,
+        kind=ExportJob.Kind.SUMMARY,
+        fmt=fmt,
+        parameters={
+            "year": year,
+            "country": country.slug if country is not None else "",
+            "as_of": as_of.isoformat(),
+        },
+        audience=audience,
+        title=f"Progress summary {year}, {scope}, {audience.label.lower()} view ({fmt.upper()})",
+    )
+    return redirect(job)
+
+
 def _view_options(request, summary) -> dict:
     """Return what the page needs to offer other days and audiences of the same summary."""
     return {
@@ -160,6 +202,8 @@ def summary_index(request):
 def summary_all(request, year: int):
     """Show the summary of every country with a narrative in `year`, or download it."""
     fmt = _requested_format(request)
+    if fmt and fmt != "json" and exportjobs.summary_in_background(year=year, country=None, fmt=fmt):
+        return _summary_in_background(request, year=year, country=None, fmt=fmt)
     summary = _build_or_404(request, year=year)
     if fmt:
         return _download(summary, fmt)
@@ -182,6 +226,12 @@ def summary_country(request, year: int, slug: str):
     """Show the full summary of one country for `year`, or download it."""
     fmt = _requested_format(request)
     country = get_object_or_404(Country, slug=slug)
+    if (
+        fmt
+        and fmt != "json"
+        and exportjobs.summary_in_background(year=year, country=country, fmt=fmt)
+    ):
+        return _summary_in_background(request, year=year, country=country, fmt=fmt)
     summary = _build_or_404(request, year=year, country=country)
     if fmt:
         return _download(summary, fmt)
@@ -275,7 +325,12 @@ def published_detail(request, pk: int):
         # The frozen bytes themselves, so anyone can check them against the SHA-256.
         return _download(summary, fmt, content=record.content.encode("utf-8"))
     if fmt:
-        return _download(summary, fmt)
+        # Rendered once (by the worker when it was published, else now) and served from
+        # storage: the same bytes on every download.
+        rendering = exportjobs.published_rendering(record, fmt)
+        return _file_response(
+            rendering.file, exporters.filename(summary, fmt), exporters.CONTENT_TYPES[fmt]
+        )
     context = exporters.page_context(summary, record=record, verified=verified, live=False)
     return render(request, "reports/published_detail.html", context)
 
@@ -308,3 +363,9 @@ def published_compare(request, pk: int):
             "status_differences": statuses,
         },
     )
+
+
+def _file_response(fieldfile, name: str, content_type: str) -> FileResponse:
+    response = FileResponse(fieldfile.open("rb"), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

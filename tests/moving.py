@@ -45,6 +45,9 @@ NOT_BACKED_UP = {
     "api.apitokenuse",
     # Background task results are the worker's working state, not the tracker's record.
     "django_tasks_database.dbtaskresult",
+    # Built files: exports last a day; published renderings are made again from the content.
+    "tracker.exportjob",
+    "reports.publishedrendering",
 }
 
 

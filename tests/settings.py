@@ -17,6 +17,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # switch the requirement on, and test_deploy checks that production requires it.
 TWO_FACTOR_REQUIRED = "none"
 MEDIA_ROOT = tempfile.mkdtemp(prefix="tiptracker-test-media-")
+EXPORTS_ROOT = tempfile.mkdtemp(prefix="tiptracker-test-exports-")
 # WhiteNoise scans STATIC_ROOT when the middleware starts; a private, empty one keeps tests
 # clear of `collectstatic` runs (by `make serve` or the deployment tests) rewriting the shared one.
 STATIC_ROOT = tempfile.mkdtemp(prefix="tiptracker-test-static-")

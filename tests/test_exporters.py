@@ -7,7 +7,7 @@ import json
 import re
 
 import pytest
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 from pypdf import PdfReader
 
 from reports import exporters
@@ -21,6 +21,7 @@ from tests.factories import (
     StatusChangeFactory,
 )
 from tracker import services
+from tracker.exports import clean_cell
 from tracker.models import Evidence, Recommendation
 
 pytestmark = pytest.mark.django_db
@@ -266,3 +267,100 @@ def test_the_json_of_a_published_summary_regenerates_to_the_same_bytes(data, rev
     assert published.content == again
     assert json.loads(published.content)["totals"]["by_status"]["implemented"] == 1
     assert json.loads(changed)["totals"]["by_status"]["implemented"] == 2
+
+
+def _in_memory_csv(summary) -> bytes:
+    """Return the CSV written the plain way, into one string, to compare the stream with."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(exporters.RECOMMENDATION_HEADERS)
+    for row in exporters.recommendation_rows(summary):
+        writer.writerow(["" if v is None else clean_cell(v) for v in row])
+    return out.getvalue().encode("utf-8")
+
+
+@pytest.mark.parametrize("scope", ["all", "aland"])
+def test_the_summary_csv_streams_the_bytes_of_the_in_memory_csv(data, viewer_client, scope):
+    Recommendation.objects.filter(pk=data[0].pk).update(text='=1+1, "quoted"\nand a new line')
+    url = f"/summaries/2021/{scope}/" if scope != "all" else "/summaries/2021/"
+    response = viewer_client.get(url, {"format": "csv"})
+    assert response.status_code == 200 and response.streaming
+    streamed = b"".join(response.streaming_content)
+    country = data[0].report.country if scope != "all" else None
+    summary = build_summary(year=2021, country=country, audience="internal")
+    assert streamed == _in_memory_csv(summary) == exporters.export(summary, "csv")
+    assert streamed.count(b"\r\n") > len(data if scope == "all" else data[:4])
+
+
+def _in_memory_workbook(summary):
+    """Return the workbook built the plain way (every cell in memory), to compare cells with."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    sheets = [
+        ("Recommendations", exporters.RECOMMENDATION_HEADERS, exporters.recommendation_rows),
+        ("Totals", ["Scope", "Group", "Code", "Count", "Value"], exporters._totals_rows),
+        ("Evidence", exporters.EVIDENCE_HEADERS, exporters._evidence_rows),
+        ("About", ["About", "Value"], exporters.preamble),
+    ]
+    for title, headers, rows in sheets:
+        ws = wb.create_sheet(title)
+        ws.append(headers)
+        for row in rows(summary):
+            ws.append([clean_cell(v) for v in row])
+    out = io.BytesIO()
+    wb.save(out)
+    return load_workbook(out)
+
+
+@pytest.mark.parametrize("scope", ["all", "aland"])
+def test_the_write_only_xlsx_holds_the_cells_of_the_in_memory_workbook(data, scope):
+    country = data[0].report.country if scope != "all" else None
+    summary = build_summary(year=2021, country=country)
+    streamed = _xlsx(exporters.to_xlsx(summary))
+    expected = _in_memory_workbook(summary)
+    assert streamed.sheetnames == expected.sheetnames
+    for name in expected.sheetnames:
+        got = [[c.value for c in row] for row in streamed[name].iter_rows()]
+        want = [[c.value for c in row] for row in expected[name].iter_rows()]
+        assert got == want, name
+        assert len(got) > 1
+    assert streamed["Recommendations"].auto_filter.ref == streamed["Recommendations"].dimensions
+
+
+def test_the_pdf_is_tagged_with_its_language_and_title_and_reads_in_order(data):
+    summary = build_summary(year=2021, country=data[0].report.country)
+    content = exporters.to_pdf(summary)
+    reader = PdfReader(io.BytesIO(content))
+    root = reader.trailer["/Root"]
+    assert bool(root["/MarkInfo"]["/Marked"])
+    assert root["/Lang"] == "en"
+    assert reader.metadata.title.startswith("Aland: progress summary 2021")
+    assert bool(root["/ViewerPreferences"]["/DisplayDocTitle"])
+
+    def kinds(node, found):
+        node = node.get_object()
+        found.append(str(node.get("/S", "")))
+        kids = node.get("/K", [])
+        for kid in kids if isinstance(kids, list) else [kids]:
+            kid = kid.get_object()
+            if hasattr(kid, "get"):
+                kinds(kid, found)
+        return found
+
+    structure = kinds(root["/StructTreeRoot"], [])
+    assert {"/Document", "/H1", "/H2", "/Table", "/TH", "/TD", "/P"} <= set(structure)
+    text = _pdf_text(content)
+    # The headings come out in the order of the page, each before what it introduces.
+    order = [
+        "Report year 2021",
+        "Aland: progress summary 2021",
+        "Charts",
+        "Totals",
+        "Prioritized recommendations of 2021",
+        data[0].reference,
+        "Assessments and evidence",
+        "What changed during the year",
+        "Gaps",
+    ]
+    positions = [text.index(words) for words in order]
+    assert positions == sorted(positions)

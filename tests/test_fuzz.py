@@ -459,7 +459,7 @@ def test_the_summary_csv_neutralises_formulas(hostile_summary, viewer_client):
     slug = hostile_summary.country.slug
     response = viewer_client.get(f"/summaries/2021/{slug}/?format=csv")
     assert response.status_code == 200
-    content = b"".join(getattr(response, "streaming_content", [response.content]))
+    content = response.getvalue()
     header, *rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
     cells = [cell for row in rows for cell in row]
     for formula in FORMULAS:

@@ -81,7 +81,13 @@ class ArchiveInfo:
 # Two-factor secrets stay out of backups: an archive that leaked would otherwise hand over the
 # second factor with the password hashes. After a restore users set up two-factor sign-in again
 # (the authenticator devices, in django-otp's tables, are not backed up either).
-_NOT_BACKED_UP = {"tracker.recoverycode"}
+_NOT_BACKED_UP = {
+    "tracker.recoverycode",
+    # Built files, not the record: exports last a day, and a published summary's PDF, XLSX and
+    # CSV are rendered again from its frozen content on first request after a restore.
+    "tracker.exportjob",
+    "reports.publishedrendering",
+}
 
 # Models that moved or were renamed since backups were first made, old label → current label.
 # The published summaries moved from the tracker app to reports (same table, same fields).

@@ -11,20 +11,23 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tracker import lineage, notifications, uploads
+from tracker import exportjobs, lineage, notifications, uploads
 from tracker.dates import long_date
 from tracker.models import (
     Assessment,
     AssessmentEvent,
+    Audience,
     Evidence,
     EvidenceAccess,
     EvidenceEdit,
+    ExportJob,
     Notification,
     NotificationPreference,
     Recommendation,
@@ -1092,3 +1095,59 @@ def two_factor_reset(*, user, by) -> None:
     _require(by, "auth.change_user", "reset two-factor sign-in")
     TOTPDevice.objects.filter(user=user).delete()
     RecoveryCode.objects.filter(user=user).delete()
+
+
+@transaction.atomic
+def export_job_request(
+    *, by, kind: str, fmt: str, parameters: dict, audience: str, title: str
+) -> tuple[ExportJob, bool]:
+    """Return the export job for this request of `by`, and whether it is a new one.
+
+    An unexpired job of the same user with the same kind, format, parameters and audience
+    (queued, being built or built) is reused, so asking again never builds the file twice
+    within the day; otherwise a job is recorded and enqueued for the worker.
+    """
+    if kind not in exportjobs.BUILDERS or fmt not in exportjobs.BUILDERS[kind].formats:
+        raise ValidationError(f"There is no {fmt!r} download of this kind.")
+    if audience not in Audience.allowed_for(by):
+        raise PermissionDenied(f"You may not read the {audience} view.")
+    key = exportjobs.job_key(kind=kind, fmt=fmt, parameters=parameters, audience=audience)
+    now = timezone.now()
+    reusable = (
+        ExportJob.objects.filter(user=by, key=key, expires_at__gt=now)
+        .filter(state__in=[ExportJob.State.QUEUED, ExportJob.State.RUNNING, ExportJob.State.DONE])
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if reusable is not None:
+        return reusable, False
+    job = ExportJob.objects.create(
+        user=by,
+        kind=kind,
+        format=fmt,
+        parameters=parameters,
+        audience=audience,
+        key=key,
+        title=title,
+        created_at=now,
+        expires_at=now + datetime.timedelta(hours=settings.EXPORT_KEEP_HOURS),
+    )
+    from tracker import tasks  # the tasks import the importer, which imports this module
+
+    transaction.on_commit(lambda: tasks.build_export_job.enqueue(job.pk))
+    return job, True
+
+
+def export_jobs_sweep(*, now=None) -> int:
+    """Remove the files of expired export jobs and mark them expired; return how many."""
+    now = now or timezone.now()
+    swept = 0
+    expired = ExportJob.objects.filter(expires_at__lte=now).exclude(state=ExportJob.State.EXPIRED)
+    for job in expired.iterator():
+        with transaction.atomic():
+            if job.file:
+                job.file.delete(save=False)
+            job.state = ExportJob.State.EXPIRED
+            job.save(update_fields=["file", "state"])
+        swept += 1
+    return swept

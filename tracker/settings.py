@@ -253,6 +253,12 @@ STORAGES = {
         )
     },
 }
+# Exports built by the background worker (reports.ExportJob) and the renderings of published
+# summaries: private files, served only through views that check who asks.
+EXPORTS_ROOT = Path(env_str("EXPORTS_ROOT", str(VAR_DIR / "exports")))
+# Downloads of more rows than this, and every all-countries PDF, are built in the background.
+EXPORT_BACKGROUND_ROWS = env_int("EXPORT_BACKGROUND_ROWS", 2000)
+EXPORT_KEEP_HOURS = env_int("EXPORT_KEEP_HOURS", 24)
 EVIDENCE_MAX_UPLOAD_BYTES = env_int("EVIDENCE_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
 # Office files are zip packages: what they may unpack to, and how much more than they store.
 OFFICE_MAX_UNCOMPRESSED_BYTES = env_int("OFFICE_MAX_UNCOMPRESSED_BYTES", 100 * 1024 * 1024)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django_tasks import TaskResultStatus, task
 from django_tasks_db.models import DBTaskResult
 
-from tracker import importer, notifications
+from tracker import exportjobs, importer, notifications
 from tracker.models import ImportJob, Tier
 
 # The daily run of reminders happens at this local time, once the day has started for everyone
@@ -143,3 +143,9 @@ def schedule_reminders(*, run_after: datetime.datetime | None = None) -> bool:
     chosen = daily_reminders.using(run_after=run_after) if run_after else daily_reminders
     chosen.enqueue()
     return True
+
+
+@task()
+def build_export_job(job_id: int) -> None:
+    """Build the file of a background export (see `tracker.exportjobs.build`)."""
+    exportjobs.build(job_id)

@@ -15,13 +15,15 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from tracker import exports, lineage, pagination, roles, services
+from tracker import exportjobs, exports, lineage, pagination, roles, services
 from tracker.dates import long_date
 from tracker.filters import DEFAULT_PAGE_SIZE, RecommendationFilterSet, search_refused
 from tracker.forms import OwnerForm, PillarForm, StatusForm
 from tracker.models import (
     AssessmentEvent,
+    Audience,
     Evidence,
+    ExportJob,
     Recommendation,
     StatusChange,
     follow_up_period,
@@ -92,13 +94,10 @@ def _sort_links(current: str) -> list[dict[str, str]]:
     return columns
 
 
-@require_GET
-@login_required
-@permission_required("tracker.view_recommendation", raise_exception=True)
-def recommendation_list(request):
-    """List recommendations by the filters in the URL; `?format=csv|xlsx` downloads them all."""
+def _filtered(data, request):
+    """Return the list's filterset, its ordered queryset and whether it pages by keyset."""
     filterset = RecommendationFilterSet(
-        request.GET, queryset=recommendation_rows(request.user), request=request
+        data, queryset=recommendation_rows(request.user), request=request
     )
     queryset = filterset.qs
     # The default order reads the indexed copies of country and year (one table, keyset
@@ -108,14 +107,59 @@ def recommendation_list(request):
         queryset = queryset.order_by(*_LIST_ORDER)
     else:
         queryset = queryset.order_by(*queryset.query.order_by, *_TIEBREAK)
-    refused = search_refused(filterset)
-    if refused:
+    if search_refused(filterset):
         queryset = queryset.none()
+    return filterset, queryset, keyset
+
+
+def filtered_recommendations(data, request):
+    """Return the recommendations the list shows for the filters in `data`, in its order.
+
+    `request` needs only a `user`: the background worker builds a list's download with it.
+    """
+    return _filtered(data, request)[1]
+
+
+# Parameters that change the page shown, not the rows a download holds.
+_NOT_DOWNLOADED = {"format", "page", "cursor", "page_size"}
+
+
+def _export_in_background(request, fmt: str, rows: int):
+    """Record the download as a job for the worker and send the user to its page."""
+    query = sorted(
+        (name, value)
+        for name, values in request.GET.lists()
+        if name not in _NOT_DOWNLOADED
+        for value in values
+    )
+    # The list holds everything its user may see: the widest audience open to them.
+    audience = Audience.allowed_for(request.user)[-1]
+    job, _ = services.export_job_request(
+        by=request.user,
+        kind=ExportJob.Kind.RECOMMENDATIONS,
+        fmt=fmt,
+        parameters={"query": query},
+        audience=audience,
+        title=f"Recommendation list, {rows:,} rows ({fmt.upper()})",
+    )
+    return redirect(job)
+
+
+@require_GET
+@login_required
+@permission_required("tracker.view_recommendation", raise_exception=True)
+def recommendation_list(request):
+    """List recommendations by the filters in the URL; `?format=csv|xlsx` downloads them all."""
+    filterset, queryset, keyset = _filtered(request.GET, request)
+    refused = search_refused(filterset)
 
     download = None if refused else request.GET.get("format")
-    if download == "csv":
-        return exports.csv_response(queryset, request)
-    if download == "xlsx":
+    if download in ("csv", "xlsx"):
+        rows = queryset.count()
+        if exportjobs.too_big(rows):
+            return _export_in_background(request, download, rows)
+        if download == "csv":
+            return exports.csv_response(queryset, request)
         return exports.xlsx_response(queryset, request)
 
     as_of = filterset.statuses_on()

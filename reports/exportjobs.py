@@ -1,0 +1,107 @@
+"""The summary's background exports, and the files of published summaries rendered once.
+
+A summary download past `EXPORT_BACKGROUND_ROWS` rows, and every all-countries PDF, is an
+export job of kind `summary` (`tracker.exportjobs`), built here. A published summary's PDF,
+XLSX and CSV are rendered once from its frozen content (`published_rendering`), stored with
+their SHA-256 and served from storage afterwards.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+
+from django.db import IntegrityError, transaction
+
+from reports import exporters
+from reports.models import PublishedRendering, PublishedSummary
+from reports.published import summary_from_dict
+from reports.summary import Summary, build_summary
+from tracker import exportjobs
+from tracker.models import Audience, Country, ExportJob, Recommendation
+
+
+def summary_in_background(*, year: int, country, fmt: str) -> bool:
+    """Return whether this summary download is built by the worker rather than the request."""
+    if fmt == "pdf" and country is None:
+        return True
+    recommendations = Recommendation.objects.filter(report__year=year)
+    if country is not None:
+        recommendations = recommendations.filter(report__country=country)
+    return exportjobs.too_big(recommendations.count())
+
+
+def _write_summary(summary: Summary, fmt: str, out) -> None:
+    if fmt == "csv":
+        for line in exporters.iter_csv(summary):
+            out.write(line.encode("utf-8"))
+    elif fmt == "xlsx":
+        exporters.write_xlsx(summary, out)
+    else:
+        out.write(exporters.to_pdf(summary))
+
+
+def _summary(job: ExportJob, out, progress) -> str:
+    p = job.parameters
+    if job.audience not in Audience.allowed_for(job.user):
+        raise PermissionError(f"You may no longer read the {job.audience} view of a summary.")
+    country = Country.objects.get(slug=p["country"]) if p["country"] else None
+    summary = build_summary(
+        year=p["year"],
+        country=country,
+        as_of=datetime.date.fromisoformat(p["as_of"]),
+        audience=job.audience,
+        user=job.user,
+    )
+    progress.total(summary.totals.recommendations)
+    _write_summary(summary, job.format, out)
+    progress(summary.totals.recommendations)
+    return exporters.filename(summary, job.format)
+
+
+exportjobs.register(
+    ExportJob.Kind.SUMMARY,
+    exportjobs.Builder(
+        write=_summary,
+        formats=("csv", "xlsx", "pdf"),
+        permission="reports.view_publishedsummary",
+        content_types={fmt: exporters.CONTENT_TYPES[fmt] for fmt in ("csv", "xlsx", "pdf")},
+    ),
+)
+
+
+# --- Published summaries, rendered once ------------------------------------------------------
+
+RENDERED_FORMATS = ("csv", "xlsx", "pdf")
+
+
+def published_rendering(record: PublishedSummary, fmt: str) -> PublishedRendering:
+    """Return the stored rendering of `record` in `fmt`, rendering and storing it the first time.
+
+    Two renderings racing for the same format keep the first stored; the other's file is
+    removed, so every download afterwards is the same bytes.
+    """
+    existing = PublishedRendering.objects.filter(summary=record, format=fmt).first()
+    if existing is not None:
+        return existing
+    rendering = PublishedRendering(summary=record, format=fmt)
+    summary = summary_from_dict(json.loads(record.content))
+    rendering.sha256, rendering.size = exportjobs.store(
+        rendering.file,
+        f"summary-{record.pk}.{fmt}",
+        lambda out: _write_summary(summary, fmt, out),
+    )
+    try:
+        with transaction.atomic():
+            rendering.save()
+    except IntegrityError:
+        rendering.file.delete(save=False)
+        return PublishedRendering.objects.get(summary=record, format=fmt)
+    return rendering
+
+
+def render_published(record_id: int) -> None:
+    """Render every format of a published summary that is not stored yet."""
+    record = PublishedSummary.objects.get(pk=record_id)
+    for fmt in RENDERED_FORMATS:
+        published_rendering(record, fmt)

@@ -1,0 +1,147 @@
+"""Build downloads in the background, off the request, and keep them for their user a day.
+
+A download that would take long (more rows than `EXPORT_BACKGROUND_ROWS`, or any all-countries
+PDF) records an `ExportJob` (`services.export_job_request`) and sends its user to the job's
+page; the worker (`tasks.build_export_job`) builds the file here, into private storage
+(`tracker.storage`), with its SHA-256. Each kind of job has a builder: the recommendation list's
+is below; the reports app registers the summary's (`register`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+from django.conf import settings
+from django.core.files import File
+from django.http import QueryDict
+from django.utils import timezone
+
+from tracker import exports
+from tracker.models import ExportJob
+
+logger = logging.getLogger("tracker.exports")
+
+
+@dataclass(frozen=True)
+class Builder:
+    """How one kind of job is built: `write(job, out, progress)` returns the download's name."""
+
+    write: Callable
+    formats: tuple[str, ...]
+    permission: str
+    content_types: dict[str, str]
+
+
+BUILDERS: dict[str, Builder] = {}
+
+
+def register(kind: str, builder: Builder) -> None:
+    """Make `kind` of export job buildable (the reports app registers summaries)."""
+    BUILDERS[kind] = builder
+
+
+def job_key(*, kind: str, fmt: str, parameters: dict, audience: str) -> str:
+    """Return the SHA-256 that identical requests share (canonical JSON of what was asked)."""
+    asked = {"kind": kind, "format": fmt, "parameters": parameters, "audience": audience}
+    canonical = json.dumps(asked, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def too_big(rows: int) -> bool:
+    """Return whether a download of `rows` rows is built in the background."""
+    return rows > settings.EXPORT_BACKGROUND_ROWS
+
+
+class Progress:
+    """Record how many rows are written, one UPDATE per call (the writers call every 1,000)."""
+
+    def __init__(self, job: ExportJob):
+        self.job_id = job.pk
+
+    def total(self, total: int) -> None:
+        ExportJob.objects.filter(pk=self.job_id).update(total=total)
+
+    def __call__(self, done: int) -> None:
+        ExportJob.objects.filter(pk=self.job_id).update(done=done)
+
+
+def _recommendations(job: ExportJob, out, progress: Progress) -> str:
+    from tracker.views.recommendations import filtered_recommendations
+
+    data = QueryDict(mutable=True)
+    for name, value in job.parameters["query"]:
+        data.appendlist(name, value)
+    queryset = filtered_recommendations(data, SimpleNamespace(user=job.user))
+    progress.total(queryset.count())
+
+    def absolute_url(path: str) -> str:
+        return settings.SITE_URL + path
+
+    if job.format == "csv":
+        for line in exports.csv_lines(queryset, absolute_url, progress):
+            out.write(line.encode("utf-8"))
+    else:
+        exports.write_xlsx(queryset, absolute_url, out, progress)
+    return exports.filename(job.format)
+
+
+register(
+    ExportJob.Kind.RECOMMENDATIONS,
+    Builder(
+        write=_recommendations,
+        formats=("csv", "xlsx"),
+        permission="tracker.view_recommendation",
+        content_types={"csv": exports.CSV_TYPE, "xlsx": exports.XLSX_TYPE},
+    ),
+)
+
+
+def store(fieldfile, name: str, write) -> tuple[str, int]:
+    """Write through `write(out)` to a temporary file, then store it as `name`: (SHA-256, size)."""
+    with tempfile.TemporaryFile() as tmp:
+        write(tmp)
+        tmp.seek(0)
+        digest = hashlib.sha256()
+        for chunk in iter(lambda: tmp.read(1024 * 1024), b""):
+            digest.update(chunk)
+        size = tmp.tell()
+        tmp.seek(0)
+        fieldfile.save(name, File(tmp), save=False)
+    return digest.hexdigest(), size
+
+
+def build(job_id: int) -> None:
+    """Build the file of a queued export job, recording progress and the outcome on the job."""
+    job = ExportJob.objects.select_related("user").get(pk=job_id)
+    if job.state != ExportJob.State.QUEUED:
+        return  # already built (a retried task), or swept
+    ExportJob.objects.filter(pk=job.pk).update(state=ExportJob.State.RUNNING)
+    progress = Progress(job)
+    names = {}
+
+    def write(out):
+        names["download"] = BUILDERS[job.kind].write(job, out, progress)
+
+    try:
+        job.sha256, job.size = store(job.file, f"job-{job.pk}.{job.format}", write)
+    except Exception as exc:
+        # The job's page says what went wrong; the log keeps the traceback.
+        logger.exception("Export job %s failed", job.pk)
+        ExportJob.objects.filter(pk=job.pk).update(
+            state=ExportJob.State.FAILED,
+            error=f"The file could not be built: {exc}",
+            finished_at=timezone.now(),
+        )
+        return
+    job.refresh_from_db(fields=["total"])
+    job.filename = names["download"]
+    job.state = ExportJob.State.DONE
+    job.done = job.total
+    job.finished_at = timezone.now()
+    job.save(update_fields=["file", "filename", "sha256", "size", "state", "done", "finished_at"])
