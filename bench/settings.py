@@ -15,6 +15,9 @@ os.environ.setdefault("SESSION_COOKIE_SECURE", "0")
 os.environ.setdefault("CSRF_COOKIE_SECURE", "0")
 os.environ.setdefault("SECURE_HSTS_SECONDS", "0")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
+# The bench signs its users in with `force_login`, which passes no second factor: with
+# deployment's default ("reviewers") every page would answer the redirect to the code page.
+os.environ.setdefault("TWO_FACTOR_REQUIRED", "none")
 
 from tracker.settings import *  # noqa: E402,F403
 
