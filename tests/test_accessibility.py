@@ -27,7 +27,7 @@ from playwright.sync_api import expect
 from tests.conftest import NARRATIVES
 from tests.factories import UserFactory
 from tests.test_two_factor import code_for
-from tracker import roles, services
+from tracker import exportjobs, roles, services
 from tracker.management.commands.seed_demo import DEMO_ACCOUNTS
 from tracker.models import Evidence, ImportJob, Recommendation, StatusChange
 
@@ -61,6 +61,7 @@ NOT_PAGES = {
     "assessment_correct": POST_ONLY,
     "api:token_revoke": POST_ONLY,
     "evidence_file": "A file download (the evidence's own bytes), not a page.",
+    "export_job_file": "A file download (a finished export), not a page.",
     "api:schema": "The OpenAPI document (YAML or JSON) for tools; its page is api:docs.",
 }
 # Namespaces and name patterns outside the app's own pages.
@@ -83,6 +84,7 @@ class Demo:
     assessment_rec: int = 0
     published: int = 0
     job: int = 0
+    export: int = 0
     country: str = ""
     year: int = 2021
     seen: set = field(default_factory=set)
@@ -120,6 +122,8 @@ PAGES = [
     Page("report_detail", lambda d: f"/reports/{d.report}/", SIGNED_IN),
     Page("import_upload", lambda d: "/import/", REVIEWER),
     Page("import_job", lambda d: f"/import/jobs/{d.job}/", REVIEWER),
+    # An export job's page is its owner's only: the reviewer's finished one.
+    Page("export_job", lambda d: f"/exports/{d.export}/", REVIEWER),
     Page("evidence_list", lambda d: "/evidence/", SIGNED_IN),
     Page("evidence_new", lambda d: f"/evidence/new/?recommendation={d.rec}", EDITORS),
     Page("evidence_detail", lambda d: f"/evidence/{d.evidence}/", SIGNED_IN),
@@ -310,6 +314,15 @@ def _demo_data() -> Demo:
     from tracker import tasks
 
     tasks.read_import_job.call(job.pk)
+    export, _ = services.export_job_request(
+        by=reviewer,
+        kind="recommendations",
+        fmt="csv",
+        parameters={"query": "year=2021"},
+        audience="restricted",
+        title="Recommendation list, 2021 (CSV)",
+    )
+    exportjobs.build(export.pk)
     _enrolled_user()
     return Demo(
         rec=rec.pk,
@@ -320,6 +333,7 @@ def _demo_data() -> Demo:
         assessment_rec=other.pk,
         published=published.pk,
         job=job.pk,
+        export=export.pk,
         country=rec.report.country.slug,
     )
 
