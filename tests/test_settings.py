@@ -74,3 +74,34 @@ def test_sqlite_is_tuned_for_concurrent_writers():
     assert "journal_mode=WAL" in options["init_command"]
     assert options["timeout"] >= 5
     assert options["transaction_mode"] == "IMMEDIATE"
+
+
+def test_postgresql_connections_run_without_jit_compilation():
+    # The settings for a PostgreSQL URL, read in a fresh process whatever this run's database.
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import tracker.settings as s; print(s.DATABASES['default']['OPTIONS'])",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": "postgres://someone@127.0.0.1:5432/tiptracker"},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "'options': '-c jit=off'" in result.stdout
+
+
+@pytest.mark.django_db
+def test_the_database_session_has_the_settings_options():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SHOW jit")
+            assert cursor.fetchone()[0] == "off"
+        else:
+            # The test database lives in memory (no WAL there); the init command still ran.
+            cursor.execute("PRAGMA cache_size")
+            assert cursor.fetchone()[0] == -64000
