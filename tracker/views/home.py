@@ -41,29 +41,31 @@ def _chosen_year(request, years: list[int]) -> int | None:
 
 
 def _recommendation_counts(year, as_of, user) -> dict:
-    """Count the year's items by status on `as_of` and the worklist's questions, in one query.
+    """Count the year's items by status on `as_of` and the worklist's questions, in two queries.
 
-    The evidence flag is the one the list filters on, so each count is what its link lists.
+    The evidence flag is the one the list filters on, so each count is what its link lists. The
+    statuses are counted by grouping, apart from the flags: PostgreSQL folds the status-on-a-date
+    expression into every filtered count that names it and so evaluates it once per status per
+    item (at size L, 0.47 s instead of 0.05 s for both queries).
     """
     mine = Q(owner=user)
-    counts = {
-        "total": Count("pk"),
-        "carried_over": Count("pk", filter=Q(needs_review=True)),
-        "no_evidence": Count("pk", filter=Q(has_evidence=False)),
-        "mine": Count("pk", filter=mine),
-        "mine_carried_over": Count("pk", filter=mine & Q(needs_review=True)),
-        "mine_no_evidence": Count("pk", filter=mine & Q(has_evidence=False)),
-        "mine_unapproved": Count("pk", filter=mine & Q(has_approved_assessment=False)),
-    }
-    for code in Recommendation.Status.values:
-        counts[f"status_{code}"] = Count("pk", filter=Q(status_on=code))
-    return (
+    counts = (
         Recommendation.objects.for_year(year)
-        .with_status_on(as_of)
         .with_evidence_flag(user)
         .with_approved_flag()
-        .aggregate(**counts)
+        .aggregate(
+            total=Count("pk"),
+            carried_over=Count("pk", filter=Q(needs_review=True)),
+            no_evidence=Count("pk", filter=Q(has_evidence=False)),
+            mine=Count("pk", filter=mine),
+            mine_carried_over=Count("pk", filter=mine & Q(needs_review=True)),
+            mine_no_evidence=Count("pk", filter=mine & Q(has_evidence=False)),
+            mine_unapproved=Count("pk", filter=mine & Q(has_approved_assessment=False)),
+        )
     )
+    by_status = Recommendation.objects.for_year(year).status_on_counts(as_of)
+    counts.update({f"status_{code}": n for code, n in by_status.items()})
+    return counts
 
 
 def _assessment_counts(year, user) -> dict:
