@@ -96,13 +96,25 @@ def match(previous: list[str], current: list[str], *, taken: set[int] = frozense
     for j, b in enumerate(words_cur):
         matcher = difflib.SequenceMatcher(None, autojunk=False)
         matcher.set_seq2(b)
+        # The exact ratio is the costly part. quick_ratio (shared words, ignoring their order)
+        # is never below it, so a pair is scored exactly only while its bound could reach the
+        # threshold or beat this item's best score so far: the same links and scores.
+        bounds = []
         for i, a in enumerate(words_prev):
             if i in taken:
                 continue
             matcher.set_seq1(a)
+            bounds.append((1.0 if a == b else matcher.quick_ratio(), i))
+        bounds.sort(key=lambda bound: (-bound[0], bound[1]))
+        for bound, i in bounds:
+            if bound < REWORDED_THRESHOLD and bound <= best[j]:
+                break
+            a = words_prev[i]
+            matcher.set_seq1(a)
             score = 1.0 if a == b else matcher.ratio()
             best[j] = max(best[j], score)
-            scores.append((score, i, j))
+            if score >= REWORDED_THRESHOLD:
+                scores.append((score, i, j))
     scores.sort(key=lambda s: (-s[0], abs(s[1] - s[2]), s[2], s[1]))
     used_prev: set[int] = set()
     links: dict[int, Link] = {}
@@ -318,20 +330,58 @@ class _Chains:
         """Return the closure rows of `key`: (depth, ancestor), itself at depth 0."""
         return list(enumerate(self.chain(key)))
 
+    def _along_chains(self, own, inherit) -> dict[int, object]:
+        """Return, for every item, a value computed once per item along its chain.
+
+        `own(key)` is the value of a root (an item without a predecessor here); `inherit(key,
+        value)` turns the predecessor's value into the item's. Each item is visited once, where
+        walking every item's chain from scratch costs the chains' lengths summed. An item whose
+        chain ends in a loop gets `own` and `inherit` over `chain()`, which stops before it.
+        """
+        values: dict[int, object] = {}
+        for start in self.predecessor:
+            path, on_path, node = [], set(), start
+            while node is not None and node not in values and node not in on_path:
+                path.append(node)
+                on_path.add(node)
+                node = self.predecessor.get(node)
+            if node is None:
+                value = values[path[-1]] = own(path[-1])
+                rest = path[-2::-1]
+            elif node in values:
+                value = values[node]
+                rest = path[::-1]
+            else:  # a loop
+                for key in path:
+                    chain = self.chain(key)
+                    values[key] = own(chain[-1])
+                    for ancestor in chain[-2::-1]:
+                        values[key] = inherit(ancestor, values[key])
+                continue
+            for key in rest:
+                value = inherit(key, value)
+                values[key] = value
+        return {key: values[key] for key in self.predecessor}
+
     def spread_initial_status(self) -> None:
         """Give every item the status its chain's root started with."""
         no_action = RecommendationStatus.NO_ACTION
-        start = {k: self.initial.get(self.chain(k)[-1], no_action) for k in self.predecessor}
+        start = self._along_chains(
+            lambda root: self.initial.get(root, no_action), lambda key, status: status
+        )
         self.initial.update(start)
 
     def touched(self) -> set[int]:
         """Return the items new or whose chain or start status changed: what to rewrite."""
         old_predecessor, old_initial = self.original
         moved = {k for k, p in self.predecessor.items() if k < 0 or old_predecessor.get(k) != p}
+        in_moved_chain = self._along_chains(
+            lambda root: root in moved, lambda key, below: below or key in moved
+        )
         return {
             k
             for k in self.predecessor
-            if old_initial.get(k) != self.initial[k] or moved.intersection(self.chain(k))
+            if old_initial.get(k) != self.initial[k] or in_moved_chain[k]
         }
 
 
