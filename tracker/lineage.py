@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from django.db.models import F
@@ -91,20 +92,28 @@ def match(previous: list[str], current: list[str], *, taken: set[int] = frozense
     """
     words_prev = [normalise_words(t) for t in previous]
     words_cur = [normalise_words(t) for t in current]
+    counts_prev = [Counter(words) for words in words_prev]
     scores: list[tuple[float, int, int]] = []
     best = [0.0] * len(current)
     for j, b in enumerate(words_cur):
         matcher = difflib.SequenceMatcher(None, autojunk=False)
         matcher.set_seq2(b)
-        # The exact ratio is the costly part. quick_ratio (shared words, ignoring their order)
-        # is never below it, so a pair is scored exactly only while its bound could reach the
-        # threshold or beat this item's best score so far: the same links and scores.
+        counts = Counter(b)
+        # The exact ratio is the costly part. The words two texts share, counted without their
+        # order (difflib's quick_ratio), bound it from above, so a pair is scored exactly only
+        # while its bound could reach the threshold or beat this item's best score so far: the
+        # same links and scores.
         bounds = []
         for i, a in enumerate(words_prev):
             if i in taken:
                 continue
-            matcher.set_seq1(a)
-            bounds.append((1.0 if a == b else matcher.quick_ratio(), i))
+            if a == b:
+                bounds.append((1.0, i))
+                continue
+            other = counts_prev[i]
+            shared = sum(min(n, other[word]) for word, n in counts.items() if word in other)
+            total = len(a) + len(b)
+            bounds.append((2.0 * shared / total if total else 1.0, i))
         bounds.sort(key=lambda bound: (-bound[0], bound[1]))
         for bound, i in bounds:
             if bound < REWORDED_THRESHOLD and bound <= best[j]:
