@@ -9,7 +9,9 @@ overwriting what analysts have built on it. Every new narrative is linked to the
 nearest earlier year (`tracker.lineage`).
 """
 
+import bisect
 import hashlib
+import itertools
 import math
 import re
 from dataclasses import dataclass, field
@@ -340,8 +342,13 @@ _HEADER_HINT = re.compile(r"tier|special\s+case", re.I)
 
 def _other_country_headers(text: str, country: str) -> list[str]:
     """Return the other countries whose header line ("SERBIA: Tier 2.") stands in `text`."""
+    lines = text.splitlines()
+    # The lines holding a hint, found in one scan of the whole text: each line that holds one
+    # holds the start of a match there (a match across lines only ends in the next line).
+    ends = list(itertools.accumulate(len(line) for line in text.splitlines(keepends=True)))
+    hinted = sorted({bisect.bisect_right(ends, m.start()) for m in _HEADER_HINT.finditer(text)})
     others = []
-    for line in text.splitlines():
+    for line in (lines[i] for i in hinted):
         if len(line) >= 150 or not _HEADER_HINT.search(line):
             continue
         header = tipreport.parse_header_line(line)
