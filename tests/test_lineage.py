@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from tests.conftest import ROOT
 from tests.factories import RecommendationFactory
+from tests.test_import_bulk_writes import snapshot
 from tracker import importer, lineage, services
 from tracker.models import Recommendation, RecommendationEdit
 
@@ -192,6 +193,36 @@ def test_an_older_item_already_continued_is_not_offered_again_past_the_gap(one_b
     assert not Recommendation.objects.filter(predecessor__reference="SYR-2018-01").exclude(
         reference="SYR-2020-01"
     )
+
+
+@pytest.mark.django_db
+def test_a_new_year_continues_chains_older_than_the_years_it_reads():
+    # 2023 is matched against 2022, 2021 and 2020 only; its chains run on to 2018 all the same.
+    import_years(2018, 2020, 2021, 2022)
+    country = Recommendation.objects.get(reference="PRK-2018-06").report.country_id
+    # A chain that starts from another status (as in data from before history was recorded).
+    Recommendation.objects.filter(reference="PRK-2018-06").update(initial_status="cannot_assess")
+    lineage.rebuild_ancestry(country)
+    text = (FIXTURES / "narratives/2022_north-korea.txt").read_text(encoding="utf-8")
+    text = text.replace("2022", "2023")
+    importer.import_batch([importer.parse_text(text, name="2023_north-korea.txt", year=2023)])
+
+    (carried,) = Recommendation.objects.filter(
+        report__year=2023, ancestor_links__ancestor__reference="PRK-2018-06"
+    )
+    chain = carried.ancestor_links.order_by("depth").values_list("ancestor__reference", "depth")
+    assert [reference[4:] for reference, _ in chain] == [
+        carried.reference[4:],
+        "2022-03",
+        "2021-03",
+        "2020-03",
+        "2018-06",
+    ]
+    assert (carried.initial_status, carried.status) == ("cannot_assess", "cannot_assess")
+    # The closure and start statuses are those computed from the whole chains.
+    imported = snapshot()
+    lineage.rebuild_ancestry(country)
+    assert snapshot() == imported
 
 
 @pytest.mark.django_db

@@ -33,7 +33,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from tracker import bulk
@@ -272,6 +272,18 @@ class _Chains:
         self.predecessor[key] = predecessor
         self.initial[key] = initial
 
+    def add_ancestry(self, key: int, ancestors: list[int], initial: str) -> None:
+        """Add an item older than the years read, with its stored chain (nearest first).
+
+        Such an item and its ancestors are never relinked; they are here so that the chains
+        of the items read run to their roots, with the start status they share.
+        """
+        for node, below in zip([key, *ancestors], [*ancestors, None], strict=True):
+            if node in self.predecessor:
+                break
+            self.predecessor[node] = below
+            self.initial[node] = initial
+
     def remember(self) -> None:
         """Keep the links and start statuses as read, to tell later what changed."""
         self.original = dict(self.predecessor), dict(self.initial)
@@ -412,18 +424,18 @@ def link_new(recommendations: list[Recommendation]) -> None:
     new_reports = {rec.report_id: rec.report for rec in recommendations}
     country_ids = {report.country_id for report in new_reports.values()}
     report_of: dict[tuple[int, int], int] = {}
+    years_of: dict[int, list[int]] = {c: [] for c in country_ids}
     for pk, country_id, year in (
         Report.objects.filter(country_id__in=country_ids)
         .exclude(pk__in=list(new_reports))
         .values_list("pk", "country_id", "year")
     ):
         report_of[country_id, year] = pk
+        years_of[country_id].append(year)
     new_years: dict[int, list[int]] = {c: [] for c in country_ids}
     for report in new_reports.values():
         new_years[report.country_id].append(report.year)
-    steps = {
-        c: list(_steps([y for (cc, y) in report_of if cc == c], new_years[c])) for c in country_ids
-    }
+    steps = {c: list(_steps(years_of[c], new_years[c])) for c in country_ids}
     # Texts are read for the years matched against; review flags and versions for those relinked.
     read, relinked = set(), set()
     for c, country_steps in steps.items():
@@ -435,15 +447,37 @@ def link_new(recommendations: list[Recommendation]) -> None:
 
     text: dict[int, str] = {}
     fields: dict[int, dict] = {}
-    chains = {
-        c: _Chains(sorted(y for (cc, y) in report_of if cc == c), fields) for c in country_ids
-    }
+    chains = {c: _Chains(sorted(years_of[c]), fields) for c in country_ids}
+    # The items of the years a step links or matches against are read whole; the chains of
+    # the older items they continue come from the stored closure, read in one query. Nothing
+    # older is relinked or restarted: importing one by one leaves it as it is too.
+    in_window, crossing = Q(pk__in=[]), Q(pk__in=[])
+    for start, among in _windows(steps).items():
+        years = Q(report__country_id__in=among, report__year__gte=start)
+        in_window |= years
+        crossing |= years & Q(predecessor__report__year__lt=start)
     for pk, country_id, year, predecessor, initial in (
-        Recommendation.objects.filter(report__country_id__in=country_ids)
+        Recommendation.objects.filter(in_window)
         .order_by("report__year", "number")
         .values_list("pk", "report__country_id", "report__year", "predecessor_id", "initial_status")
     ):
         chains[country_id].add(pk, year, predecessor, initial)
+    older = LineageAncestor.objects.filter(
+        recommendation__in=Recommendation.objects.filter(crossing).values("predecessor")
+    ).order_by("recommendation_id", "depth")
+    stored: dict[int, tuple[int, str, list[int]]] = {}
+    for key, ancestor, depth, country_id, initial in older.values_list(
+        "recommendation_id",
+        "ancestor_id",
+        "depth",
+        "recommendation__report__country_id",
+        "recommendation__initial_status",
+    ):
+        ancestors = stored.setdefault(key, (country_id, initial, []))[2]
+        if depth:
+            ancestors.append(ancestor)
+    for key, (country_id, initial, ancestors) in stored.items():
+        chains[country_id].add_ancestry(key, ancestors, initial)
     if read:
         for pk, body, report_id, kind, score, review, version in Recommendation.objects.filter(
             report_id__in=list(read)
@@ -495,6 +529,17 @@ def link_new(recommendations: list[Recommendation]) -> None:
                 state.link(linked_year, earlier, text=text, manual=manual, history=history)
             state.spread_initial_status()
     _write_links(chains, keys, fields)
+
+
+def _windows(steps: dict[int, list]) -> dict[int, list[int]]:
+    """Return the countries by the first year their steps link or match against."""
+    windows: dict[int, list[int]] = {}
+    for country_id, country_steps in sorted(steps.items()):
+        start = min(
+            y for _, linked in country_steps for year, earlier in linked for y in (year, *earlier)
+        )
+        windows.setdefault(start, []).append(country_id)
+    return windows
 
 
 def _write_restarted(chains: _Chains, *, skip: set[int]) -> None:
