@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from tests.conftest import ROOT
 from tests.factories import RecommendationFactory
+from tests.test_import_bulk_writes import snapshot
 from tracker import importer, lineage, services
 from tracker.models import Recommendation, RecommendationEdit
 
@@ -140,6 +141,88 @@ def test_importing_four_years_stores_links_kinds_and_similarities():
         "repeated",
     )
     assert rec(2022, 1).predecessor.reference == "PRK-2021-01"
+
+
+def syria(year: int, items: list[str]) -> importer.Parsed:
+    """Return a small Syria narrative of `year` whose list holds `items`."""
+    text = (
+        f"{year} Trafficking in Persons Report: Syria\n"
+        "SYRIA: Tier 3\n"
+        "The Government of Syria does not fully meet the minimum standards for the elimination "
+        "of trafficking; therefore Syria remained on Tier 3.\n"
+        "PRIORITIZED RECOMMENDATIONS:\n" + " • ".join(items) + "\n"
+        "PROSECUTION\n"
+        "The government made no efforts.\n"
+    )
+    return importer.parse_text(text, name=f"{year}_syria.txt", year=year)
+
+
+# An item of 2018 continued in 2020 (half its words kept), and a 2021 item that shares the
+# other half with it and nothing with the 2020 wording: it matches nothing in 2020, and past
+# the gap it would match the 2018 item, which 2020 already continues.
+OLDER = "Alpha bravo charlie delta echo foxtrot golf hotel india juliet."
+CONTINUED = "Alpha bravo charlie delta echo kilo lima mike november oscar."
+OTHER_HALF = "Foxtrot golf hotel india juliet papa quebec romeo sierra tango."
+UNRELATED = ["Fund shelters for child victims.", "Train judges on sentencing."]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("one_by_one", [False, True], ids=["one batch", "year by year"])
+def test_an_older_item_already_continued_is_not_offered_again_past_the_gap(one_by_one):
+    assert lineage.match([OLDER], [OTHER_HALF])[0].kind == "reworded"
+    assert lineage.match([CONTINUED], [OTHER_HALF])[0].kind == "new"
+    batch = [
+        syria(2018, [OLDER, UNRELATED[0]]),
+        syria(2020, [CONTINUED, UNRELATED[1]]),
+        syria(2021, [OTHER_HALF]),
+    ]
+    for part in [[p] for p in batch] if one_by_one else [batch]:
+        importer.import_batch(part)
+
+    def item(year, number):
+        return Recommendation.objects.select_related("predecessor").get(
+            report__year=year, number=number
+        )
+
+    assert (item(2020, 1).predecessor.reference, item(2020, 1).link_kind) == (
+        "SYR-2018-01",
+        "reworded",
+    )
+    newest = item(2021, 1)
+    assert (newest.predecessor, newest.link_kind) == (None, "new")
+    assert not Recommendation.objects.filter(predecessor__reference="SYR-2018-01").exclude(
+        reference="SYR-2020-01"
+    )
+
+
+@pytest.mark.django_db
+def test_a_new_year_continues_chains_older_than_the_years_it_reads():
+    # 2023 is matched against 2022, 2021 and 2020 only; its chains run on to 2018 all the same.
+    import_years(2018, 2020, 2021, 2022)
+    country = Recommendation.objects.get(reference="PRK-2018-06").report.country_id
+    # A chain that starts from another status (as in data from before history was recorded).
+    Recommendation.objects.filter(reference="PRK-2018-06").update(initial_status="cannot_assess")
+    lineage.rebuild_ancestry(country)
+    text = (FIXTURES / "narratives/2022_north-korea.txt").read_text(encoding="utf-8")
+    text = text.replace("2022", "2023")
+    importer.import_batch([importer.parse_text(text, name="2023_north-korea.txt", year=2023)])
+
+    (carried,) = Recommendation.objects.filter(
+        report__year=2023, ancestor_links__ancestor__reference="PRK-2018-06"
+    )
+    chain = carried.ancestor_links.order_by("depth").values_list("ancestor__reference", "depth")
+    assert [reference[4:] for reference, _ in chain] == [
+        carried.reference[4:],
+        "2022-03",
+        "2021-03",
+        "2020-03",
+        "2018-06",
+    ]
+    assert (carried.initial_status, carried.status) == ("cannot_assess", "cannot_assess")
+    # The closure and start statuses are those computed from the whole chains.
+    imported = snapshot()
+    lineage.rebuild_ancestry(country)
+    assert snapshot() == imported
 
 
 @pytest.mark.django_db

@@ -5,15 +5,20 @@ same folder: the deployment the design promises beyond one machine (stateless ap
 Eight clients sign in and, each request on either server at random, change statuses, log
 evidence with files and take assessments through their steps, some of them from versions they
 know to be stale. Halfway through, one worker of the first server is killed with SIGKILL, as
-the kernel's out-of-memory killer would. There is no background task worker yet: nothing here
-runs off the request.
+the kernel's out-of-memory killer would. Meanwhile a reviewer uploads a whole report of a few
+narratives, which one task worker (`manage.py db_worker`, beside the servers on the same
+database) reads, and, once the reviewer has confirmed the preview (and confirmed it again on the
+other server), imports.
 
 Afterwards every accepted write is in the database exactly once, every refused one left no
 trace, a write cut off by the kill is there whole or not at all, history chains are unbroken,
 no row is half-written, no file is orphaned (once `sweep_uploads` has collected what the kill
-may have left), and every stored file reads back byte for byte from both servers.
+may have left), and every stored file reads back byte for byte from both servers. The import
+job was read once and written once by the worker, and its reports, recommendations, findings
+and lineage rows are there once each, as the document reads.
 """
 
+import contextlib
 import hashlib
 import http.client
 import json
@@ -21,6 +26,7 @@ import os
 import random
 import re
 import signal
+import subprocess
 import threading
 import time
 import uuid
@@ -31,10 +37,14 @@ from pathlib import Path
 
 import pytest
 
+from bench.importbench import report_entries
+from bench.wholereport import report_text
+from tests.conftest import ROOT
 from tests.postgres import postgresql_database_url
 from tests.test_concurrency import (
     STATUSES,
     Browser,
+    Response,
     _csrf_token,
     _current_status,
     _input_value,
@@ -43,7 +53,8 @@ from tests.test_concurrency import (
     post_status,
     sign_in,
 )
-from tests.test_deploy import gunicorn, manage, production_env, serving_env
+from tests.test_deploy import PYTHON, gunicorn, manage, production_env, serving_env
+from tracker import importer
 
 CLIENTS = 8
 OPERATIONS_PER_CLIENT = 12
@@ -52,6 +63,10 @@ ASSESSMENT_YEARS = (2022, 2023, 2024)
 PASSWORD = "two-servers-analyst-passphrase"
 # Anything that means the connection died with the worker, not an answer from the app.
 DROPPED = (ConnectionError, http.client.HTTPException, OSError)
+# The whole report the reviewer imports: narratives of a year the demo data does not hold.
+IMPORT_NARRATIVES = 3
+IMPORT_YEAR = 2025
+IMPORT_WAIT_SECONDS = 240
 
 # One process for the whole set-up: each start of Django costs seconds on a busy machine.
 SET_UP = f"""
@@ -67,14 +82,25 @@ for n in range({CLIENTS}):
     user.groups.add(Group.objects.get(name="Analyst"))
 reviewer = User.objects.create_user(username="reviewer", password="{PASSWORD}")
 reviewer.groups.add(Group.objects.get(name="Reviewer"))
+# Reviewers sign in with a second factor: enrolled here, used over HTTP as a recovery code.
+from django_otp.oath import TOTP
+from tracker import services
+device = services.totp_device_start(user=reviewer)
+code = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token()
+codes = services.totp_device_confirm(device=device, token=f"{{code:06d}}", by=reviewer)
 # The 2022 items have a predecessor: their changes count along a lineage chain.
 hot = Recommendation.objects.filter(report__year=2022, report__country__code="PRK")
-print(json.dumps(dict(hot.order_by("number").values_list("id", "version")[:{HOT_RECOMMENDATIONS}])))
+hot = dict(hot.order_by("number").values_list("id", "version")[:{HOT_RECOMMENDATIONS}])
+print(json.dumps({{"hot": hot, "codes": codes}}))
 """
 
 READ_BACK = """
 import json
-from tracker.models import Assessment, AssessmentEvent, Evidence, Recommendation, StatusChange
+from django_tasks_db.models import DBTaskResult
+from tracker.models import (
+    Assessment, AssessmentEvent, Evidence, ImportJob, LineageAncestor, Recommendation, Report,
+    StatusChange,
+)
 print(json.dumps({
     "changes": list(StatusChange.objects.order_by("id").values(
         "id", "recommendation_id", "old_status", "new_status", "reason", "effective_date",
@@ -88,8 +114,26 @@ print(json.dumps({
     "assessments": list(Assessment.objects.order_by("id").values(
         "id", "recommendation_id", "year", "revision", "version", "state", "narrative")),
     "events": list(AssessmentEvent.objects.order_by("id").values("assessment_id", "action")),
+    "jobs": list(ImportJob.objects.order_by("id").values(
+        "id", "state", "error", "selected", "preview", "finished_at")),
+    "tasks": list(DBTaskResult.objects.order_by("enqueued_at").values(
+        "task_path", "status", "args_kwargs", "worker_ids")),
+    "imported": [
+        {
+            "country": report.country.code,
+            "sha256": report.source_sha256,
+            "recommendations": list(report.recommendations.order_by("number").values_list(
+                "id", "reference", "text")),
+            "findings": list(report.findings.order_by("section", "position").values_list(
+                "section", "position", "text")),
+            "closure": list(LineageAncestor.objects.filter(
+                recommendation__report=report).values_list(
+                "recommendation_id", "ancestor_id", "depth")),
+        }
+        for report in Report.objects.filter(year=IMPORT_YEAR).select_related("country")
+    ],
 }, default=str))
-"""
+""".replace("IMPORT_YEAR", str(IMPORT_YEAR))
 
 
 class SpreadBrowser(Browser):
@@ -266,6 +310,119 @@ def _download(browser: Browser, evidence_id: int) -> bytes:
     return body
 
 
+@contextlib.contextmanager
+def task_worker(env: dict[str, str], tmp_path: Path):
+    """Run `manage.py db_worker` beside the servers; yield its log; stop it with SIGTERM."""
+    log = tmp_path / "worker.log"
+    with log.open("w") as log_file:
+        process = subprocess.Popen(
+            [PYTHON, "manage.py", "db_worker", "--no-reload", "--interval", "0.5"],
+            cwd=ROOT,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        yield process, log
+    finally:
+        # SIGTERM lets the worker finish the task it holds, as a deployment's stop would.
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@dataclass
+class ImportRun:
+    """What the reviewer saw of the import job: its id, the states read and any problem."""
+
+    job: int = 0
+    states: list[str] = field(default_factory=list)
+    second_confirm: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def _retried_get(browser: Browser, path: str) -> Response:
+    # A read is safe to send again when the kill cut it off.
+    for _ in range(5):
+        try:
+            return browser.get(path)
+        except DROPPED:
+            time.sleep(0.5)
+    return browser.get(path)
+
+
+_JOB_STATE = re.compile(r"SHA-256 <code[^>]*>[0-9a-f]{64}</code> · ([^<]+)</p>")
+
+
+def _wait_for_job(browser: Browser, path: str, until: str, run: ImportRun) -> Response:
+    """Read the job's page (on either server) until it shows the state `until`, or failed."""
+    deadline = time.monotonic() + IMPORT_WAIT_SECONDS
+    while True:
+        page = _retried_get(browser, path)
+        match = _JOB_STATE.search(page.body)
+        state = match.group(1).strip() if match else f"HTTP {page.status}"
+        if not run.states or run.states[-1] != state:
+            run.states.append(state)
+        if state in (until, "Failed") or page.status != 200:
+            return page
+        if time.monotonic() > deadline:
+            run.problems.append(f"import job: still {state!r} after {IMPORT_WAIT_SECONDS} s")
+            return page
+        time.sleep(0.5)
+
+
+def _import_run(ports: list[int], code: str, document: bytes) -> ImportRun:
+    """Sign in as the reviewer, upload the report, confirm its preview twice, wait for it.
+
+    The writes (upload, confirmations) go to the second server, whose workers are never
+    killed: a write cut off by the kill would leave unknown whether the job exists, which the
+    analysts' writes already cover. The reads go to either server.
+    """
+    run = ImportRun()
+    rng = random.Random(99)
+    reads = SpreadBrowser(ports, rng)
+    writes = Browser(ports[1])
+    sign_in(writes, "reviewer", PASSWORD)
+    verify = writes.get("/accounts/two-factor/verify/")
+    signed_in = writes.post(
+        "/accounts/two-factor/verify/",
+        [("csrfmiddlewaretoken", _csrf_token(verify.body)), ("code", code)],
+    )
+    if signed_in.status != 302:
+        run.problems.append(f"reviewer's second factor: HTTP {signed_in.status}")
+        return run
+    reads.cookies = writes.cookies
+    form = writes.get("/import/")
+    uploaded = writes.post_multipart(
+        "/import/",
+        [("csrfmiddlewaretoken", _csrf_token(form.body)), ("country", ""), ("year", "")],
+        [("file", f"tip-{IMPORT_YEAR}.txt", document)],
+    )
+    where = uploaded.headers.get("Location", "")
+    match = re.fullmatch(r"/import/jobs/(\d+)/", where)
+    if uploaded.status != 302 or not match:
+        run.problems.append(f"upload: HTTP {uploaded.status} to {where!r}")
+        return run
+    run.job = int(match.group(1))
+    page = _wait_for_job(reads, where, "Ready to confirm", run)
+    chosen = re.findall(r'name="narrative" value="(\d+)"', page.body)
+    if len(chosen) != IMPORT_NARRATIVES:
+        run.problems.append(f"preview: {len(chosen)} narratives offered")
+        return run
+    fields = [("csrfmiddlewaretoken", _csrf_token(page.body))] + [("narrative", i) for i in chosen]
+    confirmed = writes.post(where, fields)
+    if confirmed.status != 302:
+        run.problems.append(f"confirmation: HTTP {confirmed.status}")
+        return run
+    # The same confirmation again (a double click, a resent form): refused, nothing queued.
+    run.second_confirm = writes.post(where, fields).status
+    _wait_for_job(reads, where, "Imported", run)
+    return run
+
+
 @pytest.mark.slow
 def test_two_servers_on_one_postgresql_lose_nothing_when_a_worker_is_killed(tmp_path):
     started = time.monotonic()
@@ -275,15 +432,18 @@ def test_two_servers_on_one_postgresql_lose_nothing_when_a_worker_is_killed(tmp_
         env = serving_env(env, tmp_path)
         ready = manage(env, "shell", "-v", "0", "-c", SET_UP)
         assert ready.returncode == 0, ready.stderr
-        initial_versions = {int(k): v for k, v in json.loads(ready.stdout.splitlines()[-1]).items()}
+        prepared = json.loads(ready.stdout.splitlines()[-1])
+        initial_versions = {int(k): v for k, v in prepared["hot"].items()}
         recommendation_ids = sorted(initial_versions)
         assert len(recommendation_ids) == HOT_RECOMMENDATIONS
+        document = report_text(report_entries(IMPORT_NARRATIVES), year=IMPORT_YEAR).encode()
 
         (tmp_path / "a").mkdir()
         (tmp_path / "b").mkdir()
         with (
             gunicorn(env, tmp_path / "a", workers=2) as (port_a, _, log_a),
             gunicorn(env, tmp_path / "b", workers=2) as (port_b, _, _),
+            task_worker(env, tmp_path) as (worker, worker_log),
         ):
             progress = threading.Semaphore(0)
             killed: list[int] = []
@@ -292,13 +452,18 @@ def test_two_servers_on_one_postgresql_lose_nothing_when_a_worker_is_killed(tmp_
                 target=_kill_a_worker_halfway, args=(progress, log_a, killed), daemon=True
             )
             killer.start()
-            with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
+            with ThreadPoolExecutor(max_workers=CLIENTS + 1) as pool:
+                importing = pool.submit(
+                    _import_run, [port_a, port_b], prepared["codes"][0], document
+                )
                 futures = [
                     pool.submit(_client_run, [port_a, port_b], n, recommendation_ids, progress)
                     for n in range(CLIENTS)
                 ]
                 outcomes = [o for f in futures for o in f.result()]
+                run = importing.result()
             killer.join(timeout=30)
+            worker_alive = worker.poll() is None
             state = manage(env, "shell", "-v", "0", "-c", READ_BACK)
             assert state.returncode == 0, state.stderr
             data = json.loads(state.stdout)
@@ -319,6 +484,7 @@ def test_two_servers_on_one_postgresql_lose_nothing_when_a_worker_is_killed(tmp_
                 for e in with_files
             }
         a_log = log_a.read_text()
+        worker_output = worker_log.read_text()
     elapsed = time.monotonic() - started
 
     assert len(outcomes) == CLIENTS * OPERATIONS_PER_CLIENT
@@ -329,6 +495,7 @@ def test_two_servers_on_one_postgresql_lose_nothing_when_a_worker_is_killed(tmp_
     by_kind = Counter((o.kind, o.accepted, o.stale) for o in outcomes if not o.dropped)
     print(f"{elapsed:.0f} s; outcomes {dict(by_kind)}; {len(dropped)} cut off by the kill")
     print(f"sweep_uploads: {sweep.stdout.strip()}")
+    print(f"import job {run.job}: {' → '.join(run.states)}")
 
     # Status changes: each accepted one recorded once; refused ones (stale or not) not at all;
     # one cut off by the kill at most once.
@@ -398,3 +565,46 @@ def test_two_servers_on_one_postgresql_lose_nothing_when_a_worker_is_killed(tmp_
             assert extra > 0, f"assessment {key} is submitted but no submit was accepted"
         written = {f"Assessed {o.token}" for o in done if o.kind in {"draft", "edit"}}
         assert row["narrative"] in written | dropped_narratives
+
+    # The import job: read once and written once by the one worker, which outlived the kill;
+    # the second confirmation was refused and queued nothing.
+    assert worker_alive, worker_output[-3000:]
+    assert run.problems == [], (run.problems, worker_output[-3000:])
+    assert run.states[-1] == "Imported" and "Ready to confirm" in run.states
+    assert run.second_confirm == 302
+    (job,) = data["jobs"]
+    assert (job["id"], job["state"], job["error"]) == (run.job, "done", "")
+    assert job["finished_at"]
+    assert [e["action"] for e in job["preview"]] == ["imported"] * IMPORT_NARRATIVES
+    job_tasks = Counter(
+        (t["task_path"], t["status"], len(t["worker_ids"]))
+        for t in data["tasks"]
+        if t["args_kwargs"]["args"] == [run.job]
+    )
+    assert job_tasks == {
+        ("tracker.tasks.read_import_job", "SUCCESSFUL", 1): 1,
+        ("tracker.tasks.write_import_job", "SUCCESSFUL", 1): 1,
+    }
+    assert {t["status"] for t in data["tasks"]} <= {"SUCCESSFUL", "READY"}, data["tasks"]
+
+    # Its rows, once each, as the document reads: reports, recommendations, findings, closure.
+    items = importer.parse_document(document.decode(), name=f"tip-{IMPORT_YEAR}.txt")
+    expected = {item.info.code: item for item in items}
+    assert len(expected) == IMPORT_NARRATIVES
+    imported = {row["country"]: row for row in data["imported"]}
+    assert len(data["imported"]) == IMPORT_NARRATIVES and set(imported) == set(expected)
+    for code, parsed in expected.items():
+        row = imported[code]
+        recommendations = parsed.narrative.recommendations
+        assert row["sha256"] == parsed.sha256
+        assert [(reference, text) for _id, reference, text in row["recommendations"]] == [
+            (f"{code}-{IMPORT_YEAR}-{number:02d}", text)
+            for number, text in enumerate(recommendations, start=1)
+        ]
+        assert sorted(map(tuple, row["findings"])) == sorted(
+            (f.section, f.position, f.text) for f in parsed.narrative.findings
+        )
+        closure = [tuple(link) for link in row["closure"]]
+        assert len(closure) == len(set(closure))
+        own = sorted((rec, ancestor) for rec, ancestor, depth in closure if depth == 0)
+        assert own == sorted((rec_id, rec_id) for rec_id, _ref, _text in row["recommendations"])

@@ -9,7 +9,9 @@ overwriting what analysts have built on it. Every new narrative is linked to the
 nearest earlier year (`tracker.lineage`).
 """
 
+import bisect
 import hashlib
+import itertools
 import math
 import re
 from dataclasses import dataclass, field
@@ -100,7 +102,8 @@ def propose_pillar(text: str) -> str:
     return Recommendation.Pillar.PREVENTION
 
 
-_WORD = re.compile(r"[a-z]+")
+# Content words are of four letters or more: shorter ones are never looked at.
+_WORD = re.compile(r"[a-z]{4,}")
 _STOP = frozenset(
     "about above after also among and any are been both but can could did does each either "
     "from had has have into its made make more most not other over such than that the their "
@@ -111,19 +114,18 @@ _STOP = frozenset(
 
 def _stems(text: str) -> set[str]:
     """Return crude stems of the content words of `text` ("criminalized" ~ "criminalize")."""
-    return {
-        word[:6] for word in _WORD.findall(text.lower()) if len(word) >= 4 and word not in _STOP
-    }
+    return {word[:6] for word in _WORD.findall(text.lower()) if word not in _STOP}
 
 
-def finding_index(findings: list) -> tuple[list[set[str]], dict[str, int]]:
-    """Return the stems of each finding and how many findings use each stem, for reuse."""
+def finding_index(findings: list) -> tuple[list[set[str]], dict[str, int], dict[str, list[int]]]:
+    """Return the stems of each finding, how many findings use each stem and which, for reuse."""
     finding_stems = [_stems(f.text) for f in findings]
-    df: dict[str, int] = {}
-    for stems in finding_stems:
+    users: dict[str, list[int]] = {}
+    for position, stems in enumerate(finding_stems):
         for s in stems:
-            df[s] = df.get(s, 0) + 1
-    return finding_stems, df
+            users.setdefault(s, []).append(position)
+    df = {s: len(positions) for s, positions in users.items()}
+    return finding_stems, df, users
 
 
 def propose_findings(
@@ -138,12 +140,14 @@ def propose_findings(
     """
     if not findings:
         return []
-    finding_stems, df = index if index is not None else finding_index(findings)
+    finding_stems, df, users = index if index is not None else finding_index(findings)
     n = len(findings)
     wanted = _stems(text)
+    # Only the findings that share a word with `text` can be proposed.
+    candidates = sorted({p for s in wanted if s in users for p in users[s]})
     scored = []
-    for position, stems in enumerate(finding_stems):
-        shared = wanted & stems
+    for position in candidates:
+        shared = wanted & finding_stems[position]
         # One shared word is enough only when no other sentence of the narrative uses it.
         if len(shared) < min_shared and not any(df[s] == 1 for s in shared):
             continue
@@ -340,8 +344,13 @@ _HEADER_HINT = re.compile(r"tier|special\s+case", re.I)
 
 def _other_country_headers(text: str, country: str) -> list[str]:
     """Return the other countries whose header line ("SERBIA: Tier 2.") stands in `text`."""
+    lines = text.splitlines()
+    # The lines holding a hint, found in one scan of the whole text: each line that holds one
+    # holds the start of a match there (a match across lines only ends in the next line).
+    ends = list(itertools.accumulate(len(line) for line in text.splitlines(keepends=True)))
+    hinted = sorted({bisect.bisect_right(ends, m.start()) for m in _HEADER_HINT.finditer(text)})
     others = []
-    for line in text.splitlines():
+    for line in (lines[i] for i in hinted):
         if len(line) >= 150 or not _HEADER_HINT.search(line):
             continue
         header = tipreport.parse_header_line(line)

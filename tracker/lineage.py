@@ -30,9 +30,10 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections import Counter
 from dataclasses import dataclass
 
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from tracker import bulk
@@ -91,18 +92,38 @@ def match(previous: list[str], current: list[str], *, taken: set[int] = frozense
     """
     words_prev = [normalise_words(t) for t in previous]
     words_cur = [normalise_words(t) for t in current]
+    counts_prev = [Counter(words) for words in words_prev]
     scores: list[tuple[float, int, int]] = []
     best = [0.0] * len(current)
     for j, b in enumerate(words_cur):
         matcher = difflib.SequenceMatcher(None, autojunk=False)
         matcher.set_seq2(b)
+        counts = Counter(b)
+        # The exact ratio is the costly part. The words two texts share, counted without their
+        # order (difflib's quick_ratio), bound it from above, so a pair is scored exactly only
+        # while its bound could reach the threshold or beat this item's best score so far: the
+        # same links and scores.
+        bounds = []
         for i, a in enumerate(words_prev):
             if i in taken:
                 continue
+            if a == b:
+                bounds.append((1.0, i))
+                continue
+            other = counts_prev[i]
+            shared = sum(min(n, other[word]) for word, n in counts.items() if word in other)
+            total = len(a) + len(b)
+            bounds.append((2.0 * shared / total if total else 1.0, i))
+        bounds.sort(key=lambda bound: (-bound[0], bound[1]))
+        for bound, i in bounds:
+            if bound < REWORDED_THRESHOLD and bound <= best[j]:
+                break
+            a = words_prev[i]
             matcher.set_seq1(a)
             score = 1.0 if a == b else matcher.ratio()
             best[j] = max(best[j], score)
-            scores.append((score, i, j))
+            if score >= REWORDED_THRESHOLD:
+                scores.append((score, i, j))
     scores.sort(key=lambda s: (-s[0], abs(s[1] - s[2]), s[2], s[1]))
     used_prev: set[int] = set()
     links: dict[int, Link] = {}
@@ -251,6 +272,18 @@ class _Chains:
         self.predecessor[key] = predecessor
         self.initial[key] = initial
 
+    def add_ancestry(self, key: int, ancestors: list[int], initial: str) -> None:
+        """Add an item older than the years read, with its stored chain (nearest first).
+
+        Such an item and its ancestors are never relinked; they are here so that the chains
+        of the items read run to their roots, with the start status they share.
+        """
+        for node, below in zip([key, *ancestors], [*ancestors, None], strict=True):
+            if node in self.predecessor:
+                break
+            self.predecessor[node] = below
+            self.initial[node] = initial
+
     def remember(self) -> None:
         """Keep the links and start statuses as read, to tell later what changed."""
         self.original = dict(self.predecessor), dict(self.initial)
@@ -318,20 +351,58 @@ class _Chains:
         """Return the closure rows of `key`: (depth, ancestor), itself at depth 0."""
         return list(enumerate(self.chain(key)))
 
+    def _along_chains(self, own, inherit) -> dict[int, object]:
+        """Return, for every item, a value computed once per item along its chain.
+
+        `own(key)` is the value of a root (an item without a predecessor here); `inherit(key,
+        value)` turns the predecessor's value into the item's. Each item is visited once, where
+        walking every item's chain from scratch costs the chains' lengths summed. An item whose
+        chain ends in a loop gets `own` and `inherit` over `chain()`, which stops before it.
+        """
+        values: dict[int, object] = {}
+        for start in self.predecessor:
+            path, on_path, node = [], set(), start
+            while node is not None and node not in values and node not in on_path:
+                path.append(node)
+                on_path.add(node)
+                node = self.predecessor.get(node)
+            if node is None:
+                value = values[path[-1]] = own(path[-1])
+                rest = path[-2::-1]
+            elif node in values:
+                value = values[node]
+                rest = path[::-1]
+            else:  # a loop
+                for key in path:
+                    chain = self.chain(key)
+                    values[key] = own(chain[-1])
+                    for ancestor in chain[-2::-1]:
+                        values[key] = inherit(ancestor, values[key])
+                continue
+            for key in rest:
+                value = inherit(key, value)
+                values[key] = value
+        return {key: values[key] for key in self.predecessor}
+
     def spread_initial_status(self) -> None:
         """Give every item the status its chain's root started with."""
         no_action = RecommendationStatus.NO_ACTION
-        start = {k: self.initial.get(self.chain(k)[-1], no_action) for k in self.predecessor}
+        start = self._along_chains(
+            lambda root: self.initial.get(root, no_action), lambda key, status: status
+        )
         self.initial.update(start)
 
     def touched(self) -> set[int]:
         """Return the items new or whose chain or start status changed: what to rewrite."""
         old_predecessor, old_initial = self.original
         moved = {k for k, p in self.predecessor.items() if k < 0 or old_predecessor.get(k) != p}
+        in_moved_chain = self._along_chains(
+            lambda root: root in moved, lambda key, below: below or key in moved
+        )
         return {
             k
             for k in self.predecessor
-            if old_initial.get(k) != self.initial[k] or moved.intersection(self.chain(k))
+            if old_initial.get(k) != self.initial[k] or in_moved_chain[k]
         }
 
 
@@ -353,18 +424,18 @@ def link_new(recommendations: list[Recommendation]) -> None:
     new_reports = {rec.report_id: rec.report for rec in recommendations}
     country_ids = {report.country_id for report in new_reports.values()}
     report_of: dict[tuple[int, int], int] = {}
+    years_of: dict[int, list[int]] = {c: [] for c in country_ids}
     for pk, country_id, year in (
         Report.objects.filter(country_id__in=country_ids)
         .exclude(pk__in=list(new_reports))
         .values_list("pk", "country_id", "year")
     ):
         report_of[country_id, year] = pk
+        years_of[country_id].append(year)
     new_years: dict[int, list[int]] = {c: [] for c in country_ids}
     for report in new_reports.values():
         new_years[report.country_id].append(report.year)
-    steps = {
-        c: list(_steps([y for (cc, y) in report_of if cc == c], new_years[c])) for c in country_ids
-    }
+    steps = {c: list(_steps(years_of[c], new_years[c])) for c in country_ids}
     # Texts are read for the years matched against; review flags and versions for those relinked.
     read, relinked = set(), set()
     for c, country_steps in steps.items():
@@ -376,15 +447,37 @@ def link_new(recommendations: list[Recommendation]) -> None:
 
     text: dict[int, str] = {}
     fields: dict[int, dict] = {}
-    chains = {
-        c: _Chains(sorted(y for (cc, y) in report_of if cc == c), fields) for c in country_ids
-    }
+    chains = {c: _Chains(sorted(years_of[c]), fields) for c in country_ids}
+    # The items of the years a step links or matches against are read whole; the chains of
+    # the older items they continue come from the stored closure, read in one query. Nothing
+    # older is relinked or restarted: importing one by one leaves it as it is too.
+    in_window, crossing = Q(pk__in=[]), Q(pk__in=[])
+    for start, among in _windows(steps).items():
+        years = Q(report__country_id__in=among, report__year__gte=start)
+        in_window |= years
+        crossing |= years & Q(predecessor__report__year__lt=start)
     for pk, country_id, year, predecessor, initial in (
-        Recommendation.objects.filter(report__country_id__in=country_ids)
+        Recommendation.objects.filter(in_window)
         .order_by("report__year", "number")
         .values_list("pk", "report__country_id", "report__year", "predecessor_id", "initial_status")
     ):
         chains[country_id].add(pk, year, predecessor, initial)
+    older = LineageAncestor.objects.filter(
+        recommendation__in=Recommendation.objects.filter(crossing).values("predecessor")
+    ).order_by("recommendation_id", "depth")
+    stored: dict[int, tuple[int, str, list[int]]] = {}
+    for key, ancestor, depth, country_id, initial in older.values_list(
+        "recommendation_id",
+        "ancestor_id",
+        "depth",
+        "recommendation__report__country_id",
+        "recommendation__initial_status",
+    ):
+        ancestors = stored.setdefault(key, (country_id, initial, []))[2]
+        if depth:
+            ancestors.append(ancestor)
+    for key, (country_id, initial, ancestors) in stored.items():
+        chains[country_id].add_ancestry(key, ancestors, initial)
     if read:
         for pk, body, report_id, kind, score, review, version in Recommendation.objects.filter(
             report_id__in=list(read)
@@ -436,6 +529,17 @@ def link_new(recommendations: list[Recommendation]) -> None:
                 state.link(linked_year, earlier, text=text, manual=manual, history=history)
             state.spread_initial_status()
     _write_links(chains, keys, fields)
+
+
+def _windows(steps: dict[int, list]) -> dict[int, list[int]]:
+    """Return the countries by the first year their steps link or match against."""
+    windows: dict[int, list[int]] = {}
+    for country_id, country_steps in sorted(steps.items()):
+        start = min(
+            y for _, linked in country_steps for year, earlier in linked for y in (year, *earlier)
+        )
+        windows.setdefault(start, []).append(country_id)
+    return windows
 
 
 def _write_restarted(chains: _Chains, *, skip: set[int]) -> None:

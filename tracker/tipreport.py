@@ -152,8 +152,18 @@ _CONTROLS = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 # Small text helpers
 # --------------------------------------------------------------------------------------------
 
-_SPACES = re.compile(r"[ \t\f\v\u00a0\u2007\u202f\u2009\u200a]+")
-_BROKEN_AT_DASH = re.compile(r"(?<=\w)([—-]) *\n\s*(?=\w)")
+# A dash, the spaces (no-break ones too) after it, the line break and the next line's indent.
+_BROKEN_AT_DASH = re.compile(r"([—-])[ \t\f\v\u00a0\u2007\u202f\u2009\u200a]*\n\s*(?=\w)")
+_WORD_CHAR = re.compile(r"\w")
+
+
+def _join_at_dash(match: re.Match) -> str:
+    # Only after a word: the pattern starts at its dash, so that the scan is quick, and the
+    # character before it is checked here.
+    start = match.start()
+    if start and _WORD_CHAR.match(match.string, start - 1):
+        return match.group(1)
+    return match.group(0)
 
 
 def normalize_whitespace(text: str) -> str:
@@ -163,9 +173,8 @@ def normalize_whitespace(text: str) -> str:
     because the PDF broke the line there and no space was ever written ("officials—" / "exploit").
     """
     if "\n" in text:
-        text = _SPACES.sub(" ", text)
-        text = _BROKEN_AT_DASH.sub(r"\1", text)
-    # str.split() and the pattern \s+ know the same whitespace; split is faster.
+        text = _BROKEN_AT_DASH.sub(_join_at_dash, text)
+    # str.split() knows every whitespace the pattern \s+ knows, no-break spaces included.
     return " ".join(text.split())
 
 
@@ -177,12 +186,20 @@ _ABBREVIATION_WORDS = (
 _ABBREVIATIONS = frozenset(_ABBREVIATION_WORDS.split())
 
 
+_ABBREVIATION_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz.")
+
+
 def _is_abbreviation(before: str) -> bool:
     """Tell whether the text `before` a period ends with an abbreviation or an initial."""
-    match = re.search(r"([A-Za-z][A-Za-z.]*)$", before)
-    if not match:
+    # The last run of letters and periods, from its first letter: read from the end, since a
+    # pattern anchored at the end would be tried at every position of a long text.
+    end = len(before) - 1 if before.endswith("\n") else len(before)
+    start = end
+    while start and before[start - 1] in _ABBREVIATION_CHARS:
+        start -= 1
+    word = before[start:end].lstrip(".")
+    if not word:
         return False
-    word = match.group(1)
     if word.lower() in _ABBREVIATIONS:
         return True
     # Single letters and dotted initialisms: "U.S", "D.C", "J" (in "John F. Kennedy").
