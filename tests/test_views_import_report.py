@@ -7,6 +7,7 @@ The tasks go through django-tasks' database backend and are run by its worker
 import re
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
@@ -16,7 +17,7 @@ from django_tasks_db.models import DBTaskResult
 from bench.wholereport import render_pdf, report_text
 from tests.factories import UserFactory
 from tests.test_tipdocument import MANIFEST, NARRATIVES, REPORT_2021, entries
-from tracker import importer, roles
+from tracker import importer, roles, services
 from tracker.models import ImportJob, Report
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -170,3 +171,32 @@ def test_the_confirmation_needs_the_csrf_token(reviewer, report_bytes):
     response = client.post(reverse("import_job", args=[job.pk]), {"narrative": [0]})
     assert response.status_code == 403
     assert re.search("CSRF", response.content.decode(), re.I)
+
+
+def test_of_two_confirmations_read_at_once_only_one_queues_the_write(
+    reviewer_client, reviewer, report_bytes
+):
+    upload(reviewer_client, "tip-2021.txt", report_bytes)
+    run_worker()
+    job = ImportJob.objects.get()
+    assert job.state == ImportJob.State.READY
+    # Both requests read the job as ready; the first confirmation lands before the second.
+    first, second = ImportJob.objects.get(pk=job.pk), ImportJob.objects.get(pk=job.pk)
+    indexes = [row["index"] for row in job.preview if row["action"] == "new"]
+    assert services.import_job_confirm(job=first, by=reviewer, selected=indexes)
+    assert not services.import_job_confirm(job=second, by=reviewer, selected=indexes[:1])
+    job.refresh_from_db()
+    assert (job.state, job.selected) == (ImportJob.State.IMPORTING, indexes)
+    writes = DBTaskResult.objects.filter(task_path="tracker.tasks.write_import_job")
+    assert writes.count() == 1
+
+
+def test_only_the_uploader_confirms_a_job(reviewer_client, reviewer, report_bytes):
+    upload(reviewer_client, "tip-2021.txt", report_bytes)
+    run_worker()
+    job = ImportJob.objects.get()
+    other = UserFactory(username="second-reviewer", role=roles.REVIEWER)
+    with pytest.raises(PermissionDenied):
+        services.import_job_confirm(job=job, by=other, selected=[0])
+    job.refresh_from_db()
+    assert job.state == ImportJob.State.READY

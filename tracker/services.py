@@ -28,6 +28,7 @@ from tracker.models import (
     EvidenceAccess,
     EvidenceEdit,
     ExportJob,
+    ImportJob,
     Notification,
     NotificationPreference,
     Recommendation,
@@ -1136,6 +1137,27 @@ def export_job_request(
 
     transaction.on_commit(lambda: tasks.build_export_job.enqueue(job.pk))
     return job, True
+
+
+def import_job_confirm(*, job, by, selected) -> bool:
+    """Queue the write of the narratives `selected` from a whole report's preview.
+
+    Only a job still waiting for its confirmation moves on, by one conditional UPDATE: of two
+    confirmations arriving at once, both having read the job as ready, one queues the write and
+    the other is told False. The job's owner alone may confirm it.
+    """
+    if job.created_by_id != by.pk:
+        raise PermissionDenied("Only the reviewer who uploaded the report may confirm it.")
+    claimed = ImportJob.objects.filter(pk=job.pk, state=ImportJob.State.READY).update(
+        selected=list(selected), state=ImportJob.State.IMPORTING
+    )
+    if not claimed:
+        return False
+    job.selected, job.state = list(selected), ImportJob.State.IMPORTING
+    from tracker import tasks  # the tasks import the importer, which imports this module
+
+    tasks.write_import_job.enqueue(job.pk)
+    return True
 
 
 def export_jobs_sweep(*, now=None) -> int:

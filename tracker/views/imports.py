@@ -23,7 +23,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from tracker import importer, pdftext, tasks, tipdocument
+from tracker import importer, pdftext, services, tasks, tipdocument
 from tracker.models import Finding, ImportJob, Tier
 
 SESSION_KEY = "narrative_uploads"
@@ -196,10 +196,10 @@ def import_job(request, pk: int):
             initial={"narrative": [e["index"] for e in job.preview if e["action"] != "refused"]},
         )
         if request.method == "POST" and form.is_valid():
-            job.selected = form.cleaned_data["narrative"]
-            job.state = ImportJob.State.IMPORTING
-            job.save(update_fields=["selected", "state"])
-            tasks.write_import_job.enqueue(job.pk)
+            if not services.import_job_confirm(
+                job=job, by=request.user, selected=form.cleaned_data["narrative"]
+            ):
+                messages.error(request, "This import is not waiting for a confirmation.")
             return redirect(job)
     elif request.method == "POST":
         messages.error(request, "This import is not waiting for a confirmation.")
