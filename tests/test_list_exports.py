@@ -1,5 +1,6 @@
 """The recommendation list's XLSX rows, written as elements, are the cells openpyxl writes."""
 
+import datetime
 import io
 import zipfile
 
@@ -68,7 +69,7 @@ def _by_openpyxl(rows) -> bytes:
 
 def _as_elements(rows) -> bytes:
     workbook = Workbook(write_only=True)
-    sheet = exports._RowElementSheet(parent=workbook, title="Recommendations")
+    sheet = exports.RowElementSheet(parent=workbook, title="Recommendations")
     workbook._add_sheet(sheet)
     sheet.append(["Header"])
     letters = [get_column_letter(i) for i in range(1, len(rows[0]) + 1)]
@@ -105,8 +106,10 @@ def test_text_reads_back_intact_and_never_as_a_formula():
 
 
 def test_a_value_of_another_type_is_refused_rather_than_written_wrong():
-    with pytest.raises(TypeError, match="float"):
-        exports.xml_row(2, ["A"], [1.5])
+    with pytest.raises(TypeError, match="date"):
+        exports.xml_row(2, ["A"], [datetime.date(2021, 4, 1)])  # a date needs its format
+    with pytest.raises(TypeError, match="datetime"):
+        exports.xml_row(2, ["A"], [datetime.datetime(2021, 4, 1, 12)], styles=[1])
 
 
 @pytest.mark.django_db

@@ -1,6 +1,7 @@
 """Downloads of the filtered recommendation list, as CSV and XLSX with the same columns and rows."""
 
 import csv
+import datetime
 import io
 
 from django.http import HttpResponse, StreamingHttpResponse
@@ -10,8 +11,10 @@ from lxml import etree
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.compat import safe_string
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from tracker.models import Recommendation, Tier
@@ -167,7 +170,7 @@ _WIDTHS = {"A": 14, "B": 24, "C": 7, "D": 18, "E": 8, "F": 13, "G": 22, "H": 14,
 _MAX_CELL = 32767
 
 
-class _RowElementSheet(WriteOnlyWorksheet):
+class RowElementSheet(WriteOnlyWorksheet):
     """A write-only sheet that also takes rows already built as `<row>` elements.
 
     openpyxl spends some 7 µs on each cell it writes (a cell object, type checks, the
@@ -219,34 +222,40 @@ def _xml_text(value: str) -> str:
     return value
 
 
-def xml_row(index: int, letters: list[str], values) -> etree._Element:
-    """Return row `index` of `values` (text, int, bool or None) as openpyxl writes it.
+def xml_row(index: int, letters: list[str], values, styles=None) -> etree._Element:
+    """Return row `index` of `values` as openpyxl writes it, as a `<row>` element.
 
+    Values are text, int, float, bool, a date (written as its serial day number) or None.
     Text is always an inline string, so a value starting with "=" (a formula) or "#" (an error
-    code) stays text, which a spreadsheet never evaluates; None leaves its cell out. The row is
-    put together as markup and parsed once, in C: three times faster than an element per node.
+    code) stays text, which a spreadsheet never evaluates. `styles` gives each column's style
+    id (`cell.style_id` of a cell styled as the column is) or None; None leaves an unstyled
+    cell out. The row is put together as markup and parsed once, in C: three times faster than
+    an element per node, and some ten times faster than openpyxl's cell objects.
     """
     number = str(index)
     parts = [f'<row r="{number}">']
-    for letter, value in zip(letters, values, strict=True):
+    for column, (letter, value) in enumerate(zip(letters, values, strict=True)):
+        style = styles[column] if styles else None
+        attrs = f'r="{letter}{number}"' if style is None else f'r="{letter}{number}" s="{style}"'
         if value is None:
+            if style is not None:
+                parts.append(f'<c {attrs} t="n"/>')
             continue
         if isinstance(value, str):
             value = clean_cell(value, typed_text=True)[:_MAX_CELL]
             if not value:
-                parts.append(f'<c r="{letter}{number}" t="inlineStr"/>')
+                parts.append(f'<c {attrs} t="inlineStr"/>')
                 continue
             space = ' xml:space="preserve"' if value != value.strip() else ""
-            parts.append(
-                f'<c r="{letter}{number}" t="inlineStr"><is><t{space}>'
-                f"{_xml_text(value)}</t></is></c>"
-            )
+            parts.append(f'<c {attrs} t="inlineStr"><is><t{space}>{_xml_text(value)}</t></is></c>')
         elif isinstance(value, bool):
-            parts.append(f'<c r="{letter}{number}" t="b"><v>{int(value)}</v></c>')
-        elif isinstance(value, int):
-            parts.append(f'<c r="{letter}{number}" t="n"><v>{value}</v></c>')
+            parts.append(f'<c {attrs} t="b"><v>{int(value)}</v></c>')
+        elif isinstance(value, int | float):
+            parts.append(f'<c {attrs} t="n"><v>{safe_string(value)}</v></c>')
+        elif type(value) is datetime.date and style is not None:
+            parts.append(f'<c {attrs} t="n"><v>{safe_string(to_excel(value))}</v></c>')
         else:
-            raise TypeError(f"No cell is written for a {type(value).__name__}.")
+            raise TypeError(f"No cell is written for a {type(value).__name__} here.")
     parts.append("</row>")
     return etree.fromstring("".join(parts))
 
@@ -257,7 +266,7 @@ def write_xlsx(queryset, absolute_url, out, progress=None) -> None:
     The workbook is write-only: each row goes out as it is appended, whatever the list's size.
     """
     workbook = Workbook(write_only=True)
-    sheet = _RowElementSheet(parent=workbook, title="Recommendations")
+    sheet = RowElementSheet(parent=workbook, title="Recommendations")
     workbook._add_sheet(sheet)
     sheet.freeze_panes = "A2"
     for column, width in _WIDTHS.items():
