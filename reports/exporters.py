@@ -37,7 +37,7 @@ from reports.summary import (
     TIER_LABELS,
     Summary,
 )
-from tracker.exports import Echo, clean_cell
+from tracker.exports import Echo, RowElementSheet, clean_cell, xml_row
 
 FORMATS = ("json", "csv", "xlsx", "pdf")
 CONTENT_TYPES = {
@@ -162,7 +162,8 @@ def _sheet(wb: Workbook, title: str, headers: list[str], rows, *, dates=()) -> N
     for row in rows():
         for i, value in enumerate(row):
             widths[i] = max(widths[i], _width(value))
-    ws = wb.create_sheet(title)
+    ws = RowElementSheet(parent=wb, title=title)
+    wb._add_sheet(ws)
     letters = [get_column_letter(i) for i in range(1, len(headers) + 1)]
     for letter, width in zip(letters, widths, strict=True):
         ws.column_dimensions[letter].width = min(max(width, 6) + 2, _MAX_WIDTH)
@@ -176,22 +177,21 @@ def _sheet(wb: Workbook, title: str, headers: list[str], rows, *, dates=()) -> N
         cell.font, cell.fill, cell.alignment = bold, fill, head_alignment
         header_cells.append(cell)
     ws.append(header_cells)
-    # Long prose (recommendation text, titles) wraps rather than stretching the sheet.
+    # Long prose (recommendation text, titles) wraps rather than stretching the sheet. Each
+    # column's style is registered once, on a model cell, and its id given to every row.
     wrap = Alignment(wrap_text=True, vertical="top")
-    wrapped = [width > _MAX_WIDTH for width in widths]
-    dated = [letter in dates for letter in letters]
+    styles = []
+    for i, letter in enumerate(letters):
+        model = WriteOnlyCell(ws)
+        if widths[i] > _MAX_WIDTH:
+            model.alignment = wrap
+        if letter in dates:
+            model.number_format = "yyyy-mm-dd"
+        styles.append(model.style_id if model.has_style else None)
     count = 0
     for row in rows():
-        cells = []
-        for i, value in enumerate(row):
-            cell = WriteOnlyCell(ws, value=clean_cell(value))
-            if wrapped[i]:
-                cell.alignment = wrap
-            if dated[i]:
-                cell.number_format = "yyyy-mm-dd"
-            cells.append(cell)
-        ws.append(cells)
         count += 1
+        ws.append(xml_row(count + 1, letters, [clean_cell(value) for value in row], styles))
     ws.auto_filter.ref = f"A1:{letters[-1]}{count + 1}"
 
 

@@ -2,14 +2,16 @@
 
 A summary download past `EXPORT_BACKGROUND_ROWS` rows, and every all-countries PDF, is an
 export job of kind `summary` (`tracker.exportjobs`), built here. A published summary's PDF,
-XLSX and CSV are rendered once from its frozen content (`published_rendering`), stored with
-their SHA-256 and served from storage afterwards.
+XLSX and CSV are rendered once from its frozen content (`published_rendering`), by the worker
+only, stored with their SHA-256 and served from storage afterwards; a download asked for before
+its file is stored is an export job of kind `published`, which renders and stores it.
 """
 
 from __future__ import annotations
 
 import datetime
 import json
+import shutil
 
 from django.db import IntegrityError, transaction
 
@@ -98,6 +100,37 @@ def published_rendering(record: PublishedSummary, fmt: str) -> PublishedRenderin
         rendering.file.delete(save=False)
         return PublishedRendering.objects.get(summary=record, format=fmt)
     return rendering
+
+
+def stored_rendering(record: PublishedSummary, fmt: str) -> PublishedRendering | None:
+    """Return the stored rendering of `record` in `fmt`, or None while it is not rendered."""
+    return PublishedRendering.objects.filter(summary=record, format=fmt).first()
+
+
+def _published(job: ExportJob, out, progress) -> str:
+    """Render a published summary's file (stored once), and hand the job the same bytes."""
+    record = PublishedSummary.objects.get(pk=job.parameters["published"])
+    if record.audience not in Audience.allowed_for(job.user):
+        raise PermissionError(f"You may no longer read the {record.audience} view of a summary.")
+    summary = summary_from_dict(json.loads(record.content))
+    progress.total(summary.totals.recommendations)
+    rendering = published_rendering(record, job.format)
+    with rendering.file.open("rb") as stored:
+        shutil.copyfileobj(stored, out)
+    return exporters.filename(summary, job.format)
+
+
+exportjobs.register(
+    ExportJob.Kind.PUBLISHED,
+    exportjobs.Builder(
+        write=_published,
+        formats=RENDERED_FORMATS,
+        permission="reports.view_publishedsummary",
+        content_types={fmt: exporters.CONTENT_TYPES[fmt] for fmt in RENDERED_FORMATS},
+        # Its content is frozen: the file is the same whatever is written since.
+        follows_data=False,
+    ),
+)
 
 
 def render_published(record_id: int) -> None:

@@ -325,9 +325,20 @@ def published_detail(request, pk: int):
         # The frozen bytes themselves, so anyone can check them against the SHA-256.
         return _download(summary, fmt, content=record.content.encode("utf-8"))
     if fmt:
-        # Rendered once (by the worker when it was published, else now) and served from
-        # storage: the same bytes on every download.
-        rendering = exportjobs.published_rendering(record, fmt)
+        # Rendered once, by the worker, and served from storage: the same bytes on every
+        # download. Until it is stored (published before renderings were kept, or its task not
+        # run yet) the download is a job for the worker: nothing is rendered in the request.
+        rendering = exportjobs.stored_rendering(record, fmt)
+        if rendering is None:
+            job, _ = tracker_services.export_job_request(
+                by=request.user,
+                kind=ExportJob.Kind.PUBLISHED,
+                fmt=fmt,
+                parameters={"published": record.pk},
+                audience=record.audience,
+                title=f"Published summary, {record} ({fmt.upper()})",
+            )
+            return redirect(job)
         return _file_response(
             rendering.file, exporters.filename(summary, fmt), exporters.CONTENT_TYPES[fmt]
         )

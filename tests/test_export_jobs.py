@@ -4,6 +4,7 @@ The tasks go through django-tasks' database backend and are run by its worker
 (`db_worker --batch`), in the test process, on committed data.
 """
 
+import csv
 import datetime
 import hashlib
 import io
@@ -18,8 +19,8 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from reports import services as report_services
-from tests.factories import RecommendationFactory, ReportFactory, UserFactory
-from tracker import roles, tasks
+from tests.factories import EvidenceFactory, RecommendationFactory, ReportFactory, UserFactory
+from tracker import exportjobs, roles, tasks
 from tracker import services as tracker_services
 from tracker.models import ExportJob
 from tracker.storage import private_storage
@@ -231,17 +232,112 @@ def test_a_published_summary_is_rendered_once_by_the_worker_and_served_from_stor
     assert published.renderings.count() == 3
 
 
-def test_without_a_worker_the_first_download_renders_and_stores_the_file(
-    recs, reviewer, viewer_client
+def test_without_a_stored_file_a_published_download_waits_for_the_worker(
+    recs, reviewer, viewer, viewer_client
 ):
     published = report_services.summary_publish(
         year=2021, country=recs[0].report.country, by=reviewer
     )
+    DBTaskResult.objects.all().delete()  # as if published before renderings were kept
     url = published.get_absolute_url()
-    first = viewer_client.get(url, {"format": "xlsx"}).getvalue()
-    assert list(published.renderings.values_list("format", flat=True)) == ["xlsx"]
-    assert viewer_client.get(url, {"format": "xlsx"}).getvalue() == first
-    assert published.renderings.get().sha256 == hashlib.sha256(first).hexdigest()
-    run_worker()  # the task queued at publishing renders only what is missing
-    assert published.renderings.count() == 3
-    assert viewer_client.get(url, {"format": "xlsx"}).getvalue() == first
+    response = viewer_client.get(url, {"format": "xlsx"})
+    job = ExportJob.objects.get()
+    assert response.status_code == 302 and response["Location"] == job.get_absolute_url()
+    assert (job.kind, job.format, job.audience, job.user) == ("published", "xlsx", "public", viewer)
+    assert not published.renderings.exists()  # nothing rendered in the request
+    assert viewer_client.get(url, {"format": "xlsx"})["Location"] == job.get_absolute_url()
+    page = viewer_client.get(job.get_absolute_url()).content.decode()
+    assert "Waiting for the worker" in page
+
+    run_worker()
+    job.refresh_from_db()
+    rendering = published.renderings.get()
+    assert (job.state, rendering.format) == ("done", "xlsx")
+    from_job = viewer_client.get(reverse("export_job_file", args=[job.pk])).getvalue()
+    assert hashlib.sha256(from_job).hexdigest() == job.sha256 == rendering.sha256
+    # Once stored, the download is the stored bytes, straight from the request.
+    recs[0].__class__.objects.update(text="Reworded after publication.")
+    stored = viewer_client.get(url, {"format": "xlsx"})
+    assert stored.status_code == 200 and stored.getvalue() == from_job
+    assert ExportJob.objects.count() == 1
+    assert job.filename == stored["Content-Disposition"].split('"')[1]
+
+
+def test_a_published_summary_of_an_audience_not_open_to_the_user_is_no_job(
+    recs, reviewer, viewer_client
+):
+    published = report_services.summary_publish(year=2021, by=reviewer, audience="restricted")
+    DBTaskResult.objects.all().delete()
+    response = viewer_client.get(published.get_absolute_url(), {"format": "pdf"})
+    assert response.status_code == 404 and not ExportJob.objects.exists()
+
+
+def test_a_finished_file_is_reused_only_while_its_data_is_unchanged(
+    recs, analyst, reviewer, viewer_client
+):
+    url = "/recommendations/?format=csv&year=2021"
+    first = viewer_client.get(url)["Location"]
+    run_worker()
+    assert viewer_client.get(url)["Location"] == first  # unchanged data: the same file
+
+    tracker_services.recommendation_set_status(
+        recommendation=recs[0], status="in_progress", reason="The law passed.", by=analyst
+    )
+    second = viewer_client.get(url)["Location"]
+    assert second != first
+    run_worker()
+    assert viewer_client.get(url)["Location"] == second
+    jobs = {job.pk: job for job in ExportJob.objects.all()}
+    old, new = (
+        _csv_of(viewer_client, jobs[int(loc.rstrip("/").split("/")[-1])]) for loc in (first, second)
+    )
+    assert old[recs[0].reference]["Status"] == "No action"
+    assert new[recs[0].reference]["Status"] == "In progress"
+
+    # A write that adds no row (an update of evidence) moves the data on too.
+    evidence = EvidenceFactory(recommendations=[recs[1]])
+    third = viewer_client.get(url)["Location"]
+    tracker_services.evidence_withdraw(evidence=evidence, reason="Mis-dated.", by=reviewer)
+    fourth = viewer_client.get(url)["Location"]
+    assert len({first, second, third, fourth}) == 4
+    run_worker()
+    (job,) = [j for j in ExportJob.objects.all() if j.get_absolute_url() == fourth]
+    assert _csv_of(viewer_client, job)[recs[1].reference]["Has evidence"] == "no"
+
+
+def _csv_of(client, job) -> dict[str, dict]:
+    content = client.get(reverse("export_job_file", args=[job.pk])).getvalue()
+    rows = csv.DictReader(io.StringIO(content.decode("utf-8-sig")))
+    return {row["Reference"]: row for row in rows}
+
+
+def test_the_data_version_is_one_query_and_moves_with_a_write(recs, analyst):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        before = exportjobs.data_version()
+    assert len(queries) == 1
+    assert exportjobs.data_version() == before
+    tracker_services.recommendation_set_pillar(
+        recommendation=recs[2], pillar="protection", by=analyst
+    )
+    assert exportjobs.data_version() != before
+
+
+def test_an_export_reads_through_a_small_page_cache_and_restores_it(recs):
+    from django.db import connection
+
+    def cache_size():
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA cache_size")
+            return cursor.fetchone()[0]
+
+    if connection.vendor != "sqlite":  # PostgreSQL: nothing to change, nothing changed
+        with exportjobs.lean_page_cache():
+            assert ExportJob.objects.count() == 0
+        return
+    before = cache_size()
+    with exportjobs.lean_page_cache():
+        assert cache_size() == -exportjobs.EXPORT_PAGE_CACHE_KIB
+    assert cache_size() == before != -exportjobs.EXPORT_PAGE_CACHE_KIB

@@ -5,9 +5,14 @@ import datetime
 import io
 import json
 import re
+import zipfile
 
 import pytest
+from lxml import etree
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 from pypdf import PdfReader
 
 from reports import exporters
@@ -325,6 +330,71 @@ def test_the_write_only_xlsx_holds_the_cells_of_the_in_memory_workbook(data, sco
         assert got == want, name
         assert len(got) > 1
     assert streamed["Recommendations"].auto_filter.ref == streamed["Recommendations"].dimensions
+
+
+def _styled_cell_workbook(summary) -> bytes:
+    """Return the summary workbook with a styled openpyxl cell object for every value."""
+    wb = Workbook(write_only=True)
+    sheets = [
+        ("Recommendations", exporters.RECOMMENDATION_HEADERS, exporters.recommendation_rows, "B"),
+        ("Totals", ["Scope", "Group", "Code", "Count", "Value"], exporters._totals_rows, ""),
+        ("Evidence", exporters.EVIDENCE_HEADERS, exporters._evidence_rows, "D"),
+        ("About", ["About", "Value"], exporters.preamble, ""),
+    ]
+    for title, headers, rows, dated in sheets:
+        widths = [len(h) for h in headers]
+        for row in rows(summary):
+            widths = [max(w, exporters._width(v)) for w, v in zip(widths, row, strict=True)]
+        ws = wb.create_sheet(title)
+        for i, width in enumerate(widths, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = min(max(width, 6) + 2, 60)
+        ws.freeze_panes = "A2"
+        header = []
+        for h in headers:
+            cell = WriteOnlyCell(ws, value=h)
+            cell.font = Font(bold=True)
+            cell.fill = PatternFill("solid", fgColor="E8EDF3")
+            cell.alignment = Alignment(vertical="top", wrap_text=True)
+            header.append(cell)
+        ws.append(header)
+        count = 0
+        for row in rows(summary):
+            cells = []
+            for i, value in enumerate(row):
+                cell = WriteOnlyCell(ws, value=clean_cell(value))
+                if isinstance(value, str):
+                    cell.data_type = "s"  # text stays text ("#N/A" is no error code)
+                if widths[i] > 60:
+                    cell.alignment = Alignment(wrap_text=True, vertical="top")
+                if get_column_letter(i + 1) == dated:
+                    cell.number_format = "yyyy-mm-dd"
+                cells.append(cell)
+            ws.append(cells)
+            count += 1
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{count + 1}"
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _parts(content: bytes) -> dict[str, bytes]:
+    """Return each sheet and the styles of a workbook as canonical XML."""
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        names = [n for n in archive.namelist() if n.startswith("xl/worksheets/")]
+        return {
+            name: etree.tostring(etree.fromstring(archive.read(name)), method="c14n")
+            for name in [*names, "xl/styles.xml"]
+        }
+
+
+@pytest.mark.parametrize("scope", ["all", "aland"])
+def test_the_rows_written_as_elements_are_the_xml_of_styled_openpyxl_cells(data, scope):
+    Recommendation.objects.filter(pk=data[0].pk).update(text="Wrap me " * 20 + "\r=1 & <2>")
+    country = data[0].report.country if scope != "all" else None
+    summary = build_summary(year=2021, country=country)
+    written = _parts(exporters.to_xlsx(summary))
+    assert written == _parts(_styled_cell_workbook(summary))
+    assert len(written) == 5 and b' s="' in written["xl/worksheets/sheet1.xml"]
 
 
 def test_the_pdf_is_tagged_with_its_language_and_title_and_reads_in_order(data):

@@ -364,15 +364,18 @@ def test_every_spreadsheet_writer_takes_text_with_every_control_character(
     summary = build_summary(year=2021)
     workbook = load_workbook(io.BytesIO(exporters.to_xlsx(summary)))
     titles = [row[4] for row in workbook["Evidence"].iter_rows(min_row=2, values_only=True)]
-    # Tab, line feed and carriage return stay (XML reads the last back as a line feed).
-    assert titles == ["Title\t\n\n\x7fend"]
+    # Tab, line feed and carriage return stay, and read back as written: the writer stores
+    # the carriage return as a character reference (a bare one XML reads as a line feed).
+    assert titles == ["Title\t\n\r\x7fend"]
     assert "Text\t\n\r\x7fend" in exporters.to_csv(summary)
     url = reverse("summary_country", args=[2021, seed_report.country.slug])
     response = viewer_client.get(url, {"format": "xlsx"})
     assert response.status_code == 200
     load_workbook(io.BytesIO(response.content))
     listed = viewer_client.get(reverse("recommendation_list"), {"format": "xlsx"})
-    load_workbook(io.BytesIO(listed.content))
+    cells = [c for row in load_workbook(io.BytesIO(listed.content)).active.iter_rows() for c in row]
+    (text,) = [c for c in cells if str(c.value).startswith("Text\t")]
+    assert text.value == "Text\t\n\r\x7fend" and text.data_type != "f"  # text, never run
     for character in CONTROL:
         cleaned = exports.clean_cell(f"a{character}b")
         assert cleaned in {"ab", f"a{character}b"}

@@ -14,11 +14,13 @@ import json
 import logging
 import tempfile
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.files import File
+from django.db import connection
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -30,12 +32,18 @@ logger = logging.getLogger("tracker.exports")
 
 @dataclass(frozen=True)
 class Builder:
-    """How one kind of job is built: `write(job, out, progress)` returns the download's name."""
+    """How one kind of job is built: `write(job, out, progress)` returns the download's name.
+
+    `follows_data`: whether the file reads the tracker's live data, so that a finished file is
+    reused only while that data is unchanged (`data_version`); a frozen source (a published
+    summary) is the same bytes whenever it is built.
+    """
 
     write: Callable
     formats: tuple[str, ...]
     permission: str
     content_types: dict[str, str]
+    follows_data: bool = True
 
 
 BUILDERS: dict[str, Builder] = {}
@@ -46,11 +54,75 @@ def register(kind: str, builder: Builder) -> None:
     BUILDERS[kind] = builder
 
 
-def job_key(*, kind: str, fmt: str, parameters: dict, audience: str) -> str:
-    """Return the SHA-256 that identical requests share (canonical JSON of what was asked)."""
-    asked = {"kind": kind, "format": fmt, "parameters": parameters, "audience": audience}
+def job_key(*, kind: str, fmt: str, parameters: dict, audience: str, data_version: str) -> str:
+    """Return the SHA-256 that identical requests share while the data is the same.
+
+    It is the hash of the canonical JSON of what was asked and of the `data_version` it is
+    asked at: after a write, the same request has another key and builds a new file.
+    """
+    asked = {
+        "kind": kind,
+        "format": fmt,
+        "parameters": parameters,
+        "audience": audience,
+        "data_version": data_version,
+    }
     canonical = json.dumps(asked, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _versioned_tables():
+    """Return (table, column) pairs whose maximum moves on with every write to export data.
+
+    Every service write to a recommendation, evidence item or assessment goes through
+    `services._bump_version`, which sets `updated_at`; everything else that changes what an
+    export holds adds rows (status changes and their voids, edits, evidence and its links,
+    assessment steps, and the reports, recommendations, countries and tier placements an
+    import brings), so the largest primary key of those tables moves on. Each maximum is one
+    step down an index. Left out: renaming a user or a country in the admin, which no
+    service records; a file made before such a rename shows the old name until it expires.
+    """
+    from tracker import models as m
+
+    stamped = [m.Recommendation, m.Evidence, m.Assessment]
+    appended = [
+        m.Country,
+        m.TierPlacement,
+        m.Report,
+        m.Recommendation,
+        m.Evidence,
+        m.Evidence.recommendations.through,
+        m.StatusChange,
+        m.StatusChangeVoid,
+        m.RecommendationEdit,
+        m.EvidenceEdit,
+        m.Assessment,
+        m.AssessmentEvent,
+    ]
+    return [(model._meta.db_table, "updated_at") for model in stamped] + [
+        (model._meta.db_table, model._meta.pk.column) for model in appended
+    ]
+
+
+def data_version() -> str:
+    """Return a stamp of the data exports are built from: any write since gives another.
+
+    One query of a dozen indexed maxima (see `_versioned_tables`), cheap at any size, so the
+    request that asks for a download can afford it. A file built after the stamp was read
+    holds at least that data, so reusing it while the stamp is unchanged never serves data
+    older than the stamp says. Two writes in flight at once could commit out of the order of
+    their stamps (PostgreSQL; SQLite's writers take turns), which the maxima would miss for
+    the moment between the two commits.
+    """
+    quote = connection.ops.quote_name
+    columns = ", ".join(
+        f"(SELECT MAX({quote(column)}) FROM {quote(table)})"
+        for table, column in _versioned_tables()
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {columns}")
+        stamps = cursor.fetchone()
+    return hashlib.sha256(json.dumps([str(s) for s in stamps]).encode()).hexdigest()[:16]
 
 
 def too_big(rows: int) -> bool:
@@ -116,6 +188,32 @@ def store(fieldfile, name: str, write) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
+# The page cache an export reads through on SQLite, in KiB (a negative cache_size).
+EXPORT_PAGE_CACHE_KIB = 8000
+
+
+@contextmanager
+def lean_page_cache():
+    """Read through a small SQLite page cache while an export is built, then restore it.
+
+    A connection's cache (64 MB, `settings.DATABASES`) fills as a whole-list export reads
+    every row once, and is most of the worker's peak memory at size L; a single pass over the
+    rows gains nothing from it. PostgreSQL keeps its cache in the server: nothing to do.
+    """
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        (previous,) = cursor.fetchone()
+        cursor.execute(f"PRAGMA cache_size = -{EXPORT_PAGE_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {int(previous)}")
+
+
 def build(job_id: int) -> None:
     """Build the file of a queued export job, recording progress and the outcome on the job."""
     job = ExportJob.objects.select_related("user").get(pk=job_id)
@@ -129,7 +227,8 @@ def build(job_id: int) -> None:
         names["download"] = BUILDERS[job.kind].write(job, out, progress)
 
     try:
-        job.sha256, job.size = store(job.file, f"job-{job.pk}.{job.format}", write)
+        with lean_page_cache():
+            job.sha256, job.size = store(job.file, f"job-{job.pk}.{job.format}", write)
     except Exception as exc:
         # The job's page says what went wrong; the log keeps the traceback.
         logger.exception("Export job %s failed", job.pk)

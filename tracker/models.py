@@ -414,6 +414,8 @@ class Recommendation(models.Model):
             models.Index(
                 fields=["country_name", "-report_year", "number", "id"], name="rec_list_order_idx"
             ),
+            # The latest write, read in one index step (`exportjobs.data_version`).
+            models.Index(fields=["updated_at"], name="rec_updated_idx"),
         ]
 
     def __str__(self):
@@ -677,7 +679,10 @@ class Evidence(models.Model):
 
     class Meta:
         ordering = ["-logged_at", "-id"]
-        indexes = [models.Index(fields=["-logged_at", "-id"], name="evidence_recent_idx")]
+        indexes = [
+            models.Index(fields=["-logged_at", "-id"], name="evidence_recent_idx"),
+            models.Index(fields=["updated_at"], name="evidence_updated_idx"),
+        ]
         verbose_name_plural = "evidence"
         permissions = [("view_restricted_evidence", "Can see restricted evidence")]
         constraints = [
@@ -958,6 +963,7 @@ class Assessment(models.Model):
     class Meta:
         ordering = ["recommendation", "-year", "-revision"]
         permissions = [("review_assessment", "Can approve or return assessments")]
+        indexes = [models.Index(fields=["updated_at"], name="assessment_updated_idx")]
         constraints = [
             models.UniqueConstraint(
                 fields=["recommendation", "year", "revision"],
@@ -1211,6 +1217,7 @@ class ExportJob(models.Model):
     class Kind(models.TextChoices):
         RECOMMENDATIONS = "recommendations", "Recommendation list"
         SUMMARY = "summary", "Progress summary"
+        PUBLISHED = "published", "Published summary"
 
     class State(models.TextChoices):
         QUEUED = "queued", "Waiting for the worker"
@@ -1227,7 +1234,7 @@ class ExportJob(models.Model):
     parameters = models.JSONField(default=dict, help_text="What the request asked for.")
     audience = models.CharField(max_length=10, choices=Audience.choices)
     key = models.CharField(
-        max_length=64, help_text="SHA-256 of kind, format, parameters and audience."
+        max_length=64, help_text="SHA-256 of kind, format, parameters, audience and data version."
     )
     title = models.CharField(max_length=200)
     state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)

@@ -1105,14 +1105,20 @@ def export_job_request(
     """Return the export job for this request of `by`, and whether it is a new one.
 
     An unexpired job of the same user with the same kind, format, parameters and audience
-    (queued, being built or built) is reused, so asking again never builds the file twice
+    (queued, being built or built), asked while the data was as it is now
+    (`exportjobs.data_version`), is reused, so asking again never builds the same file twice
     within the day; otherwise a job is recorded and enqueued for the worker.
     """
-    if kind not in exportjobs.BUILDERS or fmt not in exportjobs.BUILDERS[kind].formats:
+    builder = exportjobs.BUILDERS.get(kind)
+    if builder is None or fmt not in builder.formats:
         raise ValidationError(f"There is no {fmt!r} download of this kind.")
     if audience not in Audience.allowed_for(by):
         raise PermissionDenied(f"You may not read the {audience} view.")
-    key = exportjobs.job_key(kind=kind, fmt=fmt, parameters=parameters, audience=audience)
+    # A finished file is reused only while the data it was built from is unchanged.
+    version = exportjobs.data_version() if builder.follows_data else ""
+    key = exportjobs.job_key(
+        kind=kind, fmt=fmt, parameters=parameters, audience=audience, data_version=version
+    )
     now = timezone.now()
     reusable = (
         ExportJob.objects.filter(user=by, key=key, expires_at__gt=now)
