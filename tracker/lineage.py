@@ -218,7 +218,7 @@ def refresh_status(recommendations) -> int:
     """
     # The ids first: as a subquery, PostgreSQL may compute the status of every row of the
     # table before narrowing it down to these few.
-    return _refresh_ids(list(recommendations.values_list("pk", flat=True)))
+    return _refresh_ids(list(recommendations.order_by().values_list("pk", flat=True)))
 
 
 def _refresh_ids(ids: list[int]) -> int:
