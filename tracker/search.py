@@ -305,9 +305,10 @@ def _objects(kind: int, ids: list[int], user) -> dict[int, tuple[str, str]]:
 def search(value: str, *, user, per_kind: int = HITS_PER_KIND) -> list[Group]:
     """Search everything `user` may see; return the groups that matched, best hits first.
 
-    A bounded number of queries whatever the search: the counts by kind and the evidence's
-    count, the best hits of each kind that matched, their snippets, then the rows behind the
-    hits of each kind; and bounded work in each (`RANKED_MATCHES`, `COUNTED_EVIDENCE`).
+    A bounded number of queries whatever the search: the counts by kind (and the evidence's
+    again, when some matched), the best hits of each kind that matched, their snippets, then
+    the rows behind the hits of each kind; and bounded work in each (`RANKED_MATCHES`,
+    `COUNTED_EVIDENCE`).
     """
     words = query_words(value)
     if not words:
@@ -315,15 +316,16 @@ def search(value: str, *, user, per_kind: int = HITS_PER_KIND) -> list[Group]:
     expression = _match_expression(words, connection.vendor)
     entries = _entries().filter(document__match=expression)
     kinds = [kind for kind, perm in _KIND_PERMISSIONS.items() if user.has_perm(perm)]
-    # Every kind but evidence is counted exactly in one pass; evidence, up to its cap.
+    # Every kind counted in one pass of the index; the evidence that matched, counted again
+    # as far as the cap among the items the user may see, which are checked one by one.
     counts = dict(
-        entries.filter(kind_code__in=[kind for kind in kinds if kind != Kind.EVIDENCE])
+        entries.filter(kind_code__in=kinds)
         .order_by()
         .values_list("kind_code")
         .annotate(n=Count("id"))
     )
     capped = set()
-    if Kind.EVIDENCE in kinds:
+    if Kind.EVIDENCE in counts:
         evidence = (
             entries.filter(_visible(user, Kind.EVIDENCE), kind_code=Kind.EVIDENCE)
             .order_by("-id")
@@ -335,6 +337,8 @@ def search(value: str, *, user, per_kind: int = HITS_PER_KIND) -> list[Group]:
             capped.add(Kind.EVIDENCE)
         if evidence:
             counts[Kind.EVIDENCE] = evidence
+        else:
+            del counts[Kind.EVIDENCE]
     if not counts:
         return []
     # One query per kind that matched, each checking only its own visibility rule: SQLite's
