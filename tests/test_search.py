@@ -463,6 +463,11 @@ def test_a_wide_search_ranks_the_newest_matches_and_says_so(
         )
     groups = {group.kind: group for group in search.search("repatriation", user=viewer)}
     assert groups[Kind.EVIDENCE].count == 5
+    if connection.vendor == "postgresql":
+        # The GIN index keeps no order to take the newest from: every match is ranked.
+        assert groups[Kind.EVIDENCE].ranked_of is None
+        assert groups[Kind.EVIDENCE].hits[0].title == "Repatriation"
+        return
     assert groups[Kind.EVIDENCE].ranked_of == 3
     assert sorted(hit.title for hit in groups[Kind.EVIDENCE].hits) == [
         "Study 1",

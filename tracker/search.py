@@ -44,8 +44,8 @@ MAX_QUERY_CHARS = 200
 MAX_QUERY_WORDS = 10
 HITS_PER_KIND = 10
 # The search page's work is bounded whatever the words: a common prefix matches most of the
-# index. The best hits of a kind are ranked among its newest `RANKED_MATCHES` matches (the
-# index's own order, newest rows first), and evidence, which is checked item by item against
+# index. On SQLite the best hits of a kind are ranked among its newest `RANKED_MATCHES` matches
+# (the index's own order, newest rows first); evidence, which is checked item by item against
 # what the user may see, is counted up to `COUNTED_EVIDENCE` and said as "more than" past it.
 RANKED_MATCHES = 1000
 COUNTED_EVIDENCE = 1000
@@ -328,7 +328,7 @@ def search(value: str, *, user, per_kind: int = HITS_PER_KIND) -> list[Group]:
     if Kind.EVIDENCE in counts:
         evidence = (
             entries.filter(_visible(user, Kind.EVIDENCE), kind_code=Kind.EVIDENCE)
-            .order_by("-id")
+            .order_by()
             .values("id")[: COUNTED_EVIDENCE + 1]
             .count()
         )
@@ -342,18 +342,26 @@ def search(value: str, *, user, per_kind: int = HITS_PER_KIND) -> list[Group]:
     if not counts:
         return []
     # One query per kind that matched, each checking only its own visibility rule: SQLite's
-    # ranking function cannot feed a window function. Each reads at most the newest
-    # `RANKED_MATCHES` of its kind (the row id orders the index), with their rank, and the best
-    # are picked here: one pass of the index, which sorting by rank in SQL would not be.
+    # ranking function cannot feed a window function. On SQLite each reads at most the newest
+    # `RANKED_MATCHES` of its kind (the row id orders the FTS5 index, which reads it from the
+    # newest), with their rank, and the best are picked here: one pass of the index. On
+    # PostgreSQL the GIN index yields the matches in no order, so the database ranks them all.
     best, only_newest = [], set()
     for kind in Kind:
         if kind not in counts:
             continue
+        of_kind = entries.filter(_visible(user, kind), kind_code=kind).annotate(
+            rank=Rank(expression)
+        )
+        if connection.vendor == "postgresql":
+            best += of_kind.order_by("-rank", "id").values_list("id", "kind_code", "source_id")[
+                :per_kind
+            ]
+            continue
         rows = list(
-            entries.filter(_visible(user, kind), kind_code=kind)
-            .annotate(rank=Rank(expression))
-            .order_by("-id")
-            .values_list("id", "kind_code", "source_id", "rank")[: RANKED_MATCHES + 1]
+            of_kind.order_by("-id").values_list("id", "kind_code", "source_id", "rank")[
+                : RANKED_MATCHES + 1
+            ]
         )
         if len(rows) > RANKED_MATCHES:
             rows = rows[:RANKED_MATCHES]
