@@ -4,7 +4,7 @@ import re
 
 from django import forms
 
-from tracker.forms import FilterForm, PlainSelect
+from tracker.forms import FilterForm, OwnerForm, PillarForm, PlainSelect, StatusForm
 
 CHOICES = [("", "Any country"), ("north-korea", "North Korea"), ("x", "<script>alert(1)</script>")]
 
@@ -43,3 +43,19 @@ def test_filter_forms_render_their_single_choice_menus_plainly():
     assert isinstance(form.fields["country"].widget, PlainSelect)
     assert not isinstance(form.fields["several"].widget, PlainSelect)
     assert '<option value="north-korea" selected>North Korea</option>' in str(form["country"])
+
+
+def test_the_edit_forms_menus_write_what_the_template_widget_writes(analyst, reviewer):
+    # The status, owner and pillar menus of a recommendation's page, and the owner choice of
+    # its model choice field (the users who may own it), with one chosen.
+    form = OwnerForm(initial={"owner": analyst.get_username(), "version": 1})
+    field = form.fields["owner"]
+    assert isinstance(field.widget, PlainSelect)
+    template = forms.Select(choices=field.choices).render("owner", analyst.get_username())
+    assert _squeeze(field.widget.render("owner", analyst.get_username())) == _squeeze(template)
+    assert f'<option value="{analyst.get_username()}" selected>' in str(form["owner"])
+    for form, name in ((StatusForm(), "status"), (PillarForm(), "pillar")):
+        field = form.fields[name]
+        assert isinstance(field.widget, PlainSelect)
+        template = forms.Select(choices=field.choices).render(name, field.choices[1][0])
+        assert _squeeze(field.widget.render(name, field.choices[1][0])) == _squeeze(template)

@@ -15,6 +15,7 @@ import io
 import json
 import re
 from collections import Counter
+from unittest import mock
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -396,3 +397,52 @@ def _country(country_id):
     from tracker.models import Country
 
     return Country.objects.get(pk=country_id)
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(world=worlds(), future=st.lists(st.integers(0, 30), max_size=2))
+def test_the_worklist_counts_by_status_are_those_of_the_one_definition(world, future, users):
+    with transaction.atomic():
+        _check_counts(world, future, users)
+        transaction.set_rollback(True)
+
+
+def _check_counts(world, future, users):
+    recs = _build(world, users)
+    today = timezone.localdate()
+    # Rows the services would refuse, effective after today, written as a bad import might:
+    # no day before them may count them, and the cache of today's status ignores them.
+    StatusChange.objects.bulk_create(
+        StatusChange(
+            recommendation=recs[index % len(recs)],
+            old_status="no_action",
+            new_status="implemented",
+            reason="Dated in the future.",
+            changed_by=users["analyst"],
+            effective_date=today + datetime.timedelta(days=30),
+        )
+        for index in future
+    )
+    snapshot, changes = _snapshot()
+    days = {today}
+    for year in YEARS:
+        start, end = follow_up_period(year)
+        days |= {end, start - datetime.timedelta(days=1), start + datetime.timedelta(99)}
+    for year in {r["report__year"] for r in snapshot.values()}:
+        for day in days:
+            want = Counter(
+                reference_status(pk, day, snapshot, changes)
+                for pk, r in snapshot.items()
+                if r["report__year"] == year
+            )
+            want = {code: want.get(code, 0) for code in STATUSES}
+            items = Recommendation.objects.for_year(year)
+            # Whichever way they are counted: from the items the later changes touch, or (with
+            # no room for later changes) by asking each item.
+            assert items.status_on_counts(day) == want, (year, day)
+            with mock.patch("tracker.models.LATER_CHANGES_LIMIT", -1):
+                assert items.status_on_counts(day) == want, (year, day, "per item")

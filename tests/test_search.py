@@ -321,9 +321,9 @@ def test_search_page_query_count_does_not_depend_on_the_results(
         EvidenceFactory(title=f"Repatriation study {n}", recommendations=[recommendation])
     FindingFactory(report=recommendation.report, text="Repatriation continued.")
     viewer_client.get(SEARCH, {"q": "repatriation"})  # warm the session and permissions
-    # Session, user, 2 × permissions; counts; best hits of 3 kinds; snippets; the rows of
-    # 3 kinds; the header's groups.
-    with django_assert_num_queries(13):
+    # Session, user, 2 × permissions; the counts, the evidence's count; best hits of 3 kinds;
+    # snippets; the rows of 3 kinds; the header's groups.
+    with django_assert_num_queries(14):
         viewer_client.get(SEARCH, {"q": "repatriation"})
 
 
@@ -425,3 +425,58 @@ def test_migrate_sets_the_index_up_again_when_a_table_lost_its_triggers(viewer, 
     assert found("trigger", viewer, Kind.EVIDENCE) == ["Logged while the trigger was gone"]
     EvidenceFactory(title="Logged after the repair", recommendations=[recommendation])
     assert found("repair", viewer, Kind.EVIDENCE) == ["Logged after the repair"]
+
+
+def test_a_wide_search_counts_evidence_up_to_a_cap_and_says_so(
+    viewer_client, recommendation, monkeypatch
+):
+    monkeypatch.setattr(search, "COUNTED_EVIDENCE", 4)
+    for n in range(6):
+        EvidenceFactory(title=f"Repatriation study {n}", recommendations=[recommendation])
+    page = viewer_client.get(SEARCH, {"q": "repatriation"})
+    groups = {group.label: group for group in page.context["groups"]}
+    assert (groups["Evidence"].count, groups["Evidence"].capped) == (4, True)
+    assert (groups["Recommendations"].count, groups["Recommendations"].capped) == (1, False)
+    html = page.content.decode()
+    assert 'Evidence <span class="muted">(more than 4)</span>' in html
+    assert "More than <strong>5</strong> results" in html
+    assert "Counting stopped at 4" in html
+    assert 'href="/evidence/?q=repatriation">All matching evidence in the list' in html
+    # Under the cap, the count is exact and said plainly.
+    monkeypatch.setattr(search, "COUNTED_EVIDENCE", 6)
+    page = viewer_client.get(SEARCH, {"q": "repatriation"})
+    groups = {group.label: group for group in page.context["groups"]}
+    assert (groups["Evidence"].count, groups["Evidence"].capped) == (6, False)
+    assert "<strong>7</strong> results" in page.content.decode()
+    assert "more than" not in page.content.decode().lower()
+
+
+def test_a_wide_search_ranks_the_newest_matches_and_says_so(
+    viewer, viewer_client, recommendation, monkeypatch
+):
+    monkeypatch.setattr(search, "RANKED_MATCHES", 3)
+    # The oldest is the best match (the word in its title); only the newest three are ranked.
+    EvidenceFactory(title="Repatriation", summary="", recommendations=[recommendation])
+    for n in range(4):
+        EvidenceFactory(
+            title=f"Study {n}", summary="Mentions repatriation.", recommendations=[recommendation]
+        )
+    groups = {group.kind: group for group in search.search("repatriation", user=viewer)}
+    assert groups[Kind.EVIDENCE].count == 5
+    if connection.vendor == "postgresql":
+        # The GIN index keeps no order to take the newest from: every match is ranked.
+        assert groups[Kind.EVIDENCE].ranked_of is None
+        assert groups[Kind.EVIDENCE].hits[0].title == "Repatriation"
+        return
+    assert groups[Kind.EVIDENCE].ranked_of == 3
+    assert sorted(hit.title for hit in groups[Kind.EVIDENCE].hits) == [
+        "Study 1",
+        "Study 2",
+        "Study 3",
+    ]
+    page = viewer_client.get(SEARCH, {"q": "repatriation"}).content.decode()
+    assert "The best matches among the newest 3" in page
+    monkeypatch.setattr(search, "RANKED_MATCHES", 5)
+    groups = {group.kind: group for group in search.search("repatriation", user=viewer)}
+    assert groups[Kind.EVIDENCE].ranked_of is None
+    assert groups[Kind.EVIDENCE].hits[0].title == "Repatriation"

@@ -1,11 +1,13 @@
 """Forms of the analyst workspace. They validate input; the writes happen in tracker.services."""
 
+import html
+
 from django import forms
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.forms import PasswordChangeForm
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.functional import Promise
 from django.utils.safestring import mark_safe
 
 from tracker import search, uploads
@@ -34,36 +36,60 @@ class PlainSelect(forms.Select):
     """A single-choice <select> written out in Python rather than one template per option.
 
     With 200 countries in a filter, rendering each <option> through the widget templates cost
-    more than every query of the list page together. Values and labels are escaped as usual.
+    more than every query of the list page together, and so did `format_html` per option: the
+    options are joined as plain strings, each value and label escaped as the templates would
+    (`conditional_escape`: text that is already safe HTML is kept as it is).
     """
 
     def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
-        options = []
-        for group_name, group_options, _ in widget["optgroups"]:
-            items = format_html_join(
-                "",
-                '<option value="{}"{}>{}</option>',
-                (
-                    (
-                        option["value"],
-                        mark_safe(" selected") if option["selected"] else "",
-                        option["label"],
-                    )
-                    for option in group_options
-                ),
-            )
-            if group_name:
-                items = format_html('<optgroup label="{}">{}</optgroup>', group_name, items)
-            options.append(items)
-        attrs = format_html_join(
-            "",
-            ' {}="{}"',
-            ((key, val) for key, val in widget["attrs"].items() if not isinstance(val, bool)),
-        ) + mark_safe("".join(f" {key}" for key, val in widget["attrs"].items() if val is True))
-        return format_html(
-            '<select name="{}"{}>{}</select>', widget["name"], attrs, mark_safe("".join(options))
-        )
+        # The widget's name, value and attributes, without the option dictionaries of
+        # `ChoiceWidget.get_context`: the loop below reads the choices itself.
+        context = forms.Widget.get_context(self, name, value, attrs)["widget"]
+        chosen = context["value"]
+        parts = [f'<select name="{_escaped(context["name"])}"{_attributes(context["attrs"])}>']
+        selected = False  # a single choice: only the first matching option is selected
+        for group, options in _groups(self.choices):
+            if group is not None:
+                parts.append(f'<optgroup label="{_escaped(group)}">')
+            for option_value, label in options:
+                option_value = "" if option_value is None else str(option_value)
+                mark = ""
+                if not selected and option_value in chosen:
+                    selected, mark = True, " selected"
+                parts.append(
+                    f'<option value="{_escaped(option_value)}"{mark}>{_escaped(label)}</option>'
+                )
+            if group is not None:
+                parts.append("</optgroup>")
+        parts.append("</select>")
+        return mark_safe("".join(parts))
+
+
+def _escaped(text) -> str:
+    """Escape `text` as `conditional_escape` does, without its lazy-text wrapper per call."""
+    if isinstance(text, Promise):
+        text = str(text)
+    if hasattr(text, "__html__"):
+        return str(text.__html__())
+    return html.escape(str(text))
+
+
+def _attributes(attrs: dict) -> str:
+    """Write a widget's attributes as Django's `attrs.html` does: True bare, False left out."""
+    return "".join(
+        f" {name}" if value is True else f' {name}="{_escaped(value)}"'
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
+def _groups(choices):
+    """Yield (group label or None, [(value, label)…]) as `ChoiceWidget.optgroups` reads them."""
+    for option_value, label in choices:
+        if isinstance(label, (list, tuple)):
+            yield option_value, label
+        else:
+            yield None, [(option_value, label)]
 
 
 class FilterForm(forms.Form):
@@ -89,7 +115,9 @@ class VersionedForm(forms.Form):
 class StatusForm(VersionedForm):
     """Change a recommendation's status, with the reason and the evidence behind it."""
 
-    status = forms.ChoiceField(label="Status", choices=Recommendation.Status.choices)
+    status = forms.ChoiceField(
+        label="Status", choices=Recommendation.Status.choices, widget=PlainSelect
+    )
     reason = forms.CharField(
         label="Reason",
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -151,6 +179,7 @@ def owner_field() -> forms.ModelChoiceField:
         required=False,
         empty_label="Nobody",
         to_field_name="username",
+        widget=PlainSelect,
     )
 
 
@@ -170,7 +199,9 @@ class OwnerForm(VersionedForm):
 class PillarForm(VersionedForm):
     """Correct the pillar a recommendation was filed under."""
 
-    pillar = forms.ChoiceField(label="Pillar", choices=Recommendation.Pillar.choices)
+    pillar = forms.ChoiceField(
+        label="Pillar", choices=Recommendation.Pillar.choices, widget=PlainSelect
+    )
 
     field_order = ["pillar", "version"]
 

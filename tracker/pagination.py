@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import Q
@@ -49,18 +50,25 @@ def _round(value: int) -> int:
 
 
 def count_rows(queryset) -> Count:
-    """Count `queryset`, reading at most the limit's worth of rows; past it, estimate."""
+    """Count `queryset`, reading at most the limit's worth of rows; past it, estimate.
+
+    On PostgreSQL the planner is asked for its estimate whatever the count, so a page takes
+    the same queries however many rows match; the question costs a plan, not a scan.
+    """
     limit = settings.LIST_EXACT_COUNT_LIMIT
     connection = connections[queryset.db]
     if connection.vendor != "postgresql":
         return Count(queryset.count())
     capped = queryset.order_by().values("pk")[: limit + 1].count()
-    if capped <= limit:
+    try:
+        sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:  # a list that can hold nothing (a refused search)
         return Count(capped)
-    sql, params = queryset.order_by().values("pk").query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
         plan = cursor.fetchone()[0]
+    if capped <= limit:
+        return Count(capped)
     if isinstance(plan, str):
         plan = json.loads(plan)
     return Count(max(int(plan[0]["Plan"]["Plan Rows"]), capped), exact=False)

@@ -43,6 +43,12 @@ logger = logging.getLogger(__name__)
 MAX_QUERY_CHARS = 200
 MAX_QUERY_WORDS = 10
 HITS_PER_KIND = 10
+# The search page's work is bounded whatever the words: a common prefix matches most of the
+# index. On SQLite the best hits of a kind are ranked among its newest `RANKED_MATCHES` matches
+# (the index's own order, newest rows first); evidence, which is checked item by item against
+# what the user may see, is counted up to `COUNTED_EVIDENCE` and said as "more than" past it.
+RANKED_MATCHES = 1000
+COUNTED_EVIDENCE = 1000
 _STRIDE = 8  # row id = object id × _STRIDE + kind; kinds are 1..7
 
 # Words are runs of letters and digits, as both databases' tokenizers see them.
@@ -203,6 +209,10 @@ class Group:
     count: int
     hits: list[Hit] = field(default_factory=list)
     list_url: str = ""
+    # More than `count` matched: counting stopped there (`COUNTED_EVIDENCE`).
+    capped: bool = False
+    # More than `RANKED_MATCHES` matched: the hits are the best of the newest that many.
+    ranked_of: int | None = None
 
 
 # Who may see a kind at all; evidence is further filtered item by item.
@@ -224,15 +234,11 @@ _LIST_URLS = {
 }
 
 
-def _visible(user, kind: int | None = None) -> Q:
-    """Return the condition on entries (of `kind`, or of any kind) that `user` may see."""
-    visible_evidence = Exists(Evidence.objects.visible_to(user).filter(pk=OuterRef("source_id")))
+def _visible(user, kind: int) -> Q:
+    """Return the condition on entries of `kind` that `user` may see, item by item."""
     if kind == Kind.EVIDENCE:
-        return Q(visible_evidence)
-    if kind is not None:
-        return Q()
-    kinds = [kind for kind, perm in _KIND_PERMISSIONS.items() if user.has_perm(perm)]
-    return Q(kind_code__in=kinds) & (~Q(kind_code=Kind.EVIDENCE) | visible_evidence)
+        return Q(Exists(Evidence.objects.visible_to(user).filter(pk=OuterRef("source_id"))))
+    return Q()
 
 
 def _objects(kind: int, ids: list[int], user) -> dict[int, tuple[str, str]]:
@@ -299,30 +305,69 @@ def _objects(kind: int, ids: list[int], user) -> dict[int, tuple[str, str]]:
 def search(value: str, *, user, per_kind: int = HITS_PER_KIND) -> list[Group]:
     """Search everything `user` may see; return the groups that matched, best hits first.
 
-    A bounded number of queries whatever the search: the counts by kind, the best hits of each
-    kind that matched, their snippets, then the rows behind the hits of each kind.
+    A bounded number of queries whatever the search: the counts by kind (and the evidence's
+    again, when some matched), the best hits of each kind that matched, their snippets, then
+    the rows behind the hits of each kind; and bounded work in each (`RANKED_MATCHES`,
+    `COUNTED_EVIDENCE`).
     """
     words = query_words(value)
     if not words:
         return []
     expression = _match_expression(words, connection.vendor)
     entries = _entries().filter(document__match=expression)
+    kinds = [kind for kind, perm in _KIND_PERMISSIONS.items() if user.has_perm(perm)]
+    # Every kind counted in one pass of the index; the evidence that matched, counted again
+    # as far as the cap among the items the user may see, which are checked one by one.
     counts = dict(
-        entries.filter(_visible(user)).order_by().values_list("kind_code").annotate(n=Count("id"))
+        entries.filter(kind_code__in=kinds)
+        .order_by()
+        .values_list("kind_code")
+        .annotate(n=Count("id"))
     )
+    capped = set()
+    if Kind.EVIDENCE in counts:
+        evidence = (
+            entries.filter(_visible(user, Kind.EVIDENCE), kind_code=Kind.EVIDENCE)
+            .order_by()
+            .values("id")[: COUNTED_EVIDENCE + 1]
+            .count()
+        )
+        if evidence > COUNTED_EVIDENCE:
+            evidence = COUNTED_EVIDENCE
+            capped.add(Kind.EVIDENCE)
+        if evidence:
+            counts[Kind.EVIDENCE] = evidence
+        else:
+            del counts[Kind.EVIDENCE]
     if not counts:
         return []
     # One query per kind that matched, each checking only its own visibility rule: SQLite's
-    # ranking function cannot feed a window function.
-    ranked = entries.annotate(rank=Rank(expression)).order_by("-rank", "id")
-    best = [
-        row
-        for kind in Kind
-        if kind in counts
-        for row in ranked.filter(_visible(user, kind), kind_code=kind).values_list(
-            "id", "kind_code", "source_id"
-        )[:per_kind]
-    ]
+    # ranking function cannot feed a window function. On SQLite each reads at most the newest
+    # `RANKED_MATCHES` of its kind (the row id orders the FTS5 index, which reads it from the
+    # newest), with their rank, and the best are picked here: one pass of the index. On
+    # PostgreSQL the GIN index yields the matches in no order, so the database ranks them all.
+    best, only_newest = [], set()
+    for kind in Kind:
+        if kind not in counts:
+            continue
+        of_kind = entries.filter(_visible(user, kind), kind_code=kind).annotate(
+            rank=Rank(expression)
+        )
+        if connection.vendor == "postgresql":
+            best += of_kind.order_by("-rank", "id").values_list("id", "kind_code", "source_id")[
+                :per_kind
+            ]
+            continue
+        rows = list(
+            of_kind.order_by("-id").values_list("id", "kind_code", "source_id", "rank")[
+                : RANKED_MATCHES + 1
+            ]
+        )
+        if len(rows) > RANKED_MATCHES:
+            rows = rows[:RANKED_MATCHES]
+            only_newest.add(kind)
+        ranked = sorted(rows, key=lambda row: (-row[3], row[0]))
+        best += [row[:3] for row in ranked[:per_kind]]
     snippets = dict(
         SearchEntry.objects.filter(pk__in=[row[0] for row in best], document__match=expression)
         .annotate(snippet=Snippet(expression))
@@ -334,7 +379,9 @@ def search(value: str, *, user, per_kind: int = HITS_PER_KIND) -> list[Group]:
             continue
         rows = [row for row in best if row[1] == kind]
         found = _objects(kind, [row[2] for row in rows], user)
-        group = Group(kind=kind, label=kind.label, count=counts[kind])
+        group = Group(kind=kind, label=kind.label, count=counts[kind], capped=kind in capped)
+        if kind in only_newest:
+            group.ranked_of = RANKED_MATCHES
         for entry_id, _, object_id in rows:
             if object_id in found:  # a row deleted since the search began is left out
                 title, url = found[object_id]

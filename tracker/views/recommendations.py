@@ -29,7 +29,9 @@ from tracker.models import (
     follow_up_period,
 )
 
-TIMELINE_SIZE = 100
+# The newest entries of the timeline shown on the page; `?timeline=all` shows every one. Each
+# entry costs about half a millisecond to render, so a long history is one link away.
+TIMELINE_SIZE = 25
 
 # Rows that tie on the chosen sort keep a stable order, so paging never repeats or skips one.
 _TIEBREAK = ["report__country__name", "-report__year", "number", "pk"]

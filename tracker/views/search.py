@@ -27,6 +27,7 @@ def search_page(request):
             "q": form.cleaned_data["q"] if form.is_bound and form.is_valid() else "",
             "groups": groups,
             "total": sum(group.count for group in groups),
+            "capped": any(group.capped for group in groups),
         },
         status=status,
     )
