@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tracker', '0017_export_jobs'),
+        ('tracker', '0018_export_data_version'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
