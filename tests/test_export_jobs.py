@@ -255,6 +255,8 @@ def test_without_a_stored_file_a_published_download_waits_for_the_worker(
     assert (job.state, rendering.format) == ("done", "xlsx")
     from_job = viewer_client.get(reverse("export_job_file", args=[job.pk])).getvalue()
     assert hashlib.sha256(from_job).hexdigest() == job.sha256 == rendering.sha256
+    ready = viewer_client.get(job.get_absolute_url()).content.decode()
+    assert "same bytes every time" in ready and "Kept for you until" not in ready
     # Once stored, the download is the stored bytes, straight from the request.
     recs[0].__class__.objects.update(text="Reworded after publication.")
     stored = viewer_client.get(url, {"format": "xlsx"})
@@ -341,3 +343,26 @@ def test_an_export_reads_through_a_small_page_cache_and_restores_it(recs):
     with exportjobs.lean_page_cache():
         assert cache_size() == -exportjobs.EXPORT_PAGE_CACHE_KIB
     assert cache_size() == before != -exportjobs.EXPORT_PAGE_CACHE_KIB
+
+
+def test_the_job_page_shows_the_worker_s_progress(viewer, viewer_client):
+    now = timezone.now()
+    job = ExportJob.objects.create(
+        user=viewer,
+        kind="recommendations",
+        format="xlsx",
+        parameters={},
+        audience="public",
+        key="progress-test",
+        title="Recommendation list (XLSX)",
+        created_at=now,
+        expires_at=now + datetime.timedelta(days=1),
+    )
+    page = viewer_client.get(job.get_absolute_url()).content.decode()
+    assert "Waiting for the worker to start building the file…" in page
+    assert 'http-equiv="refresh"' in page and "<progress" not in page
+    job.state, job.done, job.total = "running", 3000, 48000
+    job.save()
+    page = viewer_client.get(job.get_absolute_url()).content.decode()
+    assert "Written 3000 of 48000 rows." in page
+    assert '<progress max="48000" value="3000">' in page
