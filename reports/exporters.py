@@ -162,8 +162,7 @@ def _sheet(wb: Workbook, title: str, headers: list[str], rows, *, dates=()) -> N
     for row in rows():
         for i, value in enumerate(row):
             widths[i] = max(widths[i], _width(value))
-    ws = RowElementSheet(parent=wb, title=title)
-    wb._add_sheet(ws)
+    ws = RowElementSheet.add_to(wb, title)
     letters = [get_column_letter(i) for i in range(1, len(headers) + 1)]
     for letter, width in zip(letters, widths, strict=True):
         ws.column_dimensions[letter].width = min(max(width, 6) + 2, _MAX_WIDTH)

@@ -199,6 +199,14 @@ class RowElementSheet(WriteOnlyWorksheet):
                 pass
         self._writer.xf.send(None)
 
+    @classmethod
+    def add_to(cls, workbook: Workbook, title: str) -> "RowElementSheet":
+        """Create the sheet `title` at the end of the write-only `workbook`, and return it."""
+        sheet = cls(parent=workbook, title=title)
+        # What `Workbook.create_sheet` does in write-only mode, with this class in its place.
+        workbook._add_sheet(sheet)
+        return sheet
+
     def append(self, row):
         if isinstance(row, etree._Element):
             self._get_writer()
@@ -266,8 +274,7 @@ def write_xlsx(queryset, absolute_url, out, progress=None) -> None:
     The workbook is write-only: each row goes out as it is appended, whatever the list's size.
     """
     workbook = Workbook(write_only=True)
-    sheet = RowElementSheet(parent=workbook, title="Recommendations")
-    workbook._add_sheet(sheet)
+    sheet = RowElementSheet.add_to(workbook, "Recommendations")
     sheet.freeze_panes = "A2"
     for column, width in _WIDTHS.items():
         sheet.column_dimensions[column].width = width
