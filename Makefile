@@ -41,7 +41,7 @@ serve: install
 	@test -n "$$ALLOWED_HOSTS" || { echo "serve: set ALLOWED_HOSTS (comma-separated host names)."; exit 1; }
 	DEBUG=0 $(PY) manage.py collectstatic --noinput
 	DEBUG=0 $(PY) manage.py migrate --noinput
-	DEBUG=0 $(VENV)/bin/gunicorn tracker.wsgi -w 2 -b $(HOST):$(PORT)
+	DEBUG=0 $(VENV)/bin/gunicorn tiptracker.wsgi -w 2 -b $(HOST):$(PORT)
 
 # Production: the background worker, a second long-running process beside `make serve` (its own
 # service, with the same environment). It runs the imports of whole reports and, once a day,

@@ -6,7 +6,7 @@ import sys
 
 
 def main():
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tiptracker.settings")
     # With nothing set, manage.py (and `runserver` through it) is in local mode on purpose; the
     # WSGI entry point of a deployment refuses it unless DEBUG says so, as it does here.
     if not os.environ.get("SECRET_KEY", "").strip() and not os.environ.get("DEBUG", "").strip():

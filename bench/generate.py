@@ -695,7 +695,7 @@ def main(argv: list[str] | None = None) -> int:
     counts = build(SIZES[args.size], seed=args.seed, log=log)
     from django.db import connection
 
-    from tracker.sqlite.base import refresh_statistics
+    from tiptracker.lib.sqlite.base import refresh_statistics
 
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":

@@ -13,7 +13,7 @@ in bench/data/). Measured, each the median of `--runs` runs:
 
 - text extraction of the PDF with pypdf (once: it takes minutes) and with pypdfium2, whether
   both give the same narratives (the same countries, tiers and recommendations, word for word),
-  and the app's reading (tracker.pdftext: pypdf checks the structure and inflation limits,
+  and the app's reading (tiptracker.lib.pdftext: pypdf checks the structure and inflation limits,
   pypdfium2 extracts the text);
 - split (tracker.tipdocument), parse (tracker.importer.parse_document, which includes the split)
   and import (import_atomic, one transaction, rolled back after each run);
@@ -84,7 +84,7 @@ def pypdf_pages(data: bytes) -> list[str]:
 
 def pdfium_pages(data: bytes) -> list[str]:
     """Return the text of each page as pypdfium2 extracts it, alone."""
-    from tracker import pdftext
+    from tiptracker.lib import pdftext
 
     document = pdftext.pypdfium2.PdfDocument(data)
     count = len(document)
@@ -122,7 +122,8 @@ def measure(runs: int) -> dict:
     from django.db import connection, transaction
 
     from bench.measure import synthetic_narratives
-    from tracker import importer, pdftext, tipdocument
+    from tiptracker.lib import pdftext
+    from tracker import importer, tipdocument
 
     path, render_seconds = report_pdf()
     data = path.read_bytes()

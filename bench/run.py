@@ -44,7 +44,7 @@ HASHED = [
     "bench/generate.py",
     "tracker/countries.py",
     "tracker/importer.py",
-    "tracker/sqlite/*.py",
+    "tiptracker/lib/sqlite/*.py",
     "tracker/search.py",
     "fixtures/tip-2021-north-korea.txt",
 ]

@@ -19,7 +19,7 @@ os.environ.setdefault("LOG_LEVEL", "WARNING")
 # deployment's default ("reviewers") every page would answer the redirect to the code page.
 os.environ.setdefault("TWO_FACTOR_REQUIRED", "none")
 
-from tracker.settings import *  # noqa: E402,F403
+from tiptracker.settings import *  # noqa: E402,F403
 
 # The pages are measured without their static files; an empty folder of the bench's own keeps
 # WhiteNoise quiet on a fresh clone, where no `collectstatic` has run.

@@ -137,7 +137,7 @@ def start_gunicorn(port: int, workers: int) -> subprocess.Popen:
     process = subprocess.Popen(
         [
             str(Path(sys.executable).with_name("gunicorn")),
-            "tracker.wsgi:application",
+            "tiptracker.wsgi:application",
             "--workers",
             str(workers),
             "--bind",

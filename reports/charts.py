@@ -22,7 +22,7 @@ from reports.summary import (
     TIER_LABELS,
     YearPoint,
 )
-from tracker.dates import long_date
+from tiptracker.lib.dates import long_date
 from tracker.models import Tier
 
 STATUS_COLOURS = {

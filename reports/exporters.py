@@ -37,7 +37,7 @@ from reports.summary import (
     TIER_LABELS,
     Summary,
 )
-from tracker.exports import Echo, RowElementSheet, clean_cell, xml_row
+from tiptracker.lib.spreadsheets import Echo, RowElementSheet, clean_cell, xml_row
 
 FORMATS = ("json", "csv", "xlsx", "pdf")
 CONTENT_TYPES = {

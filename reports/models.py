@@ -5,9 +5,9 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from tracker.dates import long_date
+from tiptracker.lib.dates import long_date
+from tiptracker.lib.storage import private_storage
 from tracker.models import AppendOnlyModel, Audience, Country
-from tracker.storage import private_storage
 
 
 class PublishedSummary(AppendOnlyModel):

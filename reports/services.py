@@ -9,7 +9,7 @@ from reports import tasks
 from reports.models import PublishedSummary
 from reports.published import canonical_json
 from reports.summary import build_summary
-from tracker.dates import long_date
+from tiptracker.lib.dates import long_date
 from tracker.models import Audience
 
 

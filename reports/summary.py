@@ -27,7 +27,7 @@ from django.db.models import Count, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Least, TruncDate
 from django.utils import timezone
 
-from tracker.dates import long_date, period_words
+from tiptracker.lib.dates import long_date, period_words
 from tracker.models import (
     Assessment,
     Audience,

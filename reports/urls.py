@@ -3,7 +3,7 @@
 from django.urls import path
 
 from reports import views
-from tracker import converters
+from tiptracker.lib import converters
 
 converters.register()  # years and ids out of range are 404s, never 500s
 

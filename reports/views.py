@@ -25,8 +25,8 @@ from reports.forms import SummaryChoiceForm
 from reports.models import PublishedSummary
 from reports.published import compare, summary_from_dict
 from reports.summary import STATUSES, BadAsOf, NoNarratives, build_summary, default_as_of
+from tiptracker.lib.dates import long_date, period_words
 from tracker import services as tracker_services
-from tracker.dates import long_date, period_words
 from tracker.models import Audience, Country, ExportJob, Report, Tier, follow_up_period
 
 _TIER_RANK = {code: i for i, code in enumerate(Tier.values)}

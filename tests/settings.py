@@ -10,7 +10,7 @@ os.environ.setdefault("SESSION_COOKIE_SECURE", "0")
 os.environ.setdefault("CSRF_COOKIE_SECURE", "0")
 os.environ.setdefault("SECURE_HSTS_SECONDS", "0")
 
-from tracker.settings import *  # noqa: E402,F403
+from tiptracker.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # The suite signs reviewers in with `force_login`; the two-factor tests (test_two_factor.py)

@@ -7,8 +7,8 @@ from django.contrib.auth import SESSION_KEY
 from django.test import Client
 
 from tests.factories import UserFactory
+from tiptracker.lib.dates import duration_words
 from tracker import roles
-from tracker.dates import duration_words
 
 PASSWORD = "correct-horse-battery"
 

@@ -16,8 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from reports import services as report_services
+from tiptracker.lib.dates import long_date
 from tracker import notifications, services
-from tracker.dates import long_date
 from tracker.models import Evidence, Recommendation
 
 MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"

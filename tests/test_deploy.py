@@ -40,7 +40,7 @@ def production_env(tmp_path: Path, **overrides) -> dict[str, str]:
         ALLOWED_HOSTS="tracker.example.org,127.0.0.1",
         TIPTRACKER_VAR_DIR=str(tmp_path / "var"),
         MEDIA_ROOT=str(tmp_path / "uploads"),
-        DJANGO_SETTINGS_MODULE="tracker.settings",
+        DJANGO_SETTINGS_MODULE="tiptracker.settings",
     )
     env.update(overrides)
     return env
@@ -135,14 +135,14 @@ def prepare_app(env: dict[str, str], tmp_path: Path, *, setup=()) -> dict[str, s
 
 @contextlib.contextmanager
 def gunicorn(env: dict[str, str], tmp_path: Path, *, workers: int = 1, wait: bool = True):
-    """Start `gunicorn tracker.wsgi` with `env`; yield its port, process and log file."""
+    """Start `gunicorn tiptracker.wsgi` with `env`; yield its port, process and log file."""
     log = tmp_path / "gunicorn.log"
     port = free_port()
     with log.open("w") as log_file:
         process = subprocess.Popen(
             [
                 GUNICORN,
-                "tracker.wsgi",
+                "tiptracker.wsgi",
                 "-w",
                 str(workers),
                 "-b",
@@ -330,7 +330,7 @@ def test_the_wsgi_entry_point_accepts_a_settings_module_that_sets_its_own_secret
         [
             PYTHON,
             "-c",
-            "import tracker.wsgi; from django.conf import settings; print(settings.DEBUG)",
+            "import tiptracker.wsgi; from django.conf import settings; print(settings.DEBUG)",
         ],
         cwd=ROOT,
         env=env,

@@ -20,10 +20,10 @@ from pypdf import PdfReader
 
 from reports import services as report_services
 from tests.factories import EvidenceFactory, RecommendationFactory, ReportFactory, UserFactory
+from tiptracker.lib.storage import private_storage
 from tracker import exportjobs, roles, tasks
 from tracker import services as tracker_services
 from tracker.models import ExportJob
-from tracker.storage import private_storage
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 

@@ -25,8 +25,8 @@ from tests.factories import (
     ReportFactory,
     StatusChangeFactory,
 )
+from tiptracker.lib.spreadsheets import clean_cell
 from tracker import services
-from tracker.exports import clean_cell
 from tracker.models import Evidence, Recommendation
 
 pytestmark = pytest.mark.django_db

@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from reports import services as report_services
 from tests.conftest import SEED
 from tests.factories import RecommendationFactory, ReportFactory
-from tracker import exports, importer, services, tipreport
+from tiptracker.lib import spreadsheets
+from tracker import importer, services, tipreport
 from tracker.forms import EvidenceForm, StatusForm
 from tracker.models import Evidence, Recommendation
 
@@ -369,7 +370,7 @@ FORMULAS = [
 @FUZZ
 @given(st.sampled_from("=+-@\t\r"), st.text(max_size=40))
 def test_a_cell_starting_with_a_formula_character_is_neutralised(first, rest):
-    value = exports.neutralise(first + rest)
+    value = spreadsheets.neutralise(first + rest)
     assert value == "'" + first + rest
 
 
@@ -377,7 +378,7 @@ def test_a_cell_starting_with_a_formula_character_is_neutralised(first, rest):
 @given(st.text(max_size=40))
 def test_a_cell_not_starting_with_a_formula_character_is_unchanged(value):
     assume(not value.startswith(("=", "+", "-", "@", "\t", "\r")))
-    assert exports.neutralise(value) == value
+    assert spreadsheets.neutralise(value) == value
 
 
 def _csv_rows(response) -> list[list[str]]:

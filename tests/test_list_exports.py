@@ -12,7 +12,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 
 from tests.factories import RecommendationFactory
-from tracker import exports
+from tiptracker.lib import spreadsheets
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 TRICKY = [
@@ -57,7 +57,7 @@ def _by_openpyxl(rows) -> bytes:
         cells = []
         for value in row:
             if isinstance(value, str):
-                cell = WriteOnlyCell(sheet, value=exports.clean_cell(value, typed_text=True))
+                cell = WriteOnlyCell(sheet, value=spreadsheets.clean_cell(value, typed_text=True))
                 cell.data_type = "s"
                 value = cell
             cells.append(value)
@@ -69,12 +69,12 @@ def _by_openpyxl(rows) -> bytes:
 
 def _as_elements(rows) -> bytes:
     workbook = Workbook(write_only=True)
-    sheet = exports.RowElementSheet(parent=workbook, title="Recommendations")
+    sheet = spreadsheets.RowElementSheet(parent=workbook, title="Recommendations")
     workbook._add_sheet(sheet)
     sheet.append(["Header"])
     letters = [get_column_letter(i) for i in range(1, len(rows[0]) + 1)]
     for index, row in enumerate(rows, start=2):
-        sheet.append(exports.xml_row(index, letters, row))
+        sheet.append(spreadsheets.xml_row(index, letters, row))
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
@@ -96,7 +96,7 @@ def test_text_reads_back_intact_and_never_as_a_formula():
     got = _cells(_as_elements(_rows()))
     assert got == _cells(_by_openpyxl(_rows()))
     for i, (text, row) in enumerate(zip(TRICKY, got, strict=True)):
-        cleaned = exports.clean_cell(text, typed_text=True)[: exports._MAX_CELL]
+        cleaned = spreadsheets.clean_cell(text, typed_text=True)[: spreadsheets._MAX_CELL]
         assert row[0][0] == (cleaned or None)
         assert [value for value, _ in row[1:3]] == ["Aland", 2021]
         assert [value for value, _ in row[4:7]] == [i + 1, True, False]
@@ -107,9 +107,9 @@ def test_text_reads_back_intact_and_never_as_a_formula():
 
 def test_a_value_of_another_type_is_refused_rather_than_written_wrong():
     with pytest.raises(TypeError, match="date"):
-        exports.xml_row(2, ["A"], [datetime.date(2021, 4, 1)])  # a date needs its format
+        spreadsheets.xml_row(2, ["A"], [datetime.date(2021, 4, 1)])  # a date needs its format
     with pytest.raises(TypeError, match="datetime"):
-        exports.xml_row(2, ["A"], [datetime.datetime(2021, 4, 1, 12)], styles=[1])
+        spreadsheets.xml_row(2, ["A"], [datetime.datetime(2021, 4, 1, 12)], styles=[1])
 
 
 @pytest.mark.django_db

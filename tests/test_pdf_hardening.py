@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from tests.conftest import SEED
 from tests.test_pdf_import import render_pdf
-from tracker import pdftext
+from tiptracker.lib import pdftext
 from tracker.models import Report
 
 CATALOG = b"<< /Type /Catalog /Pages 2 0 R >>"

@@ -7,7 +7,8 @@ from django.core.management import CommandError, call_command
 from weasyprint import HTML
 
 from tests.conftest import SEED
-from tracker import importer, pdftext, tipreport
+from tiptracker.lib import pdftext
+from tracker import importer, tipreport
 from tracker.models import Report
 
 RUNNING_HEADER = "2021 TRAFFICKING IN PERSONS REPORT"

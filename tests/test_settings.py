@@ -15,7 +15,7 @@ def _load_settings(**env):
     }
     clean.update(env)
     return subprocess.run(
-        [sys.executable, "-c", "import tracker.settings as s; print('DEBUG', s.DEBUG)"],
+        [sys.executable, "-c", "import tiptracker.settings as s; print('DEBUG', s.DEBUG)"],
         cwd=ROOT,
         env=clean,
         capture_output=True,
@@ -82,7 +82,7 @@ def test_postgresql_connections_run_without_jit_compilation():
         [
             sys.executable,
             "-c",
-            "import tracker.settings as s; print(s.DATABASES['default']['OPTIONS'])",
+            "import tiptracker.settings as s; print(s.DATABASES['default']['OPTIONS'])",
         ],
         cwd=ROOT,
         env={**os.environ, "DATABASE_URL": "postgres://someone@127.0.0.1:5432/tiptracker"},

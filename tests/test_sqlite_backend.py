@@ -12,7 +12,8 @@ import sys
 import django
 django.setup()
 from django.db import connection
-assert connection.settings_dict["ENGINE"] == "tracker.sqlite", connection.settings_dict["ENGINE"]
+engine = connection.settings_dict["ENGINE"]
+assert engine == "tiptracker.lib.sqlite", engine
 with connection.cursor() as cursor:
     cursor.execute("CREATE TABLE item (id INTEGER PRIMARY KEY, kind TEXT)")
     cursor.execute("CREATE INDEX item_kind ON item (kind)")
@@ -39,7 +40,7 @@ def _item_statistics(tmp_path, how: str) -> int:
     path = tmp_path / "stats.sqlite3"
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tracker.settings",
+        "DJANGO_SETTINGS_MODULE": "tiptracker.settings",
         "DEBUG": "1",
         "DATABASE_URL": f"sqlite:///{path}",
     }

@@ -11,7 +11,8 @@ import pytest
 
 from bench.wholereport import RUNNING_HEADER, Entry, render_pdf, report_text
 from tests.test_tipreport_shapes import MANIFEST, NARRATIVES, SEED
-from tracker import pdftext, tipdocument, tipreport
+from tiptracker.lib import pdftext
+from tracker import tipdocument, tipreport
 
 REPORT_2021 = [
     "2021_democratic-republic-of-the-congo.txt",

@@ -3,8 +3,8 @@
 A download that would take long (more rows than `EXPORT_BACKGROUND_ROWS`, or any all-countries
 PDF) records an `ExportJob` (`services.export_job_request`) and sends its user to the job's
 page; the worker (`tasks.build_export_job`) builds the file here, into private storage
-(`tracker.storage`), with its SHA-256. Each kind of job has a builder: the recommendation list's
-is below; the reports app registers the summary's (`register`).
+(`tiptracker.lib.storage`), with its SHA-256. Each kind of job has a builder: the recommendation
+list's is below; the reports app registers the summary's (`register`).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from django.db import connection
 from django.http import QueryDict
 from django.utils import timezone
 
+from tiptracker.lib import spreadsheets
 from tracker import exports
 from tracker.models import ExportJob
 
@@ -169,7 +170,7 @@ register(
         write=_recommendations,
         formats=("csv", "xlsx"),
         permission="tracker.view_recommendation",
-        content_types={"csv": exports.CSV_TYPE, "xlsx": exports.XLSX_TYPE},
+        content_types={"csv": spreadsheets.CSV_TYPE, "xlsx": spreadsheets.XLSX_TYPE},
     ),
 )
 

@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.safestring import mark_safe
 
+from tiptracker.lib.dates import long_date
 from tracker import search, uploads
-from tracker.dates import long_date
 from tracker.models import (
     Assessment,
     Evidence,

@@ -1,6 +1,6 @@
 """Map parsed narratives (`tracker.tipreport`) onto the database.
 
-Files are text or PDF (`tracker.pdftext` turns a PDF into text first). A batch is parsed
+Files are text or PDF (`tiptracker.lib.pdftext` turns a PDF into text first). A batch is parsed
 completely before anything is written. `import_batch` writes it in one transaction: one bad file
 means nothing is imported. `import_each` writes file by file, each in its own transaction, and
 reports the refused ones beside the imported ones. Importing the same text again changes
@@ -21,7 +21,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from tracker import bulk, countries, lineage, pdftext, search, tipdocument, tipreport
+from tiptracker.lib import pdftext
+from tiptracker.lib.sqlite.base import refresh_statistics
+from tracker import bulk, countries, lineage, search, tipdocument, tipreport
 from tracker.models import (
     Country,
     Finding,
@@ -31,7 +33,6 @@ from tracker.models import (
     follow_up_period,
     reporting_period,
 )
-from tracker.sqlite.base import refresh_statistics
 
 
 class ImportRefused(Exception):

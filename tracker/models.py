@@ -15,7 +15,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
-from tracker.storage import private_storage
+from tiptracker.lib.storage import private_storage
 
 
 class Tier(models.TextChoices):

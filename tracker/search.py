@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from tracker.dates import long_date
+from tiptracker.lib.dates import long_date
 from tracker.models import (
     Assessment,
     Country,

@@ -18,8 +18,8 @@ from django.db.models import F
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from tiptracker.lib.dates import long_date
 from tracker import exportjobs, lineage, notifications, uploads
-from tracker.dates import long_date
 from tracker.models import (
     Assessment,
     AssessmentEvent,

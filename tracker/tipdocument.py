@@ -1,8 +1,8 @@
 """Split a document that holds many country narratives into one text per narrative.
 
 Plain Python (standard library only, no Django), beside the narrative parser (`tracker.tipreport`).
-A document is the whole annual report (as text, or the text `tracker.pdftext` extracts from its
-PDF) or several country pages pasted one after another. It is read as:
+A document is the whole annual report (as text, or the text `tiptracker.lib.pdftext` extracts
+from its PDF) or several country pages pasted one after another. It is read as:
 
 - a **country heading** starts a narrative: a line the parser reads as a header of a known
   country ("BURMA: Tier 3", "Burma (Tier 3)", "SPECIAL CASE: YEMEN", "CURAÇAO: Tier 2†"), and only

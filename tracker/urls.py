@@ -1,10 +1,9 @@
-"""URL configuration: the contracts of DESIGN.md."""
+"""The domain's pages: recommendations, narratives, evidence, assessments and accounts."""
 
-from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import path
 
-from tracker import converters
+from tiptracker.lib import converters
 from tracker.views import (
     accounts,
     assessments,
@@ -37,7 +36,6 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
-    path("admin/", admin.site.urls),
     path("search/", search.search_page, name="search"),
     path("glossary/", glossary.glossary, name="glossary"),
     path("exports/<id:pk>/", exports.export_job, name="export_job"),
@@ -128,8 +126,4 @@ urlpatterns = [
         name="assessment_correct",
     ),
     path("assessments/review/", assessments.assessment_queue, name="assessment_queue"),
-    # (end of evidence and assessments)
-    path("", include("reports.urls")),
-    path("", include("reports.trajectory_urls")),
-    path("", include("api.urls")),
 ]

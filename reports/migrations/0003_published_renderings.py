@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import tracker.storage
+import tiptracker.lib.storage
 from django.db import migrations, models
 
 
@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('format', models.CharField(max_length=4)),
-                ('file', models.FileField(storage=tracker.storage.private_storage, upload_to='published/%Y')),
+                ('file', models.FileField(storage=tiptracker.lib.storage.private_storage, upload_to='published/%Y')),
                 ('sha256', models.CharField(max_length=64)),
                 ('size', models.PositiveBigIntegerField()),
                 ('rendered_at', models.DateTimeField(default=django.utils.timezone.now)),

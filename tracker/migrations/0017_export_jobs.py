@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import tracker.storage
+import tiptracker.lib.storage
 from django.conf import settings
 from django.db import migrations, models
 
@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
                 ('state', models.CharField(choices=[('queued', 'Waiting for the worker'), ('running', 'Being built'), ('done', 'Ready'), ('failed', 'Failed'), ('expired', 'Expired')], default='queued', max_length=10)),
                 ('done', models.PositiveIntegerField(default=0)),
                 ('total', models.PositiveIntegerField(default=0)),
-                ('file', models.FileField(blank=True, storage=tracker.storage.private_storage, upload_to='exports/%Y/%m/%d')),
+                ('file', models.FileField(blank=True, storage=tiptracker.lib.storage.private_storage, upload_to='exports/%Y/%m/%d')),
                 ('filename', models.CharField(blank=True, help_text="The download's name.", max_length=200)),
                 ('sha256', models.CharField(blank=True, max_length=64)),
                 ('size', models.PositiveBigIntegerField(default=0)),

@@ -3,7 +3,7 @@
 from axes.helpers import get_cool_off
 from django import template
 
-from tracker.dates import duration_words
+from tiptracker.lib.dates import duration_words
 
 register = template.Library()
 

@@ -23,7 +23,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from tracker import importer, pdftext, services, tasks, tipdocument
+from tiptracker.lib import pdftext
+from tracker import importer, services, tasks, tipdocument
 from tracker.models import Finding, ImportJob, Tier
 
 SESSION_KEY = "narrative_uploads"

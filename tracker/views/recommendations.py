@@ -15,8 +15,8 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from tiptracker.lib.dates import long_date
 from tracker import exportjobs, exports, lineage, pagination, roles, services
-from tracker.dates import long_date
 from tracker.filters import DEFAULT_PAGE_SIZE, RecommendationFilterSet, search_refused
 from tracker.forms import OwnerForm, PillarForm, StatusForm
 from tracker.models import (

@@ -109,25 +109,25 @@ TASKS = {
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "tracker.middleware.content_security_policy",
+    "tiptracker.middleware.content_security_policy",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "tracker.middleware.private_cache",
+    "tiptracker.middleware.private_cache",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "tracker.middleware.two_factor",
-    "tracker.middleware.request_size_limit",
+    "tiptracker.middleware.two_factor",
+    "tiptracker.middleware.request_size_limit",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
-    "tracker.middleware.BrandedErrorPages",
+    "tiptracker.middleware.BrandedErrorPages",
 ]
 
-ROOT_URLCONF = "tracker.urls"
-WSGI_APPLICATION = "tracker.wsgi.application"
+ROOT_URLCONF = "tiptracker.urls"
+WSGI_APPLICATION = "tiptracker.wsgi.application"
 
 TEMPLATES = [
     {
@@ -172,7 +172,7 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["ENGINE"] = "tracker.sqlite"
+    DATABASES["default"]["ENGINE"] = "tiptracker.lib.sqlite"
     Path(DATABASES["default"]["NAME"]).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     # WAL lets readers run beside a writer; IMMEDIATE transactions take the write lock up front,
     # so concurrent writers queue on the busy timeout instead of failing with "database is locked".
@@ -236,8 +236,8 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 
 LANGUAGE_CODE = "en-gb"
-# One date format everywhere ("1 April 2021", "1 April 2021, 14:05 UTC"): tracker/formats.
-FORMAT_MODULE_PATH = ["tracker.formats"]
+# One date format everywhere ("1 April 2021", "1 April 2021, 14:05 UTC"): tiptracker/formats.
+FORMAT_MODULE_PATH = ["tiptracker.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -270,7 +270,7 @@ EVIDENCE_MAX_UPLOAD_BYTES = env_int("EVIDENCE_MAX_UPLOAD_BYTES", 20 * 1024 * 102
 OFFICE_MAX_UNCOMPRESSED_BYTES = env_int("OFFICE_MAX_UNCOMPRESSED_BYTES", 100 * 1024 * 1024)
 OFFICE_MAX_COMPRESSION_RATIO = env_int("OFFICE_MAX_COMPRESSION_RATIO", 100)
 OFFICE_MAX_MEMBERS = 5000
-# Bodies over these sizes are refused before they are read (tracker.middleware): signed-in
+# Bodies over these sizes are refused before they are read (tiptracker.middleware): signed-in
 # users may send one evidence file and its form; anonymous requests only the sign-in form.
 REQUEST_MAX_BODY_BYTES = env_int("REQUEST_MAX_BODY_BYTES", EVIDENCE_MAX_UPLOAD_BYTES + 1024 * 1024)
 ANONYMOUS_MAX_BODY_BYTES = env_int("ANONYMOUS_MAX_BODY_BYTES", 64 * 1024)
@@ -307,7 +307,7 @@ CONTENT_SECURITY_POLICY = (
     "frame-ancestors 'none'"
 )
 
-DEFAULT_EXCEPTION_REPORTER_FILTER = "tracker.errors.ReporterFilter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "tiptracker.errors.ReporterFilter"
 
 # The REST API (app `api`): tokens or session, the role's permissions, per-token and per-user
 # rates, cursor pages, problem+json errors.
