@@ -1,0 +1,81 @@
+"""The TIP domain: countries, narratives, recommendations and everything recorded about them.
+
+State changes are written only by `tracker.services`; history rows are append-only. Each
+subdomain has its module; every name is re-exported here (`from tracker.models import ...`).
+"""
+
+from tracker.models.accounts import (  # noqa: F401
+    Notification,
+    NotificationPreference,
+    RecoveryCode,
+    SavedFilter,
+)
+from tracker.models.assessments import (  # noqa: F401
+    Assessment,
+    AssessmentEvent,
+)
+from tracker.models.base import (  # noqa: F401
+    AppendOnlyModel,
+    AppendOnlyQuerySet,
+    FieldEdit,
+    HistoryIsAppendOnly,
+)
+from tracker.models.evidence import (  # noqa: F401
+    SERVER_OPERATOR,
+    Evidence,
+    EvidenceAccess,
+    EvidenceEdit,
+    EvidenceQuerySet,
+    ServerOperator,
+    evidence_counting,
+    evidence_date_errors,
+    evidence_upload_to,
+    evidence_visibility,
+)
+from tracker.models.history import (  # noqa: F401
+    RecommendationEdit,
+    StatusChange,
+    StatusChangeVoid,
+    status_on,
+)
+from tracker.models.jobs import (  # noqa: F401
+    ExportJob,
+    ImportJob,
+)
+from tracker.models.narratives import (  # noqa: F401
+    Country,
+    Finding,
+    Report,
+    ReportQuerySet,
+    TierPlacement,
+)
+from tracker.models.periods import (  # noqa: F401
+    default_as_of,
+    follow_up_period,
+    reporting_period,
+)
+from tracker.models.recommendations import (  # noqa: F401
+    LATER_CHANGES_LIMIT,
+    LineageAncestor,
+    Recommendation,
+    RecommendationQuerySet,
+    list_order_of,
+)
+from tracker.models.searchindex import (  # noqa: F401
+    SearchDocumentField,
+    SearchEntry,
+)
+from tracker.models.vocabularies import (  # noqa: F401
+    AssessmentConfidence,
+    AssessmentRating,
+    AssessmentState,
+    Audience,
+    EvidenceDirection,
+    EvidenceSensitivity,
+    EvidenceSourceType,
+    NotificationKind,
+    RecommendationLinkKind,
+    RecommendationPillar,
+    RecommendationStatus,
+    Tier,
+)

@@ -1,0 +1,232 @@
+"""Evidence, and THE rule of who may see it; the edits and the reads recorded about it."""
+
+import uuid
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from tracker.models.base import AppendOnlyModel, FieldEdit
+from tracker.models.vocabularies import (
+    Audience,
+    EvidenceDirection,
+    EvidenceSensitivity,
+    EvidenceSourceType,
+)
+
+
+def evidence_upload_to(instance, original_name: str) -> str:
+    """Return a random storage path that keeps only a short, safe extension of the upload."""
+    suffix = PurePath(original_name).suffix.lower()
+    if not suffix[1:].isalnum() or len(suffix) > 8:
+        suffix = ""
+    return f"evidence/{uuid.uuid4().hex}{suffix}"
+
+
+class ServerOperator:
+    """Whoever runs a command on the server itself (`progress_summary`): not a user account.
+
+    The visibility rule lets the operator see everything; `audience` still decides what a
+    summary built for readers holds. Use the one instance, `SERVER_OPERATOR`.
+    """
+
+    is_authenticated = True
+    pk = None
+
+    def __repr__(self) -> str:
+        return "SERVER_OPERATOR"
+
+
+SERVER_OPERATOR = ServerOperator()
+
+
+def evidence_visibility(user=None, *, audience: str | None = None, prefix: str = "") -> Q:
+    """Return the condition on evidence rows that keeps what may be shown: THE rule.
+
+    - no user (or an anonymous one) means the public view: public evidence only;
+    - the server operator (`SERVER_OPERATOR`, a command run on the server) sees everything;
+    - a reviewer (permission `view_restricted_evidence`) sees everything;
+    - anyone else sees public and internal evidence, and the restricted items they logged.
+    With `audience` (a summary or an export built for public, internal or restricted readers)
+    only that audience's sensitivities are kept, within what `user` may see: an analyst's own
+    restricted item is never in an internal summary. `prefix` names the evidence in a join
+    ("evidence__" from the link table).
+    """
+
+    def q(**lookups) -> Q:
+        return Q(**{prefix + key: value for key, value in lookups.items()})
+
+    if user is None or not user.is_authenticated:
+        rule = q(sensitivity=EvidenceSensitivity.PUBLIC)
+    elif user is SERVER_OPERATOR or user.has_perm("tracker.view_restricted_evidence"):
+        rule = Q()
+    else:
+        rule = ~q(sensitivity=EvidenceSensitivity.RESTRICTED) | q(logged_by=user.pk)
+    if audience is not None:
+        rule &= q(sensitivity__in=Audience(audience).sensitivities)
+    return rule
+
+
+def evidence_counting(day=None, *, prefix: str = "") -> Q:
+    """Return the condition that keeps evidence still counting on `day` (default: now).
+
+    Withdrawn evidence is never deleted; it stops counting from the day it was withdrawn.
+    """
+    if day is None:
+        return Q(**{f"{prefix}withdrawn_at__isnull": True})
+    return Q(**{f"{prefix}withdrawn_at__isnull": True}) | Q(
+        **{f"{prefix}withdrawn_at__date__gt": day}
+    )
+
+
+class EvidenceQuerySet(models.QuerySet):
+    def visible_to(self, user, *, audience: str | None = None):
+        """Keep what `user` may see (for `audience`, if given): see `evidence_visibility`."""
+        return self.filter(evidence_visibility(user, audience=audience))
+
+
+def evidence_date_errors(published_on, accessed_on) -> dict[str, str]:
+    """Return what is wrong with an item's dates, by field: neither in the future, nor the
+    access before the publication. The form and the model both ask, whatever the entry point."""
+    today = timezone.localdate()
+    errors = {}
+    for name, day, what in (
+        ("published_on", published_on, "publication"),
+        ("accessed_on", accessed_on, "access"),
+    ):
+        if day and day > today:
+            errors[name] = f"The {what} date cannot be in the future."
+    if published_on and accessed_on and accessed_on < published_on and not errors:
+        errors["accessed_on"] = "The source cannot be accessed before it was published."
+    return errors
+
+
+class Evidence(models.Model):
+    """A source that bears on one or more recommendations."""
+
+    SourceType = EvidenceSourceType
+    Sensitivity = EvidenceSensitivity
+    Direction = EvidenceDirection
+
+    title = models.CharField(max_length=300)
+    summary = models.TextField(blank=True)
+    source_type = models.CharField(max_length=20, choices=SourceType.choices, db_index=True)
+    source_name = models.CharField(max_length=200, blank=True)
+    url = models.URLField(max_length=500, blank=True)
+    published_on = models.DateField(null=True, blank=True, db_index=True)
+    accessed_on = models.DateField(null=True, blank=True)
+    quote = models.TextField(blank=True)
+    file = models.FileField(upload_to=evidence_upload_to, blank=True, max_length=300)
+    file_name = models.CharField(max_length=255, blank=True, help_text="Name as uploaded.")
+    file_sha256 = models.CharField(max_length=64, blank=True)
+    file_size = models.PositiveBigIntegerField(null=True, blank=True)
+    file_type = models.CharField(max_length=100, blank=True)
+    sensitivity = models.CharField(
+        max_length=20, choices=Sensitivity.choices, default=Sensitivity.INTERNAL, db_index=True
+    )
+    direction = models.CharField(max_length=20, choices=Direction.choices, db_index=True)
+    recommendations = models.ManyToManyField("tracker.Recommendation", related_name="evidence")
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="logged_evidence"
+    )
+    logged_at = models.DateTimeField(default=timezone.now, db_index=True)
+    withdrawn_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it was withdrawn; it stops counting from then on."
+    )
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    withdrawal_reason = models.TextField(blank=True)
+    # Every write after logging (an edit, a sensitivity change, a withdrawal) moves it on, so
+    # two people editing the same item never silently overwrite each other (the API's ETag).
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = EvidenceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-logged_at", "-id"]
+        indexes = [
+            models.Index(fields=["-logged_at", "-id"], name="evidence_recent_idx"),
+            models.Index(fields=["updated_at"], name="evidence_updated_idx"),
+        ]
+        verbose_name_plural = "evidence"
+        permissions = [("view_restricted_evidence", "Can see restricted evidence")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(sensitivity__in=EvidenceSensitivity.values),
+                name="evidence_sensitivity_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(source_type__in=EvidenceSourceType.values),
+                name="evidence_source_type_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(direction__in=EvidenceDirection.values), name="evidence_direction_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(file="") | ~Q(file_sha256=""), name="evidence_file_has_sha256"
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("evidence_detail", args=[self.pk])
+
+    def clean(self):
+        errors = evidence_date_errors(self.published_on, self.accessed_on)
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_restricted(self):
+        return self.sensitivity == self.Sensitivity.RESTRICTED
+
+    @property
+    def is_withdrawn(self):
+        return self.withdrawn_at is not None
+
+
+class EvidenceEdit(FieldEdit):
+    """An append-only record of a change to an item of evidence after it was logged."""
+
+    evidence = models.ForeignKey(Evidence, on_delete=models.PROTECT, related_name="edits")
+
+    def __str__(self):
+        return f"{self.evidence}: {self.field} {self.old_value} → {self.new_value}"
+
+    @property
+    def field_label(self) -> str:
+        """Return the edited field's name as the evidence pages show it ("Published on")."""
+        return Evidence._meta.get_field(self.field).verbose_name.capitalize().replace("Url", "URL")
+
+
+class EvidenceAccess(AppendOnlyModel):
+    """An append-only record of one view or download of a restricted item of evidence."""
+
+    class Action(models.TextChoices):
+        VIEW = "view", "Viewed"
+        DOWNLOAD = "download", "Downloaded the file"
+
+    evidence = models.ForeignKey(Evidence, on_delete=models.PROTECT, related_name="accesses")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=10, choices=Action.choices)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name_plural = "evidence accesses"
+        indexes = [models.Index(fields=["evidence", "-at"], name="evidenceaccess_recent")]
+
+    def __str__(self):
+        return f"{self.user} {self.get_action_display().lower()} {self.evidence} at {self.at}"
