@@ -33,7 +33,7 @@ from reports.models import PublishedSummary
 from reports.published import summary_to_dict
 from reports.summary import BadAsOf, NoNarratives, build_summary
 from tracker import filters as tracker_filters
-from tracker import services
+from tracker import permissions, services
 from tracker.forms import EvidenceEditForm, EvidenceForm, owner_candidates
 from tracker.models import (
     Assessment,
@@ -441,7 +441,7 @@ class EvidenceViewSet(
         """Fetch the item for a change, refusing (403) callers other than its author or a
         reviewer before anything else is read."""
         evidence = self.get_object()
-        if not services.may_change_evidence(evidence, self.request.user):
+        if not permissions.may_change_evidence(evidence, self.request.user):
             raise PermissionDenied("Only the analyst who logged it or a reviewer may change it.")
         return evidence
 

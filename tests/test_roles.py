@@ -3,8 +3,9 @@
 import pytest
 from django.contrib.auth.models import Group
 
+from reports.permissions import can_publish
 from tests.factories import UserFactory
-from tracker import roles
+from tracker import permissions, roles
 
 pytestmark = pytest.mark.django_db
 
@@ -24,12 +25,12 @@ def test_migrate_creates_the_three_groups():
 def test_each_role_may_do_what_the_design_says(role, edit, review, restricted, publish, import_):
     user = UserFactory(role=role)
     assert user.has_perm("tracker.view_recommendation")
-    assert roles.can_edit(user) is edit
+    assert permissions.can_edit(user) is edit
     assert user.has_perm("tracker.add_evidence") is edit
-    assert roles.can_review(user) is review
+    assert permissions.can_review(user) is review
     assert user.has_perm("tracker.view_restricted_evidence") is restricted
-    assert roles.can_publish(user) is publish
-    assert roles.can_import(user) is import_
+    assert can_publish(user) is publish
+    assert permissions.can_import(user) is import_
 
 
 def test_a_user_without_a_group_may_do_nothing():

@@ -76,7 +76,7 @@ def _versioned_tables():
     """Return (table, column) pairs whose maximum moves on with every write to export data.
 
     Every service write to a recommendation, evidence item or assessment goes through
-    `services._bump_version`, which sets `updated_at`; everything else that changes what an
+    `services.base._bump_version`, which sets `updated_at`; everything else that changes what an
     export holds adds rows (status changes and their voids, edits, evidence and its links,
     assessment steps, and the reports, recommendations, countries and tier placements an
     import brings), so the largest primary key of those tables moves on. Each maximum is one

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from tracker import services
+from tracker import permissions, services
 from tracker.forms import AssessmentForm, AssessmentStepForm, ReviewForm
 from tracker.models import Assessment, AssessmentEvent, Evidence, Recommendation
 
@@ -111,7 +111,7 @@ def _allowed(user, current) -> Allowed:
     if current is None:
         return Allowed(edit=may_draft)
     may_edit = may_change and current.state in _EDITABLE
-    if may_edit and not services.may_edit_assessment(current, user):
+    if may_edit and not permissions.may_edit_assessment(current, user):
         may_edit = False
         allowed = Allowed(
             edit_refusal=f"Only its author ({current.author.get_username()}) or the "
@@ -121,7 +121,7 @@ def _allowed(user, current) -> Allowed:
         allowed = Allowed(edit=may_edit, submit=may_edit)
     allowed.correct = may_draft and current.state == Assessment.State.APPROVED
     if current.state == Assessment.State.SUBMITTED and user.has_perm("tracker.review_assessment"):
-        allowed.review_refusal = services.review_refusal(current, user)
+        allowed.review_refusal = permissions.review_refusal(current, user)
         allowed.review = not allowed.review_refusal
     return allowed
 
@@ -143,7 +143,7 @@ def _render_page(request, recommendation, year, *, status=200, form=None, review
         names = [
             event.by.get_username()
             for event in reversed(events)
-            if event.assessment_id == revision.pk and event.action in services.AUTHORING_ACTIONS
+            if event.assessment_id == revision.pk and event.action in permissions.AUTHORING_ACTIONS
         ]
         revision.editors = list(dict.fromkeys(names))
     other_years = (
@@ -415,7 +415,7 @@ def assessment_correct(request, pk, year):
 def assessment_queue(request):
     """List the assessments waiting for review, oldest submission first."""
     took_part = AssessmentEvent.objects.filter(
-        assessment=OuterRef("pk"), by=request.user, action__in=services.AUTHORING_ACTIONS
+        assessment=OuterRef("pk"), by=request.user, action__in=permissions.AUTHORING_ACTIONS
     )
     rows = (
         Assessment.objects.filter(state=Assessment.State.SUBMITTED)

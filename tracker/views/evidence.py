@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tracker import pagination, services, uploads
+from tracker import pagination, permissions, services, uploads
 from tracker.filters import EvidenceFilterSet, search_refused
 from tracker.forms import EvidenceEditForm, EvidenceForm
 from tracker.models import Assessment, Evidence, Recommendation, StatusChange
@@ -91,7 +91,9 @@ def evidence_detail(request, pk):
         .select_related("recommendation", "author")
         .order_by("-year", "recommendation__reference", "-revision")
     )
-    may_change = not evidence.is_withdrawn and services.may_change_evidence(evidence, request.user)
+    may_change = not evidence.is_withdrawn and permissions.may_change_evidence(
+        evidence, request.user
+    )
     services.evidence_record_access(evidence=evidence, by=request.user, action="view")
     accesses = None
     if evidence.is_restricted and request.user.has_perm("tracker.view_restricted_evidence"):
@@ -140,7 +142,7 @@ def evidence_withdraw(request, pk):
 def evidence_edit(request, pk):
     """Correct an item's description: the form, then what will change, then the write."""
     evidence = _get_evidence_for_user(request, pk)
-    if not services.may_change_evidence(evidence, request.user):
+    if not permissions.may_change_evidence(evidence, request.user):
         raise PermissionDenied("Only the analyst who logged it or a reviewer may edit it.")
     if evidence.is_withdrawn:
         messages.error(request, "Withdrawn evidence cannot be edited: it is kept as it was.")

@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from tracker import roles
+from tracker import permissions
 from tracker.models import (
     Assessment,
     Evidence,
@@ -90,7 +90,7 @@ def home(request):
     user = request.user
     years = list(Report.objects.order_by("-year").values_list("year", flat=True).distinct())
     year = _chosen_year(request, years)
-    can_edit = roles.can_edit(user)
+    can_edit = permissions.can_edit(user)
     context = {"years": years, "year": year}
     # The newest ids come from the (recorded_at, id) index alone; joining first would let the
     # planner start from the reports and sort every change.
@@ -155,7 +155,7 @@ def home(request):
         context["my_evidence"] = Evidence.objects.filter(logged_by=user).only(
             "pk", "title", "logged_at", "sensitivity"
         )[:MY_EVIDENCE]
-    if roles.can_review(user):
+    if permissions.can_review(user):
         if "assessment_counts" not in context:
             context["assessment_counts"] = _assessment_counts(year, user)
         context["links"]["waiting"] = _list_url(

@@ -8,7 +8,7 @@ from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from tracker import lineage, roles, services
+from tracker import lineage, permissions, services
 from tracker.models import Recommendation
 
 
@@ -95,7 +95,7 @@ def recommendation_lineage(request, pk):
     }
     form = LineageForm(initial=initial, candidates=context["candidates"])
     if request.method == "POST":
-        if not roles.can_edit(request.user):
+        if not permissions.can_edit(request.user):
             raise PermissionDenied("You may not correct lineage links.")
         form = LineageForm(request.POST, candidates=context["candidates"])
         if form.is_valid():

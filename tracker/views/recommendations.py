@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from tiptracker.lib.dates import long_date
-from tracker import exportjobs, exports, lineage, pagination, roles, services
+from tracker import exportjobs, exports, lineage, pagination, permissions, services
 from tracker.filters import DEFAULT_PAGE_SIZE, RecommendationFilterSet, search_refused
 from tracker.forms import OwnerForm, PillarForm, StatusForm
 from tracker.models import (
@@ -327,7 +327,7 @@ def _render_detail(request, recommendation, *, status=200, **bound):
     context["assessment_years"] = sorted(
         {recommendation.report.year, *(a.year for a in assessments)}, reverse=True
     )
-    if roles.can_edit(user):
+    if permissions.can_edit(user):
         context.update(_forms_for(recommendation, user, **bound))
     return render(request, "tracker/recommendation_detail.html", context, status=status)
 

@@ -1,11 +1,12 @@
-"""Template context shared by every page."""
+"""Template context shared by every page: what the signed-in user may do, and their header."""
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.functional import SimpleLazyObject
 
-from tracker import roles as role_checks
+from reports.permissions import can_publish
+from tracker import permissions
 from tracker.models import Notification
 
 
@@ -41,10 +42,10 @@ def roles(request):
     if user is None or not user.is_authenticated:
         return {}
     return {
-        "can_edit": role_checks.can_edit(user),
-        "can_review": role_checks.can_review(user),
-        "can_publish": role_checks.can_publish(user),
-        "can_import": role_checks.can_import(user),
+        "can_edit": permissions.can_edit(user),
+        "can_review": permissions.can_review(user),
+        "can_publish": can_publish(user),
+        "can_import": permissions.can_import(user),
         # Read only when a page shows the header.
         "header": SimpleLazyObject(lambda: _header(user)),
     }

@@ -1,0 +1,239 @@
+"""The assessment workflow: draft, edit, submit, approve or return, and correct."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from tracker import notifications
+from tracker.models import (
+    Assessment,
+    AssessmentEvent,
+    Evidence,
+    Recommendation,
+)
+from tracker.permissions import may_edit_assessment, review_refusal
+from tracker.services.base import _bump_version, _require
+from tracker.services.recommendations import _check_evidence_visible
+
+
+def _assessment_event(assessment, action, from_state, by, note="") -> None:
+    AssessmentEvent.objects.create(
+        assessment=assessment,
+        action=action,
+        from_state=from_state,
+        to_state=assessment.state,
+        note=note,
+        by=by,
+    )
+
+
+def _set_citations(assessment, findings, evidence, by) -> None:
+    if findings is not None:
+        assessment.findings.set(findings)
+    if evidence is not None:
+        evidence = list(evidence)
+        _check_evidence_visible(evidence, by)
+        # Citations the editor cannot see were made by someone who could: an edit keeps them.
+        hidden = assessment.evidence.exclude(pk__in=Evidence.objects.visible_to(by).values("pk"))
+        assessment.evidence.set([*evidence, *hidden])
+
+
+@transaction.atomic
+def assessment_draft(
+    *,
+    recommendation: Recommendation,
+    year: int,
+    by,
+    rating: str,
+    confidence: str,
+    narrative: str = "",
+    findings=None,
+    evidence=None,
+) -> Assessment:
+    """Start the assessment of `recommendation` for `year` as a draft by `by`."""
+    _require(by, "tracker.add_assessment", "draft assessments")
+    assessment = Assessment(
+        recommendation=recommendation,
+        year=year,
+        rating=rating,
+        confidence=confidence,
+        narrative=narrative,
+        author=by,
+    )
+    assessment.full_clean()
+    assessment.save()
+    _set_citations(assessment, findings, evidence, by)
+    _assessment_event(assessment, "drafted", "", by)
+    return assessment
+
+
+_EDITABLE_STATES = {Assessment.State.DRAFT, Assessment.State.RETURNED}
+
+
+@transaction.atomic
+def assessment_update(
+    *,
+    assessment: Assessment,
+    by,
+    rating: str,
+    confidence: str,
+    narrative: str,
+    findings=None,
+    evidence=None,
+    expected_version: int | None = None,
+) -> Assessment:
+    """Change a draft or returned assessment; submitted and approved ones are not editable."""
+    _require(by, "tracker.change_assessment", "edit assessments")
+    assessment = (
+        Assessment.objects.select_for_update()
+        .select_related("author", "recommendation")
+        .get(pk=assessment.pk)
+    )
+    _check_editor(assessment, by, "edit")
+    if assessment.state not in _EDITABLE_STATES:
+        raise ValidationError(
+            f"This assessment is {assessment.get_state_display().lower()} and cannot be edited."
+        )
+    probe = Assessment(
+        recommendation_id=assessment.recommendation_id,
+        year=assessment.year,
+        revision=assessment.revision,
+        supersedes_id=assessment.supersedes_id,
+        rating=rating,
+        confidence=confidence,
+        narrative=narrative,
+        author_id=assessment.author_id,
+        state=assessment.state,
+    )
+    probe.full_clean(validate_unique=False, validate_constraints=False)
+    _bump_version(
+        Assessment,
+        assessment.pk,
+        expected_version,
+        "This assessment",
+        rating=rating,
+        confidence=confidence,
+        narrative=narrative,
+    )
+    assessment.refresh_from_db()
+    _set_citations(assessment, findings, evidence, by)
+    _assessment_event(assessment, "edited", assessment.state, by)
+    return assessment
+
+
+def _transition(
+    assessment, *, by, to_state, allowed_from, action, expected_version, note="", **changes
+) -> Assessment:
+    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    from_state = assessment.state
+    if from_state not in allowed_from:
+        raise ValidationError(
+            f"An assessment that is {assessment.get_state_display().lower()} cannot be {action}."
+        )
+    _bump_version(
+        Assessment, assessment.pk, expected_version, "This assessment", state=to_state, **changes
+    )
+    assessment.refresh_from_db()
+    _assessment_event(assessment, action, from_state, by, note)
+    return assessment
+
+
+@transaction.atomic
+def assessment_submit(
+    *, assessment: Assessment, by, expected_version: int | None = None
+) -> Assessment:
+    """Send a draft or returned assessment for review."""
+    _require(by, "tracker.change_assessment", "submit assessments")
+    current = Assessment.objects.select_related("author", "recommendation").get(pk=assessment.pk)
+    _check_editor(current, by, "submit")
+    assessment = _transition(
+        assessment,
+        by=by,
+        to_state=Assessment.State.SUBMITTED,
+        allowed_from=_EDITABLE_STATES,
+        action="submitted",
+        expected_version=expected_version,
+        submitted_at=timezone.now(),
+    )
+    notifications.assessment_submitted(assessment, by=by)
+    return assessment
+
+
+def _check_reviewer(assessment, by) -> None:
+    _require(by, "tracker.review_assessment", "review assessments")
+    refusal = review_refusal(Assessment.objects.get(pk=assessment.pk), by)
+    if refusal:
+        raise PermissionDenied(refusal)
+
+
+def _review(assessment, by, to_state, action, note, expected_version) -> Assessment:
+    assessment = _transition(
+        assessment,
+        by=by,
+        to_state=to_state,
+        allowed_from={Assessment.State.SUBMITTED},
+        action=action,
+        expected_version=expected_version,
+        note=note,
+        reviewer=by,
+        review_note=note,
+        reviewed_at=timezone.now(),
+    )
+    notifications.assessment_reviewed(assessment, by=by)
+    return assessment
+
+
+@transaction.atomic
+def assessment_approve(
+    *, assessment: Assessment, by, note: str = "", expected_version: int | None = None
+) -> Assessment:
+    """Approve a submitted assessment; it is frozen from then on."""
+    _check_reviewer(assessment, by)
+    return _review(assessment, by, Assessment.State.APPROVED, "approved", note, expected_version)
+
+
+@transaction.atomic
+def assessment_return(
+    *, assessment: Assessment, by, note: str, expected_version: int | None = None
+) -> Assessment:
+    """Return a submitted assessment to its author with a note saying what to change."""
+    _check_reviewer(assessment, by)
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"review_note": "Say what the author should change."})
+    return _review(assessment, by, Assessment.State.RETURNED, "returned", note, expected_version)
+
+
+@transaction.atomic
+def assessment_correct(*, assessment: Assessment, by) -> Assessment:
+    """Open a correction of an approved assessment: a new draft revision; the original stays."""
+    _require(by, "tracker.add_assessment", "correct assessments")
+    original = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    if original.state != Assessment.State.APPROVED:
+        raise ValidationError("Only an approved assessment is corrected; edit this one instead.")
+    if Assessment.objects.filter(supersedes=original).exists():
+        raise ValidationError("A correction of this assessment already exists.")
+    correction = Assessment.objects.create(
+        recommendation=original.recommendation,
+        year=original.year,
+        revision=original.revision + 1,
+        supersedes=original,
+        rating=original.rating,
+        confidence=original.confidence,
+        narrative=original.narrative,
+        author=by,
+    )
+    correction.findings.set(original.findings.all())
+    correction.evidence.set(original.evidence.all())
+    _assessment_event(
+        correction, "correction opened", "", by, f"Corrects revision {original.revision}."
+    )
+    return correction
+
+
+def _check_editor(assessment: Assessment, by, action: str) -> None:
+    if not may_edit_assessment(assessment, by):
+        raise PermissionDenied(
+            f"Only the author of this assessment ({assessment.author.get_username()}) or the "
+            f"recommendation's owner may {action} it."
+        )

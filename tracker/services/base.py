@@ -1,0 +1,41 @@
+"""What every service shares: the role check, and the version check behind "changed by someone
+else"."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import F
+from django.utils import timezone
+
+
+class StaleVersion(ValidationError):
+    """Raised when a record changed after the form the user is submitting was opened."""
+
+    def __init__(self, what: str = "This item"):
+        super().__init__(
+            f"{what} was changed by someone else after you opened it. Nothing was saved: "
+            "reload the page to see their change, then apply yours again.",
+            code="stale",
+        )
+
+
+def _require(user, perm: str, action: str) -> None:
+    if not user.has_perm(perm):
+        raise PermissionDenied(f"You may not {action}.")
+
+
+def _bump_version(model, pk: int, expected_version: int | None, what: str, **changes) -> int:
+    """Apply `changes` to row `pk` if its version is still `expected_version`; return the new one.
+
+    The compare-and-swap happens in one UPDATE, so two writers holding the same version cannot
+    both succeed, whatever the database.
+    """
+    rows = model.objects.filter(pk=pk)
+    if expected_version is not None:
+        rows = rows.filter(version=expected_version)
+    updated = rows.update(version=F("version") + 1, updated_at=timezone.now(), **changes)
+    if not updated:
+        raise StaleVersion(what)
+    return model.objects.values_list("version", flat=True).get(pk=pk)
+
+
+def _clip(text: str, limit: int = 300) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

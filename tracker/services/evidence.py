@@ -1,0 +1,240 @@
+"""Writes to evidence: logging it, correcting its description or sensitivity, withdrawing it,
+and recording who read a restricted item."""
+
+import datetime
+import hashlib
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from tracker import uploads
+from tracker.models import (
+    Evidence,
+    EvidenceAccess,
+    EvidenceEdit,
+)
+from tracker.permissions import may_change_evidence
+from tracker.services.base import StaleVersion, _bump_version, _clip, _require
+
+
+def file_sha256(fileobj) -> str:
+    """Return the SHA-256 of an open file, reading it in chunks and rewinding it."""
+    digest = hashlib.sha256()
+    fileobj.seek(0)
+    for chunk in iter(lambda: fileobj.read(1024 * 1024), b""):
+        digest.update(chunk)
+    fileobj.seek(0)
+    return digest.hexdigest()
+
+
+@transaction.atomic
+def evidence_log(
+    *,
+    by,
+    title: str,
+    source_type: str,
+    direction: str,
+    recommendations,
+    sensitivity: str = Evidence.Sensitivity.INTERNAL,
+    summary: str = "",
+    source_name: str = "",
+    url: str = "",
+    published_on: datetime.date | None = None,
+    accessed_on: datetime.date | None = None,
+    quote: str = "",
+    file=None,
+    file_type: str = "",
+) -> Evidence:
+    """Log a piece of evidence against one or more recommendations.
+
+    `file` is checked again here (name, size, type by content), whatever the entry point; the
+    type recorded is the one its content shows, whatever `file_type` says. Its bytes are stored
+    under a random name and their SHA-256 recorded.
+    """
+    _require(by, "tracker.add_evidence", "log evidence")
+    recommendations = list(recommendations)
+    if not recommendations:
+        raise ValidationError(
+            {"recommendations": "Choose at least one recommendation this evidence bears on."}
+        )
+    evidence = Evidence(
+        title=title,
+        summary=summary,
+        source_type=source_type,
+        source_name=source_name,
+        url=url,
+        published_on=published_on,
+        accessed_on=accessed_on,
+        quote=quote,
+        sensitivity=sensitivity,
+        direction=direction,
+        logged_by=by,
+    )
+    if file is not None:
+        file_type = uploads.check_upload(file).mime
+        evidence.file_sha256 = file_sha256(file)
+        evidence.file_size = file.size
+        evidence.file_name = (getattr(file, "name", "") or "")[-255:]
+        evidence.file_type = file_type
+    # Validate before the bytes are stored, so refused input leaves no file behind.
+    evidence.full_clean(exclude=["file", "recommendations"])
+    if file is not None:
+        evidence.file.save(evidence.file_name or "upload", file, save=False)
+    try:
+        evidence.save()
+        evidence.recommendations.set(recommendations)
+    except BaseException:
+        # A rolled-back transaction does not remove files, so the stored copy goes by hand.
+        if evidence.file:
+            evidence.file.storage.delete(evidence.file.name)
+        raise
+    return evidence
+
+
+def _check_evidence_changer(evidence: Evidence, by, action: str) -> None:
+    _require(by, "tracker.add_evidence", f"{action} evidence")
+    if not may_change_evidence(evidence, by):
+        raise PermissionDenied(f"Only the analyst who logged it or a reviewer may {action} it.")
+
+
+@transaction.atomic
+def evidence_withdraw(
+    *, evidence: Evidence, reason: str, by, expected_version: int | None = None
+) -> Evidence:
+    """Withdraw evidence with a reason: it is kept, marked, and stops counting from now on.
+
+    Only the analyst who logged it or a reviewer may; a withdrawal is final.
+    """
+    evidence = Evidence.objects.select_for_update().get(pk=evidence.pk)
+    _check_evidence_changer(evidence, by, "withdraw")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why this evidence is withdrawn."})
+    if evidence.withdrawn_at is not None:
+        raise ValidationError("This evidence was already withdrawn.")
+    _bump_version(
+        Evidence,
+        evidence.pk,
+        expected_version,
+        "This evidence",
+        withdrawn_at=timezone.now(),
+        withdrawn_by=by,
+        withdrawal_reason=reason,
+    )
+    evidence.refresh_from_db()
+    return evidence
+
+
+# What an edit may change: the description of the source. The file is part of the record as
+# logged, and sensitivity has its own service (it decides who may see the item).
+EVIDENCE_EDITABLE_FIELDS = (
+    "title",
+    "summary",
+    "source_type",
+    "source_name",
+    "url",
+    "published_on",
+    "accessed_on",
+    "quote",
+)
+
+
+def _evidence_value(evidence: Evidence, field: str) -> str:
+    """Return a field's value as the edit history shows it."""
+    value = getattr(evidence, field)
+    if field == "source_type":
+        return Evidence.SourceType(value).label
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value or ""
+
+
+@transaction.atomic
+def evidence_edit(
+    *, evidence: Evidence, by, expected_version: int | None, reason: str, **fields
+) -> list[EvidenceEdit]:
+    """Correct the description of an item of evidence, with the reason; return the edits.
+
+    Each changed field is recorded with its old and new value (a value too long for the
+    record is kept whole in the edit's note). Fields left out, or given unchanged, stay as
+    they are; nothing changed records nothing. Withdrawn evidence is never edited.
+    """
+    unknown = sorted(set(fields) - set(EVIDENCE_EDITABLE_FIELDS))
+    if unknown:
+        raise ValidationError(
+            dict.fromkeys(unknown, "This field cannot be edited here."), code="not_editable"
+        )
+    evidence = Evidence.objects.select_for_update().get(pk=evidence.pk)
+    _check_evidence_changer(evidence, by, "edit")
+    if evidence.withdrawn_at is not None:
+        raise ValidationError("Withdrawn evidence cannot be edited: it is kept as it was.")
+    if expected_version is not None and evidence.version != expected_version:
+        raise StaleVersion("This evidence")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why this evidence is corrected."})
+    before = {name: _evidence_value(evidence, name) for name in fields}
+    for name, value in fields.items():
+        setattr(evidence, name, value.strip() if isinstance(value, str) else value)
+    evidence.full_clean(exclude=["file", "recommendations"])
+    after = {name: _evidence_value(evidence, name) for name in fields}
+    changed = [name for name in EVIDENCE_EDITABLE_FIELDS if name in fields]
+    changed = [name for name in changed if before[name] != after[name]]
+    if not changed:
+        return []
+    _bump_version(
+        Evidence,
+        evidence.pk,
+        expected_version,
+        "This evidence",
+        **{name: getattr(evidence, name) for name in changed},
+    )
+    edits = []
+    for name in changed:
+        old, new = before[name], after[name]
+        note = reason if len(old) <= 300 else f"{reason}\n\nIt was: {old}"
+        edits.append(
+            EvidenceEdit.objects.create(
+                evidence=evidence,
+                field=name,
+                old_value=_clip(old),
+                new_value=_clip(new),
+                note=note,
+                changed_by=by,
+            )
+        )
+    return edits
+
+
+@transaction.atomic
+def evidence_set_sensitivity(
+    *, evidence: Evidence, sensitivity: str, reason: str, by, expected_version: int | None = None
+):
+    """Change who may see an item of evidence, with the reason, on the item's own record."""
+    _require(by, "tracker.change_evidence", "change the sensitivity of evidence")
+    if sensitivity not in Evidence.Sensitivity.values:
+        raise ValidationError({"sensitivity": f"Unknown sensitivity {sensitivity!r}."})
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Give the reason for changing who may see this."})
+    evidence = Evidence.objects.select_for_update().get(pk=evidence.pk)
+    if evidence.sensitivity == sensitivity:
+        return None
+    old = evidence.sensitivity
+    _bump_version(Evidence, evidence.pk, expected_version, "This evidence", sensitivity=sensitivity)
+    return EvidenceEdit.objects.create(
+        evidence=evidence,
+        field="sensitivity",
+        old_value=Evidence.Sensitivity(old).label,
+        new_value=Evidence.Sensitivity(sensitivity).label,
+        note=reason,
+        changed_by=by,
+    )
+
+
+def evidence_record_access(*, evidence: Evidence, by, action: str):
+    """Record that `by` viewed or downloaded `evidence`, if it is restricted."""
+    if evidence.sensitivity != Evidence.Sensitivity.RESTRICTED:
+        return None
+    return EvidenceAccess.objects.create(evidence=evidence, user=by, action=action)

@@ -1,0 +1,441 @@
+"""Writes to a recommendation: its status (with reason, evidence and effective date), owner,
+pillar, lineage link and official text; bulk changes; voiding a mistaken status change."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from tiptracker.lib.dates import long_date
+from tracker import lineage, notifications
+from tracker.models import (
+    Evidence,
+    Recommendation,
+    RecommendationEdit,
+    StatusChange,
+    StatusChangeVoid,
+    status_on,
+)
+from tracker.services.base import StaleVersion, _bump_version, _clip, _require
+
+
+def status_on_date(recommendation: Recommendation, day: datetime.date) -> str:
+    """Return the status `recommendation` had at the end of `day`, from its history alone.
+
+    The services read the history itself, never the cache they are about to refresh.
+    """
+    return (
+        Recommendation.objects.annotate(status_on=status_on(day, from_history=True))
+        .values_list("status_on", flat=True)
+        .get(pk=recommendation.pk)
+    )
+
+
+@dataclass(frozen=True)
+class EffectiveDateBounds:
+    """The days a status change of one item may be effective on, and why (for forms)."""
+
+    first: datetime.date
+    last: datetime.date
+    predecessor: str = ""
+    successor: str = ""
+
+    @property
+    def help_text(self) -> str:
+        text = (
+            f"When the new status became true: from {long_date(self.first)}, the start of "
+            "this recommendation's follow-up period"
+        )
+        if self.predecessor:
+            text += f" (earlier facts belong to {self.predecessor})"
+        if self.successor:
+            text += f", to {long_date(self.last)}, its end ({self.successor} holds later facts)"
+        else:
+            text += ", to today; a date after the period's end counts for the next year's item"
+        return text + "."
+
+
+def effective_date_bounds(recommendation: Recommendation) -> EffectiveDateBounds:
+    """Return the first and last day a change of `recommendation` may be effective on."""
+    start, end = recommendation.follow_up_period
+    today = timezone.localdate()
+    successor = (
+        recommendation.successors.order_by("report__year", "number")
+        .values_list("reference", flat=True)
+        .first()
+    )
+    return EffectiveDateBounds(
+        first=start,
+        last=min(end, today) if successor else today,
+        predecessor=recommendation.predecessor.reference if recommendation.predecessor_id else "",
+        successor=successor or "",
+    )
+
+
+def _check_effective_date(recommendation: Recommendation, day: datetime.date, today) -> None:
+    """Refuse an effective date outside what the item's history may hold.
+
+    A change to a report-Y item is effective from 1 April of Y (earlier facts belong to its
+    predecessor), never in the future, and not after its follow-up period once a successor
+    continues it (the successor's history holds that).
+    """
+    if day > today:
+        raise ValidationError({"effective_date": "The effective date cannot be in the future."})
+    start, end = recommendation.follow_up_period
+    if day < start:
+        earlier = (
+            f" Record it on its predecessor {recommendation.predecessor.reference}."
+            if recommendation.predecessor_id
+            else ""
+        )
+        raise ValidationError(
+            {
+                "effective_date": f"A change to {recommendation.reference} is effective no "
+                f"earlier than {long_date(start)}, the start of its follow-up period: an earlier "
+                f"fact belongs to the {recommendation.report.year - 1} recommendation.{earlier}"
+            }
+        )
+    if day > end:
+        successor = (
+            recommendation.successors.select_related("report")
+            .order_by("report__year", "number")
+            .first()
+        )
+        if successor is not None:
+            raise ValidationError(
+                {
+                    "effective_date": f"The follow-up period of {recommendation.reference} "
+                    f"ended on {long_date(end)}; record a later change on its successor "
+                    f"{successor.reference}."
+                }
+            )
+
+
+@transaction.atomic
+def recommendation_set_status(
+    *,
+    recommendation: Recommendation,
+    status: str,
+    reason: str,
+    by,
+    evidence=(),
+    effective_date: datetime.date | None = None,
+    expected_version: int | None = None,
+) -> StatusChange:
+    """Record a change of status with its reason and evidence, and update the current status.
+
+    The change may be back-dated within the item's follow-up period. It counts along the
+    lineage chain (`models.status_on`), so the cached status of the item and of its successors
+    is refreshed from the history: a back-dated entry never hides a newer one.
+    """
+    _require(by, "tracker.change_status", "change statuses")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Give the reason for this change."})
+    if status not in Recommendation.Status.values:
+        raise ValidationError({"status": f"Unknown status {status!r}."})
+    today = timezone.localdate()
+    effective_date = effective_date or today
+
+    recommendation = (
+        # Lock the item's own row only: PostgreSQL cannot lock the nullable side of the join.
+        Recommendation.objects.select_for_update(of=("self",))
+        .select_related("report", "predecessor")
+        .get(pk=recommendation.pk)
+    )
+    # A stale form is told so first: comparing with a status it never saw would mislead.
+    if expected_version is not None and recommendation.version != expected_version:
+        raise StaleVersion("This recommendation")
+    _check_effective_date(recommendation, effective_date, today)
+    old_status = status_on_date(recommendation, effective_date)
+    if status == old_status and not recommendation.needs_review:
+        label = Recommendation.Status(status).label
+        raise ValidationError({"status": f"The status on that date is already “{label}”."})
+
+    evidence = list(evidence)
+    _check_evidence_visible(evidence, by)
+    change = StatusChange.objects.create(
+        recommendation=recommendation,
+        old_status=old_status,
+        new_status=status,
+        reason=reason,
+        changed_by=by,
+        effective_date=effective_date,
+    )
+    if evidence:
+        change.evidence.set(evidence)
+    _bump_version(
+        Recommendation,
+        recommendation.pk,
+        expected_version,
+        "This recommendation",
+        status=status_on_date(recommendation, today),
+        needs_review=False,
+    )
+    # The change counts for the successors too, wherever their own history does not override.
+    lineage.refresh_status(
+        Recommendation.objects.filter(ancestor_links__ancestor=recommendation).exclude(
+            pk=recommendation.pk
+        )
+    )
+    notifications.status_changed(change, by=by)
+    return change
+
+
+def _check_evidence_visible(evidence, user) -> None:
+    """Refuse citations of evidence `user` may not see (`models.evidence_visibility`)."""
+    wanted = {item.pk for item in evidence}
+    if not wanted:
+        return
+    visible = set(
+        Evidence.objects.visible_to(user).filter(pk__in=wanted).values_list("pk", flat=True)
+    )
+    if wanted - visible:
+        raise PermissionDenied("You may not cite evidence you cannot see.")
+
+
+def _record_edit(recommendation, field, old, new, by, note="") -> RecommendationEdit:
+    return RecommendationEdit.objects.create(
+        recommendation=recommendation,
+        field=field,
+        old_value=str(old or ""),
+        new_value=str(new or ""),
+        note=note,
+        changed_by=by,
+    )
+
+
+@transaction.atomic
+def recommendation_set_owner(
+    *, recommendation: Recommendation, owner, by, expected_version: int | None = None
+) -> RecommendationEdit | None:
+    """Assign `owner` (a user, or None) to the recommendation and record the edit."""
+    _require(by, "tracker.change_status", "assign owners")
+    recommendation = Recommendation.objects.select_related("owner").get(pk=recommendation.pk)
+    old_owner = recommendation.owner
+    if (old_owner and old_owner.pk) == (owner and owner.pk):
+        return None
+    _bump_version(
+        Recommendation, recommendation.pk, expected_version, "This recommendation", owner=owner
+    )
+    notifications.item_assigned(recommendation, owner=owner, by=by)
+    return _record_edit(
+        recommendation,
+        "owner",
+        old_owner.get_username() if old_owner else "",
+        owner.get_username() if owner else "",
+        by,
+    )
+
+
+@transaction.atomic
+def recommendation_set_pillar(
+    *, recommendation: Recommendation, pillar: str, by, expected_version: int | None = None
+) -> RecommendationEdit | None:
+    """Correct the recommendation's pillar and record the edit."""
+    _require(by, "tracker.change_status", "correct pillars")
+    if pillar not in Recommendation.Pillar.values:
+        raise ValidationError({"pillar": f"Unknown pillar {pillar!r}."})
+    recommendation = Recommendation.objects.get(pk=recommendation.pk)
+    if recommendation.pillar == pillar:
+        return None
+    _bump_version(
+        Recommendation, recommendation.pk, expected_version, "This recommendation", pillar=pillar
+    )
+    return _record_edit(recommendation, "pillar", recommendation.pillar, pillar, by)
+
+
+@transaction.atomic
+def recommendation_set_predecessor(
+    *,
+    recommendation: Recommendation,
+    predecessor: Recommendation | None,
+    link_kind: str,
+    by,
+    expected_version: int | None = None,
+) -> RecommendationEdit | None:
+    """Correct a recommendation's lineage link by hand and record the edit.
+
+    `predecessor` must be a recommendation of the same country in an earlier year (any earlier
+    year: a list cut off in one year can skip it), or None for a *new* recommendation. A link set
+    here is kept when narratives are imported later. A recommendation with no status history
+    starts again from its new predecessor's status, flagged for review.
+    """
+    _require(by, "tracker.change_status", "correct lineage links")
+    recommendation = Recommendation.objects.select_related("report", "predecessor").get(
+        pk=recommendation.pk
+    )
+    if predecessor is None:
+        if link_kind not in ("", Recommendation.LinkKind.NEW):
+            raise ValidationError({"link_kind": "Without a predecessor the recommendation is new."})
+        link_kind = Recommendation.LinkKind.NEW
+        score = None
+    else:
+        predecessor = Recommendation.objects.select_related("report").get(pk=predecessor.pk)
+        if link_kind not in (Recommendation.LinkKind.REPEATED, Recommendation.LinkKind.REWORDED):
+            raise ValidationError(
+                {"link_kind": "A recommendation with a predecessor is repeated or reworded."}
+            )
+        if (
+            predecessor.report.country_id != recommendation.report.country_id
+            or predecessor.report.year >= recommendation.report.year
+        ):
+            raise ValidationError(
+                {
+                    "predecessor": "The predecessor must be a recommendation of the same "
+                    "country in an earlier year."
+                }
+            )
+        score = round(lineage.similarity(predecessor.text, recommendation.text), 4)
+    old, old_kind = recommendation.predecessor, recommendation.link_kind or "unlinked"
+    if (old and old.pk) == (predecessor and predecessor.pk) and old_kind == link_kind:
+        return None
+    recommendation.predecessor = predecessor
+    recommendation.link_kind = link_kind
+    changes = {"predecessor": predecessor, "link_kind": link_kind, "similarity": score}
+    if not recommendation.status_changes.exists():
+        # It starts again from its new chain's status, which an analyst should confirm.
+        changes["needs_review"] = predecessor is not None
+        if predecessor is None:
+            changes["initial_status"] = Recommendation.Status.NO_ACTION
+    _bump_version(
+        Recommendation, recommendation.pk, expected_version, "This recommendation", **changes
+    )
+    lineage.rebuild_ancestry(recommendation.report.country_id)
+    return _record_edit(
+        recommendation,
+        "predecessor",
+        f"{old.reference} ({old_kind})" if old else old_kind,
+        f"{predecessor.reference} ({link_kind})" if predecessor else link_kind,
+        by,
+    )
+
+
+BULK_LIMIT = 200
+
+
+@transaction.atomic
+def recommendations_bulk_update(
+    *,
+    items,
+    action: str,
+    by,
+    status: str = "",
+    reason: str = "",
+    effective_date: datetime.date | None = None,
+    owner=None,
+) -> int:
+    """Apply one action to many recommendations, all or nothing; return how many changed.
+
+    `items` are (recommendation, version it was shown at) pairs. Each item goes through its
+    own service, so each gets its own record (status change or edit) and its own version
+    check; if any item is refused (changed by someone else, already in that status, a date
+    outside its follow-up period), nothing is saved and every refusal is listed.
+    `action` is "confirm" (record that a carried-over status still holds, with `reason`),
+    "status" (set `status` with `reason` and `effective_date`) or "owner" (assign `owner`).
+    """
+    _require(by, "tracker.change_status", "change recommendations")
+    items = list(items)
+    if not items:
+        raise ValidationError("Choose at least one recommendation.")
+    if len(items) > BULK_LIMIT:
+        raise ValidationError(f"Choose at most {BULK_LIMIT} recommendations at a time.")
+    if action not in ("confirm", "status", "owner"):
+        raise ValidationError(f"Unknown action {action!r}.")
+    problems, changed = [], 0
+    for recommendation, version in items:
+        try:
+            with transaction.atomic():
+                done = _bulk_one(
+                    recommendation, version, action, by, status, reason, effective_date, owner
+                )
+        except StaleVersion:
+            problems.append(
+                f"{recommendation.reference}: changed by someone else since the list was opened."
+            )
+        except ValidationError as exc:
+            problems.append(f"{recommendation.reference}: {' '.join(exc.messages)}")
+        else:
+            changed += done is not None
+    if problems:
+        raise ValidationError(["Nothing was saved.", *problems])
+    return changed
+
+
+def _bulk_one(recommendation, version, action, by, status, reason, effective_date, owner):
+    if action == "owner":
+        return recommendation_set_owner(
+            recommendation=recommendation, owner=owner, by=by, expected_version=version
+        )
+    if action == "confirm":
+        if not recommendation.needs_review:
+            raise ValidationError("its status is not waiting for confirmation.")
+        status = recommendation.status
+        effective_date = effective_date_bounds(recommendation).last
+    return recommendation_set_status(
+        recommendation=recommendation,
+        status=status,
+        reason=reason,
+        by=by,
+        effective_date=effective_date,
+        expected_version=version,
+    )
+
+
+@transaction.atomic
+def status_change_void(
+    *, change: StatusChange, reason: str, by, expected_version: int | None = None
+) -> StatusChangeVoid:
+    """Void a mistaken status change with a reason; the status on every day is recomputed.
+
+    The change keeps its row (history is append-only); from now on `status_on` skips it, so the
+    cached status of its recommendation and of the successors that carry it is refreshed.
+    """
+    _require(by, "tracker.change_status", "correct status changes")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why this status change was a mistake."})
+    change = StatusChange.objects.select_for_update().get(pk=change.pk)
+    if StatusChangeVoid.objects.filter(change=change).exists():
+        raise ValidationError("This status change was already voided.")
+    # The recommendation's version is the lock: voiding changes its status history.
+    _bump_version(Recommendation, change.recommendation_id, expected_version, "This recommendation")
+    void = StatusChangeVoid.objects.create(change=change, reason=reason, voided_by=by)
+    lineage.refresh_status(
+        Recommendation.objects.filter(ancestor_links__ancestor_id=change.recommendation_id)
+    )
+    return void
+
+
+@transaction.atomic
+def recommendation_correct_text(
+    *,
+    recommendation: Recommendation,
+    text: str,
+    reason: str,
+    by,
+    expected_version: int | None = None,
+) -> RecommendationEdit | None:
+    """Correct the recommendation's official text (a transcription error), with the reason.
+
+    The edit shows in the recommendation's timeline; a text longer than the edit's fields is
+    kept whole in its note, so the record always holds what the text was.
+    """
+    _require(by, "tracker.change_recommendation", "correct a recommendation's text")
+    text = (text or "").strip()
+    reason = (reason or "").strip()
+    if not text:
+        raise ValidationError({"text": "A recommendation cannot have an empty text."})
+    if not reason:
+        raise ValidationError({"reason": "Give the reason for correcting the official text."})
+    recommendation = Recommendation.objects.select_for_update().get(pk=recommendation.pk)
+    old = recommendation.text
+    if old == text:
+        return None
+    _bump_version(
+        Recommendation, recommendation.pk, expected_version, "This recommendation", text=text
+    )
+    note = reason if len(old) <= 300 else f"{reason}\n\nThe text was: {old}"
+    return _record_edit(recommendation, "text", _clip(old), _clip(text), by, note=note)
