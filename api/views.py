@@ -33,7 +33,7 @@ from reports.models import PublishedSummary
 from reports.published import summary_to_dict
 from reports.summary import BadAsOf, NoNarratives, build_summary
 from tracker import filters as tracker_filters
-from tracker import permissions, services
+from tracker import permissions, selectors, services, uploads
 from tracker.forms import EvidenceEditForm, EvidenceForm, owner_candidates
 from tracker.models import (
     Assessment,
@@ -46,7 +46,6 @@ from tracker.models import (
     StatusChange,
     TierPlacement,
 )
-from tracker.views import evidence as evidence_pages
 
 # --- Shared rules ---------------------------------------------------------------------------
 
@@ -205,9 +204,7 @@ class RecommendationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _A
             return Recommendation.objects.all()
         user = self.request.user
         queryset = (
-            Recommendation.objects.with_report()
-            .with_approved_flag()
-            .with_evidence_flag(user)
+            selectors.recommendation_rows(user)
             .select_related("predecessor")
             .prefetch_related(
                 Prefetch("successors", queryset=Recommendation.objects.order_by("pk")),
@@ -255,7 +252,7 @@ class RecommendationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _A
         body = s.StatusChangeInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        citable = Evidence.objects.visible_to(request.user).filter(recommendations=recommendation)
+        citable = Evidence.objects.citable_for(recommendation, request.user)
         change = services.recommendation_set_status(
             recommendation=recommendation,
             status=data["status"],
@@ -492,9 +489,11 @@ class EvidenceViewSet(
         responses={(200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The file.")},
     )
     def file(self, request, pk=None):
-        # The page's own download view: the same visibility rule, headers and messages. DRF has
-        # authenticated the caller and checked the role; the view sees the same user.
-        return evidence_pages.evidence_file(request._request, pk=pk)
+        # The page's own download: the same visibility rule, headers and messages.
+        evidence = self.get_object()
+        response = uploads.download_response(evidence)
+        services.evidence_record_access(evidence=evidence, by=request.user, action="download")
+        return response
 
 
 # --- Assessments ----------------------------------------------------------------------------
@@ -552,9 +551,7 @@ class AssessmentViewSet(
         )
 
     def _citations(self, recommendation, data) -> dict:
-        citable = Evidence.objects.visible_to(self.request.user).filter(
-            recommendations=recommendation
-        )
+        citable = Evidence.objects.citable_for(recommendation, self.request.user)
         citations = {}
         if "findings" in data:
             findings = Finding.objects.filter(report_id=recommendation.report_id)

@@ -16,7 +16,6 @@ import tempfile
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
-from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.files import File
@@ -25,7 +24,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from tiptracker.lib import spreadsheets
-from tracker import exports
+from tracker import exports, selectors
 from tracker.models import ExportJob
 
 logger = logging.getLogger("tracker.exports")
@@ -145,12 +144,10 @@ class Progress:
 
 
 def _recommendations(job: ExportJob, out, progress: Progress) -> str:
-    from tracker.views.recommendations import filtered_recommendations
-
     data = QueryDict(mutable=True)
     for name, value in job.parameters["query"]:
         data.appendlist(name, value)
-    queryset = filtered_recommendations(data, SimpleNamespace(user=job.user))
+    queryset = selectors.recommendation_list(user=job.user, params=data).queryset
     progress.total(queryset.count())
 
     def absolute_url(path: str) -> str:

@@ -58,7 +58,15 @@ PAGE_SIZES = (25, 50, 100, 200)
 DEFAULT_PAGE_SIZE = 50
 
 
-class PagedFilterSet(django_filters.FilterSet):
+class UserFilterSet(django_filters.FilterSet):
+    """A list's filters for one user: `user=` (the API's filter backend passes `request=`)."""
+
+    def __init__(self, data=None, queryset=None, *, user=None, request=None, **kwargs):
+        super().__init__(data, queryset, request=request, **kwargs)
+        self.user = user if user is not None else getattr(request, "user", None)
+
+
+class PagedFilterSet(UserFilterSet):
     """A list's filters plus the number of rows per page, chosen the same way, in the URL."""
 
     per_page = django_filters.ChoiceFilter(
@@ -173,8 +181,8 @@ class RecommendationFilterSet(PagedFilterSet):
             "per_page",
         ]
 
-    def __init__(self, data=None, queryset=None, *, request=None, **kwargs):
-        super().__init__(data, queryset, request=request, **kwargs)
+    def __init__(self, data=None, queryset=None, **kwargs):
+        super().__init__(data, queryset, **kwargs)
         # Choices that come from the database are read once here, not on every iteration.
         years = Report.objects.order_by("-year").values_list("year", flat=True).distinct()
         self.filters["year"].extra["choices"] = [(year, str(year)) for year in years]
@@ -229,7 +237,7 @@ class RecommendationFilterSet(PagedFilterSet):
 
     def filter_owner(self, queryset, name, value):
         if value == "me":
-            return queryset.filter(owner=self.request.user)
+            return queryset.filter(owner=self.user)
         if value == "none":
             return queryset.filter(owner__isnull=True)
         return queryset.filter(owner__username=value)
@@ -246,7 +254,7 @@ class RecommendationFilterSet(PagedFilterSet):
             return queryset  # applied with the state
         assessments = Assessment.objects.filter(recommendation_id=OuterRef("pk"))
         if mine:
-            assessments = assessments.filter(author=self.request.user)
+            assessments = assessments.filter(author=self.user)
         if state == "none":
             return queryset.filter(~Exists(assessments))
         if state:
@@ -254,7 +262,7 @@ class RecommendationFilterSet(PagedFilterSet):
         return queryset.filter(Exists(assessments))
 
 
-class ReportFilterSet(django_filters.FilterSet):
+class ReportFilterSet(UserFilterSet):
     """Filters of the narrative list, as GET parameters."""
 
     q = search_filter()
@@ -269,8 +277,8 @@ class ReportFilterSet(django_filters.FilterSet):
         form = FilterForm
         fields = ["q", "country", "year", "tier"]
 
-    def __init__(self, data=None, queryset=None, *, request=None, **kwargs):
-        super().__init__(data, queryset, request=request, **kwargs)
+    def __init__(self, data=None, queryset=None, **kwargs):
+        super().__init__(data, queryset, **kwargs)
         years = Report.objects.order_by("-year").values_list("year", flat=True).distinct()
         self.filters["year"].extra["choices"] = [(year, str(year)) for year in years]
         self.filters["country"].extra["choices"] = country_choices
@@ -324,8 +332,8 @@ class EvidenceFilterSet(PagedFilterSet):
             "per_page",
         ]
 
-    def __init__(self, data=None, queryset=None, *, request=None, **kwargs):
-        super().__init__(data, queryset, request=request, **kwargs)
+    def __init__(self, data=None, queryset=None, **kwargs):
+        super().__init__(data, queryset, **kwargs)
         years = Report.objects.order_by("-year").values_list("year", flat=True).distinct()
         self.filters["year"].extra["choices"] = [(year, str(year)) for year in years]
         self.filters["country"].extra["choices"] = country_choices

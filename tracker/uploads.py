@@ -3,10 +3,11 @@
 The name a browser sends is untrusted, and so is the extension: a file is accepted only when its
 bytes are one of the formats below and its extension agrees with what the bytes are. Accepted files
 are stored under a random name (see `tracker.models.evidence_upload_to`) and only ever served as
-downloads by a view that checks access.
+downloads (`download_response`), by a page or the API that has checked access.
 """
 
 import codecs
+import logging
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from pathlib import PurePosixPath
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadhandler import FileUploadHandler
+from django.http import FileResponse, Http404
 from django.http.multipartparser import MultiPartParser
 from django.template.defaultfilters import filesizeformat
 
@@ -326,3 +328,32 @@ def record_upload(request) -> UploadRecord:
 
     request.parse_file_upload = parse_file_upload
     return record
+
+
+logger = logging.getLogger(__name__)
+
+
+def download_response(evidence) -> FileResponse:
+    """Return the file of `evidence` as a download, never shown inline; Http404 if it has none.
+
+    The caller has checked that its user may see `evidence`, and records the download of a
+    restricted item (`services.evidence_record_access`) once this has found the file.
+    """
+    if not evidence.file:
+        raise Http404("This evidence has no file.")
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError as exc:
+        logger.error("Evidence %s: stored file %s is missing", evidence.pk, evidence.file.name)
+        raise Http404("The file of this evidence is missing from storage.") from exc
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=evidence.file_name or evidence.file.name.rsplit("/", 1)[-1],
+        content_type=evidence.file_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    # Even if a browser rendered it, the file could run nothing and reach nothing.
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response

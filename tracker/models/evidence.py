@@ -88,6 +88,15 @@ class EvidenceQuerySet(models.QuerySet):
         """Keep what `user` may see (for `audience`, if given): see `evidence_visibility`."""
         return self.filter(evidence_visibility(user, audience=audience))
 
+    def citable_for(self, recommendation, user):
+        """Keep what `user` may cite about `recommendation`: THE citation rule.
+
+        A status change or an assessment of a recommendation cites evidence logged against
+        that recommendation and visible to whoever cites it. The services refuse anything
+        else, whatever the entry point (page, bulk edit, API, admin).
+        """
+        return self.visible_to(user).filter(recommendations=recommendation)
+
 
 def evidence_date_errors(published_on, accessed_on) -> dict[str, str]:
     """Return what is wrong with an item's dates, by field: neither in the future, nor the

@@ -12,8 +12,7 @@ from tracker.models import (
     Recommendation,
 )
 from tracker.permissions import may_edit_assessment, review_refusal
-from tracker.services.base import _bump_version, _require
-from tracker.services.recommendations import _check_evidence_visible
+from tracker.services.base import _bump_version, _check_citations, _require
 
 
 def _assessment_event(assessment, action, from_state, by, note="") -> None:
@@ -28,11 +27,12 @@ def _assessment_event(assessment, action, from_state, by, note="") -> None:
 
 
 def _set_citations(assessment, findings, evidence, by) -> None:
+    findings = None if findings is None else list(findings)
+    evidence = None if evidence is None else list(evidence)
+    _check_citations(assessment.recommendation, by, evidence=evidence or (), findings=findings)
     if findings is not None:
         assessment.findings.set(findings)
     if evidence is not None:
-        evidence = list(evidence)
-        _check_evidence_visible(evidence, by)
         # Citations the editor cannot see were made by someone who could: an edit keeps them.
         hidden = assessment.evidence.exclude(pk__in=Evidence.objects.visible_to(by).values("pk"))
         assessment.evidence.set([*evidence, *hidden])

@@ -1,9 +1,11 @@
-"""What every service shares: the role check, and the version check behind "changed by someone
-else"."""
+"""What every service shares: the role check, the citation rule, and the version check behind
+"changed by someone else"."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F
 from django.utils import timezone
+
+from tracker.models import Evidence
 
 
 class StaleVersion(ValidationError):
@@ -39,3 +41,35 @@ def _bump_version(model, pk: int, expected_version: int | None, what: str, **cha
 
 def _clip(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _check_citations(recommendation, by, *, evidence=(), findings=None) -> None:
+    """Refuse citations that break the citation rule, whatever the entry point.
+
+    Evidence is cited only as `Evidence.objects.citable_for` allows: logged against the
+    recommendation, and visible to whoever cites it. Findings are cited from the
+    recommendation's own narrative. One query when every citation is allowed.
+    """
+    wanted = {item.pk for item in evidence}
+    if wanted:
+        citable = set(
+            Evidence.objects.citable_for(recommendation, by)
+            .filter(pk__in=wanted)
+            .values_list("pk", flat=True)
+        )
+        if wanted - citable:
+            visible = Evidence.objects.visible_to(by).filter(pk__in=wanted - citable)
+            if visible.count() < len(wanted - citable):
+                raise PermissionDenied("You may not cite evidence you cannot see.")
+            raise ValidationError(
+                {
+                    "evidence": f"Only evidence logged against {recommendation.reference} may be "
+                    "cited about it; log the item against it first."
+                }
+            )
+    if findings:
+        foreign = [f for f in findings if f.report_id != recommendation.report_id]
+        if foreign:
+            raise ValidationError(
+                {"findings": f"Cite findings of {recommendation.reference}'s own narrative."}
+            )

@@ -4,21 +4,20 @@ pillar, lineage link and official text; bulk changes; voiding a mistaken status 
 import datetime
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from tiptracker.lib.dates import long_date
 from tracker import lineage, notifications
 from tracker.models import (
-    Evidence,
     Recommendation,
     RecommendationEdit,
     StatusChange,
     StatusChangeVoid,
     status_on,
 )
-from tracker.services.base import StaleVersion, _bump_version, _clip, _require
+from tracker.services.base import StaleVersion, _bump_version, _check_citations, _clip, _require
 
 
 def status_on_date(recommendation: Recommendation, day: datetime.date) -> str:
@@ -155,7 +154,7 @@ def recommendation_set_status(
         raise ValidationError({"status": f"The status on that date is already “{label}”."})
 
     evidence = list(evidence)
-    _check_evidence_visible(evidence, by)
+    _check_citations(recommendation, by, evidence=evidence)
     change = StatusChange.objects.create(
         recommendation=recommendation,
         old_status=old_status,
@@ -182,18 +181,6 @@ def recommendation_set_status(
     )
     notifications.status_changed(change, by=by)
     return change
-
-
-def _check_evidence_visible(evidence, user) -> None:
-    """Refuse citations of evidence `user` may not see (`models.evidence_visibility`)."""
-    wanted = {item.pk for item in evidence}
-    if not wanted:
-        return
-    visible = set(
-        Evidence.objects.visible_to(user).filter(pk__in=wanted).values_list("pk", flat=True)
-    )
-    if wanted - visible:
-        raise PermissionDenied("You may not cite evidence you cannot see.")
 
 
 def _record_edit(recommendation, field, old, new, by, note="") -> RecommendationEdit:

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from tracker import permissions, services
+from tracker import permissions, selectors, services
 from tracker.forms import AssessmentForm, AssessmentStepForm, ReviewForm
 from tracker.models import Assessment, AssessmentEvent, Evidence, Recommendation
 
@@ -68,10 +68,7 @@ def _form_querysets(recommendation, user) -> dict:
                 )
             )
         ).order_by("-answers", "section", "position"),
-        "evidence_queryset": Evidence.objects.visible_to(user)
-        .filter(recommendations=recommendation)
-        .only("pk", "title", "published_on")
-        .order_by("-published_on", "title"),
+        "evidence_queryset": selectors.citable_evidence(recommendation, user),
     }
 
 

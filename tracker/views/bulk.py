@@ -15,11 +15,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from tracker import services
-from tracker.filters import RecommendationFilterSet
+from tracker import selectors, services
 from tracker.forms import BulkForm
 from tracker.models import Recommendation
-from tracker.views.recommendations import _TIEBREAK, recommendation_rows
 
 
 @dataclass
@@ -77,10 +75,10 @@ def _plan(pairs, data) -> list[Planned]:
 @require_http_methods(["GET", "POST"])
 def recommendation_bulk(request):
     """Choose recommendations by the list's filters, preview an action, then apply it."""
-    filterset = RecommendationFilterSet(
-        request.GET, queryset=recommendation_rows(request.user), request=request
-    )
-    queryset = filterset.qs.order_by(*_TIEBREAK)
+    listed = selectors.recommendation_list(user=request.user, params=request.GET)
+    filterset = listed.filterset
+    # Always the list's default order, whatever column the list was sorted by.
+    queryset = listed.queryset.order_by(*selectors.LIST_ORDER)
     count = queryset.count()
     rows = list(queryset[: services.BULK_LIMIT])
     form = BulkForm(request.POST or None)

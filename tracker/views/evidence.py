@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, Q
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -48,7 +47,7 @@ def _get_evidence_for_user(request, pk) -> Evidence:
 def evidence_list(request):
     """List the evidence the user may see, by the filters in the URL."""
     queryset = Evidence.objects.visible_to(request.user).select_related("logged_by")
-    filterset = EvidenceFilterSet(request.GET, queryset=queryset, request=request)
+    filterset = EvidenceFilterSet(request.GET, queryset=queryset, user=request.user)
     rows = filterset.qs.prefetch_related(_RECOMMENDATIONS_SHOWN)
     refused = search_refused(filterset)
     if refused:
@@ -204,24 +203,8 @@ def _render_edit(request, evidence, form, *, changes=None, status=200):
 def evidence_file(request, pk):
     """Send the file of an item the user may see, always as a download, never shown inline."""
     evidence = _get_evidence_for_user(request, pk)
-    if not evidence.file:
-        raise Http404("This evidence has no file.")
-    try:
-        handle = evidence.file.open("rb")
-    except FileNotFoundError as exc:
-        logger.error("Evidence %s: stored file %s is missing", evidence.pk, evidence.file.name)
-        raise Http404("The file of this evidence is missing from storage.") from exc
+    response = uploads.download_response(evidence)
     services.evidence_record_access(evidence=evidence, by=request.user, action="download")
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=evidence.file_name or evidence.file.name.rsplit("/", 1)[-1],
-        content_type=evidence.file_type or "application/octet-stream",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    # Even if a browser rendered it, the file could run nothing and reach nothing.
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
     return response
 
 

@@ -29,7 +29,7 @@ def report_list(request):
         .annotate(recommendation_count=Count("recommendations"))
         .order_by("country__name", "-year")
     )
-    filterset = ReportFilterSet(request.GET, queryset=queryset, request=request)
+    filterset = ReportFilterSet(request.GET, queryset=queryset, user=request.user)
     refused = search_refused(filterset)
     rows = filterset.qs.none() if refused else filterset.qs
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))

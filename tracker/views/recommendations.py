@@ -4,39 +4,26 @@ The page of a recommendation shows one timeline of everything recorded about it 
 who may edit, the forms that change its status, owner and pillar.
 """
 
-import datetime
-from dataclasses import dataclass
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from tiptracker.lib.dates import long_date
-from tracker import exportjobs, exports, lineage, pagination, permissions, services
-from tracker.filters import DEFAULT_PAGE_SIZE, RecommendationFilterSet, search_refused
+from tracker import exportjobs, exports, lineage, pagination, permissions, selectors, services
+from tracker.filters import DEFAULT_PAGE_SIZE
 from tracker.forms import OwnerForm, PillarForm, StatusForm
 from tracker.models import (
-    AssessmentEvent,
     Audience,
-    Evidence,
     ExportJob,
     Recommendation,
     StatusChange,
-    follow_up_period,
 )
 
 # The newest entries of the timeline shown on the page; `?timeline=all` shows every one. Each
 # entry costs about half a millisecond to render, so a long history is one link away.
 TIMELINE_SIZE = 25
-
-# Rows that tie on the chosen sort keep a stable order, so paging never repeats or skips one.
-_TIEBREAK = ["report__country__name", "-report__year", "number", "pk"]
-# The same order on the recommendation's own indexed copies (`rec_list_order_idx`).
-_LIST_ORDER = ["country_name", "-report_year", "number", "pk"]
 
 # (GET value, column heading) of the sortable columns of the list, in display order; the
 # recommendation's text follows the status, so reference, status and text read together.
@@ -49,12 +36,6 @@ _SORTABLE = [
     ("pillar", "Pillar"),
     ("owner", "Owner"),
 ]
-
-
-def recommendation_rows(user):
-    """Return the recommendations with what the list shows, flags counted as `user` sees them."""
-    queryset = Recommendation.objects.with_report().with_approved_flag()
-    return queryset.with_evidence_flag(user)
 
 
 def _page_of(queryset, request, as_of=None, size=DEFAULT_PAGE_SIZE, *, keyset=True):
@@ -72,7 +53,7 @@ def _page_of(queryset, request, as_of=None, size=DEFAULT_PAGE_SIZE, *, keyset=Tr
         keyset=keyset,
     )
     pks = page.object_list
-    rows = recommendation_rows(request.user).filter(pk__in=pks)
+    rows = selectors.recommendation_rows(request.user).filter(pk__in=pks)
     if as_of is not None:
         rows = rows.with_status_on(as_of)
     rows = rows.in_bulk()
@@ -94,32 +75,6 @@ def _sort_links(current: str) -> list[dict[str, str]]:
         else:
             columns.append({"key": key, "label": label, "next": key, "aria": ""})
     return columns
-
-
-def _filtered(data, request):
-    """Return the list's filterset, its ordered queryset and whether it pages by keyset."""
-    filterset = RecommendationFilterSet(
-        data, queryset=recommendation_rows(request.user), request=request
-    )
-    queryset = filterset.qs
-    # The default order reads the indexed copies of country and year (one table, keyset
-    # pages); a chosen column sorts across tables, with numbered pages.
-    keyset = not queryset.query.order_by
-    if keyset:
-        queryset = queryset.order_by(*_LIST_ORDER)
-    else:
-        queryset = queryset.order_by(*queryset.query.order_by, *_TIEBREAK)
-    if search_refused(filterset):
-        queryset = queryset.none()
-    return filterset, queryset, keyset
-
-
-def filtered_recommendations(data, request):
-    """Return the recommendations the list shows for the filters in `data`, in its order.
-
-    `request` needs only a `user`: the background worker builds a list's download with it.
-    """
-    return _filtered(data, request)[1]
 
 
 # Parameters that change the page shown, not the rows a download holds.
@@ -152,10 +107,10 @@ def _export_in_background(request, fmt: str, rows: int):
 @permission_required("tracker.view_recommendation", raise_exception=True)
 def recommendation_list(request):
     """List recommendations by the filters in the URL; `?format=csv|xlsx` downloads them all."""
-    filterset, queryset, keyset = _filtered(request.GET, request)
-    refused = search_refused(filterset)
+    listed = selectors.recommendation_list(user=request.user, params=request.GET)
+    filterset, queryset = listed.filterset, listed.queryset
 
-    download = None if refused else request.GET.get("format")
+    download = None if listed.refused else request.GET.get("format")
     if download in ("csv", "xlsx"):
         rows = queryset.count()
         if exportjobs.too_big(rows):
@@ -165,7 +120,7 @@ def recommendation_list(request):
         return exports.xlsx_response(queryset, request)
 
     as_of = filterset.statuses_on()
-    page = _page_of(queryset, request, as_of, filterset.page_size(), keyset=keyset)
+    page = _page_of(queryset, request, as_of, filterset.page_size(), keyset=listed.keyset)
     current_sort = request.GET.get("sort", "") if "sort" not in filterset.errors else ""
     return render(
         request,
@@ -178,84 +133,8 @@ def recommendation_list(request):
             "current_sort": current_sort,
             "as_of": as_of,
         },
-        status=400 if refused else 200,
+        status=400 if listed.refused else 200,
     )
-
-
-@dataclass
-class TimelineEntry:
-    """One event in a recommendation's history, whatever the record it comes from."""
-
-    kind: str
-    at: datetime.datetime
-    by: Any
-    item: Any
-    after_period: bool = False
-
-
-def timeline(recommendation: Recommendation, user, limit: int | None = None):
-    """Merge status changes, edits, evidence and assessment events, newest first.
-
-    Return the entries (the newest `limit` of them, or all) and whether older ones were left
-    out. Five queries whatever the length: one per kind of record, and one for the evidence
-    cited by the status changes. Evidence `user` may not see is left out, also where it was
-    cited.
-    """
-    visible = Evidence.objects.visible_to(user)
-    sources = [
-        (
-            "status",
-            "recorded_at",
-            "changed_by",
-            recommendation.status_changes.select_related("changed_by", "void__voided_by")
-            .prefetch_related(
-                Prefetch("evidence", queryset=visible.order_by("title"), to_attr="cited")
-            )
-            .order_by("-recorded_at", "-id"),
-        ),
-        (
-            "edit",
-            "recorded_at",
-            "changed_by",
-            recommendation.edits.select_related("changed_by").order_by("-recorded_at", "-id"),
-        ),
-        (
-            "evidence",
-            "logged_at",
-            "logged_by",
-            visible.filter(recommendations=recommendation)
-            .select_related("logged_by")
-            .order_by("-logged_at", "-id"),
-        ),
-        (
-            "assessment",
-            "at",
-            "by",
-            AssessmentEvent.objects.filter(assessment__recommendation=recommendation)
-            .select_related("by", "assessment")
-            .order_by("-at", "-id"),
-        ),
-    ]
-    period_end = follow_up_period(recommendation.report.year)[1]
-    entries = []
-    for kind, when, who, queryset in sources:
-        # The newest `limit` of each kind hold the newest `limit` overall; one more tells
-        # whether anything older exists.
-        rows = queryset if limit is None else queryset[: limit + 1]
-        entries += [
-            TimelineEntry(
-                kind,
-                getattr(r, when),
-                getattr(r, who),
-                r,
-                after_period=kind == "status" and r.effective_date > period_end,
-            )
-            for r in rows
-        ]
-    entries.sort(key=lambda entry: (entry.at, entry.item.pk), reverse=True)
-    if limit is not None and len(entries) > limit:
-        return entries[:limit], True
-    return entries, False
 
 
 def _get_recommendation_for_user(request, pk) -> Recommendation:
@@ -268,16 +147,6 @@ def _get_recommendation_for_user(request, pk) -> Recommendation:
     )
 
 
-def _citable_evidence(recommendation, user):
-    """Return the evidence linked to `recommendation` that `user` may see and so may cite."""
-    return (
-        Evidence.objects.visible_to(user)
-        .filter(recommendations=recommendation)
-        .only("pk", "title", "published_on")
-        .order_by("-published_on", "title")
-    )
-
-
 def _forms_for(recommendation, user, **bound):
     """Return the edit forms, unbound on the current version unless a bound one is given."""
     initial = {"version": recommendation.version}
@@ -285,7 +154,7 @@ def _forms_for(recommendation, user, **bound):
         "status_form": bound.get("status_form")
         or StatusForm(
             initial={**initial, "status": recommendation.status},
-            evidence_queryset=_citable_evidence(recommendation, user),
+            evidence_queryset=selectors.citable_evidence(recommendation, user),
             bounds=services.effective_date_bounds(recommendation),
         ),
         "owner_form": bound.get("owner_form")
@@ -318,7 +187,7 @@ def _render_detail(request, recommendation, *, status=200, **bound):
         ),
     }
     show_all = request.GET.get("timeline") == "all"
-    context["timeline"], context["timeline_cut"] = timeline(
+    context["timeline"], context["timeline_cut"] = selectors.timeline(
         recommendation, user, limit=None if show_all else TIMELINE_SIZE
     )
     assessments = list(recommendation.assessments.order_by("-year", "-revision"))
@@ -424,7 +293,7 @@ def recommendation_status(request, pk):
         form_key="status_form",
         apply=apply,
         what="status",
-        evidence_queryset=_citable_evidence,
+        evidence_queryset=selectors.citable_evidence,
         bounds=services.effective_date_bounds,
     )
 
