@@ -61,8 +61,12 @@ def _summary(job: ExportJob, out, progress) -> str:
     return exporters.filename(summary, job.format)
 
 
+# The kinds of background export this app registers (`tracker.exportjobs`).
+SUMMARY = "summary"
+PUBLISHED = "published"
+
 exportjobs.register(
-    ExportJob.Kind.SUMMARY,
+    SUMMARY,
     exportjobs.Builder(
         write=_summary,
         formats=("csv", "xlsx", "pdf"),
@@ -121,7 +125,7 @@ def _published(job: ExportJob, out, progress) -> str:
 
 
 exportjobs.register(
-    ExportJob.Kind.PUBLISHED,
+    PUBLISHED,
     exportjobs.Builder(
         write=_published,
         formats=RENDERED_FORMATS,
@@ -129,6 +133,8 @@ exportjobs.register(
         content_types={fmt: exporters.CONTENT_TYPES[fmt] for fmt in RENDERED_FORMATS},
         # Its content is frozen: the file is the same whatever is written since.
         follows_data=False,
+        ready_note="The published summary's file is now stored: its download gives these same "
+        "bytes every time.",
     ),
 )
 

@@ -27,7 +27,7 @@ from reports.published import compare, summary_from_dict
 from reports.summary import STATUSES, BadAsOf, NoNarratives, build_summary, default_as_of
 from tiptracker.lib.dates import long_date, period_words
 from tracker import services as tracker_services
-from tracker.models import Audience, Country, ExportJob, Report, Tier, follow_up_period
+from tracker.models import Audience, Country, Report, Tier, follow_up_period
 
 _TIER_RANK = {code: i for i, code in enumerate(Tier.values)}
 _SORT_KEYS = {
@@ -133,7 +133,7 @@ def _summary_in_background(request, *, year: int, country, fmt: str):
     scope = country.name if country is not None else "all countries"
     job, _ = tracker_services.export_job_request(
         by=request.user,
-        kind=ExportJob.Kind.SUMMARY,
+        kind=exportjobs.SUMMARY,
         fmt=fmt,
         parameters={
             "year": year,
@@ -332,7 +332,7 @@ def published_detail(request, pk: int):
         if rendering is None:
             job, _ = tracker_services.export_job_request(
                 by=request.user,
-                kind=ExportJob.Kind.PUBLISHED,
+                kind=exportjobs.PUBLISHED,
                 fmt=fmt,
                 parameters={"published": record.pk},
                 audience=record.audience,

@@ -78,32 +78,34 @@ class ArchiveInfo:
         return sum(self.rows.values())
 
 
-# Two-factor secrets stay out of backups: an archive that leaked would otherwise hand over the
-# second factor with the password hashes. After a restore users set up two-factor sign-in again
-# (the authenticator devices, in django-otp's tables, are not backed up either).
-_NOT_BACKED_UP = {
-    "tracker.recoverycode",
-    # Built files, not the record: exports last a day, and a published summary's PDF, XLSX and
-    # CSV are rendered again from its frozen content on first request after a restore.
-    "tracker.exportjob",
-    "reports.publishedrendering",
-}
+def backed_up_apps() -> list:
+    """Return the app configs whose rows a backup holds: those that declare `backup_excludes`.
 
-# Models that moved or were renamed since backups were first made, old label → current label.
-# The published summaries moved from the tracker app to reports (same table, same fields).
-_RENAMED = {"tracker.summary": "reports.publishedsummary"}
+    Each app says what it keeps out (`backup_excludes`, model names) and which of its models
+    older backups name otherwise (`backup_renamed`, old label → model name), so this module
+    names no other app.
+    """
+    return [config for config in apps.get_app_configs() if hasattr(config, "backup_excludes")]
+
+
+def _renamed() -> dict[str, str]:
+    """Return the models that moved or were renamed since backups were first made, old → new."""
+    return {
+        old: f"{config.label}.{name}"
+        for config in backed_up_apps()
+        for old, name in getattr(config, "backup_renamed", {}).items()
+    }
 
 
 def backed_up_models() -> list[type[models.Model]]:
     """Return the models whose rows go into a backup, in an order that loads cleanly."""
     chosen = [apps.get_model("auth", "Group"), apps.get_model("auth", "User")]
-    for label in ("tracker", "reports"):
-        with contextlib.suppress(LookupError):
-            chosen += [
-                m
-                for m in apps.get_app_config(label).get_models()
-                if m._meta.managed and _label(m) not in _NOT_BACKED_UP
-            ]
+    for config in backed_up_apps():
+        chosen += [
+            m
+            for m in config.get_models()
+            if m._meta.managed and m._meta.model_name not in config.backup_excludes
+        ]
     return serializers.sort_dependencies([(None, chosen)], allow_cycles=True)
 
 
@@ -116,7 +118,7 @@ def schema_state() -> dict[str, str]:
     applied = MigrationRecorder(connection).applied_migrations()
     return {
         app: max(name for label, name in applied if label == app)
-        for app in ("auth", "tracker", "reports")
+        for app in ("auth", *(config.label for config in backed_up_apps()))
         if any(label == app for label, _ in applied)
     }
 
@@ -443,7 +445,7 @@ def restore_backup(path: Path) -> ArchiveInfo:
             "database (create it and run `migrate`, nothing else). Nothing was restored."
         )
     known = {_label(m): m for m in backed_up_models()}
-    known.update({old: known[new] for old, new in _RENAMED.items() if new in known})
+    known.update({old: known[new] for old, new in _renamed().items() if new in known})
     unknown = [label for label in manifest["load_order"] if label not in known]
     if unknown:
         raise BackupError(f"{path}: the backup holds tables this version does not know: {unknown}.")
@@ -529,6 +531,7 @@ def _rows(member, name: str):
 def _load_model(archive: zipfile.ZipFile, label: str) -> int:
     count = 0
     name = f"{DATA_DIR}{label}.jsonl"
+    renamed = _renamed()
     with archive.open(name) as member:
         batch = []
         for row in _rows(member, name):
@@ -539,7 +542,7 @@ def _load_model(archive: zipfile.ZipFile, label: str) -> int:
                 raise BackupError(
                     f"{name}: holds a row of {model!r}, not of {label}. Nothing was restored."
                 )
-            batch.append({**row, "model": _RENAMED.get(label, label)})
+            batch.append({**row, "model": renamed.get(label, label)})
             if len(batch) >= _CHUNK:
                 count += _load_batch(batch)
                 batch = []

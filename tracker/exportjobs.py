@@ -24,7 +24,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from tiptracker.lib import spreadsheets
-from tracker import exports, selectors
+from tracker import exports, models, selectors
 from tracker.models import ExportJob
 
 logger = logging.getLogger("tracker.exports")
@@ -44,6 +44,8 @@ class Builder:
     permission: str
     content_types: dict[str, str]
     follows_data: bool = True
+    # Said on the job's page once the file is ready, where the kind has more to tell.
+    ready_note: str = ""
 
 
 BUILDERS: dict[str, Builder] = {}
@@ -82,8 +84,7 @@ def _versioned_tables():
     step down an index. Left out: renaming a user or a country in the admin, which no
     service records; a file made before such a rename shows the old name until it expires.
     """
-    from tracker import models as m
-
+    m = models
     stamped = [m.Recommendation, m.Evidence, m.Assessment]
     appended = [
         m.Country,
@@ -161,8 +162,10 @@ def _recommendations(job: ExportJob, out, progress: Progress) -> str:
     return exports.filename(job.format)
 
 
+RECOMMENDATIONS = "recommendations"
+
 register(
-    ExportJob.Kind.RECOMMENDATIONS,
+    RECOMMENDATIONS,
     Builder(
         write=_recommendations,
         formats=("csv", "xlsx"),

@@ -60,11 +60,6 @@ class ExportJob(models.Model):
     identical request by the same user (same `key`) while the job is unexpired reuses it.
     """
 
-    class Kind(models.TextChoices):
-        RECOMMENDATIONS = "recommendations", "Recommendation list"
-        SUMMARY = "summary", "Progress summary"
-        PUBLISHED = "published", "Published summary"
-
     class State(models.TextChoices):
         QUEUED = "queued", "Waiting for the worker"
         RUNNING = "running", "Being built"
@@ -75,7 +70,9 @@ class ExportJob(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="export_jobs"
     )
-    kind = models.CharField(max_length=20, choices=Kind.choices)
+    kind = models.CharField(
+        max_length=20, help_text="What is built: a kind registered in `tracker.exportjobs`."
+    )
     format = models.CharField(max_length=4)
     parameters = models.JSONField(default=dict, help_text="What the request asked for.")
     audience = models.CharField(max_length=10, choices=Audience.choices)

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from tracker import exportjobs
+from tracker import exportjobs, tasks
 from tracker.models import (
     Audience,
     ExportJob,
@@ -56,8 +56,6 @@ def export_job_request(
         created_at=now,
         expires_at=now + datetime.timedelta(hours=settings.EXPORT_KEEP_HOURS),
     )
-    from tracker import tasks  # the tasks import the importer, which imports this module
-
     transaction.on_commit(lambda: tasks.build_export_job.enqueue(job.pk))
     return job, True
 
@@ -77,8 +75,6 @@ def import_job_confirm(*, job, by, selected) -> bool:
     if not claimed:
         return False
     job.selected, job.state = list(selected), ImportJob.State.IMPORTING
-    from tracker import tasks  # the tasks import the importer, which imports this module
-
     tasks.write_import_job.enqueue(job.pk)
     return True
 

@@ -26,7 +26,12 @@ def export_job(request, pk: int):
     return render(
         request,
         "tracker/export_job.html",
-        {"job": job, "ready": job.is_ready(), "running": job.running},
+        {
+            "job": job,
+            "ready": job.is_ready(),
+            "running": job.running,
+            "ready_note": exportjobs.BUILDERS[job.kind].ready_note,
+        },
     )
 
 

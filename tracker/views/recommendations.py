@@ -16,7 +16,6 @@ from tracker.filters import DEFAULT_PAGE_SIZE
 from tracker.forms import OwnerForm, PillarForm, StatusForm
 from tracker.models import (
     Audience,
-    ExportJob,
     Recommendation,
     StatusChange,
 )
@@ -93,7 +92,7 @@ def _export_in_background(request, fmt: str, rows: int):
     audience = Audience.allowed_for(request.user)[-1]
     job, _ = services.export_job_request(
         by=request.user,
-        kind=ExportJob.Kind.RECOMMENDATIONS,
+        kind=exportjobs.RECOMMENDATIONS,
         fmt=fmt,
         parameters={"query": query},
         audience=audience,
