@@ -8,6 +8,7 @@ import datetime
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
 from tests.factories import (
@@ -129,7 +130,7 @@ def test_a_status_change_by_someone_else_tells_the_owner(commit, analyst, other_
 
 def test_a_refused_change_tells_nobody(commit, analyst, other_analyst):
     rec = RecommendationFactory(owner=analyst)
-    with pytest.raises(services.ValidationError):
+    with pytest.raises(ValidationError):
         commit(
             services.recommendation_set_status,
             recommendation=rec,
