@@ -129,6 +129,17 @@ def _compiler():
             _idle.append(compiler)
 
 
+def _printable(value):
+    """Return `value` (JSON data) with the control characters of its texts left out."""
+    if isinstance(value, str):
+        return _CONTROLS.sub("", value)
+    if isinstance(value, dict):
+        return {key: _printable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_printable(item) for item in value]
+    return value
+
+
 def _unescape(text: str) -> str:
     return _RUST_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
 
@@ -140,7 +151,7 @@ def compile_pdf(
 
     Raise `typst.TypstError` when the compiler refuses the document.
     """
-    text = _CONTROLS.sub("", json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+    text = json.dumps(_printable(data), ensure_ascii=False, separators=(",", ":"))
     replaced: list[str] = []
     with _compiler() as compiler:
         while True:
