@@ -91,6 +91,8 @@ ADMIN_PAIRS = [
     ("list_q", "admin_q", "`q` search"),
 ]
 MEMORY_LIMIT_MB = 300
+# A country's PDF costs at most this many times its page: typesetting is no longer the cost.
+PDF_RATIO_LIMIT = 1.5
 SCALING_LIMIT = 1.3
 
 
@@ -446,6 +448,14 @@ def evaluate(result: dict) -> list[tuple[str, str, str, bool | None]]:
             )
         else:
             rows.append((f"Our list ÷ admin changelist, {what}", "not available", "≤ 1.0", None))
+
+    pdf, html = at.get("pdf"), at.get("country_summary")
+    label = f"Country summary PDF ÷ country summary page (HTML) at {largest}"
+    if pdf and html and pdf["available"] and html["available"]:
+        ratio = pdf["median_ms"] / html["median_ms"]
+        rows.append((label, f"{ratio:.2f}", f"≤ {PDF_RATIO_LIMIT}", ratio <= PDF_RATIO_LIMIT))
+    else:
+        rows.append((label, "not available", f"≤ {PDF_RATIO_LIMIT}", None))
 
     page = at.get("all_summary")
     if page and page["available"] and page.get("peak_mb") is not None:
