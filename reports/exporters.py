@@ -261,7 +261,11 @@ def to_xlsx(summary: Summary) -> bytes:
 
 
 def render_html(summary: Summary, *, for_pdf: bool = False, request=None, extra=None) -> str:
-    """Render the summary page (the same template on screen, in print and in the PDF)."""
+    """Render the summary page (the same template on screen and in print).
+
+    `for_pdf` gives the standalone document of the `html` export: no forms, no links to other
+    pages. (The PDF itself is typeset by Typst: `to_pdf`.)
+    """
     template = (
         "reports/summary_all.html" if summary.is_all_countries else "reports/summary_country.html"
     )
