@@ -378,3 +378,20 @@ def test_compilers_are_reused_and_threads_never_share_one_at_once(country_data, 
         thread.join()
     assert errors == []
     assert results == [expected] * 12
+
+
+def test_without_the_fonts_the_log_names_the_packages_and_pdfs_are_still_made(
+    country_data, reviewer, settings, tmp_path, monkeypatch, caplog
+):
+    settings.PDF_FONT_DIRS = [str(tmp_path)]
+    monkeypatch.setattr(pdf, "_fonts", None)
+    monkeypatch.setattr(pdf, "_idle", [])
+    RecommendationFactory(report=country_data["recs"][0].report, number=9, text="북한 人权 حقوق")
+    with caplog.at_level("WARNING", logger="reports.pdf"):
+        content = exporters.to_pdf(restricted_summary(country_data["country"], reviewer))
+    assert "fonts-noto-core fonts-noto-cjk" in caplog.text
+    assert "PDF fonts missing (Noto Sans, Noto Sans Arabic" in caplog.text
+    assert pdf.missing_fonts() == list(pdf.FONT_FAMILIES)
+    text = flat(content)
+    assert "\ufffd\ufffd \ufffd\ufffd" in text
+    assert "Aland: progress summary 2021" in text
