@@ -128,8 +128,12 @@ def _child(database_url: str, exports_root: Path, *args: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def markdown(size: str, result: dict, backend: str = "sqlite") -> str:
-    """Return EXPORTS.md: the request and worker figures, each against its target."""
+def markdown(size: str, result: dict, backend: str = "sqlite", previous: dict | None = None) -> str:
+    """Return EXPORTS.md: the request and worker figures, each against its target.
+
+    `previous` is the run before (same size), whose worker figures stand beside these.
+    """
+    before = (previous or {}).get("worker", {})
     if backend == "sqlite":
         how = (
             f"`make bench-exports` (`python -m bench.exports --size {size}`), size {size} on SQLite"
@@ -164,15 +168,22 @@ def markdown(size: str, result: dict, backend: str = "sqlite") -> str:
         "## The worker builds the file",
         "",
         "Each job in a fresh process; peak memory is the process's peak resident set, beside "
-        "its size once Django has started.",
+        "its size once Django has started. The previous run's figures (file, time, peak memory) "
+        f"stand beside them (load average {(previous or {}).get('load', '?')} before it).",
         "",
-        "| job | rows | file | time | peak memory | after start-up |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| job | rows | file | time | peak memory | after start-up | previous run |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for name, w in result["worker"].items():
+        was = before.get(name)
+        earlier = (
+            f"{was['bytes'] / 1e6:.1f} MB · {was['seconds']:.1f} s · {was['peak_mb']:.0f} MB"
+            if was
+            else "–"
+        )
         lines.append(
             f"| {name} | {w['rows']:,} | {w['bytes'] / 1e6:.1f} MB | {w['seconds']:.1f} s | "
-            f"{w['peak_mb']:.0f} MB | {w['baseline_mb']:.0f} MB |"
+            f"{w['peak_mb']:.0f} MB | {w['baseline_mb']:.0f} MB | {earlier} |"
         )
     xlsx = result["worker"].get("list_xlsx")
     if xlsx:
@@ -230,12 +241,16 @@ def main(argv: list[str] | None = None) -> int:
             database_url, exports_root, "--phase", "worker", "--job", str(result["jobs"][name])
         )
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"exports-{backend}.json").write_text(
-        json.dumps({args.size: result}, indent=2) + "\n"
-    )
+    path = RESULTS / f"exports-{backend}.json"
+    previous = None
+    if path.exists():
+        previous = json.loads(path.read_text()).get(args.size)
+        path.replace(RESULTS / f"exports-{backend}.previous.json")
+    path.write_text(json.dumps({args.size: result}, indent=2) + "\n")
     name = "EXPORTS.md" if backend == "sqlite" else "EXPORTS-postgresql.md"
-    (ROOT / "bench" / name).write_text(markdown(args.size, result, backend))
-    print(markdown(args.size, result, backend))
+    text = markdown(args.size, result, backend, previous)
+    (ROOT / "bench" / name).write_text(text)
+    print(text)
     return 0
 
 
