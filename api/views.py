@@ -34,8 +34,10 @@ from reports.published import summary_to_dict
 from reports.summary import BadAsOf, NoNarratives, build_summary
 from tracker import filters as tracker_filters
 from tracker import permissions, selectors, services, uploads
-from tracker.forms import EvidenceEditForm, EvidenceForm, owner_candidates
+from tracker.forms import EvidenceEditForm, EvidenceForm
 from tracker.models import (
+    FIRST_REPORT_YEAR,
+    LAST_REPORT_YEAR,
     Assessment,
     Audience,
     Country,
@@ -45,6 +47,7 @@ from tracker.models import (
     Report,
     StatusChange,
     TierPlacement,
+    is_report_year,
 )
 
 # --- Shared rules ---------------------------------------------------------------------------
@@ -318,7 +321,7 @@ class RecommendationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _A
         if "owner" in data:
             owner = None
             if data["owner"] is not None:
-                owner = owner_candidates().filter(username=data["owner"]).first()
+                owner = permissions.owner_candidates().filter(username=data["owner"]).first()
                 if owner is None:
                     raise ValidationError(
                         {"owner": ["No active user of that name may own recommendations."]}
@@ -669,8 +672,11 @@ class _SummaryView(APIView):
         return Audience.for_user(user, requested)
 
     def _answer(self, year, country=None):
-        if not 2001 <= year <= 2100:
-            raise Http404("There are narratives only for the report years 2001 to 2100.")
+        if not is_report_year(year):
+            raise Http404(
+                f"There are narratives only for the report years {FIRST_REPORT_YEAR} to "
+                f"{LAST_REPORT_YEAR}."
+            )
         try:
             summary = build_summary(
                 year=year,

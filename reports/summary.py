@@ -576,17 +576,12 @@ def build_summary(
         scope_countries = Report.objects.filter(year=year).values("country_id")
     in_scope = Q(report__country__in=scope_countries)
 
-    # Tiers of earlier years: the narrative's own tier wins over a tier table's.
+    # Tiers of this year and the years before, as placed (a narrative's tier wins over a tier
+    # table's when they are recorded: `tracker.tiers`, `tracker.importer`).
     tier_rows = list(
         TierPlacement.objects.filter(country__in=scope_countries, year__lte=year)
         .order_by()
-        .values_list("country_id", "year", "tier", Value(0))
-        .union(
-            Report.objects.filter(country__in=scope_countries, year__lte=year)
-            .order_by()
-            .values_list("country_id", "year", "tier", Value(1)),
-            all=True,
-        )
+        .values_list("country_id", "year", "tier")
     )
     # Each year's items at the end of their own follow-up period (or on the as-of day).
     history_rows = list(
@@ -795,8 +790,7 @@ def _assemble(
         )
 
     tiers: dict[int, dict[int, str]] = defaultdict(dict)
-    # A narrative's own tier (rank 1) wins over a tier table's (rank 0).
-    for country_id, tier_year, tier, _rank in sorted(tier_rows, key=lambda row: row[3]):
+    for country_id, tier_year, tier in tier_rows:
         tiers[country_id][tier_year] = tier
     points: dict[int, dict[int, YearPoint]] = defaultdict(dict)
     for country_id, point_year, tier, status, rating, n in history_rows:
