@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q
 
 from tracker import permissions, search
-from tracker.forms import DateInput, FilterForm
+from tracker.forms import DateInput, FilterForm, not_in_the_future
 from tracker.models import (
     Assessment,
     Country,
@@ -106,6 +106,7 @@ class RecommendationFilterSet(PagedFilterSet):
         method="filter_as_of",
         label="Statuses on",
         widget=DateInput,
+        validators=[not_in_the_future],
         help_text="Show and filter the status each item had on that day (default: today).",
     )
     pillar = django_filters.ChoiceFilter(

@@ -23,6 +23,16 @@ from tracker.models import (
 from tracker.permissions import owner_candidates
 
 
+def not_in_the_future(day) -> None:
+    """Refuse a day after today: a status on a future day is not known yet."""
+    today = timezone.localdate()
+    if day is not None and day > today:
+        raise forms.ValidationError(
+            f"{long_date(day)} is in the future: statuses are known up to today, "
+            f"{long_date(today)}."
+        )
+
+
 class DateInput(forms.DateInput):
     """A browser date picker; it needs ISO dates whatever the locale formats are."""
 
