@@ -275,6 +275,13 @@ def document_data(summary: Summary, *, record=None) -> dict:
             "audience_label": summary.audience_label,
             "audience": summary.audience_description,
             "follows_up": summary.schema_version >= 2,
+            "no_changes": summary.no_changes_words,
+            # How each scope's evidence links add up to its count of items, keyed by country
+            # slug ("" for the whole scope).
+            "evidence": {
+                "": summary.totals.evidence_words,
+                **{c.slug: c.totals.evidence_words for c in summary.countries},
+            },
         },
         "days": _day_words(content),
         "labels": {
