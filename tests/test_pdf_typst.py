@@ -344,10 +344,18 @@ def test_a_character_no_font_has_is_printed_as_a_replacement_mark(country_data, 
         recommendation=country_data["recs"][3],
         new_status=Status.CANNOT_ASSESS,
         effective_date=datetime.date(2021, 11, 1),
-        reason="Flag 🇰🇵, a private character \U0010fffd and a NUL \x00 here.",
+        reason="Flag 🇰🇵 and a private character \U0010fffd here.",
     )
-    text = flat(exporters.to_pdf(restricted_summary(country_data["country"], reviewer)))
-    assert "Flag \ufffd\ufffd, a private character \ufffd and a NUL here." in text
+    summary = restricted_summary(country_data["country"], reviewer)
+    text = flat(exporters.to_pdf(summary))
+    assert "Flag \ufffd\ufffd and a private character \ufffd here." in text
+    # A control character (which PostgreSQL would not store, but SQLite does) prints nothing.
+    data = pdf.document_data(summary)
+    data["summary"]["countries"][0]["recommendations"][0]["text"] = "A NUL \x00 and a bell \x07."
+    created = pdf.creation_time(summary)
+    assert "A NUL and a bell ." in flat(
+        pdf.compile_pdf(pdf.COUNTRY_TEMPLATE, data, created=created)
+    )
 
 
 # --- One compiler per thread at a time, kept for the process ------------------------------------
