@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists
 from django.utils import timezone
 
 from tiptracker.lib.dates import long_date
@@ -282,7 +283,7 @@ def recommendation_set_predecessor(
     recommendation.predecessor = predecessor
     recommendation.link_kind = link_kind
     changes = {"predecessor": predecessor, "link_kind": link_kind, "similarity": score}
-    if not recommendation.status_changes.exists():
+    if not recommendation.status_changes.filter(void__isnull=True).exists():
         # It starts again from its new chain's status, which an analyst should confirm.
         changes["needs_review"] = predecessor is not None
         if predecessor is None:
@@ -378,7 +379,9 @@ def status_change_void(
     """Void a mistaken status change with a reason; the status on every day is recomputed.
 
     The change keeps its row (history is append-only); from now on `status_on` skips it, so the
-    cached status of its recommendation and of the successors that carry it is refreshed.
+    cached status of its recommendation and of the successors that carry it is refreshed. A
+    voided change counts nowhere, not even as a confirmation: a carried-over item left with no
+    live change of its own needs review again.
     """
     _require(by, "tracker.change_status", "correct status changes")
     reason = (reason or "").strip()
@@ -387,8 +390,24 @@ def status_change_void(
     change = StatusChange.objects.select_for_update().get(pk=change.pk)
     if StatusChangeVoid.objects.filter(change=change).exists():
         raise ValidationError("This status change was already voided.")
+    # A carried-over item is confirmed by its own changes; with none left it waits for
+    # confirmation again, as the import left it.
+    others = StatusChange.objects.filter(
+        recommendation_id=change.recommendation_id, void__isnull=True
+    ).exclude(pk=change.pk)
+    unconfirmed = (
+        Recommendation.objects.filter(pk=change.recommendation_id, predecessor__isnull=False)
+        .exclude(Exists(others))
+        .exists()
+    )
     # The recommendation's version is the lock: voiding changes its status history.
-    _bump_version(Recommendation, change.recommendation_id, expected_version, "This recommendation")
+    _bump_version(
+        Recommendation,
+        change.recommendation_id,
+        expected_version,
+        "This recommendation",
+        **({"needs_review": True} if unconfirmed else {}),
+    )
     void = StatusChangeVoid.objects.create(change=change, reason=reason, voided_by=by)
     lineage.refresh_status(
         Recommendation.objects.filter(ancestor_links__ancestor_id=change.recommendation_id)

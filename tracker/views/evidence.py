@@ -83,7 +83,7 @@ def evidence_detail(request, pk):
         pk=pk,
     )
     status_changes = StatusChange.objects.filter(evidence=evidence).select_related(
-        "recommendation", "changed_by"
+        "recommendation", "changed_by", "void"
     )
     assessments = (
         Assessment.objects.filter(evidence=evidence)

@@ -49,8 +49,13 @@ def home(request):
     can_edit = permissions.can_edit(user)
     context = {"years": years, "year": year}
     # The newest ids come from the (recorded_at, id) index alone; joining first would let the
-    # planner start from the reports and sort every change.
-    newest = StatusChange.objects.order_by("-recorded_at", "-id").values("pk")[:RECENT_CHANGES]
+    # planner start from the reports and sort every change. A voided change is left out: it
+    # counts nowhere, and the item's timeline keeps it, marked, with the reason it was voided.
+    newest = (
+        StatusChange.objects.filter(void__isnull=True)
+        .order_by("-recorded_at", "-id")
+        .values("pk")[:RECENT_CHANGES]
+    )
     context["recent_changes"] = (
         StatusChange.objects.filter(pk__in=newest)
         .select_related("recommendation__report__country", "changed_by")
