@@ -95,6 +95,27 @@ def test_assessments_waiting_for_review_show_for_reviewers_only(
     assert "review-heading" not in analyst_client.get("/").text
 
 
+def test_the_review_queue_on_the_home_page_is_every_years(reviewer_client, analyst):
+    ReportFactory(year=2023)
+    old = AssessmentFactory(author=analyst, state="submitted", year=2021)
+    AssessmentFactory(author=analyst, state="submitted", year=2021)
+    new = AssessmentFactory(
+        author=analyst,
+        state="submitted",
+        year=2023,
+        recommendation=RecommendationFactory(report=ReportFactory(year=2023)),
+    )
+    response = reviewer_client.get("/")
+    assert response.context["year"] == 2023
+    queue = section(response.text, "review-heading")
+    assert "waiting for review, all years" in queue
+    assert '<span class="muted small">3</span>' in queue
+    assert f"{old.recommendation.reference} · 2021" in queue
+    assert f"{new.recommendation.reference} · 2023" in queue
+    assert "2 of 2021" in queue and "1 of 2023" in queue
+    assert 'href="/assessments/review/"' in queue
+
+
 def test_the_carried_over_count_links_to_the_items_that_need_review(viewer_client):
     RecommendationFactory.create_batch(2, needs_review=True)
     RecommendationFactory(needs_review=False)
@@ -131,12 +152,12 @@ def test_the_home_page_takes_a_fixed_number_of_queries(
     _fill(rows, analyst, reviewer)
     # Session, user, permissions (2), years, recent changes, the year's counts, the changes
     # effective after its as-of day (up to a limit) and its statuses, the assessments' counts,
-    # my items, my assessments, my evidence, the review queue, my saved filters, the user's
-    # groups.
-    with django_assert_num_queries(16):
+    # my items, my assessments, my evidence, the review queue's count by year and its oldest
+    # items, my saved filters, the user's groups.
+    with django_assert_num_queries(17):
         response = reviewer_client.get("/")
     assert response.status_code == 200
-    assert response.context["assessment_counts"]["waiting"] == rows
+    assert response.context["review_waiting"]["total"] == rows
 
 
 def test_only_reviewers_get_the_review_queue_in_the_navigation(reviewer_client, analyst_client):
