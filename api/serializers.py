@@ -13,6 +13,8 @@ from rest_framework import serializers
 
 from reports.models import PublishedSummary
 from tracker.models import (
+    FIRST_REPORT_YEAR,
+    LAST_REPORT_YEAR,
     Assessment,
     Country,
     Evidence,
@@ -550,7 +552,7 @@ class _CitationsMixin(serializers.Serializer):
 )
 class AssessmentCreateSerializer(_CitationsMixin):
     recommendation = _id()
-    year = serializers.IntegerField(min_value=2001, max_value=2100)
+    year = serializers.IntegerField(min_value=FIRST_REPORT_YEAR, max_value=LAST_REPORT_YEAR)
     rating = serializers.ChoiceField(choices=Assessment.Rating.choices)
     confidence = serializers.ChoiceField(choices=Assessment.Confidence.choices)
 

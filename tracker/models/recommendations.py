@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tracker.models.assessments import Assessment
-from tracker.models.evidence import Evidence, evidence_counting, evidence_visibility
+from tracker.models.evidence import counted_links
 from tracker.models.history import StatusChange, status_on
 from tracker.models.narratives import Finding, Report
 from tracker.models.periods import follow_up_period
@@ -103,12 +103,7 @@ class RecommendationQuerySet(models.QuerySet):
         Counting only visible evidence, so a restricted item never reveals itself by turning
         the flag on; no user means the public view. Withdrawn evidence does not count.
         """
-        through = Evidence.recommendations.through
-        visible = through.objects.filter(
-            evidence_visibility(user, audience=audience, prefix="evidence__"),
-            evidence_counting(prefix="evidence__"),
-            recommendation_id=OuterRef("pk"),
-        )
+        visible = counted_links(user, audience=audience).filter(recommendation_id=OuterRef("pk"))
         return self.annotate(has_evidence=Exists(visible))
 
     def with_approved_flag(self):

@@ -27,7 +27,7 @@ from django.views.decorators.http import require_http_methods
 
 from tiptracker.lib import pdftext
 from tracker import importer, services, tasks, tipdocument
-from tracker.models import Finding, ImportJob, Report, Tier
+from tracker.models import FIRST_REPORT_YEAR, LAST_REPORT_YEAR, Finding, ImportJob, Report, Tier
 
 SESSION_KEY = "narrative_uploads"
 # Uploads waiting for confirmation per session; the oldest is forgotten beyond this.
@@ -54,8 +54,8 @@ class UploadForm(forms.Form):
     year = forms.IntegerField(
         label="Report year",
         required=False,
-        min_value=2001,
-        max_value=2100,
+        min_value=FIRST_REPORT_YEAR,
+        max_value=LAST_REPORT_YEAR,
         help_text="Only if the text does not state it (or states it wrongly).",
     )
 
@@ -81,7 +81,12 @@ class ConfirmForm(forms.Form):
     upload = forms.CharField(widget=forms.HiddenInput, max_length=64)
     sha256 = forms.CharField(widget=forms.HiddenInput, max_length=64, min_length=64)
     country = forms.CharField(label="Country", required=False, max_length=100)
-    year = forms.IntegerField(label="Report year", required=False, min_value=2001, max_value=2100)
+    year = forms.IntegerField(
+        label="Report year",
+        required=False,
+        min_value=FIRST_REPORT_YEAR,
+        max_value=LAST_REPORT_YEAR,
+    )
 
 
 def _pending(request) -> dict:
