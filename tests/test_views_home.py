@@ -79,7 +79,7 @@ def test_the_home_page_shows_the_last_ten_status_changes_with_who_when_and_why(
     assert "Reason number 11." in page and "Reason number 02." in page
     assert "Reason number 01." not in page
     assert page.index("Reason number 11.") < page.index("Reason number 10.")
-    assert "<td>analyst</td>" in page
+    assert '<div class="muted small">analyst · <time' in page
     assert f"{now:%Y}" in page
 
 
