@@ -110,7 +110,7 @@ PAGES = [
     Page("password_change_done", lambda d: "/accounts/password_change/done/", SIGNED_IN),
     Page("two_factor_setup", lambda d: "/accounts/two-factor/", SIGNED_IN),
     Page("search", lambda d: "/search/?q=korea", SIGNED_IN),
-    Page("glossary", lambda d: "/glossary/", SIGNED_IN),
+    Page("glossary", lambda d: "/glossary/", ("anonymous", *SIGNED_IN)),
     Page("notification_list", lambda d: "/notifications/", SIGNED_IN),
     Page("recommendation_list", lambda d: "/recommendations/", SIGNED_IN),
     Page("recommendation_list", lambda d: "/recommendations/?q=wages&year=2021", SIGNED_IN),

@@ -360,3 +360,39 @@ def test_the_api_relinks_evidence_with_if_match(item, analyst, token_client):
     )
     assert response.status_code == 400
     assert "recommendations" in response.json()["errors"]
+
+
+# --- Wording of the record ---------------------------------------------------------------------
+
+
+def test_the_history_writes_dates_in_words_and_a_reason_ends_with_one_full_stop(
+    item, analyst, analyst_client
+):
+    _edit(item, analyst, published_on=D(2021, 9, 30), reason="The date was the upload's.")
+    services.evidence_withdraw(evidence=item, reason="Logged twice by mistake.", by=analyst)
+    page = analyst_client.get(item.get_absolute_url()).text
+    history = page[page.index("Changes since it was logged") :]
+    assert "changed from “1 October 2021” to “30 September 2021”" in history
+    assert "2021-10-01" not in history and "2021-09-30" not in history
+    assert "Logged twice by mistake. It is kept here" in page and "mistake.." not in page
+    other = EvidenceFactory(recommendations=[RecommendationFactory()], logged_by=analyst)
+    services.evidence_withdraw(evidence=other, reason="Retracted by its source", by=analyst)
+    assert (
+        "Retracted by its source. It is kept here"
+        in analyst_client.get(other.get_absolute_url()).text
+    )
+
+
+def test_the_restricted_note_names_who_logged_it_plainly(analyst, analyst_client, reviewer_client):
+    secret = EvidenceFactory(
+        recommendations=[RecommendationFactory()],
+        logged_by=analyst,
+        sensitivity=Evidence.Sensitivity.RESTRICTED,
+    )
+    by_reviewer = reviewer_client.get(secret.get_absolute_url()).text
+    assert (
+        "Restricted: only reviewers and the person who logged it (analyst) can see this item."
+        in by_reviewer
+    )
+    by_author = analyst_client.get(secret.get_absolute_url()).text
+    assert "Restricted: only reviewers and you, who logged it, can see this item." in by_author
