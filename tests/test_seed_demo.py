@@ -64,6 +64,9 @@ def test_the_demo_analyst_has_a_worklist_and_every_account_an_address(client):
     assert Assessment.objects.filter(state="submitted").count() == 1
     reminders = Notification.objects.filter(recipient=analyst, kind="reminder", read_at=None)
     assert reminders.count() == 1
+    # What asks for action is unread: the return and the reminder, not the old hand-over.
+    unread = Notification.objects.filter(recipient=analyst, read_at=None)
+    assert sorted(unread.values_list("kind", flat=True)) == ["assessment_returned", "reminder"]
     # Signed in, the analyst's first look shows the work.
     client.force_login(analyst)
     home = client.get("/")

@@ -248,3 +248,12 @@ def test_the_check_writes_nothing_and_tells_nobody(
     assert refusals == {} and callbacks == []
     assert not StatusChange.objects.exists() and not Notification.objects.exists()
     assert mail.outbox == []
+
+
+def test_all_rows_shown_can_be_ticked_at_once(analyst_client, carried):
+    page = analyst_client.get(URL, {"year": 2021}).content.decode()
+    assert '<a href="?year=2021&amp;tick=all">Tick all 11 shown</a>' in page
+    page = analyst_client.get(URL, {"year": 2021, "tick": "all"}).content.decode()
+    assert page.count(" checked>") == 11
+    assert '<a href="?year=2021">Untick all</a>' in page
+    assert not StatusChange.objects.exists()

@@ -83,7 +83,10 @@ def _plan(pairs, data) -> list[Planned]:
 @require_http_methods(["GET", "POST"])
 def recommendation_bulk(request):
     """Choose recommendations by the list's filters, preview an action, then apply it."""
-    listed = selectors.recommendation_list(user=request.user, params=request.GET)
+    params = request.GET.copy()
+    # `?tick=all` ticks every row shown; otherwise none is ticked until the user chooses.
+    tick_all = params.pop("tick", [""])[0] == "all"
+    listed = selectors.recommendation_list(user=request.user, params=params)
     filterset = listed.filterset
     # Always the list's default order, whatever column the list was sorted by.
     queryset = listed.queryset.order_by(*selectors.LIST_ORDER)
@@ -96,9 +99,10 @@ def recommendation_bulk(request):
         "count": count,
         "limit": services.BULK_LIMIT,
         "form": form,
-        "query": request.GET.urlencode(),
+        "query": params.urlencode(),
     }
     if request.method == "GET":
+        context["selected"] = {rec.pk for rec in rows} if tick_all else set()
         return render(request, "tracker/recommendation_bulk.html", context)
     try:
         pairs = _selected(request)

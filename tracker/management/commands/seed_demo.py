@@ -128,6 +128,10 @@ def _seed_worklist(*, analyst, reviewer) -> bool:
     before = Notification.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     for recommendation in [*latest, *carried]:
         services.recommendation_set_owner(recommendation=recommendation, owner=analyst, by=reviewer)
+    # The hand-over is old news: its notices are read, and what still asks for action is not.
+    Notification.objects.filter(
+        pk__gt=before, recipient=analyst, kind=Notification.Kind.ASSIGNED
+    ).update(read_at=timezone.now())
 
     returned = services.assessment_draft(
         recommendation=latest[1],
