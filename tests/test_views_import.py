@@ -234,6 +234,7 @@ def test_a_changed_text_says_what_the_reviewer_can_actually_do(
     assert "Correct the country or the year below" not in html
     assert f'href="{seed_report.get_absolute_url()}"' in notice
     assert "an administrator corrects that recommendation" in notice
+    assert "Not importable: this country and year hold another text" in html
 
 
 def test_a_text_that_cannot_be_read_asks_for_the_country_or_year_only_conditionally(
