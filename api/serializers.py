@@ -1,4 +1,4 @@
-"""The JSON of each resource: stable field names, vocabulary codes of DESIGN.md, ISO dates.
+"""The JSON of each resource: stable field names, vocabulary codes (`tracker.models`), ISO dates.
 
 Read serializers only shape what the views fetched (the views select and prefetch, so no field
 queries per row). Input serializers describe and check request bodies; the writes themselves

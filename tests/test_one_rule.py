@@ -1,5 +1,5 @@
 """Rules written once and obeyed from every entry point: citations, owners, years, evidence counts,
-effective dates and tiers (issue "One shape for the code", item 4)."""
+effective dates and tiers."""
 
 import datetime
 

@@ -47,7 +47,6 @@ from tracker.models.narratives import (  # noqa: F401
     Country,
     Finding,
     Report,
-    ReportQuerySet,
     TierPlacement,
 )
 from tracker.models.periods import (  # noqa: F401

@@ -80,11 +80,6 @@ class TierPlacement(models.Model):
         return f"{self.country} {self.year}: {self.get_tier_display()}"
 
 
-class ReportQuerySet(models.QuerySet):
-    def for_year(self, year):
-        return self.filter(year=year)
-
-
 class Report(models.Model):
     """One country narrative of one report year, as imported from its source text."""
 
@@ -109,8 +104,6 @@ class Report(models.Model):
     imported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-
-    objects = ReportQuerySet.as_manager()
 
     class Meta:
         ordering = ["country__name", "-year"]

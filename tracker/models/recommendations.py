@@ -33,9 +33,6 @@ class RecommendationQuerySet(models.QuerySet):
     def for_year(self, year):
         return self.filter(report__year=year)
 
-    def open(self):
-        return self.exclude(status=Recommendation.Status.IMPLEMENTED)
-
     def with_report(self):
         return self.select_related("report__country", "owner")
 
@@ -114,9 +111,6 @@ class RecommendationQuerySet(models.QuerySet):
                 )
             )
         )
-
-    def status_counts(self):
-        return dict(self.order_by().values_list("status").annotate(n=Count("id")))
 
 
 class Recommendation(models.Model):
