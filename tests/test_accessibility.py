@@ -492,6 +492,7 @@ def test_pages_reached_by_a_form_have_no_wcag_violation(live_server, browser):
     _path_is(page, "import_preview")
     checker.check(page, "import preview as reviewer")
     page.goto(f"{base}/recommendations/bulk/?year=2022")
+    page.get_by_role("link", name=re.compile(r"Tick all \d+ shown")).click()
     page.check("input[name=action][value=owner]")
     page.select_option("select[name=owner]", label="analyst")
     messages_next(page)
