@@ -14,7 +14,7 @@ from tests.factories import UserFactory
 from tracker import roles
 from tracker.models import Recommendation, StatusChange
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def _block(language: str, after: str) -> str:
