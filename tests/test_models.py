@@ -1,5 +1,7 @@
 """Invariants the database itself enforces."""
 
+import datetime
+
 import pytest
 from django.db import IntegrityError, transaction
 
@@ -10,7 +12,13 @@ from tests.factories import (
     StatusChangeFactory,
     UserFactory,
 )
-from tracker.models import Assessment, HistoryIsAppendOnly, Recommendation, RecommendationEdit
+from tracker.models import (
+    Assessment,
+    HistoryIsAppendOnly,
+    Recommendation,
+    RecommendationEdit,
+    StatusChange,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +45,14 @@ def test_an_assessment_for_another_year_is_allowed():
 def test_a_correction_must_point_to_the_assessment_it_corrects():
     first = AssessmentFactory()
     with pytest.raises(IntegrityError), transaction.atomic():
-        AssessmentFactory(recommendation=first.recommendation, year=first.year, revision=2)
+        Assessment.objects.create(
+            recommendation=first.recommendation,
+            year=first.year,
+            revision=2,
+            rating=first.rating,
+            confidence=first.confidence,
+            author=first.author,
+        )
 
 
 def test_one_narrative_per_country_and_year():
@@ -47,8 +62,16 @@ def test_one_narrative_per_country_and_year():
 
 
 def test_status_change_requires_a_reason():
+    recommendation = RecommendationFactory()
     with pytest.raises(IntegrityError), transaction.atomic():
-        StatusChangeFactory(reason="")
+        StatusChange.objects.create(
+            recommendation=recommendation,
+            old_status=Recommendation.Status.NO_ACTION,
+            new_status=Recommendation.Status.IN_PROGRESS,
+            reason="",
+            changed_by=UserFactory(),
+            effective_date=datetime.date(2021, 12, 1),
+        )
 
 
 def test_status_must_be_one_of_the_vocabulary():
