@@ -5,7 +5,8 @@ The migrations are applied by Django's migration executor alone, without the `po
 signal, so the app's repair of the search index (`tracker.search.repair_after_migrate`) cannot
 make up for what a migration got wrong. Rows are written before the index exists, between its
 migrations (where SQLite's remade tables have lost their triggers) and after the last one, each
-with a word of its own that a search must find.
+with a word of its own that a search must find; and assessments that lack a reviewer or a review
+time, before the migrations that mend them and then refuse them.
 """
 
 import datetime
@@ -118,6 +119,76 @@ def _write(apps, when: str, user_id=None):
     }
 
 
+def _before(executor: MigrationExecutor, suffix: str) -> tuple[str, str]:
+    """Return the migration the tracker migration whose name ends in `suffix` follows."""
+    (name,) = [
+        name
+        for app, name in executor.loader.graph.nodes
+        if app == "tracker" and name.endswith(suffix)
+    ]
+    (dependency,) = executor.loader.get_migration("tracker", name).dependencies
+    return dependency
+
+
+def _write_reviews(apps, recommendation_id: int) -> dict[str, int]:
+    """Write approved and returned assessments that lack a reviewer or a review time."""
+    User = apps.get_model("auth", "User")
+    Assessment = apps.get_model("tracker", "Assessment")
+    Event = apps.get_model("tracker", "AssessmentEvent")
+    author = User.objects.create(username="author")
+    reviewer = User.objects.create(username="reviewer")
+    at = datetime.datetime(2022, 5, 2, 9, 30, tzinfo=datetime.UTC)
+    changed = datetime.datetime(2022, 5, 3, 16, 0, tzinfo=datetime.UTC)
+    rows = {
+        # Approved by hand, the approval recorded among its events.
+        "approved, with its event": ("approved", None, None, 2021),
+        # A reviewer named, no time, no event.
+        "returned, no time": ("returned", reviewer, None, 2022),
+        # Nothing says who reviewed it.
+        "approved, nobody": ("approved", None, None, 2023),
+        # Whole already.
+        "approved, whole": ("approved", reviewer, at, 2024),
+    }
+    ids = {}
+    for label, (state, who, when, year) in rows.items():
+        assessment = Assessment.objects.create(
+            recommendation_id=recommendation_id,
+            year=year,
+            rating="limited",
+            confidence="low",
+            state=state,
+            author=author,
+            reviewer=who,
+            reviewed_at=when,
+            updated_at=changed,
+        )
+        ids[label] = assessment.pk
+    Event.objects.create(
+        assessment_id=ids["approved, with its event"],
+        action="approved",
+        from_state="submitted",
+        to_state="approved",
+        by=reviewer,
+        at=at,
+    )
+    return ids
+
+
+def reviews(ids: dict[str, int]) -> dict[str, list]:
+    """Return the state, reviewer and review time of each assessment in `ids`."""
+    from tracker.models import Assessment
+
+    found = Assessment.objects.select_related("reviewer").in_bulk(ids.values())
+    return {
+        label: [
+            found[pk].state,
+            found[pk].reviewer and found[pk].reviewer.username,
+            found[pk].reviewed_at and found[pk].reviewed_at.isoformat(),
+        ]
+        for label, pk in ids.items()
+    }
+
+
 def _found() -> dict[str, dict[str, list[int]]]:
     """Return, for each word, the ids of the rows of each kind that a search for it finds."""
     from tracker import search
@@ -150,6 +221,8 @@ def replay() -> None:
     written["between"] = _write(apps, "between", written["before"]["user"])
     _migrate(executor, ("tracker", "0015_evidence_version"))
     at_0015 = search_objects()
+    apps = _migrate(executor, _before(executor, "_assessment_reviews_named"))
+    assessments = _write_reviews(apps, written["between"]["recommendation"])
     apps = _migrate(executor)
     migrated = search_objects()
     written["after"] = _write(apps, "after", written["before"]["user"])
@@ -170,6 +243,7 @@ def replay() -> None:
                 "installed": search_objects(),
                 "written": written,
                 "found": found,
+                "reviews": reviews(assessments),
             }
         )
     )

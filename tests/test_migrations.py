@@ -117,39 +117,73 @@ def _replay(database_url: str, tmp_path: Path) -> dict:
     return json.loads(result.stdout.splitlines()[-1])
 
 
-def _check_replay(replayed: dict, vendor: str) -> None:
-    assert replayed["vendor"] == vendor
+@pytest.fixture(scope="module")
+def replayed_on_sqlite(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("replay-sqlite")
+    return _replay(f"sqlite:///{folder / 'replayed.sqlite3'}", folder)
+
+
+@pytest.fixture(scope="module")
+def replayed_on_postgresql(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("replay-postgresql")
+    with postgresql_database_url(folder) as database_url:
+        return _replay(database_url, folder)
+
+
+@pytest.fixture
+def replayed(request):
+    """What `tests.migrating.replay` reports, once per database for the whole module."""
+    report = request.getfixturevalue(f"replayed_on_{request.param}")
+    assert report["vendor"] == request.param
+    return report
+
+
+# Each database is migrated from zero once, in its own process, for the tests that take it.
+ON_BOTH = pytest.mark.parametrize(
+    "replayed",
+    [
+        pytest.param("sqlite", marks=pytest.mark.slow),
+        pytest.param("postgresql", marks=pytest.mark.slow),
+    ],
+    indirect=True,
+)
+
+
+@ON_BOTH
+def test_a_database_migrated_from_zero_holds_the_index_tracker_search_builds(replayed):
     migrated, installed = replayed["migrated"], replayed["installed"]
     # One trigger per write on each of the seven indexed tables (on PostgreSQL, one for rows and
     # one for TRUNCATE): the comparison below is not between two empty lists.
-    assert len(migrated["triggers"]) == (14 if vendor == "postgresql" else 21)
+    assert len(migrated["triggers"]) == (14 if replayed["vendor"] == "postgresql" else 21)
     assert migrated == installed
-    # 0007 to 0015 built the index of their time: no pause table yet, insert triggers that
-    # always index. Today's code would have built the pause table already.
-    earlier = json.dumps(replayed["at_0015"])
-    assert "tracker_search_pause" not in earlier
+
+
+@ON_BOTH
+def test_the_index_migrations_before_0016_build_the_index_of_their_time(replayed):
+    # No pause table yet, and insert triggers that always index; today's code would have built
+    # the pause table already.
+    assert "tracker_search_pause" not in json.dumps(replayed["at_0015"])
     assert [row[1] for row in replayed["at_0015"]["triggers"]] == [
-        row[1] for row in migrated["triggers"]
+        row[1] for row in replayed["migrated"]["triggers"]
     ]
-    # Unapplying 0016 puts that index back.
+    # Unapplying 0016 and everything after it puts that index back.
     assert replayed["unapplied_0016"] == replayed["at_0015"]
-    # Rows written before the index existed, while SQLite's remade tables had lost their
-    # triggers, and after the last migration are all found, each under its own word.
+
+
+@ON_BOTH
+def test_search_finds_rows_written_before_between_and_after_the_index_migrations(replayed):
+    # Before the index existed, while SQLite's remade tables had lost their triggers (0010 to
+    # 0013), and after the last migration: each row is found under its own word.
     for when, rows in replayed["written"].items():
         for kind in ("country", "report", "recommendation", "evidence"):
             assert replayed["found"][when][kind] == [rows[kind]], (when, kind)
 
 
-@pytest.mark.slow
-def test_replaying_the_migrations_on_sqlite_builds_todays_index_and_finds_every_row(tmp_path):
-    replayed = _replay(f"sqlite:///{tmp_path / 'replayed.sqlite3'}", tmp_path)
-    _check_replay(replayed, "sqlite")
-
-
-@pytest.mark.slow
-def test_replaying_the_migrations_on_postgresql_builds_todays_index_and_finds_every_row(
-    tmp_path,
-):
-    with postgresql_database_url(tmp_path) as database_url:
-        replayed = _replay(database_url, tmp_path)
-    _check_replay(replayed, "postgresql")
+@ON_BOTH
+def test_reviewed_assessments_without_a_reviewer_or_a_time_are_mended_first(replayed):
+    assert replayed["reviews"] == {
+        "approved, with its event": ["approved", "reviewer", "2022-05-02T09:30:00+00:00"],
+        "returned, no time": ["returned", "reviewer", "2022-05-03T16:00:00+00:00"],
+        "approved, nobody": ["submitted", None, None],
+        "approved, whole": ["approved", "reviewer", "2022-05-02T09:30:00+00:00"],
+    }

@@ -3,7 +3,9 @@
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from tests.factories import (
     AssessmentFactory,
@@ -53,6 +55,35 @@ def test_a_correction_must_point_to_the_assessment_it_corrects():
             confidence=first.confidence,
             author=first.author,
         )
+
+
+@pytest.mark.parametrize("state", [Assessment.State.APPROVED, Assessment.State.RETURNED])
+@pytest.mark.parametrize("missing", ["reviewer", "reviewed_at"])
+def test_an_approved_or_returned_assessment_names_its_reviewer_and_review_time(state, missing):
+    draft = AssessmentFactory()
+    review = {"reviewer": UserFactory(), "reviewed_at": timezone.now()}
+    partial = {field: value for field, value in review.items() if field != missing}
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Assessment.objects.create(
+            recommendation=RecommendationFactory(report=draft.recommendation.report),
+            year=draft.year,
+            rating=draft.rating,
+            confidence=draft.confidence,
+            author=draft.author,
+            state=state,
+            **partial,
+        )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Assessment.objects.filter(pk=draft.pk).update(state=state, **partial)
+    reviewed = AssessmentFactory(**{str(state): True})
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Assessment.objects.filter(pk=reviewed.pk).update(**{missing: None})
+    assert Assessment.objects.filter(pk=draft.pk, state=Assessment.State.DRAFT).exists()
+    # With both, the database takes the row; the model says what is missing before it is sent.
+    Assessment.objects.filter(pk=draft.pk).update(state=state, **review)
+    unnamed = Assessment(recommendation=draft.recommendation, state=state, **partial)
+    with pytest.raises(ValidationError, match="names its reviewer and the time of the review"):
+        unnamed.validate_constraints()
 
 
 def test_one_narrative_per_country_and_year():
