@@ -26,7 +26,7 @@ def name_the_reviews(apps, schema_editor):
     unnamed = Assessment.objects.using(db).filter(
         Q(reviewer__isnull=True) | Q(reviewed_at__isnull=True), state__in=REVIEWED
     )
-    for assessment in unnamed.iterator():
+    for assessment in list(unnamed):
         event = (
             AssessmentEvent.objects.using(db)
             .filter(assessment=assessment, action=assessment.state, to_state=assessment.state)
