@@ -195,8 +195,17 @@ class Sheet:
             if value is None:
                 continue
             if isinstance(value, str):
-                if value:
-                    self._text(row, column, value)
+                # `clean_cell` for a text cell, inline: this runs for every cell of the sheet.
+                if not value.isprintable():
+                    value = _ILLEGAL_CHARACTERS.sub("", value)
+                if len(value) > MAX_CELL // 2:
+                    value = _cut(value, MAX_CELL)
+                if value.startswith(_RICH_START) and value.endswith(_RICH_END):
+                    # Split after "<": each fragment is escaped as text, read as written.
+                    plain = self._workbook._plain
+                    worksheet.write_rich_string(row, column, "<", plain, value[1:])
+                elif value:
+                    worksheet.write_string(row, column, value)
             elif isinstance(value, bool):
                 worksheet.write_boolean(row, column, value)
             elif isinstance(value, (int, float)):
@@ -207,15 +216,6 @@ class Sheet:
                 raise TypeError(f"No cell is written for a {type(value).__name__} here.")
         self.rows = row + 1
 
-    def _text(self, row: int, column: int, value: str) -> None:
-        value = _cut(clean_cell(value, typed_text=True), MAX_CELL)
-        if value.startswith(_RICH_START) and value.endswith(_RICH_END):
-            # Split after "<": each fragment is escaped as text, and the cell reads as written.
-            plain = self._workbook._plain
-            self._worksheet.write_rich_string(row, column, "<", plain, value[1:])
-        elif value:
-            self._worksheet.write_string(row, column, value)
-
     def _finish(self) -> None:
         if self._autofilter:
             self._worksheet.autofilter(0, 0, self.rows - 1, self._width - 1)
@@ -223,8 +223,6 @@ class Sheet:
 
 def _cut(text: str, limit: int) -> str:
     """Return `text` cut to `limit` UTF-16 code units, as Excel counts a cell's characters."""
-    if len(text) <= limit // 2:  # too short to exceed it, however wide its characters
-        return text
     units = text.encode("utf-16-le")
     if len(units) <= 2 * limit:
         return text
