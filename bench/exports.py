@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / "data"
 RESULTS = ROOT / "bench" / "results"
-# Targets of the scale issue: the request hands the work over; the worker stays in bounds.
+# Targets: the request hands the work over; the worker stays in bounds.
 REQUEST_LIMIT_S = 2.0
 XLSX_LIMIT_S = 5.0
 XLSX_MEMORY_LIMIT_MB = 150

@@ -166,7 +166,7 @@ def test_summary_pages_take_an_as_of_day_and_say_it(seed_report, analyst, viewer
     ) in page
     early = viewer_client.get(url, {"as_of": "2021-08-01"})
     assert early.context["summary"].totals.by_status["in_progress"] == 0
-    assert "period still running: statuses on 1 August 2021" in early.content.decode()
+    assert "part-way through the period: statuses on 1 August 2021" in early.content.decode()
     assert viewer_client.get(url, {"as_of": "yesterday"}).status_code == 400
     assert viewer_client.get(url, {"as_of": "2999-01-01"}).status_code == 400
     download = viewer_client.get(url, {"as_of": "2021-08-01", "format": "json"})
@@ -390,9 +390,11 @@ def test_the_evidence_column_says_how_links_add_up_to_the_items(seed_report, vie
     EvidenceFactory(recommendations=recs[:1])
     summary = build_summary(year=2021, country=seed_report.country)
     assert (summary.totals.evidence_items, summary.totals.evidence_links) == (2, 3)
-    assert summary.totals.evidence_words.startswith("3 links to 2 evidence items")
+    assert summary.totals.evidence_words == (
+        "2 evidence items, linked 3 times: one item can bear on several recommendations"
+    )
     page = viewer_client.get(reverse("summary_country", args=[2021, seed_report.country.slug]))
-    assert "3 links to 2 evidence items" in page.content.decode()
+    assert "2 evidence items, linked 3 times" in page.content.decode()
 
 
 def test_the_compare_with_today_page_names_the_scope(seed_report, reviewer, viewer_client):
