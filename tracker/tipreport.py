@@ -42,6 +42,13 @@ across the PDF, web and re-published copies of one narrative (paragraph breaks a
 splitter does not break after abbreviations ("U.S.", "e.g.", "No.", "Mr.") or initials, and works
 on whitespace-normalised text, so hard line breaks and hyphenation artefacts ("COVID19") are
 harmless: text is kept as written, never repaired.
+
+Cost: parsing takes time in proportion to the size of the text, whatever its shape, because
+uploads are hostile as often as they are odd. No loop or pattern reads again what was already
+read: tests at a position look at the text there (never at a slice of everything before or
+after it), the list is joined line by line keeping only its end, patterns that look for a name
+or an abbreviation stop after as many characters as the longest one has, and no pattern can
+backtrack over a run it has already tried (tests/test_parser_scaling.py).
 """
 
 from __future__ import annotations
@@ -49,7 +56,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from tracker.countries import CountryInfo, match_country
+from tracker.countries import LONGEST_NAME, CountryInfo, match_country
 
 SECTION_KEYS = (
     "prosecution",
@@ -188,16 +195,31 @@ _ABBREVIATIONS = frozenset(_ABBREVIATION_WORDS.split())
 
 _ABBREVIATION_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz.")
 
+# Abbreviations and dotted initialisms are short. A longer run of letters and periods
+# ("x.Yzx.Yzx.Yz...") is none, and is read only this far back from each of its periods, so that
+# a text of such runs is read once, not once per period.
+_LONGEST_ABBREVIATION = 24
 
-def _is_abbreviation(before: str) -> bool:
-    """Tell whether the text `before` a period ends with an abbreviation or an initial."""
+
+def _is_abbreviation(text: str, end: int | None = None) -> bool:
+    """Tell whether `text[:end]`, which a period follows, ends with an abbreviation or initial.
+
+    Take the end as an index rather than a slice: a slice would copy the whole text before
+    every period of it.
+    """
+    if end is None:
+        end = len(text)
+    if end and text[end - 1] == "\n":
+        end -= 1
     # The last run of letters and periods, from its first letter: read from the end, since a
     # pattern anchored at the end would be tried at every position of a long text.
-    end = len(before) - 1 if before.endswith("\n") else len(before)
+    limit = max(0, end - _LONGEST_ABBREVIATION)
     start = end
-    while start and before[start - 1] in _ABBREVIATION_CHARS:
+    while start > limit and text[start - 1] in _ABBREVIATION_CHARS:
         start -= 1
-    word = before[start:end].lstrip(".")
+    if start == limit and start and text[start - 1] in _ABBREVIATION_CHARS:
+        return False
+    word = text[start:end].lstrip(".")
     if not word:
         return False
     if word.lower() in _ABBREVIATIONS:
@@ -215,7 +237,7 @@ def split_sentences(text: str) -> list[str]:
     sentences: list[str] = []
     start = 0
     for match in _SENTENCE_END.finditer(text):
-        if text[match.start()] == "." and _is_abbreviation(text[start : match.start()]):
+        if text[match.start()] == "." and _is_abbreviation(text, match.start()):
             continue
         sentence = text[start : match.end()].strip()
         if sentence:
@@ -353,24 +375,34 @@ _TIER_STATEMENT_RE = re.compile(
     re.I,
 )
 
-_SUBJECT_PATTERNS = (
-    # "The Government of the Democratic People’s Republic of Korea (DPRK ...) does not ..."
-    re.compile(
-        r"\bGovernment\s+of\s+(?P<name>.+?)(?=\s*\(|\s+(?:does|do|fully|is|has|did|was|remains|"
-        r"demonstrated|made|continued)\b)"
-    ),
-    # "Afghanistan does not fully meet ..."  "Yemen remains a Special Case ..."
-    re.compile(
-        r"^(?P<name>.+?)\s+(?:does\s+not\s+fully\s+meet|fully\s+meets|remains\s+a\s+Special\s+Case)"
-    ),
-    # "...; therefore the DPRK remained on Tier 3."
-    re.compile(r"\btherefore,?\s+(?P<name>.+?)\s+(?:remained|remains|was|is)\b", re.I),
+# A country's name as an introduction writes it: no longer than twice the registry's longest
+# name, which leaves room for "the" and other spellings. The patterns read no further after
+# "Government of" or "therefore", so that a text of many of them is read once, not once each.
+_NAME = rf"(?P<name>.{{1,{2 * LONGEST_NAME}}}?)"
+
+# "The Government of the Democratic People’s Republic of Korea (DPRK ...) does not ..."
+_GOVERNMENT_OF_RE = re.compile(
+    rf"\bGovernment\s+of\s+{_NAME}(?=\s*\(|\s+(?:does|do|fully|is|has|did|was|remains|"
+    r"demonstrated|made|continued)\b)"
 )
+# "Afghanistan does not fully meet ..."  "Yemen remains a Special Case ...": at the start only.
+_OPENING_SUBJECT_RE = re.compile(
+    rf"{_NAME}\s+(?:does\s+not\s+fully\s+meet|fully\s+meets|remains\s+a\s+Special\s+Case)"
+)
+_OPENING_SUBJECT_REACH = 2 * LONGEST_NAME + 40
+# "...; therefore the DPRK remained on Tier 3."
+_THEREFORE_RE = re.compile(rf"\btherefore,?\s+{_NAME}\s+(?:remained|remains|was|is)\b", re.I)
 
 
 def _country_from_intro(intro: str) -> CountryInfo | None:
-    for pattern in _SUBJECT_PATTERNS:
-        for match in pattern.finditer(intro):
+    """Return the country the introduction names as its subject, else None."""
+    opening = _OPENING_SUBJECT_RE.match(intro[:_OPENING_SUBJECT_REACH])
+    for matches in (
+        _GOVERNMENT_OF_RE.finditer(intro),
+        [opening] if opening else [],
+        _THEREFORE_RE.finditer(intro),
+    ):
+        for match in matches:
             info = match_country(match.group("name"))
             if info is not None:
                 return info
@@ -435,26 +467,53 @@ _ITEM_OPENERS = frozenset(_ITEM_OPENER_WORDS.split())
 _SEP = "\ue000"  # Marks an item boundary inside the list text.
 _END = "\ue001"  # Marks where the list stops and body text without a heading begins.
 
-_TERMINAL_RE = re.compile(r"[.!?][”\"’')\]]*$")
+# What may follow the period, question or exclamation mark that ends a sentence.
+_CLOSERS = "”\"’')]"
+
+# A capitalised word (openers are shorter than this). Applied at a given position of the text,
+# never to a slice of the rest of it.
+_CAPITALISED_WORD_RE = re.compile(r"\s*([A-Z][a-z]{1,24})\b")
 
 
-def _starts_item(text: str) -> bool:
-    """Tell whether `text` begins with a capitalised recommendation opener ("Provide ...")."""
-    match = re.match(r"[\s\u00a0]*([A-Z][a-z]+)\b", text)
+def _starts_item(text: str, pos: int = 0) -> bool:
+    """Tell whether `text` at `pos` begins with a capitalised recommendation opener ("Provide")."""
+    match = _CAPITALISED_WORD_RE.match(text, pos)
     return bool(match) and match.group(1).lower() in _ITEM_OPENERS
 
 
 def _ends_sentence(text: str) -> bool:
+    """Tell whether `text` ends a sentence: a period (not an abbreviation's), "?" or "!"."""
     text = text.rstrip()
-    if not _TERMINAL_RE.search(text):
+    if text.rstrip(_CLOSERS)[-1:] not in (".", "!", "?"):
         return False
     if text.endswith("."):
-        return not _is_abbreviation(text[:-1])
+        return not _is_abbreviation(text, len(text) - 1)
     return True
 
 
+_LOWERCASE_OR_HYPHEN = frozenset("abcdefghijklmnopqrstuvwxyz-")
+
+
 def _ends_lowercase_word(text: str) -> bool:
-    return bool(re.search(r"\b[a-z][a-z-]*$", text.rstrip()))
+    """Tell whether `text` ends in a lower-case word ("trafficking", "re-open", "two-")."""
+    end = len(text.rstrip())
+    start = end
+    while start and text[start - 1] in _LOWERCASE_OR_HYPHEN:
+        start -= 1
+    run = text[start:end]
+    # The word starts at a lower-case letter after a hyphen of the run, or at the run's first
+    # letter when no word character stands before it.
+    if re.search(r"-[a-z]", run):
+        return True
+    return run[:1].isalpha() and not (start and _WORD_CHAR.match(text, start - 1))
+
+
+# What may start the body text that follows a list.
+_CAPITAL_OR_QUOTE = frozenset('ABCDEFGHIJKLMNOPQRSTUVWXYZ“"')
+
+# The joined list is tested only at its end, and every test reads less than this far back:
+# keeping just this much of it makes joining the lines linear in their length.
+_TAIL = 200
 
 
 def _mark_line_breaks(region: str, *, bulleted: bool) -> str:
@@ -465,28 +524,27 @@ def _mark_line_breaks(region: str, *, bulleted: bool) -> str:
     an item that lost its final period). A line that ends a sentence and is followed by a line
     that does not start a recommendation means the list is over and body text follows.
     """
-    lines = region.split("\n")
-    out = ""
-    for line in lines:
-        if not line.strip():
+    parts: list[str] = []
+    tail = ""  # the end of the text joined so far
+    for line in region.split("\n"):
+        nxt = line.strip()
+        if not nxt:
             continue
-        if not out:
-            out = line.strip()
-            continue
-        prev, nxt = out.rstrip(), line.strip()
-        if prev.endswith(_SEP) or nxt.startswith(_SEP):
-            out = prev + nxt
+        if not parts or tail.endswith(_SEP) or nxt.startswith(_SEP):
+            joint = ""
         elif _starts_item(nxt) and (
-            _ends_sentence(prev) or (not bulleted and _ends_lowercase_word(prev))
+            _ends_sentence(tail) or (not bulleted and _ends_lowercase_word(tail))
         ):
-            out = prev + _SEP + nxt
-        elif _ends_sentence(prev) and re.match(r"[A-Z“\"]", nxt):
-            return prev + _END + nxt
-        elif re.search(r"\w[—-]$", prev):
-            out = prev + nxt
+            joint = _SEP
+        elif _ends_sentence(tail) and nxt[0] in _CAPITAL_OR_QUOTE:
+            return "".join(parts) + _END + nxt
+        elif len(tail) > 1 and tail[-1] in "—-" and _WORD_CHAR.match(tail, len(tail) - 2):
+            joint = ""
         else:
-            out = prev + " " + nxt
-    return out
+            joint = " "
+        parts += (joint, nxt)
+        tail = nxt[-_TAIL:] if len(nxt) >= _TAIL else (tail + joint + nxt)[-_TAIL:]
+    return "".join(parts)
 
 
 _NO_SPACE_BOUNDARY = re.compile(r"(?<=[a-z)”’\"])\.(?=[A-Z][a-z])")
@@ -499,26 +557,31 @@ _NO_PERIOD_BOUNDARY = re.compile(r"(?<=[a-z])\s+(?=[A-Z][a-z]+\s+[a-z])")
 # Words after which a capitalised opener cannot start a new item: "under the Protect Act".
 _BINDING_WORD_LIST = "a an the of to and or for in on by with under its their"
 _BINDING_WORDS = frozenset(_BINDING_WORD_LIST.split())
+_LONGEST_BINDING_WORD = max(map(len, _BINDING_WORDS))
 
 
 def _split_inline(piece: str, *, bulleted: bool) -> tuple[list[str], bool]:
     """Split one piece at boundaries within a line; return (items, list_ended)."""
     cuts: list[tuple[int, int, str]] = []  # (start, end, kind) of each boundary
+    # Every test reads the piece at a position: a slice before or after each boundary would
+    # copy the piece once per boundary.
     for match in _NO_SPACE_BOUNDARY.finditer(piece):
-        if not _is_abbreviation(piece[: match.start()]):
+        if not _is_abbreviation(piece, match.start()):
             cuts.append((match.end(), match.end(), "item"))
     for match in _NO_SPACE_BOUNDARY_AFTER_CAPS.finditer(piece):
-        if not _is_abbreviation(piece[: match.start()]) and _starts_item(piece[match.end() :]):
+        if not _is_abbreviation(piece, match.start()) and _starts_item(piece, match.end()):
             cuts.append((match.end(), match.end(), "item"))
     if not bulleted:
         for match in _SPACED_BOUNDARY.finditer(piece):
-            if piece[match.start() - 1] == "." and _is_abbreviation(piece[: match.start() - 1]):
+            if piece[match.start() - 1] == "." and _is_abbreviation(piece, match.start() - 1):
                 continue
-            kind = "item" if _starts_item(piece[match.end() :]) else "end"
+            kind = "item" if _starts_item(piece, match.end()) else "end"
             cuts.append((match.start(), match.end(), kind))
         for match in _NO_PERIOD_BOUNDARY.finditer(piece):
-            before = piece[: match.start()].rsplit(" ", 1)[-1]
-            if before.lower() not in _BINDING_WORDS and _starts_item(piece[match.end() :]):
+            # The word before the boundary; binding words are short, so a few characters do.
+            near = piece[max(0, match.start() - _LONGEST_BINDING_WORD - 1) : match.start()]
+            before = near.rsplit(" ", 1)[-1]
+            if before.lower() not in _BINDING_WORDS and _starts_item(piece, match.end()):
                 cuts.append((match.start(), match.end(), "item"))
     items: list[str] = []
     pos = 0
@@ -538,7 +601,11 @@ _LEADING_GLYPH_RE = re.compile(r"^[ \t]*[•*\-–][ \t]+", re.M)
 # A glyph between two items on one line: "• " anywhere; "*", "-" or "–" only between the end
 # of a sentence and a capital ("… prison terms. * Fully implement …"), so that a dash or a
 # footnote mark inside an item never splits it.
-_INLINE_GLYPH_RE = re.compile(r"[ \t]*•[ \t]*|(?<=[.!?”’\")\]])[ \t]+[*\-–][ \t]+(?=[A-Z“\"])")
+# A "•" takes the spaces around it; it is looked for only where a run of spaces begins, so
+# that a long run is not read again from each of its spaces.
+_INLINE_GLYPH_RE = re.compile(
+    r"(?:(?<![ \t])[ \t]*)?•[ \t]*|(?<=[.!?”’\")\]])[ \t]+[*\-–][ \t]+(?=[A-Z“\"])"
+)
 
 
 def _mark_bullets(region: str) -> tuple[str, bool]:
@@ -558,6 +625,14 @@ def _split_semicolon_list(text: str) -> list[str]:
     return items
 
 
+def _without_closing_border(region: str) -> str:
+    """Drop the stray table border ("|") that closes some web copies, with its spaces."""
+    stripped = region.rstrip()
+    if stripped.endswith("|"):
+        return stripped.rstrip("|").rstrip()
+    return region
+
+
 def _clean_item(item: str) -> str:
     return normalize_whitespace(item).strip(" " + _SEP + _END)
 
@@ -569,8 +644,7 @@ def split_recommendations(region: str, *, at_end: bool) -> tuple[list[str], str 
     may have been cut off. Return (complete items, truncated last item or None, whether body
     text without a heading follows the list).
     """
-    region = region.replace(_SEP, " ").replace(_END, " ")
-    region = re.sub(r"\s*\|+\s*$", "", region)  # A stray table border closes some web copies.
+    region = _without_closing_border(region.replace(_SEP, " ").replace(_END, " "))
     region, bulleted = _mark_bullets(region)
     joined = _mark_line_breaks(region, bulleted=bulleted)
     followed_by_body = _END in joined
@@ -648,7 +722,7 @@ def _looks_like_list(paragraph: str, following: str) -> bool:
     if flat.count("; ") >= 2 and "; and " in flat:
         return True  # A pre-2019 list: "...; ...; and accede to ..."
     if any(
-        not _is_abbreviation(flat[: m.start()]) and _starts_item(flat[m.end() :])
+        not _is_abbreviation(flat, m.start()) and _starts_item(flat, m.end())
         for m in _NO_SPACE_BOUNDARY.finditer(flat)
     ):
         return True  # Items run together: "...repression.End the ..."
@@ -835,11 +909,12 @@ def parse_narrative(
             )
     introduction = normalize_whitespace(intro_text)
 
-    sections: dict[str, str] = {}
+    # A heading met again continues its section; the bodies are joined once, at the end.
+    bodies: dict[str, list[str]] = {}
     for n, (line_no, key) in enumerate(section_starts):
         end = section_starts[n + 1][0] if n + 1 < len(section_starts) else len(lines)
-        body = normalize_whitespace("\n".join(lines[line_no + 1 : end]))
-        sections[key] = f"{sections[key]} {body}".strip() if key in sections else body
+        bodies.setdefault(key, []).append(normalize_whitespace("\n".join(lines[line_no + 1 : end])))
+    sections = {key: " ".join(part for part in parts if part) for key, parts in bodies.items()}
 
     # Tier: the header first, else the statement in the introduction.
     intro_sentences = split_sentences(introduction)
