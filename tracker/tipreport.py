@@ -29,6 +29,12 @@ bullet-like character (a dash, an asterisk, a stray "•") is never a list, and 
 sentence that happens to start with an imperative. The list ends where a line that is not an
 item follows a complete item; that text is kept out of the recommendations.
 
+No-break spaces. Reposts of the web pages put no-break spaces (U+00A0), and some their narrow
+(U+202F) or figure (U+2007) kin, at line ends, between sentences, after a bullet ("*\u00a0Train
+police"), before the heading's colon, and alone on the line that stands for a blank one. Every
+such fixed-width space reads as a plain space, so a bullet, a blank line or a heading is one
+whatever space was typed; the recommendations keep plain spaces in their place.
+
 Headers carry footnote marks in some copies ("CURAÇAO: Tier 2†", "Tier 2 Watch List*"); they are
 ignored. A header-shaped first line whose country is not in the registry (a misspelling) still
 gives the tier; the country comes from the caller, else from the title or introduction, with a
@@ -779,6 +785,14 @@ def _without_chrome(lines: list[str]) -> list[str]:
     return lines[start:]
 
 
+# The no-break (U+00A0, U+202F), figure (U+2007) and other fixed-width spaces that reposts put
+# at line ends, between sentences and after bullets read as plain spaces, so that every rule
+# written with a space (a bullet's, a blank line's, a heading's) holds for them too.
+_SPACES = str.maketrans(
+    dict.fromkeys([0xA0, 0x1680, *range(0x2000, 0x200B), 0x202F, 0x205F, 0x3000], " ")
+)
+
+
 def _resolve(
     label: str,
     stated: str | int | None,
@@ -838,7 +852,7 @@ def parse_narrative(
             )
 
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
-    text = text.replace(_SEP, " ").replace(_END, " ")
+    text = text.replace(_SEP, " ").replace(_END, " ").translate(_SPACES)
     lines = _without_chrome(text.split("\n"))
     warnings: list[str] = []
 
