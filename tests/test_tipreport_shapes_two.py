@@ -24,7 +24,8 @@ PROSECUTION = (
     "Act criminalized sex trafficking and labor trafficking.\n"
 )
 
-ITEMS = [
+# Items that start with an adverb, among items that start with a verb.
+ADVERB_ITEMS = [
     "Increase investigations and prosecutions of trafficking offenses, including of officials.",
     "Formally approve the 2015-2019 NAP and fund its activities.",
     "Fully implement the victim identification guidelines for police and labor inspectors.",
@@ -46,6 +47,65 @@ def narrative(items_text: str, *, heading: bool = True, after: str = "\n" + PROS
     if heading:
         opening += f"{HEADING}\n"
     return opening + items_text + "\n" + after
+
+
+# --------------------------------------------------------------------------------------------
+# Items that start with an adverb
+# --------------------------------------------------------------------------------------------
+
+LAYOUTS = {
+    "one per line": "\n",
+    "one per line between blank lines": "\n\n",
+    "one after the other on a line": " ",
+    "bullets inline": " • ",
+    "bullets one per line": "\n• ",
+}
+# Without bullets, only the first word tells where an item starts.
+UNBULLETED = ["one per line", "one per line between blank lines", "one after the other on a line"]
+# Without a heading, items one after the other on a line are prose to the parser, whatever
+# their first word: that layout is left out there.
+WITHOUT_HEADING = [layout for layout in LAYOUTS if layout != "one after the other on a line"]
+
+
+@pytest.mark.parametrize("layout", UNBULLETED)
+def test_items_that_start_with_an_adverb_continue_a_list(layout):
+    text = narrative(LAYOUTS[layout].join(ADVERB_ITEMS))
+
+    parsed = parse_narrative(text, name="kenya.txt")
+
+    assert parsed.recommendations == ADVERB_ITEMS
+    assert parsed.truncated_item is None
+    assert parsed.warnings == []
+
+
+@pytest.mark.parametrize("layout", WITHOUT_HEADING)
+def test_an_item_that_starts_with_an_adverb_opens_a_list_without_heading(layout):
+    items = ADVERB_ITEMS[1:]
+    text = narrative(LAYOUTS[layout].join(items), heading=False)
+
+    parsed = parse_narrative(text, name="kenya.txt")
+
+    assert parsed.recommendations == items
+    assert parsed.introduction == INTRO
+    assert parsed.warnings == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Only two shelters served adult victims during the year.",
+        "Additionally, the government did not report training officials.",
+        "Family support centers remained closed for most of the year.",
+    ],
+)
+def test_a_sentence_that_starts_with_an_adverb_but_no_imperative_still_ends_the_list(body):
+    text = narrative("\n".join(ITEMS) + "\n" + body, after="")
+
+    parsed = parse_narrative(text, name="kenya.txt")
+
+    assert parsed.recommendations == ITEMS
+    assert body not in " ".join(parsed.recommendations)
+    assert any("without a section heading" in warning for warning in parsed.warnings)
 
 
 # --------------------------------------------------------------------------------------------

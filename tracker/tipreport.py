@@ -18,6 +18,15 @@ next ("... prison terms. * Fully implement ..."). Items run together also after 
 abbreviation ("... Service 11/199.Extend ...", "... (SOPs).Train ..."). Items are split only at
 such boundaries, never at an internal ";" or em dash of a bulleted item.
 
+Items that start with an adverb. Where no bullet marks it, an item starts with a capitalised
+recommendation opener ("Provide", "Criminalize"), or with an adverb in "-ly" followed by one
+("Formally approve the 2021-2025 NAP.", "Fully implement the victim identification ...",
+"Widely disseminate standard operating procedures ...", "Proactively identify ...", as four
+copies of 2015-2025 narratives write them): such an item continues the list, or opens it when
+the heading is lost, where an item starting with its verb would. A sentence that starts
+with an "-ly" word and no opener after it ("Only two shelters ...", "Additionally, the
+government ...") or with an "-ly" noun ("Family support centers ...") is not an item.
+
 The list without its heading (web copies lose it). The list is the run of bullet-like items
 between the introduction and the first section heading (PROSECUTION, or GOVERNMENT EFFORTS for a
 special case) or the end of the text. A paragraph after the introduction opens such a list only
@@ -476,15 +485,23 @@ _END = "\ue001"  # Marks where the list stops and body text without a heading be
 # What may follow the period, question or exclamation mark that ends a sentence.
 _CLOSERS = "”\"’')]"
 
-# A capitalised word (openers are shorter than this). Applied at a given position of the text,
-# never to a slice of the rest of it.
-_CAPITALISED_WORD_RE = re.compile(r"\s*([A-Z][a-z]{1,24})\b")
+# A capitalised word (openers are shorter than this) and the word after it. Applied at a given
+# position of the text, never to a slice of the rest of it.
+_CAPITALISED_WORD_RE = re.compile(r"\s*([A-Z][a-z]{1,24})\b(?:\s+([a-z]{2,24})\b)?")
+
+# Words in "-ly" that are no adverbs and may begin a sentence of a narrative.
+_NOT_ADVERBS = frozenset(("assembly", "family", "italy", "july"))
 
 
 def _starts_item(text: str, pos: int = 0) -> bool:
-    """Tell whether `text` at `pos` begins with a capitalised recommendation opener ("Provide")."""
+    """Tell whether `text` at `pos` begins a recommendation ("Provide", "Fully implement")."""
     match = _CAPITALISED_WORD_RE.match(text, pos)
-    return bool(match) and match.group(1).lower() in _ITEM_OPENERS
+    if not match:
+        return False
+    first = match.group(1).lower()
+    if first in _ITEM_OPENERS:
+        return True
+    return first.endswith("ly") and first not in _NOT_ADVERBS and match.group(2) in _ITEM_OPENERS
 
 
 def _ends_sentence(text: str) -> bool:
