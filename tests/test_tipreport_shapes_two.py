@@ -148,3 +148,49 @@ def test_no_break_spaces_in_a_list_read_as_spaces(space, layout):
     assert parsed.recommendations == ITEMS
     assert parsed.introduction == INTRO
     assert parsed.warnings == []
+
+
+# --------------------------------------------------------------------------------------------
+# One item per line straight after the introduction: no bullet, no blank line, no heading
+# --------------------------------------------------------------------------------------------
+
+
+def government_site(items: list[str], *, glued: int) -> str:
+    """Return the text of a government site: paragraphs between blank lines, except that the
+    first `glued` items follow the introduction's last line directly, one per line."""
+    return (
+        f"{HEADER}\n\n{INTRO_FIRST}\n\nHowever, {INTRO_REST}\n"
+        + "\n".join(items[:glued])
+        + "".join(f"\n\n{item}" for item in items[glued:])
+        + f"\n\n{PROSECUTION}"
+    )
+
+
+@pytest.mark.parametrize("glued", [len(ITEMS), 2, 1], ids=["all", "two", "one"])
+def test_items_one_per_line_straight_after_the_introduction_are_the_list(glued):
+    text = government_site(ITEMS, glued=glued)
+
+    parsed = parse_narrative(text, name="kenya.txt", year=2015)
+
+    assert parsed.recommendations == ITEMS
+    assert parsed.introduction == INTRO
+    assert parsed.warnings == []
+
+
+def test_a_line_of_the_introduction_that_starts_like_an_item_stays_in_it():
+    # A PDF's hard-wrapped introduction, one sentence of which starts with a word that also
+    # opens recommendations and happens to fill its own line.
+    intro = (
+        "The Government of Kenya does not fully meet the minimum standards for the\n"
+        "elimination of trafficking; however, it is making significant efforts to do so.\n"
+        "Support for victims remained limited to two shelters in the capital.\n"
+        "Officials continued to detain some victims for immigration offenses; therefore\n"
+        "Kenya remained on Tier 2 Watch List.\n"
+    )
+    text = f"{HEADER}\n\n{intro}\n" + "\n\n".join(ITEMS) + f"\n\n{PROSECUTION}"
+
+    parsed = parse_narrative(text, name="kenya.txt", year=2015)
+
+    assert parsed.recommendations == ITEMS
+    assert "Support for victims remained limited" in parsed.introduction
+    assert parsed.introduction.endswith("Kenya remained on Tier 2 Watch List.")

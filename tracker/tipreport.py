@@ -38,6 +38,15 @@ bullet-like character (a dash, an asterisk, a stray "•") is never a list, and 
 sentence that happens to start with an imperative. The list ends where a line that is not an
 item follows a complete item; that text is kept out of the recommendations.
 
+One item per line straight after the introduction. A government site's text puts the list on
+the lines right after the introduction's last, with no bullet, no heading and no blank line,
+while blank lines separate its other paragraphs (and sometimes its later items). Inside a
+paragraph, the list starts at a line that follows a line ending a sentence when that line is a
+whole item (it starts with an opener and ends a sentence) and the next line, or the next
+paragraph, starts another item. A line of an introduction that merely starts like an item
+("Support for victims remained limited to two shelters.") is followed by prose, so the
+introduction keeps it.
+
 No-break spaces. Reposts of the web pages put no-break spaces (U+00A0), and some their narrow
 (U+202F) or figure (U+2007) kin, at line ends, between sentences, after a bullet ("*\u00a0Train
 police"), before the heading's colon, and alone on the line that stands for a blank one. Every
@@ -733,8 +742,11 @@ def _paragraphs(text: str) -> list[tuple[int, str]]:
     return paragraphs
 
 
-def _looks_like_list(paragraph: str, following: str) -> bool:
-    """Tell whether `paragraph`, which follows the introduction, opens a list (see the module)."""
+def _looks_like_list(paragraph: str, next_is_item: bool) -> bool:
+    """Tell whether `paragraph`, which follows the introduction, opens a list (see the module).
+
+    `next_is_item` tells whether the paragraph after it starts an item.
+    """
     glyph = _LEADING_GLYPH_RE.match(paragraph)
     first = paragraph[glyph.end() :] if glyph else paragraph
     if not _starts_item(first):
@@ -749,22 +761,47 @@ def _looks_like_list(paragraph: str, following: str) -> bool:
         for m in _NO_SPACE_BOUNDARY.finditer(flat)
     ):
         return True  # Items run together: "...repression.End the ..."
-    lines = [line for line in paragraph.split("\n") if line.strip()] + [following]
+    lines = [line for line in paragraph.split("\n") if line.strip()]
     # One item per line: a line that ends a sentence followed by one that starts an item.
     return any(
         _ends_sentence(prev) and _starts_item(nxt)
         for prev, nxt in zip(lines, lines[1:], strict=False)
-    )
+    ) or (next_is_item and _ends_sentence(lines[-1]))
+
+
+def _list_start_inside(paragraph: str, next_is_item: bool) -> int | None:
+    """Return the offset of a list of one item per line that starts inside `paragraph`.
+
+    Such a list follows a line that ends a sentence (the introduction's last) with no blank
+    line between; its first line is a whole item (it starts with an opener and ends a
+    sentence), and the next line, or the next paragraph (`next_is_item`), starts another.
+    """
+    lines = paragraph.split("\n")
+    offset = len(lines[0]) + 1
+    for k in range(1, len(lines)):
+        line = lines[k]
+        nxt_is_item = _starts_item(lines[k + 1]) if k + 1 < len(lines) else next_is_item
+        if (
+            nxt_is_item
+            and _starts_item(line)
+            and _ends_sentence(line)
+            and _ends_sentence(lines[k - 1])
+        ):
+            return offset
+        offset += len(line) + 1
+    return None
 
 
 def _headingless_list_start(text: str) -> int | None:
     """Return the offset of a list that follows the introduction without a heading, else None."""
     paragraphs = _paragraphs(text)
-    for k in range(1, len(paragraphs)):
-        offset, paragraph = paragraphs[k]
-        following = paragraphs[k + 1][1] if k + 1 < len(paragraphs) else ""
-        if _looks_like_list(paragraph, following):
+    for k, (offset, paragraph) in enumerate(paragraphs):
+        next_is_item = k + 1 < len(paragraphs) and _starts_item(paragraphs[k + 1][1])
+        if k and _looks_like_list(paragraph, next_is_item):
             return offset
+        inside = _list_start_inside(paragraph, next_is_item)
+        if inside is not None:
+            return offset + inside
     return None
 
 
