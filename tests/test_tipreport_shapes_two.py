@@ -194,3 +194,97 @@ def test_a_line_of_the_introduction_that_starts_like_an_item_stays_in_it():
     assert parsed.recommendations == ITEMS
     assert "Support for victims remained limited" in parsed.introduction
     assert parsed.introduction.endswith("Kenya remained on Tier 2 Watch List.")
+
+
+# --------------------------------------------------------------------------------------------
+# Sources cut off mid-list (reposts that stop inside an item)
+# --------------------------------------------------------------------------------------------
+
+# Where the cut falls inside the item's first words, which do not yet say that it is an item.
+CUTS = {
+    "inside its first word": "Am",
+    "after its first letter": "A",
+    "after an adverb": "Fully imp",
+}
+CUT_LAYOUTS = {
+    "one per line": "\n",
+    "one per line between blank lines": "\n\n",
+    "one after the other on a line": " ",
+}
+NO_PERIODS = [item.rstrip(".") for item in ITEMS]
+CUT_CASES = [
+    pytest.param(layout, cut, heading, complete, id=f"{layout}-{cut}-{name}")
+    for layout in CUT_LAYOUTS
+    for cut in CUTS
+    for heading, complete, name in [
+        (True, ITEMS[:2], "heading"),
+        (True, NO_PERIODS[:2], "items without final periods"),
+        (False, ITEMS[:2], "no heading"),
+    ]
+    # Without a heading, items one after the other on a line are prose, cut or not.
+    if heading or layout != "one after the other on a line"
+]
+
+
+@pytest.mark.parametrize(("layout", "cut", "heading", "complete"), CUT_CASES)
+def test_a_cut_off_source_returns_its_complete_items_and_flags_the_cut_one(
+    layout, cut, heading, complete
+):
+    text = narrative(CUT_LAYOUTS[layout].join([*complete, CUTS[cut]]), heading=heading, after="")
+
+    parsed = parse_narrative(text, name="kenya.txt")
+
+    assert parsed.recommendations == complete
+    assert parsed.truncated_item == CUTS[cut]
+    assert f"The last recommendation is cut off: {CUTS[cut]!r}" in " ".join(parsed.warnings)
+    assert parsed.introduction == INTRO
+
+
+def test_items_run_together_cut_after_the_first_letter_of_the_next_keep_the_last_whole():
+    text = narrative("".join([*ITEMS[:2], "A"]), after="")
+
+    parsed = parse_narrative(text, name="kenya.txt")
+
+    assert parsed.recommendations == ITEMS[:2]
+    assert parsed.truncated_item == "A"
+
+
+def test_a_list_without_heading_cut_after_its_first_item_is_still_found():
+    text = narrative(f"{ITEMS[0]}\nTra", heading=False, after="")
+
+    parsed = parse_narrative(text, name="kenya.txt")
+
+    assert parsed.recommendations == ITEMS[:1]
+    assert parsed.truncated_item == "Tra"
+    assert parsed.introduction == INTRO
+
+
+# A pre-2019 list: clauses between semicolons, the last after "; and".
+CLAUSES = [
+    "Increase investigations and prosecutions of trafficking offenses",
+    "train police to identify victims among children in commercial sex",
+    "amend the 2010 law to remove the requirement of force for child victims",
+]
+
+
+@pytest.mark.parametrize("heading", [True, False], ids=["heading", "no heading"])
+def test_a_clause_list_cut_before_its_closing_and_returns_the_complete_clauses(heading):
+    cut = "provide shelter and care to adult vic"
+    text = narrative("; ".join([*CLAUSES, cut]), heading=heading, after="")
+
+    parsed = parse_narrative(text, name="kenya.txt")
+
+    assert parsed.recommendations == CLAUSES
+    assert parsed.truncated_item == cut
+    assert parsed.introduction == INTRO
+
+
+@pytest.mark.parametrize("body", ["The go", "The government", "In 2014, the"])
+def test_body_text_cut_off_after_the_list_is_not_taken_for_an_item(body):
+    text = narrative("\n".join(ITEMS) + "\n" + body, after="")
+
+    parsed = parse_narrative(text, name="kenya.txt")
+
+    assert parsed.recommendations == ITEMS
+    assert parsed.truncated_item is None
+    assert any("without a section heading" in warning for warning in parsed.warnings)

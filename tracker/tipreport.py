@@ -38,6 +38,18 @@ bullet-like character (a dash, an asterisk, a stray "•") is never a list, and 
 sentence that happens to start with an imperative. The list ends where a line that is not an
 item follows a complete item; that text is kept out of the recommendations.
 
+Sources cut off mid-list (a repost, or a stored copy, that stops inside an item). When no
+section follows the list, an item at the end that does not end a sentence is kept apart as cut
+off (`truncated_item`, with a warning), and every item before it comes back whole: never merged
+with it, never dropped. The cut may fall inside the item's first words, which do not yet show
+that an item begins: a lone word that begins an opener ("Impr", "Am", "A") or an adverb and
+such a word ("Fully imp"), after the end of a sentence, or after an item that lost its final
+period, is taken for the start of the cut item rather than for body text or the rest of the
+item before. A pre-2019 clause list cut before its closing "; and ..." (the 2018 North Korea
+list cut at "...; criminalize human trafficking; investigate and prosecute trafficking case")
+gives its complete clauses and the cut one apart. Body text cut after the list (the stored 2018
+North Korea copy ends "The go") is neither: it starts with no opener.
+
 One item per line straight after the introduction. A government site's text puts the list on
 the lines right after the introduction's last, with no bullet, no heading and no blank line,
 while blank lines separate its other paragraphs (and sometimes its later items). Inside a
@@ -657,6 +669,45 @@ def _split_semicolon_list(text: str) -> list[str]:
     return items
 
 
+# Every prefix of an opener: where a cut fell inside the first word of an item ("Impr", "Am").
+_OPENER_PREFIXES = frozenset(word[:n] for word in _ITEM_OPENERS for n in range(1, len(word) + 1))
+
+# The first word of an item, or an adverb and the next word, at the very end of a text. Searched
+# for in the last characters only.
+_CUT_START_RE = re.compile(r"([A-Z][a-z]{0,24})(?:\s+([a-z]{1,24}))?\s*\Z")
+_CUT_REACH = 60
+
+
+def _cut_item_start(text: str, *, bulleted: bool) -> int | None:
+    """Return where an item cut off inside its first words begins at the end of `text`, else None.
+
+    The item is a lone word that begins an opener ("Impr", "Am") or an adverb and such a word
+    ("Fully impl"). It follows the end of a sentence or, in a list without bullets, an item
+    that lost its final period: a lower-case word, but not "the", "of" ... (a wrapped line).
+    """
+    base = max(0, len(text.rstrip()) - _CUT_REACH)
+    match = _CUT_START_RE.search(text, base)
+    if not match:
+        return None
+    first, second = match.group(1).lower(), match.group(2)
+    if second is None:
+        if first not in _OPENER_PREFIXES:
+            return None
+    elif not (first.endswith("ly") and first not in _NOT_ADVERBS and second in _OPENER_PREFIXES):
+        return None
+    start = match.start()
+    end = start  # the end of the text before the cut item
+    while end and text[end - 1].isspace():
+        end -= 1
+    before = text[max(0, end - _TAIL) : end]
+    if _ends_sentence(before):
+        return start
+    if bulleted or not _ends_lowercase_word(before):
+        return None
+    last_word = before.rsplit(None, 1)[-1] if before.strip() else ""
+    return None if last_word.lower() in _BINDING_WORDS else start
+
+
 def _without_closing_border(region: str) -> str:
     """Drop the stray table border ("|") that closes some web copies, with its spaces."""
     stripped = region.rstrip()
@@ -678,6 +729,19 @@ def split_recommendations(region: str, *, at_end: bool) -> tuple[list[str], str 
     """
     region = _without_closing_border(region.replace(_SEP, " ").replace(_END, " "))
     region, bulleted = _mark_bullets(region)
+    cut = _cut_item_start(region, bulleted=bulleted) if at_end else None
+    if cut is not None:
+        # The items before the cut one are complete: another item follows them.
+        items, _, followed_by_body = _split_marked(region[:cut], bulleted=bulleted, at_end=False)
+        if not followed_by_body:
+            return items, normalize_whitespace(region[cut:]), False
+    return _split_marked(region, bulleted=bulleted, at_end=at_end)
+
+
+def _split_marked(
+    region: str, *, bulleted: bool, at_end: bool
+) -> tuple[list[str], str | None, bool]:
+    """Split a list whose bullets are marked; see `split_recommendations`."""
     joined = _mark_line_breaks(region, bulleted=bulleted)
     followed_by_body = _END in joined
     joined = joined.split(_END, 1)[0]
@@ -687,7 +751,11 @@ def split_recommendations(region: str, *, at_end: bool) -> tuple[list[str], str 
         not bulleted
         and _SEP not in joined
         and flat.count("; ") >= 2
-        and _SEMICOLON_LIST_RE.search(flat.rstrip("."))
+        and (
+            _SEMICOLON_LIST_RE.search(flat.rstrip("."))
+            # A source cut off before the list's closing "; and ...".
+            or (at_end and not followed_by_body and not _ends_sentence(flat))
+        )
     ):
         items = _split_semicolon_list(flat)
         if _ends_sentence(items[-1]):
@@ -742,10 +810,11 @@ def _paragraphs(text: str) -> list[tuple[int, str]]:
     return paragraphs
 
 
-def _looks_like_list(paragraph: str, next_is_item: bool) -> bool:
+def _looks_like_list(paragraph: str, next_is_item: bool, *, cut_off: bool = False) -> bool:
     """Tell whether `paragraph`, which follows the introduction, opens a list (see the module).
 
-    `next_is_item` tells whether the paragraph after it starts an item.
+    `next_is_item` tells whether the paragraph after it starts an item; `cut_off`, that the
+    paragraph is where the text was cut.
     """
     glyph = _LEADING_GLYPH_RE.match(paragraph)
     first = paragraph[glyph.end() :] if glyph else paragraph
@@ -754,8 +823,8 @@ def _looks_like_list(paragraph: str, next_is_item: bool) -> bool:
     if glyph or _mark_bullets(paragraph)[1]:
         return True
     flat = normalize_whitespace(paragraph)
-    if flat.count("; ") >= 2 and "; and " in flat:
-        return True  # A pre-2019 list: "...; ...; and accede to ..."
+    if flat.count("; ") >= 2 and ("; and " in flat or cut_off and not _ends_sentence(flat)):
+        return True  # A pre-2019 list: "...; ...; and accede to ...", or cut before its "and"
     if any(
         not _is_abbreviation(flat, m.start()) and _starts_item(flat, m.end())
         for m in _NO_SPACE_BOUNDARY.finditer(flat)
@@ -792,12 +861,19 @@ def _list_start_inside(paragraph: str, next_is_item: bool) -> int | None:
     return None
 
 
-def _headingless_list_start(text: str) -> int | None:
-    """Return the offset of a list that follows the introduction without a heading, else None."""
+def _headingless_list_start(text: str, *, at_end: bool) -> int | None:
+    """Return the offset of a list that follows the introduction without a heading, else None.
+
+    `at_end` says the text is the end of the narrative, so it may stop inside an item.
+    """
+    cut = _cut_item_start(text, bulleted=False) if at_end else None
+    if cut is not None:
+        text = text[:cut]  # the last paragraph left is followed by the cut item
     paragraphs = _paragraphs(text)
     for k, (offset, paragraph) in enumerate(paragraphs):
-        next_is_item = k + 1 < len(paragraphs) and _starts_item(paragraphs[k + 1][1])
-        if k and _looks_like_list(paragraph, next_is_item):
+        last = k + 1 == len(paragraphs)
+        next_is_item = cut is not None if last else _starts_item(paragraphs[k + 1][1])
+        if k and _looks_like_list(paragraph, next_is_item, cut_off=last and at_end):
             return offset
         inside = _list_start_inside(paragraph, next_is_item)
         if inside is not None:
@@ -962,7 +1038,7 @@ def parse_narrative(
         region = front[heading_match.end() :]
         list_found = True
     else:
-        start = _headingless_list_start(front)
+        start = _headingless_list_start(front, at_end=not section_starts)
         intro_text = front if start is None else front[:start]
         region = "" if start is None else front[start:]
         list_found = start is not None
