@@ -72,6 +72,14 @@ warning naming what the heading said. Website chrome (the "An official website o
 States Government" banner, share links, tags, the footer) is dropped, and the text ends at the
 first chrome line after the narrative begins.
 
+A country or year stated only in the file name. Archives and reposts name their copies
+"2015_kenya.txt", "2015_south-sudan.txt", and an excerpt may state neither its country nor its
+year. The caller reads them from the name (`tracker.importer.country_from_name` and
+`year_from_name`) and passes them as weak defaults (`default_country`, `default_year`): each is
+used only when neither the caller nor the text gives a value; when the text states another,
+the text wins and a warning says so ("The file name gives the country Uganda, but the text
+states Kenya; using Kenya.").
+
 Findings: the parser records ONE FINDING PER SENTENCE of the introduction and of each section.
 A sentence is the smallest unit an analyst cites as evidence, and sentence boundaries are stable
 across the PDF, web and re-published copies of one narrative (paragraph breaks are not). The
@@ -923,6 +931,10 @@ _SPACES = str.maketrans(
 )
 
 
+def _capitalized(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _resolve(
     label: str,
     stated: str | int | None,
@@ -955,16 +967,18 @@ def parse_narrative(
     tier: str | None = None,
     default_year: int | None = None,
     default_year_from: str = "the file name",
+    default_country: str | None = None,
+    default_country_from: str = "the file name",
 ) -> Narrative:
     """Parse one narrative; see the module docstring for the shapes it understands.
 
     Use the caller's year, country and tier when the text does not state them; when it does and
     the caller supplies a different value, the caller's value wins and a warning is added.
-    `default_year` (read from `default_year_from`, such as the file name) is weaker: it is used
-    only when neither the caller nor the text gives a year, and a text stating another year wins
-    with a warning. Raise
-    NarrativeError naming `name` for empty text, a missing country, year or tier with no value
-    supplied, or an unknown country or tier supplied.
+    `default_year` and `default_country` (read from `default_year_from` and
+    `default_country_from`, such as the file name) are weaker: each is used only when neither
+    the caller nor the text gives a value, and a text stating another value wins with a
+    warning. Raise NarrativeError naming `name` for empty text, a missing country, year or tier
+    with no value supplied, or an unknown country or tier supplied.
     """
     if text is None or not text.strip():
         raise NarrativeError(f"{name}: the text is empty.")
@@ -973,6 +987,13 @@ def parse_narrative(
         supplied_info = match_country(country)
         if supplied_info is None:
             raise NarrativeError(f"{name}: unknown country {country!r}.")
+    default_info = None
+    if default_country is not None:
+        default_info = match_country(default_country)
+        if default_info is None:
+            raise NarrativeError(
+                f"{name}: unknown country {default_country!r} (from {default_country_from})."
+            )
     supplied_tier = None
     if tier is not None:
         supplied_tier = tier_code(tier)
@@ -1087,11 +1108,23 @@ def parse_narrative(
             "using the header."
         )
     stated_info = header_info or title_info or _country_from_intro(introduction)
+    # The default country (the file name's) stands in only where the text states none.
+    fallback_info = None
+    if supplied_info is None and default_info is not None:
+        if stated_info is None:
+            fallback_info = default_info
+        elif stated_info is not default_info:
+            warnings.append(
+                f"{_capitalized(default_country_from)} gives the country {default_info.name}, "
+                f"but the text states {stated_info.name}; using {stated_info.name}."
+            )
     if unknown_heading:
         if supplied_info is not None:
             using = supplied_info.name
         elif stated_info is not None:
             using = f"{stated_info.name}, as the text names it elsewhere"
+        elif fallback_info is not None:
+            using = f"{fallback_info.name}, as {default_country_from} gives it"
         else:
             raise NarrativeError(
                 f"{name}: the heading names {unknown_heading!r}, which is not a known country; "
@@ -1101,13 +1134,14 @@ def parse_narrative(
             f"The heading names {unknown_heading!r}, which is not a known country; using {using}."
         )
 
-    info = _resolve("country", stated_info, supplied_info, warnings, name, show=lambda c: c.name)
+    given_info = supplied_info or fallback_info
+    info = _resolve("country", stated_info, given_info, warnings, name, show=lambda c: c.name)
     if year is None and default_year is not None:
         if title_year is None:
             year = default_year
         elif title_year != default_year:
             warnings.append(
-                f"{default_year_from[0].upper()}{default_year_from[1:]} gives the year "
+                f"{_capitalized(default_year_from)} gives the year "
                 f"{default_year}, but the text states {title_year}; using {title_year}."
             )
     final_year = _resolve("year", title_year, year, warnings, name)
