@@ -925,10 +925,9 @@ def _without_chrome(lines: list[str]) -> list[str]:
 
 # The no-break (U+00A0, U+202F), figure (U+2007) and other fixed-width spaces that reposts put
 # at line ends, between sentences and after bullets read as plain spaces, so that every rule
-# written with a space (a bullet's, a blank line's, a heading's) holds for them too.
-_SPACES = str.maketrans(
-    dict.fromkeys([0xA0, 0x1680, *range(0x2000, 0x200B), 0x202F, 0x205F, 0x3000], " ")
-)
+# written with a space (a bullet's, a blank line's, a heading's) holds for them too. Replaced
+# with a pattern: str.translate with a table takes about twice as long as the whole parse.
+_FIXED_SPACE_RE = re.compile("[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
 
 
 def _capitalized(text: str) -> str:
@@ -1003,7 +1002,7 @@ def parse_narrative(
             )
 
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
-    text = text.replace(_SEP, " ").replace(_END, " ").translate(_SPACES)
+    text = _FIXED_SPACE_RE.sub(" ", text.replace(_SEP, " ").replace(_END, " "))
     lines = _without_chrome(text.split("\n"))
     warnings: list[str] = []
 
