@@ -204,6 +204,7 @@ def test_a_line_of_the_introduction_that_starts_like_an_item_stays_in_it():
 CUTS = {
     "inside its first word": "Am",
     "after its first letter": "A",
+    "right after an adverb": "Formally",
     "after an adverb": "Fully imp",
 }
 CUT_LAYOUTS = {
@@ -221,8 +222,9 @@ CUT_CASES = [
         (True, NO_PERIODS[:2], "items without final periods"),
         (False, ITEMS[:2], "no heading"),
     ]
-    # Without a heading, items one after the other on a line are prose, cut or not.
-    if heading or layout != "one after the other on a line"
+    # Without a heading, items one after the other on a line are prose, cut or not; without
+    # their periods, only line breaks separate them.
+    if layout != "one after the other on a line" or name == "heading"
 ]
 
 
@@ -238,6 +240,17 @@ def test_a_cut_off_source_returns_its_complete_items_and_flags_the_cut_one(
     assert parsed.truncated_item == CUTS[cut]
     assert f"The last recommendation is cut off: {CUTS[cut]!r}" in " ".join(parsed.warnings)
     assert parsed.introduction == INTRO
+
+
+def test_a_capitalised_word_inside_an_item_cut_after_its_first_letter_stays_in_the_item():
+    # "... officers N" was cut inside "Nairobi", a word of the item, not the start of another.
+    cut = "Train police officers N"
+    text = narrative("\n\n".join([ITEMS[0], cut]), after="")
+
+    parsed = parse_narrative(text, name="kenya.txt")
+
+    assert parsed.recommendations == ITEMS[:1]
+    assert parsed.truncated_item == cut
 
 
 def test_items_run_together_cut_after_the_first_letter_of_the_next_keep_the_last_whole():

@@ -689,19 +689,22 @@ _CUT_REACH = 60
 def _cut_item_start(text: str, *, bulleted: bool) -> int | None:
     """Return where an item cut off inside its first words begins at the end of `text`, else None.
 
-    The item is a lone word that begins an opener ("Impr", "Am") or an adverb and such a word
-    ("Fully impl"). It follows the end of a sentence or, in a list without bullets, an item
-    that lost its final period: a lower-case word, but not "the", "of" ... (a wrapped line).
+    The item is a lone word that begins an opener ("Impr", "Am"), an adverb ("Formally"), or an
+    adverb and a word that begins an opener ("Fully impl"). It follows the end of a sentence
+    or, in a list without bullets, a line that ends in a lower-case word (an item that lost its
+    final period) other than "the", "of" ... (a wrapped line).
     """
     base = max(0, len(text.rstrip()) - _CUT_REACH)
     match = _CUT_START_RE.search(text, base)
     if not match:
         return None
     first, second = match.group(1).lower(), match.group(2)
+    adverb = first.endswith("ly") and first not in _NOT_ADVERBS
     if second is None:
-        if first not in _OPENER_PREFIXES:
-            return None
-    elif not (first.endswith("ly") and first not in _NOT_ADVERBS and second in _OPENER_PREFIXES):
+        begins_item = first in _OPENER_PREFIXES or adverb  # "Impr", "Formally"
+    else:
+        begins_item = adverb and second in _OPENER_PREFIXES  # "Fully imp"
+    if not begins_item:
         return None
     start = match.start()
     end = start  # the end of the text before the cut item
@@ -710,7 +713,8 @@ def _cut_item_start(text: str, *, bulleted: bool) -> int | None:
     before = text[max(0, end - _TAIL) : end]
     if _ends_sentence(before):
         return start
-    if bulleted or not _ends_lowercase_word(before):
+    # Without the period, only a line break tells an item from a capitalised word inside one.
+    if bulleted or "\n" not in text[end:start] or not _ends_lowercase_word(before):
         return None
     last_word = before.rsplit(None, 1)[-1] if before.strip() else ""
     return None if last_word.lower() in _BINDING_WORDS else start
