@@ -301,3 +301,13 @@ def test_body_text_cut_off_after_the_list_is_not_taken_for_an_item(body):
     assert parsed.recommendations == ITEMS
     assert parsed.truncated_item is None
     assert any("without a section heading" in warning for warning in parsed.warnings)
+
+
+def test_items_run_together_after_a_number_open_a_list_without_heading():
+    items = ["Enforce the minimum wage of Legal Notice 115.", ITEMS[1]]
+    text = narrative("".join(items), heading=False)
+
+    parsed = parse_narrative(text, name="kenya.txt")
+
+    assert parsed.recommendations == items
+    assert parsed.introduction == INTRO

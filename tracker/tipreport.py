@@ -839,9 +839,10 @@ def _looks_like_list(paragraph: str, next_is_item: bool, *, cut_off: bool = Fals
         return True  # A pre-2019 list: "...; ...; and accede to ...", or cut before its "and"
     if any(
         not _is_abbreviation(flat, m.start()) and _starts_item(flat, m.end())
-        for m in _NO_SPACE_BOUNDARY.finditer(flat)
+        for pattern in (_NO_SPACE_BOUNDARY, _NO_SPACE_BOUNDARY_AFTER_CAPS)
+        for m in pattern.finditer(flat)
     ):
-        return True  # Items run together: "...repression.End the ..."
+        return True  # Items run together: "...repression.End the ...", "...11/199.Extend ..."
     lines = [line for line in paragraph.split("\n") if line.strip()]
     # One item per line: a line that ends a sentence followed by one that starts an item.
     return any(
