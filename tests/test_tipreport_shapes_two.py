@@ -5,6 +5,8 @@ list, the spaces, the place of the cut are theirs; the wording is not copied fro
 """
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from tracker.tipreport import parse_narrative
 
@@ -310,4 +312,62 @@ def test_items_run_together_after_a_number_open_a_list_without_heading():
     parsed = parse_narrative(text, name="kenya.txt")
 
     assert parsed.recommendations == items
+    assert parsed.introduction == INTRO
+
+
+# --------------------------------------------------------------------------------------------
+# Every layout, every cut: generated lists
+# --------------------------------------------------------------------------------------------
+
+GENERATED_LAYOUTS = {
+    "one per line": "\n",
+    "one per line between blank lines": "\n\n",
+    "one after the other on a line": " ",
+    "bullets inline": " • ",
+    "run together": "",
+}
+VERBS = ["Increase", "Train", "Amend", "Provide", "Investigate", "Establish", "Strengthen"]
+ADVERB_OPENERS = ["Fully implement", "Formally approve", "Widely disseminate", "Proactively fund"]
+WORDS = (
+    "the law victims of trafficking and police shelters for children 2010 officials labor "
+    "inspectors national plan care in commercial sex Kenya Nairobi NGOs (SOPs) 2015-2019 judges "
+    "migrant workers including"
+).split()
+generated_item = st.builds(
+    lambda opener, words: " ".join([opener, *words]) + ".",
+    st.sampled_from(VERBS + ADVERB_OPENERS),
+    st.lists(st.sampled_from(WORDS), min_size=1, max_size=10),
+)
+
+
+@settings(max_examples=150, deadline=None, database=None)
+@given(
+    items=st.lists(generated_item, min_size=2, max_size=6, unique=True),
+    layout=st.sampled_from(list(GENERATED_LAYOUTS)),
+    heading=st.booleans(),
+    data=st.data(),
+)
+def test_a_list_in_any_layout_comes_back_item_for_item_whole_or_cut_anywhere(
+    items, layout, heading, data
+):
+    # Without a heading, items one after the other on a line are prose to the parser.
+    assume(heading or layout != "one after the other on a line")
+    separator = GENERATED_LAYOUTS[layout]
+    cut = data.draw(st.none() | st.integers(min_value=1, max_value=len(items) - 1))
+    if cut is None:
+        text = narrative(separator.join(items), heading=heading)
+        complete, partial = items, None
+    else:
+        # Cut inside item `cut`, anywhere but inside its adverb (nothing shows an item there).
+        words = items[cut].split()
+        opener = words[0] if words[0] + " " + words[1] in ADVERB_OPENERS else ""
+        end = data.draw(st.integers(min_value=len(opener) or 1, max_value=len(items[cut]) - 2))
+        partial = items[cut][:end].rstrip()
+        text = narrative(separator.join([*items[:cut], partial]), heading=heading, after="")
+        complete = items[:cut]
+
+    parsed = parse_narrative(text, name="kenya.txt")
+
+    assert parsed.recommendations == complete
+    assert parsed.truncated_item == partial
     assert parsed.introduction == INTRO
