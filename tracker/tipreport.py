@@ -42,13 +42,15 @@ Sources cut off mid-list (a repost, or a stored copy, that stops inside an item)
 section follows the list, an item at the end that does not end a sentence is kept apart as cut
 off (`truncated_item`, with a warning), and every item before it comes back whole: never merged
 with it, never dropped. The cut may fall inside the item's first words, which do not yet show
-that an item begins: a lone word that begins an opener ("Impr", "Am", "A") or an adverb and
-such a word ("Fully imp"), after the end of a sentence, or after an item that lost its final
-period, is taken for the start of the cut item rather than for body text or the rest of the
-item before. A pre-2019 clause list cut before its closing "; and ..." (the 2018 North Korea
-list cut at "...; criminalize human trafficking; investigate and prosecute trafficking case")
-gives its complete clauses and the cut one apart. Body text cut after the list (the stored 2018
-North Korea copy ends "The go") is neither: it starts with no opener.
+that an item begins: a lone word that begins an opener ("Impr", "Am", "A"), an adverb alone
+("Formally") or with such a word ("Fully imp"), after the end of a sentence, or on a new line
+after an item that lost its final period, is taken for the start of the cut item rather than
+for body text or the rest of the item before; a capitalised word inside an item, cut after its
+first letter on the same line ("... police officers N"), stays in the item. A pre-2019 clause
+list cut before its closing "; and ..." (the 2018 North Korea list cut at "...; criminalize
+human trafficking; investigate and prosecute trafficking case") gives its complete clauses and
+the cut one apart. Body text cut after the list (the stored 2018 North Korea copy ends "The
+go") is neither: it starts with no opener.
 
 One item per line straight after the introduction. A government site's text puts the list on
 the lines right after the introduction's last, with no bullet, no heading and no blank line,
@@ -835,7 +837,7 @@ def _looks_like_list(paragraph: str, next_is_item: bool, *, cut_off: bool = Fals
     if glyph or _mark_bullets(paragraph)[1]:
         return True
     flat = normalize_whitespace(paragraph)
-    if flat.count("; ") >= 2 and ("; and " in flat or cut_off and not _ends_sentence(flat)):
+    if flat.count("; ") >= 2 and ("; and " in flat or (cut_off and not _ends_sentence(flat))):
         return True  # A pre-2019 list: "...; ...; and accede to ...", or cut before its "and"
     if any(
         not _is_abbreviation(flat, m.start()) and _starts_item(flat, m.end())
