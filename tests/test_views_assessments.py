@@ -332,6 +332,7 @@ def test_a_returned_assessment_carries_the_note_and_can_be_resubmitted(
     page = analyst_client.get(page_url(rec)).text
     assert "Cite the rapporteur&#x27;s report." in page
     assert "Save draft" in page
+    assert '<h2 id="draft-heading">Revise the returned assessment</h2>' in page
     analyst_client.post(
         step_url("save", rec),
         draft_post(narrative="Now citing the report.", **step_post(assessment)),
