@@ -6,11 +6,14 @@ database (`bench.run.sqlite_database`), signed in as the bench reviewer:
 - **request**: the time `django.test.Client` takes to answer each export URL (the whole list
   as XLSX and CSV, the all-countries summary as PDF, XLSX and CSV), which only records a job
   and redirects to its page; and the same request again, which reuses the job.
-- **worker**: each job built in a fresh process by the task's own function, its wall time and
-  the process's peak resident memory (`ru_maxrss`), with the same process's memory after
-  Django started for comparison.
+- **worker**: each job built in a fresh process by the task's own function, its wall time, the
+  processor time the process spent on it (user and system: on a shared machine the wall time
+  grows with the load, the processor time much less) and the process's peak resident memory
+  (`ru_maxrss`), with the same process's memory after Django started for comparison.
 
-The figures go to `bench/EXPORTS.md` and `bench/results/exports-sqlite.json`.
+The figures go to `bench/EXPORTS.md` and `bench/results/exports-sqlite.json`, each run with the
+code it measured (the commit, `--note`) and the load average before it; the runs before it are
+kept there too, so that a change is read beside the figures it changed.
 """
 
 from __future__ import annotations
@@ -37,6 +40,13 @@ def _peak_mb() -> float:
     import resource
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _cpu_seconds() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _setup() -> None:
@@ -92,13 +102,16 @@ def phase_worker(job_id: int) -> dict:
     from tracker.tasks import build_export_job
 
     baseline = _peak_mb()
+    cpu = _cpu_seconds()
     started = time.perf_counter()
     build_export_job.call(job_id)
     seconds = time.perf_counter() - started
+    cpu = _cpu_seconds() - cpu
     job = ExportJob.objects.get(pk=job_id)
     assert job.state == ExportJob.State.DONE, job.error
     return {
         "seconds": seconds,
+        "cpu_seconds": cpu,
         "peak_mb": _peak_mb(),
         "baseline_mb": baseline,
         "rows": job.total,
@@ -128,12 +141,8 @@ def _child(database_url: str, exports_root: Path, *args: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def markdown(size: str, result: dict, backend: str = "sqlite", previous: dict | None = None) -> str:
-    """Return EXPORTS.md: the request and worker figures, each against its target.
-
-    `previous` is the run before (same size), whose worker figures stand beside these.
-    """
-    before = (previous or {}).get("worker", {})
+def markdown(size: str, result: dict, backend: str = "sqlite") -> str:
+    """Return EXPORTS.md: the request and worker figures, each against its target."""
     if backend == "sqlite":
         how = (
             f"`make bench-exports` (`python -m bench.exports --size {size}`), size {size} on SQLite"
@@ -147,7 +156,8 @@ def markdown(size: str, result: dict, backend: str = "sqlite", previous: dict | 
         "# Background exports" + ("" if backend == "sqlite" else " on PostgreSQL"),
         "",
         f"Written by {how}, report year {result['year']}, signed in as the bench reviewer; "
-        f"load average {result.get('load', '?')} before the run. The requests are timed after "
+        f"{_run_label(result)}; load average {result.get('load', '?')} before the run. The "
+        "requests are timed after "
         "one warm-up request (a list page), so that a fresh process's first request, which "
         "loads the URL configuration and templates, is not counted as the export's. Nothing "
         "here is typed by hand.",
@@ -167,23 +177,17 @@ def markdown(size: str, result: dict, backend: str = "sqlite", previous: dict | 
         "",
         "## The worker builds the file",
         "",
-        "Each job in a fresh process; peak memory is the process's peak resident set, beside "
-        "its size once Django has started. The previous run's figures (file, time, peak memory) "
-        f"stand beside them (load average {(previous or {}).get('load', '?')} before it).",
+        "Each job in a fresh process; time is the wall time, processor time what the process "
+        "spent on it (user and system); peak memory is the process's peak resident set, beside "
+        "its size once Django has started.",
         "",
-        "| job | rows | file | time | peak memory | after start-up | previous run |",
+        "| job | rows | file | time | processor time | peak memory | after start-up |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for name, w in result["worker"].items():
-        was = before.get(name)
-        earlier = (
-            f"{was['bytes'] / 1e6:.1f} MB · {was['seconds']:.1f} s · {was['peak_mb']:.0f} MB"
-            if was
-            else "–"
-        )
         lines.append(
             f"| {name} | {w['rows']:,} | {w['bytes'] / 1e6:.1f} MB | {w['seconds']:.1f} s | "
-            f"{w['peak_mb']:.0f} MB | {w['baseline_mb']:.0f} MB | {earlier} |"
+            f"{_cpu(w)} | {w['peak_mb']:.0f} MB | {w['baseline_mb']:.0f} MB |"
         )
     xlsx = result["worker"].get("list_xlsx")
     if xlsx:
@@ -194,7 +198,88 @@ def markdown(size: str, result: dict, backend: str = "sqlite", previous: dict | 
             f"{xlsx['peak_mb']:.0f} MB (target ≤ {XLSX_MEMORY_LIMIT_MB} MB: "
             f"{'met' if xlsx['peak_mb'] <= XLSX_MEMORY_LIMIT_MB else 'missed'}).",
         ]
+    earlier = result.get("earlier", [])
+    if earlier:
+        jobs = list(result["worker"])
+        lines += [
+            "",
+            "## This run beside the earlier ones",
+            "",
+            "Each job's time, processor time (where measured) and peak memory, newest run first. "
+            "On a loaded machine the wall time grows with the load: compare runs made under "
+            "similar loads, or their processor times.",
+            "",
+            "| run | load average before | " + " | ".join(jobs) + " |",
+            "|---|---|" + "---:|" * len(jobs),
+        ]
+        for run in [result, *earlier]:
+            cells = [_brief(run["worker"].get(job)) for job in jobs]
+            lines.append(
+                f"| {_run_label(run)} | {run.get('load', '?')} | " + " | ".join(cells) + " |"
+            )
     return "\n".join(lines) + "\n"
+
+
+def _cpu(worker: dict) -> str:
+    return f"{worker['cpu_seconds']:.1f} s" if "cpu_seconds" in worker else "not measured"
+
+
+def _brief(worker: dict | None) -> str:
+    if worker is None:
+        return ""
+    cpu = f" (processor {worker['cpu_seconds']:.1f} s)" if "cpu_seconds" in worker else ""
+    return f"{worker['seconds']:.1f} s{cpu}, {worker['peak_mb']:.0f} MB"
+
+
+def _run_label(result: dict) -> str:
+    code = result.get("code")
+    if code:
+        label = f"code at {code}"
+    elif result.get("recorded_in"):
+        label = f"figures recorded in commit {result['recorded_in']}"
+    else:
+        label = "code not recorded"
+    if result.get("date"):
+        label = f"{result['date']}, {label}"
+    if result.get("note"):
+        label += f" ({result['note']})"
+    return label
+
+
+def _code_version() -> str:
+    """Return the commit the measured code is at, marked if the app's files differ from it."""
+    git = ["git", "-C", str(ROOT)]
+    try:
+        commit = subprocess.run(
+            [*git, "rev-parse", "--short", "HEAD"], check=True, capture_output=True, text=True
+        ).stdout.strip()
+        # The bench's own files may differ (a bench run on an older commit): not the app's.
+        changed = subprocess.run(
+            [*git, "status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+    return f"{commit} with uncommitted changes" if changed else commit
+
+
+def _earlier_runs(path: Path, size: str) -> list[dict]:
+    """Return the runs of `size` recorded in `path` before this one, newest first."""
+    if not path.exists():
+        return []
+    last = json.loads(path.read_text()).get(size)
+    if not last:
+        return []
+    earlier = last.pop("earlier", [])
+    if "code" not in last:
+        # A run from before the bench recorded its code: the commit that holds its figures.
+        log = ["git", "-C", str(ROOT), "log", "-1", "--format=%h", "--", str(path)]
+        done = subprocess.run(log, capture_output=True, text=True)
+        last["recorded_in"] = done.stdout.strip()
+    keep = ("date", "code", "recorded_in", "note", "load", "worker")
+    return [{k: last[k] for k in keep if last.get(k)}, *earlier]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -203,6 +288,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--phase", choices=["requests", "worker"])
     parser.add_argument("--job", type=int)
     parser.add_argument("--jobs", default="list_xlsx,list_csv,summary_all_xlsx,summary_all_pdf")
+    parser.add_argument("--note", default="", help="what the run measures, said beside its figures")
     parser.add_argument(
         "--database-url",
         help="a PostgreSQL database already generated at the size (its jobs are left in it); "
@@ -234,6 +320,9 @@ def main(argv: list[str] | None = None) -> int:
     say(f"{args.size}: timing the export requests (load average {load})")
     result = _child(database_url, exports_root, "--phase", "requests")
     result["load"] = load
+    result["date"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    result["code"] = _code_version()
+    result["note"] = args.note
     result["worker"] = {}
     for name in args.jobs.split(","):
         say(f"{args.size}: building {name} in a worker process")
@@ -241,16 +330,12 @@ def main(argv: list[str] | None = None) -> int:
             database_url, exports_root, "--phase", "worker", "--job", str(result["jobs"][name])
         )
     RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"exports-{backend}.json"
-    previous = None
-    if path.exists():
-        previous = json.loads(path.read_text()).get(args.size)
-        path.replace(RESULTS / f"exports-{backend}.previous.json")
-    path.write_text(json.dumps({args.size: result}, indent=2) + "\n")
+    results = RESULTS / f"exports-{backend}.json"
+    result["earlier"] = _earlier_runs(results, args.size)
+    results.write_text(json.dumps({args.size: result}, indent=2) + "\n")
     name = "EXPORTS.md" if backend == "sqlite" else "EXPORTS-postgresql.md"
-    text = markdown(args.size, result, backend, previous)
-    (ROOT / "bench" / name).write_text(text)
-    print(text)
+    (ROOT / "bench" / name).write_text(markdown(args.size, result, backend))
+    print(markdown(args.size, result, backend))
     return 0
 
 

@@ -17,6 +17,7 @@ from reports import exporters
 from reports import services as report_services
 from reports.models import PublishedSummary
 from reports.summary import build_summary
+from tests import sheets
 from tests.conftest import ROOT
 from tests.factories import EvidenceFactory, RecommendationFactory, UserFactory
 from tests.test_lineage import parsed_nk
@@ -364,9 +365,9 @@ def test_every_spreadsheet_writer_takes_text_with_every_control_character(
     Recommendation.objects.filter(pk=rec.pk).update(text=f"Text{STORED}end")
     summary = build_summary(year=2021)
     workbook = load_workbook(io.BytesIO(exporters.to_xlsx(summary)))
-    titles = [row[4] for row in workbook["Evidence"].iter_rows(min_row=2, values_only=True)]
-    # Tab, line feed and carriage return stay, and read back as written: the writer stores
-    # the carriage return as a character reference (a bare one XML reads as a line feed).
+    titles = [row[4] for row in sheets.values(workbook["Evidence"], min_row=2)]
+    # Tab, line feed and carriage return stay, and read back as written: the carriage return
+    # is stored escaped (`_x000D_`), as a bare one XML reads as a line feed.
     assert titles == ["Title\t\n\r\x7fend"]
     assert "Text\t\n\r\x7fend" in exporters.to_csv(summary)
     url = reverse("summary_country", args=[2021, seed_report.country.slug])
@@ -376,7 +377,7 @@ def test_every_spreadsheet_writer_takes_text_with_every_control_character(
     listed = viewer_client.get(reverse("recommendation_list"), {"format": "xlsx"})
     cells = [c for row in load_workbook(io.BytesIO(listed.content)).active.iter_rows() for c in row]
     (text,) = [c for c in cells if str(c.value).startswith("Text\t")]
-    assert text.value == "Text\t\n\r\x7fend" and text.data_type != "f"  # text, never run
+    assert sheets.shown(text.value) == "Text\t\n\r\x7fend" and text.data_type == "s"
     for character in CONTROL:
         cleaned = spreadsheets.clean_cell(f"a{character}b")
         assert cleaned in {"ab", f"a{character}b"}
@@ -483,3 +484,30 @@ def test_a_summary_published_before_follow_up_periods_still_renders_and_says_so(
     assert "Reporting period 1 April 2020 – 31 March 2021" in html
     assert "statuses on 31 March 2021, the end of the reporting period" in html
     assert "content matches" in html
+
+
+def test_the_summary_says_plainly_which_years_have_no_tier_on_record(seed_report, viewer_client):
+    from tracker.models import Tier, TierPlacement
+
+    TierPlacement.objects.create(
+        country=seed_report.country, year=2015, tier=Tier.TIER_2_WATCH_LIST, source="table"
+    )
+    country = build_summary(year=2021, country=seed_report.country).countries[0]
+    assert country.years_without_tier == (2016, 2020)
+    (tiers,) = [
+        c
+        for c in exporters.charts.country_charts(
+            country, summary=build_summary(year=2021, country=seed_report.country)
+        )
+        if c.id.endswith("-tiers")
+    ]
+    assert "2016: no tier on record (unknown)" in str(tiers.svg)
+    assert [2017, "No tier on record"] in tiers.rows
+    page = viewer_client.get(reverse("summary_country", args=[2021, seed_report.country.slug]))
+    figure = page.text[page.text.index("Tier 2021") :][:400]
+    assert "No tier on record for 2016–2020" in figure and "2015: Tier 2 Watch List" in figure
+    overview = viewer_client.get(reverse("summary_all", args=[2021])).text
+    # The 2015 tier never shows as if it were the year before's.
+    plain = "No tier on record for 2016–2020; Tier 2 Watch List in 2015"
+    assert plain in overview
+    assert overview.count("Tier 2 Watch List in 2015") == overview.count(plain)
