@@ -15,7 +15,20 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# Translations: each catalogue's .mo is compiled from its .po (never committed) by Babel, so a
+# fresh machine needs no gettext; `make messages` (gettext's xgettext) refreshes the catalogues.
+PO := $(wildcard locale/*/LC_MESSAGES/django.po)
+MO := $(PO:.po=.mo)
+
+$(MO): %.mo: %.po $(STAMP)
+	$(VENV)/bin/pybabel -q compile -i $< -o $@
+
+install: $(STAMP) $(MO)
+
+.PHONY: messages
+messages: install
+	DEBUG=1 $(PY) manage.py makemessages $(foreach lang,fr es ar ko,-l $(lang)) --no-obsolete \
+	  --ignore='.venv/*' --ignore='bench/*' --ignore='tests/*' --add-location=file
 
 # Chromium for the browser journeys comes from Debian's packages, never from a download.
 browser:
