@@ -46,6 +46,7 @@ POST_ONLY = "POST only: it saves and redirects to a page checked here, or answer
 NOT_PAGES = {
     "logout": POST_ONLY,
     "saved_filter_save": POST_ONLY,
+    "language_set": POST_ONLY,
     "saved_filter_delete": POST_ONLY,
     "notification_read_all": POST_ONLY,
     "notification_read": POST_ONLY,
