@@ -8,10 +8,16 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.dispatch import Signal
 
 from tracker import importer, roles, tiers
 
 FIXTURES = settings.BASE_DIR / "fixtures"
+
+# Sent once the demo accounts exist, with the command's `stdout`: other apps add their part of
+# the demo through it (the public site publishes the 2021 North Korea summary, public/demo.py)
+# without the domain naming them.
+demo_prepared = Signal()
 
 # (username, password, group, is_superuser). Demo only: refused when DEBUG is off.
 DEMO_ACCOUNTS = [
@@ -83,3 +89,4 @@ class Command(BaseCommand):
                 user.groups.set([Group.objects.get(name=group_name)])
             role = group_name or "Admin"
             self.stdout.write(f"  {role:<9} username {username:<9} password {password}")
+        demo_prepared.send(sender=self.__class__, stdout=self.stdout)
