@@ -113,6 +113,7 @@ def country(request, slug: str):
             "years": years,
             "latest": country.latest,
             "rows": rows,
+            "current": {entry.publication.id for entry in country.years.values()},
             "charts": [(name, _country_chart(country, name)) for name in CHARTS],
         },
     )

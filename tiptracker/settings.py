@@ -392,8 +392,6 @@ SPECTACULAR_SETTINGS = {
         "TierEnum": "tracker.models.Tier",
         "RatingEnum": "tracker.models.AssessmentRating",
         "Audience": "tracker.models.Audience",
-        "PillarEnum": "tracker.models.Recommendation.Pillar",
-        "ConfidenceEnum": "tracker.models.Assessment.Confidence",
     },
 }
 
