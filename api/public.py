@@ -367,6 +367,16 @@ def public_record(version: Version | None = None) -> PublicRecord:
     return record
 
 
+def latest_rows(record: PublicRecord):
+    """Yield (country, year entry, row) for each recommendation of each published year, from
+    the latest publication of that country and year: the rows of the open data and the API."""
+    for country in record.countries.values():
+        for year in country.published_years:
+            entry = country.years[year]
+            for row in entry.country.recommendations:
+                yield country, entry, row
+
+
 # --- Labels the pages, data files and API share ----------------------------------------------
 
 VOCABULARIES = {

@@ -30,7 +30,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 
-from api.public import Publication, PublicRecord, current_version, public_record
+from api.public import Publication, PublicRecord, current_version, latest_rows, public_record
 from api.schema import AutoSchema, ProblemSerializer
 from api.throttling import throttle_cache
 from reports.exporters import filename
@@ -345,34 +345,31 @@ class PublicStatusSerializer(serializers.Serializer):
 
 
 def _statuses(record: PublicRecord, *, slug: str, year: int | None, reference: str):
-    for country in record.countries.values():
+    for country, entry, row in latest_rows(record):
         if slug and country.slug != slug:
             continue
-        for entry_year in country.published_years:
-            if year is not None and entry_year != year:
-                continue
-            entry = country.years[entry_year]
-            for row in entry.country.recommendations:
-                if reference and row.reference != reference:
-                    continue
-                a = row.assessment
-                yield {
-                    "summary_id": entry.publication.id,
-                    "country": country.slug,
-                    "year": entry_year,
-                    "reference": row.reference,
-                    "number": row.number,
-                    "pillar": row.pillar,
-                    "status_at_start": row.status_at_start,
-                    "status": row.status,
-                    "as_of": entry.publication.as_of,
-                    "link_kind": row.link_kind,
-                    "predecessor": row.predecessor_reference,
-                    "rating": a.rating if a else "",
-                    "confidence": a.confidence if a else "",
-                    "text": row.text,
-                    "url": _site_url("public_recommendation", row.reference),
-                }
+        if year is not None and entry.year != year:
+            continue
+        if reference and row.reference != reference:
+            continue
+        a = row.assessment
+        yield {
+            "summary_id": entry.publication.id,
+            "country": country.slug,
+            "year": entry.year,
+            "reference": row.reference,
+            "number": row.number,
+            "pillar": row.pillar,
+            "status_at_start": row.status_at_start,
+            "status": row.status,
+            "as_of": entry.publication.as_of,
+            "link_kind": row.link_kind,
+            "predecessor": row.predecessor_reference,
+            "rating": a.rating if a else "",
+            "confidence": a.confidence if a else "",
+            "text": row.text,
+            "url": _site_url("public_recommendation", row.reference),
+        }
 
 
 @extend_schema(tags=["public"])

@@ -87,7 +87,8 @@ def public_page(view):
     def wrapped(request, *args, **kwargs):
         version: Version = current_version()
         request.public_version = version
-        key = f"public:{version.key}:{request.path}"
+        # Feeds name the host they were asked at: one kept answer per host and scheme.
+        key = f"public:{version.key}:{request.scheme}://{request.get_host()}{request.path}"
         cache = public_cache()
         kept = cache.get(key)
         if kept is None:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.urls import reverse
 
-from api.public import VOCABULARIES, PublicRecord
+from api.public import VOCABULARIES, PublicRecord, latest_rows
 from reports.summary import (
     CONFIDENCE_LABELS,
     DIRECTION_LABELS,
@@ -90,53 +90,45 @@ def _summary_rows(record: PublicRecord):
         ]
 
 
-def _latest_entries(record: PublicRecord):
-    for country in record.countries.values():
-        for year in country.published_years:
-            yield country, country.years[year]
-
-
 def _status_rows(record: PublicRecord):
-    for country, entry in _latest_entries(record):
-        for row in entry.country.recommendations:
-            a = row.assessment
+    for country, entry, row in latest_rows(record):
+        a = row.assessment
+        yield [
+            entry.publication.id,
+            country.slug,
+            entry.year,
+            row.reference,
+            row.number,
+            row.pillar,
+            row.status_at_start,
+            row.status,
+            entry.publication.as_of.isoformat(),
+            row.link_kind,
+            row.predecessor_reference,
+            a.rating if a else "",
+            a.confidence if a else "",
+            len(row.evidence),
+            len(row.changes),
+            row.text,
+        ]
+
+
+def _evidence_rows(record: PublicRecord):
+    for country, entry, row in latest_rows(record):
+        for item in row.evidence:
             yield [
                 entry.publication.id,
                 country.slug,
                 entry.year,
                 row.reference,
-                row.number,
-                row.pillar,
-                row.status_at_start,
-                row.status,
-                entry.publication.as_of.isoformat(),
-                row.link_kind,
-                row.predecessor_reference,
-                a.rating if a else "",
-                a.confidence if a else "",
-                len(row.evidence),
-                len(row.changes),
-                row.text,
+                item.id,
+                item.date.isoformat(),
+                item.title,
+                item.source_type,
+                item.source_name,
+                item.url,
+                item.direction,
             ]
-
-
-def _evidence_rows(record: PublicRecord):
-    for country, entry in _latest_entries(record):
-        for row in entry.country.recommendations:
-            for item in row.evidence:
-                yield [
-                    entry.publication.id,
-                    country.slug,
-                    entry.year,
-                    row.reference,
-                    item.id,
-                    item.date.isoformat(),
-                    item.title,
-                    item.source_type,
-                    item.source_name,
-                    item.url,
-                    item.direction,
-                ]
 
 
 _SUMMARY_ID = Column(
