@@ -10,9 +10,7 @@ published more than once, the rows come from the latest publication.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import threading
 from collections.abc import Callable, Iterator
@@ -29,7 +27,7 @@ from reports.summary import (
     SOURCE_TYPE_LABELS,
     STATUSES,
 )
-from tiptracker.lib.spreadsheets import clean_cell
+from tiptracker.lib.spreadsheets import csv_lines
 
 
 @dataclass(frozen=True)
@@ -256,12 +254,7 @@ CONTENT_TYPES = {
 
 
 def _csv(dataset: Dataset, rows: list[list]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([c.name for c in dataset.columns])
-    for row in rows:
-        writer.writerow([clean_cell(v) if isinstance(v, str) else v for v in row])
-    return out.getvalue().encode("utf-8")
+    return "".join(csv_lines([c.name for c in dataset.columns], rows)).encode("utf-8")
 
 
 def _json(dataset: Dataset, rows: list[list]) -> bytes:
