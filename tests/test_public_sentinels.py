@@ -1,15 +1,17 @@
 """Nothing but what was published for the public reaches the public site, its files or its API.
 
-Distinct marker strings are planted in evidence of each sensitivity (every text field of it) and
-in status reasons and assessment narratives, the 2020 and 2021 North Korea summaries and the 2021
-all-countries summary are published for the public (with their PDF, XLSX and CSV rendered as the
-worker renders them), then every public address is visited as a visitor who is not signed in:
-the pages and every link they hold, each download, the data files, the feeds, the sitemap, the
-public API, and every file of the offline copy. Each public marker is found; no other marker is
-found anywhere.
+Distinct marker strings are planted in evidence of each sensitivity (every text field of it)
+and in status reasons and assessment narratives (one citing restricted evidence, one citing
+public evidence only, which stays internal by default); the 2020 and 2021 North Korea summaries
+and the 2021 all-countries summary are published for the public (with their PDF, XLSX and CSV
+rendered as the worker renders them), then every public address is visited as a visitor who is
+not signed in: the pages and every link they hold, each download, the data files, the feeds,
+the sitemap, the public API, and every file of the offline copy. Each public marker is found;
+no other marker is found anywhere.
 """
 
 import datetime
+import inspect
 
 import pytest
 
@@ -90,6 +92,13 @@ def _everything_public(tmp_path) -> dict[str, str]:
     return texts
 
 
+def _sensitivity(service, name: str, value: str) -> dict:
+    """Return `{name: value}` once the service takes a text's sensitivity, else nothing, so the
+    test below runs the same before and after texts have one (and an entry point that refuses
+    a text less sensitive than the evidence it cites never stops it)."""
+    return {name: value} if name in inspect.signature(service).parameters else {}
+
+
 def _found(texts: dict[str, str], marker: str) -> list[str]:
     return sorted(where for where, text in texts.items() if marker in text)
 
@@ -141,6 +150,16 @@ def test_a_reason_or_narrative_citing_restricted_evidence_reaches_no_public_addr
     rec = Recommendation.objects.get(reference="PRK-2021-04")
     other = Recommendation.objects.get(reference="PRK-2021-02")
     restricted = _evidence(analyst, "ZQSOURCE", "restricted", [rec, other], every_field=True)
+    public = _evidence(analyst, "ZQPUBLICSOURCE", "public", [other], every_field=False)
+    # A reason citing only public evidence is internal unless someone makes it public.
+    services.recommendation_set_status(
+        recommendation=other,
+        status="cannot_assess",
+        reason="Our ZQINTERNALREASON contact in Dandong could not confirm the report.",
+        by=analyst,
+        effective_date=datetime.date(2021, 9, 15),
+        evidence=[public],
+    )
     services.recommendation_set_status(
         recommendation=rec,
         status="in_progress",
@@ -148,6 +167,7 @@ def test_a_reason_or_narrative_citing_restricted_evidence_reaches_no_public_addr
         by=analyst,
         effective_date=datetime.date(2021, 10, 1),
         evidence=[restricted],
+        **_sensitivity(services.recommendation_set_status, "reason_sensitivity", "restricted"),
     )
     assessment = services.assessment_draft(
         recommendation=other,
@@ -157,6 +177,7 @@ def test_a_reason_or_narrative_citing_restricted_evidence_reaches_no_public_addr
         confidence="low",
         narrative="As ZQNARRATIVEMARKER told us in Yanji, nothing changed.",
         evidence=[restricted],
+        **_sensitivity(services.assessment_draft, "narrative_sensitivity", "restricted"),
     )
     services.assessment_submit(assessment=assessment, by=analyst)
     services.assessment_approve(assessment=assessment, by=reviewer, note="Agreed.")
@@ -164,7 +185,8 @@ def test_a_reason_or_narrative_citing_restricted_evidence_reaches_no_public_addr
 
     texts = _everything_public(tmp_path)
 
-    for marker in ("ZQSOURCE", "ZQREASONMARKER", "ZQNARRATIVEMARKER"):
+    assert _found(texts, "ZQPUBLICSOURCE")
+    for marker in ("ZQSOURCE", "ZQREASONMARKER", "ZQNARRATIVEMARKER", "ZQINTERNALREASON"):
         assert _found(texts, marker) == [], f"{marker} reached the public"
     # The facts stay public: the change and the rating, without their words.
     page = texts["/public/recommendations/PRK-2021-04/"]
