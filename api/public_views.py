@@ -202,7 +202,19 @@ class CountryList(PublicView, ListAPIView):
 
 @extend_schema(tags=["public"])
 @extend_schema_view(
-    get=extend_schema(operation_id="public_countries_retrieve", summary="One published country")
+    get=extend_schema(
+        operation_id="public_countries_retrieve",
+        summary="One published country",
+        parameters=[
+            OpenApiParameter(
+                "slug",
+                str,
+                OpenApiParameter.PATH,
+                pattern=r"^[-a-zA-Z0-9_]+$",
+                description="The country's slug, as in its `url`.",
+            )
+        ],
+    )
 )
 class CountryDetail(PublicView, RetrieveAPIView):
     """One country as its public summaries show it."""
