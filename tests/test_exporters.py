@@ -53,7 +53,7 @@ def data(reviewer):
         source_type=Evidence.SourceType.TESTIMONY,
         logged_by=reviewer,
     )
-    AssessmentFactory(recommendation=recs[1], rating="implemented", state="approved")
+    AssessmentFactory(recommendation=recs[1], rating="implemented", approved=True)
     return recs
 
 

@@ -52,6 +52,7 @@ from tracker.services.recommendations import (  # noqa: F401
     recommendation_set_pillar,
     recommendation_set_predecessor,
     recommendation_set_status,
+    recommendations_bulk_check,
     recommendations_bulk_update,
     status_change_void,
     status_on_date,
