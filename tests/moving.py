@@ -123,6 +123,7 @@ def fill() -> None:
         evidence=rapporteur, sensitivity="internal", reason="Cleared for the team.", by=admin
     )
     services.notification_set_email(by=analyst, email="daily")
+    services.language_choose(by=analyst, language="ko")
     # A whole-report upload waiting for its worker: a job with its bytes.
     report_text = b"2021 Trafficking in Persons Report\n" * 20
     ImportJob.objects.create(

@@ -343,7 +343,8 @@ def test_the_sitemap_lists_every_public_page_at_the_site_address(client, publish
 # --- Who may reach what ----------------------------------------------------------------------
 
 # Open to anyone besides the public site: the sign-in pages, and the glossary (definitions only).
-PUBLIC_NAMES = {"home", "login", "admin:login", "glossary"}
+# The language menu serves visitors too: it remembers their choice in a cookie.
+PUBLIC_NAMES = {"home", "login", "admin:login", "glossary", "language_set"}
 _SAMPLE = {"year": "2021", "slug": "north-korea", "pk": "1", "change_pk": "1", "reference": "X"}
 
 
