@@ -583,8 +583,18 @@ def test_an_edit_keeps_restricted_citations_the_editor_cannot_see(
         sensitivity=Evidence.Sensitivity.RESTRICTED,
         recommendations=[rec],
     )
-    assessment = draft(rec, reviewer, evidence=[secret])
-    services.recommendation_set_owner(recommendation=rec, owner=analyst, by=analyst)
+    # The analyst drafts; the reviewer, as the item's owner, cites a restricted source of theirs
+    # (which makes the narrative restricted: the analyst still reads it, as its author).
+    assessment = draft(rec, analyst)
+    services.recommendation_set_owner(recommendation=rec, owner=reviewer, by=reviewer)
+    services.assessment_update(
+        assessment=assessment,
+        by=reviewer,
+        rating=assessment.rating,
+        confidence=assessment.confidence,
+        narrative=assessment.narrative,
+        evidence=[secret],
+    )
     page = analyst_client.get(page_url(rec)).text
     # Restricted evidence the reader may not see does not exist for them: not even a hint.
     assert "Reviewer&#x27;s restricted source" not in page
