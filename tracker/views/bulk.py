@@ -114,6 +114,7 @@ def recommendation_bulk(request):
             by=request.user,
             status=data.get("status") or "",
             reason=data.get("reason") or "",
+            reason_sensitivity=data.get("reason_sensitivity") or None,
             effective_date=data.get("effective_date"),
             owner=data.get("owner"),
         )
