@@ -91,6 +91,8 @@ RECOMMENDATION_HEADERS = [
     "Rating",
     "Confidence",
     "Assessment revision",
+    "Assessment narrative",
+    "Assessment narrative withheld",
     "Evidence links",
     *(f"Evidence: {SOURCE_TYPE_LABELS[code]}" for code in SOURCE_TYPES),
     *(f"Evidence: {DIRECTION_LABELS[code].lower()}" for code in DIRECTIONS),
@@ -124,12 +126,53 @@ def recommendation_rows(summary: Summary):
             RATING_LABELS.get(a.rating, a.rating) if a else "",
             CONFIDENCE_LABELS.get(a.confidence, a.confidence) if a else "",
             a.revision if a else None,
+            a.narrative if a else "",
+            _yes_no(a.narrative_withheld) if a else "",
             len(row.evidence),
             *(by_source[code] for code in SOURCE_TYPES),
             *(by_direction[code] for code in DIRECTIONS),
             len(row.changes),
             row.text,
         ]
+
+
+def _yes_no(value: bool) -> str:
+    return "yes" if value else "no"
+
+
+CHANGE_HEADERS = [
+    "Country",
+    "Recommendation",
+    "Recorded on",
+    "Effective date",
+    "Entered on",
+    "From",
+    "To",
+    "From (code)",
+    "To (code)",
+    "Reason",
+    "Reason withheld",
+]
+
+
+def change_rows(summary: Summary):
+    """Yield one row per status change of the period: its facts always, its reason when the
+    summary's audience may read it (else empty, and "yes" under "Reason withheld")."""
+    for country in summary.countries:
+        for change in country.changes:
+            yield [
+                country.name,
+                change.reference,
+                change.on_reference or change.reference,
+                change.effective_date,
+                change.recorded_on,
+                STATUS_LABELS.get(change.old_status, change.old_status),
+                STATUS_LABELS.get(change.new_status, change.new_status),
+                change.old_status,
+                change.new_status,
+                change.reason,
+                _yes_no(change.reason_withheld),
+            ]
 
 
 def iter_csv(summary: Summary):
@@ -237,7 +280,7 @@ EVIDENCE_HEADERS = [
 
 
 def write_xlsx(summary: Summary, out) -> None:
-    """Write a workbook with sheets of recommendations, totals and evidence to `out`.
+    """Write a workbook with sheets of recommendations, totals, evidence and status changes.
 
     openpyxl's write-only mode keeps one row in memory at a time, however large the summary.
     """
@@ -253,6 +296,7 @@ def write_xlsx(summary: Summary, out) -> None:
         wb, "Totals", ["Scope", "Group", "Code", "Count", "Value"], lambda: _totals_rows(summary)
     )
     _sheet(wb, "Evidence", EVIDENCE_HEADERS, lambda: _evidence_rows(summary), dates={"D"})
+    _sheet(wb, "Status changes", CHANGE_HEADERS, lambda: change_rows(summary), dates={"D", "E"})
     _sheet(wb, "About", ["About", "Value"], lambda: preamble(summary))
     wb.properties.title = f"Progress summary {summary.year}: {summary.scope_name}"
     wb.save(out)

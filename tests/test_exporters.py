@@ -159,7 +159,7 @@ def test_xlsx_cells_are_typed_with_frozen_headers_and_fitted_widths(data):
     long_text = "Increase transparency by allowing international human rights monitors " * 2
     Recommendation.objects.filter(pk=data[0].pk).update(text=long_text)
     wb = _xlsx(exporters.to_xlsx(build_summary(year=2021)))
-    assert wb.sheetnames == ["Recommendations", "Totals", "Evidence", "About"]
+    assert wb.sheetnames == ["Recommendations", "Totals", "Evidence", "Status changes", "About"]
     recs = wb["Recommendations"]
     assert recs.freeze_panes == "A2"
     header = [c.value for c in recs[1]]
@@ -285,14 +285,15 @@ def _in_memory_csv(summary) -> bytes:
 
 
 @pytest.mark.parametrize("scope", ["all", "aland"])
-def test_the_summary_csv_streams_the_bytes_of_the_in_memory_csv(data, viewer_client, scope):
+def test_the_summary_csv_streams_the_bytes_of_the_in_memory_csv(data, viewer, viewer_client, scope):
     Recommendation.objects.filter(pk=data[0].pk).update(text='=1+1, "quoted"\nand a new line')
     url = f"/summaries/2021/{scope}/" if scope != "all" else "/summaries/2021/"
     response = viewer_client.get(url, {"format": "csv"})
     assert response.status_code == 200 and response.streaming
     streamed = b"".join(response.streaming_content)
     country = data[0].report.country if scope != "all" else None
-    summary = build_summary(year=2021, country=country, audience="internal")
+    # The viewer's internal view: the narratives it holds are those the viewer may read.
+    summary = build_summary(year=2021, country=country, audience="internal", user=viewer)
     assert streamed == _in_memory_csv(summary) == exporters.export(summary, "csv")
     assert streamed.count(b"\r\n") > len(data if scope == "all" else data[:4])
 
@@ -305,6 +306,7 @@ def _in_memory_workbook(summary):
         ("Recommendations", exporters.RECOMMENDATION_HEADERS, exporters.recommendation_rows),
         ("Totals", ["Scope", "Group", "Code", "Count", "Value"], exporters._totals_rows),
         ("Evidence", exporters.EVIDENCE_HEADERS, exporters._evidence_rows),
+        ("Status changes", exporters.CHANGE_HEADERS, exporters.change_rows),
         ("About", ["About", "Value"], exporters.preamble),
     ]
     for title, headers, rows in sheets:
@@ -339,6 +341,7 @@ def _styled_cell_workbook(summary) -> bytes:
         ("Recommendations", exporters.RECOMMENDATION_HEADERS, exporters.recommendation_rows, "B"),
         ("Totals", ["Scope", "Group", "Code", "Count", "Value"], exporters._totals_rows, ""),
         ("Evidence", exporters.EVIDENCE_HEADERS, exporters._evidence_rows, "D"),
+        ("Status changes", exporters.CHANGE_HEADERS, exporters.change_rows, "DE"),
         ("About", ["About", "Value"], exporters.preamble, ""),
     ]
     for title, headers, rows, dated in sheets:
@@ -366,7 +369,7 @@ def _styled_cell_workbook(summary) -> bytes:
                     cell.data_type = "s"  # text stays text ("#N/A" is no error code)
                 if widths[i] > 60:
                     cell.alignment = Alignment(wrap_text=True, vertical="top")
-                if get_column_letter(i + 1) == dated:
+                if get_column_letter(i + 1) in dated:
                     cell.number_format = "yyyy-mm-dd"
                 cells.append(cell)
             ws.append(cells)
@@ -394,7 +397,7 @@ def test_the_rows_written_as_elements_are_the_xml_of_styled_openpyxl_cells(data,
     summary = build_summary(year=2021, country=country)
     written = _parts(exporters.to_xlsx(summary))
     assert written == _parts(_styled_cell_workbook(summary))
-    assert len(written) == 5 and b' s="' in written["xl/worksheets/sheet1.xml"]
+    assert len(written) == 6 and b' s="' in written["xl/worksheets/sheet1.xml"]
 
 
 def test_the_pdf_is_tagged_with_its_language_and_title_and_reads_in_order(data):
