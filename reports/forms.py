@@ -89,7 +89,8 @@ class WithholdForm(forms.Form):
     text = forms.RegexField(
         regex=r"^(reason|narrative):[1-9][0-9]{0,18}$", widget=forms.HiddenInput
     )
-    audience = forms.ChoiceField(choices=Audience.choices, widget=forms.HiddenInput)
+    # Where to go back to: the check of this audience and day.
+    audience = forms.ChoiceField(choices=Audience.choices, widget=forms.HiddenInput, required=False)
     as_of = forms.DateField(widget=forms.HiddenInput, required=False)
     sensitivity = forms.ChoiceField(
         label="Make it",

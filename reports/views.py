@@ -379,8 +379,10 @@ def summary_withhold_text(request, year: int, slug: str | None = None):
     form = WithholdForm(request.POST)
     _, here, _ = _publish_urls(year, slug)
     if not form.is_valid():
+        # The hidden fields come from the page itself: a fault there is the request's.
         problems = "; ".join(
-            f"{form.fields[name].label if name in form.fields else 'Form'}: {' '.join(errors)}"
+            f"{(form.fields[name].label if name in form.fields else '') or 'The request'}: "
+            f"{' '.join(errors)}"
             for name, errors in form.errors.items()
         )
         messages.error(request, f"Nothing was changed. {problems}")

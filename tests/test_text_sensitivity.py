@@ -13,7 +13,7 @@ from django.urls import reverse
 from reports.published import summary_from_dict, summary_to_dict
 from reports.summary import build_summary
 from tests.factories import RecommendationFactory, ReportFactory, UserFactory
-from tracker import roles, search, services
+from tracker import exportjobs, roles, search, services
 from tracker.models import (
     SERVER_OPERATOR,
     Assessment,
@@ -282,6 +282,15 @@ def test_a_reviewer_makes_a_public_reason_internal_and_the_change_is_recorded(
     assert TextSensitivityChange.objects.count() == 1
 
 
+def test_making_a_reason_less_public_makes_a_cached_export_stale(rec, analyst, reviewer):
+    change = _status(rec, analyst, reason_sensitivity=PUBLIC)
+    before = exportjobs.data_version()
+    services.status_change_set_reason_sensitivity(
+        change=change, sensitivity=INTERNAL, reason="It names a town.", by=reviewer
+    )
+    assert exportjobs.data_version() != before
+
+
 def test_nobody_makes_a_written_text_more_public_outside_its_own_form(rec, analyst, reviewer):
     change = _status(rec, analyst)
     for by in (analyst, reviewer):
@@ -350,7 +359,9 @@ def test_the_owner_is_told_of_a_change_without_a_reason_they_may_not_read(
     _status(rec, other_analyst, reason="Defector K. in Hyesan", reason_sensitivity=RESTRICTED)
     _status(rec, other_analyst, status="no_action", day=D(2021, 12, 1), reason="UN panel")
     messages = list(
-        Notification.objects.filter(recipient=analyst).order_by("pk").values_list("message", flat=True)
+        Notification.objects.filter(recipient=analyst)
+        .order_by("pk")
+        .values_list("message", flat=True)
     )
     assert "Hyesan" not in messages[0] and "the reason is restricted" in messages[0]
     assert messages[1].endswith(": UN panel")
@@ -379,7 +390,7 @@ def test_the_status_form_refuses_a_public_reason_citing_restricted_evidence_and_
     client = _client(analyst)
     page = client.get(reverse("recommendation_detail", args=[rec.pk])).content.decode()
     assert '<label for="status_reason_sensitivity">Reason sensitivity</label>' in page
-    assert "Defector testimony (restricted)" in page
+    assert "[restricted] Defector testimony" in page
     data = {
         "status": "in_progress",
         "reason": "Defector 'K.' (Hyesan, interviewed Nov 2021)",
@@ -435,7 +446,7 @@ def test_the_bulk_form_records_the_reason_sensitivity_it_shows_in_the_preview(an
     }
     client = _client(analyst)
     preview = client.post(reverse("recommendation_bulk"), data).content.decode()
-    assert "Who may read it: <strong>Public</strong>: it may appear in published" in preview
+    assert "(who may read it: <strong>Public</strong>, so it may appear in published" in preview
     assert 'name="reason_sensitivity" value="public"' in preview
     client.post(reverse("recommendation_bulk"), {**data, "step": "apply"})
     assert list(StatusChange.objects.values_list("reason_sensitivity", flat=True)) == [PUBLIC] * 2

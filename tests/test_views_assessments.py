@@ -635,7 +635,7 @@ def test_the_page_takes_a_fixed_number_of_queries_whatever_the_history(
         findings=rec.report.findings.all(),
         evidence=Evidence.objects.filter(recommendations=rec),
     )
-    with django_assert_num_queries(PAGE_QUERIES + 2) as long:
+    with django_assert_num_queries(PAGE_QUERIES + 3) as long:
         response = client.get(page_url(rec))
     assert response.status_code == 200
     assert len(short.captured_queries) < len(long.captured_queries)
@@ -643,7 +643,8 @@ def test_the_page_takes_a_fixed_number_of_queries_whatever_the_history(
 
 # Session, user, permissions (two), groups (page header), the recommendation, the revisions,
 # the events, the other years, and the form's findings and evidence; once there are revisions,
-# their findings and evidence come in two prefetches, however many revisions there are.
+# their findings, evidence and narrative sensitivity changes come in three prefetches, however
+# many revisions there are.
 PAGE_QUERIES = 11
 
 

@@ -113,10 +113,9 @@ class VersionedForm(forms.Form):
 
 
 TEXT_SENSITIVITY_HELP = (
-    "Public: may be published for anyone to read. Internal: staff only. Restricted: reviewers "
-    "and you only. Left automatic, it is internal, or restricted when it cites restricted "
-    "evidence; it can never be less sensitive than the evidence it cites, whose sensitivity "
-    "each item shows in brackets."
+    "Public: may be published. Internal: staff only. Restricted: reviewers and you. Automatic: "
+    "internal, or restricted if it cites restricted evidence. Never less sensitive than the "
+    "evidence it cites (its sensitivity is shown in brackets)."
 )
 
 
@@ -125,7 +124,7 @@ def text_sensitivity_field(label: str) -> forms.ChoiceField:
     return forms.ChoiceField(
         label=label,
         choices=[
-            ("", "Automatic: internal, or restricted if it cites restricted evidence"),
+            ("", "Automatic"),
             *Evidence.Sensitivity.choices,
         ],
         required=False,
@@ -136,7 +135,7 @@ def text_sensitivity_field(label: str) -> forms.ChoiceField:
 
 def evidence_with_sensitivity(item: Evidence) -> str:
     """Label a citable item with its sensitivity, which sets the floor of the citing text."""
-    return f"{item.title} ({item.get_sensitivity_display().lower()})"
+    return f"[{item.get_sensitivity_display().lower()}] {item.title}"
 
 
 class StatusForm(VersionedForm):
@@ -420,7 +419,7 @@ class AssessmentForm(forms.Form):
             f"{f.get_section_display()}: {f.text}"
         )
         self.fields["evidence"].label_from_instance = lambda e: (
-            f"{e.title} ({long_date(e.published_on)}; {e.get_sensitivity_display().lower()})"
+            f"{evidence_with_sensitivity(e)} ({long_date(e.published_on)})"
             if e.published_on
             else evidence_with_sensitivity(e)
         )
@@ -488,9 +487,9 @@ class BulkForm(forms.Form):
         kwargs.setdefault("auto_id", "bulk_%s")
         super().__init__(*args, **kwargs)
         self.fields["reason_sensitivity"].help_text = (
-            "Who may read the reason recorded on each item. Public: may be published for anyone "
-            "to read. Internal: staff only. Restricted: reviewers and you only. Automatic: "
-            "internal (a bulk change cites no evidence)."
+            "Who may read the reason recorded on each item. Public: may be published. Internal: "
+            "staff only. Restricted: reviewers and you. Automatic: internal (a bulk change cites "
+            "no evidence)."
         )
         self.fields["owner"].queryset = owner_candidates()
 
