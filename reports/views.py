@@ -1,6 +1,5 @@
 """Pages of the annual progress summaries: choose, read, download, publish, compare."""
 
-import datetime
 import hashlib
 import json
 from urllib.parse import urlencode
@@ -13,7 +12,6 @@ from django.http import (
     FileResponse,
     Http404,
     HttpResponse,
-    HttpResponseBadRequest,
     StreamingHttpResponse,
 )
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from reports import exporters, exportjobs, services
 from reports.checks import publication_check
-from reports.forms import PublishForm, SummaryChoiceForm, WithholdForm
+from reports.forms import PublishForm, SummaryChoiceForm, SummaryParametersForm, WithholdForm
 from reports.models import PublishedSummary
 from reports.published import compare, summary_from_dict
 from reports.summary import STATUSES, BadAsOf, NoNarratives, build_summary, default_as_of
@@ -78,32 +76,23 @@ class BadRequest(Exception):
     """A summary parameter the page cannot use; answered with 400 and the message."""
 
 
-def _as_of(request) -> datetime.date | None:
-    value = request.GET.get("as_of", "").strip()
-    if not value:
-        return None
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError as exc:
-        raise BadRequest(f"as_of={value!r} is not a date in the form YYYY-MM-DD.") from exc
-
-
-def _audience(request) -> Audience:
-    """Return the audience asked for with `?audience=`, if the user may have it."""
-    requested = request.GET.get("audience") or None
-    if requested is not None and requested not in Audience.allowed_for(request.user):
-        raise BadRequest(f"You may not read the {requested!r} view of a summary.")
-    return Audience.for_user(request.user, requested)
+def _parameters(request, year: int) -> SummaryParametersForm:
+    """Return the valid `as_of` and `audience` of the request, or raise BadRequest saying why."""
+    form = SummaryParametersForm(request.GET, user=request.user, year=year)
+    if not form.is_valid():
+        raise BadRequest(form.message())
+    return form
 
 
 def _build_or_404(request, *, year: int, country=None):
     """Build the summary the request asks for (`as_of`, `audience`), as its user may see it."""
+    asked = _parameters(request, year).cleaned_data
     try:
         return build_summary(
             year=year,
             country=country,
-            as_of=_as_of(request),
-            audience=_audience(request),
+            as_of=asked["as_of"],
+            audience=asked["audience"],
             user=request.user,
         )
     except NoNarratives as exc:
@@ -113,13 +102,22 @@ def _build_or_404(request, *, year: int, country=None):
 
 
 def _summary_view(view):
-    """Answer a BadRequest raised while building a summary with a 400 saying what was wrong."""
+    """Answer a BadRequest raised while building a summary with the styled 400 page saying why.
+
+    The page links back to the same summary with its defaults, so the user is one click from
+    a page that works.
+    """
 
     def wrapped(request, *args, **kwargs):
         try:
             return view(request, *args, **kwargs)
         except BadRequest as exc:
-            return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
+            return render(
+                request,
+                "reports/summary_refused.html",
+                {"message": str(exc), "back": request.path},
+                status=400,
+            )
 
     wrapped.__name__ = view.__name__
     wrapped.__doc__ = view.__doc__
@@ -135,11 +133,8 @@ def _summary_in_background(request, *, year: int, country, fmt: str):
     if not Report.objects.filter(year=year, **({"country": country} if country else {})).exists():
         scope = country.name if country is not None else "any country"
         raise Http404(f"There is no narrative of {year} for {scope}.")
-    today = timezone.localdate()
-    as_of = _as_of(request) or default_as_of(year, today)
-    if as_of > today:
-        raise BadRequest(f"The as-of day {long_date(as_of)} is in the future.")
-    audience = _audience(request)
+    asked = _parameters(request, year).cleaned_data
+    as_of, audience = asked["as_of"], asked["audience"]
     scope = country.name if country is not None else "all countries"
     job, _ = tracker_services.export_job_request(
         by=request.user,
@@ -161,6 +156,8 @@ def _view_options(request, summary) -> dict:
     return {
         "audiences": Audience.allowed_for(request.user),
         "default_as_of": default_as_of(summary.year),
+        # References link to the recommendations' pages, which every reader here may open.
+        "item_links": True,
     }
 
 
@@ -296,20 +293,19 @@ def _render_check(request, *, year, country, audience, as_of, back, form=None, s
     return render(request, "reports/publish_confirm.html", context, status=status)
 
 
-def _publish_parameters(request, data, back):
-    """Return the audience and the as-of day asked for, or a redirect saying what is wrong."""
-    audience = data.get("audience") or Audience.PUBLIC
-    if audience not in Audience.allowed_for(request.user):
-        messages.error(request, f"You may not publish the {audience!r} view of a summary.")
+def _publish_parameters(request, data, year: int, back):
+    """Return the audience and the as-of day asked for, or a redirect saying what is wrong.
+
+    Read by the one parser of a summary's parameters; a publication is public unless the
+    reviewer chooses another audience.
+    """
+    asked = SummaryParametersForm(
+        data, user=request.user, year=year, default_audience=Audience.PUBLIC
+    )
+    if not asked.is_valid():
+        messages.error(request, f"Nothing was published. {asked.message()}")
         return None, None, redirect(back)
-    as_of = None
-    if data.get("as_of"):
-        try:
-            as_of = datetime.date.fromisoformat(data["as_of"])
-        except ValueError:
-            messages.error(request, "The as-of day is not a date in the form YYYY-MM-DD.")
-            return None, None, redirect(back)
-    return audience, as_of, None
+    return asked.cleaned_data["audience"], asked.cleaned_data["as_of"], None
 
 
 @require_http_methods(["GET", "POST"])
@@ -327,7 +323,7 @@ def summary_publish(request, year: int, slug: str | None = None):
     country = get_object_or_404(Country, slug=slug) if slug else None
     back = _publish_urls(year, slug)[0]
     data = request.POST if request.method == "POST" else request.GET
-    audience, as_of, refusal = _publish_parameters(request, data, back)
+    audience, as_of, refusal = _publish_parameters(request, data, year, back)
     if refusal is not None:
         return refusal
     check = {"year": year, "country": country, "audience": audience, "as_of": as_of, "back": back}
@@ -472,7 +468,9 @@ def published_detail(request, pk: int):
         return _file_response(
             rendering.file, exporters.filename(summary, fmt), exporters.CONTENT_TYPES[fmt]
         )
-    context = exporters.page_context(summary, record=record, verified=verified, live=False)
+    context = exporters.page_context(
+        summary, record=record, verified=verified, live=False, item_links=True
+    )
     return render(request, "reports/published_detail.html", context)
 
 

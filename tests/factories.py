@@ -16,6 +16,7 @@ from tracker.models import (
     Report,
     StatusChange,
     Tier,
+    TierPlacement,
 )
 
 
@@ -49,6 +50,7 @@ class CountryFactory(factory.django.DjangoModelFactory):
 class ReportFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Report
+        skip_postgeneration_save = True
 
     country = factory.SubFactory(CountryFactory)
     year = 2021
@@ -57,6 +59,16 @@ class ReportFactory(factory.django.DjangoModelFactory):
     introduction = "The government did not demonstrate any efforts."
     source_text = factory.LazyAttribute(lambda r: f"{r.title}\n{r.introduction}")
     source_sha256 = factory.Sequence(lambda n: f"{n:064x}")
+
+    @factory.post_generation
+    def placement(report, create, extracted, **kwargs):
+        """Place the narrative's tier as its country's for the year, as an import does."""
+        if create:
+            TierPlacement.objects.update_or_create(
+                country=report.country,
+                year=report.year,
+                defaults={"tier": report.tier, "source": TierPlacement.Source.NARRATIVE},
+            )
 
 
 class FindingFactory(factory.django.DjangoModelFactory):

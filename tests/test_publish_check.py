@@ -206,6 +206,7 @@ def test_the_command_publishes_through_the_same_check_and_prints_it(world):
         (["--by", "author"], "author may not publish summaries"),
         (["--by", "checker", "--country", "Atlantis"], "Unknown country 'Atlantis'"),
         (["--by", "checker", "--as-of", "2999-01-01"], "is in the future"),
+        (["--by", "checker", "--as-of", "31/03/2022"], "in the form YYYY-MM-DD"),
         (["--by", "checker", "--year", "1999"], "There is no narrative of 1999"),
     ],
 )

@@ -73,7 +73,7 @@ def test_as_of_a_day_inside_the_period_gives_the_statuses_and_changes_up_to_it()
 
     assert (row.status_at_start, row.status) == (Status.NO_ACTION, Status.IN_PROGRESS)
     assert [c.new_status for c in row.changes] == [Status.IN_PROGRESS]
-    assert summary.as_of_words == "period still running: statuses on 31 December 2021"
+    assert summary.as_of_words == "part-way through the period: statuses on 31 December 2021"
 
 
 def test_a_running_period_is_as_of_today_by_default():

@@ -559,7 +559,7 @@ def test_the_admin_shows_a_restricted_reason_only_to_staff_who_may_read_it(rec, 
 # -- Existing rows, older snapshots, and the cost -----------------------------------------
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_existing_texts_migrate_to_internal_or_restricted_when_they_cite_restricted_evidence():
     executor = MigrationExecutor(connection)
     before = [("tracker", "0020_export_job_kinds_registered")]

@@ -31,6 +31,7 @@ from tracker.models import (
     Report,
     TierPlacement,
     follow_up_period,
+    is_report_year,
     reporting_period,
 )
 
@@ -207,7 +208,7 @@ def year_from_name(name: str) -> int | None:
     """Return the report year a file name gives ("2022_bahamas.txt" -> 2022), else None."""
     match = _NAME_YEAR_RE.search(Path(name).name)
     year = int(match.group(1)) if match else None
-    return year if year is not None and 2001 <= year <= 2100 else None
+    return year if year is not None and is_report_year(year) else None
 
 
 def parse_text(

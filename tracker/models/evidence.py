@@ -53,6 +53,21 @@ def evidence_counting(day=None, *, prefix: str = "") -> Q:
     )
 
 
+def counted_links(user=None, *, audience: str | None = None):
+    """Return the links from recommendations to the evidence that counts: THE definition of
+    "evidence logged" against an item, as `user` (and `audience`) may see it.
+
+    An item counts while it is visible to the reader and not withdrawn, whatever its date: the
+    list's "has evidence" flag, the country page and the comparison count these. A summary
+    counts a narrower set, the evidence OF ITS PERIOD (dated within the follow-up period,
+    `reports.summary`), and says so.
+    """
+    return Evidence.recommendations.through.objects.filter(
+        evidence_visibility(user, audience=audience, prefix="evidence__"),
+        evidence_counting(prefix="evidence__"),
+    )
+
+
 class EvidenceQuerySet(models.QuerySet):
     def visible_to(self, user, *, audience: str | None = None):
         """Keep what `user` may see (for `audience`, if given): see `evidence_visibility`."""

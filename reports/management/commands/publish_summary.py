@@ -5,7 +5,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from reports.checks import publication_check
-from reports.management.commands.progress_summary import _iso_date, find_country
+from reports.forms import SummaryParametersForm
+from reports.management.commands.progress_summary import find_country
 from reports.services import summary_publish
 from reports.summary import BadAsOf, NoNarratives, build_summary
 from tiptracker.lib.dates import long_date
@@ -33,7 +34,6 @@ class Command(BaseCommand):
         parser.add_argument(
             "--as-of",
             dest="as_of",
-            type=_iso_date,
             help="Statuses on this day, YYYY-MM-DD (default: the end of the follow-up period, "
             "or today while it runs).",
         )
@@ -45,10 +45,20 @@ class Command(BaseCommand):
         if not user.has_perm("reports.publish_summary"):
             raise CommandError(f"{by} may not publish summaries (a reviewer may).")
         scope = find_country(country) if country else None
+        # Its day is read as the pages read theirs; what it publishes is the public view.
+        asked = SummaryParametersForm(
+            {"as_of": as_of or "", "audience": Audience.PUBLIC}, user=user, year=year
+        )
+        if not asked.is_valid():
+            raise CommandError(asked.message())
         try:
             # The same summary and check the reviewer sees on the publish page.
             summary = build_summary(
-                year=year, country=scope, as_of=as_of, audience=Audience.PUBLIC, user=user
+                year=year,
+                country=scope,
+                as_of=asked.cleaned_data["as_of"],
+                audience=Audience.PUBLIC,
+                user=user,
             )
             check = publication_check(summary, user=user)
             for line in check.lines():
