@@ -429,11 +429,20 @@ class EvidenceInputSerializer(serializers.Serializer):
                 "reason": "The title was transcribed wrongly.",
             },
             request_only=True,
-        )
+        ),
+        OpenApiExample(
+            "Link one more recommendation",
+            value={
+                "recommendations": [12, 15],
+                "reason": "The report also covers the shelters of item 15.",
+            },
+            request_only=True,
+        ),
     ]
 )
 class EvidenceUpdateSerializer(serializers.Serializer):
-    """The description of a source, to correct; fields left out stay as they are."""
+    """The description of a source, its direction and its links, to correct; fields left out
+    stay as they are."""
 
     title = serializers.CharField(max_length=300, required=False)
     summary = serializers.CharField(required=False, allow_blank=True)
@@ -443,8 +452,16 @@ class EvidenceUpdateSerializer(serializers.Serializer):
     published_on = serializers.DateField(required=False, allow_null=True)
     accessed_on = serializers.DateField(required=False, allow_null=True)
     quote = serializers.CharField(required=False, allow_blank=True)
+    direction = serializers.ChoiceField(choices=Evidence.Direction.choices, required=False)
+    recommendations = serializers.ListField(
+        child=_id(),
+        required=False,
+        help_text="The ids of every recommendation it bears on, as they should be: add an id "
+        "to link one, leave one out to take off a mistaken link (at least one stays; a link "
+        "that a status change or an assessment cites stays).",
+    )
     reason = serializers.CharField(
-        help_text="Why the description was wrong; kept with each change in the item's history."
+        help_text="Why it was wrong; kept with each change in the item's history."
     )
 
 

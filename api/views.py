@@ -459,10 +459,11 @@ class EvidenceViewSet(
     @extend_schema(
         request=s.EvidenceUpdateSerializer,
         responses=s.EvidenceSerializer,
-        summary="Correct the description of an item of evidence, with the reason",
-        description="Each changed field is kept in the item's history with its old value. "
-        "The file, the recommendations and the sensitivity are not changed here; withdrawn "
-        "evidence is not changed at all.",
+        summary="Correct an item of evidence (description, direction, links), with the reason",
+        description="Each changed field is kept in the item's history with its old value; "
+        "`recommendations` is the whole new set of links (add or take off a link without "
+        "withdrawing and logging the item again). The file and the sensitivity are not "
+        "changed here; withdrawn evidence is not changed at all.",
     )
     def partial_update(self, request, *args, **kwargs):
         evidence = self._changeable()
@@ -473,7 +474,11 @@ class EvidenceViewSet(
         reason = given.pop("reason")
         # The edit page's form checks the item as it would be, whole: the log form's rules.
         current = {name: getattr(evidence, name) for name in services.EVIDENCE_EDITABLE_FIELDS}
-        form = EvidenceEditForm({**current, **given, "reason": reason, "version": version})
+        current["recommendations"] = [rec.pk for rec in evidence.recommendations.all()]
+        form = EvidenceEditForm(
+            {**current, **given, "reason": reason, "version": version},
+            recommendation_queryset=Recommendation.objects.only("pk", "reference"),
+        )
         _refuse_form(form)
         services.evidence_edit(
             evidence=evidence,

@@ -71,6 +71,8 @@ PAGES = [
     ("country_summary", "Country summary, one year", 100),
     ("all_summary", "All-countries summary, one year", 1000),
     ("pdf", "Country summary PDF", 2000),
+    ("country_summary_other", "Country summary, another country each run", None),
+    ("pdf_other", "Country summary PDF, another country each run", None),
     ("builder_country", "Summary builder alone, one country", None),
     ("builder_all", "Summary builder alone, all countries", None),
     ("import", "Import of 200 narratives (parse + write)", 2000),
@@ -91,6 +93,8 @@ ADMIN_PAIRS = [
     ("list_q", "admin_q", "`q` search"),
 ]
 MEMORY_LIMIT_MB = 300
+# A country's PDF costs at most this many times its page: typesetting is no longer the cost.
+PDF_RATIO_LIMIT = 1.5
 SCALING_LIMIT = 1.3
 
 
@@ -446,6 +450,18 @@ def evaluate(result: dict) -> list[tuple[str, str, str, bool | None]]:
             )
         else:
             rows.append((f"Our list ÷ admin changelist, {what}", "not available", "≤ 1.0", None))
+
+    for pdf_key, html_key, what in (
+        ("pdf", "country_summary", ""),
+        ("pdf_other", "country_summary_other", ", another country each run"),
+    ):
+        pdf, html = at.get(pdf_key), at.get(html_key)
+        label = f"Country summary PDF ÷ country summary page (HTML) at {largest}{what}"
+        if pdf and html and pdf["available"] and html["available"]:
+            ratio = pdf["median_ms"] / html["median_ms"]
+            rows.append((label, f"{ratio:.2f}", f"≤ {PDF_RATIO_LIMIT}", ratio <= PDF_RATIO_LIMIT))
+        else:
+            rows.append((label, "not available", f"≤ {PDF_RATIO_LIMIT}", None))
 
     page = at.get("all_summary")
     if page and page["available"] and page.get("peak_mb") is not None:

@@ -1,23 +1,18 @@
 """Write a progress summary as JSON, CSV, XLSX or PDF: the same numbers in each.
 
-Every exporter renders a `reports.summary.Summary`; none queries the database. The PDF is the
-HTML page itself (the same template) printed by WeasyPrint with the print stylesheets read from
-the static files on disk.
+Every exporter renders a `reports.summary.Summary`; none queries the database. The PDF is
+typeset by Typst from the summary's published JSON shape (`reports.pdf`).
 """
 
 from __future__ import annotations
 
 import datetime
 import io
-from pathlib import Path
-from urllib.parse import unquote, urlparse
 
-from django.conf import settings
-from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from reports import charts
+from reports import charts, pdf
 from reports.published import canonical_json
 from reports.summary import (
     CONFIDENCE_LABELS,
@@ -284,7 +279,11 @@ def to_xlsx(summary: Summary) -> bytes:
 
 
 def render_html(summary: Summary, *, for_pdf: bool = False, request=None, extra=None) -> str:
-    """Render the summary page (the same template on screen, in print and in the PDF)."""
+    """Render the summary page (the same template on screen and in print).
+
+    `for_pdf` gives the standalone document of the `html` export: no forms, no links to other
+    pages. (The PDF itself is typeset by Typst: `to_pdf`.)
+    """
     template = (
         "reports/summary_all.html" if summary.is_all_countries else "reports/summary_country.html"
     )
@@ -335,40 +334,13 @@ COUNTRY_TABLE_COLUMNS = [
 ]
 
 
-def _static_fetcher():
-    """Return a WeasyPrint URL fetcher that reads only the app's static files, from disk."""
-    from weasyprint import URLFetcher
+def to_pdf(summary: Summary, *, record=None) -> bytes:
+    """Return the summary as a tagged PDF/UA-1 document typeset by Typst (`reports.pdf`).
 
-    static_prefix = "/" + settings.STATIC_URL.strip("/") + "/"
-
-    class StaticFilesOnly(URLFetcher):
-        def fetch(self, url, headers=None):
-            parsed = urlparse(url)
-            path = unquote(parsed.path)
-            if parsed.scheme == "file" and path.startswith(static_prefix):
-                found = finders.find(path[len(static_prefix) :])
-                if found:
-                    return super().fetch(Path(found).as_uri(), headers)
-            # Nothing else is fetched: no network, no other file on the machine.
-            raise ValueError(f"Not a static file of this app: {url}")
-
-    return StaticFilesOnly(allowed_protocols=["file"])
-
-
-def to_pdf(summary: Summary, *, html: str | None = None) -> bytes:
-    """Return the summary as a tagged, accessible PDF: cover, page numbers, charts and tables."""
-    from weasyprint import HTML
-
-    html = html if html is not None else render_html(summary, for_pdf=True)
-    document = HTML(
-        string=html,
-        base_url=settings.BASE_DIR.as_uri() + "/",
-        url_fetcher=_static_fetcher(),
-        media_type="print",
-    )
-    # PDF/UA-1: a tagged PDF (structure tree, reading order, alternative text), with the
-    # document's language and title from the page's `lang` and `<title>`.
-    return document.write_pdf(pdf_variant="pdf/ua-1")
+    `record` is the published summary it was read from, if any: its publication is shown, and
+    is the PDF's creation time, so the same snapshot gives the same bytes.
+    """
+    return pdf.summary_pdf(summary, record=record)
 
 
 def export(summary: Summary, fmt: str) -> bytes:

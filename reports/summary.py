@@ -388,6 +388,31 @@ class CountrySummary:
         return TIER_LABELS.get(self.previous_tier, self.previous_tier)
 
     @property
+    def years_without_tier(self) -> tuple[int, int] | None:
+        """Return the first and last years between the previous placement on record and this
+        year that have none (no tier table loaded, or the country not in it), else None.
+
+        The previous tier on record may be years old; the pages say so rather than let it
+        read as last year's.
+        """
+        if not self.tier_history:
+            return None
+        year = self.tier_history[-1][0]
+        before = self.previous_tier_year
+        first = before + 1 if before is not None else None
+        if first is None or first > year - 1:
+            return None
+        return (first, year - 1)
+
+    @property
+    def years_without_tier_words(self) -> str:
+        """Return the years with no tier on record as "2020" or "2016–2020" ('' if none)."""
+        gap = self.years_without_tier
+        if gap is None:
+            return ""
+        return str(gap[0]) if gap[0] == gap[1] else f"{gap[0]}–{gap[1]}"
+
+    @property
     def changes(self) -> list[ChangeItem]:
         items = [change for row in self.recommendations for change in row.changes]
         return sorted(items, key=lambda c: (c.effective_date, c.reference))

@@ -49,7 +49,7 @@ def world(db):
         recommendation=RecommendationFactory(report=recommendation.report),
         year=2021,
         author=author,
-        state="submitted",
+        submitted=True,
     )
     published = report_services.summary_publish(
         year=2021, country=recommendation.report.country, by=UserFactory(is_superuser=True)

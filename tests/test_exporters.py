@@ -53,7 +53,7 @@ def data(reviewer):
         source_type=Evidence.SourceType.TESTIMONY,
         logged_by=reviewer,
     )
-    AssessmentFactory(recommendation=recs[1], rating="implemented", state="approved")
+    AssessmentFactory(recommendation=recs[1], rating="implemented", approved=True)
     return recs
 
 
@@ -235,27 +235,6 @@ def test_the_pdf_has_a_cover_page_numbers_and_charts(data):
     text = _pdf_text(content)
     assert "status at the end of each year's follow-up period" in text
     assert "tier by report year" in text
-
-
-def test_the_pdf_reads_stylesheets_from_disk_only(data, monkeypatch):
-    fetched = []
-    fetcher_class = type(exporters._static_fetcher())
-    original = fetcher_class.__mro__[1].fetch
-
-    def spy(self, url, headers=None):
-        fetched.append(url)
-        return original(self, url, headers)
-
-    monkeypatch.setattr(fetcher_class.__mro__[1], "fetch", spy)
-    exporters.to_pdf(build_summary(year=2021, country=data[0].report.country))
-    assert fetched
-    assert all(url.startswith("file://") for url in fetched)
-    assert any(url.endswith("/static/css/summary.css") for url in fetched)
-    fetcher = exporters._static_fetcher()
-    with pytest.raises(ValueError):
-        fetcher.fetch("file:///etc/passwd")
-    with pytest.raises(ValueError):
-        fetcher.fetch("http://127.0.0.1:8000/static/css/app.css")
 
 
 def test_the_json_of_a_published_summary_regenerates_to_the_same_bytes(data, reviewer):

@@ -562,7 +562,7 @@ def test_the_admin_shows_a_restricted_reason_only_to_staff_who_may_read_it(rec, 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_existing_texts_migrate_to_internal_or_restricted_when_they_cite_restricted_evidence():
     executor = MigrationExecutor(connection)
-    before = [("tracker", "0020_export_job_kinds_registered")]
+    before = [("tracker", "0023_language_preference")]
     after = executor.loader.graph.leaf_nodes()
     executor.migrate(before)
     try:

@@ -332,6 +332,7 @@ def test_a_returned_assessment_carries_the_note_and_can_be_resubmitted(
     page = analyst_client.get(page_url(rec)).text
     assert "Cite the rapporteur&#x27;s report." in page
     assert "Save draft" in page
+    assert '<h2 id="draft-heading">Revise the returned assessment</h2>' in page
     analyst_client.post(
         step_url("save", rec),
         draft_post(narrative="Now citing the report.", **step_post(assessment)),
@@ -654,7 +655,7 @@ def test_the_review_queue_takes_the_same_number_of_queries_for_any_length(
 ):
     author = UserFactory(username="author", role=roles.ANALYST)
     for _ in range(count):
-        AssessmentFactory(author=author, state=Assessment.State.SUBMITTED)
+        AssessmentFactory(author=author, submitted=True)
     with django_assert_num_queries(7):
         response = reviewer_client.get(reverse("assessment_queue"))
     assert response.status_code == 200

@@ -68,31 +68,53 @@ def test_the_home_page_shows_the_last_ten_status_changes_with_who_when_and_why(
     rec = RecommendationFactory()
     now = timezone.now()
     for i in range(12):
+        # Each recorded after the one before; back and forth, as a change must change the status.
         StatusChangeFactory(
             recommendation=rec,
             changed_by=analyst,
             reason=f"Reason number {i:02d}.",
-            recorded_at=now - datetime.timedelta(hours=12 - i),
+            new_status="in_progress" if i % 2 == 0 else "no_action",
         )
     page = section(viewer_client.get("/").text, "changes-heading")
     assert page.count("<tr>") == 1 + 10
     assert "Reason number 11." in page and "Reason number 02." in page
     assert "Reason number 01." not in page
     assert page.index("Reason number 11.") < page.index("Reason number 10.")
-    assert "<td>analyst</td>" in page
+    assert '<div class="muted small">analyst · <time' in page
     assert f"{now:%Y}" in page
 
 
 def test_assessments_waiting_for_review_show_for_reviewers_only(
     reviewer_client, analyst_client, analyst
 ):
-    waiting = AssessmentFactory(author=analyst, state="submitted", year=2022)
-    AssessmentFactory(author=analyst, state="draft")
+    waiting = AssessmentFactory(author=analyst, submitted=True, year=2022)
+    AssessmentFactory(author=analyst)
     page = reviewer_client.get("/").text
     queue = section(page, "review-heading")
     assert f"/recommendations/{waiting.recommendation_id}/assessments/2022/" in queue
     assert queue.count("<li>") == 1
     assert "review-heading" not in analyst_client.get("/").text
+
+
+def test_the_review_queue_on_the_home_page_is_every_years(reviewer_client, analyst):
+    ReportFactory(year=2023)
+    old = AssessmentFactory(author=analyst, state="submitted", year=2021)
+    AssessmentFactory(author=analyst, state="submitted", year=2021)
+    new = AssessmentFactory(
+        author=analyst,
+        state="submitted",
+        year=2023,
+        recommendation=RecommendationFactory(report=ReportFactory(year=2023)),
+    )
+    response = reviewer_client.get("/")
+    assert response.context["year"] == 2023
+    queue = section(response.text, "review-heading")
+    assert "waiting for review, all years" in queue
+    assert '<span class="muted small">3</span>' in queue
+    assert f"{old.recommendation.reference} · 2021" in queue
+    assert f"{new.recommendation.reference} · 2023" in queue
+    assert "2 of 2021" in queue and "1 of 2023" in queue
+    assert 'href="/assessments/review/"' in queue
 
 
 def test_the_carried_over_count_links_to_the_items_that_need_review(viewer_client):
@@ -121,7 +143,7 @@ def _fill(n, analyst, reviewer):
     )
     for rec in recs:
         StatusChangeFactory(recommendation=rec, changed_by=analyst)
-        AssessmentFactory(recommendation=rec, author=analyst, state="submitted")
+        AssessmentFactory(recommendation=rec, author=analyst, submitted=True)
 
 
 @pytest.mark.parametrize("rows", [10, 500])
@@ -131,12 +153,12 @@ def test_the_home_page_takes_a_fixed_number_of_queries(
     _fill(rows, analyst, reviewer)
     # Session, user, permissions (2), years, recent changes, the year's counts, the changes
     # effective after its as-of day (up to a limit) and its statuses, the assessments' counts,
-    # my items, my assessments, my evidence, the review queue, my saved filters, the user's
-    # groups.
-    with django_assert_num_queries(16):
+    # my items, my assessments, my evidence, the review queue's count by year and its oldest
+    # items, my saved filters, the user's groups.
+    with django_assert_num_queries(17):
         response = reviewer_client.get("/")
     assert response.status_code == 200
-    assert response.context["assessment_counts"]["waiting"] == rows
+    assert response.context["review_waiting"]["total"] == rows
 
 
 def test_only_reviewers_get_the_review_queue_in_the_navigation(reviewer_client, analyst_client):
@@ -162,11 +184,11 @@ def workday(analyst, other_analyst, reviewer):
         sensitivity=Evidence.Sensitivity.RESTRICTED,
         recommendations=[mine[1]],
     )
-    AssessmentFactory(recommendation=mine[0], year=2022, author=analyst, state="draft")
-    AssessmentFactory(recommendation=mine[1], year=2022, author=analyst, state="returned")
-    AssessmentFactory(recommendation=mine[2], year=2022, author=analyst, state="submitted")
-    AssessmentFactory(recommendation=mine[3], year=2022, author=analyst, state="approved")
-    AssessmentFactory(year=2021, author=analyst, state="draft")  # another year
+    AssessmentFactory(recommendation=mine[0], year=2022, author=analyst)
+    AssessmentFactory(recommendation=mine[1], year=2022, author=analyst, returned=True)
+    AssessmentFactory(recommendation=mine[2], year=2022, author=analyst, submitted=True)
+    AssessmentFactory(recommendation=mine[3], year=2022, author=analyst, approved=True)
+    AssessmentFactory(year=2021, author=analyst)  # another year
     return mine
 
 
@@ -229,7 +251,7 @@ def test_each_role_gets_its_own_worklist(viewer_client, analyst_client, reviewer
 
 
 def test_the_list_filters_by_assessment_state_and_author(analyst_client, workday, other_analyst):
-    AssessmentFactory(recommendation=workday[3], year=2023, author=other_analyst, state="draft")
+    AssessmentFactory(recommendation=workday[3], year=2023, author=other_analyst)
 
     def listed(**params):
         response = analyst_client.get("/recommendations/", {"year": 2022, **params})

@@ -8,10 +8,11 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import Resolver404, resolve, reverse
+from django.utils import translation
 from django.utils.http import urlencode
 from django.views import defaults
 
-from tracker import twofactor
+from tracker import languages, twofactor
 
 logger = logging.getLogger("tracker.security")
 
@@ -162,3 +163,21 @@ def _redirect_keeping_next(name: str, request):
     if request.method == "GET":
         target += "?" + urlencode({"next": request.get_full_path()})
     return redirect(target)
+
+
+def user_language(get_response):
+    """Speak to a signed-in user in the language they chose, wherever they sign in from.
+
+    `LocaleMiddleware` has picked the language of the visitor's cookie or browser; a user's own
+    choice, kept with their account (`tracker.languages`) and copied into the session when they
+    sign in, comes first. Runs after authentication.
+    """
+
+    def middleware(request):
+        chosen = languages.session_language(request)
+        if chosen and chosen != getattr(request, "LANGUAGE_CODE", None):
+            translation.activate(chosen)
+            request.LANGUAGE_CODE = chosen
+        return get_response(request)
+
+    return middleware

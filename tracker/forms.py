@@ -350,26 +350,54 @@ class EvidenceForm(EvidenceDescriptionForm):
 
 
 class EvidenceEditForm(EvidenceDescriptionForm):
-    """Correct the description of an item of evidence, with the reason for the correction."""
+    """Correct an item of evidence: its description, its direction and the recommendations it
+    bears on, with the reason for the correction."""
 
+    direction = forms.ChoiceField(
+        label="Direction",
+        choices=Evidence.Direction.choices,
+        widget=forms.RadioSelect,
+        help_text="What the source shows about the government's action.",
+    )
+    find = forms.CharField(
+        label="Find recommendations by reference",
+        required=False,
+        max_length=40,
+        help_text="Part of a reference, such as PRK-2022 or a country code.",
+    )
+    recommendations = RecommendationChoiceField(
+        label="Recommendations", queryset=Recommendation.objects.none()
+    )
     reason = forms.CharField(
         label="Reason",
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Why the description was wrong; kept with each change in the item's history.",
+        help_text="Why it was wrong; kept with each change in the item's history.",
     )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, recommendation_queryset=None, **kwargs):
         kwargs.setdefault("auto_id", "evidence_%s")
         super().__init__(*args, **kwargs)
+        if recommendation_queryset is not None:
+            self.fields["recommendations"].queryset = recommendation_queryset
 
     def changes(self, evidence) -> dict:
-        """Return the descriptive fields whose cleaned value differs from `evidence`'s."""
-        return {
+        """Return the corrected fields whose cleaned value differs from `evidence`'s.
+
+        The recommendations count as changed when the set differs, whatever its order.
+        """
+        changes = {
             name: value
             for name, value in self.cleaned_data.items()
-            if name in EvidenceDescriptionForm.base_fields and getattr(evidence, name) != value
+            if (name in EvidenceDescriptionForm.base_fields or name == "direction")
+            and getattr(evidence, name) != value
         }
+        wanted = self.cleaned_data.get("recommendations")
+        if wanted is not None:
+            current = set(evidence.recommendations.values_list("pk", flat=True))
+            if {rec.pk for rec in wanted} != current:
+                changes["recommendations"] = list(wanted)
+        return changes
 
 
 class AssessmentForm(forms.Form):

@@ -88,14 +88,70 @@ def validate_query(value: str) -> None:
     query_words(value)
 
 
+# The report writes American English and many analysts British: the domain's words whose
+# spellings differ are one word to a search. Each pair is (British, American) as the start of
+# a word, so a query word beginning with either also stands for the other ("labourers" for
+# "laborers", "organised" for "organized"). Applied to the query, never to the index.
+SPELLINGS = [
+    ("labour", "labor"),
+    ("organis", "organiz"),
+    ("programme", "program"),
+    ("defence", "defense"),
+    ("offence", "offense"),
+    ("licence", "license"),
+    ("centre", "center"),
+    ("neighbour", "neighbor"),
+    ("behaviour", "behavior"),
+    ("honour", "honor"),
+    ("favour", "favor"),
+    ("judgement", "judgment"),
+    ("counsell", "counsel"),
+    ("travell", "travel"),
+    ("criminalis", "criminaliz"),
+    ("prioritis", "prioritiz"),
+    ("recognis", "recogniz"),
+    ("penalis", "penaliz"),
+    ("legalis", "legaliz"),
+    ("mobilis", "mobiliz"),
+    ("harmonis", "harmoniz"),
+    ("authoris", "authoriz"),
+    ("stigmatis", "stigmatiz"),
+    ("victimis", "victimiz"),
+]
+
+
+def spellings(word: str) -> list[str]:
+    """Return `word` and its other spelling, if it begins with one of `SPELLINGS`."""
+    lower = word.lower()
+    for british, american in SPELLINGS:
+        # The longer stem first: "programme" begins with "program" too.
+        for mine, other in sorted(
+            [(british, american), (american, british)], key=lambda p: -len(p[0])
+        ):
+            if lower.startswith(mine):
+                return [word, other + lower[len(mine) :]]
+    return [word]
+
+
 def _match_expression(words: list[str], vendor: str) -> str:
     """Return the words as the database's full-text query: all of them, each as a prefix.
 
-    A one-letter word matches only itself: as a prefix it would match most of the index.
+    A word spelt differently in British and American English (`SPELLINGS`) matches either
+    spelling. A one-letter word matches only itself: as a prefix it would match most of the
+    index.
     """
     if vendor == "postgresql":
-        return " & ".join(word if len(word) == 1 else f"{word}:*" for word in words)
-    return " ".join(f'"{word}"' if len(word) == 1 else f'"{word}"*' for word in words)
+        terms = [
+            " | ".join(word if len(word) == 1 else f"{word}:*" for word in spellings(word))
+            for word in words
+        ]
+        return " & ".join(term if "|" not in term else f"({term})" for term in terms)
+    terms = [
+        " OR ".join(f'"{word}"' if len(word) == 1 else f'"{word}"*' for word in spellings(word))
+        for word in words
+    ]
+    # FTS5 ANDs bare phrases by juxtaposition, but a bracketed group needs the operator.
+    return " AND ".join(term if " OR " not in term else f"({term})" for term in terms)
 
 
 @SearchDocumentField.register_lookup

@@ -8,6 +8,7 @@ point. One module per subdomain; every public name is re-exported here, so calle
 
 from tracker.services.accounts import (  # noqa: F401
     RECOVERY_CODES,
+    language_choose,
     notification_mark_read,
     notification_set_email,
     recovery_code_use,
@@ -52,6 +53,7 @@ from tracker.services.recommendations import (  # noqa: F401
     recommendation_set_pillar,
     recommendation_set_predecessor,
     recommendation_set_status,
+    recommendations_bulk_check,
     recommendations_bulk_update,
     status_change_void,
     status_on_date,

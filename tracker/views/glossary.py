@@ -2,7 +2,7 @@
 mean, written for analysts. Each term's label comes from its vocabulary, so the page and the
 forms always name it the same way."""
 
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -87,9 +87,12 @@ def _terms(choices, texts: dict[str, str]) -> list[tuple[str, str, str]]:
 
 
 @require_GET
-@login_required
+@login_not_required
 def glossary(request):
-    """Explain the vocabulary of the app: statuses, ratings, sensitivity, audiences, tiers…"""
+    """Explain the vocabulary of the app: statuses, ratings, sensitivity, audiences, tiers…
+
+    Open to anyone, the sign-in page included: it holds definitions only, no data.
+    """
     sections = [
         ("statuses", "Recommendation statuses", _terms(Recommendation.Status.choices, STATUSES)),
         ("ratings", "Assessment ratings", _terms(Assessment.Rating.choices, RATINGS)),

@@ -24,7 +24,7 @@ def raise_to_the_floor(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tracker', '0020_export_job_kinds_registered'),
+        ('tracker', '0023_language_preference'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
