@@ -340,6 +340,18 @@ def _as_dict(timing: Timing) -> dict:
     return data
 
 
+def _forget_public_site() -> None:
+    """Forget the public site's kept pages and record, as a new publication makes it do."""
+    from django.core.cache import caches
+
+    from api import public as public_record
+    from public import opendata
+
+    caches["public"].clear()
+    public_record._kept.clear()
+    opendata._kept.clear()
+
+
 def measure(runs: int, slow_runs: int, only: set[str] | None = None) -> dict:
     """Measure the pages on the database the settings point at; return plain data.
 
@@ -509,6 +521,35 @@ def measure(runs: int, slow_runs: int, only: set[str] | None = None) -> dict:
         )
     if wanted("import"):
         results.append(time_import(200, runs=max(2, slow_runs // 2)))
+
+    # The public site, as a visitor who is not signed in sees it: kept until the next
+    # publication, so the timed runs after the warm-up are what nearly every visit costs; the
+    # "first build" runs forget what was kept before each request, as a new publication does.
+    public_slug = generate.public_country(size)
+    public_url = f"/public/countries/{public_slug}/"
+    visitor = Client()
+    if wanted("public_country"):
+        results.append(
+            time_request(
+                visitor,
+                "public_country",
+                f"Public country page ({public_slug})",
+                public_url,
+                **fast,
+            )
+        )
+    if wanted("public_front"):
+        results.append(time_request(visitor, "public_front", "Public front page", "/", **fast))
+    if wanted("public_country_first"):
+        results.append(
+            time_call(
+                "public_country_first",
+                "Public country page, first build after a publication",
+                public_url,
+                lambda: _content(_forget_public_site() or visitor.get(public_url)),
+                runs=slow_runs,
+            )
+        )
 
     return {
         "size": size_name,

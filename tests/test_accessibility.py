@@ -66,6 +66,13 @@ NOT_PAGES = {
     "evidence_file": "A file download (the evidence's own bytes), not a page.",
     "export_job_file": "A file download (a finished export), not a page.",
     "api:schema": "The OpenAPI document (YAML or JSON) for tools; its page is api:docs.",
+    "public_root": "A redirect to the front page.",
+    "public_feed": "An Atom feed, for feed readers.",
+    "public_country_feed": "An Atom feed, for feed readers.",
+    "public_data_file": "An open-data file (CSV, JSON, checksums), not a page.",
+    "public_summary_file": "A published summary's file (JSON, PDF, XLSX, CSV), not a page.",
+    "public_robots": "robots.txt, for crawlers.",
+    "public_sitemap": "The sitemap, for search engines.",
 }
 # Namespaces and name patterns outside the app's own pages.
 NOT_PAGE_NAMESPACES = {
@@ -108,6 +115,21 @@ class Page:
 
 PAGES = [
     Page("login", lambda d: "/accounts/login/", ("anonymous",)),
+    # The public site, for visitors who are not signed in (tests/test_public_browser.py checks
+    # it at a phone's width too). Its pages are the same for everyone: no flash messages.
+    *(
+        Page(name, path, ("anonymous",), messages=False)
+        for name, path in [
+            ("home", lambda d: "/"),
+            ("public_country", lambda d: f"/public/countries/{d.country}/"),
+            ("public_summary", lambda d: f"/public/summaries/{d.published}/"),
+            ("public_recommendation", lambda d: "/public/recommendations/PRK-2021-04/"),
+            ("public_glossary", lambda d: "/public/glossary/"),
+            ("public_data", lambda d: "/public/data/"),
+            ("public_data_dictionary", lambda d: "/public/data/dictionary/"),
+            ("public_country_chart", lambda d: f"/public/countries/{d.country}/charts/tiers/"),
+        ]
+    ),
     Page("home", lambda d: "/", SIGNED_IN),
     Page("password_change", lambda d: "/accounts/password_change/", SIGNED_IN),
     Page("password_change_done", lambda d: "/accounts/password_change/done/", SIGNED_IN),

@@ -33,12 +33,15 @@ def private_cache(get_response):
 
     Pages show internal or restricted evidence to whoever is signed in, and the browser of a
     shared computer would otherwise keep them. Static files are served before this runs and
-    keep their long-lived caching.
+    keep their long-lived caching. The public site's answers, which hold only what was
+    published for the public and are the same for everyone, are marked by `public.caching`
+    and keep the public caching it gave them.
     """
 
     def middleware(request):
         response = get_response(request)
-        response["Cache-Control"] = "private, no-store"
+        if not getattr(response, "public_site", False):
+            response["Cache-Control"] = "private, no-store"
         return response
 
     return middleware

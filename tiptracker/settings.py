@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
     "django_filters",
     "template_partials",
     "axes",
@@ -95,6 +96,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "reports",
     "api",
+    "public",
 ]
 
 # Background tasks (the import of a whole report): django-tasks with its database backend, so
@@ -351,8 +353,16 @@ API_RATE_PER_USER = env_str("API_RATE_PER_USER", "1200/minute")
 # so every app server in front of the same database counts the same requests. The default
 # cache stays in each process's memory: nothing else relies on it being shared.
 THROTTLE_CACHE = "throttle"
+# The public site's pages, kept until the next public publication (public/caching.py): in each
+# process's memory by default; point it at a shared cache to share them between app servers.
+PUBLIC_CACHE = "public"
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    PUBLIC_CACHE: {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "public-pages",
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    },
     THROTTLE_CACHE: {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "api_throttle_cache",
@@ -360,6 +370,25 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 100_000},
     },
 }
+
+# The public site (app `public`): anonymous visitors read what was published for the public
+# audience, and nothing else. Off, they meet the sign-in page only, and no public URL answers.
+PUBLIC_SITE = env_bool("PUBLIC_SITE", True)
+# Who publishes: named on every public page, in the feeds and in the open data.
+ORGANISATION_NAME = env_str("ORGANISATION_NAME", "TIP Tracker")
+OPEN_DATA_LICENCE_NAME = env_str(
+    "OPEN_DATA_LICENCE_NAME", "Creative Commons Attribution 4.0 International (CC BY 4.0)"
+)
+OPEN_DATA_LICENCE_URL = env_str(
+    "OPEN_DATA_LICENCE_URL", "https://creativecommons.org/licenses/by/4.0/"
+)
+# How long browsers and shared caches may keep a public page before asking again (seconds).
+PUBLIC_CACHE_SECONDS = env_int("PUBLIC_CACHE_SECONDS", 300)
+# Requests to the public API per client address.
+PUBLIC_API_RATE = env_str("PUBLIC_API_RATE", "120/minute")
+# Which sites may show the public charts in a frame (CSP frame-ancestors): any, by default.
+PUBLIC_EMBED_ANCESTORS = env_str("PUBLIC_EMBED_ANCESTORS", "*")
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "TIP Tracker API",
     "DESCRIPTION": (

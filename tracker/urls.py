@@ -11,7 +11,6 @@ from tracker.views import (
     evidence,
     exports,
     glossary,
-    home,
     imports,
     languages,
     lineage,
@@ -25,7 +24,7 @@ from tracker.views import (
 converters.register()
 
 urlpatterns = [
-    path("", home.home, name="home"),
+    # `/` (the worklist, or the public front page) is routed in tiptracker/urls.py.
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     # No password reset by e-mail: no mail is configured, and an administrator resets passwords.
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

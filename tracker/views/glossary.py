@@ -86,14 +86,9 @@ def _terms(choices, texts: dict[str, str]) -> list[tuple[str, str, str]]:
     return [(code, label, texts[code]) for code, label in choices]
 
 
-@require_GET
-@login_not_required
-def glossary(request):
-    """Explain the vocabulary of the app: statuses, ratings, sensitivity, audiences, tiers…
-
-    Open to anyone, the sign-in page included: it holds definitions only, no data.
-    """
-    sections = [
+def glossary_sections() -> list[tuple[str, str, list[tuple[str, str, str]]]]:
+    """Return the glossary's sections: (anchor, title, [(code, label, meaning)])."""
+    return [
         ("statuses", "Recommendation statuses", _terms(Recommendation.Status.choices, STATUSES)),
         ("ratings", "Assessment ratings", _terms(Assessment.Rating.choices, RATINGS)),
         ("confidence", "Confidence", _terms(Assessment.Confidence.choices, CONFIDENCE)),
@@ -108,4 +103,13 @@ def glossary(request):
         ("tiers", "Tiers", _terms(Tier.choices, TIERS)),
         ("links", "Links between years", _terms(Recommendation.LinkKind.choices, LINKS)),
     ]
-    return render(request, "tracker/glossary.html", {"sections": sections})
+
+
+@require_GET
+@login_not_required
+def glossary(request):
+    """Explain the vocabulary of the app: statuses, ratings, sensitivity, audiences, tiers…
+
+    Open to anyone, the sign-in page included: it holds definitions only, no data.
+    """
+    return render(request, "tracker/glossary.html", {"sections": glossary_sections()})
