@@ -82,6 +82,8 @@ RECOMMENDATION_HEADERS = [
     "Rating",
     "Confidence",
     "Assessment revision",
+    "Assessment narrative",
+    "Assessment narrative withheld",
     "Evidence links",
     *(f"Evidence: {SOURCE_TYPE_LABELS[code]}" for code in SOURCE_TYPES),
     *(f"Evidence: {DIRECTION_LABELS[code].lower()}" for code in DIRECTIONS),
@@ -115,12 +117,53 @@ def recommendation_rows(summary: Summary):
             RATING_LABELS.get(a.rating, a.rating) if a else "",
             CONFIDENCE_LABELS.get(a.confidence, a.confidence) if a else "",
             a.revision if a else None,
+            a.narrative if a else "",
+            _yes_no(a.narrative_withheld) if a else "",
             len(row.evidence),
             *(by_source[code] for code in SOURCE_TYPES),
             *(by_direction[code] for code in DIRECTIONS),
             len(row.changes),
             row.text,
         ]
+
+
+def _yes_no(value: bool) -> str:
+    return "yes" if value else "no"
+
+
+CHANGE_HEADERS = [
+    "Country",
+    "Recommendation",
+    "Recorded on",
+    "Effective date",
+    "Entered on",
+    "From",
+    "To",
+    "From (code)",
+    "To (code)",
+    "Reason",
+    "Reason withheld",
+]
+
+
+def change_rows(summary: Summary):
+    """Yield one row per status change of the period: its facts always, its reason when the
+    summary's audience may read it (else empty, and "yes" under "Reason withheld")."""
+    for country in summary.countries:
+        for change in country.changes:
+            yield [
+                country.name,
+                change.reference,
+                change.on_reference or change.reference,
+                change.effective_date,
+                change.recorded_on,
+                STATUS_LABELS.get(change.old_status, change.old_status),
+                STATUS_LABELS.get(change.new_status, change.new_status),
+                change.old_status,
+                change.new_status,
+                change.reason,
+                _yes_no(change.reason_withheld),
+            ]
 
 
 def iter_csv(summary: Summary):
@@ -205,7 +248,7 @@ EVIDENCE_HEADERS = [
 
 
 def write_xlsx(summary: Summary, out) -> None:
-    """Write a workbook with sheets of recommendations, totals and evidence to `out`.
+    """Write a workbook with sheets of recommendations, totals, evidence and status changes.
 
     Each row goes to disk as it is written, however large the summary (`spreadsheets.Workbook`).
     """
@@ -224,6 +267,7 @@ def write_xlsx(summary: Summary, out) -> None:
             lambda: _totals_rows(summary),
         )
         _sheet(workbook, "Evidence", EVIDENCE_HEADERS, lambda: _evidence_rows(summary))
+        _sheet(workbook, "Status changes", CHANGE_HEADERS, lambda: change_rows(summary))
         _sheet(workbook, "About", ["About", "Value"], lambda: preamble(summary))
 
 

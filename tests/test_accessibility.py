@@ -60,6 +60,8 @@ NOT_PAGES = {
     "assessment_submit": POST_ONLY,
     "assessment_review": POST_ONLY,
     "assessment_correct": POST_ONLY,
+    "summary_withhold_all": POST_ONLY,
+    "summary_withhold_country": POST_ONLY,
     "api:token_revoke": POST_ONLY,
     "evidence_file": "A file download (the evidence's own bytes), not a page.",
     "export_job_file": "A file download (a finished export), not a page.",
@@ -299,6 +301,8 @@ def _demo_data() -> Demo:
         recommendation=rec,
         status="in_progress",
         reason="Deductions stopped.",
+        # Public, so the check before publishing lists it with its form to withhold it.
+        reason_sensitivity="public",
         by=analyst,
         effective_date=datetime.date(2022, 2, 1),
         evidence=[public],
@@ -310,6 +314,7 @@ def _demo_data() -> Demo:
         rating="no_progress",
         confidence="moderate",
         narrative="No sign of change.",
+        narrative_sensitivity="public",
         evidence=[public],
     )
     services.assessment_submit(assessment=approved, by=analyst)

@@ -156,7 +156,7 @@ def test_xlsx_cells_are_typed_with_frozen_headers_and_fitted_widths(data):
     long_text = "Increase transparency by allowing international human rights monitors " * 2
     Recommendation.objects.filter(pk=data[0].pk).update(text=long_text)
     wb = _xlsx(exporters.to_xlsx(build_summary(year=2021)))
-    assert wb.sheetnames == ["Recommendations", "Totals", "Evidence", "About"]
+    assert wb.sheetnames == ["Recommendations", "Totals", "Evidence", "Status changes", "About"]
     recs = wb["Recommendations"]
     assert recs.freeze_panes == "A2"
     header = [c.value for c in recs[1]]
@@ -271,14 +271,15 @@ def _in_memory_csv(summary) -> bytes:
 
 
 @pytest.mark.parametrize("scope", ["all", "aland"])
-def test_the_summary_csv_streams_the_bytes_of_the_in_memory_csv(data, viewer_client, scope):
+def test_the_summary_csv_streams_the_bytes_of_the_in_memory_csv(data, viewer, viewer_client, scope):
     Recommendation.objects.filter(pk=data[0].pk).update(text='=1+1, "quoted"\nand a new line')
     url = f"/summaries/2021/{scope}/" if scope != "all" else "/summaries/2021/"
     response = viewer_client.get(url, {"format": "csv"})
     assert response.status_code == 200 and response.streaming
     streamed = b"".join(response.streaming_content)
     country = data[0].report.country if scope != "all" else None
-    summary = build_summary(year=2021, country=country, audience="internal")
+    # The viewer's internal view: the narratives it holds are those the viewer may read.
+    summary = build_summary(year=2021, country=country, audience="internal", user=viewer)
     assert streamed == _in_memory_csv(summary) == exporters.export(summary, "csv")
     assert streamed.count(b"\r\n") > len(data if scope == "all" else data[:4])
 
@@ -291,6 +292,7 @@ def _in_memory_workbook(summary):
         ("Recommendations", exporters.RECOMMENDATION_HEADERS, exporters.recommendation_rows),
         ("Totals", ["Scope", "Group", "Code", "Count", "Value"], exporters._totals_rows),
         ("Evidence", exporters.EVIDENCE_HEADERS, exporters._evidence_rows),
+        ("Status changes", exporters.CHANGE_HEADERS, exporters.change_rows),
         ("About", ["About", "Value"], exporters.preamble),
     ]
     for title, headers, rows in sheets:

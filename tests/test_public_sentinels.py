@@ -140,9 +140,6 @@ def test_only_public_evidence_reaches_any_public_address(analyst, reviewer, tmp_
     assert len(texts) > 60
 
 
-@pytest.mark.xfail(
-    strict=True, reason="reasons have no sensitivity until the sensitivity branch lands"
-)
 def test_a_reason_or_narrative_citing_restricted_evidence_reaches_no_public_address(
     analyst, reviewer, tmp_path
 ):

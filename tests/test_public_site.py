@@ -58,6 +58,7 @@ def published(korea, analyst, reviewer):
         recommendation=rec,
         status="in_progress",
         reason="The panel reports that deductions from wages stopped.",
+        reason_sensitivity="public",
         by=analyst,
         effective_date=datetime.date(2021, 10, 1),
         evidence=[item],

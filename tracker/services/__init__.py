@@ -58,3 +58,7 @@ from tracker.services.recommendations import (  # noqa: F401
     status_change_void,
     status_on_date,
 )
+from tracker.services.texts import (  # noqa: F401
+    assessment_set_narrative_sensitivity,
+    status_change_set_reason_sensitivity,
+)
