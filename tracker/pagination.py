@@ -9,15 +9,15 @@ Counting every match of a large list is most of its cost on PostgreSQL, so past
 `LIST_EXACT_COUNT_LIMIT` matches the planner's estimate is shown instead, said as "about N".
 """
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
-from django.core.paginator import Paginator
 from django.db import connections
-from django.db.models import Q
+from django.db.models import IntegerField, Q, Value
+from django.db.models.expressions import RawSQL
+from django.db.models.query import FlatValuesListIterable
 
 
 @dataclass
@@ -55,23 +55,101 @@ def count_rows(queryset) -> Count:
     On PostgreSQL the planner is asked for its estimate whatever the count, so a page takes
     the same queries however many rows match; the question costs a plan, not a scan.
     """
-    limit = settings.LIST_EXACT_COUNT_LIMIT
-    connection = connections[queryset.db]
-    if connection.vendor != "postgresql":
-        return Count(queryset.count())
-    capped = queryset.order_by().values("pk")[: limit + 1].count()
-    try:
-        sql, params = queryset.order_by().values("pk").query.sql_with_params()
-    except EmptyResultSet:  # a list that can hold nothing (a refused search)
-        return Count(capped)
-    with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
-        plan = cursor.fetchone()[0]
-    if capped <= limit:
-        return Count(capped)
-    if isinstance(plan, str):
-        plan = json.loads(plan)
-    return Count(max(int(plan[0]["Plan"]["Plan Rows"]), capped), exact=False)
+    counted = _Counted(queryset)
+    return counted.finish(counted.matched_alone())
+
+
+class _Counted:
+    """The count of a list's rows, read in the same statement as the page's first keys.
+
+    The count is a subquery of the page's query (computed once, not per row); only when the
+    page is empty is it asked on its own.
+    """
+
+    def __init__(self, rows):
+        self.rows = rows
+        self.connection = connections[rows.db]
+        self.flat = rows._iterable_class is FlatValuesListIterable
+        self.value: Count | None = None
+
+    def _matching(self):
+        matching = self.rows.order_by().values("pk")
+        if self.connection.vendor == "postgresql":
+            return matching[: settings.LIST_EXACT_COUNT_LIMIT + 1]
+        return matching
+
+    def _expression(self) -> RawSQL | None:
+        try:
+            sql, params = self._matching().query.sql_with_params()
+        except EmptyResultSet:  # a list that can hold nothing (a refused search)
+            return None
+        return RawSQL(f"SELECT COUNT(*) FROM ({sql}) matched", params, output_field=IntegerField())
+
+    def _estimate(self) -> RawSQL | None:
+        """Return the planner's estimate of the rows, asked in the same statement (PostgreSQL).
+
+        The list's query goes to `tracker_row_estimate` (migration 0026) as one text
+        parameter, its values quoted by the driver, so nothing in it is read as SQL.
+        """
+        try:
+            sql, params = self.rows.order_by().values("pk").query.sql_with_params()
+        except EmptyResultSet:
+            return None
+        import psycopg
+
+        self.connection.ensure_connection()
+        text = psycopg.ClientCursor(self.connection.connection).mogrify(sql, params)
+        return RawSQL("SELECT tracker_row_estimate(%s)", [text], output_field=IntegerField())
+
+    def matched_alone(self) -> int:
+        return self._matching().count()
+
+    def fetch(self, ordered, start: int, stop: int) -> list:
+        """Return the rows `start:stop` of `ordered` (`rows` in an order), and count `rows`
+        in the same statement the first time."""
+        if self.value is not None:
+            return list(ordered[start:stop])
+        expression = self._expression()
+        if expression is None:
+            self.value = Count(0)
+            return []
+        estimate = self._estimate() if self.connection.vendor == "postgresql" else None
+        annotated = ordered.annotate(
+            matched_rows=expression, estimated_rows=estimate or Value(None, IntegerField())
+        )
+        if self.flat:
+            got = list(annotated.values_list("pk", "matched_rows", "estimated_rows")[start:stop])
+            result = [pk for pk, _, _ in got]
+            counts = got[0][1:] if got else None
+        else:
+            result = list(annotated[start:stop])
+            counts = (result[0].matched_rows, result[0].estimated_rows) if result else None
+        if counts is None:
+            self.finish(self.matched_alone())
+        else:
+            self.finish(*counts)
+        return result
+
+    def finish(self, matched: int, estimated: int | None = None) -> Count:
+        """Record `matched` (capped at the limit on PostgreSQL), or past it the estimate,
+        asking the planner for it unless `estimated` is given."""
+        limit = settings.LIST_EXACT_COUNT_LIMIT
+        if self.connection.vendor != "postgresql":
+            self.value = Count(matched)
+            return self.value
+        if estimated is None:
+            expression = self._estimate()
+            if expression is None:
+                self.value = Count(matched)
+                return self.value
+            with self.connection.cursor() as cursor:
+                cursor.execute(*expression.as_sql(None, self.connection))
+                estimated = cursor.fetchone()[0]
+        if matched <= limit:
+            self.value = Count(matched)
+        else:
+            self.value = Count(max(estimated, matched), exact=False)
+        return self.value
 
 
 @dataclass
@@ -146,7 +224,7 @@ def keyset_page(rows, request, *, order: list[str], page_size: int, keyset=True)
     holds no nullable one. The page's object_list holds what `rows` yields (model instances,
     or primary keys from a flat values_list). Without `keyset`, pages are numbered only.
     """
-    count = count_rows(rows)
+    counted = _Counted(rows)
     ordered = rows.order_by(*order)
     query = request.GET
     cursor = (query.get("after") or query.get("before") or "") if keyset else ""
@@ -157,43 +235,50 @@ def keyset_page(rows, request, *, order: list[str], page_size: int, keyset=True)
     page = None
     if boundary is not None:
         backwards = "after" not in query
-        rows = (ordered.order_by(*_reversed(order)) if backwards else ordered).filter(
-            _after(order, boundary, backwards=backwards)
+        keys = counted.fetch(
+            (ordered.order_by(*_reversed(order)) if backwards else ordered).filter(
+                _after(order, boundary, backwards=backwards)
+            ),
+            0,
+            page_size + 1,
         )
-        keys = list(rows[: page_size + 1])
         more = len(keys) > page_size
         keys = keys[:page_size]
         if backwards:
-            page = KeysetPage(keys[::-1], count, more_after=True, more_before=more)
+            page = KeysetPage(keys[::-1], None, more_after=True, more_before=more)
         elif keys:
-            page = KeysetPage(keys, count, more_after=more, more_before=True)
+            page = KeysetPage(keys, None, more_after=more, more_before=True)
     if page is None and keyset and (query.get("page") == "last" or boundary is not None):
         # Also where a cursor had nothing after it (its row was the last): the last page.
-        keys = list(ordered.order_by(*_reversed(order))[: page_size + 1])
+        keys = counted.fetch(ordered.order_by(*_reversed(order)), 0, page_size + 1)
         more = len(keys) > page_size
-        page = KeysetPage(keys[:page_size][::-1], count, more_after=False, more_before=more)
-    if page is None and count.exact:
-        paginator = Paginator(ordered, page_size)
-        # The count is known already: the paginator must not count again.
-        paginator.count = count.value
-        numbered = paginator.get_page(query.get("page"))
-        page = KeysetPage(
-            list(numbered.object_list),
-            count,
-            more_after=numbered.has_next(),
-            more_before=numbered.has_previous(),
-            number=numbered.number,
-            num_pages=paginator.num_pages,
-        )
-        number = numbered.number
-    elif page is None:
-        # An estimate may be far off either way: whether more rows follow is read, not guessed.
+        page = KeysetPage(keys[:page_size][::-1], None, more_after=False, more_before=more)
+    if page is None:
         asked = query.get("page", "")
         number = max(int(asked), 1) if asked.isascii() and asked.isdigit() else 1
-        keys = list(ordered[(number - 1) * page_size : number * page_size + 1])
+        start = (number - 1) * page_size
+        keys = counted.fetch(ordered, start, start + page_size + 1)
+        count = counted.value
+        if count.exact:
+            # A page past the end shows the last one, as a numbered paginator does.
+            last = max(1, -(-count.value // page_size))
+            if number > last:
+                number = last
+                start = (number - 1) * page_size
+                keys = list(ordered[start : start + page_size + 1])
+            num_pages = last
+        else:
+            # An estimate may be far off either way: whether more rows follow is read.
+            num_pages = None
         page = KeysetPage(
-            keys[:page_size], count, more_after=len(keys) > page_size, more_before=number > 1
+            keys[:page_size],
+            count,
+            more_after=len(keys) > page_size,
+            more_before=number > 1,
+            number=number,
+            num_pages=num_pages,
         )
+    page.count = counted.value
     if not keyset:
         if page.more_before:
             page.previous_url = _url(query, page=str(number - 1))
