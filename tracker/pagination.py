@@ -275,7 +275,8 @@ def keyset_page(rows, request, *, order: list[str], page_size: int, keyset=True)
             count,
             more_after=len(keys) > page_size,
             more_before=number > 1,
-            number=number,
+            # An estimate numbers no pages: how many there are is not known.
+            number=number if count.exact else None,
             num_pages=num_pages,
         )
     page.count = counted.value
