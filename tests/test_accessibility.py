@@ -85,6 +85,7 @@ class Demo:
     published: int = 0
     job: int = 0
     narrative_job: int = 0
+    failed_job: int = 0
     export: int = 0
     country: str = ""
     year: int = 2021
@@ -125,6 +126,8 @@ PAGES = [
     Page("import_job", lambda d: f"/import/jobs/{d.job}/", REVIEWER),
     # One narrative uploaded and read: its preview, with the form to correct and confirm it.
     Page("import_job", lambda d: f"/import/jobs/{d.narrative_job}/", REVIEWER),
+    # One refused by the worker: its message and the way back to the form.
+    Page("import_job", lambda d: f"/import/jobs/{d.failed_job}/", REVIEWER),
     # An export job's page is its owner's only: the reviewer's finished one.
     Page("export_job", lambda d: f"/exports/{d.export}/", REVIEWER),
     Page("evidence_list", lambda d: "/evidence/", SIGNED_IN),
@@ -324,6 +327,15 @@ def _demo_data() -> Demo:
         created_by=reviewer,
     )
     tasks.read_import_job.call(narrative_job.pk)
+    failed_job = ImportJob.objects.create(
+        name="2021_gambia.pdf",
+        sha256="2" * 64,
+        country="The Gambia",
+        year=2021,
+        state=ImportJob.State.FAILED,
+        error="2021_gambia.pdf: took longer than 5 s to read; nothing was imported.",
+        created_by=reviewer,
+    )
     export, _ = services.export_job_request(
         by=reviewer,
         kind="recommendations",
@@ -344,6 +356,7 @@ def _demo_data() -> Demo:
         published=published.pk,
         job=job.pk,
         narrative_job=narrative_job.pk,
+        failed_job=failed_job.pk,
         export=export.pk,
         country=rec.report.country.slug,
     )
@@ -504,8 +517,8 @@ def test_pages_reached_by_a_form_have_no_wcag_violation(live_server, browser):
     expect(page.locator("#progress")).to_contain_text("Waiting for the worker")
     checker.check(page, "import waiting for the worker as reviewer")
     call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
-    page.reload()
-    expect(page.get_by_role("button", name="Check again")).to_be_visible()
+    # No reload here: the page follows the worker by itself and shows the preview once read.
+    expect(page.get_by_role("button", name="Check again")).to_be_visible(timeout=15_000)
     checker.check(page, "import preview as reviewer")
     page.goto(f"{base}/recommendations/bulk/?year=2022")
     page.get_by_role("link", name=re.compile(r"Tick all \d+ shown")).click()
@@ -553,7 +566,7 @@ def test_pages_reached_by_a_form_have_no_wcag_violation(live_server, browser):
     checker.check(page, "lock-out page as anonymous")
     context.close()
 
-    assert checker.checked == 7
+    assert checker.checked == 8
     assert not checker.violations, "\n".join(
         [f"{len(checker.violations)} WCAG 2.1 AA violation(s):", *checker.violations]
     )

@@ -50,7 +50,7 @@ def test_a_whole_report_is_read_in_the_background_previewed_and_imported_without
     assert response.status_code == 302 and response["Location"] == job.get_absolute_url()
     assert DBTaskResult.objects.count() == 1  # queued, not run during the request
     html = job_page(reviewer_client, job)
-    assert "Waiting for the worker" in html and 'http-equiv="refresh"' in html
+    assert "Waiting for the worker" in html and "js/job_progress.js" in html
     assert not Report.objects.exists()
 
     run_worker()
@@ -58,7 +58,7 @@ def test_a_whole_report_is_read_in_the_background_previewed_and_imported_without
     assert job.state == ImportJob.State.READY
     assert (job.done, job.total) == (len(REPORT_2021), len(REPORT_2021))
     html = job_page(reviewer_client, job)
-    assert 'http-equiv="refresh"' not in html
+    assert "js/job_progress.js" not in html
     assert "6 narratives read" in html and "6 new, 0 already imported" in html
     rows = {row["country"]: row for row in job.preview}
     for file in REPORT_2021:

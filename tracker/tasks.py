@@ -8,6 +8,7 @@ process that is stopped at a time limit (`parse_within_limit`).
 """
 
 import datetime
+import logging
 import multiprocessing
 import signal
 import time
@@ -22,6 +23,8 @@ from django_tasks_db.models import DBTaskResult
 
 from tracker import exportjobs, importer, notifications
 from tracker.models import ImportJob, Report, Tier
+
+logger = logging.getLogger(__name__)
 
 # The daily run of reminders happens at this local time, once the day has started for everyone
 # who reads them in the morning.
@@ -145,8 +148,9 @@ def parse_within_limit(
     once it has taken `IMPORT_PARSE_SECONDS` per narrative the text holds (one narrative's
     time until the text is split).
 
-    Over the limit ImportRefused names the file. `found(total)` and `progress(done, total)` are
-    called here, in the worker, as the child reports the narratives found and read.
+    Over the limit, or on an error in the child, ImportRefused names the file. `found(total)`
+    and `progress(done, total)` are called here, in the worker, as the child reports the
+    narratives found and read.
     """
     # A forked child starts at once with everything the worker has loaded (a spawned one would
     # set Django up again for every file), and killing it stops the work wherever it is: a
@@ -185,7 +189,13 @@ def parse_within_limit(
             elif kind == "done":
                 return payload[0]
             else:
-                raise RuntimeError(f"Reading {name} failed in the child process:\n{payload[0]}")
+                # A fault of the reader, not of the file: the traceback goes to the log, and
+                # the job fails with a message instead of waiting forever.
+                logger.error("Reading %s failed:\n%s", name, payload[0])
+                raise importer.ImportRefused(
+                    f"{name}: could not be read because of an error in the reader, recorded "
+                    "for the administrators; nothing was imported."
+                )
     finally:
         if child.is_alive():
             child.kill()

@@ -14,6 +14,7 @@ Only the reviewer who uploaded a file sees its job.
 """
 
 import hmac
+from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
@@ -21,6 +22,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from tiptracker.lib import pdftext
@@ -86,8 +88,12 @@ class ConfirmForm(forms.Form):
 @permission_required("tracker.import_report", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def import_upload(request):
-    """Take a narrative file (or a whole report), keep it and queue its reading."""
-    form = UploadForm()
+    """Take a narrative file (or a whole report), keep it and queue its reading.
+
+    The form starts with the country and year of `?country=` and `?year=`, as a failed
+    job's page links back here with what the reviewer gave.
+    """
+    form = UploadForm(initial=_given(request.GET))
     if request.method == "POST":
         form = UploadForm(request.POST, request.FILES)
         if form.is_valid():
@@ -111,6 +117,27 @@ def import_upload(request):
                 )
                 return redirect(job)
     return _render_upload(request, form)
+
+
+def _given(query) -> dict:
+    """Return the country and year in `query` that the upload form can show again."""
+    given = {"country": query.get("country", "")[:100]}
+    year = query.get("year", "")
+    if year.isdigit() and FIRST_REPORT_YEAR <= int(year) <= LAST_REPORT_YEAR:
+        given["year"] = int(year)
+    return given
+
+
+def _upload_again(job: ImportJob) -> dict:
+    """Return the upload form's address holding the country and year given with `job`, and
+    the country it holds.
+
+    A whole report is refused when a country comes with it, so its country is left out.
+    """
+    country = job.country if job.kind != ImportJob.Kind.REPORT else ""
+    given = {key: value for key, value in (("country", country), ("year", job.year)) if value}
+    url = reverse("import_upload") + (f"?{urlencode(given)}" if given else "")
+    return {"url": url, "country": country}
 
 
 class SelectionForm(forms.Form):
@@ -184,6 +211,7 @@ def _report_page(request, job: ImportJob):
             "counts": counts,
             "selected": set(job.selected),
             "running": job.running,
+            "upload_again": _upload_again(job),
         },
         status=400 if form is not None and form.errors else 200,
     )
@@ -207,7 +235,8 @@ def _narrative_page(request, job: ImportJob):
             "The confirmation does not match the uploaded narrative; nothing was imported. "
             "Upload the file again.",
         )
-        return _render_upload(request, UploadForm(), status=400)
+        form = UploadForm(initial={"country": job.country, "year": job.year})
+        return _render_upload(request, form, status=400)
     entry = job.preview[0]
     given = (form.cleaned_data["country"].strip(), form.cleaned_data["year"])
     shown = (job.country or entry["country"], job.year or entry["year"])
@@ -271,6 +300,7 @@ def _render_narrative(request, job: ImportJob, form=None, status=200):
                 for s in (entry["sections"] if read else ())
             ],
             "running": job.running,
+            "upload_again": _upload_again(job),
         },
         status=status,
     )
