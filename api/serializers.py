@@ -18,6 +18,7 @@ from tracker.models import (
     Assessment,
     Country,
     Evidence,
+    EvidenceSensitivity,
     Finding,
     Recommendation,
     Report,
@@ -247,6 +248,16 @@ class RecommendationSerializer(serializers.ModelSerializer):
 
 class StatusChangeSerializer(serializers.ModelSerializer):
     changed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    reason = serializers.SerializerMethodField(
+        help_text="Why the status changed; empty when you may not read it (`reason_withheld`)."
+    )
+    reason_withheld = serializers.SerializerMethodField(
+        help_text="True when the reason is restricted and not yours to read."
+    )
+    reason_sensitivity = serializers.SerializerMethodField(
+        help_text="Who may read the reason now: public, internal or restricted (never less "
+        "than the evidence it cites)."
+    )
     evidence = serializers.SerializerMethodField(help_text="Ids of the cited evidence you may see.")
     void_reason = serializers.SerializerMethodField(
         help_text="Why the change was voided as a mistake (it then no longer counts); null if not."
@@ -260,12 +271,24 @@ class StatusChangeSerializer(serializers.ModelSerializer):
             "old_status",
             "new_status",
             "reason",
+            "reason_withheld",
+            "reason_sensitivity",
             "evidence",
             "changed_by",
             "effective_date",
             "recorded_at",
             "void_reason",
         ]
+
+    # The view annotates each change with `with_reason_visibility(caller)`.
+    def get_reason(self, change) -> str:
+        return change.reason if change.reason_visible else ""
+
+    def get_reason_withheld(self, change) -> bool:
+        return not change.reason_visible
+
+    def get_reason_sensitivity(self, change) -> str:
+        return change.reason_sensitivity_now
 
     def get_evidence(self, change) -> list[int]:
         # The view prefetches only the evidence the caller may see, into `cited`.
@@ -293,6 +316,13 @@ class StatusChangeSerializer(serializers.ModelSerializer):
 class StatusChangeInputSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Recommendation.Status.choices)
     reason = serializers.CharField(help_text="Why the status changed: what was observed, where.")
+    reason_sensitivity = serializers.ChoiceField(
+        choices=EvidenceSensitivity.choices,
+        required=False,
+        help_text="Who may read the reason: public (may be published), internal or restricted. "
+        "Left out: internal, or restricted when it cites restricted evidence. One below the "
+        "most sensitive evidence cited is refused.",
+    )
     evidence = serializers.ListField(
         child=_id(),
         required=False,
@@ -486,6 +516,16 @@ class RecommendationUpdateSerializer(serializers.Serializer):
 
 class AssessmentSerializer(serializers.ModelSerializer):
     author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    narrative = serializers.SerializerMethodField(
+        help_text="The judgement; empty when you may not read it (`narrative_withheld`)."
+    )
+    narrative_withheld = serializers.SerializerMethodField(
+        help_text="True when the narrative is restricted and not yours to read."
+    )
+    narrative_sensitivity = serializers.SerializerMethodField(
+        help_text="Who may read the narrative now: public, internal or restricted (never less "
+        "than the evidence it cites)."
+    )
     reviewer = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     findings = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     evidence = serializers.SerializerMethodField(help_text="Ids of the cited evidence you may see.")
@@ -502,6 +542,8 @@ class AssessmentSerializer(serializers.ModelSerializer):
             "rating",
             "confidence",
             "narrative",
+            "narrative_withheld",
+            "narrative_sensitivity",
             "findings",
             "evidence",
             "state",
@@ -519,9 +561,26 @@ class AssessmentSerializer(serializers.ModelSerializer):
     def get_evidence(self, assessment) -> list[int]:
         return [item.pk for item in assessment.cited]
 
+    # The view annotates each assessment with `with_narrative_visibility(caller)`.
+    def get_narrative(self, assessment) -> str:
+        return assessment.narrative if assessment.narrative_visible else ""
+
+    def get_narrative_withheld(self, assessment) -> bool:
+        return not assessment.narrative_visible
+
+    def get_narrative_sensitivity(self, assessment) -> str:
+        return assessment.narrative_sensitivity_now
+
 
 class _CitationsMixin(serializers.Serializer):
     narrative = serializers.CharField(required=False, allow_blank=True)
+    narrative_sensitivity = serializers.ChoiceField(
+        choices=EvidenceSensitivity.choices,
+        required=False,
+        help_text="Who may read the narrative: public (may be published), internal or "
+        "restricted. Left out: internal, or restricted when it cites restricted evidence. One "
+        "below the most sensitive evidence cited is refused.",
+    )
     findings = serializers.ListField(
         child=_id(),
         required=False,

@@ -236,6 +236,7 @@ class RecommendationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _A
         visible = Evidence.objects.visible_to(self.request.user).only("pk").order_by("pk")
         return (
             StatusChange.objects.filter(recommendation=recommendation)
+            .with_reason_visibility(self.request.user)
             .select_related("changed_by", "void")
             .prefetch_related(Prefetch("evidence", queryset=visible, to_attr="cited"))
         )
@@ -266,6 +267,7 @@ class RecommendationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _A
             recommendation=recommendation,
             status=data["status"],
             reason=data["reason"],
+            reason_sensitivity=data.get("reason_sensitivity"),
             by=request.user,
             evidence=_ids(data["evidence"], citable, "evidence"),
             effective_date=data.get("effective_date"),
@@ -553,9 +555,13 @@ class AssessmentViewSet(
 
     def get_queryset(self):
         visible = Evidence.objects.visible_to(self.request.user).only("pk").order_by("pk")
-        return Assessment.objects.select_related("author", "reviewer").prefetch_related(
-            Prefetch("findings", queryset=Finding.objects.only("pk").order_by("pk")),
-            Prefetch("evidence", queryset=visible, to_attr="cited"),
+        return (
+            Assessment.objects.with_narrative_visibility(self.request.user)
+            .select_related("author", "reviewer")
+            .prefetch_related(
+                Prefetch("findings", queryset=Finding.objects.only("pk").order_by("pk")),
+                Prefetch("evidence", queryset=visible, to_attr="cited"),
+            )
         )
 
     def _answer(self, assessment, code=status.HTTP_200_OK) -> Response:
@@ -604,6 +610,7 @@ class AssessmentViewSet(
             rating=data["rating"],
             confidence=data["confidence"],
             narrative=data.get("narrative", ""),
+            narrative_sensitivity=data.get("narrative_sensitivity"),
             **self._citations(recommendation, data),
         )
         return self._answer(assessment, status.HTTP_201_CREATED)
@@ -626,6 +633,8 @@ class AssessmentViewSet(
             rating=data.get("rating", assessment.rating),
             confidence=data.get("confidence", assessment.confidence),
             narrative=data.get("narrative", assessment.narrative),
+            # Left out, it is decided again: internal, or the floor of what is cited.
+            narrative_sensitivity=data.get("narrative_sensitivity"),
             expected_version=version,
             **self._citations(recommendation, data),
         )

@@ -26,6 +26,11 @@ PATHS = [
     "/api/v1/summaries/{year}/",
     "/api/v1/summaries/{year}/{slug}/",
     "/api/v1/published-summaries/",
+    "/api/v1/public/countries/",
+    "/api/v1/public/countries/{slug}/",
+    "/api/v1/public/summaries/",
+    "/api/v1/public/summaries/{id}/",
+    "/api/v1/public/statuses/",
 ]
 
 

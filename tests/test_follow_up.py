@@ -251,10 +251,10 @@ def test_a_reviewer_chooses_the_restricted_view_and_publishing_records_its_audie
     page = viewer_client.get(published.get_absolute_url()).content.decode()
     assert "for the <strong>public</strong> audience" in page
 
-    response = reviewer_client.post(
-        reverse("summary_publish_country", args=[2021, seed_report.country.slug]),
-        {"audience": "restricted", "as_of": "2022-03-31", "confirm": "yes"},
-    )
+    url = reverse("summary_publish_country", args=[2021, seed_report.country.slug])
+    choice = {"audience": "restricted", "as_of": "2022-03-31"}
+    check = reviewer_client.get(url, choice).context["check"]
+    response = reviewer_client.post(url, {**choice, "confirm": "yes", "sha256": check.sha256})
     restricted = PublishedSummary.objects.get(audience="restricted")
     assert response["Location"] == restricted.get_absolute_url()
     # A published restricted summary does not exist for a viewer.

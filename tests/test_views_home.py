@@ -22,7 +22,10 @@ def section(page: str, heading_id: str) -> str:
     return page[start : page.index("</section>", start)]
 
 
-def test_anonymous_visitors_are_sent_to_the_login_page(client):
+def test_anonymous_visitors_are_sent_to_the_login_page_when_the_public_site_is_off(
+    client, settings
+):
+    settings.PUBLIC_SITE = False
     response = client.get("/")
     assert response.status_code == 302
     assert response.url.startswith("/accounts/login/")

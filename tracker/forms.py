@@ -122,6 +122,32 @@ class VersionedForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2_147_483_647)
 
 
+TEXT_SENSITIVITY_HELP = (
+    "Public: may be published. Internal: staff only. Restricted: reviewers and you. Automatic: "
+    "internal, or restricted if it cites restricted evidence. Never less sensitive than the "
+    "evidence it cites (its sensitivity is shown in brackets)."
+)
+
+
+def text_sensitivity_field(label: str) -> forms.ChoiceField:
+    """Return the choice of who may read a free text; empty means the automatic default."""
+    return forms.ChoiceField(
+        label=label,
+        choices=[
+            ("", "Automatic"),
+            *Evidence.Sensitivity.choices,
+        ],
+        required=False,
+        widget=PlainSelect,
+        help_text=TEXT_SENSITIVITY_HELP,
+    )
+
+
+def evidence_with_sensitivity(item: Evidence) -> str:
+    """Label a citable item with its sensitivity, which sets the floor of the citing text."""
+    return f"[{item.get_sensitivity_display().lower()}] {item.title}"
+
+
 class StatusForm(VersionedForm):
     """Change a recommendation's status, with the reason and the evidence behind it."""
 
@@ -133,6 +159,7 @@ class StatusForm(VersionedForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Why the status changed: what was observed, and where.",
     )
+    reason_sensitivity = text_sensitivity_field("Reason sensitivity")
     evidence = forms.ModelMultipleChoiceField(
         label="Evidence",
         queryset=Evidence.objects.none(),
@@ -145,13 +172,21 @@ class StatusForm(VersionedForm):
         help_text="When the new status became true; may be in the past.",
     )
 
-    field_order = ["status", "reason", "evidence", "effective_date", "version"]
+    field_order = [
+        "status",
+        "reason",
+        "reason_sensitivity",
+        "evidence",
+        "effective_date",
+        "version",
+    ]
 
     def __init__(self, *args, evidence_queryset=None, bounds=None, **kwargs):
         kwargs.setdefault("auto_id", "status_%s")
         super().__init__(*args, **kwargs)
         if evidence_queryset is not None:
             self.fields["evidence"].queryset = evidence_queryset
+        self.fields["evidence"].label_from_instance = evidence_with_sensitivity
         self.fields["evidence"].widget.attrs["size"] = 4
         today = timezone.localdate()
         field = self.fields["effective_date"]
@@ -382,6 +417,7 @@ class AssessmentForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text="The judgement and the reasons for it, citing what was observed.",
     )
+    narrative_sensitivity = text_sensitivity_field("Narrative sensitivity")
     findings = forms.ModelMultipleChoiceField(
         label="Findings cited",
         queryset=Finding.objects.none(),
@@ -410,7 +446,9 @@ class AssessmentForm(forms.Form):
             f"{f.get_section_display()}: {f.text}"
         )
         self.fields["evidence"].label_from_instance = lambda e: (
-            f"{e.title} ({long_date(e.published_on)})" if e.published_on else e.title
+            f"{evidence_with_sensitivity(e)} ({long_date(e.published_on)})"
+            if e.published_on
+            else evidence_with_sensitivity(e)
         )
 
 
@@ -470,10 +508,16 @@ class BulkForm(forms.Form):
         required=False,
         help_text="Recorded on each item's status change (confirming or setting a status).",
     )
+    reason_sensitivity = text_sensitivity_field("Reason sensitivity")
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "bulk_%s")
         super().__init__(*args, **kwargs)
+        self.fields["reason_sensitivity"].help_text = (
+            "Who may read the reason recorded on each item. Public: may be published. Internal: "
+            "staff only. Restricted: reviewers and you. Automatic: internal (a bulk change cites "
+            "no evidence)."
+        )
         self.fields["owner"].queryset = owner_candidates()
 
     def clean(self):

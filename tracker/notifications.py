@@ -29,6 +29,7 @@ from tracker.models import (
     Recommendation,
     Report,
     follow_up_period,
+    visibility,
 )
 
 logger = logging.getLogger(__name__)
@@ -164,12 +165,17 @@ def status_changed(change, *, by) -> None:
     owner = recommendation.owner
     if owner is None or owner.pk == by.pk or not owner.is_active:
         return
+    # The reason is the owner's to read only as the one visibility rule allows.
+    if visibility(owner).allows(change.reason_sensitivity, change.changed_by_id):
+        reason = change.reason
+    else:
+        reason = f"the reason is {change.reason_sensitivity}, not shown to you."
     _notify(
         [owner],
         kind=Kind.STATUS_CHANGED,
         message=f"{by.get_username()} changed the status of {recommendation.reference} from "
         f"“{change.get_old_status_display()}” to “{change.get_new_status_display()}”: "
-        f"{change.reason}",
+        f"{reason}",
         url=recommendation.get_absolute_url(),
     )
 

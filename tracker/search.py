@@ -8,8 +8,9 @@ triggers on the indexed tables keep it current on every write, whatever the entr
 
 A search is at most `MAX_QUERY_WORDS` words; every word must occur in the document, as a word
 or as the start of one. The words go to the database as one parameter, so the query plan is
-the same for one word as for ten. Evidence is filtered by `Evidence.objects.visible_to(user)`
-and nothing else.
+the same for one word as for ten. Evidence, status reasons and assessment narratives are
+filtered by the one visibility rule (`tracker.models.visibility`): the evidence, reasons and
+narratives a user may not read are neither found, nor counted, nor quoted.
 """
 
 import logging
@@ -35,6 +36,7 @@ from tracker.models import (
     SearchDocumentField,
     SearchEntry,
     StatusChange,
+    visibility,
 )
 
 Kind = SearchEntry.Kind
@@ -291,10 +293,31 @@ _LIST_URLS = {
 
 
 def _visible(user, kind: int) -> Q:
-    """Return the condition on entries of `kind` that `user` may see, item by item."""
+    """Return the condition on entries of `kind` that `user` may see, item by item.
+
+    Empty for kinds everyone who may search them sees whole, and for texts when the user
+    sees every text: those need no check of each item.
+    """
     if kind == Kind.EVIDENCE:
         return Q(Exists(Evidence.objects.visible_to(user).filter(pk=OuterRef("source_id"))))
+    rule = visibility(user)
+    if rule.sees_everything:
+        return Q()
+    if kind == Kind.STATUS_CHANGE:
+        rows = StatusChange.objects.with_reason_sensitivity().filter(
+            rule.q(sensitivity="reason_sensitivity_now", author="changed_by")
+        )
+        return Q(Exists(rows.filter(pk=OuterRef("source_id"))))
+    if kind == Kind.ASSESSMENT:
+        rows = Assessment.objects.with_narrative_sensitivity().filter(
+            rule.q(sensitivity="narrative_sensitivity_now", author="author")
+        )
+        return Q(Exists(rows.filter(pk=OuterRef("source_id"))))
     return Q()
+
+
+# Kinds whose items are checked one by one against what the user may see.
+_CHECKED_KINDS = (Kind.EVIDENCE, Kind.STATUS_CHANGE, Kind.ASSESSMENT)
 
 
 def _objects(kind: int, ids: list[int], user) -> dict[int, tuple[str, str]]:
@@ -372,8 +395,9 @@ def search(value: str, *, user, per_kind: int = HITS_PER_KIND) -> list[Group]:
     expression = _match_expression(words, connection.vendor)
     entries = _entries().filter(document__match=expression)
     kinds = [kind for kind, perm in _KIND_PERMISSIONS.items() if user.has_perm(perm)]
-    # Every kind counted in one pass of the index; the evidence that matched, counted again
-    # as far as the cap among the items the user may see, which are checked one by one.
+    # Every kind counted in one pass of the index; the evidence, reasons and narratives that
+    # matched, counted again as far as the cap among the items the user may see, which are
+    # checked one by one (not at all for a user who sees everything).
     counts = dict(
         entries.filter(kind_code__in=kinds)
         .order_by()
@@ -381,20 +405,20 @@ def search(value: str, *, user, per_kind: int = HITS_PER_KIND) -> list[Group]:
         .annotate(n=Count("id"))
     )
     capped = set()
-    if Kind.EVIDENCE in counts:
-        evidence = (
-            entries.filter(_visible(user, Kind.EVIDENCE), kind_code=Kind.EVIDENCE)
-            .order_by()
-            .values("id")[: COUNTED_EVIDENCE + 1]
-            .count()
-        )
-        if evidence > COUNTED_EVIDENCE:
-            evidence = COUNTED_EVIDENCE
-            capped.add(Kind.EVIDENCE)
-        if evidence:
-            counts[Kind.EVIDENCE] = evidence
+    for kind in _CHECKED_KINDS:
+        check = _visible(user, kind)
+        if kind not in counts or not check:
+            continue
+        seen = (
+            entries.filter(check, kind_code=kind).order_by().values("id")[: COUNTED_EVIDENCE + 1]
+        ).count()
+        if seen > COUNTED_EVIDENCE:
+            seen = COUNTED_EVIDENCE
+            capped.add(kind)
+        if seen:
+            counts[kind] = seen
         else:
-            del counts[Kind.EVIDENCE]
+            del counts[kind]
     if not counts:
         return []
     # One query per kind that matched, each checking only its own visibility rule: SQLite's

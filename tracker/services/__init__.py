@@ -8,6 +8,7 @@ point. One module per subdomain; every public name is re-exported here, so calle
 
 from tracker.services.accounts import (  # noqa: F401
     RECOVERY_CODES,
+    language_choose,
     notification_mark_read,
     notification_set_email,
     recovery_code_use,
@@ -58,4 +59,8 @@ from tracker.services.recommendations import (  # noqa: F401
     recommendations_bulk_update,
     status_change_void,
     status_on_date,
+)
+from tracker.services.texts import (  # noqa: F401
+    assessment_set_narrative_sensitivity,
+    status_change_set_reason_sensitivity,
 )

@@ -19,7 +19,14 @@ from tracker.models import (
     status_on,
 )
 from tracker.permissions import owner_candidates
-from tracker.services.base import StaleVersion, _bump_version, _check_citations, _clip, _require
+from tracker.services.base import (
+    StaleVersion,
+    _bump_version,
+    _check_citations,
+    _clip,
+    _require,
+    _text_sensitivity,
+)
 
 
 def status_on_date(recommendation: Recommendation, day: datetime.date) -> str:
@@ -118,12 +125,17 @@ def recommendation_set_status(
     evidence=(),
     effective_date: datetime.date | None = None,
     expected_version: int | None = None,
+    reason_sensitivity: str | None = None,
 ) -> StatusChange:
     """Record a change of status with its reason and evidence, and update the current status.
 
     The change may be back-dated within the item's follow-up period. It counts along the
     lineage chain (`models.status_on`), so the cached status of the item and of its successors
     is refreshed from the history: a back-dated entry never hides a newer one.
+
+    `reason_sensitivity` says who may read the reason (public, internal or restricted); left
+    out, it is internal, or restricted when the reason cites restricted evidence. One below the
+    most sensitive evidence cited is refused.
     """
     _require(by, "tracker.change_status", "change statuses")
     reason = (reason or "").strip()
@@ -151,11 +163,19 @@ def recommendation_set_status(
 
     evidence = list(evidence)
     _check_citations(recommendation, by, evidence=evidence)
+    reason_sensitivity = _text_sensitivity(
+        reason_sensitivity,
+        [item.pk for item in evidence],
+        by,
+        field="reason_sensitivity",
+        what="reason",
+    )
     change = StatusChange.objects.create(
         recommendation=recommendation,
         old_status=old_status,
         new_status=status,
         reason=reason,
+        reason_sensitivity=reason_sensitivity,
         changed_by=by,
         effective_date=effective_date,
     )
@@ -346,6 +366,7 @@ def recommendations_bulk_check(
     reason: str = "",
     effective_date: datetime.date | None = None,
     owner=None,
+    reason_sensitivity: str | None = None,
 ) -> dict[int, str]:
     """Return why each item would be refused by `recommendations_bulk_update`, by its id.
 
@@ -366,6 +387,7 @@ def recommendations_bulk_check(
                 reason=reason,
                 effective_date=effective_date,
                 owner=owner,
+                reason_sensitivity=reason_sensitivity,
             )
             raise _DryRun
     except _DryRun:
@@ -383,6 +405,7 @@ def recommendations_bulk_update(
     reason: str = "",
     effective_date: datetime.date | None = None,
     owner=None,
+    reason_sensitivity: str | None = None,
 ) -> int:
     """Apply one action to many recommendations, all or nothing; return how many changed.
 
@@ -393,6 +416,8 @@ def recommendations_bulk_update(
     (`recommendations_bulk_check` tells the same refusals beforehand, writing nothing).
     `action` is "confirm" (record that a carried-over status still holds, with `reason`),
     "status" (set `status` with `reason` and `effective_date`) or "owner" (assign `owner`).
+    The reason's sensitivity (`reason_sensitivity`) is the one of every change recorded, as
+    `recommendation_set_status` decides it.
     """
     _require(by, "tracker.change_status", "change recommendations")
     items = _bulk_check_arguments(items, action)
@@ -404,6 +429,7 @@ def recommendations_bulk_update(
         reason=reason,
         effective_date=effective_date,
         owner=owner,
+        reason_sensitivity=reason_sensitivity,
     )
     if refusals:
         raise ValidationError(
@@ -419,7 +445,18 @@ def recommendations_bulk_update(
     return changed
 
 
-def _bulk_one(recommendation, version, action, by, *, status, reason, effective_date, owner):
+def _bulk_one(
+    recommendation,
+    version,
+    action,
+    by,
+    *,
+    status,
+    reason,
+    effective_date,
+    owner,
+    reason_sensitivity,
+):
     if action == "owner":
         return recommendation_set_owner(
             recommendation=recommendation, owner=owner, by=by, expected_version=version
@@ -436,6 +473,7 @@ def _bulk_one(recommendation, version, action, by, *, status, reason, effective_
         by=by,
         effective_date=effective_date,
         expected_version=version,
+        reason_sensitivity=reason_sensitivity,
     )
 
 

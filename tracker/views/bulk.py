@@ -122,6 +122,7 @@ def recommendation_bulk(request):
         "reason": data.get("reason") or "",
         "effective_date": data.get("effective_date"),
         "owner": data.get("owner"),
+        "reason_sensitivity": data.get("reason_sensitivity") or None,
     }
     if request.POST.get("step") != "apply":
         return _preview(request, context, plan, arguments)

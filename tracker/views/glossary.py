@@ -45,16 +45,22 @@ STATES = {
     "returned": "Sent back by a reviewer with a note on what to change; resubmitted after.",
 }
 SENSITIVITY = {
-    "public": "May appear in anything published, including the public summaries.",
-    "internal": "For everyone signed in (viewers, analysts, reviewers); never published.",
-    "restricted": "Seen only by reviewers and the analyst who logged it, for sources that could "
-    "be harmed if known. Each view and download of it is recorded.",
+    "public": "May appear in anything published, including the public summaries. A status "
+    "reason or an assessment narrative is public only when its writer chose so, and only if "
+    "it cites public evidence alone.",
+    "internal": "For everyone signed in (viewers, analysts, reviewers); never published. The "
+    "default of status reasons and assessment narratives; review notes and correction reasons "
+    "are always internal.",
+    "restricted": "Seen only by reviewers and the analyst who logged or wrote it, for sources "
+    "that could be harmed if known. Each view and download of restricted evidence is recorded; "
+    "a text that cites restricted evidence is restricted too.",
 }
 AUDIENCES = {
-    "public": "A summary holding public evidence only: what is published, and what the "
-    "command-line export gives by default.",
-    "internal": "Public and internal evidence: the summary pages' default.",
-    "restricted": "Everything, restricted evidence included; reviewers only.",
+    "public": "A summary holding public evidence and public texts only: what is published, and "
+    "what the command-line export gives by default. Other reasons and narratives are left out, "
+    "and the summary says so beside the status or rating they explain.",
+    "internal": "Public and internal evidence and texts: the summary pages' default.",
+    "restricted": "Everything, restricted evidence and texts included; reviewers only.",
 }
 TIERS = {
     "tier_1": "The government fully meets the minimum standards for eliminating trafficking.",
@@ -80,6 +86,25 @@ def _terms(choices, texts: dict[str, str]) -> list[tuple[str, str, str]]:
     return [(code, label, texts[code]) for code, label in choices]
 
 
+def glossary_sections() -> list[tuple[str, str, list[tuple[str, str, str]]]]:
+    """Return the glossary's sections: (anchor, title, [(code, label, meaning)])."""
+    return [
+        ("statuses", "Recommendation statuses", _terms(Recommendation.Status.choices, STATUSES)),
+        ("ratings", "Assessment ratings", _terms(Assessment.Rating.choices, RATINGS)),
+        ("confidence", "Confidence", _terms(Assessment.Confidence.choices, CONFIDENCE)),
+        ("states", "Assessment steps", _terms(Assessment.State.choices, STATES)),
+        (
+            "sensitivity",
+            "Sensitivity of evidence and texts",
+            _terms(Evidence.Sensitivity.choices, SENSITIVITY),
+        ),
+        ("directions", "Evidence direction", _terms(Evidence.Direction.choices, DIRECTIONS)),
+        ("audiences", "Summary audiences", _terms(Audience.choices, AUDIENCES)),
+        ("tiers", "Tiers", _terms(Tier.choices, TIERS)),
+        ("links", "Links between years", _terms(Recommendation.LinkKind.choices, LINKS)),
+    ]
+
+
 @require_GET
 @login_not_required
 def glossary(request):
@@ -87,15 +112,4 @@ def glossary(request):
 
     Open to anyone, the sign-in page included: it holds definitions only, no data.
     """
-    sections = [
-        ("statuses", "Recommendation statuses", _terms(Recommendation.Status.choices, STATUSES)),
-        ("ratings", "Assessment ratings", _terms(Assessment.Rating.choices, RATINGS)),
-        ("confidence", "Confidence", _terms(Assessment.Confidence.choices, CONFIDENCE)),
-        ("states", "Assessment steps", _terms(Assessment.State.choices, STATES)),
-        ("sensitivity", "Evidence sensitivity", _terms(Evidence.Sensitivity.choices, SENSITIVITY)),
-        ("directions", "Evidence direction", _terms(Evidence.Direction.choices, DIRECTIONS)),
-        ("audiences", "Summary audiences", _terms(Audience.choices, AUDIENCES)),
-        ("tiers", "Tiers", _terms(Tier.choices, TIERS)),
-        ("links", "Links between years", _terms(Recommendation.LinkKind.choices, LINKS)),
-    ]
-    return render(request, "tracker/glossary.html", {"sections": sections})
+    return render(request, "tracker/glossary.html", {"sections": glossary_sections()})

@@ -59,6 +59,7 @@ def home(request):
     )
     context["recent_changes"] = (
         StatusChange.objects.filter(pk__in=newest)
+        .with_reason_visibility(user)
         .select_related("recommendation__report__country", "changed_by")
         .order_by("-recorded_at", "-id")
     )

@@ -10,12 +10,18 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from tracker import importer, notifications, roles, services, tiers
 from tracker.models import Assessment, Notification, Recommendation, Report, follow_up_period
 
 FIXTURES = settings.BASE_DIR / "fixtures"
+
+# Sent once the demo accounts and their work exist, with the command's `stdout`: other apps add
+# their part of the demo through it (the public site publishes the 2021 North Korea summary,
+# public/demo.py) without the domain naming them.
+demo_prepared = Signal()
 
 # (username, password, group, is_superuser). Demo only: refused when DEBUG is off. Each gets
 # the address username@example.org, a domain reserved for examples: nothing reaches anyone.
@@ -96,6 +102,7 @@ class Command(BaseCommand):
                 "The demo analyst owns items of the latest years, with an assessment returned "
                 "for changes, one waiting for review and a reminder."
             )
+        demo_prepared.send(sender=self.__class__, stdout=self.stdout)
 
 
 # Texts of the demo's own records: plainly the demo's, never presented as findings.
