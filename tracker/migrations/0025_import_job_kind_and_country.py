@@ -13,7 +13,7 @@ def earlier_jobs_are_reports(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tracker", "0022_assessment_review_has_reviewer"),
+        ("tracker", "0024_text_sensitivity"),
     ]
 
     operations = [
