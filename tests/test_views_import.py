@@ -1,8 +1,9 @@
 """Importing a narrative from the browser: upload, preview, correct, confirm.
 
 The upload only keeps the file; the worker reads it. Here the tasks go through django-tasks'
-database backend and are run by its worker (`db_worker --batch`) in the test process, as
-`manage.py db_worker` runs them beside the server; the worker parses in a child process.
+database backend and are run by its worker (`db_worker --batch`) in the test process, on
+committed data, as `manage.py db_worker` runs them beside the server; the worker parses in a
+child process.
 """
 
 import multiprocessing
@@ -20,7 +21,9 @@ from tests.test_pdf_import import render_pdf
 from tracker import tipdocument, tipreport
 from tracker.models import ImportJob, Recommendation, Report
 
-pytestmark = pytest.mark.django_db
+# The worker checks its connection between tasks and closes one left inside a transaction, as a
+# test's would be: the tests run on committed data, as in use.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def run_worker() -> None:
