@@ -366,13 +366,29 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Everything goes to standard error, for the service manager or log collector to keep. Django's
+# own configuration writes the `django` loggers to the console only with DEBUG on and mails
+# ADMINS (none here) with it off, so a 500 behind gunicorn would leave no trace: the `errors`
+# handler writes every error of a request (a 500's traceback included) with DEBUG off, where
+# Django's console handler is silent, so each error is written once either way.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"debug_off": {"()": "django.utils.log.RequireDebugFalse"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "errors": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "level": "ERROR",
+            "filters": ["debug_off"],
+        },
+    },
     "loggers": {
         "tracker": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
         "axes": {"handlers": ["console"], "level": "WARNING"},
+        "django.request": {"handlers": ["errors"]},
+        "django.security": {"handlers": ["errors"]},
     },
 }
