@@ -654,9 +654,11 @@ def test_the_default_order_is_country_then_newest_year_then_priority(
 
 
 def test_an_unknown_sort_or_filter_value_is_ignored_not_an_error(viewer_client, fixture_narratives):
-    response = viewer_client.get(LIST, {"sort": "password", "status": "bogus", "page": "x"})
+    response = viewer_client.get(LIST, {"sort": "password", "status": "bogus"})
     assert response.status_code == 200
     assert len(refs(response)) == 50
+    # A page that is no number is refused, with a message (tests/test_input_parsing.py).
+    assert viewer_client.get(LIST, {"page": "x"}).status_code == 400
 
 
 def test_pages_hold_fifty_and_keep_the_filters_in_their_links(viewer_client, fixture_narratives):

@@ -11,6 +11,7 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils.http import urlencode
 from django.views import defaults
 
+from tiptracker.lib.inputs import BadInput
 from tracker import twofactor
 
 logger = logging.getLogger("tracker.security")
@@ -52,12 +53,13 @@ def _resolves(path: str) -> bool:
 
 
 class BrandedErrorPages:
-    """Answer 400 and 404 with the app's pages when DEBUG is on too.
+    """Answer 400 and 404 with the app's pages when DEBUG is on too; say what input was bad.
 
     With DEBUG off Django's default handlers already render `400.html` and `404.html`. With it
     on, Django's developer pages use inline styles that the Content-Security-Policy blocks, so
     the local demo would show an unstyled page for a mistyped address. Tracebacks of real
-    errors (500) stay Django's, since that is what DEBUG is for.
+    errors (500) stay Django's, since that is what DEBUG is for. A value refused by the input
+    helpers (`tiptracker.lib.inputs.BadInput`) is answered with its message, whatever DEBUG.
     """
 
     def __init__(self, get_response):
@@ -71,6 +73,9 @@ class BrandedErrorPages:
         return response
 
     def process_exception(self, request, exception):
+        if isinstance(exception, BadInput):
+            message = f"{exception} Nothing was changed."
+            return render(request, "request_refused.html", {"message": message}, status=400)
         if not settings.DEBUG:
             return None
         if isinstance(exception, Http404):

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from tiptracker.lib import inputs
 from tracker import pagination, permissions, services, uploads
 from tracker.filters import EvidenceFilterSet, search_refused
 from tracker.forms import EvidenceEditForm, EvidenceForm
@@ -209,7 +210,8 @@ def evidence_file(request, pk):
 
 
 def _selected_ids(values) -> list[int]:
-    return [int(value) for value in values if str(value).isdigit()]
+    """Return the recommendation ids posted; refuse one that is no id (BadInput)."""
+    return [inputs.record_id(value, name="recommendations") for value in values if value]
 
 
 def recommendation_choices(*, preselected=None, find="", selected=()):
@@ -241,9 +243,10 @@ def recommendation_choices(*, preselected=None, find="", selected=()):
 
 def _preselected(request) -> Recommendation | None:
     value = request.GET.get("recommendation", "")
-    if not value.isdigit():
+    if not value:
         return None
-    return Recommendation.objects.select_related("report__country").filter(pk=int(value)).first()
+    pk = inputs.record_id(value, name="recommendation")
+    return Recommendation.objects.select_related("report__country").filter(pk=pk).first()
 
 
 @csrf_exempt
