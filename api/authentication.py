@@ -5,7 +5,6 @@ The browser session is DRF's SessionAuthentication, which checks CSRF on every u
 
 from rest_framework import authentication, exceptions
 
-from api import services
 from api.models import ApiToken, token_digest
 
 
@@ -36,7 +35,7 @@ class TokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed(
                 "The token is not valid: it is unknown, expired or revoked."
             )
-        services.token_record_use(token=token, method=request.method, path=request.path)
+        # The use is recorded once the request is within its rates (api.throttling).
         return token.user, token
 
     def authenticate_header(self, request):

@@ -3,8 +3,10 @@
 import datetime
 import secrets
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from api.models import ApiToken, ApiTokenUse, token_digest
@@ -47,10 +49,38 @@ def token_revoke(*, token: ApiToken, by) -> ApiToken:
     return token
 
 
-def token_record_use(*, token: ApiToken, method: str, path: str) -> None:
-    """Record one use of `token`, with its time, and keep the time of its latest use."""
+# A token's use is recorded at most once in this long: enough to say when it was last used,
+# and a busy script writes one row a minute instead of one per request.
+USE_RECORD_INTERVAL = datetime.timedelta(minutes=1)
+
+
+def token_record_use(*, token: ApiToken, method: str, path: str) -> bool:
+    """Record a use of `token` (its time, method and path) unless one was recorded in the last
+    minute; return whether this one was.
+
+    The token as authenticated says when it was last used, so most requests write nothing.
+    Of concurrent requests, the one whose conditional update moves `last_used_at` on records
+    the use; the others find it moved and write nothing more.
+    """
     now = timezone.now()
+    since = now - USE_RECORD_INTERVAL
+    if token.last_used_at is not None and token.last_used_at > since:
+        return False
     with transaction.atomic():
-        ApiTokenUse.objects.create(token=token, at=now, method=method[:10], path=path[:300])
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        claimed = (
+            ApiToken.objects.filter(pk=token.pk)
+            .filter(Q(last_used_at__isnull=True) | Q(last_used_at__lte=since))
+            .update(last_used_at=now)
+        )
+        if claimed:
+            ApiTokenUse.objects.create(token=token, at=now, method=method[:10], path=path[:300])
     token.last_used_at = now
+    return bool(claimed)
+
+
+def token_uses_prune(*, keep_days: int | None = None) -> int:
+    """Delete the records of token uses older than `keep_days` (`API_TOKEN_USE_KEEP_DAYS`)."""
+    days = settings.API_TOKEN_USE_KEEP_DAYS if keep_days is None else keep_days
+    cutoff = timezone.now() - datetime.timedelta(days=days)
+    deleted, _ = ApiTokenUse.objects.filter(at__lt=cutoff).delete()
+    return deleted

@@ -317,10 +317,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["api.permissions.RolePermission"],
-    "DEFAULT_THROTTLE_CLASSES": [
-        "api.throttling.TokenRateThrottle",
-        "api.throttling.UserRateThrottle",
-    ],
+    # Both rates are checked before anything is written (api/throttling.py).
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ApiRateCheck"],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.Cursor",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -331,6 +329,9 @@ REST_FRAMEWORK = {
 }
 API_RATE_PER_TOKEN = env_str("API_RATE_PER_TOKEN", "600/minute")
 API_RATE_PER_USER = env_str("API_RATE_PER_USER", "1200/minute")
+# A token's use is recorded at most once a minute (enough for "last used"); the daily run of the
+# worker removes records older than this many days.
+API_TOKEN_USE_KEEP_DAYS = env_int("API_TOKEN_USE_KEEP_DAYS", 90)
 # The API's request counters live in the database (a table that api/migrations/0002 creates),
 # so every app server in front of the same database counts the same requests. The default
 # cache stays in each process's memory: nothing else relies on it being shared.
