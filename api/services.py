@@ -1,4 +1,5 @@
-"""Writes to API tokens: create (the key is returned once, only its hash is kept) and revoke."""
+"""Writes to API tokens: create (the key is returned once, only its hash is kept), revoke, and
+record their use."""
 
 import datetime
 import secrets
@@ -16,8 +17,14 @@ MAX_LIFETIME_DAYS = 365
 
 
 @transaction.atomic
-def token_create(*, user, name: str, scope: str, days: int) -> tuple[ApiToken, str]:
-    """Create a token for `user` valid for `days`; return it with its key, shown only once."""
+def token_create(
+    *, user, name: str, scope: str, days: int, two_factor_verified: bool = False
+) -> tuple[ApiToken, str]:
+    """Create a token for `user` valid for `days`; return it with its key, shown only once.
+
+    `two_factor_verified` says the request creating it came from a session signed in with a
+    second factor: a user who must use one has tokens that work only if it did.
+    """
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": "Name the token after what will use it."})
@@ -33,6 +40,7 @@ def token_create(*, user, name: str, scope: str, days: int) -> tuple[ApiToken, s
         prefix=key[:12],
         key_sha256=token_digest(key),
         expires_at=timezone.now() + datetime.timedelta(days=days),
+        two_factor_verified=two_factor_verified,
     )
     token.full_clean()
     token.save()
@@ -44,9 +52,32 @@ def token_revoke(*, token: ApiToken, by) -> ApiToken:
     """Revoke `token` at once: its owner may, and an administrator. Twice changes nothing."""
     if token.user_id != by.pk and not by.has_perm("api.change_apitoken"):
         raise PermissionDenied("You may revoke only your own tokens.")
-    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    because = (
+        ApiToken.RevokedBecause.OWNER
+        if token.user_id == by.pk
+        else ApiToken.RevokedBecause.ADMINISTRATOR
+    )
+    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_because=because
+    )
     token.refresh_from_db()
     return token
+
+
+@transaction.atomic
+def tokens_revoke_all(*, user_ids, because: str) -> int:
+    """Revoke every token of these users that still works, for `because`; return how many.
+
+    Called when what a token stands for changes under it: the user's password, second factor,
+    role or active state (`api.signals`). Tokens already revoked or expired keep their record.
+    """
+    if because not in ApiToken.RevokedBecause.values:
+        raise ValueError(f"Unknown reason {because!r}.")
+    return (
+        ApiToken.objects.active()
+        .filter(user_id__in=list(user_ids))
+        .update(revoked_at=timezone.now(), revoked_because=because)
+    )
 
 
 # A token's use is recorded at most once in this long: enough to say when it was last used,

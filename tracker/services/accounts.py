@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from tracker import twofactor
 from tracker.models import (
     Notification,
     NotificationPreference,
@@ -123,7 +124,12 @@ def recovery_code_use(*, user, code: str) -> int | None:
 
 @transaction.atomic
 def two_factor_reset(*, user, by) -> None:
-    """Remove `user`'s authenticator and recovery codes (a lost phone); they set it up again."""
+    """Remove `user`'s authenticator and recovery codes (a lost phone); they set it up again.
+
+    Whatever trusted the second factor is told (`twofactor.two_factor_reset`): the API revokes
+    the user's tokens.
+    """
     _require(by, "auth.change_user", "reset two-factor sign-in")
     TOTPDevice.objects.filter(user=user).delete()
     RecoveryCode.objects.filter(user=user).delete()
+    twofactor.two_factor_reset.send(sender=TOTPDevice, user=user)
