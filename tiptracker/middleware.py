@@ -11,6 +11,7 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils.http import urlencode
 from django.views import defaults
 
+from api.authentication import token_caller
 from tiptracker.lib.inputs import BadInput
 from tracker import twofactor
 
@@ -91,8 +92,8 @@ def request_size_limit(get_response):
     Runs before CSRF checks and form parsing, so an oversized anonymous POST is answered at
     once instead of being spooled to disk first. Django reads at most `Content-Length` bytes
     of a body, so checking that header caps the stream; a body sent without one (chunked) would
-    be silently ignored by Django, so it is refused too. Signed-in users may send an evidence
-    file; anonymous requests only the sign-in form.
+    be silently ignored by Django, so it is refused too. Signed-in users (by session, or by an
+    API token that works) may send an evidence file; anonymous requests only the sign-in form.
     """
 
     def middleware(request):
@@ -112,10 +113,11 @@ def _body_refusal(request):
     if not declared.isdigit():
         return _refuse(request, 400, "The request's Content-Length is not a number.")
     length = int(declared)
-    if request.user.is_authenticated:
+    limit = settings.ANONYMOUS_MAX_BODY_BYTES
+    # The API identifies a token's caller only in its view, after this runs: a body too large
+    # for an anonymous request is allowed a signed-in size if it carries a token that works.
+    if length > limit and (request.user.is_authenticated or token_caller(request) is not None):
         limit = settings.REQUEST_MAX_BODY_BYTES
-    else:
-        limit = settings.ANONYMOUS_MAX_BODY_BYTES
     if length <= limit:
         return None
     logger.warning("body-too-large path=%s bytes=%d limit=%d", request.path[:200], length, limit)
