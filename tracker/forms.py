@@ -541,3 +541,29 @@ class CodeForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True}),
         help_text="The six digits your authenticator app shows, or one of your recovery codes.",
     )
+
+
+class CurrentCodeForm(forms.Form):
+    """A code from the authenticator, asked again before its recovery codes are replaced."""
+
+    code = forms.CharField(
+        label="Code from your authenticator app",
+        max_length=6,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+        help_text="The six digits the app shows now.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "new_codes_%s")
+        super().__init__(*args, **kwargs)
+
+
+class EnrolmentCodeForm(forms.Form):
+    """The one-time code an administrator gives a user who must set up two-factor sign-in."""
+
+    enrolment_code = forms.CharField(
+        label="Enrolment code",
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autofocus": True}),
+        help_text="Four groups of four letters and digits, such as abcd-2345-efgh-6789.",
+    )

@@ -8,6 +8,8 @@ point. One module per subdomain; every public name is re-exported here, so calle
 
 from tracker.services.accounts import (  # noqa: F401
     RECOVERY_CODES,
+    enrolment_code_find,
+    enrolment_code_issue,
     notification_mark_read,
     notification_set_email,
     recovery_code_use,
