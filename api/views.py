@@ -7,6 +7,7 @@ through `tracker.services`; a write to an existing item needs its ETag in If-Mat
 
 import copy
 import datetime
+import json
 
 from django.db import transaction
 from django.db.models import Prefetch
@@ -29,8 +30,9 @@ from rest_framework.views import APIView
 from api import serializers as s
 from api.errors import PreconditionFailed, PreconditionRequired
 from api.parsers import RecordingMultiPartParser
+from reports import access
 from reports.models import PublishedSummary
-from reports.published import summary_to_dict
+from reports.published import summary_from_dict, summary_to_dict
 from reports.summary import BadAsOf, NoNarratives, build_summary
 from tracker import filters as tracker_filters
 from tracker import permissions, selectors, services, uploads
@@ -432,7 +434,15 @@ class EvidenceViewSet(
     def _answer(self, evidence, code=status.HTTP_200_OK) -> Response:
         evidence = self.get_queryset().get(pk=evidence.pk)
         data = s.EvidenceSerializer(evidence, context=self.get_serializer_context()).data
+        services.evidence_record_reads(items=[evidence], by=self.request.user, action="api")
         return _with_etag(Response(data, status=code), evidence)
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if page is not None:
+            # A page of the list holds each item's content: the restricted ones are recorded.
+            services.evidence_record_reads(items=page, by=self.request.user, action="list")
+        return page
 
     def _changeable(self) -> Evidence:
         """Fetch the item for a change, refusing (403) callers other than its author or a
@@ -683,6 +693,7 @@ class _SummaryView(APIView):
             raise Http404(str(exc)) from exc
         except BadAsOf as exc:
             raise ValidationError({"as_of": [str(exc)]}) from exc
+        access.record_summary_read(summary, by=self.request.user)
         return Response(summary_to_dict(summary))
 
 
@@ -755,6 +766,13 @@ class PublishedSummaryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
         if self.action == "retrieve":
             return s.PublishedSummaryDetailSerializer
         return s.PublishedSummarySerializer
+
+    def retrieve(self, request, *args, **kwargs):
+        record = self.get_object()
+        if record.audience == Audience.RESTRICTED:
+            summary = summary_from_dict(json.loads(record.content))
+            access.record_summary_read(summary, by=request.user)
+        return Response(self.get_serializer(record).data)
 
 
 class NoSuchPath(APIView):

@@ -413,6 +413,8 @@ def _make_rows(count: int):
 # countries for the filter form, count, page, and its recommendations: the same for any number
 # of rows; on PostgreSQL, the planner's estimate of the count too.
 LIST_QUERIES = 10 + int(connection.vendor == "postgresql")
+# A reviewer's page shows restricted items too, recorded as read in one insert.
+REVIEWER_LIST_QUERIES = LIST_QUERIES + 1
 
 
 @pytest.mark.parametrize("count", [10, 500])
@@ -431,7 +433,7 @@ def test_a_filtered_list_takes_the_same_number_of_queries(
     reviewer_client, django_assert_num_queries, count
 ):
     _make_rows(count)
-    with django_assert_num_queries(LIST_QUERIES):
+    with django_assert_num_queries(REVIEWER_LIST_QUERIES):
         response = reviewer_client.get(f"{LIST}?q=item&source_type=media&year=2021")
     assert response.status_code == 200
     assert len(titles(response)) == min(count, 50)

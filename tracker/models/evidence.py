@@ -221,11 +221,19 @@ class EvidenceEdit(FieldEdit):
 
 
 class EvidenceAccess(AppendOnlyModel):
-    """An append-only record of one view or download of a restricted item of evidence."""
+    """An append-only record of one read of a restricted item of evidence: who, when, and how.
+
+    Every answer that shows a restricted item's content records one row per item it showed,
+    all of a request's rows in one statement (`services.evidence_record_reads`).
+    """
 
     class Action(models.TextChoices):
-        VIEW = "view", "Viewed"
+        VIEW = "view", "Viewed its page"
         DOWNLOAD = "download", "Downloaded the file"
+        API = "api", "Read it through the API"
+        LIST = "list", "Saw it in a list"
+        SEARCH = "search", "Saw it in search results"
+        SUMMARY = "summary", "Saw it in a summary or its download"
 
     evidence = models.ForeignKey(Evidence, on_delete=models.PROTECT, related_name="accesses")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

@@ -36,6 +36,7 @@ from tracker.services.evidence import (  # noqa: F401
     evidence_edit,
     evidence_log,
     evidence_record_access,
+    evidence_record_reads,
     evidence_set_sensitivity,
     evidence_withdraw,
     file_sha256,

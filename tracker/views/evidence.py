@@ -56,6 +56,8 @@ def evidence_list(request):
     page = pagination.keyset_page(
         rows, request, order=["-logged_at", "-pk"], page_size=filterset.page_size()
     )
+    # The list shows each item's title and summary: the restricted ones are recorded as read.
+    services.evidence_record_reads(items=page.object_list, by=request.user, action="list")
     query = request.GET.copy()
     for key in ("page", "after", "before"):
         query.pop(key, None)
