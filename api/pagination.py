@@ -5,10 +5,12 @@ base64, an offset or direction that is no number, a position that is not a value
 list's order) is refused with a 400 naming `cursor` before any query (`tiptracker.lib.inputs`).
 """
 
+import datetime
 from urllib import parse
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from rest_framework.pagination import Cursor as Position
 from rest_framework.pagination import CursorPagination
 
@@ -64,7 +66,8 @@ class Cursor(CursorPagination):
             value = field.to_python(position)
         except ValidationError:
             raise inputs.BadInput(_NOT_GIVEN_OUT, name="cursor") from None
-        if value is None:
+        # A time given out carries its zone; one without was made up.
+        if value is None or (isinstance(value, datetime.datetime) and timezone.is_naive(value)):
             raise inputs.BadInput(_NOT_GIVEN_OUT, name="cursor")
 
     def get_paginated_response_schema(self, schema):

@@ -80,14 +80,15 @@ def _with_etag(response: Response, item) -> Response:
     return response
 
 
-def _ids(values, queryset, field: str) -> list:
-    """Return the rows of `queryset` with these ids, or refuse the ids it does not hold.
+def _ids(values, queryset, field: str, lookup: str = "pk") -> list:
+    """Return the rows of `queryset` with these ids (or public identifiers, `lookup`), or refuse
+    the ones it does not hold.
 
-    The message is the same whether an id does not exist or the caller may not see it.
+    The message is the same whether an item does not exist or the caller may not see it.
     """
     values = list(dict.fromkeys(values))
-    rows = list(queryset.filter(pk__in=values))
-    missing = sorted(set(values) - {row.pk for row in rows})
+    rows = list(queryset.filter(**{f"{lookup}__in": values}))
+    missing = sorted(set(values) - {getattr(row, lookup) for row in rows}, key=str)
     if missing:
         raise ValidationError(
             {field: [f"Unknown for this recommendation: {', '.join(map(str, missing))}."]}
@@ -226,7 +227,9 @@ class RecommendationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _A
         return _with_etag(Response(self.get_serializer(recommendation).data), recommendation)
 
     def _history(self, recommendation):
-        visible = Evidence.objects.visible_to(self.request.user).only("pk").order_by("pk")
+        visible = (
+            Evidence.objects.visible_to(self.request.user).only("pk", "public_id").order_by("pk")
+        )
         return (
             StatusChange.objects.filter(recommendation=recommendation)
             .select_related("changed_by", "void")
@@ -260,7 +263,7 @@ class RecommendationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _A
             status=data["status"],
             reason=data["reason"],
             by=request.user,
-            evidence=_ids(data["evidence"], citable, "evidence"),
+            evidence=_ids(data["evidence"], citable, "evidence", "public_id"),
             effective_date=data.get("effective_date"),
             expected_version=version,
         )
@@ -388,7 +391,10 @@ class EvidenceViewSet(
     )
     serializer_class = s.EvidenceSerializer
     filterset_class = EvidenceFilterSet
-    cursor_ordering = ("-pk",)
+    # Items are named by their public identifiers; the cursor is a logging time, which the
+    # item itself shows, never an id.
+    lookup_field = "public_id"
+    cursor_ordering = ("-logged_at", "-pk")
     parser_classes = [RecordingMultiPartParser, parsers.JSONParser]
 
     def get_queryset(self):
@@ -489,7 +495,7 @@ class EvidenceViewSet(
         summary="Withdraw an item of evidence, with the reason",
         description="It is kept, marked, and stops counting from now on; a withdrawal is final.",
     )
-    def withdraw(self, request, pk=None):
+    def withdraw(self, request, public_id=None):
         evidence = self._changeable()
         _with_reason(request, evidence, services.evidence_withdraw, evidence=evidence)
         return self._answer(evidence)
@@ -498,7 +504,7 @@ class EvidenceViewSet(
         summary="Download the file of an item of evidence",
         responses={(200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The file.")},
     )
-    def file(self, request, pk=None):
+    def file(self, request, public_id=None):
         # The page's own download: the same visibility rule, headers and messages.
         evidence = self.get_object()
         response = uploads.download_response(evidence)
@@ -548,7 +554,9 @@ class AssessmentViewSet(
     filterset_class = AssessmentFilterSet
 
     def get_queryset(self):
-        visible = Evidence.objects.visible_to(self.request.user).only("pk").order_by("pk")
+        visible = (
+            Evidence.objects.visible_to(self.request.user).only("pk", "public_id").order_by("pk")
+        )
         return Assessment.objects.select_related("author", "reviewer").prefetch_related(
             Prefetch("findings", queryset=Finding.objects.only("pk").order_by("pk")),
             Prefetch("evidence", queryset=visible, to_attr="cited"),
@@ -567,7 +575,7 @@ class AssessmentViewSet(
             findings = Finding.objects.filter(report_id=recommendation.report_id)
             citations["findings"] = _ids(data["findings"], findings, "findings")
         if "evidence" in data:
-            citations["evidence"] = _ids(data["evidence"], citable, "evidence")
+            citations["evidence"] = _ids(data["evidence"], citable, "evidence", "public_id")
         return citations
 
     def retrieve(self, request, *args, **kwargs):

@@ -63,6 +63,7 @@ NOT_PAGES = {
     "evidence_file": "A file download (the evidence's own bytes), not a page.",
     "export_job_file": "A file download (a finished export), not a page.",
     "api:schema": "The OpenAPI document (YAML or JSON) for tools; its page is api:docs.",
+    "evidence_by_id": "An old address by id: sends a reviewer on to the item's page (checked).",
 }
 # Namespaces and name patterns outside the app's own pages.
 NOT_PAGE_NAMESPACES = {
@@ -188,14 +189,15 @@ def test_every_page_of_the_app_has_an_accessibility_check_or_a_reason_why_not():
     assert not stale, f"checks or exclusions of URL names that no longer exist: {sorted(stale)}"
 
 
+_ANY = {"year": "2021", "id": "1", "int": "1", "uuid": "00000000-0000-4000-8000-000000000000"}
+
+
 @pytest.mark.django_db
 def test_the_pages_excluded_as_post_only_refuse_get(reviewer_client):
     routes = dict(_routes(get_resolver().url_patterns))
     for name in (n for n, why in NOT_PAGES.items() if why == POST_ONLY):
         # Any id will do: the method is refused before the record is looked up.
-        path = "/" + re.sub(
-            r"<(\w+):\w+>", lambda m: "2021" if m[1] == "year" else "1", routes[name]
-        )
+        path = "/" + re.sub(r"<(\w+):\w+>", lambda m: _ANY[m[1]], routes[name])
         response = reviewer_client.get(path)
         assert response.status_code == 405, (name, path, response.status_code)
 
@@ -328,8 +330,8 @@ def _demo_data() -> Demo:
         rec=rec.pk,
         carried=carried.pk,
         report=rec.report_id,
-        evidence=public.pk,
-        restricted=restricted.pk,
+        evidence=public.public_id,
+        restricted=restricted.public_id,
         assessment_rec=other.pk,
         published=published.pk,
         job=job.pk,
@@ -641,7 +643,7 @@ def test_journey_1_by_keyboard_alone_with_the_focus_on_each_confirmation(
         f"document.querySelector('input[name=recommendations][value=\"{rec.pk}\"]').checked"
     )
     _tab_to(page, lambda f: f["tag"] == "button" and f["text"] == "Log evidence")
-    with page.expect_navigation(url=re.compile(r"/evidence/\d+/$")):
+    with page.expect_navigation(url=re.compile(r"/evidence/[0-9a-f-]{36}/$")):
         keys.press("Enter")
     _assert_the_message_has_the_focus(page, "NGO survey of returned overseas workers")
     evidence = Evidence.objects.get(title="NGO survey of returned overseas workers")

@@ -91,7 +91,7 @@ READS = [
     "/api/v1/recommendations/{recommendation.pk}/",
     "/api/v1/recommendations/{recommendation.pk}/status-changes/",
     "/api/v1/evidence/",
-    "/api/v1/evidence/{evidence.pk}/",
+    "/api/v1/evidence/{evidence.public_id}/",
     "/api/v1/assessments/",
     "/api/v1/assessments/{draft.pk}/",
     "/api/v1/summaries/2021/",
@@ -136,12 +136,17 @@ def _etag(item):
     # The current version, as a client would have just read it (setting up the world can
     # move it on, e.g. when a recorded change refreshes the cached status).
     version = type(item).objects.values_list("version", flat=True).get(pk=item.pk)
-    return f'"{item._meta.model_name}-{item.pk}-v{version}"'
+    identifier = getattr(item, "public_id", item.pk)  # evidence is named by its public id
+    return f'"{item._meta.model_name}-{identifier}-v{version}"'
 
 
 def _status_change(w):
     rec = w["recommendation"]
-    body = {"status": "regressed", "reason": "Reported by NGOs.", "evidence": [w["evidence"].pk]}
+    body = {
+        "status": "regressed",
+        "reason": "Reported by NGOs.",
+        "evidence": [str(w["evidence"].public_id)],
+    }
     return f"/api/v1/recommendations/{rec.pk}/status-changes/", body, "json", _etag(rec)
 
 
@@ -197,12 +202,12 @@ def _void(w):
 
 def _edit_evidence(w):
     body = {"title": "Corrected title", "reason": "Mistyped."}
-    return f"/api/v1/evidence/{w['evidence'].pk}/", body, "patch", _etag(w["evidence"])
+    return f"/api/v1/evidence/{w['evidence'].public_id}/", body, "patch", _etag(w["evidence"])
 
 
 def _withdraw_evidence(w):
     body = {"reason": "The source retracted it."}
-    url = f"/api/v1/evidence/{w['evidence'].pk}/withdraw/"
+    url = f"/api/v1/evidence/{w['evidence'].public_id}/withdraw/"
     return url, body, "json", _etag(w["evidence"])
 
 
@@ -342,7 +347,7 @@ def test_writes(world, role, credential, name, build, allowed, changed):
 DISALLOWED = [
     ("put", "/api/v1/recommendations/{recommendation.pk}/"),
     ("delete", "/api/v1/recommendations/{recommendation.pk}/"),
-    ("delete", "/api/v1/evidence/{evidence.pk}/"),
+    ("delete", "/api/v1/evidence/{evidence.public_id}/"),
     ("post", "/api/v1/countries/"),
     ("patch", "/api/v1/reports/{report.pk}/"),
     ("delete", "/api/v1/assessments/{draft.pk}/"),

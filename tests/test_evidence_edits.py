@@ -165,7 +165,7 @@ def test_the_search_index_follows_an_edit(item, analyst):
 
 
 def _url(item):
-    return reverse("evidence_edit", args=[item.pk])
+    return reverse("evidence_edit", args=[item.public_id])
 
 
 def _post(item, **overrides):

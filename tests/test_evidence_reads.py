@@ -61,9 +61,9 @@ def test_the_api_detail_of_a_restricted_item_is_recorded(items, reviewer, token_
     # The audit's finding: its title, summary and quote came back and nothing was recorded.
     (first, *_), (public, internal) = items
     client = token_client(reviewer, "read")
-    assert client.get(f"/api/v1/evidence/{first.pk}/").status_code == 200
-    assert client.get(f"/api/v1/evidence/{public.pk}/").status_code == 200
-    assert client.get(f"/api/v1/evidence/{internal.pk}/").status_code == 200
+    assert client.get(f"/api/v1/evidence/{first.public_id}/").status_code == 200
+    assert client.get(f"/api/v1/evidence/{public.public_id}/").status_code == 200
+    assert client.get(f"/api/v1/evidence/{internal.public_id}/").status_code == 200
     assert _recorded() == [(first.pk, reviewer.pk, "api")]
 
 
@@ -189,8 +189,8 @@ def test_the_access_list_on_an_items_page_names_each_way_it_was_read(
     first = items[0][0]
     reviewer_client.get(reverse("evidence_list"))
     reviewer_client.get(reverse("search"), {"q": "border crossing"})
-    token_client(reviewer, "read").get(f"/api/v1/evidence/{first.pk}/")
-    page = reviewer_client.get(reverse("evidence_detail", args=[first.pk])).content.decode()
+    token_client(reviewer, "read").get(f"/api/v1/evidence/{first.public_id}/")
+    page = reviewer_client.get(reverse("evidence_detail", args=[first.public_id])).content.decode()
     for words in (
         "Saw it in a list",
         "Saw it in search results",

@@ -167,7 +167,13 @@ def test_a_page_or_cursor_that_is_none_is_a_400_with_a_message(viewer, estimated
         assert response.status_code == 200  # a sorted list pages by number only
         return
     assert response.status_code == 400
-    assert "must be a whole number" in response.content.decode()
+    # Evidence pages by public identifiers, the other lists by ids.
+    expected = (
+        "must be an identifier"
+        if path.startswith("/evidence/") and "page" not in query
+        else "must be a whole number"
+    )
+    assert expected in response.content.decode()
     assert "Nothing was changed." in response.content.decode()
 
 

@@ -355,7 +355,7 @@ def test_an_accepted_file_is_stored_privately_and_downloads_byte_identical(
     assert stored.name != name and stored.suffix == Path(name).suffix
     assert stored.read_bytes() == content
 
-    download = analyst_client.get(reverse("evidence_file", args=[evidence.pk]))
+    download = analyst_client.get(reverse("evidence_file", args=[evidence.public_id]))
     assert download.status_code == 200
     body = b"".join(download.streaming_content)
     assert body == content
@@ -392,7 +392,7 @@ def restricted_with_file(analyst, recommendation, media):
 def test_a_restricted_file_is_hidden_from_a_viewer_and_another_analyst(
     restricted_with_file, viewer_client, other_analyst
 ):
-    url = reverse("evidence_file", args=[restricted_with_file.pk])
+    url = reverse("evidence_file", args=[restricted_with_file.public_id])
     other = Client()
     other.force_login(other_analyst)
     assert viewer_client.get(url).status_code == 404
@@ -402,7 +402,7 @@ def test_a_restricted_file_is_hidden_from_a_viewer_and_another_analyst(
 def test_a_restricted_file_downloads_for_its_author_and_a_reviewer(
     restricted_with_file, analyst_client, reviewer_client
 ):
-    url = reverse("evidence_file", args=[restricted_with_file.pk])
+    url = reverse("evidence_file", args=[restricted_with_file.public_id])
     for client in (analyst_client, reviewer_client):
         response = client.get(url)
         assert response.status_code == 200
@@ -411,7 +411,9 @@ def test_a_restricted_file_downloads_for_its_author_and_a_reviewer(
 
 def test_evidence_without_a_file_has_no_download(analyst_client, recommendation):
     evidence = EvidenceFactory(recommendations=[recommendation])
-    assert analyst_client.get(reverse("evidence_file", args=[evidence.pk])).status_code == 404
+    assert (
+        analyst_client.get(reverse("evidence_file", args=[evidence.public_id])).status_code == 404
+    )
 
 
 def test_a_failed_write_leaves_no_file_behind(analyst, media):

@@ -123,10 +123,12 @@ class StatusForm(VersionedForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Why the status changed: what was observed, and where.",
     )
+    # Items are named by their public identifiers: the page shows no evidence ids.
     evidence = forms.ModelMultipleChoiceField(
         label="Evidence",
         queryset=Evidence.objects.none(),
         required=False,
+        to_field_name="public_id",
         help_text="Evidence already logged against this recommendation that supports the change.",
     )
     effective_date = forms.DateField(
@@ -365,6 +367,7 @@ class AssessmentForm(forms.Form):
         label="Evidence cited",
         queryset=Evidence.objects.none(),
         required=False,
+        to_field_name="public_id",
         widget=forms.CheckboxSelectMultiple,
     )
     # Empty while no assessment exists: the first save creates it. The revision is carried

@@ -279,7 +279,7 @@ def _objects(kind: int, ids: list[int], user, shown: list | None = None) -> dict
         }
     if kind == Kind.EVIDENCE:
         rows = Evidence.objects.visible_to(user).filter(pk__in=ids)
-        rows = list(rows.only("title", "withdrawn_at", "sensitivity"))
+        rows = list(rows.only("public_id", "title", "withdrawn_at", "sensitivity"))
         if shown is not None:
             shown.extend(rows)
         return {

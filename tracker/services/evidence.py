@@ -239,14 +239,14 @@ def evidence_record_access(*, evidence: Evidence, by, action: str) -> int:
     return evidence_record_reads(items=[evidence], by=by, action=action)
 
 
-def evidence_record_reads(*, items, by, action: str) -> int:
-    """Record that `by` was shown each restricted item among `items`; return how many.
+def evidence_record_reads(*, by, action: str, items=(), restricted_ids=()) -> int:
+    """Record that `by` was shown each restricted item among `items` (evidence rows), and the
+    items whose ids are `restricted_ids` (shown as restricted); return how many.
 
-    `items` are evidence rows, or anything with the item's id (`pk` or `id`) and `sensitivity`
-    (the summaries' evidence). One row per item, so that each item's page lists who saw it and
-    the admin filters by item; all of a request's rows in one statement (one prepared insert,
-    whatever their number), so that a page of restricted items costs one query, not one per row.
-    Reads by the server itself (no user, a command) are not recorded.
+    One row per item, so that each item's page lists who saw it and the admin filters by item;
+    all of a request's rows in one statement (one prepared insert, whatever their number), so
+    that a page of restricted items costs one query, not one per row. Reads by the server
+    itself (no user, a command) are not recorded.
     """
     if action not in EvidenceAccess.Action.values:
         raise ValueError(f"Unknown action {action!r}.")
@@ -255,11 +255,7 @@ def evidence_record_reads(*, items, by, action: str) -> int:
         return 0
     restricted = Evidence.Sensitivity.RESTRICTED
     ids = sorted(
-        {
-            item.pk if hasattr(item, "pk") else item.id
-            for item in items
-            if item.sensitivity == restricted
-        }
+        {item.pk for item in items if item.sensitivity == restricted}.union(restricted_ids)
     )
     if not ids:
         return 0

@@ -82,7 +82,7 @@ def _initial_form(current, recommendation, user) -> AssessmentForm:
             "confidence": current.confidence,
             "narrative": current.narrative,
             "findings": [finding.pk for finding in current.findings.all()],
-            "evidence": [item.pk for item in current.visible_evidence],
+            "evidence": [item.public_id for item in current.visible_evidence],
             "version": current.version,
             "revision": current.revision,
         },
