@@ -22,14 +22,14 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_field,
 )
-from rest_framework import mixins, parsers, renderers, status, viewsets
+from rest_framework import mixins, renderers, status, viewsets
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api import serializers as s
 from api.errors import PreconditionFailed, PreconditionRequired
-from api.parsers import RecordingMultiPartParser
+from api.parsers import JSONParser, RecordingMultiPartParser
 from reports import access
 from reports.models import PublishedSummary
 from reports.published import summary_from_dict, summary_to_dict
@@ -395,7 +395,7 @@ class EvidenceViewSet(
     # item itself shows, never an id.
     lookup_field = "public_id"
     cursor_ordering = ("-logged_at", "-pk")
-    parser_classes = [RecordingMultiPartParser, parsers.JSONParser]
+    parser_classes = [RecordingMultiPartParser, JSONParser]
 
     def get_queryset(self):
         return (

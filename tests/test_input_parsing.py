@@ -197,3 +197,25 @@ def test_a_message_quotes_a_long_value_cut_short():
 def test_base64_is_never_decoded_from_more_than_it_may_hold():
     with pytest.raises(inputs.BadInput):
         inputs.base64_text(base64.b64encode(b"p=" + b"1" * 2000).decode(), name="cursor")
+
+
+def test_a_finding_beyond_any_id_in_an_assessment_is_a_400_and_drafts_nothing(analyst):
+    # Found by tests/test_fuzz_endpoints.py: the form's query of the chosen findings failed.
+    from tracker.models import Assessment
+
+    recommendation = RecommendationFactory(report__year=2021)
+    response = _client(analyst).post(
+        reverse("assessment_save", args=[recommendation.pk, 2021]),
+        {"rating": "limited", "confidence": "low", "findings": [HUGE]},
+    )
+    assert response.status_code == 400
+    assert f"“{HUGE}” is not a valid value." in response.content.decode()
+    assert not Assessment.objects.exists()
+
+
+def test_a_json_body_nested_too_deeply_is_a_400(analyst, token_client):
+    response = token_client(analyst).generic(
+        "POST", "/api/v1/assessments/", b"[" * 5000, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert "nested too deeply" in response.json()["detail"]

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.safestring import mark_safe
 
+from tiptracker.lib import inputs
 from tiptracker.lib.dates import long_date
 from tracker import search, uploads
 from tracker.models import (
@@ -215,7 +216,24 @@ class PillarForm(VersionedForm):
 # Evidence and assessments
 
 
-class RecommendationChoiceField(forms.ModelMultipleChoiceField):
+class IdsChoiceField(forms.ModelMultipleChoiceField):
+    """Choose rows by id; an id no database could hold is refused as no choice (not a query
+    that fails in the driver), through the input helpers (`tiptracker.lib.inputs`)."""
+
+    def _check_values(self, value):
+        for pk in value:
+            try:
+                inputs.record_id(pk, name=self.label or "id")
+            except inputs.BadInput:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": inputs.shown(pk)},
+                ) from None
+        return super()._check_values(value)
+
+
+class RecommendationChoiceField(IdsChoiceField):
     """Pick recommendations by reference, shown with the start of their text."""
 
     widget = forms.CheckboxSelectMultiple
@@ -357,7 +375,7 @@ class AssessmentForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text="The judgement and the reasons for it, citing what was observed.",
     )
-    findings = forms.ModelMultipleChoiceField(
+    findings = IdsChoiceField(
         label="Findings cited",
         queryset=Finding.objects.none(),
         required=False,
