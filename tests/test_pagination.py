@@ -220,7 +220,7 @@ def test_each_kind_of_evidence_page_takes_the_same_queries_at_any_size(
     viewer_client, django_assert_num_queries, count, kind
 ):
     _make_evidence(count)
-    cursor = Evidence.objects.order_by("-logged_at", "-pk").values_list("pk", flat=True)[5]
+    cursor = Evidence.objects.order_by("-logged_at", "-pk").values_list("public_id", flat=True)[5]
     params = {"first": {}, "after": {"after": cursor}, "last": {"page": "last"}}[kind]
     with django_assert_num_queries(EVIDENCE_QUERIES[kind] + ESTIMATE):
         response = viewer_client.get(EVIDENCE, params)
