@@ -1,4 +1,4 @@
-"""The JSON of each resource: stable field names, vocabulary codes of DESIGN.md, ISO dates.
+"""The JSON of each resource: stable field names, vocabulary codes (`tracker.models`), ISO dates.
 
 Read serializers only shape what the views fetched (the views select and prefetch, so no field
 queries per row). Input serializers describe and check request bodies; the writes themselves
@@ -15,6 +15,8 @@ from rest_framework import serializers
 
 from reports.models import PublishedSummary
 from tracker.models import (
+    FIRST_REPORT_YEAR,
+    LAST_REPORT_YEAR,
     Assessment,
     Country,
     Evidence,
@@ -547,7 +549,7 @@ class _CitationsMixin(serializers.Serializer):
 )
 class AssessmentCreateSerializer(_CitationsMixin):
     recommendation = _id()
-    year = serializers.IntegerField(min_value=2001, max_value=2100)
+    year = serializers.IntegerField(min_value=FIRST_REPORT_YEAR, max_value=LAST_REPORT_YEAR)
     rating = serializers.ChoiceField(choices=Assessment.Rating.choices)
     confidence = serializers.ChoiceField(choices=Assessment.Confidence.choices)
 

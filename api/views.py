@@ -9,6 +9,7 @@ import copy
 import datetime
 import json
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404
@@ -31,13 +32,16 @@ from api import serializers as s
 from api.errors import PreconditionFailed, PreconditionRequired
 from api.parsers import JSONParser, RecordingMultiPartParser
 from reports import access
+from reports.forms import SummaryParametersForm
 from reports.models import PublishedSummary
 from reports.published import summary_from_dict, summary_to_dict
 from reports.summary import BadAsOf, NoNarratives, build_summary
 from tracker import filters as tracker_filters
 from tracker import permissions, selectors, services, uploads
-from tracker.forms import EvidenceEditForm, EvidenceForm, owner_candidates
+from tracker.forms import EvidenceEditForm, EvidenceForm, not_in_the_future
 from tracker.models import (
+    FIRST_REPORT_YEAR,
+    LAST_REPORT_YEAR,
     Assessment,
     Audience,
     Country,
@@ -47,6 +51,7 @@ from tracker.models import (
     Report,
     StatusChange,
     TierPlacement,
+    is_report_year,
 )
 
 # --- Shared rules ---------------------------------------------------------------------------
@@ -164,9 +169,13 @@ def _as_of(request) -> datetime.date | None:
     if not value:
         return None
     try:
-        return datetime.date.fromisoformat(value)
+        day = datetime.date.fromisoformat(value)
+        not_in_the_future(day)
     except ValueError as exc:
         raise ValidationError({"as_of": ["Give the date as YYYY-MM-DD."]}) from exc
+    except DjangoValidationError as exc:
+        raise ValidationError({"as_of": exc.messages}) from exc
+    return day
 
 
 _AS_OF = OpenApiParameter(
@@ -323,7 +332,7 @@ class RecommendationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _A
         if "owner" in data:
             owner = None
             if data["owner"] is not None:
-                owner = owner_candidates().filter(username=data["owner"]).first()
+                owner = permissions.owner_candidates().filter(username=data["owner"]).first()
                 if owner is None:
                     raise ValidationError(
                         {"owner": ["No active user of that name may own recommendations."]}
@@ -677,24 +686,22 @@ class _SummaryView(APIView):
     read_permission = "reports.view_publishedsummary"
     write_permissions: dict[str, str] = {}
 
-    def _audience(self) -> Audience:
-        """Return the audience asked for with `?audience=`, if the caller may have it."""
-        user = self.request.user
-        requested = self.request.query_params.get("audience") or None
-        if requested is not None and requested not in Audience.allowed_for(user):
-            allowed = ", ".join(Audience.allowed_for(user))
-            raise ValidationError({"audience": [f"You may read these audiences: {allowed}."]})
-        return Audience.for_user(user, requested)
-
     def _answer(self, year, country=None):
-        if not 2001 <= year <= 2100:
-            raise Http404("There are narratives only for the report years 2001 to 2100.")
+        if not is_report_year(year):
+            raise Http404(
+                f"There are narratives only for the report years {FIRST_REPORT_YEAR} to "
+                f"{LAST_REPORT_YEAR}."
+            )
+        # The summary pages' own parser of `as_of` and `audience`: the same refusals.
+        asked = SummaryParametersForm(self.request.query_params, user=self.request.user, year=year)
+        if not asked.is_valid():
+            raise ValidationError(asked.errors)
         try:
             summary = build_summary(
                 year=year,
                 country=country,
-                as_of=_as_of(self.request),
-                audience=self._audience(),
+                as_of=asked.cleaned_data["as_of"],
+                audience=asked.cleaned_data["audience"],
                 user=self.request.user,
             )
         except NoNarratives as exc:

@@ -6,11 +6,14 @@ database (`bench.run.sqlite_database`), signed in as the bench reviewer:
 - **request**: the time `django.test.Client` takes to answer each export URL (the whole list
   as XLSX and CSV, the all-countries summary as PDF, XLSX and CSV), which only records a job
   and redirects to its page; and the same request again, which reuses the job.
-- **worker**: each job built in a fresh process by the task's own function, its wall time and
-  the process's peak resident memory (`ru_maxrss`), with the same process's memory after
-  Django started for comparison.
+- **worker**: each job built in a fresh process by the task's own function, its wall time, the
+  processor time the process spent on it (user and system: on a shared machine the wall time
+  grows with the load, the processor time much less) and the process's peak resident memory
+  (`ru_maxrss`), with the same process's memory after Django started for comparison.
 
-The figures go to `bench/EXPORTS.md` and `bench/results/exports-sqlite.json`.
+The figures go to `bench/EXPORTS.md` and `bench/results/exports-sqlite.json`, each run with the
+code it measured (the commit, `--note`) and the load average before it; the runs before it are
+kept there too, so that a change is read beside the figures it changed.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / "data"
 RESULTS = ROOT / "bench" / "results"
-# Targets of the scale issue: the request hands the work over; the worker stays in bounds.
+# Targets: the request hands the work over; the worker stays in bounds.
 REQUEST_LIMIT_S = 2.0
 XLSX_LIMIT_S = 5.0
 XLSX_MEMORY_LIMIT_MB = 150
@@ -37,6 +40,13 @@ def _peak_mb() -> float:
     import resource
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _cpu_seconds() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _setup() -> None:
@@ -92,13 +102,16 @@ def phase_worker(job_id: int) -> dict:
     from tracker.tasks import build_export_job
 
     baseline = _peak_mb()
+    cpu = _cpu_seconds()
     started = time.perf_counter()
     build_export_job.call(job_id)
     seconds = time.perf_counter() - started
+    cpu = _cpu_seconds() - cpu
     job = ExportJob.objects.get(pk=job_id)
     assert job.state == ExportJob.State.DONE, job.error
     return {
         "seconds": seconds,
+        "cpu_seconds": cpu,
         "peak_mb": _peak_mb(),
         "baseline_mb": baseline,
         "rows": job.total,
@@ -143,7 +156,8 @@ def markdown(size: str, result: dict, backend: str = "sqlite") -> str:
         "# Background exports" + ("" if backend == "sqlite" else " on PostgreSQL"),
         "",
         f"Written by {how}, report year {result['year']}, signed in as the bench reviewer; "
-        f"load average {result.get('load', '?')} before the run. The requests are timed after "
+        f"{_run_label(result)}; load average {result.get('load', '?')} before the run. The "
+        "requests are timed after "
         "one warm-up request (a list page), so that a fresh process's first request, which "
         "loads the URL configuration and templates, is not counted as the export's. Nothing "
         "here is typed by hand.",
@@ -163,16 +177,17 @@ def markdown(size: str, result: dict, backend: str = "sqlite") -> str:
         "",
         "## The worker builds the file",
         "",
-        "Each job in a fresh process; peak memory is the process's peak resident set, beside "
+        "Each job in a fresh process; time is the wall time, processor time what the process "
+        "spent on it (user and system); peak memory is the process's peak resident set, beside "
         "its size once Django has started.",
         "",
-        "| job | rows | file | time | peak memory | after start-up |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| job | rows | file | time | processor time | peak memory | after start-up |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for name, w in result["worker"].items():
         lines.append(
             f"| {name} | {w['rows']:,} | {w['bytes'] / 1e6:.1f} MB | {w['seconds']:.1f} s | "
-            f"{w['peak_mb']:.0f} MB | {w['baseline_mb']:.0f} MB |"
+            f"{_cpu(w)} | {w['peak_mb']:.0f} MB | {w['baseline_mb']:.0f} MB |"
         )
     xlsx = result["worker"].get("list_xlsx")
     if xlsx:
@@ -183,7 +198,88 @@ def markdown(size: str, result: dict, backend: str = "sqlite") -> str:
             f"{xlsx['peak_mb']:.0f} MB (target ≤ {XLSX_MEMORY_LIMIT_MB} MB: "
             f"{'met' if xlsx['peak_mb'] <= XLSX_MEMORY_LIMIT_MB else 'missed'}).",
         ]
+    earlier = result.get("earlier", [])
+    if earlier:
+        jobs = list(result["worker"])
+        lines += [
+            "",
+            "## This run beside the earlier ones",
+            "",
+            "Each job's time, processor time (where measured) and peak memory, newest run first. "
+            "On a loaded machine the wall time grows with the load: compare runs made under "
+            "similar loads, or their processor times.",
+            "",
+            "| run | load average before | " + " | ".join(jobs) + " |",
+            "|---|---|" + "---:|" * len(jobs),
+        ]
+        for run in [result, *earlier]:
+            cells = [_brief(run["worker"].get(job)) for job in jobs]
+            lines.append(
+                f"| {_run_label(run)} | {run.get('load', '?')} | " + " | ".join(cells) + " |"
+            )
     return "\n".join(lines) + "\n"
+
+
+def _cpu(worker: dict) -> str:
+    return f"{worker['cpu_seconds']:.1f} s" if "cpu_seconds" in worker else "not measured"
+
+
+def _brief(worker: dict | None) -> str:
+    if worker is None:
+        return ""
+    cpu = f" (processor {worker['cpu_seconds']:.1f} s)" if "cpu_seconds" in worker else ""
+    return f"{worker['seconds']:.1f} s{cpu}, {worker['peak_mb']:.0f} MB"
+
+
+def _run_label(result: dict) -> str:
+    code = result.get("code")
+    if code:
+        label = f"code at {code}"
+    elif result.get("recorded_in"):
+        label = f"figures recorded in commit {result['recorded_in']}"
+    else:
+        label = "code not recorded"
+    if result.get("date"):
+        label = f"{result['date']}, {label}"
+    if result.get("note"):
+        label += f" ({result['note']})"
+    return label
+
+
+def _code_version() -> str:
+    """Return the commit the measured code is at, marked if the app's files differ from it."""
+    git = ["git", "-C", str(ROOT)]
+    try:
+        commit = subprocess.run(
+            [*git, "rev-parse", "--short", "HEAD"], check=True, capture_output=True, text=True
+        ).stdout.strip()
+        # The bench's own files may differ (a bench run on an older commit): not the app's.
+        changed = subprocess.run(
+            [*git, "status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+    return f"{commit} with uncommitted changes" if changed else commit
+
+
+def _earlier_runs(path: Path, size: str) -> list[dict]:
+    """Return the runs of `size` recorded in `path` before this one, newest first."""
+    if not path.exists():
+        return []
+    last = json.loads(path.read_text()).get(size)
+    if not last:
+        return []
+    earlier = last.pop("earlier", [])
+    if "code" not in last:
+        # A run from before the bench recorded its code: the commit that holds its figures.
+        log = ["git", "-C", str(ROOT), "log", "-1", "--format=%h", "--", str(path)]
+        done = subprocess.run(log, capture_output=True, text=True)
+        last["recorded_in"] = done.stdout.strip()
+    keep = ("date", "code", "recorded_in", "note", "load", "worker")
+    return [{k: last[k] for k in keep if last.get(k)}, *earlier]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -192,6 +288,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--phase", choices=["requests", "worker"])
     parser.add_argument("--job", type=int)
     parser.add_argument("--jobs", default="list_xlsx,list_csv,summary_all_xlsx,summary_all_pdf")
+    parser.add_argument("--note", default="", help="what the run measures, said beside its figures")
     parser.add_argument(
         "--database-url",
         help="a PostgreSQL database already generated at the size (its jobs are left in it); "
@@ -223,6 +320,9 @@ def main(argv: list[str] | None = None) -> int:
     say(f"{args.size}: timing the export requests (load average {load})")
     result = _child(database_url, exports_root, "--phase", "requests")
     result["load"] = load
+    result["date"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    result["code"] = _code_version()
+    result["note"] = args.note
     result["worker"] = {}
     for name in args.jobs.split(","):
         say(f"{args.size}: building {name} in a worker process")
@@ -230,9 +330,9 @@ def main(argv: list[str] | None = None) -> int:
             database_url, exports_root, "--phase", "worker", "--job", str(result["jobs"][name])
         )
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"exports-{backend}.json").write_text(
-        json.dumps({args.size: result}, indent=2) + "\n"
-    )
+    results = RESULTS / f"exports-{backend}.json"
+    result["earlier"] = _earlier_runs(results, args.size)
+    results.write_text(json.dumps({args.size: result}, indent=2) + "\n")
     name = "EXPORTS.md" if backend == "sqlite" else "EXPORTS-postgresql.md"
     (ROOT / "bench" / name).write_text(markdown(args.size, result, backend))
     print(markdown(args.size, result, backend))

@@ -50,7 +50,7 @@ HASHED = [
 ]
 
 # Page rows in display order: key, label, target median in ms at L (None: no time target).
-# The scale issue's targets: every list, detail, evidence and dashboard page ≤ 30 ms, the import
+# Targets: every list, detail, evidence and dashboard page ≤ 30 ms, the import
 # of 200 narratives ≤ 2 s, and L ÷ S ≤ 1.3 for every paginated page.
 PAGES = [
     ("list", "Recommendation list, no filter", 30),

@@ -222,10 +222,34 @@ def _stacked_years(
     title: str,
     noun: str,
 ) -> Chart:
-    """Draw one stacked column per year; each column adds up that year's counts."""
+    """Draw one stacked column per year; each column adds up that year's counts.
+
+    With nothing to count in any year, say so in words rather than draw empty axes.
+    """
     plot_h, col_w, gap, left, top = 160, 44, 22, 34, 8
     width = max(320, left + len(points) * (col_w + gap) + gap)
     highest = max((sum(getattr(p, attr).values()) for p in points), default=0)
+    headers = ["Year"] + [labels[code] for code in codes] + ["Total"]
+    rows = [
+        [p.year]
+        + [getattr(p, attr).get(code, 0) for code in codes]
+        + [sum(getattr(p, attr).values())]
+        for p in points
+    ]
+    if highest == 0:
+        years = f"{points[0].year}–{points[-1].year}" if len(points) > 1 else ""
+        if len(points) == 1:
+            years = str(points[0].year)
+        sentence = f"No {noun} in {years} yet." if years else f"No {noun} yet."
+        svg = (
+            _open_svg(chart_id, 320, 32, title, sentence)
+            + _svg(
+                '<text class="chart-empty" font-size="14" fill="#1f2933" x="0" y="20">{}</text>',
+                sentence,
+            )
+            + "</svg>"
+        )
+        return Chart(chart_id, title, mark_safe(svg), headers, rows)
     # Four gridline steps of a whole number each, so no label repeats or shows a fraction.
     step = max(1, -(-highest // 4))
     peak = step * 4
@@ -290,13 +314,6 @@ def _stacked_years(
         + "".join(legend)
         + "</svg>"
     )
-    headers = ["Year"] + [labels[code] for code in codes] + ["Total"]
-    rows = [
-        [p.year]
-        + [getattr(p, attr).get(code, 0) for code in codes]
-        + [sum(getattr(p, attr).values())]
-        for p in points
-    ]
     return Chart(chart_id, title, mark_safe(svg), headers, rows)
 
 

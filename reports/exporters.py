@@ -7,7 +7,6 @@ the static files on disk.
 
 from __future__ import annotations
 
-import csv
 import datetime
 import io
 from pathlib import Path
@@ -17,10 +16,6 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from reports import charts
 from reports.published import canonical_json
@@ -37,7 +32,8 @@ from reports.summary import (
     TIER_LABELS,
     Summary,
 )
-from tiptracker.lib.spreadsheets import Echo, RowElementSheet, clean_cell, xml_row
+from tiptracker.lib import spreadsheets
+from tiptracker.lib.spreadsheets import clean_cell
 
 FORMATS = ("json", "csv", "xlsx", "pdf")
 CONTENT_TYPES = {
@@ -47,7 +43,7 @@ CONTENT_TYPES = {
     "pdf": "application/pdf",
     "html": "text/html; charset=utf-8",
 }
-# A spreadsheet treats a cell starting with one of these as a formula.
+# Columns with longer values than this (in characters) are this wide and wrap their text.
 _MAX_WIDTH = 60
 
 
@@ -133,11 +129,11 @@ def recommendation_rows(summary: Summary):
 
 
 def iter_csv(summary: Summary):
-    """Yield the CSV one line at a time: a header row, then one row per recommendation."""
-    writer = csv.writer(Echo(), lineterminator="\r\n")
-    yield writer.writerow(RECOMMENDATION_HEADERS)
-    for row in recommendation_rows(summary):
-        yield writer.writerow(["" if v is None else clean_cell(v) for v in row])
+    """Yield the CSV one line at a time: a header row, then one row per recommendation.
+
+    Written as every CSV of the project is (`spreadsheets.csv_lines`).
+    """
+    return spreadsheets.csv_lines(RECOMMENDATION_HEADERS, recommendation_rows(summary))
 
 
 def to_csv(summary: Summary) -> str:
@@ -151,47 +147,24 @@ def _width(value) -> int:
     return len("" if value is None else str(value))
 
 
-def _sheet(wb: Workbook, title: str, headers: list[str], rows, *, dates=()) -> None:
-    """Append a sheet of `headers` and `rows` (a callable giving a fresh iterator) to `wb`.
+def _sheet(workbook: spreadsheets.Workbook, title: str, headers: list[str], rows) -> None:
+    """Add a sheet of `headers` and `rows` (a callable giving a fresh iterator) to `workbook`.
 
-    The workbook is write-only, so each row goes to disk as it is appended: the widths, which
-    must be set before the first row, come from a first pass over the rows. Columns in `dates`
-    (letters) hold dates shown as yyyy-mm-dd.
+    Rows go to disk as they are written, so the widths, which come before them in the file,
+    come from a first pass over the rows. Long prose (recommendation text, titles) wraps
+    rather than stretching the sheet.
     """
     widths = [len(h) for h in headers]
     for row in rows():
         for i, value in enumerate(row):
             widths[i] = max(widths[i], _width(value))
-    ws = RowElementSheet.add_to(wb, title)
-    letters = [get_column_letter(i) for i in range(1, len(headers) + 1)]
-    for letter, width in zip(letters, widths, strict=True):
-        ws.column_dimensions[letter].width = min(max(width, 6) + 2, _MAX_WIDTH)
-    ws.freeze_panes = "A2"
-    bold = Font(bold=True)
-    fill = PatternFill("solid", fgColor="E8EDF3")
-    head_alignment = Alignment(vertical="top", wrap_text=True)
-    header_cells = []
-    for h in headers:
-        cell = WriteOnlyCell(ws, value=h)
-        cell.font, cell.fill, cell.alignment = bold, fill, head_alignment
-        header_cells.append(cell)
-    ws.append(header_cells)
-    # Long prose (recommendation text, titles) wraps rather than stretching the sheet. Each
-    # column's style is registered once, on a model cell, and its id given to every row.
-    wrap = Alignment(wrap_text=True, vertical="top")
-    styles = []
-    for i, letter in enumerate(letters):
-        model = WriteOnlyCell(ws)
-        if widths[i] > _MAX_WIDTH:
-            model.alignment = wrap
-        if letter in dates:
-            model.number_format = "yyyy-mm-dd"
-        styles.append(model.style_id if model.has_style else None)
-    count = 0
+    columns = [
+        spreadsheets.Column(h, min(max(w, 6) + 2, _MAX_WIDTH), wrap=w > _MAX_WIDTH)
+        for h, w in zip(headers, widths, strict=True)
+    ]
+    sheet = workbook.add_sheet(title, columns, autofilter=True)
     for row in rows():
-        count += 1
-        ws.append(xml_row(count + 1, letters, [clean_cell(value) for value in row], styles))
-    ws.auto_filter.ref = f"A1:{letters[-1]}{count + 1}"
+        sheet.append([clean_cell(value) for value in row])
 
 
 def _totals_rows(summary: Summary):
@@ -239,23 +212,24 @@ EVIDENCE_HEADERS = [
 def write_xlsx(summary: Summary, out) -> None:
     """Write a workbook with sheets of recommendations, totals and evidence to `out`.
 
-    openpyxl's write-only mode keeps one row in memory at a time, however large the summary.
+    Each row goes to disk as it is written, however large the summary (`spreadsheets.Workbook`).
     """
-    wb = Workbook(write_only=True)
-    _sheet(
-        wb,
-        "Recommendations",
-        RECOMMENDATION_HEADERS,
-        lambda: recommendation_rows(summary),
-        dates={"B"},
-    )
-    _sheet(
-        wb, "Totals", ["Scope", "Group", "Code", "Count", "Value"], lambda: _totals_rows(summary)
-    )
-    _sheet(wb, "Evidence", EVIDENCE_HEADERS, lambda: _evidence_rows(summary), dates={"D"})
-    _sheet(wb, "About", ["About", "Value"], lambda: preamble(summary))
-    wb.properties.title = f"Progress summary {summary.year}: {summary.scope_name}"
-    wb.save(out)
+    title = f"Progress summary {summary.year}: {summary.scope_name}"
+    with spreadsheets.Workbook(out, title=title) as workbook:
+        _sheet(
+            workbook,
+            "Recommendations",
+            RECOMMENDATION_HEADERS,
+            lambda: recommendation_rows(summary),
+        )
+        _sheet(
+            workbook,
+            "Totals",
+            ["Scope", "Group", "Code", "Count", "Value"],
+            lambda: _totals_rows(summary),
+        )
+        _sheet(workbook, "Evidence", EVIDENCE_HEADERS, lambda: _evidence_rows(summary))
+        _sheet(workbook, "About", ["About", "Value"], lambda: preamble(summary))
 
 
 def to_xlsx(summary: Summary) -> bytes:

@@ -291,7 +291,10 @@ class Totals:
         items = f"{self.evidence_items} evidence item{'s' if self.evidence_items != 1 else ''}"
         if self.evidence_links == self.evidence_items:
             return items
-        return f"{self.evidence_links} links to {items} (one item can bear on several)"
+        return (
+            f"{items}, linked {self.evidence_links} times: one item can bear on several "
+            "recommendations"
+        )
 
     def rows(self) -> list[tuple[str, str, str, int]]:
         """Return every count as (group, code, label, value), in a fixed order for exports."""
@@ -438,8 +441,26 @@ class Summary:
         if self.as_of < self.period_start:
             return f"before the period began: statuses on {day}"
         if self.as_of < self.period_end:
-            return f"period still running: statuses on {day}"
+            # Built on the day itself, while the period runs: its default. Any other day inside
+            # the period is one the reader chose, the period running or not.
+            built_on = timezone.localdate(self.generated_at) if self.generated_at else None
+            if self.as_of == built_on:
+                return f"period still running: statuses on {day}, the day this was made"
+            return f"part-way through the period: statuses on {day}"
         return f"after the period: statuses on {day}"
+
+    @property
+    def no_changes_words(self) -> str:
+        """Say why no change is listed: none took effect, or the period had not begun."""
+        if self.as_of < self.period_start:
+            return (
+                f"The follow-up period begins on {long_date(self.period_start)}, after the "
+                f"as-of day ({long_date(self.as_of)}): no change of the period had taken effect."
+            )
+        return (
+            f"No status change took effect between {long_date(self.period_start)} and "
+            f"{long_date(self.as_of)}."
+        )
 
     @property
     def period_statement(self) -> str:
@@ -579,17 +600,12 @@ def build_summary(
         scope_countries = Report.objects.filter(year=year).values("country_id")
     in_scope = Q(report__country__in=scope_countries)
 
-    # Tiers of earlier years: the narrative's own tier wins over a tier table's.
+    # Tiers of this year and the years before, as placed (a narrative's tier wins over a tier
+    # table's when they are recorded: `tracker.tiers`, `tracker.importer`).
     tier_rows = list(
         TierPlacement.objects.filter(country__in=scope_countries, year__lte=year)
         .order_by()
-        .values_list("country_id", "year", "tier", Value(0))
-        .union(
-            Report.objects.filter(country__in=scope_countries, year__lte=year)
-            .order_by()
-            .values_list("country_id", "year", "tier", Value(1)),
-            all=True,
-        )
+        .values_list("country_id", "year", "tier")
     )
     # Each year's items at the end of their own follow-up period (or on the as-of day).
     history_rows = list(
@@ -802,8 +818,7 @@ def _assemble(
         )
 
     tiers: dict[int, dict[int, str]] = defaultdict(dict)
-    # A narrative's own tier (rank 1) wins over a tier table's (rank 0).
-    for country_id, tier_year, tier, _rank in sorted(tier_rows, key=lambda row: row[3]):
+    for country_id, tier_year, tier in tier_rows:
         tiers[country_id][tier_year] = tier
     points: dict[int, dict[int, YearPoint]] = defaultdict(dict)
     for country_id, point_year, tier, status, rating, n in history_rows:

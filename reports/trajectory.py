@@ -14,19 +14,18 @@ from django.db.models.functions import Least
 from django.utils import timezone
 
 from tracker.models import (
+    FIRST_REPORT_YEAR,
     Country,
-    Evidence,
     Recommendation,
     RecommendationStatus,
     Report,
     Tier,
     TierPlacement,
+    counted_links,
     default_as_of,
     follow_up_period,
     status_on,
 )
-
-FIRST_REPORT_YEAR = 2001
 
 # Vertical order of the tier chart, best placement on top. Special Case sits on its own line.
 TIER_ROWS = [
@@ -195,10 +194,10 @@ class CountryTrajectory:
 
 
 def _evidence_counts_by_year(country, user) -> dict[int, int]:
-    through = Evidence.recommendations.through
-    visible = Evidence.objects.visible_to(user).values("pk")
+    """Count the evidence logged against each year's items (`counted_links`), by year."""
     rows = (
-        through.objects.filter(recommendation__report__country=country, evidence_id__in=visible)
+        counted_links(user)
+        .filter(recommendation__report__country=country)
         .values("recommendation__report__year")
         .annotate(n=Count("evidence_id", distinct=True))
         .order_by()
@@ -473,12 +472,9 @@ def comparison(year: int, user, *, tier: str | None = None, slugs=()) -> Compari
         .annotate(n=Count("id"))
     ):
         rows[country_id].dropped = n
-    through = Evidence.recommendations.through
     evidence = (
-        through.objects.filter(
-            recommendation__report_id__in=list(by_report),
-            evidence_id__in=Evidence.objects.visible_to(user).values("pk"),
-        )
+        counted_links(user)
+        .filter(recommendation__report_id__in=list(by_report))
         .values("recommendation__report_id")
         .annotate(n=Count("evidence_id", distinct=True))
         .order_by()

@@ -12,7 +12,6 @@ from django.http import (
     FileResponse,
     Http404,
     HttpResponse,
-    HttpResponseBadRequest,
     StreamingHttpResponse,
 )
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,7 +20,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from reports import access, exporters, exportjobs, services
-from reports.forms import SummaryChoiceForm
+from reports.forms import SummaryChoiceForm, SummaryParametersForm
 from reports.models import PublishedSummary
 from reports.published import compare, summary_from_dict
 from reports.summary import STATUSES, BadAsOf, NoNarratives, build_summary, default_as_of
@@ -68,22 +67,12 @@ class BadRequest(Exception):
     """A summary parameter the page cannot use; answered with 400 and the message."""
 
 
-def _as_of(request) -> datetime.date | None:
-    value = request.GET.get("as_of", "").strip()
-    if not value:
-        return None
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError as exc:
-        raise BadRequest(f"as_of={value!r} is not a date in the form YYYY-MM-DD.") from exc
-
-
-def _audience(request) -> Audience:
-    """Return the audience asked for with `?audience=`, if the user may have it."""
-    requested = request.GET.get("audience") or None
-    if requested is not None and requested not in Audience.allowed_for(request.user):
-        raise BadRequest(f"You may not read the {requested!r} view of a summary.")
-    return Audience.for_user(request.user, requested)
+def _parameters(request, year: int) -> SummaryParametersForm:
+    """Return the valid `as_of` and `audience` of the request, or raise BadRequest saying why."""
+    form = SummaryParametersForm(request.GET, user=request.user, year=year)
+    if not form.is_valid():
+        raise BadRequest(form.message())
+    return form
 
 
 def _build_or_404(request, *, year: int, country=None):
@@ -91,12 +80,13 @@ def _build_or_404(request, *, year: int, country=None):
 
     The restricted evidence it shows is recorded as read by the user (`reports.access`).
     """
+    asked = _parameters(request, year).cleaned_data
     try:
         summary = build_summary(
             year=year,
             country=country,
-            as_of=_as_of(request),
-            audience=_audience(request),
+            as_of=asked["as_of"],
+            audience=asked["audience"],
             user=request.user,
         )
     except NoNarratives as exc:
@@ -108,13 +98,22 @@ def _build_or_404(request, *, year: int, country=None):
 
 
 def _summary_view(view):
-    """Answer a BadRequest raised while building a summary with a 400 saying what was wrong."""
+    """Answer a BadRequest raised while building a summary with the styled 400 page saying why.
+
+    The page links back to the same summary with its defaults, so the user is one click from
+    a page that works.
+    """
 
     def wrapped(request, *args, **kwargs):
         try:
             return view(request, *args, **kwargs)
         except BadRequest as exc:
-            return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
+            return render(
+                request,
+                "reports/summary_refused.html",
+                {"message": str(exc), "back": request.path},
+                status=400,
+            )
 
     wrapped.__name__ = view.__name__
     wrapped.__doc__ = view.__doc__
@@ -130,11 +129,8 @@ def _summary_in_background(request, *, year: int, country, fmt: str):
     if not Report.objects.filter(year=year, **({"country": country} if country else {})).exists():
         scope = country.name if country is not None else "any country"
         raise Http404(f"There is no narrative of {year} for {scope}.")
-    today = timezone.localdate()
-    as_of = _as_of(request) or default_as_of(year, today)
-    if as_of > today:
-        raise BadRequest(f"The as-of day {long_date(as_of)} is in the future.")
-    audience = _audience(request)
+    asked = _parameters(request, year).cleaned_data
+    as_of, audience = asked["as_of"], asked["audience"]
     scope = country.name if country is not None else "all countries"
     job, _ = tracker_services.export_job_request(
         by=request.user,
@@ -156,6 +152,8 @@ def _view_options(request, summary) -> dict:
     return {
         "audiences": Audience.allowed_for(request.user),
         "default_as_of": default_as_of(summary.year),
+        # References link to the recommendations' pages, which every reader here may open.
+        "item_links": True,
     }
 
 
@@ -348,7 +346,9 @@ def published_detail(request, pk: int):
         return _file_response(
             rendering.file, exporters.filename(summary, fmt), exporters.CONTENT_TYPES[fmt]
         )
-    context = exporters.page_context(summary, record=record, verified=verified, live=False)
+    context = exporters.page_context(
+        summary, record=record, verified=verified, live=False, item_links=True
+    )
     return render(request, "reports/published_detail.html", context)
 
 

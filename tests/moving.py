@@ -123,7 +123,7 @@ def fill() -> None:
         evidence=rapporteur, sensitivity="internal", reason="Cleared for the team.", by=admin
     )
     services.notification_set_email(by=analyst, email="daily")
-    # A whole-report upload waiting for its worker: a job with its bytes (issue 11).
+    # A whole-report upload waiting for its worker: a job with its bytes.
     report_text = b"2021 Trafficking in Persons Report\n" * 20
     ImportJob.objects.create(
         name="2021-tip-report.txt",

@@ -49,7 +49,7 @@ def world(db):
         recommendation=RecommendationFactory(report=recommendation.report),
         year=2021,
         author=author,
-        state="submitted",
+        submitted=True,
     )
     published = report_services.summary_publish(
         year=2021, country=recommendation.report.country, by=UserFactory(is_superuser=True)
@@ -280,8 +280,9 @@ WRITES = [
     ("status change", _status_change, WRITERS, _changed_status),
     ("log evidence", _log_evidence, WRITERS, _changed_evidence),
     ("draft assessment", _draft, WRITERS, _changed_draft),
-    # Only a draft's author or the recommendation's owner edits or submits it (issue 12's
-    # rule); none of the matrix's callers is either, so each is refused and nothing changes.
+    # Only a draft's author or the recommendation's owner edits or submits it (README,
+    # "Assessments: who writes, who reviews"); none of the matrix's callers is either, so each
+    # is refused and nothing changes.
     # The author's own edits and submissions are in tests/test_api_if_match.py.
     ("edit assessment", _edit, (), _changed_state("draft", "draft", "Edited.")),
     ("submit assessment", _submit, (), _changed_state("draft", "submitted")),

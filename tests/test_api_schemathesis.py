@@ -57,7 +57,7 @@ def _world():
         by=author,
         evidence=[evidence],
     )
-    AssessmentFactory(recommendation=recommendation, author=author, state="submitted")
+    AssessmentFactory(recommendation=recommendation, author=author, submitted=True)
     report_services.summary_publish(year=2021, country=report.country, by=author)
 
 

@@ -33,8 +33,7 @@ def hidden(analyst, seed_report):
         by=analyst,
         evidence=[evidence],
     )
-    assessment = AssessmentFactory(recommendation=recommendation, year=2021, author=analyst)
-    assessment.evidence.set([evidence])
+    AssessmentFactory(recommendation=recommendation, year=2021, author=analyst, evidence=[evidence])
     return {"evidence": evidence, "recommendation": recommendation, "change": change}
 
 

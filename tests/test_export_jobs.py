@@ -4,6 +4,7 @@ The tasks go through django-tasks' database backend and are run by its worker
 (`db_worker --batch`), in the test process, on committed data.
 """
 
+import codecs
 import csv
 import datetime
 import hashlib
@@ -97,6 +98,7 @@ def test_a_large_list_csv_is_built_in_the_background_with_the_bytes_of_the_strea
     direct = viewer_client.get("/recommendations/", {"format": "csv", "country": "aland"})
     content = viewer_client.get(reverse("export_job_file", args=[job.pk])).getvalue()
     assert content == direct.getvalue()
+    assert content.startswith(codecs.BOM_UTF8 + b"Reference,Country,")  # README: Downloads
     assert content.count(b"\r\n") == 5
 
 
@@ -170,6 +172,7 @@ def test_a_large_summary_download_is_built_in_the_background(recs, viewer_client
     run_worker()
     job.refresh_from_db()
     content = viewer_client.get(reverse("export_job_file", args=[job.pk])).getvalue()
+    assert content.startswith(codecs.BOM_UTF8 + b"Period,As of,")  # README: Downloads
     assert content.decode().count("2021-12-31") == 7
     refused = viewer_client.get("/summaries/2021/", {"format": "csv", "audience": "restricted"})
     assert refused.status_code == 400 and ExportJob.objects.count() == 1
@@ -226,6 +229,7 @@ def test_a_published_summary_is_rendered_once_by_the_worker_and_served_from_stor
         with rendering.file.open("rb") as stored:
             assert stored.read() == content
     assert b"Reworded" not in first["csv"]
+    assert first["csv"].startswith(codecs.BOM_UTF8 + b"Period,As of,")
     assert first["pdf"].startswith(b"%PDF")
     json_bytes = reviewer_client.get(url, {"format": "json"}).getvalue()
     assert json_bytes == published.content.encode("utf-8")  # the JSON stays as stored

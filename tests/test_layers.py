@@ -1,4 +1,4 @@
-"""The shape of the code (DESIGN.md, "Layout"): views are imported only by URL tables."""
+"""The shape of the code (README, "Code layout"): views are imported only by URL tables."""
 
 import grimp
 

@@ -1,7 +1,11 @@
 """Invariants the database itself enforces."""
 
+import datetime
+
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from tests.factories import (
     AssessmentFactory,
@@ -10,7 +14,13 @@ from tests.factories import (
     StatusChangeFactory,
     UserFactory,
 )
-from tracker.models import Assessment, HistoryIsAppendOnly, Recommendation, RecommendationEdit
+from tracker.models import (
+    Assessment,
+    HistoryIsAppendOnly,
+    Recommendation,
+    RecommendationEdit,
+    StatusChange,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +47,43 @@ def test_an_assessment_for_another_year_is_allowed():
 def test_a_correction_must_point_to_the_assessment_it_corrects():
     first = AssessmentFactory()
     with pytest.raises(IntegrityError), transaction.atomic():
-        AssessmentFactory(recommendation=first.recommendation, year=first.year, revision=2)
+        Assessment.objects.create(
+            recommendation=first.recommendation,
+            year=first.year,
+            revision=2,
+            rating=first.rating,
+            confidence=first.confidence,
+            author=first.author,
+        )
+
+
+@pytest.mark.parametrize("state", [Assessment.State.APPROVED, Assessment.State.RETURNED])
+@pytest.mark.parametrize("missing", ["reviewer", "reviewed_at"])
+def test_an_approved_or_returned_assessment_names_its_reviewer_and_review_time(state, missing):
+    draft = AssessmentFactory()
+    review = {"reviewer": UserFactory(), "reviewed_at": timezone.now()}
+    partial = {field: value for field, value in review.items() if field != missing}
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Assessment.objects.create(
+            recommendation=RecommendationFactory(report=draft.recommendation.report),
+            year=draft.year,
+            rating=draft.rating,
+            confidence=draft.confidence,
+            author=draft.author,
+            state=state,
+            **partial,
+        )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Assessment.objects.filter(pk=draft.pk).update(state=state, **partial)
+    reviewed = AssessmentFactory(**{str(state): True})
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Assessment.objects.filter(pk=reviewed.pk).update(**{missing: None})
+    assert Assessment.objects.filter(pk=draft.pk, state=Assessment.State.DRAFT).exists()
+    # With both, the database takes the row; the model says what is missing before it is sent.
+    Assessment.objects.filter(pk=draft.pk).update(state=state, **review)
+    unnamed = Assessment(recommendation=draft.recommendation, state=state, **partial)
+    with pytest.raises(ValidationError, match="names its reviewer and the time of the review"):
+        unnamed.validate_constraints()
 
 
 def test_one_narrative_per_country_and_year():
@@ -47,8 +93,16 @@ def test_one_narrative_per_country_and_year():
 
 
 def test_status_change_requires_a_reason():
+    recommendation = RecommendationFactory()
     with pytest.raises(IntegrityError), transaction.atomic():
-        StatusChangeFactory(reason="")
+        StatusChange.objects.create(
+            recommendation=recommendation,
+            old_status=Recommendation.Status.NO_ACTION,
+            new_status=Recommendation.Status.IN_PROGRESS,
+            reason="",
+            changed_by=UserFactory(),
+            effective_date=datetime.date(2021, 12, 1),
+        )
 
 
 def test_status_must_be_one_of_the_vocabulary():

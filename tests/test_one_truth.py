@@ -5,7 +5,8 @@ status changes (through the services, so the cached status is exercised too), an
 every sensitivity logged by several users. For every user and audience, the summary data, its
 JSON, CSV, XLSX and HTML totals, the compare page, the country grid and the list's status filter
 must give the same statuses and counts, and the SQL status-on-a-date must equal the plain
-Python reference below, written from the definition in DESIGN.md.
+Python reference below, written from the definition in the README ("Periods, statuses and
+audiences").
 """
 
 import contextlib

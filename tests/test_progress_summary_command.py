@@ -32,7 +32,7 @@ def test_each_format_is_written_to_a_file(seed_report, tmp_path, fmt):
         assert data["totals"]["recommendations"] == 11
     elif fmt == "csv":
         lines = content.decode("utf-8").splitlines()
-        assert lines[0].startswith("Period,As of,Audience,Country,Year,Tier,Reference")
+        assert lines[0].startswith("\ufeffPeriod,As of,Audience,Country,Year,Tier,Reference")
         assert len(lines) == 12
     elif fmt == "xlsx":
         wb = load_workbook(target)
@@ -53,7 +53,8 @@ def test_text_formats_go_to_stdout_and_all_countries_is_the_default(seed_report)
     data = json.loads(_run("--year", "2021"))
     assert data["scope"] == {"country": None, "name": "All countries"}
     assert [c["name"] for c in data["countries"]] == ["North Korea"]
-    assert _run("--year", "2021", "--format", "csv").startswith("Period,As of,Audience,Country,")
+    csv_text = _run("--year", "2021", "--format", "csv")
+    assert csv_text.startswith("\ufeffPeriod,As of,Audience,Country,")
 
 
 def test_the_command_gives_the_public_view(seed_report, reviewer):

@@ -327,7 +327,7 @@ def test_search_page_query_count_does_not_depend_on_the_results(
         viewer_client.get(SEARCH, {"q": "repatriation"})
 
 
-# -- Hostile input (issue 12): capped, refused with a message, the same plan ----------------
+# -- Hostile input: capped, refused with a message, the same plan ----------------
 
 
 @pytest.mark.parametrize("url", [SEARCH, "/recommendations/", "/evidence/", "/reports/"])

@@ -19,7 +19,7 @@ from tests.factories import (
     StatusChangeFactory,
     UserFactory,
 )
-from tracker import services
+from tracker import lineage, roles, services
 from tracker.models import Assessment, Evidence, Recommendation, Tier, TierPlacement
 
 pytestmark = pytest.mark.django_db
@@ -28,10 +28,9 @@ Status = Recommendation.Status
 D = datetime.date
 
 
-def _change(rec, new, day, *, recorded=None, old=Status.NO_ACTION):
-    kwargs = {"recorded_at": recorded} if recorded else {}
+def _change(rec, new, day, *, old=Status.NO_ACTION):
     return StatusChangeFactory(
-        recommendation=rec, old_status=old, new_status=new, effective_date=day, **kwargs
+        recommendation=rec, old_status=old, new_status=new, effective_date=day
     )
 
 
@@ -73,7 +72,7 @@ def test_as_of_a_day_inside_the_period_gives_the_statuses_and_changes_up_to_it()
 
     assert (row.status_at_start, row.status) == (Status.NO_ACTION, Status.IN_PROGRESS)
     assert [c.new_status for c in row.changes] == [Status.IN_PROGRESS]
-    assert summary.as_of_words == "period still running: statuses on 31 December 2021"
+    assert summary.as_of_words == "part-way through the period: statuses on 31 December 2021"
 
 
 def test_a_running_period_is_as_of_today_by_default():
@@ -94,8 +93,12 @@ def test_an_as_of_day_in_the_future_is_refused():
 
 
 def test_a_back_dated_change_counts_for_the_date_it_became_true():
-    rec = RecommendationFactory(report__year=2021)
-    _change(rec, Status.IN_PROGRESS, D(2019, 12, 1))
+    old = RecommendationFactory(report__year=2020)
+    # Recorded today on last year's item, effective before this year's period began.
+    _change(old, Status.IN_PROGRESS, D(2020, 12, 1))
+    rec = RecommendationFactory(
+        report__year=2021, report__country=old.report.country, predecessor=old
+    )
     _change(rec, Status.IMPLEMENTED, D(2022, 1, 15), old=Status.IN_PROGRESS)
 
     row = _row(build_summary(year=2021), rec.reference)
@@ -106,9 +109,8 @@ def test_a_back_dated_change_counts_for_the_date_it_became_true():
 
 def test_ties_on_the_same_effective_date_go_to_the_later_recording():
     rec = RecommendationFactory(report__year=2021)
-    first = datetime.datetime(2022, 5, 1, 10, tzinfo=datetime.UTC)
-    _change(rec, Status.IMPLEMENTED, D(2022, 2, 1), recorded=first + datetime.timedelta(hours=1))
-    _change(rec, Status.IN_PROGRESS, D(2022, 2, 1), recorded=first)
+    _change(rec, Status.IN_PROGRESS, D(2022, 2, 1))
+    _change(rec, Status.IMPLEMENTED, D(2022, 2, 1), old=Status.IN_PROGRESS)
 
     assert _row(build_summary(year=2021), rec.reference).status == Status.IMPLEMENTED
 
@@ -126,12 +128,14 @@ def test_without_history_the_initial_status_is_used():
 def test_the_status_follows_the_lineage_chain_when_the_item_has_no_history():
     old = RecommendationFactory(report__year=2020)
     country = old.report.country
-    new = RecommendationFactory(
-        report__year=2021, report__country=country, predecessor=old, link_kind="reworded"
-    )
     _change(old, Status.IN_PROGRESS, D(2020, 5, 10))
     # Recorded on last year's item after its own period, before this one was imported.
     _change(old, Status.IMPLEMENTED, D(2021, 9, 1), old=Status.IN_PROGRESS)
+    new = RecommendationFactory(
+        report__year=2021, report__country=country, predecessor=old, link_kind="reworded"
+    )
+    # As importing a successor does: its cached status continues its chain's history.
+    lineage.refresh_status(Recommendation.objects.filter(pk=new.pk))
 
     row = _row(build_summary(year=2021, country=country), new.reference)
 
@@ -227,16 +231,14 @@ def test_each_audience_holds_exactly_its_sensitivities(viewer, reviewer):
 
 def test_only_the_highest_approved_revision_of_the_year_counts(reviewer):
     rec = RecommendationFactory(report__year=2021)
-    first = AssessmentFactory(
-        recommendation=rec, year=2021, rating="no_progress", state=Assessment.State.APPROVED
-    )
+    first = AssessmentFactory(recommendation=rec, year=2021, rating="no_progress", approved=True)
     AssessmentFactory(
         recommendation=rec,
         year=2021,
         revision=2,
         supersedes=first,
         rating="limited",
-        state=Assessment.State.APPROVED,
+        approved=True,
     )
     AssessmentFactory(
         recommendation=rec,
@@ -244,9 +246,8 @@ def test_only_the_highest_approved_revision_of_the_year_counts(reviewer):
         revision=3,
         supersedes=Assessment.objects.get(revision=2),
         rating="implemented",
-        state=Assessment.State.DRAFT,
     )
-    AssessmentFactory(recommendation=rec, year=2020, rating="regression", state="approved")
+    AssessmentFactory(recommendation=rec, year=2020, rating="regression", approved=True)
 
     result = build_summary(year=2021)
     row = _row(result, rec.reference)
@@ -261,7 +262,7 @@ def test_gaps_list_items_without_evidence_or_approved_assessment():
     a = RecommendationFactory(report__year=2021, number=1)
     b = RecommendationFactory(report=a.report, number=2)
     EvidenceFactory(recommendations=[a])
-    AssessmentFactory(recommendation=b, state=Assessment.State.SUBMITTED)
+    AssessmentFactory(recommendation=b, submitted=True)
 
     country = build_summary(year=2021).countries[0]
 
@@ -328,7 +329,7 @@ def test_all_countries_totals_add_up_the_countries():
 
 
 def _populate(countries: int):
-    user = UserFactory(username="logger")
+    user = UserFactory(username="logger", role=roles.ANALYST)
     for _ in range(countries):
         previous = ReportFactory(year=2020)
         report = ReportFactory(year=2021, country=previous.country)
@@ -340,7 +341,7 @@ def _populate(countries: int):
             )
             _change(rec, Status.IN_PROGRESS, D(2021, 10, 1))
             EvidenceFactory(recommendations=[rec], logged_by=user)
-            AssessmentFactory(recommendation=rec, state="approved", author=user)
+            AssessmentFactory(recommendation=rec, approved=True, author=user)
         TierPlacement.objects.create(
             country=report.country, year=2019, tier=Tier.TIER_2, source="table"
         )

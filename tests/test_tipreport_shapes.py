@@ -173,7 +173,7 @@ def test_a_footnote_mark_gives_the_tier_when_the_introduction_does_not_state_it(
 # --------------------------------------------------------------------------------------------
 
 # No item of the stored narratives ends in a number or an abbreviation, so the item before the
-# real ones is one of the fragments the issue quotes from real lists, as quoted; the real items
+# real ones is a fragment of the shape real lists have, as quoted there; the real items
 # that follow it must come out whole.
 RUN_TOGETHER = [
     "Proclamation of National Service 11/199.",

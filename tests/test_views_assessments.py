@@ -643,7 +643,7 @@ def test_the_review_queue_takes_the_same_number_of_queries_for_any_length(
 ):
     author = UserFactory(username="author", role=roles.ANALYST)
     for _ in range(count):
-        AssessmentFactory(author=author, state=Assessment.State.SUBMITTED)
+        AssessmentFactory(author=author, submitted=True)
     with django_assert_num_queries(7):
         response = reviewer_client.get(reverse("assessment_queue"))
     assert response.status_code == 200

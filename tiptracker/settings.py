@@ -189,7 +189,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # PostgreSQL compiles a query to machine code (JIT) when its estimated cost is high, as for
     # the correlated status-on-a-date subqueries; for these short queries the compiling costs
-    # far more than it saves (the worklist's counts at size L: 1.4 s with it, 0.47 s without).
+    # far more than it saves (bench/RESULTS.md: the worklist's counts on PostgreSQL).
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].setdefault("options", "-c jit=off")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -1,4 +1,4 @@
-"""The root URL configuration: the contracts of DESIGN.md, each app's pages under it."""
+"""The root URL configuration: each app's pages under it, at the addresses the README lists."""
 
 from django.contrib import admin
 from django.urls import include, path

@@ -323,6 +323,10 @@ def _build_index() -> dict[str, CountryInfo]:
 
 
 _INDEX = _build_index()
+
+# The length of the longest name or alias: a reader looking for a name in running text need
+# read no further.
+LONGEST_NAME = max(len(form) for info in COUNTRIES for form in (info.name, *info.aliases))
 _BY_CODE = {info.code: info for info in COUNTRIES}
 
 

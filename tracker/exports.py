@@ -1,24 +1,13 @@
 """Downloads of the filtered recommendation list, as CSV and XLSX with the same columns and rows."""
 
-import csv
 import io
 
 from django.http import HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
-from tiptracker.lib.spreadsheets import (
-    CSV_TYPE,
-    XLSX_TYPE,
-    Echo,
-    RowElementSheet,
-    clean_cell,
-    xml_row,
-)
+from tiptracker.lib import spreadsheets
+from tiptracker.lib.spreadsheets import CSV_TYPE, XLSX_TYPE
 from tracker.models import Recommendation, Tier
 
 _CHUNK = 2000
@@ -106,22 +95,13 @@ def filename(extension: str) -> str:
     return f"recommendations-{timezone.localdate():%Y-%m-%d}.{extension}"
 
 
-def _csv_text(value):
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return clean_cell(value)
-
-
 def csv_lines(queryset, absolute_url, progress=None):
-    """Yield the CSV of the recommendations of `queryset` line by line (UTF-8 BOM first)."""
-    writer = csv.writer(Echo())
-    yield "\ufeff" + writer.writerow(COLUMNS)
-    for row in rows(queryset, absolute_url, progress):
-        yield writer.writerow([_csv_text(value) for value in row])
+    """Yield the CSV of the recommendations of `queryset` line by line (BOM first)."""
+    return spreadsheets.csv_lines(COLUMNS, rows(queryset, absolute_url, progress))
 
 
 def csv_response(queryset, request) -> StreamingHttpResponse:
-    """Stream the recommendations of `queryset` as CSV (UTF-8 with a BOM, for spreadsheets)."""
+    """Stream the recommendations of `queryset` as CSV."""
     response = StreamingHttpResponse(
         csv_lines(queryset, request.build_absolute_uri), content_type=CSV_TYPE
     )
@@ -129,31 +109,31 @@ def csv_response(queryset, request) -> StreamingHttpResponse:
     return response
 
 
-_WIDTHS = {"A": 14, "B": 24, "C": 7, "D": 18, "E": 8, "F": 13, "G": 22, "H": 14, "I": 14}
+# Width in characters of each column; the others keep the spreadsheet's default.
+_WIDTHS = {
+    "Reference": 14,
+    "Country": 24,
+    "Year": 7,
+    "Tier": 18,
+    "Priority": 8,
+    "Pillar": 13,
+    "Status": 22,
+    "Status code": 14,
+    "Owner": 14,
+    "Text": 80,
+}
 
 
 def write_xlsx(queryset, absolute_url, out, progress=None) -> None:
     """Write the recommendations of `queryset` to `out` as a workbook with a frozen header row.
 
-    The workbook is write-only: each row goes out as it is appended, whatever the list's size.
+    Each row goes to disk as it is written, whatever the list's size (`spreadsheets.Workbook`).
     """
-    workbook = Workbook(write_only=True)
-    sheet = RowElementSheet.add_to(workbook, "Recommendations")
-    sheet.freeze_panes = "A2"
-    for column, width in _WIDTHS.items():
-        sheet.column_dimensions[column].width = width
-    sheet.column_dimensions["M"].width = 80
-    bold = Font(bold=True)
-    header = []
-    for title in COLUMNS:
-        cell = WriteOnlyCell(sheet, value=title)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    letters = [get_column_letter(i) for i in range(1, len(COLUMNS) + 1)]
-    for index, row in enumerate(rows(queryset, absolute_url, progress), start=2):
-        sheet.append(xml_row(index, letters, row))
-    workbook.save(out)
+    with spreadsheets.Workbook(out) as workbook:
+        columns = [spreadsheets.Column(title, _WIDTHS.get(title)) for title in COLUMNS]
+        sheet = workbook.add_sheet("Recommendations", columns)
+        for row in rows(queryset, absolute_url, progress):
+            sheet.append(row)
 
 
 def xlsx_response(queryset, request) -> HttpResponse:

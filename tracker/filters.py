@@ -4,8 +4,8 @@ import django_filters
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q
 
-from tracker import search
-from tracker.forms import DateInput, FilterForm
+from tracker import permissions, search
+from tracker.forms import DateInput, FilterForm, not_in_the_future
 from tracker.models import (
     Assessment,
     Country,
@@ -106,6 +106,7 @@ class RecommendationFilterSet(PagedFilterSet):
         method="filter_as_of",
         label="Statuses on",
         widget=DateInput,
+        validators=[not_in_the_future],
         help_text="Show and filter the status each item had on that day (default: today).",
     )
     pillar = django_filters.ChoiceFilter(
@@ -187,15 +188,14 @@ class RecommendationFilterSet(PagedFilterSet):
         years = Report.objects.order_by("-year").values_list("year", flat=True).distinct()
         self.filters["year"].extra["choices"] = [(year, str(year)) for year in years]
         self.filters["country"].extra["choices"] = country_choices
+        # Who may own an item, and whoever owns one now (a role can change after assigning).
         users = (
             get_user_model()
-            .objects.filter(is_active=True)
-            .filter(
+            .objects.filter(
                 # Exists, not a join: joining every owned recommendation before DISTINCT costs
                 # a scan of the whole recommendation table.
-                Exists(Recommendation.objects.filter(owner_id=OuterRef("pk")))
-                | Q(groups__permissions__codename="change_status")
-                | Q(is_superuser=True)
+                Q(Exists(Recommendation.objects.filter(owner_id=OuterRef("pk"))), is_active=True)
+                | permissions.may_own()
             )
             .order_by("username")
             .values_list("username", flat=True)

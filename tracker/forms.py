@@ -5,7 +5,6 @@ import html
 from django import forms
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.forms import PasswordChangeForm
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.safestring import mark_safe
@@ -22,6 +21,17 @@ from tracker.models import (
     SavedFilter,
     evidence_date_errors,
 )
+from tracker.permissions import owner_candidates
+
+
+def not_in_the_future(day) -> None:
+    """Refuse a day after today: a status on a future day is not known yet."""
+    today = timezone.localdate()
+    if day is not None and day > today:
+        raise forms.ValidationError(
+            f"{long_date(day)} is in the future: statuses are known up to today, "
+            f"{long_date(today)}."
+        )
 
 
 class DateInput(forms.DateInput):
@@ -161,17 +171,6 @@ class StatusForm(VersionedForm):
         if day > timezone.localdate():
             raise forms.ValidationError("The effective date cannot be in the future.")
         return day
-
-
-def owner_candidates():
-    """Return the users who may own a recommendation: those allowed to change it."""
-    return (
-        get_user_model()
-        .objects.filter(is_active=True)
-        .filter(Q(groups__permissions__codename="change_status") | Q(is_superuser=True))
-        .distinct()
-        .order_by("username")
-    )
 
 
 def owner_field() -> forms.ModelChoiceField:

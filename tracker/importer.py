@@ -31,6 +31,7 @@ from tracker.models import (
     Report,
     TierPlacement,
     follow_up_period,
+    is_report_year,
     reporting_period,
 )
 
@@ -207,7 +208,37 @@ def year_from_name(name: str) -> int | None:
     """Return the report year a file name gives ("2022_bahamas.txt" -> 2022), else None."""
     match = _NAME_YEAR_RE.search(Path(name).name)
     year = int(match.group(1)) if match else None
-    return year if year is not None and 2001 <= year <= 2100 else None
+    return year if year is not None and is_report_year(year) else None
+
+
+# The words of a file name: letters, with an apostrophe inside ("cote-d'ivoire").
+_NAME_WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+# The most words a country's name has ("united-kingdom-of-great-britain-and-northern-ireland").
+_MOST_NAME_WORDS = 8
+
+
+def country_from_name(name: str) -> str | None:
+    """Return the country a file name gives ("2015_south-sudan.txt" -> "South Sudan"), else None.
+
+    Runs of the name's words, joined by spaces or hyphens, are looked up in the registry
+    (exactly, as `countries.match_country` does): the longest run that names a country wins
+    over the shorter ones inside it ("south-sudan", not "sudan"), and a name that gives two
+    countries ("2021_niger_nigeria.txt") gives none.
+    """
+    words = _NAME_WORD_RE.findall(Path(name).stem)
+    found: list[tuple[int, int, countries.CountryInfo]] = []
+    for start in range(len(words)):
+        for end in range(start + 1, min(len(words), start + _MOST_NAME_WORDS) + 1):
+            run = words[start:end]
+            info = countries.match_country(" ".join(run)) or countries.match_country("-".join(run))
+            if info is not None:
+                found.append((start, end, info))
+    named = {
+        info.name
+        for start, end, info in found
+        if not any(s <= start and end <= e and (s, e) != (start, end) for s, e, _ in found)
+    }
+    return named.pop() if len(named) == 1 else None
 
 
 def parse_text(
@@ -219,14 +250,19 @@ def parse_text(
     tier: str | None = None,
     default_year: int | None = None,
     default_year_from: str = "the file name",
+    default_country: str | None = None,
+    default_country_from: str = "the file name",
 ) -> Parsed:
     """Parse one narrative's text; raise ImportRefused naming `name` on any problem.
 
-    Without `default_year`, the year the file name gives is used where neither `year` nor the
-    text states one; a text that states another year wins, with a warning.
+    Without `default_year` and `default_country`, the year and the country the file name gives
+    are used where neither the caller (`year`, `country`) nor the text states one; a text that
+    states another year or country wins, with a warning.
     """
     if default_year is None:
         default_year = year_from_name(name)
+    if default_country is None:
+        default_country = country_from_name(name)
     try:
         narrative = tipreport.parse_narrative(
             text,
@@ -236,6 +272,8 @@ def parse_text(
             tier=tier,
             default_year=default_year,
             default_year_from=default_year_from,
+            default_country=default_country,
+            default_country_from=default_country_from,
         )
     except tipreport.NarrativeError as exc:
         message = str(exc)
@@ -311,6 +349,9 @@ def parse_document(
                 year=year,
                 default_year=default_year,
                 default_year_from=default_from,
+                # Each narrative's heading names its country, not the file's name.
+                default_country=part.country,
+                default_country_from="its heading",
             )
         except ImportRefused as exc:
             items.append(Refused(part_name, str(exc)))

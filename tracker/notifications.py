@@ -45,10 +45,6 @@ def email_choice(user) -> str:
     return preference.first() or Email.IMMEDIATE
 
 
-def unread_count(user) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
-
-
 # -- Events ---------------------------------------------------------------------------------
 
 

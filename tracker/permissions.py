@@ -4,6 +4,9 @@ The services enforce these whatever the entry point; views and templates ask the
 questions to offer only the actions a user can take.
 """
 
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+
 from tracker.models import Assessment, AssessmentEvent, Evidence
 
 
@@ -20,6 +23,22 @@ def can_review(user) -> bool:
 def can_import(user) -> bool:
     """Return whether `user` may import narratives."""
     return user.has_perm("tracker.import_report")
+
+
+def may_own() -> Q:
+    """Return the condition on users who may own a recommendation: THE rule, those who may
+    change it (as a condition, so a list can combine it with others in one query)."""
+    return Q(is_active=True) & (
+        Q(groups__permissions__codename="change_status") | Q(is_superuser=True)
+    )
+
+
+def owner_candidates():
+    """Return the users who may own a recommendation, by username (`may_own`).
+
+    The owner forms offer them, and the API and the services accept only them.
+    """
+    return get_user_model().objects.filter(may_own()).distinct().order_by("username")
 
 
 def may_change_evidence(evidence: Evidence, user) -> bool:

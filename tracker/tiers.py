@@ -23,9 +23,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from tracker import countries
-from tracker.models import Country, Tier, TierPlacement
-
-FIRST_REPORT_YEAR = 2001
+from tracker.models import FIRST_REPORT_YEAR, Country, Tier, TierPlacement
 
 _YEAR_COLUMNS = ("year", "report_year", "report_year_inferred")
 _COUNTRY_COLUMNS = ("countryname", "country")

@@ -18,6 +18,15 @@ next ("... prison terms. * Fully implement ..."). Items run together also after 
 abbreviation ("... Service 11/199.Extend ...", "... (SOPs).Train ..."). Items are split only at
 such boundaries, never at an internal ";" or em dash of a bulleted item.
 
+Items that start with an adverb. Where no bullet marks it, an item starts with a capitalised
+recommendation opener ("Provide", "Criminalize"), or with an adverb in "-ly" followed by one
+("Formally approve the 2021-2025 NAP.", "Fully implement the victim identification ...",
+"Widely disseminate standard operating procedures ...", "Proactively identify ...", as four
+copies of 2015-2025 narratives write them): such an item continues the list, or opens it when
+the heading is lost, where an item starting with its verb would. A sentence that starts
+with an "-ly" word and no opener after it ("Only two shelters ...", "Additionally, the
+government ...") or with an "-ly" noun ("Family support centers ...") is not an item.
+
 The list without its heading (web copies lose it). The list is the run of bullet-like items
 between the introduction and the first section heading (PROSECUTION, or GOVERNMENT EFFORTS for a
 special case) or the end of the text. A paragraph after the introduction opens such a list only
@@ -29,6 +38,35 @@ bullet-like character (a dash, an asterisk, a stray "•") is never a list, and 
 sentence that happens to start with an imperative. The list ends where a line that is not an
 item follows a complete item; that text is kept out of the recommendations.
 
+Sources cut off mid-list (a repost, or a stored copy, that stops inside an item). When no
+section follows the list, an item at the end that does not end a sentence is kept apart as cut
+off (`truncated_item`, with a warning), and every item before it comes back whole: never merged
+with it, never dropped. The cut may fall inside the item's first words, which do not yet show
+that an item begins: a lone word that begins an opener ("Impr", "Am", "A"), an adverb alone
+("Formally") or with such a word ("Fully imp"), after the end of a sentence, or on a new line
+after an item that lost its final period, is taken for the start of the cut item rather than
+for body text or the rest of the item before; a capitalised word inside an item, cut after its
+first letter on the same line ("... police officers N"), stays in the item. A pre-2019 clause
+list cut before its closing "; and ..." (the 2018 North Korea list cut at "...; criminalize
+human trafficking; investigate and prosecute trafficking case") gives its complete clauses and
+the cut one apart. Body text cut after the list (the stored 2018 North Korea copy ends "The
+go") is neither: it starts with no opener.
+
+One item per line straight after the introduction. A government site's text puts the list on
+the lines right after the introduction's last, with no bullet, no heading and no blank line,
+while blank lines separate its other paragraphs (and sometimes its later items). Inside a
+paragraph, the list starts at a line that follows a line ending a sentence when that line is a
+whole item (it starts with an opener and ends a sentence) and the next line, or the next
+paragraph, starts another item. A line of an introduction that merely starts like an item
+("Support for victims remained limited to two shelters.") is followed by prose, so the
+introduction keeps it.
+
+No-break spaces. Reposts of the web pages put no-break spaces (U+00A0), and some their narrow
+(U+202F) or figure (U+2007) kin, at line ends, between sentences, after a bullet ("*\u00a0Train
+police"), before the heading's colon, and alone on the line that stands for a blank one. Every
+such fixed-width space reads as a plain space, so a bullet, a blank line or a heading is one
+whatever space was typed; the recommendations keep plain spaces in their place.
+
 Headers carry footnote marks in some copies ("CURAÇAO: Tier 2†", "Tier 2 Watch List*"); they are
 ignored. A header-shaped first line whose country is not in the registry (a misspelling) still
 gives the tier; the country comes from the caller, else from the title or introduction, with a
@@ -36,12 +74,27 @@ warning naming what the heading said. Website chrome (the "An official website o
 States Government" banner, share links, tags, the footer) is dropped, and the text ends at the
 first chrome line after the narrative begins.
 
+A country or year stated only in the file name. Archives and reposts name their copies
+"2015_kenya.txt", "2015_south-sudan.txt", and an excerpt may state neither its country nor its
+year. The caller reads them from the name (`tracker.importer.country_from_name` and
+`year_from_name`) and passes them as weak defaults (`default_country`, `default_year`): each is
+used only when neither the caller nor the text gives a value; when the text states another,
+the text wins and a warning says so ("The file name gives the country Uganda, but the text
+states Kenya; using Kenya.").
+
 Findings: the parser records ONE FINDING PER SENTENCE of the introduction and of each section.
 A sentence is the smallest unit an analyst cites as evidence, and sentence boundaries are stable
 across the PDF, web and re-published copies of one narrative (paragraph breaks are not). The
 splitter does not break after abbreviations ("U.S.", "e.g.", "No.", "Mr.") or initials, and works
 on whitespace-normalised text, so hard line breaks and hyphenation artefacts ("COVID19") are
 harmless: text is kept as written, never repaired.
+
+Cost: parsing takes time in proportion to the size of the text, whatever its shape, because
+uploads are hostile as often as they are odd. No loop or pattern reads again what was already
+read: tests at a position look at the text there (never at a slice of everything before or
+after it), the list is joined line by line keeping only its end, patterns that look for a name
+or an abbreviation stop after as many characters as the longest one has, and no pattern can
+backtrack over a run it has already tried (tests/test_parser_scaling.py).
 """
 
 from __future__ import annotations
@@ -49,7 +102,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from tracker.countries import CountryInfo, match_country
+from tracker.countries import LONGEST_NAME, CountryInfo, match_country
 
 SECTION_KEYS = (
     "prosecution",
@@ -188,16 +241,31 @@ _ABBREVIATIONS = frozenset(_ABBREVIATION_WORDS.split())
 
 _ABBREVIATION_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz.")
 
+# Abbreviations and dotted initialisms are short. A longer run of letters and periods
+# ("x.Yzx.Yzx.Yz...") is none, and is read only this far back from each of its periods, so that
+# a text of such runs is read once, not once per period.
+_LONGEST_ABBREVIATION = 24
 
-def _is_abbreviation(before: str) -> bool:
-    """Tell whether the text `before` a period ends with an abbreviation or an initial."""
+
+def _is_abbreviation(text: str, end: int | None = None) -> bool:
+    """Tell whether `text[:end]`, which a period follows, ends with an abbreviation or initial.
+
+    Take the end as an index rather than a slice: a slice would copy the whole text before
+    every period of it.
+    """
+    if end is None:
+        end = len(text)
+    if end and text[end - 1] == "\n":
+        end -= 1
     # The last run of letters and periods, from its first letter: read from the end, since a
     # pattern anchored at the end would be tried at every position of a long text.
-    end = len(before) - 1 if before.endswith("\n") else len(before)
+    limit = max(0, end - _LONGEST_ABBREVIATION)
     start = end
-    while start and before[start - 1] in _ABBREVIATION_CHARS:
+    while start > limit and text[start - 1] in _ABBREVIATION_CHARS:
         start -= 1
-    word = before[start:end].lstrip(".")
+    if start == limit and start and text[start - 1] in _ABBREVIATION_CHARS:
+        return False
+    word = text[start:end].lstrip(".")
     if not word:
         return False
     if word.lower() in _ABBREVIATIONS:
@@ -215,7 +283,7 @@ def split_sentences(text: str) -> list[str]:
     sentences: list[str] = []
     start = 0
     for match in _SENTENCE_END.finditer(text):
-        if text[match.start()] == "." and _is_abbreviation(text[start : match.start()]):
+        if text[match.start()] == "." and _is_abbreviation(text, match.start()):
             continue
         sentence = text[start : match.end()].strip()
         if sentence:
@@ -353,24 +421,34 @@ _TIER_STATEMENT_RE = re.compile(
     re.I,
 )
 
-_SUBJECT_PATTERNS = (
-    # "The Government of the Democratic People’s Republic of Korea (DPRK ...) does not ..."
-    re.compile(
-        r"\bGovernment\s+of\s+(?P<name>.+?)(?=\s*\(|\s+(?:does|do|fully|is|has|did|was|remains|"
-        r"demonstrated|made|continued)\b)"
-    ),
-    # "Afghanistan does not fully meet ..."  "Yemen remains a Special Case ..."
-    re.compile(
-        r"^(?P<name>.+?)\s+(?:does\s+not\s+fully\s+meet|fully\s+meets|remains\s+a\s+Special\s+Case)"
-    ),
-    # "...; therefore the DPRK remained on Tier 3."
-    re.compile(r"\btherefore,?\s+(?P<name>.+?)\s+(?:remained|remains|was|is)\b", re.I),
+# A country's name as an introduction writes it: no longer than twice the registry's longest
+# name, which leaves room for "the" and other spellings. The patterns read no further after
+# "Government of" or "therefore", so that a text of many of them is read once, not once each.
+_NAME = rf"(?P<name>.{{1,{2 * LONGEST_NAME}}}?)"
+
+# "The Government of the Democratic People’s Republic of Korea (DPRK ...) does not ..."
+_GOVERNMENT_OF_RE = re.compile(
+    rf"\bGovernment\s+of\s+{_NAME}(?=\s*\(|\s+(?:does|do|fully|is|has|did|was|remains|"
+    r"demonstrated|made|continued)\b)"
 )
+# "Afghanistan does not fully meet ..."  "Yemen remains a Special Case ...": at the start only.
+_OPENING_SUBJECT_RE = re.compile(
+    rf"{_NAME}\s+(?:does\s+not\s+fully\s+meet|fully\s+meets|remains\s+a\s+Special\s+Case)"
+)
+_OPENING_SUBJECT_REACH = 2 * LONGEST_NAME + 40
+# "...; therefore the DPRK remained on Tier 3."
+_THEREFORE_RE = re.compile(rf"\btherefore,?\s+{_NAME}\s+(?:remained|remains|was|is)\b", re.I)
 
 
 def _country_from_intro(intro: str) -> CountryInfo | None:
-    for pattern in _SUBJECT_PATTERNS:
-        for match in pattern.finditer(intro):
+    """Return the country the introduction names as its subject, else None."""
+    opening = _OPENING_SUBJECT_RE.match(intro[:_OPENING_SUBJECT_REACH])
+    for matches in (
+        _GOVERNMENT_OF_RE.finditer(intro),
+        [opening] if opening else [],
+        _THEREFORE_RE.finditer(intro),
+    ):
+        for match in matches:
             info = match_country(match.group("name"))
             if info is not None:
                 return info
@@ -435,26 +513,61 @@ _ITEM_OPENERS = frozenset(_ITEM_OPENER_WORDS.split())
 _SEP = "\ue000"  # Marks an item boundary inside the list text.
 _END = "\ue001"  # Marks where the list stops and body text without a heading begins.
 
-_TERMINAL_RE = re.compile(r"[.!?][”\"’')\]]*$")
+# What may follow the period, question or exclamation mark that ends a sentence.
+_CLOSERS = "”\"’')]"
+
+# A capitalised word (openers are shorter than this) and the word after it. Applied at a given
+# position of the text, never to a slice of the rest of it.
+_CAPITALISED_WORD_RE = re.compile(r"\s*([A-Z][a-z]{1,24})\b(?:\s+([a-z]{2,24})\b)?")
+
+# Words in "-ly" that are no adverbs and may begin a sentence of a narrative.
+_NOT_ADVERBS = frozenset(("assembly", "family", "italy", "july"))
 
 
-def _starts_item(text: str) -> bool:
-    """Tell whether `text` begins with a capitalised recommendation opener ("Provide ...")."""
-    match = re.match(r"[\s\u00a0]*([A-Z][a-z]+)\b", text)
-    return bool(match) and match.group(1).lower() in _ITEM_OPENERS
+def _starts_item(text: str, pos: int = 0) -> bool:
+    """Tell whether `text` at `pos` begins a recommendation ("Provide", "Fully implement")."""
+    match = _CAPITALISED_WORD_RE.match(text, pos)
+    if not match:
+        return False
+    first = match.group(1).lower()
+    if first in _ITEM_OPENERS:
+        return True
+    return first.endswith("ly") and first not in _NOT_ADVERBS and match.group(2) in _ITEM_OPENERS
 
 
 def _ends_sentence(text: str) -> bool:
+    """Tell whether `text` ends a sentence: a period (not an abbreviation's), "?" or "!"."""
     text = text.rstrip()
-    if not _TERMINAL_RE.search(text):
+    if text.rstrip(_CLOSERS)[-1:] not in (".", "!", "?"):
         return False
     if text.endswith("."):
-        return not _is_abbreviation(text[:-1])
+        return not _is_abbreviation(text, len(text) - 1)
     return True
 
 
+_LOWERCASE_OR_HYPHEN = frozenset("abcdefghijklmnopqrstuvwxyz-")
+
+
 def _ends_lowercase_word(text: str) -> bool:
-    return bool(re.search(r"\b[a-z][a-z-]*$", text.rstrip()))
+    """Tell whether `text` ends in a lower-case word ("trafficking", "re-open", "two-")."""
+    end = len(text.rstrip())
+    start = end
+    while start and text[start - 1] in _LOWERCASE_OR_HYPHEN:
+        start -= 1
+    run = text[start:end]
+    # The word starts at a lower-case letter after a hyphen of the run, or at the run's first
+    # letter when no word character stands before it.
+    if re.search(r"-[a-z]", run):
+        return True
+    return run[:1].isalpha() and not (start and _WORD_CHAR.match(text, start - 1))
+
+
+# What may start the body text that follows a list.
+_CAPITAL_OR_QUOTE = frozenset('ABCDEFGHIJKLMNOPQRSTUVWXYZ“"')
+
+# The joined list is tested only at its end, and every test reads less than this far back:
+# keeping just this much of it makes joining the lines linear in their length.
+_TAIL = 200
 
 
 def _mark_line_breaks(region: str, *, bulleted: bool) -> str:
@@ -465,28 +578,27 @@ def _mark_line_breaks(region: str, *, bulleted: bool) -> str:
     an item that lost its final period). A line that ends a sentence and is followed by a line
     that does not start a recommendation means the list is over and body text follows.
     """
-    lines = region.split("\n")
-    out = ""
-    for line in lines:
-        if not line.strip():
+    parts: list[str] = []
+    tail = ""  # the end of the text joined so far
+    for line in region.split("\n"):
+        nxt = line.strip()
+        if not nxt:
             continue
-        if not out:
-            out = line.strip()
-            continue
-        prev, nxt = out.rstrip(), line.strip()
-        if prev.endswith(_SEP) or nxt.startswith(_SEP):
-            out = prev + nxt
+        if not parts or tail.endswith(_SEP) or nxt.startswith(_SEP):
+            joint = ""
         elif _starts_item(nxt) and (
-            _ends_sentence(prev) or (not bulleted and _ends_lowercase_word(prev))
+            _ends_sentence(tail) or (not bulleted and _ends_lowercase_word(tail))
         ):
-            out = prev + _SEP + nxt
-        elif _ends_sentence(prev) and re.match(r"[A-Z“\"]", nxt):
-            return prev + _END + nxt
-        elif re.search(r"\w[—-]$", prev):
-            out = prev + nxt
+            joint = _SEP
+        elif _ends_sentence(tail) and nxt[0] in _CAPITAL_OR_QUOTE:
+            return "".join(parts) + _END + nxt
+        elif len(tail) > 1 and tail[-1] in "—-" and _WORD_CHAR.match(tail, len(tail) - 2):
+            joint = ""
         else:
-            out = prev + " " + nxt
-    return out
+            joint = " "
+        parts += (joint, nxt)
+        tail = nxt[-_TAIL:] if len(nxt) >= _TAIL else (tail + joint + nxt)[-_TAIL:]
+    return "".join(parts)
 
 
 _NO_SPACE_BOUNDARY = re.compile(r"(?<=[a-z)”’\"])\.(?=[A-Z][a-z])")
@@ -499,26 +611,31 @@ _NO_PERIOD_BOUNDARY = re.compile(r"(?<=[a-z])\s+(?=[A-Z][a-z]+\s+[a-z])")
 # Words after which a capitalised opener cannot start a new item: "under the Protect Act".
 _BINDING_WORD_LIST = "a an the of to and or for in on by with under its their"
 _BINDING_WORDS = frozenset(_BINDING_WORD_LIST.split())
+_LONGEST_BINDING_WORD = max(map(len, _BINDING_WORDS))
 
 
 def _split_inline(piece: str, *, bulleted: bool) -> tuple[list[str], bool]:
     """Split one piece at boundaries within a line; return (items, list_ended)."""
     cuts: list[tuple[int, int, str]] = []  # (start, end, kind) of each boundary
+    # Every test reads the piece at a position: a slice before or after each boundary would
+    # copy the piece once per boundary.
     for match in _NO_SPACE_BOUNDARY.finditer(piece):
-        if not _is_abbreviation(piece[: match.start()]):
+        if not _is_abbreviation(piece, match.start()):
             cuts.append((match.end(), match.end(), "item"))
     for match in _NO_SPACE_BOUNDARY_AFTER_CAPS.finditer(piece):
-        if not _is_abbreviation(piece[: match.start()]) and _starts_item(piece[match.end() :]):
+        if not _is_abbreviation(piece, match.start()) and _starts_item(piece, match.end()):
             cuts.append((match.end(), match.end(), "item"))
     if not bulleted:
         for match in _SPACED_BOUNDARY.finditer(piece):
-            if piece[match.start() - 1] == "." and _is_abbreviation(piece[: match.start() - 1]):
+            if piece[match.start() - 1] == "." and _is_abbreviation(piece, match.start() - 1):
                 continue
-            kind = "item" if _starts_item(piece[match.end() :]) else "end"
+            kind = "item" if _starts_item(piece, match.end()) else "end"
             cuts.append((match.start(), match.end(), kind))
         for match in _NO_PERIOD_BOUNDARY.finditer(piece):
-            before = piece[: match.start()].rsplit(" ", 1)[-1]
-            if before.lower() not in _BINDING_WORDS and _starts_item(piece[match.end() :]):
+            # The word before the boundary; binding words are short, so a few characters do.
+            near = piece[max(0, match.start() - _LONGEST_BINDING_WORD - 1) : match.start()]
+            before = near.rsplit(" ", 1)[-1]
+            if before.lower() not in _BINDING_WORDS and _starts_item(piece, match.end()):
                 cuts.append((match.start(), match.end(), "item"))
     items: list[str] = []
     pos = 0
@@ -538,7 +655,11 @@ _LEADING_GLYPH_RE = re.compile(r"^[ \t]*[•*\-–][ \t]+", re.M)
 # A glyph between two items on one line: "• " anywhere; "*", "-" or "–" only between the end
 # of a sentence and a capital ("… prison terms. * Fully implement …"), so that a dash or a
 # footnote mark inside an item never splits it.
-_INLINE_GLYPH_RE = re.compile(r"[ \t]*•[ \t]*|(?<=[.!?”’\")\]])[ \t]+[*\-–][ \t]+(?=[A-Z“\"])")
+# A "•" takes the spaces around it; it is looked for only where a run of spaces begins, so
+# that a long run is not read again from each of its spaces.
+_INLINE_GLYPH_RE = re.compile(
+    r"(?:(?<![ \t])[ \t]*)?•[ \t]*|(?<=[.!?”’\")\]])[ \t]+[*\-–][ \t]+(?=[A-Z“\"])"
+)
 
 
 def _mark_bullets(region: str) -> tuple[str, bool]:
@@ -558,6 +679,57 @@ def _split_semicolon_list(text: str) -> list[str]:
     return items
 
 
+# Every prefix of an opener: where a cut fell inside the first word of an item ("Impr", "Am").
+_OPENER_PREFIXES = frozenset(word[:n] for word in _ITEM_OPENERS for n in range(1, len(word) + 1))
+
+# The first word of an item, or an adverb and the next word, at the very end of a text. Searched
+# for in the last characters only.
+_CUT_START_RE = re.compile(r"([A-Z][a-z]{0,24})(?:\s+([a-z]{1,24}))?\s*\Z")
+_CUT_REACH = 60
+
+
+def _cut_item_start(text: str, *, bulleted: bool) -> int | None:
+    """Return where an item cut off inside its first words begins at the end of `text`, else None.
+
+    The item is a lone word that begins an opener ("Impr", "Am"), an adverb ("Formally"), or an
+    adverb and a word that begins an opener ("Fully impl"). It follows the end of a sentence
+    or, in a list without bullets, a line that ends in a lower-case word (an item that lost its
+    final period) other than "the", "of" ... (a wrapped line).
+    """
+    base = max(0, len(text.rstrip()) - _CUT_REACH)
+    match = _CUT_START_RE.search(text, base)
+    if not match:
+        return None
+    first, second = match.group(1).lower(), match.group(2)
+    adverb = first.endswith("ly") and first not in _NOT_ADVERBS
+    if second is None:
+        begins_item = first in _OPENER_PREFIXES or adverb  # "Impr", "Formally"
+    else:
+        begins_item = adverb and second in _OPENER_PREFIXES  # "Fully imp"
+    if not begins_item:
+        return None
+    start = match.start()
+    end = start  # the end of the text before the cut item
+    while end and text[end - 1].isspace():
+        end -= 1
+    before = text[max(0, end - _TAIL) : end]
+    if _ends_sentence(before):
+        return start
+    # Without the period, only a line break tells an item from a capitalised word inside one.
+    if bulleted or "\n" not in text[end:start] or not _ends_lowercase_word(before):
+        return None
+    last_word = before.rsplit(None, 1)[-1] if before.strip() else ""
+    return None if last_word.lower() in _BINDING_WORDS else start
+
+
+def _without_closing_border(region: str) -> str:
+    """Drop the stray table border ("|") that closes some web copies, with its spaces."""
+    stripped = region.rstrip()
+    if stripped.endswith("|"):
+        return stripped.rstrip("|").rstrip()
+    return region
+
+
 def _clean_item(item: str) -> str:
     return normalize_whitespace(item).strip(" " + _SEP + _END)
 
@@ -569,9 +741,21 @@ def split_recommendations(region: str, *, at_end: bool) -> tuple[list[str], str 
     may have been cut off. Return (complete items, truncated last item or None, whether body
     text without a heading follows the list).
     """
-    region = region.replace(_SEP, " ").replace(_END, " ")
-    region = re.sub(r"\s*\|+\s*$", "", region)  # A stray table border closes some web copies.
+    region = _without_closing_border(region.replace(_SEP, " ").replace(_END, " "))
     region, bulleted = _mark_bullets(region)
+    cut = _cut_item_start(region, bulleted=bulleted) if at_end else None
+    if cut is not None:
+        # The items before the cut one are complete: another item follows them.
+        items, _, followed_by_body = _split_marked(region[:cut], bulleted=bulleted, at_end=False)
+        if not followed_by_body:
+            return items, normalize_whitespace(region[cut:]), False
+    return _split_marked(region, bulleted=bulleted, at_end=at_end)
+
+
+def _split_marked(
+    region: str, *, bulleted: bool, at_end: bool
+) -> tuple[list[str], str | None, bool]:
+    """Split a list whose bullets are marked; see `split_recommendations`."""
     joined = _mark_line_breaks(region, bulleted=bulleted)
     followed_by_body = _END in joined
     joined = joined.split(_END, 1)[0]
@@ -581,7 +765,11 @@ def split_recommendations(region: str, *, at_end: bool) -> tuple[list[str], str 
         not bulleted
         and _SEP not in joined
         and flat.count("; ") >= 2
-        and _SEMICOLON_LIST_RE.search(flat.rstrip("."))
+        and (
+            _SEMICOLON_LIST_RE.search(flat.rstrip("."))
+            # A source cut off before the list's closing "; and ...".
+            or (at_end and not followed_by_body and not _ends_sentence(flat))
+        )
     ):
         items = _split_semicolon_list(flat)
         if _ends_sentence(items[-1]):
@@ -636,8 +824,12 @@ def _paragraphs(text: str) -> list[tuple[int, str]]:
     return paragraphs
 
 
-def _looks_like_list(paragraph: str, following: str) -> bool:
-    """Tell whether `paragraph`, which follows the introduction, opens a list (see the module)."""
+def _looks_like_list(paragraph: str, next_is_item: bool, *, cut_off: bool = False) -> bool:
+    """Tell whether `paragraph`, which follows the introduction, opens a list (see the module).
+
+    `next_is_item` tells whether the paragraph after it starts an item; `cut_off`, that the
+    paragraph is where the text was cut.
+    """
     glyph = _LEADING_GLYPH_RE.match(paragraph)
     first = paragraph[glyph.end() :] if glyph else paragraph
     if not _starts_item(first):
@@ -645,29 +837,62 @@ def _looks_like_list(paragraph: str, following: str) -> bool:
     if glyph or _mark_bullets(paragraph)[1]:
         return True
     flat = normalize_whitespace(paragraph)
-    if flat.count("; ") >= 2 and "; and " in flat:
-        return True  # A pre-2019 list: "...; ...; and accede to ..."
+    if flat.count("; ") >= 2 and ("; and " in flat or (cut_off and not _ends_sentence(flat))):
+        return True  # A pre-2019 list: "...; ...; and accede to ...", or cut before its "and"
     if any(
-        not _is_abbreviation(flat[: m.start()]) and _starts_item(flat[m.end() :])
-        for m in _NO_SPACE_BOUNDARY.finditer(flat)
+        not _is_abbreviation(flat, m.start()) and _starts_item(flat, m.end())
+        for pattern in (_NO_SPACE_BOUNDARY, _NO_SPACE_BOUNDARY_AFTER_CAPS)
+        for m in pattern.finditer(flat)
     ):
-        return True  # Items run together: "...repression.End the ..."
-    lines = [line for line in paragraph.split("\n") if line.strip()] + [following]
+        return True  # Items run together: "...repression.End the ...", "...11/199.Extend ..."
+    lines = [line for line in paragraph.split("\n") if line.strip()]
     # One item per line: a line that ends a sentence followed by one that starts an item.
     return any(
         _ends_sentence(prev) and _starts_item(nxt)
         for prev, nxt in zip(lines, lines[1:], strict=False)
-    )
+    ) or (next_is_item and _ends_sentence(lines[-1]))
 
 
-def _headingless_list_start(text: str) -> int | None:
-    """Return the offset of a list that follows the introduction without a heading, else None."""
-    paragraphs = _paragraphs(text)
-    for k in range(1, len(paragraphs)):
-        offset, paragraph = paragraphs[k]
-        following = paragraphs[k + 1][1] if k + 1 < len(paragraphs) else ""
-        if _looks_like_list(paragraph, following):
+def _list_start_inside(paragraph: str, next_is_item: bool) -> int | None:
+    """Return the offset of a list of one item per line that starts inside `paragraph`.
+
+    Such a list follows a line that ends a sentence (the introduction's last) with no blank
+    line between; its first line is a whole item (it starts with an opener and ends a
+    sentence), and the next line, or the next paragraph (`next_is_item`), starts another.
+    """
+    lines = paragraph.split("\n")
+    offset = len(lines[0]) + 1
+    for k in range(1, len(lines)):
+        line = lines[k]
+        nxt_is_item = _starts_item(lines[k + 1]) if k + 1 < len(lines) else next_is_item
+        if (
+            nxt_is_item
+            and _starts_item(line)
+            and _ends_sentence(line)
+            and _ends_sentence(lines[k - 1])
+        ):
             return offset
+        offset += len(line) + 1
+    return None
+
+
+def _headingless_list_start(text: str, *, at_end: bool) -> int | None:
+    """Return the offset of a list that follows the introduction without a heading, else None.
+
+    `at_end` says the text is the end of the narrative, so it may stop inside an item.
+    """
+    cut = _cut_item_start(text, bulleted=False) if at_end else None
+    if cut is not None:
+        text = text[:cut]  # the last paragraph left is followed by the cut item
+    paragraphs = _paragraphs(text)
+    for k, (offset, paragraph) in enumerate(paragraphs):
+        last = k + 1 == len(paragraphs)
+        next_is_item = cut is not None if last else _starts_item(paragraphs[k + 1][1])
+        if k and _looks_like_list(paragraph, next_is_item, cut_off=last and at_end):
+            return offset
+        inside = _list_start_inside(paragraph, next_is_item)
+        if inside is not None:
+            return offset + inside
     return None
 
 
@@ -705,6 +930,17 @@ def _without_chrome(lines: list[str]) -> list[str]:
     return lines[start:]
 
 
+# The no-break (U+00A0, U+202F), figure (U+2007) and other fixed-width spaces that reposts put
+# at line ends, between sentences and after bullets read as plain spaces, so that every rule
+# written with a space (a bullet's, a blank line's, a heading's) holds for them too. Replaced
+# with a pattern: str.translate with a table takes about twice as long as the whole parse.
+_FIXED_SPACE_RE = re.compile("[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
+
+
+def _capitalized(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _resolve(
     label: str,
     stated: str | int | None,
@@ -737,16 +973,18 @@ def parse_narrative(
     tier: str | None = None,
     default_year: int | None = None,
     default_year_from: str = "the file name",
+    default_country: str | None = None,
+    default_country_from: str = "the file name",
 ) -> Narrative:
     """Parse one narrative; see the module docstring for the shapes it understands.
 
     Use the caller's year, country and tier when the text does not state them; when it does and
     the caller supplies a different value, the caller's value wins and a warning is added.
-    `default_year` (read from `default_year_from`, such as the file name) is weaker: it is used
-    only when neither the caller nor the text gives a year, and a text stating another year wins
-    with a warning. Raise
-    NarrativeError naming `name` for empty text, a missing country, year or tier with no value
-    supplied, or an unknown country or tier supplied.
+    `default_year` and `default_country` (read from `default_year_from` and
+    `default_country_from`, such as the file name) are weaker: each is used only when neither
+    the caller nor the text gives a value, and a text stating another value wins with a
+    warning. Raise NarrativeError naming `name` for empty text, a missing country, year or tier
+    with no value supplied, or an unknown country or tier supplied.
     """
     if text is None or not text.strip():
         raise NarrativeError(f"{name}: the text is empty.")
@@ -755,6 +993,13 @@ def parse_narrative(
         supplied_info = match_country(country)
         if supplied_info is None:
             raise NarrativeError(f"{name}: unknown country {country!r}.")
+    default_info = None
+    if default_country is not None:
+        default_info = match_country(default_country)
+        if default_info is None:
+            raise NarrativeError(
+                f"{name}: unknown country {default_country!r} (from {default_country_from})."
+            )
     supplied_tier = None
     if tier is not None:
         supplied_tier = tier_code(tier)
@@ -764,7 +1009,7 @@ def parse_narrative(
             )
 
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
-    text = text.replace(_SEP, " ").replace(_END, " ")
+    text = _FIXED_SPACE_RE.sub(" ", text.replace(_SEP, " ").replace(_END, " "))
     lines = _without_chrome(text.split("\n"))
     warnings: list[str] = []
 
@@ -820,7 +1065,7 @@ def parse_narrative(
         region = front[heading_match.end() :]
         list_found = True
     else:
-        start = _headingless_list_start(front)
+        start = _headingless_list_start(front, at_end=not section_starts)
         intro_text = front if start is None else front[:start]
         region = "" if start is None else front[start:]
         list_found = start is not None
@@ -835,11 +1080,12 @@ def parse_narrative(
             )
     introduction = normalize_whitespace(intro_text)
 
-    sections: dict[str, str] = {}
+    # A heading met again continues its section; the bodies are joined once, at the end.
+    bodies: dict[str, list[str]] = {}
     for n, (line_no, key) in enumerate(section_starts):
         end = section_starts[n + 1][0] if n + 1 < len(section_starts) else len(lines)
-        body = normalize_whitespace("\n".join(lines[line_no + 1 : end]))
-        sections[key] = f"{sections[key]} {body}".strip() if key in sections else body
+        bodies.setdefault(key, []).append(normalize_whitespace("\n".join(lines[line_no + 1 : end])))
+    sections = {key: " ".join(part for part in parts if part) for key, parts in bodies.items()}
 
     # Tier: the header first, else the statement in the introduction.
     intro_sentences = split_sentences(introduction)
@@ -868,11 +1114,23 @@ def parse_narrative(
             "using the header."
         )
     stated_info = header_info or title_info or _country_from_intro(introduction)
+    # The default country (the file name's) stands in only where the text states none.
+    fallback_info = None
+    if supplied_info is None and default_info is not None:
+        if stated_info is None:
+            fallback_info = default_info
+        elif stated_info is not default_info:
+            warnings.append(
+                f"{_capitalized(default_country_from)} gives the country {default_info.name}, "
+                f"but the text states {stated_info.name}; using {stated_info.name}."
+            )
     if unknown_heading:
         if supplied_info is not None:
             using = supplied_info.name
         elif stated_info is not None:
             using = f"{stated_info.name}, as the text names it elsewhere"
+        elif fallback_info is not None:
+            using = f"{fallback_info.name}, as {default_country_from} gives it"
         else:
             raise NarrativeError(
                 f"{name}: the heading names {unknown_heading!r}, which is not a known country; "
@@ -882,13 +1140,14 @@ def parse_narrative(
             f"The heading names {unknown_heading!r}, which is not a known country; using {using}."
         )
 
-    info = _resolve("country", stated_info, supplied_info, warnings, name, show=lambda c: c.name)
+    given_info = supplied_info or fallback_info
+    info = _resolve("country", stated_info, given_info, warnings, name, show=lambda c: c.name)
     if year is None and default_year is not None:
         if title_year is None:
             year = default_year
         elif title_year != default_year:
             warnings.append(
-                f"{default_year_from[0].upper()}{default_year_from[1:]} gives the year "
+                f"{_capitalized(default_year_from)} gives the year "
                 f"{default_year}, but the text states {title_year}; using {title_year}."
             )
     final_year = _resolve("year", title_year, year, warnings, name)

@@ -28,6 +28,7 @@ from tracker.models.evidence import (  # noqa: F401
     EvidenceEdit,
     EvidenceQuerySet,
     ServerOperator,
+    counted_links,
     evidence_counting,
     evidence_date_errors,
     evidence_upload_to,
@@ -47,12 +48,14 @@ from tracker.models.narratives import (  # noqa: F401
     Country,
     Finding,
     Report,
-    ReportQuerySet,
     TierPlacement,
 )
 from tracker.models.periods import (  # noqa: F401
+    FIRST_REPORT_YEAR,
+    LAST_REPORT_YEAR,
     default_as_of,
     follow_up_period,
+    is_report_year,
     reporting_period,
 )
 from tracker.models.recommendations import (  # noqa: F401

@@ -99,13 +99,16 @@ class Notification(models.Model):
         return f"{self.recipient}: {self.message[:60]}"
 
 
+class NotificationEmail(models.TextChoices):
+    IMMEDIATE = "immediate", "At once"
+    DAILY = "daily", "Once a day, in a digest"
+    NONE = "none", "Never: in the app only"
+
+
 class NotificationPreference(models.Model):
     """How a user wants their notifications e-mailed: at once, in a daily digest, or never."""
 
-    class Email(models.TextChoices):
-        IMMEDIATE = "immediate", "At once"
-        DAILY = "daily", "Once a day, in a digest"
-        NONE = "none", "Never: in the app only"
+    Email = NotificationEmail
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
@@ -115,7 +118,7 @@ class NotificationPreference(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=Q(email__in=["immediate", "daily", "none"]),
+                condition=Q(email__in=NotificationEmail.values),
                 name="notificationpreference_email_valid",
             ),
         ]
@@ -124,12 +127,15 @@ class NotificationPreference(models.Model):
         return f"{self.user}: {self.get_email_display()}"
 
 
+class SavedFilterList(models.TextChoices):
+    RECOMMENDATIONS = "recommendations", "Recommendations"
+    EVIDENCE = "evidence", "Evidence"
+
+
 class SavedFilter(models.Model):
     """A user's named set of filters of a list page, kept as its query string."""
 
-    class List(models.TextChoices):
-        RECOMMENDATIONS = "recommendations", "Recommendations"
-        EVIDENCE = "evidence", "Evidence"
+    List = SavedFilterList
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_filters"
@@ -148,7 +154,7 @@ class SavedFilter(models.Model):
                 violation_error_message="You already have saved filters of that name.",
             ),
             models.CheckConstraint(
-                condition=Q(list__in=["recommendations", "evidence"]), name="savedfilter_list_valid"
+                condition=Q(list__in=SavedFilterList.values), name="savedfilter_list_valid"
             ),
         ]
 

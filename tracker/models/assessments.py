@@ -78,6 +78,15 @@ class Assessment(models.Model):
                 | Q(revision__gt=1, supersedes__isnull=False),
                 name="assessment_correction_links_original",
             ),
+            models.CheckConstraint(
+                condition=~Q(state__in=[AssessmentState.APPROVED, AssessmentState.RETURNED])
+                | Q(reviewer__isnull=False, reviewed_at__isnull=False),
+                name="assessment_review_has_reviewer",
+                violation_error_message=(
+                    "An approved or returned assessment names its reviewer and the time of "
+                    "the review."
+                ),
+            ),
         ]
 
     def __str__(self):

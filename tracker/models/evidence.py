@@ -37,6 +37,10 @@ class ServerOperator:
     is_authenticated = True
     pk = None
 
+    def has_perm(self, perm: str) -> bool:
+        """Answer yes: whoever runs commands on the server holds the database itself."""
+        return True
+
     def __repr__(self) -> str:
         return "SERVER_OPERATOR"
 
@@ -80,6 +84,21 @@ def evidence_counting(day=None, *, prefix: str = "") -> Q:
         return Q(**{f"{prefix}withdrawn_at__isnull": True})
     return Q(**{f"{prefix}withdrawn_at__isnull": True}) | Q(
         **{f"{prefix}withdrawn_at__date__gt": day}
+    )
+
+
+def counted_links(user=None, *, audience: str | None = None):
+    """Return the links from recommendations to the evidence that counts: THE definition of
+    "evidence logged" against an item, as `user` (and `audience`) may see it.
+
+    An item counts while it is visible to the reader and not withdrawn, whatever its date: the
+    list's "has evidence" flag, the country page and the comparison count these. A summary
+    counts a narrower set, the evidence OF ITS PERIOD (dated within the follow-up period,
+    `reports.summary`), and says so.
+    """
+    return Evidence.recommendations.through.objects.filter(
+        evidence_visibility(user, audience=audience, prefix="evidence__"),
+        evidence_counting(prefix="evidence__"),
     )
 
 

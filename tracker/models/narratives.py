@@ -7,7 +7,12 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from tracker.models.periods import follow_up_period, reporting_period
+from tracker.models.periods import (
+    FIRST_REPORT_YEAR,
+    LAST_REPORT_YEAR,
+    follow_up_period,
+    reporting_period,
+)
 from tracker.models.vocabularies import Tier
 
 
@@ -75,11 +80,6 @@ class TierPlacement(models.Model):
         return f"{self.country} {self.year}: {self.get_tier_display()}"
 
 
-class ReportQuerySet(models.QuerySet):
-    def for_year(self, year):
-        return self.filter(year=year)
-
-
 class Report(models.Model):
     """One country narrative of one report year, as imported from its source text."""
 
@@ -105,8 +105,6 @@ class Report(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
-    objects = ReportQuerySet.as_manager()
-
     class Meta:
         ordering = ["country__name", "-year"]
         permissions = [("import_report", "Can import narratives")]
@@ -117,7 +115,8 @@ class Report(models.Model):
                 violation_error_message="This country already has a narrative for that year.",
             ),
             models.CheckConstraint(
-                condition=Q(year__gte=2001) & Q(year__lte=2100), name="report_year_in_range"
+                condition=Q(year__gte=FIRST_REPORT_YEAR) & Q(year__lte=LAST_REPORT_YEAR),
+                name="report_year_in_range",
             ),
             models.CheckConstraint(condition=Q(tier__in=Tier.values), name="report_tier_valid"),
         ]

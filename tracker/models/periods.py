@@ -4,6 +4,16 @@ import datetime
 
 from django.utils import timezone
 
+# The TIP Report was first published in 2001; a year past 2100 is a typing mistake. Every form,
+# command, URL and constraint that takes a report year keeps to this one range.
+FIRST_REPORT_YEAR = 2001
+LAST_REPORT_YEAR = 2100
+
+
+def is_report_year(year: int) -> bool:
+    """Return whether `year` is in the range of report years the tracker holds."""
+    return FIRST_REPORT_YEAR <= year <= LAST_REPORT_YEAR
+
 
 def reporting_period(year: int) -> tuple[datetime.date, datetime.date]:
     """Return the first and last day of the reporting period of report year `year`.

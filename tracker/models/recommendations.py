@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tracker.models.assessments import Assessment
-from tracker.models.evidence import Evidence, evidence_counting, evidence_visibility
+from tracker.models.evidence import counted_links
 from tracker.models.history import StatusChange, status_on
 from tracker.models.narratives import Finding, Report
 from tracker.models.periods import follow_up_period
@@ -32,9 +32,6 @@ def list_order_of(report) -> tuple[str, int]:
 class RecommendationQuerySet(models.QuerySet):
     def for_year(self, year):
         return self.filter(report__year=year)
-
-    def open(self):
-        return self.exclude(status=Recommendation.Status.IMPLEMENTED)
 
     def with_report(self):
         return self.select_related("report__country", "owner")
@@ -103,12 +100,7 @@ class RecommendationQuerySet(models.QuerySet):
         Counting only visible evidence, so a restricted item never reveals itself by turning
         the flag on; no user means the public view. Withdrawn evidence does not count.
         """
-        through = Evidence.recommendations.through
-        visible = through.objects.filter(
-            evidence_visibility(user, audience=audience, prefix="evidence__"),
-            evidence_counting(prefix="evidence__"),
-            recommendation_id=OuterRef("pk"),
-        )
+        visible = counted_links(user, audience=audience).filter(recommendation_id=OuterRef("pk"))
         return self.annotate(has_evidence=Exists(visible))
 
     def with_approved_flag(self):
@@ -119,9 +111,6 @@ class RecommendationQuerySet(models.QuerySet):
                 )
             )
         )
-
-    def status_counts(self):
-        return dict(self.order_by().values_list("status").annotate(n=Count("id")))
 
 
 class Recommendation(models.Model):

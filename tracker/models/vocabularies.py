@@ -1,4 +1,4 @@
-"""The vocabularies of DESIGN.md: stored codes with their labels, shared by every model.
+"""The vocabularies: stored codes with their labels, shared by every model.
 
 The codes never change (tests, exports and the API use them); the labels may.
 """

@@ -17,6 +17,7 @@ from tracker.models import (
     StatusChangeVoid,
     status_on,
 )
+from tracker.permissions import owner_candidates
 from tracker.services.base import StaleVersion, _bump_version, _check_citations, _clip, _require
 
 
@@ -56,10 +57,16 @@ class EffectiveDateBounds:
         return text + "."
 
 
-def effective_date_bounds(recommendation: Recommendation) -> EffectiveDateBounds:
-    """Return the first and last day a change of `recommendation` may be effective on."""
+def effective_date_bounds(recommendation: Recommendation, today=None) -> EffectiveDateBounds:
+    """Return the first and last day a change of `recommendation` may be effective on: THE rule.
+
+    A change to a report-Y item is effective from 1 April of Y (earlier facts belong to its
+    predecessor), never in the future, and not after its follow-up period once a successor
+    continues it (the successor's history holds that). The forms show these bounds and the
+    services refuse a day outside them (`_check_effective_date`).
+    """
     start, end = recommendation.follow_up_period
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     successor = (
         recommendation.successors.order_by("report__year", "number")
         .values_list("reference", flat=True)
@@ -74,42 +81,30 @@ def effective_date_bounds(recommendation: Recommendation) -> EffectiveDateBounds
 
 
 def _check_effective_date(recommendation: Recommendation, day: datetime.date, today) -> None:
-    """Refuse an effective date outside what the item's history may hold.
-
-    A change to a report-Y item is effective from 1 April of Y (earlier facts belong to its
-    predecessor), never in the future, and not after its follow-up period once a successor
-    continues it (the successor's history holds that).
-    """
+    """Refuse an effective date outside `effective_date_bounds`, saying which bound and why."""
     if day > today:
         raise ValidationError({"effective_date": "The effective date cannot be in the future."})
-    start, end = recommendation.follow_up_period
-    if day < start:
+    bounds = effective_date_bounds(recommendation, today)
+    if day < bounds.first:
         earlier = (
-            f" Record it on its predecessor {recommendation.predecessor.reference}."
-            if recommendation.predecessor_id
-            else ""
+            f" Record it on its predecessor {bounds.predecessor}." if bounds.predecessor else ""
         )
         raise ValidationError(
             {
                 "effective_date": f"A change to {recommendation.reference} is effective no "
-                f"earlier than {long_date(start)}, the start of its follow-up period: an earlier "
-                f"fact belongs to the {recommendation.report.year - 1} recommendation.{earlier}"
+                f"earlier than {long_date(bounds.first)}, the start of its follow-up period: an "
+                f"earlier fact belongs to the {recommendation.report.year - 1} recommendation."
+                f"{earlier}"
             }
         )
-    if day > end:
-        successor = (
-            recommendation.successors.select_related("report")
-            .order_by("report__year", "number")
-            .first()
+    if day > bounds.last:
+        raise ValidationError(
+            {
+                "effective_date": f"The follow-up period of {recommendation.reference} "
+                f"ended on {long_date(recommendation.follow_up_period[1])}; record a later "
+                f"change on its successor {bounds.successor}."
+            }
         )
-        if successor is not None:
-            raise ValidationError(
-                {
-                    "effective_date": f"The follow-up period of {recommendation.reference} "
-                    f"ended on {long_date(end)}; record a later change on its successor "
-                    f"{successor.reference}."
-                }
-            )
 
 
 @transaction.atomic
@@ -204,6 +199,10 @@ def recommendation_set_owner(
     old_owner = recommendation.owner
     if (old_owner and old_owner.pk) == (owner and owner.pk):
         return None
+    if owner is not None and not owner_candidates().filter(pk=owner.pk).exists():
+        raise ValidationError(
+            {"owner": f"{owner.get_username()} may not own recommendations (no analyst role)."}
+        )
     _bump_version(
         Recommendation, recommendation.pk, expected_version, "This recommendation", owner=owner
     )

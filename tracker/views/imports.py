@@ -25,7 +25,7 @@ from django.views.decorators.http import require_http_methods
 
 from tiptracker.lib import pdftext
 from tracker import importer, services, tasks, tipdocument
-from tracker.models import Finding, ImportJob, Tier
+from tracker.models import FIRST_REPORT_YEAR, LAST_REPORT_YEAR, Finding, ImportJob, Tier
 
 SESSION_KEY = "narrative_uploads"
 # Uploads waiting for confirmation per session; the oldest is forgotten beyond this.
@@ -50,8 +50,8 @@ class UploadForm(forms.Form):
     year = forms.IntegerField(
         label="Report year",
         required=False,
-        min_value=2001,
-        max_value=2100,
+        min_value=FIRST_REPORT_YEAR,
+        max_value=LAST_REPORT_YEAR,
         help_text="Only if the text does not state it (or states it wrongly).",
     )
 
@@ -69,7 +69,12 @@ class ConfirmForm(forms.Form):
     upload = forms.CharField(widget=forms.HiddenInput, max_length=64)
     sha256 = forms.CharField(widget=forms.HiddenInput, max_length=64, min_length=64)
     country = forms.CharField(label="Country", required=False, max_length=100)
-    year = forms.IntegerField(label="Report year", required=False, min_value=2001, max_value=2100)
+    year = forms.IntegerField(
+        label="Report year",
+        required=False,
+        min_value=FIRST_REPORT_YEAR,
+        max_value=LAST_REPORT_YEAR,
+    )
 
 
 def _pending(request) -> dict:

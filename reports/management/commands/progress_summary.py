@@ -1,12 +1,11 @@
 """`manage.py progress_summary`: write the annual progress summary of a year in one format."""
 
-import argparse
-import datetime
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
 from reports import exporters
+from reports.forms import SummaryParametersForm
 from reports.summary import BadAsOf, NoNarratives, build_summary
 from tracker.countries import match_country, normalize_name
 from tracker.models import SERVER_OPERATOR, Audience, Country
@@ -34,15 +33,6 @@ def find_country(name: str) -> Country:
     raise CommandError(f"Unknown country {name!r}: give its name, slug or another known name.")
 
 
-def _iso_date(value: str) -> datetime.date:
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(
-            f"{value!r} is not a date in the form YYYY-MM-DD."
-        ) from exc
-
-
 class Command(BaseCommand):
     help = (
         "Write the annual progress summary of a report year (one country or all) as JSON, CSV, "
@@ -64,14 +54,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--as-of",
             dest="as_of",
-            type=_iso_date,
             help="Statuses on this day, YYYY-MM-DD (default: the end of the follow-up period, "
             "or today while it runs).",
         )
         parser.add_argument(
             "--audience",
-            choices=Audience.values,
-            default=Audience.PUBLIC,
             help="Which evidence to include: public (default), internal (public and internal) "
             "or restricted (everything).",
         )
@@ -87,17 +74,30 @@ class Command(BaseCommand):
         fmt="json",
         output=None,
         as_of=None,
-        audience=Audience.PUBLIC,
+        audience=None,
         **options,
     ):
         fmt = (fmt or "").lower()
         if fmt not in FORMATS:
             raise CommandError(f"Unknown format {fmt!r}: choose one of {', '.join(FORMATS)}.")
         scope = find_country(country) if country else None
+        # The command runs as nobody in particular: the audience alone decides the evidence.
+        # Its parameters are read as the pages read theirs; its default audience is public.
+        asked = SummaryParametersForm(
+            {"as_of": as_of or "", "audience": audience or ""},
+            user=SERVER_OPERATOR,
+            year=year,
+            default_audience=Audience.PUBLIC,
+        )
+        if not asked.is_valid():
+            raise CommandError(asked.message())
         try:
-            # The command runs as nobody in particular: the audience alone decides the evidence.
             summary = build_summary(
-                year=year, country=scope, as_of=as_of, audience=audience, user=SERVER_OPERATOR
+                year=year,
+                country=scope,
+                as_of=asked.cleaned_data["as_of"],
+                audience=asked.cleaned_data["audience"],
+                user=SERVER_OPERATOR,
             )
         except NoNarratives as exc:
             raise CommandError(f"{exc} Import the narrative first (manage.py import_tip).") from exc

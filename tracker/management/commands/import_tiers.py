@@ -28,6 +28,11 @@ class Command(BaseCommand):
             self.report(result)
 
     def report(self, result: tiers.TableResult) -> None:
+        if result.accounted != result.rows:
+            # Every row is counted under one heading below; a difference is a loader's bug.
+            raise CommandError(
+                f"{result.name}: {result.rows} rows read but {result.accounted} accounted for."
+            )
         self.stdout.write(
             f"{result.name}: {result.rows} rows; {result.created} placements added, "
             f"{result.updated} changed, {result.unchanged} unchanged, {result.kept_narrative} "

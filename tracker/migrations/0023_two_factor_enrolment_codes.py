@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tracker", "0020_export_job_kinds_registered"),
+        ("tracker", "0022_assessment_review_has_reviewer"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
