@@ -32,12 +32,12 @@ class ApiToken(models.Model):
         READ_WRITE = "read_write", "Read and write"
 
     class RevokedBecause(models.TextChoices):
-        OWNER = "owner", "revoked by its owner"
-        ADMINISTRATOR = "administrator", "revoked by an administrator"
-        PASSWORD = "password", "the password was changed"
-        TWO_FACTOR_RESET = "two_factor_reset", "two-factor sign-in was reset"
-        ROLE = "role", "the role was changed"
-        DEACTIVATED = "deactivated", "the account was deactivated"
+        OWNER = "owner", "by its owner"
+        ADMINISTRATOR = "administrator", "by an administrator"
+        PASSWORD = "password", "when the password was changed"
+        TWO_FACTOR_RESET = "two_factor_reset", "when two-factor sign-in was reset"
+        ROLE = "role", "when the role was changed"
+        DEACTIVATED = "deactivated", "when the account was deactivated"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"

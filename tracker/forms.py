@@ -585,5 +585,5 @@ class EnrolmentCodeForm(forms.Form):
         label="Enrolment code",
         max_length=40,
         widget=forms.TextInput(attrs={"autocomplete": "off", "autofocus": True}),
-        help_text="Four groups of four letters and digits, such as abcd-2345-efgh-6789.",
+        help_text="Four groups of four letters and digits, such as k7qm-2xpd-ra4t-w5vn.",
     )

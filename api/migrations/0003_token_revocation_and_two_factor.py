@@ -19,12 +19,12 @@ class Migration(migrations.Migration):
             field=models.CharField(
                 blank=True,
                 choices=[
-                    ("owner", "revoked by its owner"),
-                    ("administrator", "revoked by an administrator"),
-                    ("password", "the password was changed"),
-                    ("two_factor_reset", "two-factor sign-in was reset"),
-                    ("role", "the role was changed"),
-                    ("deactivated", "the account was deactivated"),
+                    ("owner", "by its owner"),
+                    ("administrator", "by an administrator"),
+                    ("password", "when the password was changed"),
+                    ("two_factor_reset", "when two-factor sign-in was reset"),
+                    ("role", "when the role was changed"),
+                    ("deactivated", "when the account was deactivated"),
                 ],
                 help_text="Why it was revoked.",
                 max_length=20,
