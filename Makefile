@@ -8,14 +8,27 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve worker test install browser lint check clean
+.PHONY: run serve worker test install browser fonts lint check clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# Translations: each catalogue's .mo is compiled from its .po (never committed) by Babel, so a
+# fresh machine needs no gettext; `make messages` (gettext's xgettext) refreshes the catalogues.
+PO := $(wildcard locale/*/LC_MESSAGES/django.po)
+MO := $(PO:.po=.mo)
+
+$(MO): %.mo: %.po $(STAMP)
+	$(VENV)/bin/pybabel -q compile -i $< -o $@
+
+install: $(STAMP) $(MO)
+
+.PHONY: messages
+messages: install
+	DEBUG=1 $(PY) manage.py makemessages $(foreach lang,fr es ar ko,-l $(lang)) --no-obsolete \
+	  --ignore='.venv/*' --ignore='bench/*' --ignore='tests/*' --add-location=file
 
 # Chromium for the browser journeys comes from Debian's packages, never from a download.
 browser:
@@ -23,9 +36,22 @@ browser:
 	  echo "Installing Chromium from Debian's packages…"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# The PDFs' fonts (reports/pdf.py) come from Debian's packages too: Noto for Latin, Cyrillic,
+# Greek and Arabic (fonts-noto-core), Hangul and Han (fonts-noto-cjk).
+FONT_FILES := /usr/share/fonts/truetype/noto/NotoSans-Regular.ttf \
+  /usr/share/fonts/truetype/noto/NotoSansArabic-Regular.ttf \
+  /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+fonts:
+	@for f in $(FONT_FILES); do test -f $$f || missing=1; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing the PDF fonts from Debian's packages (fonts-noto-core, fonts-noto-cjk)…"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    fonts-noto-core fonts-noto-cjk >/dev/null; \
+	fi
+
 # The background worker (imports of whole reports) runs beside the development server and is
 # stopped with it, however the server ends (Ctrl+C, an error, a signal to the shell).
-run: install
+run: install fonts
 	DEBUG=1 $(PY) manage.py migrate --noinput
 	DEBUG=1 $(PY) manage.py seed_demo
 	@echo "Serving on http://$(HOST):$(PORT)/ — sign in with one of the demo accounts above."
@@ -52,7 +78,7 @@ worker: install
 	@test -n "$$ALLOWED_HOSTS" || { echo "worker: set ALLOWED_HOSTS (the same as the web server's)."; exit 1; }
 	DEBUG=0 $(PY) manage.py db_worker --no-reload
 
-test: install browser
+test: install browser fonts
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(VENV)/bin/lint-imports
@@ -71,16 +97,16 @@ clean:
 # throughput under gunicorn, written to bench/RESULTS.md. `make bench` uses SQLite (or the
 # PostgreSQL server DATABASE_URL names); `make bench-pg` starts a throwaway PostgreSQL.
 .PHONY: bench bench-pg
-bench: install
+bench: install fonts
 	$(PY) -m bench.run $(BENCH_ARGS)
 
-bench-pg: install
+bench-pg: install fonts
 	$(PY) -m bench.run --backend postgresql $(BENCH_ARGS)
 
 # The background exports (bench/exports.py): each export request's time (it only enqueues) and
 # each job's time and peak memory in a worker process, at size L; written to bench/EXPORTS.md.
 .PHONY: bench-exports
-bench-exports: install
+bench-exports: install fonts
 	$(PY) -m bench.exports $(BENCH_ARGS)
 
 # The import benchmark (bench/importbench.py): a whole report of 190 narratives as one PDF of

@@ -6,6 +6,7 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
 from api.errors import PROBLEM_CONTENT_TYPE
+from api.pagination import Cursor
 
 
 class TokenScheme(OpenApiAuthenticationExtension):
@@ -50,11 +51,33 @@ _IF_MATCH_ERRORS = {
 }
 
 
+# How each cursor ordering reads, for the schema (the README says the same).
+_ORDER_WORDS = {
+    ("pk",): "by id, ascending: the order they were recorded",
+    ("-pk",): "newest first (by id, descending)",
+    ("name",): "by name",
+}
+
+
+def list_order(view) -> str:
+    """Return, in words, the order a list view's cursor pages come in."""
+    ordering = tuple(getattr(view, "cursor_ordering", Cursor.ordering))
+    return _ORDER_WORDS.get(ordering) or "by " + ", then ".join(ordering)
+
+
 class AutoSchema(BaseAutoSchema):
-    """Add the error answers, If-Match and ETag of each operation to what DRF describes."""
+    """Add the error answers, If-Match and ETag of each operation to what DRF describes, and
+    the order of each list."""
 
     def _action(self):
         return getattr(self.view, "action", None) or self.method.lower()
+
+    def get_description(self):
+        description = super().get_description() or ""
+        if self._action() == "list" and self.method == "GET":
+            order = f"Results come {list_order(self.view)}, whatever the filters."
+            description = f"{description}\n\n{order}" if description else order
+        return description
 
     def _needs_if_match(self) -> bool:
         return (self._action(), self.method) in getattr(self.view, "if_match_operations", ())

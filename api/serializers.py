@@ -20,6 +20,7 @@ from tracker.models import (
     Assessment,
     Country,
     Evidence,
+    EvidenceSensitivity,
     Finding,
     Recommendation,
     Report,
@@ -251,6 +252,16 @@ class RecommendationSerializer(serializers.ModelSerializer):
 
 class StatusChangeSerializer(serializers.ModelSerializer):
     changed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    reason = serializers.SerializerMethodField(
+        help_text="Why the status changed; empty when you may not read it (`reason_withheld`)."
+    )
+    reason_withheld = serializers.SerializerMethodField(
+        help_text="True when the reason is restricted and not yours to read."
+    )
+    reason_sensitivity = serializers.SerializerMethodField(
+        help_text="Who may read the reason now: public, internal or restricted (never less "
+        "than the evidence it cites)."
+    )
     evidence = serializers.SerializerMethodField(
         help_text="Public identifiers of the cited evidence you may see."
     )
@@ -266,12 +277,24 @@ class StatusChangeSerializer(serializers.ModelSerializer):
             "old_status",
             "new_status",
             "reason",
+            "reason_withheld",
+            "reason_sensitivity",
             "evidence",
             "changed_by",
             "effective_date",
             "recorded_at",
             "void_reason",
         ]
+
+    # The view annotates each change with `with_reason_visibility(caller)`.
+    def get_reason(self, change) -> str:
+        return change.reason if change.reason_visible else ""
+
+    def get_reason_withheld(self, change) -> bool:
+        return not change.reason_visible
+
+    def get_reason_sensitivity(self, change) -> str:
+        return change.reason_sensitivity_now
 
     def get_evidence(self, change) -> list[uuid.UUID]:
         # The view prefetches only the evidence the caller may see, into `cited`.
@@ -299,6 +322,13 @@ class StatusChangeSerializer(serializers.ModelSerializer):
 class StatusChangeInputSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Recommendation.Status.choices)
     reason = serializers.CharField(help_text="Why the status changed: what was observed, where.")
+    reason_sensitivity = serializers.ChoiceField(
+        choices=EvidenceSensitivity.choices,
+        required=False,
+        help_text="Who may read the reason: public (may be published), internal or restricted. "
+        "Left out: internal, or restricted when it cites restricted evidence. One below the "
+        "most sensitive evidence cited is refused.",
+    )
     evidence = serializers.ListField(
         child=serializers.UUIDField(),
         required=False,
@@ -411,11 +441,20 @@ class EvidenceInputSerializer(serializers.Serializer):
                 "reason": "The title was transcribed wrongly.",
             },
             request_only=True,
-        )
+        ),
+        OpenApiExample(
+            "Link one more recommendation",
+            value={
+                "recommendations": [12, 15],
+                "reason": "The report also covers the shelters of item 15.",
+            },
+            request_only=True,
+        ),
     ]
 )
 class EvidenceUpdateSerializer(serializers.Serializer):
-    """The description of a source, to correct; fields left out stay as they are."""
+    """The description of a source, its direction and its links, to correct; fields left out
+    stay as they are."""
 
     title = serializers.CharField(max_length=300, required=False)
     summary = serializers.CharField(required=False, allow_blank=True)
@@ -425,8 +464,16 @@ class EvidenceUpdateSerializer(serializers.Serializer):
     published_on = serializers.DateField(required=False, allow_null=True)
     accessed_on = serializers.DateField(required=False, allow_null=True)
     quote = serializers.CharField(required=False, allow_blank=True)
+    direction = serializers.ChoiceField(choices=Evidence.Direction.choices, required=False)
+    recommendations = serializers.ListField(
+        child=_id(),
+        required=False,
+        help_text="The ids of every recommendation it bears on, as they should be: add an id "
+        "to link one, leave one out to take off a mistaken link (at least one stays; a link "
+        "that a status change or an assessment cites stays).",
+    )
     reason = serializers.CharField(
-        help_text="Why the description was wrong; kept with each change in the item's history."
+        help_text="Why it was wrong; kept with each change in the item's history."
     )
 
 
@@ -481,6 +528,16 @@ class RecommendationUpdateSerializer(serializers.Serializer):
 
 class AssessmentSerializer(serializers.ModelSerializer):
     author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    narrative = serializers.SerializerMethodField(
+        help_text="The judgement; empty when you may not read it (`narrative_withheld`)."
+    )
+    narrative_withheld = serializers.SerializerMethodField(
+        help_text="True when the narrative is restricted and not yours to read."
+    )
+    narrative_sensitivity = serializers.SerializerMethodField(
+        help_text="Who may read the narrative now: public, internal or restricted (never less "
+        "than the evidence it cites)."
+    )
     reviewer = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     findings = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     evidence = serializers.SerializerMethodField(
@@ -499,6 +556,8 @@ class AssessmentSerializer(serializers.ModelSerializer):
             "rating",
             "confidence",
             "narrative",
+            "narrative_withheld",
+            "narrative_sensitivity",
             "findings",
             "evidence",
             "state",
@@ -516,9 +575,26 @@ class AssessmentSerializer(serializers.ModelSerializer):
     def get_evidence(self, assessment) -> list[uuid.UUID]:
         return [item.public_id for item in assessment.cited]
 
+    # The view annotates each assessment with `with_narrative_visibility(caller)`.
+    def get_narrative(self, assessment) -> str:
+        return assessment.narrative if assessment.narrative_visible else ""
+
+    def get_narrative_withheld(self, assessment) -> bool:
+        return not assessment.narrative_visible
+
+    def get_narrative_sensitivity(self, assessment) -> str:
+        return assessment.narrative_sensitivity_now
+
 
 class _CitationsMixin(serializers.Serializer):
     narrative = serializers.CharField(required=False, allow_blank=True)
+    narrative_sensitivity = serializers.ChoiceField(
+        choices=EvidenceSensitivity.choices,
+        required=False,
+        help_text="Who may read the narrative: public (may be published), internal or "
+        "restricted. Left out: internal, or restricted when it cites restricted evidence. One "
+        "below the most sensitive evidence cited is refused.",
+    )
     findings = serializers.ListField(
         child=_id(),
         required=False,

@@ -241,6 +241,7 @@ class RecommendationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _A
         )
         return (
             StatusChange.objects.filter(recommendation=recommendation)
+            .with_reason_visibility(self.request.user)
             .select_related("changed_by", "void")
             .prefetch_related(Prefetch("evidence", queryset=visible, to_attr="cited"))
         )
@@ -271,6 +272,7 @@ class RecommendationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _A
             recommendation=recommendation,
             status=data["status"],
             reason=data["reason"],
+            reason_sensitivity=data.get("reason_sensitivity"),
             by=request.user,
             evidence=_ids(data["evidence"], citable, "evidence", "public_id"),
             effective_date=data.get("effective_date"),
@@ -473,10 +475,11 @@ class EvidenceViewSet(
     @extend_schema(
         request=s.EvidenceUpdateSerializer,
         responses=s.EvidenceSerializer,
-        summary="Correct the description of an item of evidence, with the reason",
-        description="Each changed field is kept in the item's history with its old value. "
-        "The file, the recommendations and the sensitivity are not changed here; withdrawn "
-        "evidence is not changed at all.",
+        summary="Correct an item of evidence (description, direction, links), with the reason",
+        description="Each changed field is kept in the item's history with its old value; "
+        "`recommendations` is the whole new set of links (add or take off a link without "
+        "withdrawing and logging the item again). The file and the sensitivity are not "
+        "changed here; withdrawn evidence is not changed at all.",
     )
     def partial_update(self, request, *args, **kwargs):
         evidence = self._changeable()
@@ -487,7 +490,11 @@ class EvidenceViewSet(
         reason = given.pop("reason")
         # The edit page's form checks the item as it would be, whole: the log form's rules.
         current = {name: getattr(evidence, name) for name in services.EVIDENCE_EDITABLE_FIELDS}
-        form = EvidenceEditForm({**current, **given, "reason": reason, "version": version})
+        current["recommendations"] = [rec.pk for rec in evidence.recommendations.all()]
+        form = EvidenceEditForm(
+            {**current, **given, "reason": reason, "version": version},
+            recommendation_queryset=Recommendation.objects.only("pk", "reference"),
+        )
         _refuse_form(form)
         services.evidence_edit(
             evidence=evidence,
@@ -566,9 +573,13 @@ class AssessmentViewSet(
         visible = (
             Evidence.objects.visible_to(self.request.user).only("pk", "public_id").order_by("pk")
         )
-        return Assessment.objects.select_related("author", "reviewer").prefetch_related(
-            Prefetch("findings", queryset=Finding.objects.only("pk").order_by("pk")),
-            Prefetch("evidence", queryset=visible, to_attr="cited"),
+        return (
+            Assessment.objects.with_narrative_visibility(self.request.user)
+            .select_related("author", "reviewer")
+            .prefetch_related(
+                Prefetch("findings", queryset=Finding.objects.only("pk").order_by("pk")),
+                Prefetch("evidence", queryset=visible, to_attr="cited"),
+            )
         )
 
     def _answer(self, assessment, code=status.HTTP_200_OK) -> Response:
@@ -617,6 +628,7 @@ class AssessmentViewSet(
             rating=data["rating"],
             confidence=data["confidence"],
             narrative=data.get("narrative", ""),
+            narrative_sensitivity=data.get("narrative_sensitivity"),
             **self._citations(recommendation, data),
         )
         return self._answer(assessment, status.HTTP_201_CREATED)
@@ -639,6 +651,8 @@ class AssessmentViewSet(
             rating=data.get("rating", assessment.rating),
             confidence=data.get("confidence", assessment.confidence),
             narrative=data.get("narrative", assessment.narrative),
+            # Left out, it is decided again: internal, or the floor of what is cited.
+            narrative_sensitivity=data.get("narrative_sensitivity"),
             expected_version=version,
             **self._citations(recommendation, data),
         )

@@ -595,11 +595,43 @@ def build(size: Size, *, seed: int = DEFAULT_SEED, log=None) -> dict[str, int]:
                 )
                 pending, cited = [], []
     say(f"{size.assessments} assessments")
+    published = _publish(size)
+    say(f"{published} summaries published for the public")
     return row_counts()
+
+
+def public_country(size: Size) -> str:
+    """Return the slug of the country whose every year is published for the public: the same
+    country `bench.measure` times the summary pages on, the middle one by name."""
+    from django.utils.text import slugify
+
+    names = sorted(name for name, _ in country_list(size.countries))
+    return slugify(names[size.countries // 2])
+
+
+def _publish(size: Size) -> int:
+    """Publish for the public, through the app's service, every year of one country and the
+    last year of every country, as an organisation publishing yearly would have by now."""
+    from django.contrib.auth import get_user_model
+
+    from reports import services as report_services
+    from tracker.models import Country
+
+    reviewer = get_user_model().objects.get(username="bench-reviewer-01")
+    chosen = Country.objects.get(slug=public_country(size))
+    count = 0
+    for year in range(size.first_year, LAST_YEAR):
+        report_services.summary_publish(year=year, country=chosen, by=reviewer)
+        count += 1
+    for country in Country.objects.order_by("name"):
+        report_services.summary_publish(year=LAST_YEAR, country=country, by=reviewer)
+        count += 1
+    return count
 
 
 def row_counts() -> dict[str, int]:
     """Return the number of rows of each table the generator writes."""
+    from reports.models import PublishedSummary
     from tracker.models import (
         Assessment,
         Country,
@@ -621,6 +653,7 @@ def row_counts() -> dict[str, int]:
         "evidence_links": Evidence.recommendations.through.objects.count(),
         "status_changes": StatusChange.objects.count(),
         "assessments": Assessment.objects.count(),
+        "published_summaries": PublishedSummary.objects.count(),
     }
 
 

@@ -215,6 +215,32 @@ def time_interleaved(specs, *, runs: int, warmup: int) -> list[Timing]:
     ]
 
 
+def time_other_countries(client, year: int, runs: int) -> list[Timing]:
+    """Time the country page and its PDF in turn for a different country each run (none of
+    them timed before), so that no document laid out earlier is reused."""
+    from tracker.models import Country
+
+    slugs = list(
+        Country.objects.filter(reports__year=year).order_by("-name").values_list("slug", flat=True)
+    )[: runs + 1]
+    pages = [
+        Timing(key="country_summary_other", label="Country summary, another country", url=""),
+        Timing(key="pdf_other", label="Country summary PDF, another country", url=""),
+    ]
+    if len(slugs) < runs + 1:
+        return [_not_available(t.key, t.label, t.url, "too few countries") for t in pages]
+    times: list[list[float]] = [[], []]
+    # The first country warms the code paths up (not counted).
+    for n, slug in enumerate(slugs):
+        urls = [f"/summaries/{year}/{slug}/", f"/summaries/{year}/{slug}/?format=pdf"]
+        for index, url in enumerate(urls):
+            taken = _timed_get(client, url)
+            if n:
+                times[index].append(taken)
+                pages[index].url = url.replace(slug, "<another country>")
+    return [_finish(timing, times[index]) for index, timing in enumerate(pages)]
+
+
 def time_call(key: str, label: str, what: str, func, *, runs: int, memory: bool = False) -> Timing:
     """Time a plain call like `time_request` times a page (one warm-up, one counted run)."""
     from django.db import connection
@@ -314,6 +340,18 @@ def _as_dict(timing: Timing) -> dict:
     return data
 
 
+def _forget_public_site() -> None:
+    """Forget the public site's kept pages and record, as a new publication makes it do."""
+    from django.core.cache import caches
+
+    from api import public as public_record
+    from public import opendata
+
+    caches["public"].clear()
+    public_record._kept.clear()
+    opendata._kept.clear()
+
+
 def measure(runs: int, slow_runs: int, only: set[str] | None = None) -> dict:
     """Measure the pages on the database the settings point at; return plain data.
 
@@ -340,6 +378,7 @@ def measure(runs: int, slow_runs: int, only: set[str] | None = None) -> dict:
     year = generate.LAST_YEAR
     country = Country.objects.order_by("name")[size.countries // 2]
     slug, code = country.slug, country.code
+    summary_url = f"/summaries/{year}/{slug}/"
     hot = Recommendation.objects.get(reference=generate.hot_reference(size))
     timeline = hot.status_changes.count()
     fast = {"runs": runs, "warmup": 3}
@@ -432,19 +471,30 @@ def measure(runs: int, slow_runs: int, only: set[str] | None = None) -> dict:
         "/search/?q=" + "+".join(["prosecute", "traff", "forced", "labor", "victims"] * 2),
     )
     page("dashboard", "Dashboard", "/")
-    page("country_summary", "Country summary (one year)", f"/summaries/{year}/{slug}/", **slow)
+    # The country page and its PDF in turn, so that load from elsewhere falls on both alike: their
+    # ratio is a target.
+    if wanted("country_summary") and wanted("pdf"):
+        results.extend(
+            time_interleaved(
+                [
+                    (client, "country_summary", "Country summary (one year)", summary_url),
+                    (client, "pdf", "Country summary PDF", f"{summary_url}?format=pdf"),
+                ],
+                **slow,
+            )
+        )
+    else:
+        page("country_summary", "Country summary (one year)", summary_url, **slow)
+        page("pdf", "Country summary PDF", f"{summary_url}?format=pdf", **slow)
+    # The same again with another country each run: nothing of the last document is reused
+    # (the PDF compiler memoizes what it laid out before, so a repeated PDF is cheaper).
+    if wanted("country_summary_other") or wanted("pdf_other"):
+        results.extend(time_other_countries(client, year, slow_runs))
     page(
         "all_summary",
         "All-countries summary (one year)",
         f"/summaries/{year}/",
         memory=True,
-        **slow,
-    )
-    page(
-        "pdf",
-        "Country summary PDF",
-        f"/summaries/{year}/{slug}/?format=pdf",
-        content_type="application/pdf",
         **slow,
     )
     # The summary builder on its own, so its share of the summary pages is visible.
@@ -471,6 +521,35 @@ def measure(runs: int, slow_runs: int, only: set[str] | None = None) -> dict:
         )
     if wanted("import"):
         results.append(time_import(200, runs=max(2, slow_runs // 2)))
+
+    # The public site, as a visitor who is not signed in sees it: kept until the next
+    # publication, so the timed runs after the warm-up are what nearly every visit costs; the
+    # "first build" runs forget what was kept before each request, as a new publication does.
+    public_slug = generate.public_country(size)
+    public_url = f"/public/countries/{public_slug}/"
+    visitor = Client()
+    if wanted("public_country"):
+        results.append(
+            time_request(
+                visitor,
+                "public_country",
+                f"Public country page ({public_slug})",
+                public_url,
+                **fast,
+            )
+        )
+    if wanted("public_front"):
+        results.append(time_request(visitor, "public_front", "Public front page", "/", **fast))
+    if wanted("public_country_first"):
+        results.append(
+            time_call(
+                "public_country_first",
+                "Public country page, first build after a publication",
+                public_url,
+                lambda: _content(_forget_public_site() or visitor.get(public_url)),
+                runs=slow_runs,
+            )
+        )
 
     return {
         "size": size_name,

@@ -71,9 +71,14 @@ PAGES = [
     ("country_summary", "Country summary, one year", 100),
     ("all_summary", "All-countries summary, one year", 1000),
     ("pdf", "Country summary PDF", 2000),
+    ("country_summary_other", "Country summary, another country each run", None),
+    ("pdf_other", "Country summary PDF, another country each run", None),
     ("builder_country", "Summary builder alone, one country", None),
     ("builder_all", "Summary builder alone, all countries", None),
     ("import", "Import of 200 narratives (parse + write)", 2000),
+    ("public_country", "Public country page, every year published (anonymous)", 10),
+    ("public_front", "Public front page, every country (anonymous)", 10),
+    ("public_country_first", "Public country page, first build after a publication", None),
     ("admin_list", "Admin changelist, no filter", None),
     ("admin_filtered", "Admin changelist, status + reference search", None),
     ("admin_status_year", "Admin changelist, status + year", None),
@@ -91,7 +96,11 @@ ADMIN_PAIRS = [
     ("list_q", "admin_q", "`q` search"),
 ]
 MEMORY_LIMIT_MB = 300
+# A country's PDF costs at most this many times its page: typesetting is no longer the cost.
+PDF_RATIO_LIMIT = 1.5
 SCALING_LIMIT = 1.3
+# The public country page under gunicorn, against the signed-in recommendation list.
+PUBLIC_THROUGHPUT_RATIO = 3.0
 
 
 def schema_hash() -> str:
@@ -447,6 +456,34 @@ def evaluate(result: dict) -> list[tuple[str, str, str, bool | None]]:
         else:
             rows.append((f"Our list ÷ admin changelist, {what}", "not available", "≤ 1.0", None))
 
+    for pdf_key, html_key, what in (
+        ("pdf", "country_summary", ""),
+        ("pdf_other", "country_summary_other", ", another country each run"),
+    ):
+        pdf, html = at.get(pdf_key), at.get(html_key)
+        label = f"Country summary PDF ÷ country summary page (HTML) at {largest}{what}"
+        if pdf and html and pdf["available"] and html["available"]:
+            ratio = pdf["median_ms"] / html["median_ms"]
+            rows.append((label, f"{ratio:.2f}", f"≤ {PDF_RATIO_LIMIT}", ratio <= PDF_RATIO_LIMIT))
+        else:
+            rows.append((label, "not available", f"≤ {PDF_RATIO_LIMIT}", None))
+
+    tp = result.get("throughput") or {}
+    if tp.get("public") and tp.get("list") and tp["list"].get("per_second"):
+        ratio = tp["public"]["per_second"] / tp["list"]["per_second"]
+        rows.append(
+            (
+                "Public country page ÷ signed-in recommendation list, requests/s under gunicorn",
+                f"{ratio:.1f}×",
+                f"≥ {PUBLIC_THROUGHPUT_RATIO:.0f}×",
+                ratio >= PUBLIC_THROUGHPUT_RATIO,
+            )
+        )
+    else:
+        rows.append(
+            ("Public country page ÷ recommendation list under gunicorn", "not run", "", None)
+        )
+
     page = at.get("all_summary")
     if page and page["available"] and page.get("peak_mb") is not None:
         rows.append(
@@ -573,10 +610,13 @@ def render_backend(result: dict) -> list[str]:
             "|---|---:|---:|---:|---:|---:|",
         ]
         for key, label in (
-            ("list", "GET recommendation list"),
+            ("list", "GET recommendation list (signed in)"),
+            ("public", "GET public country page (anonymous)"),
             ("status_changes", "POST status change"),
         ):
-            phase = tp[key]
+            phase = tp.get(key)
+            if not phase:
+                continue
             lines.append(
                 f"| {label} | {phase['requests']} | {phase['errors']} | {phase['seconds']} | "
                 f"{phase['per_second']} | {phase['latency_median_ms']} ms |"

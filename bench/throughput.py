@@ -1,9 +1,10 @@
 """Serve one benchmark database with gunicorn and load it from a small threaded client.
 
 Run by `bench.run` on a throwaway copy of the largest database (status changes write to it).
-Two phases, each bounded by a request count and a duration: GET of the recommendation list, and
-POST of status changes through the real form (session, CSRF token, version), each to a different
-recommendation so that optimistic locking never refuses one. After the load, the number of
+Three phases, each bounded by a request count and a duration: GET of the recommendation list
+(signed in), GET of the public country page (anonymous), and POST of status changes through the
+real form (session, CSRF token, version), each to a different recommendation so that optimistic
+locking never refuses one. After the load, the number of
 status changes in the database is checked against the number of successful POSTs.
 """
 
@@ -121,6 +122,12 @@ def _prepare(count: int):
     return session, targets, before
 
 
+def _public_slug() -> str:
+    from bench.generate import SIZES, public_country
+
+    return public_country(SIZES[os.environ.get("BENCH_SIZE", "L")])
+
+
 def _changes_recorded() -> int:
     from django.db import connections
 
@@ -176,6 +183,7 @@ def stop_gunicorn(process: subprocess.Popen) -> None:
 def run(*, workers: int, threads: int, max_requests: int, max_seconds: float) -> dict:
     """Serve the database with gunicorn, load it, and return the rates and error counts."""
     session, targets, before = _prepare(max_requests)
+    public_slug = _public_slug()
     port = free_port()
     process = start_gunicorn(port, workers)
     try:
@@ -190,6 +198,19 @@ def run(*, workers: int, threads: int, max_requests: int, max_seconds: float) ->
 
         listing = load(
             list_page, threads=threads, max_requests=max_requests, max_seconds=max_seconds
+        )
+
+        # The public country page as visitors read it: no session, kept until a publication.
+        public_url = f"/public/countries/{public_slug}/"
+        for _ in range(workers * 3):
+            request(port, "GET", public_url)
+
+        def public_page(_index):
+            status, _, _ = request(port, "GET", public_url)
+            return status == 200
+
+        public = load(
+            public_page, threads=threads, max_requests=max_requests, max_seconds=max_seconds
         )
 
         # One form load gives the CSRF cookie and token, as a browser tab would have them.
@@ -250,7 +271,7 @@ def run(*, workers: int, threads: int, max_requests: int, max_seconds: float) ->
             f"{recorded} status changes recorded for "
             f"{changes['requests'] - changes['errors']} successful POSTs"
         )
-    return {"workers": workers, "list": listing, "status_changes": changes}
+    return {"workers": workers, "list": listing, "public": public, "status_changes": changes}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -133,7 +133,9 @@ def render_pdf(text: str, *, year: int, page_size: str = "A4", font_pt: float = 
         f' @top-left {{ content: "{running}"; font-size: 7pt }}'
         " @top-right { content: string(country); font-size: 7pt }"
         " @bottom-center { content: counter(page); font-size: 7pt } }"
-        f" p {{ margin: 0; font: {font_pt}pt serif; text-align: justify }}"
+        # A named font rather than the machine's default serif, so the layout (and the text a
+        # PDF reader extracts) is the same on every machine.
+        f' p {{ margin: 0; font: {font_pt}pt "DejaVu Serif", serif; text-align: justify }}'
         " p.heading { string-set: country attr(data-country); font-weight: bold }"
     )
     body = "".join(paragraphs)

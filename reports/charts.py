@@ -345,21 +345,39 @@ def rating_over_years(points: list[YearPoint], *, chart_id: str, title: str) -> 
     )
 
 
+NO_TIER = "No tier on record"
+
+
 def tier_timeline(history: list[tuple[int, str]], *, chart_id: str, title: str) -> Chart:
     """Draw the tier of each year on a time axis; Tier 1 is at the top.
 
-    Years are spaced by how far apart they are, so 2015 does not sit next to 2018; a year
-    with no placement on record breaks the line.
+    Years are spaced by how far apart they are, so 2015 does not sit next to 2018. A year
+    between the first and the last with no placement on record is drawn as unknown: a shaded
+    column and a hollow mark on a row of its own, "No tier on record"; the line joins
+    neighbouring years only. The chart's table lists those years too.
     """
     row_h, left, top = 26, 128, 10
-    years = [year for year, _ in history]
-    first, last = (min(years), max(years)) if years else (0, 0)
+    known = dict(history)
+    years = sorted(known)
+    first, last = (years[0], years[-1]) if years else (0, 0)
+    unknown = [year for year in range(first, last + 1) if year not in known] if years else []
     span = max(last - first, 1)
     step = max(14.0, min(46.0, 520.0 / span))
     width = int(max(320, left + 40 + span * step))
-    plot_h = row_h * (len(TIER_ORDER) - 1)
+    plot_h = row_h * len(TIER_ORDER)  # the tiers, then the row of years with none on record
+    unknown_y = top + plot_h
     parts: list[str] = []
-    for i, tier in enumerate(TIER_ORDER):
+    for year in unknown:
+        parts.append(
+            _svg(
+                '<rect x="{:.1f}" y="{}" width="{:.1f}" height="{}" fill="#eef1f4"/>',
+                left + 20 + (year - first - 0.5) * step,
+                top - row_h // 2,
+                step,
+                plot_h + row_h // 2 + 6,
+            )
+        )
+    for i, label in enumerate([*(TIER_LABELS[t] for t in TIER_ORDER), NO_TIER]):
         y = top + i * row_h
         parts.append(
             _svg(
@@ -371,7 +389,7 @@ def tier_timeline(history: list[tuple[int, str]], *, chart_id: str, title: str) 
                 y,
                 left - 8,
                 y + 4,
-                TIER_LABELS[tier],
+                label,
             )
         )
     tick_every = 1 if span <= 12 else 2
@@ -387,9 +405,9 @@ def tier_timeline(history: list[tuple[int, str]], *, chart_id: str, title: str) 
             )
         )
     coords = []
-    for year, tier in history:
+    for year, tier in sorted(history):
         x = left + 20 + (year - first) * step
-        y = top + TIER_ORDER.index(tier) * row_h if tier in TIER_ORDER else top + plot_h
+        y = top + TIER_ORDER.index(tier) * row_h if tier in TIER_ORDER else unknown_y
         coords.append((x, y, year, tier))
     run: list[tuple[float, int]] = []
     for index, (x, y, year, _tier) in enumerate(coords):
@@ -410,13 +428,30 @@ def tier_timeline(history: list[tuple[int, str]], *, chart_id: str, title: str) 
                 TIER_LABELS.get(tier, tier),
             )
         )
+    for year in unknown:
+        parts.append(
+            _svg(
+                '<circle class="chart-unknown" cx="{:.1f}" cy="{}" r="4" fill="#fff" '
+                'stroke="#6b7280" stroke-width="1.5" stroke-dasharray="2 2">'
+                "<title>{}: no tier on record (unknown)</title></circle>",
+                left + 20 + (year - first) * step,
+                unknown_y,
+                year,
+            )
+        )
     height = top + plot_h + 30
+    described = sorted([*known.items(), *((year, None) for year in unknown)])
     desc = (
-        "; ".join(f"{year}: {TIER_LABELS.get(tier, tier)}" for year, tier in history)
+        "; ".join(
+            f"{year}: {TIER_LABELS.get(tier, tier)}"
+            if tier
+            else f"{year}: no tier on record (unknown)"
+            for year, tier in described
+        )
         or "No tier recorded."
     )
     svg = _open_svg(chart_id, width, height, title, desc) + "".join(parts) + "</svg>"
-    rows = [[year, TIER_LABELS.get(tier, tier)] for year, tier in history]
+    rows = [[year, TIER_LABELS.get(tier, tier) if tier else NO_TIER] for year, tier in described]
     return Chart(chart_id, title, mark_safe(svg), ["Year", "Tier"], rows)
 
 

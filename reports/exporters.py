@@ -1,23 +1,18 @@
 """Write a progress summary as JSON, CSV, XLSX or PDF: the same numbers in each.
 
-Every exporter renders a `reports.summary.Summary`; none queries the database. The PDF is the
-HTML page itself (the same template) printed by WeasyPrint with the print stylesheets read from
-the static files on disk.
+Every exporter renders a `reports.summary.Summary`; none queries the database. The PDF is
+typeset by Typst from the summary's published JSON shape (`reports.pdf`).
 """
 
 from __future__ import annotations
 
 import datetime
 import io
-from pathlib import Path
-from urllib.parse import unquote, urlparse
 
-from django.conf import settings
-from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from reports import charts
+from reports import charts, pdf
 from reports.published import canonical_json
 from reports.summary import (
     CONFIDENCE_LABELS,
@@ -87,6 +82,8 @@ RECOMMENDATION_HEADERS = [
     "Rating",
     "Confidence",
     "Assessment revision",
+    "Assessment narrative",
+    "Assessment narrative withheld",
     "Evidence links",
     *(f"Evidence: {SOURCE_TYPE_LABELS[code]}" for code in SOURCE_TYPES),
     *(f"Evidence: {DIRECTION_LABELS[code].lower()}" for code in DIRECTIONS),
@@ -120,12 +117,53 @@ def recommendation_rows(summary: Summary):
             RATING_LABELS.get(a.rating, a.rating) if a else "",
             CONFIDENCE_LABELS.get(a.confidence, a.confidence) if a else "",
             a.revision if a else None,
+            a.narrative if a else "",
+            _yes_no(a.narrative_withheld) if a else "",
             len(row.evidence),
             *(by_source[code] for code in SOURCE_TYPES),
             *(by_direction[code] for code in DIRECTIONS),
             len(row.changes),
             row.text,
         ]
+
+
+def _yes_no(value: bool) -> str:
+    return "yes" if value else "no"
+
+
+CHANGE_HEADERS = [
+    "Country",
+    "Recommendation",
+    "Recorded on",
+    "Effective date",
+    "Entered on",
+    "From",
+    "To",
+    "From (code)",
+    "To (code)",
+    "Reason",
+    "Reason withheld",
+]
+
+
+def change_rows(summary: Summary):
+    """Yield one row per status change of the period: its facts always, its reason when the
+    summary's audience may read it (else empty, and "yes" under "Reason withheld")."""
+    for country in summary.countries:
+        for change in country.changes:
+            yield [
+                country.name,
+                change.reference,
+                change.on_reference or change.reference,
+                change.effective_date,
+                change.recorded_on,
+                STATUS_LABELS.get(change.old_status, change.old_status),
+                STATUS_LABELS.get(change.new_status, change.new_status),
+                change.old_status,
+                change.new_status,
+                change.reason,
+                _yes_no(change.reason_withheld),
+            ]
 
 
 def iter_csv(summary: Summary):
@@ -210,7 +248,7 @@ EVIDENCE_HEADERS = [
 
 
 def write_xlsx(summary: Summary, out) -> None:
-    """Write a workbook with sheets of recommendations, totals and evidence to `out`.
+    """Write a workbook with sheets of recommendations, totals, evidence and status changes.
 
     Each row goes to disk as it is written, however large the summary (`spreadsheets.Workbook`).
     """
@@ -229,6 +267,7 @@ def write_xlsx(summary: Summary, out) -> None:
             lambda: _totals_rows(summary),
         )
         _sheet(workbook, "Evidence", EVIDENCE_HEADERS, lambda: _evidence_rows(summary))
+        _sheet(workbook, "Status changes", CHANGE_HEADERS, lambda: change_rows(summary))
         _sheet(workbook, "About", ["About", "Value"], lambda: preamble(summary))
 
 
@@ -240,7 +279,11 @@ def to_xlsx(summary: Summary) -> bytes:
 
 
 def render_html(summary: Summary, *, for_pdf: bool = False, request=None, extra=None) -> str:
-    """Render the summary page (the same template on screen, in print and in the PDF)."""
+    """Render the summary page (the same template on screen and in print).
+
+    `for_pdf` gives the standalone document of the `html` export: no forms, no links to other
+    pages. (The PDF itself is typeset by Typst: `to_pdf`.)
+    """
     template = (
         "reports/summary_all.html" if summary.is_all_countries else "reports/summary_country.html"
     )
@@ -291,40 +334,13 @@ COUNTRY_TABLE_COLUMNS = [
 ]
 
 
-def _static_fetcher():
-    """Return a WeasyPrint URL fetcher that reads only the app's static files, from disk."""
-    from weasyprint import URLFetcher
+def to_pdf(summary: Summary, *, record=None) -> bytes:
+    """Return the summary as a tagged PDF/UA-1 document typeset by Typst (`reports.pdf`).
 
-    static_prefix = "/" + settings.STATIC_URL.strip("/") + "/"
-
-    class StaticFilesOnly(URLFetcher):
-        def fetch(self, url, headers=None):
-            parsed = urlparse(url)
-            path = unquote(parsed.path)
-            if parsed.scheme == "file" and path.startswith(static_prefix):
-                found = finders.find(path[len(static_prefix) :])
-                if found:
-                    return super().fetch(Path(found).as_uri(), headers)
-            # Nothing else is fetched: no network, no other file on the machine.
-            raise ValueError(f"Not a static file of this app: {url}")
-
-    return StaticFilesOnly(allowed_protocols=["file"])
-
-
-def to_pdf(summary: Summary, *, html: str | None = None) -> bytes:
-    """Return the summary as a tagged, accessible PDF: cover, page numbers, charts and tables."""
-    from weasyprint import HTML
-
-    html = html if html is not None else render_html(summary, for_pdf=True)
-    document = HTML(
-        string=html,
-        base_url=settings.BASE_DIR.as_uri() + "/",
-        url_fetcher=_static_fetcher(),
-        media_type="print",
-    )
-    # PDF/UA-1: a tagged PDF (structure tree, reading order, alternative text), with the
-    # document's language and title from the page's `lang` and `<title>`.
-    return document.write_pdf(pdf_variant="pdf/ua-1")
+    `record` is the published summary it was read from, if any: its publication is shown, and
+    is the PDF's creation time, so the same snapshot gives the same bytes.
+    """
+    return pdf.summary_pdf(summary, record=record)
 
 
 def export(summary: Summary, fmt: str) -> bytes:

@@ -33,14 +33,15 @@ def summary_in_background(*, year: int, country, fmt: str) -> bool:
     return exportjobs.too_big(recommendations.count())
 
 
-def _write_summary(summary: Summary, fmt: str, out) -> None:
+def _write_summary(summary: Summary, fmt: str, out, *, record=None) -> None:
+    """Write `summary` in `fmt` to `out`; `record` is the published summary it was read from."""
     if fmt == "csv":
         for line in exporters.iter_csv(summary):
             out.write(line.encode("utf-8"))
     elif fmt == "xlsx":
         exporters.write_xlsx(summary, out)
     else:
-        out.write(exporters.to_pdf(summary))
+        out.write(exporters.to_pdf(summary, record=record))
 
 
 def _summary(job: ExportJob, out, progress) -> str:
@@ -97,7 +98,7 @@ def published_rendering(record: PublishedSummary, fmt: str) -> PublishedRenderin
     rendering.sha256, rendering.size = exportjobs.store(
         rendering.file,
         f"summary-{record.pk}.{fmt}",
-        lambda out: _write_summary(summary, fmt, out),
+        lambda out: _write_summary(summary, fmt, out, record=record),
     )
     try:
         with transaction.atomic():

@@ -1,10 +1,11 @@
-"""The forms that choose a summary: which one to open, and the day and audience it is for."""
+"""The forms of the summary pages: which summary to open, the day and audience it is for,
+and confirming a publication."""
 
 from django import forms
 from django.utils import timezone
 
 from tiptracker.lib.dates import long_date
-from tracker.models import Audience, default_as_of
+from tracker.models import Audience, EvidenceSensitivity, default_as_of
 
 
 class CountryYearSelect(forms.Select):
@@ -115,3 +116,57 @@ class SummaryParametersForm(forms.Form):
     def message(self) -> str:
         """Return the errors as one sentence, for a page, a command or an API problem."""
         return " ".join(error for errors in self.errors.values() for error in errors)
+
+
+class PublishForm(forms.Form):
+    """Confirm a publication, naming the SHA-256 of the snapshot that was checked.
+
+    The audience and the as-of day travel beside it, as on the publish page's address."""
+
+    sha256 = forms.RegexField(regex=r"^[0-9a-f]{64}$", widget=forms.HiddenInput)
+    confirm = forms.BooleanField(
+        label="I have checked every text and evidence item listed above: each may be read by "
+        "anyone, and the summary is published with them.",
+        error_messages={
+            "required": "Tick the confirmation once you have checked what the summary makes "
+            "public. Nothing was published."
+        },
+    )
+
+    def __init__(self, *args, audience: str = Audience.PUBLIC, **kwargs):
+        kwargs.setdefault("auto_id", "publish_%s")
+        super().__init__(*args, **kwargs)
+        if audience != Audience.PUBLIC:
+            self.fields["confirm"].label = (
+                f"I have checked every text and evidence item listed above: each may be read "
+                f"by the {Audience(audience).label.lower()} audience this summary is for."
+            )
+
+
+class WithholdForm(forms.Form):
+    """Make a text of a summary less public before it is published, with the reason."""
+
+    text = forms.RegexField(
+        regex=r"^(reason|narrative):[1-9][0-9]{0,18}$", widget=forms.HiddenInput
+    )
+    # Where to go back to: the check of this audience and day.
+    audience = forms.ChoiceField(choices=Audience.choices, widget=forms.HiddenInput, required=False)
+    as_of = forms.DateField(widget=forms.HiddenInput, required=False)
+    sensitivity = forms.ChoiceField(
+        label="Make it",
+        choices=[
+            (EvidenceSensitivity.INTERNAL, "Internal (staff only)"),
+            (EvidenceSensitivity.RESTRICTED, "Restricted (reviewers and its author)"),
+        ],
+    )
+    reason = forms.CharField(
+        label="Why",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Kept with the text's record; never published.",
+    )
+
+    @property
+    def target(self) -> tuple[str, int]:
+        kind, _, pk = self.cleaned_data["text"].partition(":")
+        return kind, int(pk)

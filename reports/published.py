@@ -94,6 +94,8 @@ def summary_to_dict(summary: Summary) -> dict:
                                 "rating": r.assessment.rating,
                                 "confidence": r.assessment.confidence,
                                 "narrative": r.assessment.narrative,
+                                "narrative_withheld": r.assessment.narrative_withheld,
+                                "narrative_sensitivity": r.assessment.narrative_sensitivity,
                                 "revision": r.assessment.revision,
                             }
                             if r.assessment
@@ -120,6 +122,8 @@ def summary_to_dict(summary: Summary) -> dict:
                                 "new_status": ch.new_status,
                                 "effective_date": ch.effective_date.isoformat(),
                                 "reason": ch.reason,
+                                "reason_withheld": ch.reason_withheld,
+                                "reason_sensitivity": ch.reason_sensitivity,
                             }
                             for ch in r.changes
                         ],
@@ -181,13 +185,45 @@ def _recorded_on(value: str) -> datetime.date | None:
         return None
 
 
+def _assessment_from_dict(a: dict, unlabelled_public: bool) -> AssessmentItem:
+    withheld = unlabelled_public or a.get("narrative_withheld", False)
+    return AssessmentItem(
+        a["rating"],
+        a["confidence"],
+        "" if withheld else a["narrative"],
+        a["revision"],
+        narrative_withheld=withheld,
+        narrative_sensitivity="" if withheld else a.get("narrative_sensitivity", ""),
+    )
+
+
+def _change_from_dict(reference: str, ch: dict, unlabelled_public: bool) -> ChangeItem:
+    withheld = unlabelled_public or ch.get("reason_withheld", False)
+    return ChangeItem(
+        reference,
+        _recorded_on(ch["recorded_on"]),
+        ch["old_status"],
+        ch["new_status"],
+        _date(ch["effective_date"]),
+        "" if withheld else ch["reason"],
+        ch.get("on_reference", ""),
+        reason_withheld=withheld,
+        reason_sensitivity="" if withheld else ch.get("reason_sensitivity", ""),
+    )
+
+
 def summary_from_dict(data: dict) -> Summary:
     """Rebuild a Summary from its JSON shape, to render a frozen, published summary.
 
     Schema 1 (published before follow-up periods) is read too: its statuses are on the last
-    day of the reporting period, and its public view held internal evidence.
+    day of the reporting period, and its public view held internal evidence. Before schema 3
+    texts had no sensitivity (every one was internal), so the reasons and narratives of an
+    older public summary are withheld as they are read.
     """
     version = data.get("schema_version", 1)
+    audience = data["audience"] if version >= 2 else None
+    # Texts of a public summary published before they had a sensitivity were internal.
+    unlabelled_public = version < 3 and audience == "public"
     countries = []
     for c in data["countries"]:
         rows = []
@@ -204,11 +240,7 @@ def summary_from_dict(data: dict) -> Summary:
                     status=r["status"],
                     link_kind=r["link_kind"],
                     predecessor_reference=r["predecessor"] or "",
-                    assessment=(
-                        AssessmentItem(a["rating"], a["confidence"], a["narrative"], a["revision"])
-                        if a
-                        else None
-                    ),
+                    assessment=_assessment_from_dict(a, unlabelled_public) if a else None,
                     evidence=[
                         EvidenceItem(
                             e["id"],
@@ -223,15 +255,7 @@ def summary_from_dict(data: dict) -> Summary:
                         for e in r["evidence"]
                     ],
                     changes=[
-                        ChangeItem(
-                            r["reference"],
-                            _recorded_on(ch["recorded_on"]),
-                            ch["old_status"],
-                            ch["new_status"],
-                            _date(ch["effective_date"]),
-                            ch["reason"],
-                            ch.get("on_reference", ""),
-                        )
+                        _change_from_dict(r["reference"], ch, unlabelled_public)
                         for ch in r["changes"]
                     ],
                 )
@@ -268,7 +292,6 @@ def summary_from_dict(data: dict) -> Summary:
     else:
         period = data["follow_up_period"]
         as_of = _date(data["as_of"])
-        audience = data["audience"]
     return Summary(
         year=data["year"],
         period_start=_date(period["start"]),

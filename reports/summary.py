@@ -8,8 +8,10 @@ chain), the changes effective in the period up to that day, the evidence of the 
 publication date, else the day it was logged) and the approved assessment of year Y.
 
 It is built for an audience (`tracker.models.Audience`): the evidence it holds is exactly what
-`tracker.models.evidence_visibility` keeps for that audience and user. "Previous year" and
-"dropped" are those of `tracker.lineage`.
+`tracker.models.evidence_visibility` keeps for that audience and user, and the free texts (each
+change's reason, the assessment's narrative) by the same rule (`tracker.models.visibility`): a
+text the audience may not read is withheld, its facts kept (the statuses, the dates, the
+rating) and the withholding said. "Previous year" and "dropped" are those of `tracker.lineage`.
 
 `build_summary` reads the database in a fixed number of queries, whatever the number of
 countries, recommendations and evidence rows, and returns plain dataclasses. Views, exporters and
@@ -45,7 +47,8 @@ from tracker.models import (
     status_on,
 )
 
-SCHEMA_VERSION = 2
+# 3: each change says whether its reason is withheld, the assessment whether its narrative is.
+SCHEMA_VERSION = 3
 
 STATUSES = tuple(Recommendation.Status.values)
 PILLARS = tuple(Recommendation.Pillar.values)
@@ -103,7 +106,11 @@ class EvidenceItem:
 
 @dataclass
 class ChangeItem:
-    """One status change effective in the follow-up period, on the item or its predecessors."""
+    """One status change effective in the follow-up period, on the item or its predecessors.
+
+    A reason its audience may not read is withheld: `reason` is empty, `reason_withheld` true
+    and `reason_sensitivity` empty; the change itself is still stated.
+    """
 
     reference: str
     recorded_on: datetime.date
@@ -112,6 +119,10 @@ class ChangeItem:
     effective_date: datetime.date
     reason: str
     on_reference: str = ""
+    reason_withheld: bool = False
+    reason_sensitivity: str = ""
+    # The status change's id, for the check before publishing; not part of the published shape.
+    id: int = 0
 
     @property
     def old_status_label(self) -> str:
@@ -129,12 +140,20 @@ class ChangeItem:
 
 @dataclass
 class AssessmentItem:
-    """The approved assessment of the year (its highest approved revision)."""
+    """The approved assessment of the year (its highest approved revision).
+
+    A narrative its audience may not read is withheld: `narrative` is empty,
+    `narrative_withheld` true and `narrative_sensitivity` empty; the rating is still stated.
+    """
 
     rating: str
     confidence: str
     narrative: str
     revision: int
+    narrative_withheld: bool = False
+    narrative_sensitivity: str = ""
+    # The assessment's id, for the check before publishing; not part of the published shape.
+    id: int = 0
 
     @property
     def rating_label(self) -> str:
@@ -372,6 +391,31 @@ class CountrySummary:
         return TIER_LABELS.get(self.previous_tier, self.previous_tier)
 
     @property
+    def years_without_tier(self) -> tuple[int, int] | None:
+        """Return the first and last years between the previous placement on record and this
+        year that have none (no tier table loaded, or the country not in it), else None.
+
+        The previous tier on record may be years old; the pages say so rather than let it
+        read as last year's.
+        """
+        if not self.tier_history:
+            return None
+        year = self.tier_history[-1][0]
+        before = self.previous_tier_year
+        first = before + 1 if before is not None else None
+        if first is None or first > year - 1:
+            return None
+        return (first, year - 1)
+
+    @property
+    def years_without_tier_words(self) -> str:
+        """Return the years with no tier on record as "2020" or "2016–2020" ('' if none)."""
+        gap = self.years_without_tier
+        if gap is None:
+            return ""
+        return str(gap[0]) if gap[0] == gap[1] else f"{gap[0]}–{gap[1]}"
+
+    @property
     def changes(self) -> list[ChangeItem]:
         items = [change for row in self.recommendations for change in row.changes]
         return sorted(items, key=lambda c: (c.effective_date, c.reference))
@@ -387,6 +431,19 @@ class CountrySummary:
     @property
     def evidence(self) -> list[tuple[RecommendationRow, EvidenceItem]]:
         return [(row, item) for row in self.recommendations for item in row.evidence]
+
+    @property
+    def withheld_reasons(self) -> int:
+        """Count the changes stated without their reason (not for this audience)."""
+        return sum(change.reason_withheld for row in self.recommendations for change in row.changes)
+
+    @property
+    def withheld_narratives(self) -> int:
+        """Count the assessments stated without their narrative (not for this audience)."""
+        return sum(
+            bool(row.assessment and row.assessment.narrative_withheld)
+            for row in self.recommendations
+        )
 
 
 @dataclass
@@ -413,6 +470,14 @@ class Summary:
     @property
     def recommendations(self) -> list[tuple[CountrySummary, RecommendationRow]]:
         return [(c, row) for c in self.countries for row in c.recommendations]
+
+    @property
+    def withheld_reasons(self) -> int:
+        return sum(c.withheld_reasons for c in self.countries)
+
+    @property
+    def withheld_narratives(self) -> int:
+        return sum(c.withheld_narratives for c in self.countries)
 
     @property
     def audience_label(self) -> str:
@@ -569,9 +634,9 @@ def build_summary(
     """Return the progress summary of `country` (or of every country) for report year `year`.
 
     `as_of` is the day the statuses are on (default: `default_as_of`); it may not be in the
-    future (BadAsOf). `audience` decides which evidence is held, within what `user` may see
-    (`evidence_visibility`); no user means the public view. Raise NoNarratives when the scope
-    has no narrative that year.
+    future (BadAsOf). `audience` decides which evidence and which texts are held, within what
+    `user` may see (`tracker.models.visibility`); no user means the public view. Raise
+    NoNarratives when the scope has no narrative that year.
     """
     today = timezone.localdate()
     start, end = follow_up_period(year)
@@ -663,6 +728,7 @@ def build_summary(
             "ancestor_id", "recommendation_id"
         )
     )
+    # Each reason with whether this audience may read it: the rule is part of the query.
     changes = list(
         StatusChange.objects.filter(
             recommendation__descendant_links__recommendation__in=this_year_ids,
@@ -671,6 +737,7 @@ def build_summary(
             void__isnull=True,
         )
         .distinct()
+        .with_reason_visibility(user, audience=audience)
         .order_by("effective_date", "recorded_at", "id")
         .values_list(
             "recommendation_id",
@@ -680,18 +747,39 @@ def build_summary(
             "new_status",
             "effective_date",
             "reason",
+            "id",
+            "reason_sensitivity_now",
+            "reason_visible",
         )
     )
 
     assessments: dict[int, AssessmentItem] = {}
-    for rec_id, rating, confidence, narrative, revision in (
+    for rec_id, rating, confidence, narrative, revision, pk, sensitivity, visible in (
         Assessment.objects.filter(
             recommendation__in=this_year_ids, year=year, state=Assessment.State.APPROVED
         )
+        .with_narrative_visibility(user, audience=audience)
         .order_by("recommendation_id", "revision")
-        .values_list("recommendation_id", "rating", "confidence", "narrative", "revision")
+        .values_list(
+            "recommendation_id",
+            "rating",
+            "confidence",
+            "narrative",
+            "revision",
+            "id",
+            "narrative_sensitivity_now",
+            "narrative_visible",
+        )
     ):
-        assessments[rec_id] = AssessmentItem(rating, confidence, narrative, revision)
+        assessments[rec_id] = AssessmentItem(
+            rating,
+            confidence,
+            narrative if visible else "",
+            revision,
+            narrative_withheld=not visible,
+            narrative_sensitivity=sensitivity if visible else "",
+            id=pk,
+        )
 
     # Filter the links by joining the evidence, so the database walks this year's links
     # rather than every piece of evidence ever logged.
@@ -783,12 +871,21 @@ def _assemble(
     for ancestor_id, rec_id in ancestry:
         descendants[ancestor_id].append(rec_id)
     changes_by_rec: dict[int, list[ChangeItem]] = defaultdict(list)
-    for on_id, on_reference, recorded_at, old, new, effective, reason in changes:
+    for on_id, on_reference, recorded_at, old, new, effective, reason, pk, sens, shown in changes:
         recorded_on = timezone.localtime(recorded_at, tz).date()
         for target in descendants.get(on_id, ()):
             changes_by_rec[target].append(
                 ChangeItem(
-                    reference_of[target], recorded_on, old, new, effective, reason, on_reference
+                    reference_of[target],
+                    recorded_on,
+                    old,
+                    new,
+                    effective,
+                    reason if shown else "",
+                    on_reference,
+                    reason_withheld=not shown,
+                    reason_sensitivity=sens if shown else "",
+                    id=pk,
                 )
             )
 

@@ -43,9 +43,16 @@ CARRIED_KINDS = (Recommendation.LinkKind.REPEATED, Recommendation.LinkKind.REWOR
 # --------------------------------------------------------------------------------------------
 
 
+# The distance between two years of the tier timeline.
+TIER_STEP = 28.0
+# A year with no placement on record: no tier table loaded for it, or the country not in the
+# one loaded. The tier is unknown, which is not a fact about the country.
+NO_TIER = "No tier on record"
+
+
 @dataclass
 class TierPoint:
-    """One year of the timeline: the tier (or None when unranked or unknown) and its source."""
+    """One year of the timeline: the tier (or None when none is on record) and its source."""
 
     year: int
     tier: str | None
@@ -55,7 +62,12 @@ class TierPoint:
 
     @property
     def label(self) -> str:
-        return Tier(self.tier).label if self.tier else "No placement recorded"
+        return Tier(self.tier).label if self.tier else NO_TIER
+
+    @property
+    def band_x(self) -> float:
+        """Return where the year's column starts, half a step before its point."""
+        return self.x - TIER_STEP / 2
 
 
 @dataclass
@@ -72,26 +84,39 @@ class TierChart:
     paths: list[str] = field(default_factory=list)
     rows: list[tuple[str, str, float]] = field(default_factory=list)
     ticks: list[tuple[int, float]] = field(default_factory=list)
+    unknown_y: float = 0.0
+    band_top: float = 0.0
+    band_height: float = 0.0
 
     @property
     def plotted(self) -> list[TierPoint]:
         return [p for p in self.points if p.tier]
 
+    @property
+    def unknown(self) -> list[TierPoint]:
+        """Return the years with no tier on record, each drawn as unknown."""
+        return [p for p in self.points if not p.tier]
+
 
 def tier_chart(placements: dict[int, tuple[str, str]], last_year: int) -> TierChart:
-    """Lay out the tier timeline from FIRST_REPORT_YEAR to `last_year` (gaps break the line)."""
+    """Lay out the tier timeline from FIRST_REPORT_YEAR to `last_year`.
+
+    A year with no tier on record is drawn as unknown: a shaded column and a mark on a row of
+    its own under the tiers. The line joins neighbouring years only, so it stops at an unknown
+    year, where the shading says why.
+    """
     years = list(range(FIRST_REPORT_YEAR, max(last_year, FIRST_REPORT_YEAR) + 1))
     left, top, row_height, right = 130, 16, 34, 16
-    step = 28.0
+    step = TIER_STEP
     width = int(left + step * (len(years) - 1) + right + 8)
-    height = top + row_height * (len(TIER_ROWS) - 1) + 40
+    height = top + row_height * len(TIER_ROWS) + 40
     row_y = {tier: top + row_height * i for i, tier in enumerate(TIER_ROWS)}
+    unknown_y = top + row_height * len(TIER_ROWS)
     points = []
     for i, year in enumerate(years):
         tier, source = placements.get(year, (None, ""))
         point = TierPoint(year=year, tier=tier, source=source, x=left + step * i)
-        if tier:
-            point.y = row_y[tier]
+        point.y = row_y[tier] if tier else unknown_y
         points.append(point)
     paths, run = [], []
     for point in [*points, TierPoint(year=0, tier=None)]:
@@ -113,6 +138,9 @@ def tier_chart(placements: dict[int, tuple[str, str]], last_year: int) -> TierCh
         paths=paths,
         rows=[(tier, Tier(tier).label, row_y[tier]) for tier in TIER_ROWS],
         ticks=ticks,
+        unknown_y=unknown_y,
+        band_top=top - row_height / 2,
+        band_height=row_height * (len(TIER_ROWS) + 0.5),
     )
 
 
@@ -368,7 +396,7 @@ class ComparisonRow:
 
     @property
     def tier_label(self) -> str:
-        return Tier(self.tier).label if self.tier else "—"
+        return Tier(self.tier).label if self.tier else NO_TIER
 
     @property
     def carried_share(self) -> float | None:

@@ -11,6 +11,11 @@ urlpatterns = [
     path("summaries/", views.summary_index, name="summary_index"),
     path("summaries/<year:year>/", views.summary_all, name="summary_all"),
     path("summaries/<year:year>/publish/", views.summary_publish, name="summary_publish_all"),
+    path(
+        "summaries/<year:year>/publish/withhold/",
+        views.summary_withhold_text,
+        name="summary_withhold_all",
+    ),
     path("summaries/published/<id:pk>/", views.published_detail, name="published_summary_detail"),
     path(
         "summaries/published/<id:pk>/compare/",
@@ -22,5 +27,10 @@ urlpatterns = [
         "summaries/<year:year>/<slug:slug>/publish/",
         views.summary_publish,
         name="summary_publish_country",
+    ),
+    path(
+        "summaries/<year:year>/<slug:slug>/publish/withhold/",
+        views.summary_withhold_text,
+        name="summary_withhold_country",
     ),
 ]

@@ -1,12 +1,12 @@
 """Pages of the annual progress summaries: choose, read, download, publish, compare."""
 
-import datetime
 import hashlib
 import json
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import (
     FileResponse,
@@ -17,16 +17,25 @@ from django.http import (
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from reports import access, exporters, exportjobs, services
-from reports.forms import SummaryChoiceForm, SummaryParametersForm
+from reports.checks import publication_check
+from reports.forms import PublishForm, SummaryChoiceForm, SummaryParametersForm, WithholdForm
 from reports.models import PublishedSummary
 from reports.published import compare, summary_from_dict
 from reports.summary import STATUSES, BadAsOf, NoNarratives, build_summary, default_as_of
 from tiptracker.lib.dates import long_date, period_words
 from tracker import services as tracker_services
-from tracker.models import Audience, Country, Report, Tier, follow_up_period
+from tracker.models import (
+    Assessment,
+    Audience,
+    Country,
+    Report,
+    StatusChange,
+    Tier,
+    follow_up_period,
+)
 
 _TIER_RANK = {code: i for i, code in enumerate(Tier.values)}
 _SORT_KEYS = {
@@ -242,56 +251,111 @@ def summary_country(request, year: int, slug: str):
     return render(request, "reports/summary_country.html", context)
 
 
+def _publish_urls(year: int, slug: str | None) -> tuple[str, str, str]:
+    """Return the summary's page, its publish check and the check's withholding address."""
+    if slug:
+        return (
+            reverse("summary_country", args=[year, slug]),
+            reverse("summary_publish_country", args=[year, slug]),
+            reverse("summary_withhold_country", args=[year, slug]),
+        )
+    return (
+        reverse("summary_all", args=[year]),
+        reverse("summary_publish_all", args=[year]),
+        reverse("summary_withhold_all", args=[year]),
+    )
+
+
+def _render_check(request, *, year, country, audience, as_of, back, form=None, status=200):
+    """Show the check before publishing: what the snapshot holds, and the confirmation."""
+    try:
+        summary = build_summary(
+            year=year, country=country, as_of=as_of, audience=audience, user=request.user
+        )
+    except NoNarratives as exc:
+        raise Http404(str(exc)) from exc
+    except BadAsOf as exc:
+        messages.error(request, str(exc))
+        return redirect(back)
+    check = publication_check(summary, user=request.user)
+    if form is None:
+        form = PublishForm(initial={"sha256": check.sha256}, audience=summary.audience)
+    else:
+        # The confirmation always names what is shown now, whatever was posted.
+        form.data = form.data.copy()
+        form.data["sha256"] = check.sha256
+    withhold = _publish_urls(year, country.slug if country else None)[2]
+    context = exporters.page_context(
+        summary,
+        live=False,
+        back=back,
+        confirming=True,
+        check=check,
+        form=form,
+        withhold_url=withhold,
+        withhold_choices=WithholdForm.base_fields["sensitivity"].choices,
+    )
+    return render(request, "reports/publish_confirm.html", context, status=status)
+
+
+def _publish_parameters(request, data, year: int, back):
+    """Return the audience and the as-of day asked for, or a redirect saying what is wrong.
+
+    Read by the one parser of a summary's parameters; a publication is public unless the
+    reviewer chooses another audience.
+    """
+    asked = SummaryParametersForm(
+        data, user=request.user, year=year, default_audience=Audience.PUBLIC
+    )
+    if not asked.is_valid():
+        messages.error(request, f"Nothing was published. {asked.message()}")
+        return None, None, redirect(back)
+    return asked.cleaned_data["audience"], asked.cleaned_data["as_of"], None
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 @permission_required("reports.publish_summary", raise_exception=True)
 def summary_publish(request, year: int, slug: str | None = None):
-    """Publish a summary, after showing it and asking for confirmation.
+    """Check what a summary would make public, then publish it once the reviewer confirms.
 
-    GET shows the summary as it would be frozen (its audience, public unless the reviewer chose
-    another, and its as-of day) with a confirmation form; a POST with `confirm=yes` freezes it.
-    A POST without the confirmation publishes nothing and shows the page again.
+    GET lists every text and evidence item the snapshot would hold (for the public audience:
+    make public), with who wrote or logged each and what it cites, then the summary itself.
+    A POST publishes only with the confirmation ticked and the SHA-256 of the snapshot that
+    was checked: a missing confirmation, or anything changed since, publishes nothing and
+    shows the check again.
     """
     country = get_object_or_404(Country, slug=slug) if slug else None
-    back = (
-        reverse("summary_country", args=[year, slug])
-        if slug
-        else reverse("summary_all", args=[year])
-    )
+    back = _publish_urls(year, slug)[0]
     data = request.POST if request.method == "POST" else request.GET
-    audience = data.get("audience") or Audience.PUBLIC
-    if audience not in Audience.allowed_for(request.user):
-        messages.error(request, f"You may not publish the {audience!r} view of a summary.")
-        return redirect(back)
-    as_of = None
-    if data.get("as_of"):
-        try:
-            as_of = datetime.date.fromisoformat(data["as_of"])
-        except ValueError:
-            messages.error(request, "The as-of day is not a date in the form YYYY-MM-DD.")
-            return redirect(back)
-    if request.method == "GET" or data.get("confirm") != "yes":
-        try:
-            summary = build_summary(
-                year=year, country=country, as_of=as_of, audience=audience, user=request.user
-            )
-        except NoNarratives as exc:
-            raise Http404(str(exc)) from exc
-        except BadAsOf as exc:
-            messages.error(request, str(exc))
-            return redirect(back)
-        if request.method == "POST":
-            messages.info(request, "Nothing was published: confirm below to publish.")
-        context = exporters.page_context(summary, live=False, back=back, confirming=True)
-        return render(request, "reports/publish_confirm.html", context)
+    audience, as_of, refusal = _publish_parameters(request, data, year, back)
+    if refusal is not None:
+        return refusal
+    check = {"year": year, "country": country, "audience": audience, "as_of": as_of, "back": back}
+    if request.method == "GET":
+        return _render_check(request, **check)
+    form = PublishForm(request.POST, audience=audience)
+    if not form.is_valid():
+        messages.info(request, "Nothing was published: check what it holds, then confirm below.")
+        return _render_check(request, **check, form=form, status=400)
     try:
         published = services.summary_publish(
-            year=year, country=country, by=request.user, audience=audience, as_of=as_of
+            year=year,
+            country=country,
+            by=request.user,
+            audience=audience,
+            as_of=as_of,
+            expected_sha256=form.cleaned_data["sha256"],
         )
     except NoNarratives as exc:
         raise Http404(str(exc)) from exc
-    except (ValidationError, BadAsOf) as exc:
-        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        if getattr(exc, "code", None) == services.CHANGED_SINCE_CHECKED:
+            return _render_check(request, **check, status=409)
+        return redirect(back)
+    except BadAsOf as exc:
+        messages.error(request, str(exc))
         return redirect(back)
     messages.success(
         request,
@@ -301,6 +365,70 @@ def summary_publish(request, year: int, slug: str | None = None):
         "It can no longer be changed.",
     )
     return redirect("published_summary_detail", pk=published.pk)
+
+
+@require_POST
+@login_required
+@permission_required("reports.publish_summary", raise_exception=True)
+def summary_withhold_text(request, year: int, slug: str | None = None):
+    """Make one text of the summary being checked less public, then show the check again.
+
+    The text's own service decides (a reviewer or its author may; never more public, never
+    below the evidence it cites) and records who, when, from what, to what and why.
+    """
+    country = get_object_or_404(Country, slug=slug) if slug else None
+    form = WithholdForm(request.POST)
+    _, here, _ = _publish_urls(year, slug)
+    if not form.is_valid():
+        # The hidden fields come from the page itself: a fault there is the request's.
+        problems = "; ".join(
+            f"{(form.fields[name].label if name in form.fields else '') or 'The request'}: "
+            f"{' '.join(errors)}"
+            for name, errors in form.errors.items()
+        )
+        messages.error(request, f"Nothing was changed. {problems}")
+        return redirect(_check_address(here, request.POST))
+    kind, pk = form.target
+    data = form.cleaned_data
+    try:
+        if kind == "reason":
+            change = get_object_or_404(StatusChange.objects.select_related("recommendation"), pk=pk)
+            what = f"The reason of the {change.recommendation.reference} status change"
+            tracker_services.status_change_set_reason_sensitivity(
+                change=change,
+                sensitivity=data["sensitivity"],
+                reason=data["reason"],
+                by=request.user,
+            )
+        else:
+            assessment = get_object_or_404(
+                Assessment.objects.select_related("recommendation"), pk=pk
+            )
+            what = f"The narrative of the {assessment.recommendation.reference} assessment"
+            tracker_services.assessment_set_narrative_sensitivity(
+                assessment=assessment,
+                sensitivity=data["sensitivity"],
+                reason=data["reason"],
+                by=request.user,
+            )
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(
+            request, "Nothing was changed. " + " ".join(getattr(exc, "messages", [str(exc)]))
+        )
+    else:
+        scope = country.name if country else "all countries"
+        messages.success(
+            request,
+            f"{what} is now {data['sensitivity']}: the {year} summary of {scope} states the "
+            "change without its words. The change is recorded with your reason.",
+        )
+    return redirect(_check_address(here, request.POST))
+
+
+def _check_address(url: str, data) -> str:
+    """Return the check's address with the audience and day the reviewer was checking."""
+    query = {key: data[key] for key in ("audience", "as_of") if data.get(key)}
+    return f"{url}?{urlencode(query)}" if query else url
 
 
 def _published_for(user):

@@ -100,12 +100,16 @@ def fill() -> None:
         evidence=[rapporteur],
         effective_date=datetime.date(2022, 6, 1),
     )
-    services.recommendation_set_status(
+    step = services.recommendation_set_status(
         recommendation=first,
         status=Recommendation.Status.IN_PROGRESS,
         reason="A first step is reported.",
+        reason_sensitivity="public",
         by=analyst,
         effective_date=datetime.date(2023, 2, 1),
+    )
+    services.status_change_set_reason_sensitivity(
+        change=step, sensitivity="internal", reason="Not yet confirmed.", by=reviewer
     )
     mistaken = services.recommendation_set_status(
         recommendation=second,
@@ -123,6 +127,7 @@ def fill() -> None:
         evidence=rapporteur, sensitivity="internal", reason="Cleared for the team.", by=admin
     )
     services.notification_set_email(by=analyst, email="daily")
+    services.language_choose(by=analyst, language="ko")
     # A whole-report upload waiting for its worker: a job with its bytes.
     report_text = b"2021 Trafficking in Persons Report\n" * 20
     ImportJob.objects.create(

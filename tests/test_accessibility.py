@@ -46,6 +46,7 @@ POST_ONLY = "POST only: it saves and redirects to a page checked here, or answer
 NOT_PAGES = {
     "logout": POST_ONLY,
     "saved_filter_save": POST_ONLY,
+    "language_set": POST_ONLY,
     "saved_filter_delete": POST_ONLY,
     "notification_read_all": POST_ONLY,
     "notification_read": POST_ONLY,
@@ -59,11 +60,20 @@ NOT_PAGES = {
     "assessment_submit": POST_ONLY,
     "assessment_review": POST_ONLY,
     "assessment_correct": POST_ONLY,
+    "summary_withhold_all": POST_ONLY,
+    "summary_withhold_country": POST_ONLY,
     "api:token_revoke": POST_ONLY,
     "evidence_file": "A file download (the evidence's own bytes), not a page.",
     "export_job_file": "A file download (a finished export), not a page.",
     "api:schema": "The OpenAPI document (YAML or JSON) for tools; its page is api:docs.",
     "evidence_by_id": "An old address by id: sends a reviewer on to the item's page (checked).",
+    "public_root": "A redirect to the front page.",
+    "public_feed": "An Atom feed, for feed readers.",
+    "public_country_feed": "An Atom feed, for feed readers.",
+    "public_data_file": "An open-data file (CSV, JSON, checksums), not a page.",
+    "public_summary_file": "A published summary's file (JSON, PDF, XLSX, CSV), not a page.",
+    "public_robots": "robots.txt, for crawlers.",
+    "public_sitemap": "The sitemap, for search engines.",
 }
 # Namespaces and name patterns outside the app's own pages.
 NOT_PAGE_NAMESPACES = {
@@ -106,12 +116,27 @@ class Page:
 
 PAGES = [
     Page("login", lambda d: "/accounts/login/", ("anonymous",)),
+    # The public site, for visitors who are not signed in (tests/test_public_browser.py checks
+    # it at a phone's width too). Its pages are the same for everyone: no flash messages.
+    *(
+        Page(name, path, ("anonymous",), messages=False)
+        for name, path in [
+            ("home", lambda d: "/"),
+            ("public_country", lambda d: f"/public/countries/{d.country}/"),
+            ("public_summary", lambda d: f"/public/summaries/{d.published}/"),
+            ("public_recommendation", lambda d: "/public/recommendations/PRK-2021-04/"),
+            ("public_glossary", lambda d: "/public/glossary/"),
+            ("public_data", lambda d: "/public/data/"),
+            ("public_data_dictionary", lambda d: "/public/data/dictionary/"),
+            ("public_country_chart", lambda d: f"/public/countries/{d.country}/charts/tiers/"),
+        ]
+    ),
     Page("home", lambda d: "/", SIGNED_IN),
     Page("password_change", lambda d: "/accounts/password_change/", SIGNED_IN),
     Page("password_change_done", lambda d: "/accounts/password_change/done/", SIGNED_IN),
     Page("two_factor_setup", lambda d: "/accounts/two-factor/", SIGNED_IN),
     Page("search", lambda d: "/search/?q=korea", SIGNED_IN),
-    Page("glossary", lambda d: "/glossary/", SIGNED_IN),
+    Page("glossary", lambda d: "/glossary/", ("anonymous", *SIGNED_IN)),
     Page("notification_list", lambda d: "/notifications/", SIGNED_IN),
     Page("recommendation_list", lambda d: "/recommendations/", SIGNED_IN),
     Page("recommendation_list", lambda d: "/recommendations/?q=wages&year=2021", SIGNED_IN),
@@ -278,6 +303,8 @@ def _demo_data() -> Demo:
         recommendation=rec,
         status="in_progress",
         reason="Deductions stopped.",
+        # Public, so the check before publishing lists it with its form to withhold it.
+        reason_sensitivity="public",
         by=analyst,
         effective_date=datetime.date(2022, 2, 1),
         evidence=[public],
@@ -289,6 +316,7 @@ def _demo_data() -> Demo:
         rating="no_progress",
         confidence="moderate",
         narrative="No sign of change.",
+        narrative_sensitivity="public",
         evidence=[public],
     )
     services.assessment_submit(assessment=approved, by=analyst)
@@ -494,6 +522,7 @@ def test_pages_reached_by_a_form_have_no_wcag_violation(live_server, browser):
     _path_is(page, "import_preview")
     checker.check(page, "import preview as reviewer")
     page.goto(f"{base}/recommendations/bulk/?year=2022")
+    page.get_by_role("link", name=re.compile(r"Tick all \d+ shown")).click()
     page.check("input[name=action][value=owner]")
     page.select_option("select[name=owner]", label="analyst")
     messages_next(page)

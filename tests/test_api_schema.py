@@ -26,6 +26,11 @@ PATHS = [
     "/api/v1/summaries/{year}/",
     "/api/v1/summaries/{year}/{slug}/",
     "/api/v1/published-summaries/",
+    "/api/v1/public/countries/",
+    "/api/v1/public/countries/{slug}/",
+    "/api/v1/public/summaries/",
+    "/api/v1/public/summaries/{id}/",
+    "/api/v1/public/statuses/",
 ]
 
 
@@ -154,3 +159,27 @@ def test_the_docs_page_needs_a_signed_in_user(client, db):
     page = client.get("/api/v1/docs/")
     assert page.status_code == 200
     assert b"<script>" not in page.content and b"<style>" not in page.content
+
+
+@pytest.mark.parametrize(
+    ("path", "order"),
+    [
+        ("/api/v1/recommendations/", "by id, ascending: the order they were recorded"),
+        ("/api/v1/reports/", "by id, ascending: the order they were recorded"),
+        ("/api/v1/assessments/", "by id, ascending: the order they were recorded"),
+        ("/api/v1/evidence/", "newest first (by id, descending)"),
+        ("/api/v1/published-summaries/", "newest first (by id, descending)"),
+        ("/api/v1/countries/", "by name"),
+    ],
+)
+def test_each_list_states_its_order(schema, path, order):
+    assert (
+        f"Results come {order}, whatever the filters."
+        in schema["paths"][path]["get"]["description"]
+    )
+
+
+def test_the_stated_order_is_the_order_the_api_returns(token_client, analyst, seed_report):
+    body = token_client(analyst).get("/api/v1/recommendations/", {"page_size": 5}).json()
+    ids = [row["id"] for row in body["results"]]
+    assert ids == sorted(ids) and len(ids) == 5

@@ -99,7 +99,7 @@ def test_even_the_right_password_is_refused_while_locked(client, person):
     assert response.status_code == 429
     assert "Sign-in locked" in response.text
     assert SESSION_KEY not in client.session
-    assert client.get("/").status_code == 302
+    assert client.get("/recommendations/").status_code == 302  # still not signed in
 
 
 def test_the_lock_is_per_account_so_another_account_still_signs_in(client, person):
@@ -126,7 +126,7 @@ def test_signing_out_takes_a_post_and_ends_the_session(client, person):
     response = client.post("/accounts/logout/")
     assert response.status_code == 302
     assert response.url == "/accounts/login/"
-    assert client.get("/").status_code == 302
+    assert client.get("/recommendations/").status_code == 302  # still not signed in
 
 
 def test_every_page_offers_sign_out_as_a_form(analyst_client):

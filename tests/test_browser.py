@@ -77,7 +77,9 @@ def test_the_demo_analyst_finds_a_recommendation_changes_its_status_and_logs_evi
     page.get_by_role("link", name="PRK-2021-04").click()
     expect(page.get_by_role("heading", name=re.compile("PRK-2021-04"))).to_be_visible()
     page.get_by_label("Status", exact=True).select_option("in_progress")
-    page.get_by_label("Reason").fill("Returning workers report that wage deductions stopped.")
+    page.get_by_label("Reason", exact=True).fill(
+        "Returning workers report that wage deductions stopped."
+    )
     page.get_by_role("button", name="Save status").click()
     expect(page.locator(".messages")).to_contain_text("The status of PRK-2021-04 was saved.")
     timeline = page.locator("ol.timeline")

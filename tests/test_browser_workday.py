@@ -103,3 +103,57 @@ def test_the_summary_tables_fit_the_screen_with_the_status_beside_the_reference(
             else:  # a stacked card: the text has the card's whole width, under the status
                 assert text["y"] > status["y"] and text["width"] > 0.9 * (width - 48)
     context.close()
+
+
+def _overflowing(page, width: int) -> list:
+    """Return the tables of the page wider than their box or past the viewport's right edge."""
+    return [
+        t
+        for t in page.evaluate(
+            """() => [...document.querySelectorAll('main table')].map(t => [
+                t.className, t.getBoundingClientRect().width, t.parentElement.clientWidth,
+                t.getBoundingClientRect().right])"""
+        )
+        if t[1] > t[2] + 1 or t[3] > width + 1
+    ]
+
+
+@pytest.mark.parametrize("width", [1366, 820])
+def test_no_table_of_the_home_compare_and_summary_pages_overflows_the_screen(
+    live_server, browser, fixture_narratives, width
+):
+    import datetime
+
+    from tracker import services
+    from tracker.models import Recommendation
+
+    reviewer = UserFactory(username="rhea", role=roles.REVIEWER)
+    reviewer.set_password(PASSWORD)
+    reviewer.save()
+    long_reason = (
+        "No reliable information reached us during the period; the border stayed closed to "
+        "monitors throughout, and the reports we read were second-hand accounts."
+    )
+    for reference, status in [("PRK-2021-04", "cannot_assess"), ("PRK-2021-05", "regressed")]:
+        services.recommendation_set_status(
+            recommendation=Recommendation.objects.get(reference=reference),
+            status=status,
+            reason=long_reason,
+            by=reviewer,
+            effective_date=datetime.date(2022, 2, 15),
+        )
+    context, page = _sign_in(browser, live_server, "rhea", width=width)
+    for url in [
+        "/",
+        "/?year=2021",
+        "/compare/",
+        "/compare/?year=2021&tier=tier_3",
+        "/compare/?year=2021&tier=tier_2_watch_list",
+        "/summaries/2021/north-korea/",
+        "/summaries/2021/",
+    ]:
+        page.goto(live_server.url + url)
+        assert page.locator("main table").count() > 0, url
+        assert _overflowing(page, width) == [], url
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, url
+    context.close()

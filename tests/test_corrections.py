@@ -138,3 +138,80 @@ def test_the_withdraw_form_is_for_its_author_and_reviewers(
     assert response.status_code == 302
     item.refresh_from_db()
     assert item.withdrawal_reason == "Duplicate of another item."
+
+
+# -- A voided change counts nowhere ---------------------------------------------------------
+
+
+@pytest.fixture
+def carried_over(db):
+    """Import North Korea's 2020 and 2021 narratives: the 2021 items carry 2020's statuses."""
+    from tests.conftest import ROOT, SEED
+    from tracker import importer
+
+    earlier = ROOT / "fixtures" / "narratives" / "2020_north-korea.txt"
+    importer.import_batch([importer.parse_file(earlier), importer.parse_file(SEED)])
+    rec = _prk("PRK-2021-02")
+    assert rec.predecessor_id and rec.needs_review
+    return rec
+
+
+def test_voiding_the_only_confirming_change_puts_the_item_back_to_needs_review(
+    carried_over, analyst, reviewer
+):
+    rec = carried_over
+    confirmed = services.recommendation_set_status(
+        recommendation=rec,
+        status=rec.status,
+        reason="Still no action.",
+        by=analyst,
+        effective_date=D(2021, 6, 1),
+    )
+    rec.refresh_from_db()
+    assert not rec.needs_review
+    services.status_change_void(change=confirmed, reason="Confirmed the wrong item.", by=reviewer)
+    rec.refresh_from_db()
+    assert rec.needs_review
+    # A second change kept alive keeps the item confirmed.
+    first = services.recommendation_set_status(
+        recommendation=rec,
+        status="in_progress",
+        reason="A first trial.",
+        by=analyst,
+        effective_date=D(2021, 7, 1),
+    )
+    second = services.recommendation_set_status(
+        recommendation=rec,
+        status="implemented",
+        reason="Typed in haste.",
+        by=analyst,
+        effective_date=D(2021, 8, 1),
+    )
+    services.status_change_void(change=second, reason="Meant in progress.", by=reviewer)
+    rec.refresh_from_db()
+    assert (rec.needs_review, rec.status) == (False, "in_progress")
+    services.status_change_void(change=first, reason="No trial after all.", by=reviewer)
+    rec.refresh_from_db()
+    assert rec.needs_review
+
+
+def test_a_voided_change_is_left_out_of_the_latest_changes_and_marked_where_evidence_is_cited(
+    carried_over, analyst, reviewer, viewer_client
+):
+    rec = carried_over
+    item = EvidenceFactory(recommendations=[rec], logged_by=analyst, published_on=D(2021, 8, 1))
+    change = services.recommendation_set_status(
+        recommendation=rec,
+        status="in_progress",
+        reason="Misread the UN report.",
+        by=analyst,
+        evidence=[item],
+        effective_date=D(2021, 9, 1),
+    )
+    assert "Misread the UN report." in viewer_client.get("/").text
+    services.status_change_void(change=change, reason="Another country's trial.", by=reviewer)
+    home = viewer_client.get("/")
+    assert "Misread the UN report." not in home.text
+    assert home.context["counts"]["carried_over"] >= 1
+    detail = viewer_client.get(item.get_absolute_url()).text
+    assert "PRK-2021-02</a> to in progress" in detail and "voided" in detail

@@ -93,4 +93,4 @@ def test_sign_in_refuses_a_post_without_the_token(analyst):
         "/accounts/login/", {"username": "analyst", "password": "correct-horse-battery"}
     )
     assert response.status_code == 403
-    assert client.get("/").status_code == 302
+    assert client.get("/recommendations/").status_code == 302  # still not signed in

@@ -298,8 +298,10 @@ def test_gunicorn_serves_the_app_and_its_static_files_with_production_settings(t
             stylesheet = login_html.split('rel="stylesheet" href="', 1)[1].split('"', 1)[0]
             css = _get(port, stylesheet)
             missing = _get(port, "/static/css/does-not-exist.css")
-    assert home.status == 302
-    assert home.getheader("Location").startswith("/accounts/login/")
+    # A visitor who is not signed in meets the public site, cacheable by anyone.
+    assert home.status == 200
+    assert 'href="/accounts/login/"' in home.body.decode()
+    assert home.getheader("Cache-Control").startswith("public, max-age=")
     assert login.status == 200
     assert "script-src 'self'" in login.getheader("Content-Security-Policy")
     # The manifest storage names files by content hash, so they may be cached for ever.

@@ -178,6 +178,8 @@ def _post(item, **overrides):
         "published_on": item.published_on.isoformat() if item.published_on else "",
         "accessed_on": "",
         "quote": item.quote,
+        "direction": item.direction,
+        "recommendations": [rec.pk for rec in item.recommendations.all()],
         "reason": "The title was mistyped.",
         "version": Evidence.objects.get(pk=item.pk).version,
     }
@@ -248,3 +250,149 @@ def test_withdrawn_evidence_has_no_edit_page(item, analyst, analyst_client):
     response = analyst_client.post(_url(item), _post(item, title="Too late", confirm="1"))
     assert response.status_code == 302
     assert Evidence.objects.get(pk=item.pk).title == "Report of the Special Rapporteur"
+
+
+# --- Re-linking: the recommendations it bears on, and its direction ---------------------------
+
+
+def test_links_and_direction_are_corrected_with_a_reason_and_kept_in_the_history(
+    item, analyst, reviewer
+):
+    first = item.recommendations.get()
+    second = RecommendationFactory(report=first.report)
+    third = RecommendationFactory(report=first.report)
+    edits = _edit(
+        item,
+        reviewer,
+        recommendations=[first, second],
+        direction="progress",
+        reason="It also reports on shelters; and it shows progress.",
+    )
+    assert sorted(item.recommendations.values_list("pk", flat=True)) == [first.pk, second.pk]
+    item.refresh_from_db()
+    assert (item.direction, item.version) == ("progress", 2)
+    rows = {edit.field: (edit.old_value, edit.new_value) for edit in edits}
+    assert rows == {
+        "direction": ("No change", "Progress"),
+        "recommendations": (first.reference, f"{first.reference}, {second.reference}"),
+    }
+    # A mistaken link is taken off again, by the analyst who logged it.
+    _edit(item, analyst, recommendations=[second, third], reason="Logged on the wrong item.")
+    assert sorted(item.recommendations.values_list("pk", flat=True)) == [second.pk, third.pk]
+    last = EvidenceEdit.objects.filter(field="recommendations").order_by("id").last()
+    assert (last.old_value, last.new_value, last.note) == (
+        f"{first.reference}, {second.reference}",
+        f"{second.reference}, {third.reference}",
+        "Logged on the wrong item.",
+    )
+    # The same links in another order change nothing.
+    assert _edit(item, analyst, recommendations=[third, second]) == []
+
+
+def test_relinking_keeps_one_link_and_every_cited_one(item, analyst, other_analyst):
+    rec = item.recommendations.get()
+    other = RecommendationFactory(report=rec.report)
+    with pytest.raises(ValidationError, match="at least one recommendation"):
+        _edit(item, analyst, recommendations=[])
+    services.recommendation_set_status(
+        recommendation=rec,
+        status="in_progress",
+        reason="See the report.",
+        by=analyst,
+        evidence=[item],
+        effective_date=D(2021, 11, 1),
+    )
+    with pytest.raises(ValidationError, match=f"{rec.reference} cites it"):
+        _edit(item, analyst, recommendations=[other])
+    assert list(item.recommendations.all()) == [rec]
+    with pytest.raises(PermissionDenied):
+        _edit(item, other_analyst, recommendations=[rec, other])
+    assert not EvidenceEdit.objects.exists()
+
+
+def test_the_edit_page_relinks_with_a_preview(item, analyst_client):
+    first = item.recommendations.get()
+    second = RecommendationFactory(report=first.report, reference="AAA-2021-99")
+    page = analyst_client.get(_url(item)).text
+    assert "Recommendations it bears on" in page and second.reference in page
+    assert "Direction" in page
+    data = _post(
+        item,
+        recommendations=[second.pk],
+        direction="regression",
+        reason="Logged against the wrong item.",
+    )
+    preview = analyst_client.post(_url(item), data)
+    assert preview.status_code == 200
+    table = preview.text.split("What will change", 1)[1].split("</table>", 1)[0]
+    assert "Added: AAA-2021-99" in table and f"Removed: {first.reference}" in table
+    assert "Regression" in table
+    assert list(item.recommendations.all()) == [first]
+    saved = analyst_client.post(_url(item), {**data, "confirm": "1"})
+    assert saved.status_code == 302
+    assert list(item.recommendations.all()) == [second]
+    detail = analyst_client.get(item.get_absolute_url()).text
+    assert "<strong>Recommendations</strong> changed from" in detail
+
+
+def test_the_api_relinks_evidence_with_if_match(item, analyst, token_client):
+    first = item.recommendations.get()
+    second = RecommendationFactory(report=first.report)
+    client = token_client(analyst)
+    url = f"/api/v1/evidence/{item.pk}/"
+    etag = client.get(url)["ETag"]
+    response = client.patch(
+        url,
+        {"recommendations": [first.pk, second.pk], "direction": "progress", "reason": "Also."},
+        content_type="application/json",
+        headers={"if-match": etag},
+    )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert sorted(body["recommendations"]) == sorted([first.pk, second.pk])
+    assert body["direction"] == "progress"
+    assert EvidenceEdit.objects.filter(field="recommendations").count() == 1
+    response = client.patch(
+        url,
+        {"recommendations": [987654], "reason": "No such item."},
+        content_type="application/json",
+        headers={"if-match": response["ETag"]},
+    )
+    assert response.status_code == 400
+    assert "recommendations" in response.json()["errors"]
+
+
+# --- Wording of the record ---------------------------------------------------------------------
+
+
+def test_the_history_writes_dates_in_words_and_a_reason_ends_with_one_full_stop(
+    item, analyst, analyst_client
+):
+    _edit(item, analyst, published_on=D(2021, 9, 30), reason="The date was the upload's.")
+    services.evidence_withdraw(evidence=item, reason="Logged twice by mistake.", by=analyst)
+    page = analyst_client.get(item.get_absolute_url()).text
+    history = page[page.index("Changes since it was logged") :]
+    assert "changed from “1 October 2021” to “30 September 2021”" in history
+    assert "2021-10-01" not in history and "2021-09-30" not in history
+    assert "Logged twice by mistake. It is kept here" in page and "mistake.." not in page
+    other = EvidenceFactory(recommendations=[RecommendationFactory()], logged_by=analyst)
+    services.evidence_withdraw(evidence=other, reason="Retracted by its source", by=analyst)
+    assert (
+        "Retracted by its source. It is kept here"
+        in analyst_client.get(other.get_absolute_url()).text
+    )
+
+
+def test_the_restricted_note_names_who_logged_it_plainly(analyst, analyst_client, reviewer_client):
+    secret = EvidenceFactory(
+        recommendations=[RecommendationFactory()],
+        logged_by=analyst,
+        sensitivity=Evidence.Sensitivity.RESTRICTED,
+    )
+    by_reviewer = reviewer_client.get(secret.get_absolute_url()).text
+    assert (
+        "Restricted: only reviewers and the person who logged it (analyst) can see this item."
+        in by_reviewer
+    )
+    by_author = analyst_client.get(secret.get_absolute_url()).text
+    assert "Restricted: only reviewers and you, who logged it, can see this item." in by_author

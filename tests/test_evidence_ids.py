@@ -205,7 +205,7 @@ def test_public_identifiers_are_random_and_unique(db):
 
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_gives_every_existing_item_its_own_identifier():
-    before = [("tracker", "0024_evidence_reads_recorded")]
+    before = [("tracker", "0026_evidence_reads_recorded")]
     call_command("migrate", "tracker", before[0][1], verbosity=0)
     try:
         executor = MigrationExecutor(connection)

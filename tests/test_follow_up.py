@@ -251,10 +251,10 @@ def test_a_reviewer_chooses_the_restricted_view_and_publishing_records_its_audie
     page = viewer_client.get(published.get_absolute_url()).content.decode()
     assert "for the <strong>public</strong> audience" in page
 
-    response = reviewer_client.post(
-        reverse("summary_publish_country", args=[2021, seed_report.country.slug]),
-        {"audience": "restricted", "as_of": "2022-03-31", "confirm": "yes"},
-    )
+    url = reverse("summary_publish_country", args=[2021, seed_report.country.slug])
+    choice = {"audience": "restricted", "as_of": "2022-03-31"}
+    check = reviewer_client.get(url, choice).context["check"]
+    response = reviewer_client.post(url, {**choice, "confirm": "yes", "sha256": check.sha256})
     restricted = PublishedSummary.objects.get(audience="restricted")
     assert response["Location"] == restricted.get_absolute_url()
     # A published restricted summary does not exist for a viewer.
@@ -484,3 +484,30 @@ def test_a_summary_published_before_follow_up_periods_still_renders_and_says_so(
     assert "Reporting period 1 April 2020 – 31 March 2021" in html
     assert "statuses on 31 March 2021, the end of the reporting period" in html
     assert "content matches" in html
+
+
+def test_the_summary_says_plainly_which_years_have_no_tier_on_record(seed_report, viewer_client):
+    from tracker.models import Tier, TierPlacement
+
+    TierPlacement.objects.create(
+        country=seed_report.country, year=2015, tier=Tier.TIER_2_WATCH_LIST, source="table"
+    )
+    country = build_summary(year=2021, country=seed_report.country).countries[0]
+    assert country.years_without_tier == (2016, 2020)
+    (tiers,) = [
+        c
+        for c in exporters.charts.country_charts(
+            country, summary=build_summary(year=2021, country=seed_report.country)
+        )
+        if c.id.endswith("-tiers")
+    ]
+    assert "2016: no tier on record (unknown)" in str(tiers.svg)
+    assert [2017, "No tier on record"] in tiers.rows
+    page = viewer_client.get(reverse("summary_country", args=[2021, seed_report.country.slug]))
+    figure = page.text[page.text.index("Tier 2021") :][:400]
+    assert "No tier on record for 2016–2020" in figure and "2015: Tier 2 Watch List" in figure
+    overview = viewer_client.get(reverse("summary_all", args=[2021])).text
+    # The 2015 tier never shows as if it were the year before's.
+    plain = "No tier on record for 2016–2020; Tier 2 Watch List in 2015"
+    assert plain in overview
+    assert overview.count("Tier 2 Watch List in 2015") == overview.count(plain)

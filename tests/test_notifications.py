@@ -96,6 +96,37 @@ def test_returning_and_approving_tell_the_author(commit, analyst, reviewer):
     ]
 
 
+def unread(user, kind=None):
+    rows = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if kind:
+        rows = rows.filter(kind=kind)
+    return list(rows.values_list("message", flat=True))
+
+
+def test_a_finished_step_clears_the_notifications_about_it(
+    commit, analyst, reviewer, second_reviewer
+):
+    assessment = AssessmentFactory(author=analyst, state="draft")
+    ref = assessment.recommendation.reference
+    commit(services.assessment_submit, assessment=assessment, by=analyst)
+    assert len(unread(reviewer, Kind.ASSESSMENT_SUBMITTED)) == 1
+    # Returning it ends the review: nobody is still asked to review it.
+    commit(services.assessment_return, assessment=assessment, by=reviewer, note="Cite a source.")
+    assert unread(reviewer) == [] and unread(second_reviewer) == []
+    assert len(unread(analyst, Kind.ASSESSMENT_RETURNED)) == 1
+    # Submitting it again ends the author's revision, and says it is a resubmission.
+    commit(services.assessment_submit, assessment=assessment, by=analyst)
+    assert unread(analyst) == []
+    assert unread(second_reviewer) == [
+        f"analyst resubmitted the 2021 assessment of {ref} for review, after reviewer returned it."
+    ]
+    assert len(set(told(second_reviewer, Kind.ASSESSMENT_SUBMITTED))) == 2
+    commit(services.assessment_approve, assessment=assessment, by=second_reviewer)
+    assert unread(reviewer) == [] and unread(second_reviewer) == []
+    # What was cleared stays in the list, read.
+    assert len(told(reviewer, Kind.ASSESSMENT_SUBMITTED)) == 2
+
+
 def test_assigning_an_item_tells_the_new_owner_unless_they_took_it(commit, analyst, other_analyst):
     rec = RecommendationFactory()
     commit(services.recommendation_set_owner, recommendation=rec, owner=other_analyst, by=analyst)

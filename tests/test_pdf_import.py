@@ -25,7 +25,10 @@ def render_pdf(text: str, *, hyphenate: bool = False) -> bytes:
         "@page { size: A5; margin: 2cm 1.5cm;"
         f' @top-center {{ content: "{RUNNING_HEADER}"; font-size: 8pt }}'
         " @bottom-center { content: counter(page); font-size: 8pt } }"
-        f" p {{ margin: 0; font: 10pt serif; hyphens: {hyphens}; text-align: justify }}"
+        # A named font, not the machine's default serif: where a line breaks (and so which
+        # words are hyphenated) must not change with the fonts a machine has installed.
+        f' p {{ margin: 0; font: 10pt "DejaVu Serif", serif; hyphens: {hyphens};'
+        " text-align: justify }"
     )
     document = f"<html lang='en'><head><style>{css}</style></head><body>{body}</body></html>"
     return HTML(string=document).write_pdf()

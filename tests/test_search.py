@@ -480,3 +480,46 @@ def test_a_wide_search_ranks_the_newest_matches_and_says_so(
     groups = {group.kind: group for group in search.search("repatriation", user=viewer)}
     assert groups[Kind.EVIDENCE].ranked_of is None
     assert groups[Kind.EVIDENCE].hits[0].title == "Repatriation"
+
+
+# -- British and American spellings ------------------------------------------------------------
+
+
+def test_british_and_american_spellings_find_each_other(viewer, viewer_client, recommendation):
+    EvidenceFactory(
+        title="Programme of the victim support centre",
+        summary="The organisation trained defence lawyers.",
+        recommendations=[recommendation],
+    )
+    EvidenceFactory(
+        title="Labor inspection programs",
+        summary="Inspectors of a labor organization were organized by region.",
+        recommendations=[recommendation],
+    )
+    narrative = "North Korea 2021"
+    assert found("labour", viewer, Kind.REPORT) == [narrative]  # "forced labor"
+    assert found("labourers", viewer, Kind.REPORT) == [narrative]  # "laborers"
+    assert found("neighboring", viewer, Kind.RECOMMENDATION) == ["PRK-2021-03 · North Korea 2021"]
+    both = sorted(["Programme of the victim support centre", "Labor inspection programs"])
+    assert (
+        sorted(found("programme", viewer, Kind.EVIDENCE))
+        == [
+            "Labor inspection programs",
+            "Programme of the victim support centre",
+        ]
+        == both
+    )
+    assert found("program center defense", viewer, Kind.EVIDENCE) == [
+        "Programme of the victim support centre"
+    ]
+    assert sorted(found("organisation", viewer, Kind.EVIDENCE)) == both
+    assert found("labour organised", viewer, Kind.EVIDENCE) == ["Labor inspection programs"]
+    # The lists' `q` searches the same way.
+    listed = viewer_client.get("/evidence/", {"q": "labour"}).context["page_obj"]
+    assert [item.title for item in listed] == ["Labor inspection programs"]
+
+
+def test_every_spelling_pair_is_a_plain_word_of_the_query_language():
+    for british, american in search.SPELLINGS:
+        assert search._WORD.fullmatch(british) and search._WORD.fullmatch(american)
+        assert british != american

@@ -45,3 +45,34 @@ def test_fixtures_alone_load_with_debug_off():
     call_command("seed_demo", "--no-accounts")
     assert Report.objects.filter(country__name="North Korea", year=2021).exists()
     assert not get_user_model().objects.exists()
+
+
+@override_settings(DEBUG=True)
+def test_the_demo_analyst_has_a_worklist_and_every_account_an_address(client):
+    from tracker.models import Assessment, Notification
+
+    call_command("seed_demo")
+    users = {u.username: u for u in get_user_model().objects.all()}
+    assert all(user.email.endswith("@example.org") for user in users.values())
+    analyst = users["analyst"]
+    latest = Report.objects.order_by("-year").values_list("year", flat=True)[0]
+    owned = Recommendation.objects.filter(owner=analyst)
+    assert owned.filter(report__year=latest).count() >= 3
+    assert owned.filter(needs_review=True).exists()  # carried over, to confirm
+    returned = Assessment.objects.get(author=analyst, state="returned")
+    assert returned.review_note and returned.recommendation.report.year == latest
+    assert Assessment.objects.filter(state="submitted").count() == 1
+    reminders = Notification.objects.filter(recipient=analyst, kind="reminder", read_at=None)
+    assert reminders.count() == 1
+    # What asks for action is unread: the return and the reminder, not the old hand-over.
+    unread = Notification.objects.filter(recipient=analyst, read_at=None)
+    assert sorted(unread.values_list("kind", flat=True)) == ["assessment_returned", "reminder"]
+    # Signed in, the analyst's first look shows the work.
+    client.force_login(analyst)
+    home = client.get("/")
+    assert home.context["counts"]["mine"] >= 3
+    assert home.context["assessment_counts"]["my_returned"] == 1
+    # Seeding again adds nothing.
+    before = (Assessment.objects.count(), Notification.objects.count(), owned.count())
+    call_command("seed_demo")
+    assert (Assessment.objects.count(), Notification.objects.count(), owned.count()) == before

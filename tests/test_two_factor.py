@@ -133,7 +133,7 @@ def test_wrong_codes_throttle_verification(analyst):
     # Right away, even the right code waits its turn.
     throttled = client.post(VERIFY, {"code": code_for(device)})
     assert throttled.status_code == 400
-    assert "Too many wrong codes in a row" in throttled.text
+    assert "After 1 wrong code, wait 1 second" in throttled.text
     assert client.get("/").status_code == 302
     # Once the wait is over the right code is accepted.
     past = timezone.now() - datetime.timedelta(seconds=5)
@@ -194,6 +194,35 @@ def test_the_admin_never_shows_an_authenticator_secret(admin_client, analyst):
     device, _ = enrolled(analyst)
     assert admin_client.get("/admin/otp_totp/totpdevice/").status_code == 404
     assert device.key not in admin_client.get(f"/admin/auth/user/{analyst.pk}/change/").text
+
+
+def test_a_throttled_code_is_told_how_long_to_wait(analyst):
+    client = sign_in("analyst")
+    client.get(SETUP)
+    device = TOTPDevice.objects.get(user=analyst, confirmed=False)
+    wrong = "000000" if code_for(device) != "000000" else "111111"
+    assert client.post(SETUP, {"code": wrong}).status_code == 400
+    # After one wrong code the right one waits a second, and the page says so.
+    refused = client.post(SETUP, {"code": code_for(device)})
+    assert refused.status_code == 400
+    assert "After 1 wrong code, wait 1 second, then enter the newest code" in refused.text
+    assert "a few seconds" not in refused.text
+    # Each wrong code doubles the wait: after three, four seconds.
+    TOTPDevice.objects.filter(pk=device.pk).update(
+        throttling_failure_count=3, throttling_failure_timestamp=timezone.now()
+    )
+    refused = client.post(SETUP, {"code": code_for(device)})
+    assert "After 3 wrong codes in a row, wait 4 seconds" in refused.text
+
+
+def test_signing_in_says_how_long_a_throttled_code_waits(other_analyst):
+    device, _ = enrolled(other_analyst)
+    TOTPDevice.objects.filter(pk=device.pk).update(
+        throttling_failure_count=8, throttling_failure_timestamp=timezone.now()
+    )
+    verify = sign_in("analyst2").post(VERIFY, {"code": code_for(device)})
+    assert verify.status_code == 400
+    assert "After 8 wrong codes in a row, wait 2 minutes 8 seconds" in verify.text
 
 
 # Enrolment where two-factor sign-in is required: a one-time code from an administrator.

@@ -212,9 +212,14 @@ def _evidence(browser, rng, rec, token) -> Outcome:
     return outcome
 
 
-def _assessment_step(browser, rng, rec, token) -> Outcome:
-    """Draft, edit or submit the assessment of `rec` for a year, whichever its state allows."""
-    year = rng.choice(ASSESSMENT_YEARS)
+def _assessment_step(browser, rng, rec, token, year, tried_stale) -> Outcome:
+    """Draft, edit or submit the assessment of `rec` for `year`, whichever its state allows.
+
+    Only a draft's author (or the item's owner) may go on with it, so each client works on an
+    assessment of its own. Its first step on an existing draft is always stale (`tried_stale`
+    remembers it), so every run proves that a stale edit or submission is refused; later steps
+    are stale one time in four.
+    """
     base = f"/recommendations/{rec}/assessments/{year}/"
     page = browser.get(base)
     outcome = Outcome("draft", token, rec, year=year, stale=rng.random() < 0.25)
@@ -224,6 +229,9 @@ def _assessment_step(browser, rng, rec, token) -> Outcome:
         return outcome
     csrf = _csrf_token(page.body)
     version = _input_value(page.body, "assessment_version")
+    if version and not tried_stale:
+        outcome.stale = True
+        tried_stale.append(token)
     if version and rng.random() < 0.3:
         outcome.kind = "submit"
         version = int(_input_value(page.body, "step_version"))
@@ -260,16 +268,25 @@ def _client_run(ports, number, recommendation_ids, progress) -> list[Outcome]:
     browser = SpreadBrowser(ports, rng)
     sign_in(browser, f"analyst{number}", PASSWORD)
     outcomes = []
+    # The client's own assessment: one recommendation and year that no other client drafts.
+    hot = len(recommendation_ids)
+    own = (recommendation_ids[number % hot], ASSESSMENT_YEARS[number // hot])
+    tried_stale = []
     for op in range(OPERATIONS_PER_CLIENT):
         rec = rng.choice(recommendation_ids)
         token = f"c{number}-op{op}-{uuid.uuid4().hex[:8]}"
         roll = rng.random()
         action = _status_change if roll < 0.45 else _evidence if roll < 0.7 else _assessment_step
         try:
-            outcomes.append(action(browser, rng, rec, token))
+            if action is _assessment_step:
+                outcomes.append(_assessment_step(browser, rng, own[0], token, own[1], tried_stale))
+            else:
+                outcomes.append(action(browser, rng, rec, token))
         except DROPPED as exc:
             # The worker died under this request: whether the write happened is not known.
             kind = {_status_change: "status", _evidence: "evidence"}.get(action, "assessment")
+            if kind == "assessment":
+                rec = own[0]
             outcomes.append(Outcome(kind, token, rec, dropped=True, problems=[]))
             print(f"{token}: connection lost ({exc!r})")
         progress.release()

@@ -84,7 +84,7 @@ def test_the_country_page_shows_the_tier_timeline_from_2001_with_a_table(
     assert '<svg viewBox="0 0' in html and 'role="img"' in html
     assert "Tier placements of North Korea, 2001 to" in html
     # The table behind the chart: 2001 (not ranked), 2010 (table), 2021 (narrative).
-    assert '<th scope="row">2001</th><td><span class="muted">No placement recorded' in html
+    assert '<th scope="row">2001</th><td><span class="muted">No tier on record' in html
     assert "<title>2010: Tier 3 (tier table)</title>" in html
     assert "<title>2021: Tier 3 (narrative)</title>" in html
 
@@ -252,3 +252,18 @@ def test_an_unknown_year_is_a_form_error_not_a_crash(viewer_client, north_korea)
     assert response.status_code == 200
     assert response.context["result"] is None
     assert "Select a valid choice" in response.content.decode()
+
+
+def test_a_year_without_a_tier_on_record_is_shown_as_unknown(viewer_client, north_korea):
+    """No tier table is loaded for 2016, 2017 and 2019: the chart says so, not a silent gap."""
+    html = viewer_client.get(reverse("country_detail", args=[north_korea.slug])).text
+    chart = html[html.index("<svg") : html.index("</svg>")]
+    assert "No tier on record" in chart  # a row of its own, under the tiers
+    for year in (2016, 2017, 2019):
+        assert f"<title>{year}: no tier on record (unknown)</title>" in chart
+    assert "<title>2018: Tier 3 (narrative)</title>" in chart
+    assert chart.count('class="chart-unknown"') == html.count("no tier on record (unknown)")
+    caption = html[html.index("</svg>") : html.index("</figure>")]
+    assert "unknown, not a change of tier" in caption
+    table = html[html.index("Tier placements as a table") :]
+    assert '<th scope="row">2016</th><td><span class="muted">No tier on record' in table

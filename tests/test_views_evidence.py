@@ -300,7 +300,7 @@ def test_restricted_evidence_shows_to_its_author_and_a_reviewer(
         assert set(titles(client.get(LIST))) == {"Public UN report", "Restricted testimony"}
         page = client.get(reverse("evidence_detail", args=[restricted.public_id]))
         assert page.status_code == 200
-        assert "only reviewers and analyst" in page.text
+        assert "Restricted: only reviewers and " in page.text
 
 
 # The list and its filters.

@@ -22,7 +22,10 @@ def section(page: str, heading_id: str) -> str:
     return page[start : page.index("</section>", start)]
 
 
-def test_anonymous_visitors_are_sent_to_the_login_page(client):
+def test_anonymous_visitors_are_sent_to_the_login_page_when_the_public_site_is_off(
+    client, settings
+):
+    settings.PUBLIC_SITE = False
     response = client.get("/")
     assert response.status_code == 302
     assert response.url.startswith("/accounts/login/")
@@ -80,7 +83,7 @@ def test_the_home_page_shows_the_last_ten_status_changes_with_who_when_and_why(
     assert "Reason number 11." in page and "Reason number 02." in page
     assert "Reason number 01." not in page
     assert page.index("Reason number 11.") < page.index("Reason number 10.")
-    assert "<td>analyst</td>" in page
+    assert '<div class="muted small">analyst · <time' in page
     assert f"{now:%Y}" in page
 
 
@@ -94,6 +97,27 @@ def test_assessments_waiting_for_review_show_for_reviewers_only(
     assert f"/recommendations/{waiting.recommendation_id}/assessments/2022/" in queue
     assert queue.count("<li>") == 1
     assert "review-heading" not in analyst_client.get("/").text
+
+
+def test_the_review_queue_on_the_home_page_is_every_years(reviewer_client, analyst):
+    ReportFactory(year=2023)
+    old = AssessmentFactory(author=analyst, state="submitted", year=2021)
+    AssessmentFactory(author=analyst, state="submitted", year=2021)
+    new = AssessmentFactory(
+        author=analyst,
+        state="submitted",
+        year=2023,
+        recommendation=RecommendationFactory(report=ReportFactory(year=2023)),
+    )
+    response = reviewer_client.get("/")
+    assert response.context["year"] == 2023
+    queue = section(response.text, "review-heading")
+    assert "waiting for review, all years" in queue
+    assert '<span class="muted small">3</span>' in queue
+    assert f"{old.recommendation.reference} · 2021" in queue
+    assert f"{new.recommendation.reference} · 2023" in queue
+    assert "2 of 2021" in queue and "1 of 2023" in queue
+    assert 'href="/assessments/review/"' in queue
 
 
 def test_the_carried_over_count_links_to_the_items_that_need_review(viewer_client):
@@ -132,12 +156,12 @@ def test_the_home_page_takes_a_fixed_number_of_queries(
     _fill(rows, analyst, reviewer)
     # Session, user, permissions (2), years, recent changes, the year's counts, the changes
     # effective after its as-of day (up to a limit) and its statuses, the assessments' counts,
-    # my items, my assessments, my evidence, the review queue, my saved filters, the user's
-    # groups.
-    with django_assert_num_queries(16):
+    # my items, my assessments, my evidence, the review queue's count by year and its oldest
+    # items, my saved filters, the user's groups.
+    with django_assert_num_queries(17):
         response = reviewer_client.get("/")
     assert response.status_code == 200
-    assert response.context["assessment_counts"]["waiting"] == rows
+    assert response.context["review_waiting"]["total"] == rows
 
 
 def test_only_reviewers_get_the_review_queue_in_the_navigation(reviewer_client, analyst_client):

@@ -213,3 +213,53 @@ def test_a_changed_text_for_an_imported_year_is_refused_on_confirmation(
     assert response.status_code == 400
     assert "already imported from a different text" in response.content.decode()
     assert not Recommendation.objects.filter(text__startswith="Ratify").exists()
+
+
+# -- Wording: what the reviewer can do, and the real size limit -----------------------------
+
+
+def test_a_changed_text_says_what_the_reviewer_can_actually_do(
+    reviewer_client, seed_report, tmp_path
+):
+    edited = tmp_path / "nk-edited.txt"
+    edited.write_text(
+        SEED.read_text(encoding="utf-8").replace("Accede to", "Ratify"), encoding="utf-8"
+    )
+    token = preview_token(upload(reviewer_client, edited))
+    html = reviewer_client.get(reverse("import_preview"), {"upload": token}).content.decode()
+    notice = html.split('role="alert"', 1)[1].split("</div>", 1)[0]
+    assert "already imported from a different text" in notice
+    assert "in the admin" not in notice.split("administrator", 1)[0]
+    assert "correct it in the admin" not in html
+    assert "Correct the country or the year below" not in html
+    assert f'href="{seed_report.get_absolute_url()}"' in notice
+    assert "an administrator corrects that recommendation" in notice
+    assert "Not importable: this country and year hold another text" in html
+
+
+def test_a_text_that_cannot_be_read_asks_for_the_country_or_year_only_conditionally(
+    reviewer_client, tmp_path
+):
+    unknown = tmp_path / "narrative.txt"
+    unknown.write_text(
+        SEED.read_text(encoding="utf-8")
+        .replace("DEMOCRATIC PEOPLE’S REPUBLIC OF KOREA: Tier 3", "ATLANTIS: Tier 3")
+        .replace("2021 Trafficking in Persons Report: North Korea", "2021 Report"),
+        encoding="utf-8",
+    )
+    response = upload(reviewer_client, unknown)
+    html = reviewer_client.get(response["Location"]).content.decode()
+    assert "Correct the country or the year below and check again" not in html
+    assert "If the country or the year was read wrongly or not at all" in html
+
+
+def test_the_upload_form_states_the_limit_the_request_allows(reviewer_client, settings):
+    page = reviewer_client.get(reverse("import_upload")).content.decode()
+    assert "Up to 20.9\xa0MB." in page and "40 MB" not in page
+    settings.REQUEST_MAX_BODY_BYTES = 5 * 1024 * 1024
+    page = reviewer_client.get(reverse("import_upload")).content.decode()
+    assert "Up to 4.9\xa0MB." in page
+    big = SimpleUploadedFile("big.txt", b"x" * (5 * 1024 * 1024 - 1000))
+    response = reviewer_client.post(reverse("import_upload"), {"file": big})
+    assert "at most 4.9\xa0MB can be uploaded" in response.content.decode()
+    assert not Report.objects.exists()

@@ -121,6 +121,10 @@ def test_a_pdf_report_goes_through_the_worker_and_a_conflict_is_shown(
     assert "already imported from a different text" in rows["Syria"]["reason"]
     html = job_page(reviewer_client, job)
     assert f'value="{rows["Syria"]["index"]}"' not in html  # it cannot be ticked
+    # The rows are a table of the app's own style, and the conflict says what can be done.
+    assert '<table class="table compact import-rows">' in html
+    assert "correct it in the admin" not in html
+    assert "an administrator corrects a recommendation's official wording" in html
 
     # Ticking it anyway is refused and changes nothing.
     everything = [row["index"] for row in job.preview]

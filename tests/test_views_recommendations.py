@@ -251,7 +251,7 @@ def test_evidence_linked_to_the_recommendation_can_be_cited(analyst_client, anal
     linked = EvidenceFactory(recommendations=[rec], title="Rapporteur's annual report")
     EvidenceFactory(recommendations=[RecommendationFactory()], title="About another one")
     page = analyst_client.get(f"/recommendations/{rec.pk}/").text
-    assert f'<option value="{linked.public_id}">Rapporteur' in page
+    assert f'<option value="{linked.public_id}">[public] Rapporteur' in page
     assert "About another one" not in page
     analyst_client.post(
         f"/recommendations/{rec.pk}/status/", status_post(rec, evidence=[linked.public_id])
@@ -827,11 +827,15 @@ def test_restricted_evidence_cited_in_a_status_change_stays_hidden(
         evidence=[restricted],
     )
     other = _client(other_analyst).get(f"/recommendations/{rec.pk}/").text
-    assert "A returned worker&#x27;s account." in other
+    # Citing restricted evidence made the reason restricted too: the change shows, its words
+    # do not.
+    assert "A returned worker&#x27;s account." not in other
+    assert "The reason is restricted: only its author and reviewers may read it." in other
     assert "Testimony of a returned worker" not in other
     assert f'<option value="{restricted.public_id}"' not in other
     author = _client(analyst).get(f"/recommendations/{rec.pk}/").text
     assert "Evidence cited:" in author and "Testimony of a returned worker" in author
+    assert "A returned worker&#x27;s account." in author
 
 
 def test_restricted_evidence_the_user_cannot_see_cannot_be_cited(restricted, rec, other_analyst):

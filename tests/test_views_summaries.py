@@ -203,6 +203,13 @@ def test_the_all_countries_page_takes_a_fixed_number_of_queries(
     assert response.content.decode().count('class="chart-strip"') == countries
 
 
+def _checked(client, url, **data) -> dict:
+    """Return the publish form's fields once the reviewer checked the page: confirmed, with the
+    SHA-256 of the snapshot the check showed."""
+    check = client.get(url, data).context["check"]
+    return {**data, "confirm": "yes", "sha256": check.sha256}
+
+
 def test_a_viewer_cannot_publish_and_nothing_is_written(viewer_client, analyst_client, rec):
     for client in (viewer_client, analyst_client):
         assert client.post(reverse("summary_publish_all", args=[2021])).status_code == 403
@@ -227,15 +234,15 @@ def test_publishing_shows_the_summary_its_audience_and_day_and_asks_for_confirma
     assert "Publish the 2021 summary of Freedonia?" in html
     assert "Public view: public evidence only" in html
     assert "statuses on 31 January 2022" in html
-    assert 'name="confirm" value="yes"' in html
+    assert 'type="checkbox" name="confirm"' in html
     assert SECRET not in html
     # A post without the confirmation publishes nothing and shows the page again.
     again = reviewer_client.post(url, {"audience": "public"})
-    assert again.status_code == 200
+    assert again.status_code == 400
     assert "Nothing was published" in again.content.decode()
     assert not PublishedSummary.objects.exists()
     done = reviewer_client.post(
-        url, {"audience": "public", "as_of": "2022-01-31", "confirm": "yes"}
+        url, _checked(reviewer_client, url, audience="public", as_of="2022-01-31")
     )
     published = PublishedSummary.objects.get()
     assert done["Location"] == published.get_absolute_url()
@@ -251,7 +258,7 @@ def test_the_publish_form_is_csrf_protected(reviewer, rec):
     page = client.get(reverse("summary_country", args=[2021, "freedonia"])).content.decode()
     assert "csrfmiddlewaretoken" in page
     token = client.cookies["csrftoken"].value
-    response = client.post(url, {"csrfmiddlewaretoken": token, "confirm": "yes"})
+    response = client.post(url, {"csrfmiddlewaretoken": token, **_checked(client, url)})
     assert response.status_code == 302
     assert PublishedSummary.objects.count() == 1
 
@@ -265,9 +272,8 @@ def test_only_reviewers_see_the_publish_button(viewer_client, reviewer_client, r
 
 
 def test_a_reviewer_publishes_the_public_view(reviewer_client, reviewer, rec, secret_evidence):
-    response = reviewer_client.post(
-        reverse("summary_publish_country", args=[2021, "freedonia"]), {"confirm": "yes"}
-    )
+    url = reverse("summary_publish_country", args=[2021, "freedonia"])
+    response = reviewer_client.post(url, _checked(reviewer_client, url))
 
     published = PublishedSummary.objects.get()
     assert response["Location"] == reverse("published_summary_detail", args=[published.pk])
@@ -285,8 +291,9 @@ def test_a_reviewer_publishes_the_public_view(reviewer_client, reviewer, rec, se
 
 def test_publishing_unchanged_content_again_is_refused(reviewer_client, rec):
     url = reverse("summary_publish_all", args=[2021])
-    reviewer_client.post(url, {"confirm": "yes"})
-    response = reviewer_client.post(url, {"confirm": "yes"}, follow=True)
+    confirmed = _checked(reviewer_client, url)
+    reviewer_client.post(url, confirmed)
+    response = reviewer_client.post(url, confirmed, follow=True)
     assert PublishedSummary.objects.count() == 1
     assert "Nothing has changed" in response.content.decode()
 

@@ -8,12 +8,13 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import Resolver404, resolve, reverse
+from django.utils import translation
 from django.utils.http import urlencode
 from django.views import defaults
 
 from api.authentication import token_caller
 from tiptracker.lib.inputs import BadInput
-from tracker import twofactor
+from tracker import languages, twofactor
 
 logger = logging.getLogger("tracker.security")
 
@@ -34,12 +35,15 @@ def private_cache(get_response):
 
     Pages show internal or restricted evidence to whoever is signed in, and the browser of a
     shared computer would otherwise keep them. Static files are served before this runs and
-    keep their long-lived caching.
+    keep their long-lived caching. The public site's answers, which hold only what was
+    published for the public and are the same for everyone, are marked by `public.caching`
+    and keep the public caching it gave them.
     """
 
     def middleware(request):
         response = get_response(request)
-        response["Cache-Control"] = "private, no-store"
+        if not getattr(response, "public_site", False):
+            response["Cache-Control"] = "private, no-store"
         return response
 
     return middleware
@@ -169,3 +173,21 @@ def _redirect_keeping_next(name: str, request):
     if request.method == "GET":
         target += "?" + urlencode({"next": request.get_full_path()})
     return redirect(target)
+
+
+def user_language(get_response):
+    """Speak to a signed-in user in the language they chose, wherever they sign in from.
+
+    `LocaleMiddleware` has picked the language of the visitor's cookie or browser; a user's own
+    choice, kept with their account (`tracker.languages`) and copied into the session when they
+    sign in, comes first. Runs after authentication.
+    """
+
+    def middleware(request):
+        chosen = languages.session_language(request)
+        if chosen and chosen != getattr(request, "LANGUAGE_CODE", None):
+            translation.activate(chosen)
+            request.LANGUAGE_CODE = chosen
+        return get_response(request)
+
+    return middleware

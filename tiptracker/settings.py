@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
     "django_filters",
     "template_partials",
     "axes",
@@ -95,6 +96,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "reports",
     "api",
+    "public",
 ]
 
 # Background tasks (the import of a whole report): django-tasks with its database backend, so
@@ -113,9 +115,11 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "tiptracker.middleware.private_cache",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "tiptracker.middleware.user_language",
     "django_otp.middleware.OTPMiddleware",
     "tiptracker.middleware.two_factor",
     "tiptracker.middleware.request_size_limit",
@@ -137,6 +141,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tiptracker.context_processors.roles",
@@ -235,7 +240,19 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 
-LANGUAGE_CODE = "en-gb"
+# English is the source language; every page, e-mail and summary also reads in French, Spanish,
+# Arabic (right to left) and Korean. The codes are the `?lang=` and `--language` values.
+LANGUAGE_CODE = "en"
+LANGUAGES = [
+    ("en", "English"),
+    ("fr", "Français"),
+    ("es", "Español"),
+    ("ar", "العربية"),
+    ("ko", "한국어"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 # One date format everywhere ("1 April 2021", "1 April 2021, 14:05 UTC"): tiptracker/formats.
 FORMAT_MODULE_PATH = ["tiptracker.formats"]
 TIME_ZONE = "UTC"
@@ -296,6 +313,7 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not 
 # Preload only adds the token to the header; the site joins browsers' lists only once submitted.
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # Behind the TLS proxy (one trusted hop), the scheme and the client's address come from its
@@ -338,8 +356,16 @@ API_TOKEN_USE_KEEP_DAYS = env_int("API_TOKEN_USE_KEEP_DAYS", 90)
 # so every app server in front of the same database counts the same requests. The default
 # cache stays in each process's memory: nothing else relies on it being shared.
 THROTTLE_CACHE = "throttle"
+# The public site's pages, kept until the next public publication (public/caching.py): in each
+# process's memory by default; point it at a shared cache to share them between app servers.
+PUBLIC_CACHE = "public"
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    PUBLIC_CACHE: {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "public-pages",
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    },
     THROTTLE_CACHE: {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "api_throttle_cache",
@@ -347,6 +373,25 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 100_000},
     },
 }
+
+# The public site (app `public`): anonymous visitors read what was published for the public
+# audience, and nothing else. Off, they meet the sign-in page only, and no public URL answers.
+PUBLIC_SITE = env_bool("PUBLIC_SITE", True)
+# Who publishes: named on every public page, in the feeds and in the open data.
+ORGANISATION_NAME = env_str("ORGANISATION_NAME", "TIP Tracker")
+OPEN_DATA_LICENCE_NAME = env_str(
+    "OPEN_DATA_LICENCE_NAME", "Creative Commons Attribution 4.0 International (CC BY 4.0)"
+)
+OPEN_DATA_LICENCE_URL = env_str(
+    "OPEN_DATA_LICENCE_URL", "https://creativecommons.org/licenses/by/4.0/"
+)
+# How long browsers and shared caches may keep a public page before asking again (seconds).
+PUBLIC_CACHE_SECONDS = env_int("PUBLIC_CACHE_SECONDS", 300)
+# Requests to the public API per client address.
+PUBLIC_API_RATE = env_str("PUBLIC_API_RATE", "120/minute")
+# Which sites may show the public charts in a frame (CSP frame-ancestors): any, by default.
+PUBLIC_EMBED_ANCESTORS = env_str("PUBLIC_EMBED_ANCESTORS", "*")
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "TIP Tracker API",
     "DESCRIPTION": (

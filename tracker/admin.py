@@ -4,8 +4,10 @@ History, workflow state, reviewers, timestamps, versions and statuses are read-o
 few corrections the admin allows (a recommendation's owner, pillar and official text; an
 evidence item's sensitivity) go through `tracker.services` with a reason, so they land in the
 timeline like any other change. Assessments are only ever added as drafts, by the signed-in
-administrator, and move on through the app's review workflow. Evidence is listed by the one
-visibility rule, so staff who may not see restricted evidence do not see it here either.
+administrator (with the narrative's sensitivity, which the service checks against what is
+cited), and move on through the app's review workflow. Evidence is listed, and reasons and
+narratives are shown, by the one visibility rule, so staff who may not see restricted things
+do not see them here either.
 """
 
 from django import forms
@@ -31,6 +33,7 @@ from tracker.models import (
     RecommendationEdit,
     Report,
     StatusChange,
+    TextSensitivityChange,
     TierPlacement,
 )
 
@@ -240,19 +243,61 @@ class RecommendationAdmin(ServiceChangeAdmin):
         obj.refresh_from_db()
 
 
+WITHHELD = "(not shown: restricted, and not yours to read)"
+
+
 @admin.register(StatusChange)
 class StatusChangeAdmin(ReadOnlyAdmin):
+    """Status changes, read-only; a reason is shown by the one visibility rule, as in the app."""
+
     list_display = [
         "recommendation",
         "old_status",
         "new_status",
         "effective_date",
+        "reason_sensitivity_now",
         "changed_by",
         "recorded_at",
     ]
     list_filter = ["new_status"]
     list_select_related = ["recommendation", "changed_by"]
-    exclude = ["evidence"]
+    fields = [
+        "recommendation",
+        "old_status",
+        "new_status",
+        "reason_shown",
+        "reason_sensitivity_now",
+        "changed_by",
+        "effective_date",
+        "recorded_at",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_reason_visibility(request.user)
+
+    @admin.display(description="reason")
+    def reason_shown(self, obj):
+        return obj.reason if obj.reason_visible else WITHHELD
+
+    @admin.display(description="who may read the reason")
+    def reason_sensitivity_now(self, obj):
+        return obj.reason_sensitivity_now
+
+
+@admin.register(TextSensitivityChange)
+class TextSensitivityChangeAdmin(ReadOnlyAdmin):
+    """Who made a reason or a narrative less public, when and why: read-only, as all history."""
+
+    list_display = [
+        "text_label",
+        "old_sensitivity",
+        "new_sensitivity",
+        "changed_by",
+        "recorded_at",
+    ]
+    list_filter = ["new_sensitivity"]
+    list_select_related = ["changed_by"]
 
 
 @admin.register(RecommendationEdit)
@@ -343,9 +388,24 @@ class EvidenceAccessAdmin(VisibleEvidenceMixin, ReadOnlyAdmin):
 
 
 class AssessmentDraftForm(forms.ModelForm):
+    narrative_sensitivity = forms.ChoiceField(
+        label="Narrative sensitivity",
+        choices=[("", "Automatic: internal"), *Evidence.Sensitivity.choices],
+        required=False,
+        help_text="Who may read the narrative: public (may be published), internal or "
+        "restricted. A draft added here cites nothing, so any is allowed.",
+    )
+
     class Meta:
         model = Assessment
-        fields = ["recommendation", "year", "rating", "confidence", "narrative"]
+        fields = [
+            "recommendation",
+            "year",
+            "rating",
+            "confidence",
+            "narrative",
+            "narrative_sensitivity",
+        ]
 
 
 @admin.register(Assessment)
@@ -363,7 +423,8 @@ class AssessmentAdmin(admin.ModelAdmin):
         "supersedes",
         "rating",
         "confidence",
-        "narrative",
+        "narrative_shown",
+        "narrative_sensitivity_now",
         "state",
         "author",
         "reviewer",
@@ -374,6 +435,17 @@ class AssessmentAdmin(admin.ModelAdmin):
         "submitted_at",
         "reviewed_at",
     ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_narrative_visibility(request.user)
+
+    @admin.display(description="narrative")
+    def narrative_shown(self, obj):
+        return obj.narrative if obj.narrative_visible else WITHHELD
+
+    @admin.display(description="who may read the narrative")
+    def narrative_sensitivity_now(self, obj):
+        return obj.narrative_sensitivity_now
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
@@ -403,6 +475,7 @@ class AssessmentAdmin(admin.ModelAdmin):
             rating=data["rating"],
             confidence=data["confidence"],
             narrative=data["narrative"],
+            narrative_sensitivity=data["narrative_sensitivity"] or None,
         )
         obj.pk = created.pk
         obj.refresh_from_db()

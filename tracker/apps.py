@@ -13,9 +13,10 @@ class TrackerConfig(AppConfig):
 
     def ready(self):
         # Imported here because receivers need the app registry to be ready.
-        from tracker import audit, search
+        from tracker import audit, languages, search
 
         audit.connect()
+        languages.connect()
         post_migrate.connect(
             search.repair_after_migrate, sender=self, dispatch_uid="tracker.search.repair"
         )

@@ -79,10 +79,11 @@ def _versioned_tables():
     Every service write to a recommendation, evidence item or assessment goes through
     `services.base._bump_version`, which sets `updated_at`; everything else that changes what an
     export holds adds rows (status changes and their voids, edits, evidence and its links,
-    assessment steps, and the reports, recommendations, countries and tier placements an
-    import brings), so the largest primary key of those tables moves on. Each maximum is one
-    step down an index. Left out: renaming a user or a country in the admin, which no
-    service records; a file made before such a rename shows the old name until it expires.
+    assessment steps, changes of who may read a text, and the reports, recommendations,
+    countries and tier placements an import brings), so the largest primary key of those tables
+    moves on. Each maximum is one step down an index. Left out: renaming a user or a country
+    in the admin, which no service records; a file made before such a rename shows the old
+    name until it expires.
     """
     m = models
     stamped = [m.Recommendation, m.Evidence, m.Assessment]
@@ -99,6 +100,8 @@ def _versioned_tables():
         m.EvidenceEdit,
         m.Assessment,
         m.AssessmentEvent,
+        # Who may read a reason or a narrative decides what an export holds of it.
+        m.TextSensitivityChange,
     ]
     return [(model._meta.db_table, "updated_at") for model in stamped] + [
         (model._meta.db_table, model._meta.pk.column) for model in appended

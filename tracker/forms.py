@@ -123,6 +123,32 @@ class VersionedForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2_147_483_647)
 
 
+TEXT_SENSITIVITY_HELP = (
+    "Public: may be published. Internal: staff only. Restricted: reviewers and you. Automatic: "
+    "internal, or restricted if it cites restricted evidence. Never less sensitive than the "
+    "evidence it cites (its sensitivity is shown in brackets)."
+)
+
+
+def text_sensitivity_field(label: str) -> forms.ChoiceField:
+    """Return the choice of who may read a free text; empty means the automatic default."""
+    return forms.ChoiceField(
+        label=label,
+        choices=[
+            ("", "Automatic"),
+            *Evidence.Sensitivity.choices,
+        ],
+        required=False,
+        widget=PlainSelect,
+        help_text=TEXT_SENSITIVITY_HELP,
+    )
+
+
+def evidence_with_sensitivity(item: Evidence) -> str:
+    """Label a citable item with its sensitivity, which sets the floor of the citing text."""
+    return f"[{item.get_sensitivity_display().lower()}] {item.title}"
+
+
 class StatusForm(VersionedForm):
     """Change a recommendation's status, with the reason and the evidence behind it."""
 
@@ -134,6 +160,7 @@ class StatusForm(VersionedForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Why the status changed: what was observed, and where.",
     )
+    reason_sensitivity = text_sensitivity_field("Reason sensitivity")
     # Items are named by their public identifiers: the page shows no evidence ids.
     evidence = forms.ModelMultipleChoiceField(
         label="Evidence",
@@ -148,13 +175,21 @@ class StatusForm(VersionedForm):
         help_text="When the new status became true; may be in the past.",
     )
 
-    field_order = ["status", "reason", "evidence", "effective_date", "version"]
+    field_order = [
+        "status",
+        "reason",
+        "reason_sensitivity",
+        "evidence",
+        "effective_date",
+        "version",
+    ]
 
     def __init__(self, *args, evidence_queryset=None, bounds=None, **kwargs):
         kwargs.setdefault("auto_id", "status_%s")
         super().__init__(*args, **kwargs)
         if evidence_queryset is not None:
             self.fields["evidence"].queryset = evidence_queryset
+        self.fields["evidence"].label_from_instance = evidence_with_sensitivity
         self.fields["evidence"].widget.attrs["size"] = 4
         today = timezone.localdate()
         field = self.fields["effective_date"]
@@ -335,26 +370,54 @@ class EvidenceForm(EvidenceDescriptionForm):
 
 
 class EvidenceEditForm(EvidenceDescriptionForm):
-    """Correct the description of an item of evidence, with the reason for the correction."""
+    """Correct an item of evidence: its description, its direction and the recommendations it
+    bears on, with the reason for the correction."""
 
+    direction = forms.ChoiceField(
+        label="Direction",
+        choices=Evidence.Direction.choices,
+        widget=forms.RadioSelect,
+        help_text="What the source shows about the government's action.",
+    )
+    find = forms.CharField(
+        label="Find recommendations by reference",
+        required=False,
+        max_length=40,
+        help_text="Part of a reference, such as PRK-2022 or a country code.",
+    )
+    recommendations = RecommendationChoiceField(
+        label="Recommendations", queryset=Recommendation.objects.none()
+    )
     reason = forms.CharField(
         label="Reason",
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Why the description was wrong; kept with each change in the item's history.",
+        help_text="Why it was wrong; kept with each change in the item's history.",
     )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, recommendation_queryset=None, **kwargs):
         kwargs.setdefault("auto_id", "evidence_%s")
         super().__init__(*args, **kwargs)
+        if recommendation_queryset is not None:
+            self.fields["recommendations"].queryset = recommendation_queryset
 
     def changes(self, evidence) -> dict:
-        """Return the descriptive fields whose cleaned value differs from `evidence`'s."""
-        return {
+        """Return the corrected fields whose cleaned value differs from `evidence`'s.
+
+        The recommendations count as changed when the set differs, whatever its order.
+        """
+        changes = {
             name: value
             for name, value in self.cleaned_data.items()
-            if name in EvidenceDescriptionForm.base_fields and getattr(evidence, name) != value
+            if (name in EvidenceDescriptionForm.base_fields or name == "direction")
+            and getattr(evidence, name) != value
         }
+        wanted = self.cleaned_data.get("recommendations")
+        if wanted is not None:
+            current = set(evidence.recommendations.values_list("pk", flat=True))
+            if {rec.pk for rec in wanted} != current:
+                changes["recommendations"] = list(wanted)
+        return changes
 
 
 class AssessmentForm(forms.Form):
@@ -374,6 +437,7 @@ class AssessmentForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text="The judgement and the reasons for it, citing what was observed.",
     )
+    narrative_sensitivity = text_sensitivity_field("Narrative sensitivity")
     findings = IdsChoiceField(
         label="Findings cited",
         queryset=Finding.objects.none(),
@@ -403,7 +467,9 @@ class AssessmentForm(forms.Form):
             f"{f.get_section_display()}: {f.text}"
         )
         self.fields["evidence"].label_from_instance = lambda e: (
-            f"{e.title} ({long_date(e.published_on)})" if e.published_on else e.title
+            f"{evidence_with_sensitivity(e)} ({long_date(e.published_on)})"
+            if e.published_on
+            else evidence_with_sensitivity(e)
         )
 
 
@@ -463,10 +529,16 @@ class BulkForm(forms.Form):
         required=False,
         help_text="Recorded on each item's status change (confirming or setting a status).",
     )
+    reason_sensitivity = text_sensitivity_field("Reason sensitivity")
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "bulk_%s")
         super().__init__(*args, **kwargs)
+        self.fields["reason_sensitivity"].help_text = (
+            "Who may read the reason recorded on each item. Public: may be published. Internal: "
+            "staff only. Restricted: reviewers and you. Automatic: internal (a bulk change cites "
+            "no evidence)."
+        )
         self.fields["owner"].queryset = owner_candidates()
 
     def clean(self):

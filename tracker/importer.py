@@ -479,7 +479,7 @@ def classify(parsed: Parsed, *, existing=_LOOK_UP) -> Outcome:
         raise ImportRefused(
             f"{parsed.name}: {parsed.info.name} {parsed.narrative.year} was already imported "
             "from a different text. Imported narratives are never overwritten, because "
-            "statuses, evidence and assessments hang on them; correct it in the admin."
+            "statuses, evidence and assessments hang on them."
         )
     return Outcome(
         name=parsed.name,

@@ -501,9 +501,9 @@ def link_new(recommendations: list[Recommendation]) -> None:
             ).values_list("recommendation_id", flat=True)
         )
         history = set(
-            StatusChange.objects.filter(recommendation__report_id__in=list(relinked)).values_list(
-                "recommendation_id", flat=True
-            )
+            StatusChange.objects.filter(
+                recommendation__report_id__in=list(relinked), void__isnull=True
+            ).values_list("recommendation_id", flat=True)
         )
 
     by_year: dict[tuple[int, int], list[int]] = {}

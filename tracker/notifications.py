@@ -23,11 +23,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tracker.models import (
+    AssessmentEvent,
     Notification,
     NotificationPreference,
     Recommendation,
     Report,
     follow_up_period,
+    visibility,
 )
 
 logger = logging.getLogger(__name__)
@@ -78,20 +80,56 @@ def _reference(assessment) -> str:
     )
 
 
+def _clear(assessment, *kinds) -> int:
+    """Mark read the unread notifications of `kinds` about `assessment`: its step is done.
+
+    A notification asks someone to act; once the step it announced is finished (the review, or
+    the revision a return asked for) it asks nothing more, whoever finished it. The rows stay,
+    read, in everyone's list. Revisions of one year share the assessment's page, and so these.
+    """
+    return Notification.objects.filter(
+        kind__in=kinds, url=_assessment_url(assessment), read_at__isnull=True
+    ).update(read_at=timezone.now())
+
+
 def assessment_submitted(assessment, *, by) -> None:
-    """Tell the reviewers (other than its author and whoever submitted it) it awaits them."""
+    """Tell the reviewers (other than its author and whoever submitted it) it awaits them.
+
+    A resubmission ends the revision the return asked for, and says that it is one.
+    """
+    _clear(assessment, Kind.ASSESSMENT_SUBMITTED, Kind.ASSESSMENT_RETURNED)
     recipients = _reviewers().exclude(pk__in=[assessment.author_id, by.pk])
+    returned = (
+        AssessmentEvent.objects.filter(assessment=assessment, action="returned")
+        .select_related("by")
+        .order_by("-at", "-pk")
+        .first()
+    )
+    if returned is None:
+        message = (
+            f"{by.get_username()} submitted the {assessment.year} assessment of "
+            f"{_reference(assessment)} for review."
+        )
+    else:
+        message = (
+            f"{by.get_username()} resubmitted the {assessment.year} assessment of "
+            f"{_reference(assessment)} for review, after {returned.by.get_username()} "
+            "returned it."
+        )
     _notify(
         recipients,
         kind=Kind.ASSESSMENT_SUBMITTED,
-        message=f"{by.get_username()} submitted the {assessment.year} assessment of "
-        f"{_reference(assessment)} for review.",
+        message=message,
         url=_assessment_url(assessment),
     )
 
 
 def assessment_reviewed(assessment, *, by) -> None:
-    """Tell the author their assessment was approved or returned, and by whom."""
+    """Tell the author their assessment was approved or returned, and by whom.
+
+    The review is done: every reviewer's notice that it was submitted is cleared.
+    """
+    _clear(assessment, Kind.ASSESSMENT_SUBMITTED)
     if assessment.author_id == by.pk:
         return
     returned = assessment.state == assessment.State.RETURNED
@@ -127,12 +165,17 @@ def status_changed(change, *, by) -> None:
     owner = recommendation.owner
     if owner is None or owner.pk == by.pk or not owner.is_active:
         return
+    # The reason is the owner's to read only as the one visibility rule allows.
+    if visibility(owner).allows(change.reason_sensitivity, change.changed_by_id):
+        reason = change.reason
+    else:
+        reason = f"the reason is {change.reason_sensitivity}, not shown to you."
     _notify(
         [owner],
         kind=Kind.STATUS_CHANGED,
         message=f"{by.get_username()} changed the status of {recommendation.reference} from "
         f"“{change.get_old_status_display()}” to “{change.get_new_status_display()}”: "
-        f"{change.reason}",
+        f"{reason}",
         url=recommendation.get_absolute_url(),
     )
 

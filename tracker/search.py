@@ -8,8 +8,9 @@ triggers on the indexed tables keep it current on every write, whatever the entr
 
 A search is at most `MAX_QUERY_WORDS` words; every word must occur in the document, as a word
 or as the start of one. The words go to the database as one parameter, so the query plan is
-the same for one word as for ten. Evidence is filtered by `Evidence.objects.visible_to(user)`
-and nothing else.
+the same for one word as for ten. Evidence, status reasons and assessment narratives are
+filtered by the one visibility rule (`tracker.models.visibility`): the evidence, reasons and
+narratives a user may not read are neither found, nor counted, nor quoted.
 """
 
 import logging
@@ -35,6 +36,7 @@ from tracker.models import (
     SearchDocumentField,
     SearchEntry,
     StatusChange,
+    visibility,
 )
 
 Kind = SearchEntry.Kind
@@ -86,14 +88,70 @@ def validate_query(value: str) -> None:
     query_words(value)
 
 
+# The report writes American English and many analysts British: the domain's words whose
+# spellings differ are one word to a search. Each pair is (British, American) as the start of
+# a word, so a query word beginning with either also stands for the other ("labourers" for
+# "laborers", "organised" for "organized"). Applied to the query, never to the index.
+SPELLINGS = [
+    ("labour", "labor"),
+    ("organis", "organiz"),
+    ("programme", "program"),
+    ("defence", "defense"),
+    ("offence", "offense"),
+    ("licence", "license"),
+    ("centre", "center"),
+    ("neighbour", "neighbor"),
+    ("behaviour", "behavior"),
+    ("honour", "honor"),
+    ("favour", "favor"),
+    ("judgement", "judgment"),
+    ("counsell", "counsel"),
+    ("travell", "travel"),
+    ("criminalis", "criminaliz"),
+    ("prioritis", "prioritiz"),
+    ("recognis", "recogniz"),
+    ("penalis", "penaliz"),
+    ("legalis", "legaliz"),
+    ("mobilis", "mobiliz"),
+    ("harmonis", "harmoniz"),
+    ("authoris", "authoriz"),
+    ("stigmatis", "stigmatiz"),
+    ("victimis", "victimiz"),
+]
+
+
+def spellings(word: str) -> list[str]:
+    """Return `word` and its other spelling, if it begins with one of `SPELLINGS`."""
+    lower = word.lower()
+    for british, american in SPELLINGS:
+        # The longer stem first: "programme" begins with "program" too.
+        for mine, other in sorted(
+            [(british, american), (american, british)], key=lambda p: -len(p[0])
+        ):
+            if lower.startswith(mine):
+                return [word, other + lower[len(mine) :]]
+    return [word]
+
+
 def _match_expression(words: list[str], vendor: str) -> str:
     """Return the words as the database's full-text query: all of them, each as a prefix.
 
-    A one-letter word matches only itself: as a prefix it would match most of the index.
+    A word spelt differently in British and American English (`SPELLINGS`) matches either
+    spelling. A one-letter word matches only itself: as a prefix it would match most of the
+    index.
     """
     if vendor == "postgresql":
-        return " & ".join(word if len(word) == 1 else f"{word}:*" for word in words)
-    return " ".join(f'"{word}"' if len(word) == 1 else f'"{word}"*' for word in words)
+        terms = [
+            " | ".join(word if len(word) == 1 else f"{word}:*" for word in spellings(word))
+            for word in words
+        ]
+        return " & ".join(term if "|" not in term else f"({term})" for term in terms)
+    terms = [
+        " OR ".join(f'"{word}"' if len(word) == 1 else f'"{word}"*' for word in spellings(word))
+        for word in words
+    ]
+    # FTS5 ANDs bare phrases by juxtaposition, but a bracketed group needs the operator.
+    return " AND ".join(term if " OR " not in term else f"({term})" for term in terms)
 
 
 @SearchDocumentField.register_lookup
@@ -238,10 +296,31 @@ _LIST_URLS = {
 
 
 def _visible(user, kind: int) -> Q:
-    """Return the condition on entries of `kind` that `user` may see, item by item."""
+    """Return the condition on entries of `kind` that `user` may see, item by item.
+
+    Empty for kinds everyone who may search them sees whole, and for texts when the user
+    sees every text: those need no check of each item.
+    """
     if kind == Kind.EVIDENCE:
         return Q(Exists(Evidence.objects.visible_to(user).filter(pk=OuterRef("source_id"))))
+    rule = visibility(user)
+    if rule.sees_everything:
+        return Q()
+    if kind == Kind.STATUS_CHANGE:
+        rows = StatusChange.objects.with_reason_sensitivity().filter(
+            rule.q(sensitivity="reason_sensitivity_now", author="changed_by")
+        )
+        return Q(Exists(rows.filter(pk=OuterRef("source_id"))))
+    if kind == Kind.ASSESSMENT:
+        rows = Assessment.objects.with_narrative_sensitivity().filter(
+            rule.q(sensitivity="narrative_sensitivity_now", author="author")
+        )
+        return Q(Exists(rows.filter(pk=OuterRef("source_id"))))
     return Q()
+
+
+# Kinds whose items are checked one by one against what the user may see.
+_CHECKED_KINDS = (Kind.EVIDENCE, Kind.STATUS_CHANGE, Kind.ASSESSMENT)
 
 
 def _objects(kind: int, ids: list[int], user, shown: list | None = None) -> dict:
@@ -325,8 +404,9 @@ def search(value: str, *, user, per_kind: int = HITS_PER_KIND) -> list[Group]:
     expression = _match_expression(words, connection.vendor)
     entries = _entries().filter(document__match=expression)
     kinds = [kind for kind, perm in _KIND_PERMISSIONS.items() if user.has_perm(perm)]
-    # Every kind counted in one pass of the index; the evidence that matched, counted again
-    # as far as the cap among the items the user may see, which are checked one by one.
+    # Every kind counted in one pass of the index; the evidence, reasons and narratives that
+    # matched, counted again as far as the cap among the items the user may see, which are
+    # checked one by one (not at all for a user who sees everything).
     counts = dict(
         entries.filter(kind_code__in=kinds)
         .order_by()
@@ -334,20 +414,20 @@ def search(value: str, *, user, per_kind: int = HITS_PER_KIND) -> list[Group]:
         .annotate(n=Count("id"))
     )
     capped = set()
-    if Kind.EVIDENCE in counts:
-        evidence = (
-            entries.filter(_visible(user, Kind.EVIDENCE), kind_code=Kind.EVIDENCE)
-            .order_by()
-            .values("id")[: COUNTED_EVIDENCE + 1]
-            .count()
-        )
-        if evidence > COUNTED_EVIDENCE:
-            evidence = COUNTED_EVIDENCE
-            capped.add(Kind.EVIDENCE)
-        if evidence:
-            counts[Kind.EVIDENCE] = evidence
+    for kind in _CHECKED_KINDS:
+        check = _visible(user, kind)
+        if kind not in counts or not check:
+            continue
+        seen = (
+            entries.filter(check, kind_code=kind).order_by().values("id")[: COUNTED_EVIDENCE + 1]
+        ).count()
+        if seen > COUNTED_EVIDENCE:
+            seen = COUNTED_EVIDENCE
+            capped.add(kind)
+        if seen:
+            counts[kind] = seen
         else:
-            del counts[Kind.EVIDENCE]
+            del counts[kind]
     if not counts:
         return []
     # One query per kind that matched, each checking only its own visibility rule: SQLite's

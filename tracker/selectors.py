@@ -70,7 +70,7 @@ def citable_evidence(recommendation, user) -> QuerySet:
     """Return the evidence `user` may cite about `recommendation` (see `citable_for`)."""
     return (
         Evidence.objects.citable_for(recommendation, user)
-        .only("pk", "public_id", "title", "published_on")
+        .only("pk", "public_id", "title", "published_on", "sensitivity")
         .order_by("-published_on", "title")
     )
 
@@ -92,7 +92,7 @@ def timeline(recommendation, user, limit: int | None = None) -> tuple[list[Timel
     Return the entries (the newest `limit` of them, or all) and whether older ones were left
     out. Five queries whatever the length: one per kind of record, and one for the evidence
     cited by the status changes. Evidence `user` may not see is left out, also where it was
-    cited.
+    cited; each status change says whether `user` may read its reason (`reason_visible`).
     """
     visible = Evidence.objects.visible_to(user)
     sources = [
@@ -101,6 +101,7 @@ def timeline(recommendation, user, limit: int | None = None) -> tuple[list[Timel
             "recorded_at",
             "changed_by",
             recommendation.status_changes.select_related("changed_by", "void__voided_by")
+            .with_reason_visibility(user)
             .prefetch_related(
                 Prefetch("evidence", queryset=visible.order_by("title"), to_attr="cited")
             )

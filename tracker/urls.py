@@ -11,8 +11,8 @@ from tracker.views import (
     evidence,
     exports,
     glossary,
-    home,
     imports,
+    languages,
     lineage,
     narratives,
     notifications,
@@ -24,7 +24,7 @@ from tracker.views import (
 converters.register()
 
 urlpatterns = [
-    path("", home.home, name="home"),
+    # `/` (the worklist, or the public front page) is routed in tiptracker/urls.py.
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     # No password reset by e-mail: no mail is configured, and an administrator resets passwords.
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -38,6 +38,7 @@ urlpatterns = [
     ),
     path("search/", search.search_page, name="search"),
     path("glossary/", glossary.glossary, name="glossary"),
+    path("language/", languages.language_set, name="language_set"),
     path("exports/<id:pk>/", exports.export_job, name="export_job"),
     path("exports/<id:pk>/file/", exports.export_job_file, name="export_job_file"),
     path("filters/save/", saved_filters.saved_filter_save, name="saved_filter_save"),

@@ -6,6 +6,7 @@ subdomain has its module; every name is re-exported here (`from tracker.models i
 
 from tracker.models.accounts import (  # noqa: F401
     EnrolmentCode,
+    LanguagePreference,
     Notification,
     NotificationPreference,
     RecoveryCode,
@@ -14,6 +15,7 @@ from tracker.models.accounts import (  # noqa: F401
 from tracker.models.assessments import (  # noqa: F401
     Assessment,
     AssessmentEvent,
+    AssessmentQuerySet,
 )
 from tracker.models.base import (  # noqa: F401
     AppendOnlyModel,
@@ -22,12 +24,10 @@ from tracker.models.base import (  # noqa: F401
     HistoryIsAppendOnly,
 )
 from tracker.models.evidence import (  # noqa: F401
-    SERVER_OPERATOR,
     Evidence,
     EvidenceAccess,
     EvidenceEdit,
     EvidenceQuerySet,
-    ServerOperator,
     counted_links,
     evidence_counting,
     evidence_date_errors,
@@ -37,7 +37,9 @@ from tracker.models.evidence import (  # noqa: F401
 from tracker.models.history import (  # noqa: F401
     RecommendationEdit,
     StatusChange,
+    StatusChangeQuerySet,
     StatusChangeVoid,
+    TextSensitivityChange,
     status_on,
 )
 from tracker.models.jobs import (  # noqa: F401
@@ -68,6 +70,16 @@ from tracker.models.recommendations import (  # noqa: F401
 from tracker.models.searchindex import (  # noqa: F401
     SearchDocumentField,
     SearchEntry,
+)
+from tracker.models.visibility import (  # noqa: F401
+    SENSITIVITY_ORDER,
+    SERVER_OPERATOR,
+    ServerOperator,
+    Visibility,
+    most_sensitive,
+    sensitivity_rank,
+    text_sensitivity,
+    visibility,
 )
 from tracker.models.vocabularies import (  # noqa: F401
     AssessmentConfidence,

@@ -127,6 +127,19 @@ class NotificationPreference(models.Model):
         return f"{self.user}: {self.get_email_display()}"
 
 
+class LanguagePreference(models.Model):
+    """The language a user reads the tracker in, kept with their account (`tracker.languages`)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="language_preference"
+    )
+    language = models.CharField(max_length=10)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"{self.user}: {self.language}"
+
+
 class SavedFilterList(models.TextChoices):
     RECOMMENDATIONS = "recommendations", "Recommendations"
     EVIDENCE = "evidence", "Evidence"

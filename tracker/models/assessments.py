@@ -2,17 +2,48 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, OuterRef, Q
 from django.utils import timezone
 
 from tracker.models.base import AppendOnlyModel
 from tracker.models.evidence import Evidence
 from tracker.models.narratives import Finding
-from tracker.models.vocabularies import AssessmentConfidence, AssessmentRating, AssessmentState
+from tracker.models.visibility import text_sensitivity, visibility
+from tracker.models.vocabularies import (
+    AssessmentConfidence,
+    AssessmentRating,
+    AssessmentState,
+    EvidenceSensitivity,
+)
+
+
+class AssessmentQuerySet(models.QuerySet):
+    def with_narrative_sensitivity(self):
+        """Annotate `narrative_sensitivity_now`: who may read each narrative now.
+
+        It is the narrative's own sensitivity, never less than the most sensitive evidence it
+        cites (`text_sensitivity`). Part of the same query.
+        """
+        citations = Assessment.evidence.through.objects.filter(assessment_id=OuterRef("pk"))
+        return self.annotate(
+            narrative_sensitivity_now=text_sensitivity(F("narrative_sensitivity"), citations)
+        )
+
+    def with_narrative_visibility(self, user, *, audience: str | None = None):
+        """Annotate `narrative_sensitivity_now` and `narrative_visible`: whether `user` (for
+        `audience`) may read each narrative, by the one visibility rule."""
+        rule = visibility(user, audience=audience)
+        return self.with_narrative_sensitivity().annotate(
+            narrative_visible=rule.flag(sensitivity="narrative_sensitivity_now", author="author")
+        )
 
 
 class Assessment(models.Model):
-    """The yearly judgement of one recommendation, drafted by an analyst and reviewed."""
+    """The yearly judgement of one recommendation, drafted by an analyst and reviewed.
+
+    Its narrative carries a sensitivity (`narrative_sensitivity`); each change of it after the
+    draft is recorded as a `TextSensitivityChange`.
+    """
 
     Rating = AssessmentRating
     Confidence = AssessmentConfidence
@@ -31,6 +62,12 @@ class Assessment(models.Model):
     rating = models.CharField(max_length=20, choices=Rating.choices)
     confidence = models.CharField(max_length=10, choices=Confidence.choices)
     narrative = models.TextField(blank=True)
+    narrative_sensitivity = models.CharField(
+        max_length=20,
+        choices=EvidenceSensitivity.choices,
+        default=EvidenceSensitivity.INTERNAL,
+        help_text="Who may read the narrative; never less than the evidence it cites.",
+    )
     findings = models.ManyToManyField(Finding, blank=True, related_name="assessments")
     evidence = models.ManyToManyField(Evidence, blank=True, related_name="assessments")
     state = models.CharField(
@@ -53,6 +90,8 @@ class Assessment(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     reviewed_at = models.DateTimeField(null=True, blank=True)
 
+    objects = AssessmentQuerySet.as_manager()
+
     class Meta:
         ordering = ["recommendation", "-year", "-revision"]
         permissions = [("review_assessment", "Can approve or return assessments")]
@@ -72,6 +111,10 @@ class Assessment(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(state__in=AssessmentState.values), name="assessment_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(narrative_sensitivity__in=EvidenceSensitivity.values),
+                name="assessment_narrative_sensitivity_valid",
             ),
             models.CheckConstraint(
                 condition=Q(revision=1, supersedes__isnull=True)

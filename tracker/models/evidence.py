@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tracker.models.base import AppendOnlyModel, FieldEdit
+from tracker.models.visibility import visibility
 from tracker.models.vocabularies import (
-    Audience,
     EvidenceDirection,
     EvidenceSensitivity,
     EvidenceSourceType,
@@ -27,52 +27,18 @@ def evidence_upload_to(instance, original_name: str) -> str:
     return f"evidence/{uuid.uuid4().hex}{suffix}"
 
 
-class ServerOperator:
-    """Whoever runs a command on the server itself (`progress_summary`): not a user account.
-
-    The visibility rule lets the operator see everything; `audience` still decides what a
-    summary built for readers holds. Use the one instance, `SERVER_OPERATOR`.
-    """
-
-    is_authenticated = True
-    pk = None
-
-    def has_perm(self, perm: str) -> bool:
-        """Answer yes: whoever runs commands on the server holds the database itself."""
-        return True
-
-    def __repr__(self) -> str:
-        return "SERVER_OPERATOR"
-
-
-SERVER_OPERATOR = ServerOperator()
-
-
 def evidence_visibility(user=None, *, audience: str | None = None, prefix: str = "") -> Q:
     """Return the condition on evidence rows that keeps what may be shown: THE rule.
 
-    - no user (or an anonymous one) means the public view: public evidence only;
-    - the server operator (`SERVER_OPERATOR`, a command run on the server) sees everything;
-    - a reviewer (permission `view_restricted_evidence`) sees everything;
-    - anyone else sees public and internal evidence, and the restricted items they logged.
-    With `audience` (a summary or an export built for public, internal or restricted readers)
-    only that audience's sensitivities are kept, within what `user` may see: an analyst's own
-    restricted item is never in an internal summary. `prefix` names the evidence in a join
-    ("evidence__" from the link table).
+    The rule is `tracker.models.visibility`'s, the same for evidence and for the free texts
+    about it: no user means public evidence only; the server operator and reviewers see
+    everything; anyone else sees public and internal evidence and the restricted items they
+    logged. With `audience` only that audience's sensitivities are kept, within what `user` may
+    see. `prefix` names the evidence in a join ("evidence__" from the link table).
     """
-
-    def q(**lookups) -> Q:
-        return Q(**{prefix + key: value for key, value in lookups.items()})
-
-    if user is None or not user.is_authenticated:
-        rule = q(sensitivity=EvidenceSensitivity.PUBLIC)
-    elif user is SERVER_OPERATOR or user.has_perm("tracker.view_restricted_evidence"):
-        rule = Q()
-    else:
-        rule = ~q(sensitivity=EvidenceSensitivity.RESTRICTED) | q(logged_by=user.pk)
-    if audience is not None:
-        rule &= q(sensitivity__in=Audience(audience).sensitivities)
-    return rule
+    return visibility(user, audience=audience).q(
+        sensitivity=f"{prefix}sensitivity", author=f"{prefix}logged_by"
+    )
 
 
 def evidence_counting(day=None, *, prefix: str = "") -> Q:

@@ -8,9 +8,10 @@ from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from tracker.models.base import AppendOnlyModel, FieldEdit
+from tracker.models.base import AppendOnlyModel, AppendOnlyQuerySet, FieldEdit
 from tracker.models.evidence import Evidence
-from tracker.models.vocabularies import RecommendationStatus
+from tracker.models.visibility import text_sensitivity, visibility
+from tracker.models.vocabularies import EvidenceSensitivity, RecommendationStatus
 
 
 def status_on(day, *, from_history: bool = False):
@@ -50,8 +51,41 @@ def status_on(day, *, from_history: bool = False):
     )
 
 
+class StatusChangeQuerySet(AppendOnlyQuerySet):
+    def with_reason_sensitivity(self):
+        """Annotate `reason_sensitivity_now`: who may read each reason now.
+
+        It is the sensitivity the reason was written with, or the one of its latest change
+        (`TextSensitivityChange`: the row itself is never updated), and never less than the
+        most sensitive evidence it cites (`text_sensitivity`). Part of the same query.
+        """
+        latest = (
+            TextSensitivityChange.objects.filter(status_change=OuterRef("pk"))
+            .order_by("-recorded_at", "-id")
+            .values("new_sensitivity")[:1]
+        )
+        citations = StatusChange.evidence.through.objects.filter(statuschange_id=OuterRef("pk"))
+        return self.annotate(
+            reason_sensitivity_now=text_sensitivity(
+                Coalesce(Subquery(latest), F("reason_sensitivity")), citations
+            )
+        )
+
+    def with_reason_visibility(self, user, *, audience: str | None = None):
+        """Annotate `reason_sensitivity_now` and `reason_visible`: whether `user` (for
+        `audience`) may read each reason, by the one visibility rule."""
+        rule = visibility(user, audience=audience)
+        return self.with_reason_sensitivity().annotate(
+            reason_visible=rule.flag(sensitivity="reason_sensitivity_now", author="changed_by")
+        )
+
+
 class StatusChange(AppendOnlyModel):
-    """An append-only record of one change of a recommendation's status."""
+    """An append-only record of one change of a recommendation's status.
+
+    Its reason carries a sensitivity (`reason_sensitivity`, as written); a later change of who
+    may read it is a `TextSensitivityChange`, and `with_reason_sensitivity` reads the two.
+    """
 
     recommendation = models.ForeignKey(
         "tracker.Recommendation", on_delete=models.PROTECT, related_name="status_changes"
@@ -59,6 +93,12 @@ class StatusChange(AppendOnlyModel):
     old_status = models.CharField(max_length=20, choices=RecommendationStatus.choices)
     new_status = models.CharField(max_length=20, choices=RecommendationStatus.choices)
     reason = models.TextField()
+    reason_sensitivity = models.CharField(
+        max_length=20,
+        choices=EvidenceSensitivity.choices,
+        default=EvidenceSensitivity.INTERNAL,
+        help_text="Who may read the reason, as written; never less than the evidence it cites.",
+    )
     evidence = models.ManyToManyField(Evidence, blank=True, related_name="status_changes")
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="status_changes"
@@ -66,10 +106,16 @@ class StatusChange(AppendOnlyModel):
     effective_date = models.DateField(help_text="When the new status became true.")
     recorded_at = models.DateTimeField(default=timezone.now)
 
+    objects = StatusChangeQuerySet.as_manager()
+
     class Meta:
         ordering = ["-effective_date", "-recorded_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=~Q(reason=""), name="statuschange_reason_required"),
+            models.CheckConstraint(
+                condition=Q(reason_sensitivity__in=EvidenceSensitivity.values),
+                name="statuschange_reason_sensitivity_valid",
+            ),
             models.CheckConstraint(
                 condition=Q(new_status__in=RecommendationStatus.values),
                 name="statuschange_new_status_valid",
@@ -124,3 +170,71 @@ class RecommendationEdit(FieldEdit):
 
     def __str__(self):
         return f"{self.recommendation.reference}: {self.field} {self.old_value} → {self.new_value}"
+
+
+class TextSensitivityChange(AppendOnlyModel):
+    """An append-only record of a change of who may read a free text, and why.
+
+    The text is a status change's reason or an assessment's narrative (exactly one of the two).
+    A status change is never updated, so the latest record is its reason's sensitivity
+    (`StatusChangeQuerySet.with_reason_sensitivity`); an assessment keeps its own
+    `narrative_sensitivity` current and this record says who changed it, when and why. Its
+    reason is internal, always: it is in no summary.
+    """
+
+    status_change = models.ForeignKey(
+        StatusChange,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="sensitivity_changes",
+    )
+    assessment = models.ForeignKey(
+        "tracker.Assessment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="sensitivity_changes",
+    )
+    old_sensitivity = models.CharField(max_length=20, choices=EvidenceSensitivity.choices)
+    new_sensitivity = models.CharField(max_length=20, choices=EvidenceSensitivity.choices)
+    reason = models.TextField()
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        verbose_name = "text sensitivity change"
+        indexes = [
+            # The latest change of each reason, read beside every status change of a summary.
+            models.Index(
+                fields=["status_change", "-recorded_at", "-id"],
+                name="textsensitivity_change_idx",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status_change__isnull=False, assessment__isnull=True)
+                | Q(status_change__isnull=True, assessment__isnull=False),
+                name="textsensitivity_one_text",
+                violation_error_message="A sensitivity change is about one text.",
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="textsensitivity_reason_required"),
+            models.CheckConstraint(
+                condition=Q(old_sensitivity__in=EvidenceSensitivity.values)
+                & Q(new_sensitivity__in=EvidenceSensitivity.values),
+                name="textsensitivity_values_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.text_label}: {self.old_sensitivity} → {self.new_sensitivity}"
+
+    @property
+    def text_label(self) -> str:
+        """Name the text without reading it: "Reason of status change 12"."""
+        if self.status_change_id:
+            return f"Reason of status change {self.status_change_id}"
+        return f"Narrative of assessment {self.assessment_id}"

@@ -58,7 +58,7 @@ class EvidenceDirection(models.TextChoices):
 
 
 class Audience(models.TextChoices):
-    """Whom a summary or an export is built for, and so which evidence it may hold."""
+    """Whom a summary or an export is built for, and so which evidence and texts it may hold."""
 
     PUBLIC = "public", "Public"
     INTERNAL = "internal", "Internal"
@@ -75,10 +75,12 @@ class Audience(models.TextChoices):
     @property
     def description(self) -> str:
         return {
-            "public": "Public view: public evidence only",
+            "public": "Public view: public evidence only, and only the reasons and narratives "
+            "marked public",
             "internal": "Internal view: public and internal evidence; restricted evidence is "
-            "not included",
-            "restricted": "Restricted view: all evidence, restricted included",
+            "not included, nor restricted reasons and narratives",
+            "restricted": "Restricted view: all evidence, restricted included, and every reason "
+            "and narrative",
         }[self.value]
 
     @classmethod

@@ -10,6 +10,7 @@ from tracker.services.accounts import (  # noqa: F401
     RECOVERY_CODES,
     enrolment_code_find,
     enrolment_code_issue,
+    language_choose,
     notification_mark_read,
     notification_set_email,
     recovery_code_use,
@@ -55,7 +56,12 @@ from tracker.services.recommendations import (  # noqa: F401
     recommendation_set_pillar,
     recommendation_set_predecessor,
     recommendation_set_status,
+    recommendations_bulk_check,
     recommendations_bulk_update,
     status_change_void,
     status_on_date,
+)
+from tracker.services.texts import (  # noqa: F401
+    assessment_set_narrative_sensitivity,
+    status_change_set_reason_sensitivity,
 )

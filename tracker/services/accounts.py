@@ -7,6 +7,7 @@ import datetime
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -15,6 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from tracker import twofactor
 from tracker.models import (
     EnrolmentCode,
+    LanguagePreference,
     Notification,
     NotificationPreference,
     RecoveryCode,
@@ -39,6 +41,17 @@ def notification_set_email(*, by, email: str) -> NotificationPreference:
         raise ValidationError({"email": f"Unknown choice {email!r}."})
     preference, _ = NotificationPreference.objects.update_or_create(
         user=by, defaults={"email": email}
+    )
+    return preference
+
+
+@transaction.atomic
+def language_choose(*, by, language: str) -> LanguagePreference:
+    """Keep `language` as the one `by` reads the tracker in, on any browser they sign in from."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": f"Unknown language {language!r}."})
+    preference, _ = LanguagePreference.objects.update_or_create(
+        user=by, defaults={"language": language, "updated_at": timezone.now()}
     )
     return preference
 

@@ -10,9 +10,11 @@ from tracker.models import (
     AssessmentEvent,
     Evidence,
     Recommendation,
+    TextSensitivityChange,
+    visibility,
 )
 from tracker.permissions import may_edit_assessment, review_refusal
-from tracker.services.base import _bump_version, _check_citations, _require
+from tracker.services.base import _bump_version, _check_citations, _require, _text_sensitivity
 
 
 def _assessment_event(assessment, action, from_state, by, note="") -> None:
@@ -49,15 +51,29 @@ def assessment_draft(
     narrative: str = "",
     findings=None,
     evidence=None,
+    narrative_sensitivity: str | None = None,
 ) -> Assessment:
-    """Start the assessment of `recommendation` for `year` as a draft by `by`."""
+    """Start the assessment of `recommendation` for `year` as a draft by `by`.
+
+    `narrative_sensitivity` says who may read the narrative; left out, it is internal, or
+    restricted when the narrative cites restricted evidence. One below the most sensitive
+    evidence cited is refused.
+    """
     _require(by, "tracker.add_assessment", "draft assessments")
+    evidence = None if evidence is None else list(evidence)
     assessment = Assessment(
         recommendation=recommendation,
         year=year,
         rating=rating,
         confidence=confidence,
         narrative=narrative,
+        narrative_sensitivity=_text_sensitivity(
+            narrative_sensitivity,
+            [item.pk for item in evidence or ()],
+            by,
+            field="narrative_sensitivity",
+            what="narrative",
+        ),
         author=by,
     )
     assessment.full_clean()
@@ -81,8 +97,13 @@ def assessment_update(
     findings=None,
     evidence=None,
     expected_version: int | None = None,
+    narrative_sensitivity: str | None = None,
 ) -> Assessment:
-    """Change a draft or returned assessment; submitted and approved ones are not editable."""
+    """Change a draft or returned assessment; submitted and approved ones are not editable.
+
+    `narrative_sensitivity` is decided as in `assessment_draft`, over every citation the
+    assessment keeps (those the editor cannot see included); a change of it is recorded.
+    """
     _require(by, "tracker.change_assessment", "edit assessments")
     assessment = (
         Assessment.objects.select_for_update()
@@ -90,6 +111,7 @@ def assessment_update(
         .get(pk=assessment.pk)
     )
     _check_editor(assessment, by, "edit")
+    _check_narrative_readable(assessment, by)
     if assessment.state not in _EDITABLE_STATES:
         raise ValidationError(
             f"This assessment is {assessment.get_state_display().lower()} and cannot be edited."
@@ -117,8 +139,40 @@ def assessment_update(
     )
     assessment.refresh_from_db()
     _set_citations(assessment, findings, evidence, by)
+    old_sensitivity = assessment.narrative_sensitivity
+    sensitivity = _text_sensitivity(
+        narrative_sensitivity,
+        assessment.evidence.values_list("pk", flat=True),
+        by,
+        field="narrative_sensitivity",
+        what="narrative",
+    )
+    if sensitivity != old_sensitivity:
+        Assessment.objects.filter(pk=assessment.pk).update(narrative_sensitivity=sensitivity)
+        assessment.narrative_sensitivity = sensitivity
+        TextSensitivityChange.objects.create(
+            assessment=assessment,
+            old_sensitivity=old_sensitivity,
+            new_sensitivity=sensitivity,
+            reason="Set in the assessment's own form, with the narrative.",
+            changed_by=by,
+        )
     _assessment_event(assessment, "edited", assessment.state, by)
     return assessment
+
+
+def _check_narrative_readable(assessment: Assessment, by) -> None:
+    """Refuse an edit by someone who may not read the narrative they would overwrite."""
+    current = (
+        Assessment.objects.with_narrative_sensitivity()
+        .values_list("narrative_sensitivity_now", flat=True)
+        .get(pk=assessment.pk)
+    )
+    if not visibility(by).allows(current, assessment.author_id):
+        raise PermissionDenied(
+            f"This narrative is {current}: only its author "
+            f"({assessment.author.get_username()}) or a reviewer may edit it."
+        )
 
 
 def _transition(
@@ -208,7 +262,13 @@ def assessment_return(
 def assessment_correct(*, assessment: Assessment, by) -> Assessment:
     """Open a correction of an approved assessment: a new draft revision; the original stays."""
     _require(by, "tracker.add_assessment", "correct assessments")
-    original = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    original = (
+        Assessment.objects.select_for_update(of=("self",))
+        .select_related("author")
+        .get(pk=assessment.pk)
+    )
+    # Its author is whoever opens it, so only someone who may read the narrative may.
+    _check_narrative_readable(original, by)
     if original.state != Assessment.State.APPROVED:
         raise ValidationError("Only an approved assessment is corrected; edit this one instead.")
     if Assessment.objects.filter(supersedes=original).exists():
@@ -221,6 +281,7 @@ def assessment_correct(*, assessment: Assessment, by) -> Assessment:
         rating=original.rating,
         confidence=original.confidence,
         narrative=original.narrative,
+        narrative_sensitivity=original.narrative_sensitivity,
         author=by,
     )
     correction.findings.set(original.findings.all())

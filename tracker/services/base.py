@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F
 from django.utils import timezone
 
-from tracker.models import Evidence
+from tracker.models import Evidence, EvidenceSensitivity, most_sensitive, sensitivity_rank
 
 
 class StaleVersion(ValidationError):
@@ -73,3 +73,45 @@ def _check_citations(recommendation, by, *, evidence=(), findings=None) -> None:
             raise ValidationError(
                 {"findings": f"Cite findings of {recommendation.reference}'s own narrative."}
             )
+
+
+def _text_sensitivity(requested: str | None, cited_ids, by, *, field: str, what: str) -> str:
+    """Return the sensitivity a free text gets, or refuse the one asked for: THE floor.
+
+    A text is never less sensitive than the most sensitive evidence it cites (`cited_ids`).
+    Not asked for (`requested` empty), it is the higher of internal and that floor; asked for
+    below the floor, it is refused on `field`, naming the evidence that sets the floor when
+    `by` may see it. `what` names the text in the message ("reason", "narrative").
+    """
+    cited = list(
+        Evidence.objects.filter(pk__in=list(cited_ids))
+        .order_by("title")
+        .values_list("pk", "title", "sensitivity")
+    )
+    floor = most_sensitive(*(sensitivity for _, _, sensitivity in cited))
+    if not requested:
+        return most_sensitive(EvidenceSensitivity.INTERNAL, floor)
+    if requested not in EvidenceSensitivity.values:
+        raise ValidationError({field: f"Unknown sensitivity {requested!r}."})
+    if sensitivity_rank(requested) >= sensitivity_rank(floor):
+        return requested
+    setting = {pk for pk, _, sensitivity in cited if sensitivity == floor}
+    seen = list(Evidence.objects.visible_to(by).filter(pk__in=setting).order_by("title")[:2])
+    if seen:
+        named = "; ".join(f"“{item.title}”" for item in seen)
+        named += " and others" if len(setting) > len(seen) else ""
+        because = f"it cites {floor} evidence ({named})"
+    else:
+        because = f"it cites {floor} evidence"
+    allowed = " or ".join(
+        value
+        for value in EvidenceSensitivity.values
+        if sensitivity_rank(value) >= sensitivity_rank(floor)
+    )
+    raise ValidationError(
+        {
+            field: f"A {what} cannot be {requested}: {because}, and a text is never less "
+            f"sensitive than the evidence it cites. Make the {what} {allowed}, or cite "
+            "other evidence."
+        }
+    )

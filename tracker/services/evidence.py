@@ -1,5 +1,5 @@
-"""Writes to evidence: logging it, correcting its description or sensitivity, withdrawing it,
-and recording who read a restricted item."""
+"""Writes to evidence: logging it, correcting its description, direction, links or sensitivity,
+withdrawing it, and recording who read a restricted item."""
 
 import datetime
 import hashlib
@@ -8,12 +8,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from tiptracker.lib.dates import long_date
 from tracker import uploads
 from tracker.bulk import insert_rows
 from tracker.models import (
+    Assessment,
     Evidence,
     EvidenceAccess,
     EvidenceEdit,
+    StatusChange,
 )
 from tracker.permissions import may_change_evidence
 from tracker.services.base import StaleVersion, _bump_version, _clip, _require
@@ -127,8 +130,9 @@ def evidence_withdraw(
     return evidence
 
 
-# What an edit may change: the description of the source. The file is part of the record as
-# logged, and sensitivity has its own service (it decides who may see the item).
+# What an edit may change: the description of the source and the direction it shows (and,
+# apart, the recommendations it bears on). The file is part of the record as logged, and
+# sensitivity has its own service (it decides who may see the item).
 EVIDENCE_EDITABLE_FIELDS = (
     "title",
     "summary",
@@ -138,28 +142,77 @@ EVIDENCE_EDITABLE_FIELDS = (
     "published_on",
     "accessed_on",
     "quote",
+    "direction",
 )
 
 
 def _evidence_value(evidence: Evidence, field: str) -> str:
-    """Return a field's value as the edit history shows it."""
+    """Return a field's value as the edit history records it (dates in ISO 8601)."""
     value = getattr(evidence, field)
     if field == "source_type":
         return Evidence.SourceType(value).label
+    if field == "direction":
+        return Evidence.Direction(value).label
     if isinstance(value, datetime.date):
         return value.isoformat()
     return value or ""
 
 
+def _references(recommendations) -> str:
+    return ", ".join(sorted(rec.reference for rec in recommendations))
+
+
+def _check_links_kept(evidence: Evidence, removed: dict) -> None:
+    """Refuse to take away a link that a live status change or an assessment cites.
+
+    Evidence is cited only about the recommendations it is logged against (the citation
+    rule); a citation made stands, so its link does too until the citation goes (the change
+    voided, the evidence taken out of a draft, a correction opened for an approved one).
+    """
+    cited: dict[int, list[str]] = {}
+    for rec_id, day in StatusChange.objects.filter(
+        evidence=evidence, recommendation_id__in=list(removed), void__isnull=True
+    ).values_list("recommendation_id", "effective_date"):
+        cited.setdefault(rec_id, []).append(f"its status change effective {long_date(day)}")
+    for rec_id, year, state in Assessment.objects.filter(
+        evidence=evidence, recommendation_id__in=list(removed)
+    ).values_list("recommendation_id", "year", "state"):
+        label = Assessment.State(state).label.lower()
+        cited.setdefault(rec_id, []).append(f"its {year} assessment ({label})")
+    if cited:
+        refusals = [
+            f"{removed[rec_id].reference} cites it in {' and '.join(where)}"
+            for rec_id, where in sorted(cited.items(), key=lambda kv: removed[kv[0]].reference)
+        ]
+        raise ValidationError(
+            {
+                "recommendations": "A link that is cited stays: "
+                + "; ".join(refusals)
+                + ". Void the status change, or take the evidence out of the assessment "
+                "(a correction, for an approved one), first."
+            }
+        )
+
+
 @transaction.atomic
 def evidence_edit(
-    *, evidence: Evidence, by, expected_version: int | None, reason: str, **fields
+    *,
+    evidence: Evidence,
+    by,
+    expected_version: int | None,
+    reason: str,
+    recommendations=None,
+    **fields,
 ) -> list[EvidenceEdit]:
-    """Correct the description of an item of evidence, with the reason; return the edits.
+    """Correct an item of evidence, with the reason; return the edits.
 
-    Each changed field is recorded with its old and new value (a value too long for the
-    record is kept whole in the edit's note). Fields left out, or given unchanged, stay as
-    they are; nothing changed records nothing. Withdrawn evidence is never edited.
+    What may be corrected: its description, the direction it shows, and the recommendations
+    it bears on (`recommendations`: the whole new set, to add a link or take off a mistaken
+    one, without withdrawing and logging it again). Each changed field is recorded with its
+    old and new value (a value too long for the record is kept whole in the edit's note); the
+    links as the references before and after. Fields left out, or given unchanged, stay as
+    they are; nothing changed records nothing. At least one link stays, a cited link stays
+    (`_check_links_kept`), and withdrawn evidence is never edited.
     """
     unknown = sorted(set(fields) - set(EVIDENCE_EDITABLE_FIELDS))
     if unknown:
@@ -182,7 +235,19 @@ def evidence_edit(
     after = {name: _evidence_value(evidence, name) for name in fields}
     changed = [name for name in EVIDENCE_EDITABLE_FIELDS if name in fields]
     changed = [name for name in changed if before[name] != after[name]]
-    if not changed:
+    links = None
+    if recommendations is not None:
+        wanted = {rec.pk: rec for rec in recommendations}
+        if not wanted:
+            raise ValidationError(
+                {"recommendations": "Keep at least one recommendation this evidence bears on."}
+            )
+        current = {rec.pk: rec for rec in evidence.recommendations.only("pk", "reference")}
+        if wanted.keys() != current.keys():
+            removed = {pk: current[pk] for pk in current.keys() - wanted.keys()}
+            _check_links_kept(evidence, removed)
+            links = (_references(current.values()), _references(wanted.values()))
+    if not changed and links is None:
         return []
     _bump_version(
         Evidence,
@@ -191,9 +256,12 @@ def evidence_edit(
         "This evidence",
         **{name: getattr(evidence, name) for name in changed},
     )
+    values = [(name, before[name], after[name]) for name in changed]
+    if links is not None:
+        evidence.recommendations.set(list(wanted))
+        values.append(("recommendations", *links))
     edits = []
-    for name in changed:
-        old, new = before[name], after[name]
+    for name, old, new in values:
         note = reason if len(old) <= 300 else f"{reason}\n\nIt was: {old}"
         edits.append(
             EvidenceEdit.objects.create(

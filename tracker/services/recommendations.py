@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists
 from django.utils import timezone
 
 from tiptracker.lib.dates import long_date
@@ -18,7 +19,14 @@ from tracker.models import (
     status_on,
 )
 from tracker.permissions import owner_candidates
-from tracker.services.base import StaleVersion, _bump_version, _check_citations, _clip, _require
+from tracker.services.base import (
+    StaleVersion,
+    _bump_version,
+    _check_citations,
+    _clip,
+    _require,
+    _text_sensitivity,
+)
 
 
 def status_on_date(recommendation: Recommendation, day: datetime.date) -> str:
@@ -117,12 +125,17 @@ def recommendation_set_status(
     evidence=(),
     effective_date: datetime.date | None = None,
     expected_version: int | None = None,
+    reason_sensitivity: str | None = None,
 ) -> StatusChange:
     """Record a change of status with its reason and evidence, and update the current status.
 
     The change may be back-dated within the item's follow-up period. It counts along the
     lineage chain (`models.status_on`), so the cached status of the item and of its successors
     is refreshed from the history: a back-dated entry never hides a newer one.
+
+    `reason_sensitivity` says who may read the reason (public, internal or restricted); left
+    out, it is internal, or restricted when the reason cites restricted evidence. One below the
+    most sensitive evidence cited is refused.
     """
     _require(by, "tracker.change_status", "change statuses")
     reason = (reason or "").strip()
@@ -150,11 +163,19 @@ def recommendation_set_status(
 
     evidence = list(evidence)
     _check_citations(recommendation, by, evidence=evidence)
+    reason_sensitivity = _text_sensitivity(
+        reason_sensitivity,
+        [item.pk for item in evidence],
+        by,
+        field="reason_sensitivity",
+        what="reason",
+    )
     change = StatusChange.objects.create(
         recommendation=recommendation,
         old_status=old_status,
         new_status=status,
         reason=reason,
+        reason_sensitivity=reason_sensitivity,
         changed_by=by,
         effective_date=effective_date,
     )
@@ -281,7 +302,7 @@ def recommendation_set_predecessor(
     recommendation.predecessor = predecessor
     recommendation.link_kind = link_kind
     changes = {"predecessor": predecessor, "link_kind": link_kind, "similarity": score}
-    if not recommendation.status_changes.exists():
+    if not recommendation.status_changes.filter(void__isnull=True).exists():
         # It starts again from its new chain's status, which an analyst should confirm.
         changes["needs_review"] = predecessor is not None
         if predecessor is None:
@@ -302,6 +323,78 @@ def recommendation_set_predecessor(
 BULK_LIMIT = 200
 
 
+def _bulk_check_arguments(items, action) -> list:
+    items = list(items)
+    if not items:
+        raise ValidationError("Choose at least one recommendation.")
+    if len(items) > BULK_LIMIT:
+        raise ValidationError(f"Choose at most {BULK_LIMIT} recommendations at a time.")
+    if action not in ("confirm", "status", "owner"):
+        raise ValidationError(f"Unknown action {action!r}.")
+    return items
+
+
+def _bulk_each(items, action, by, **arguments) -> tuple[dict[int, str], int]:
+    """Run the action on each item in a savepoint of its own; return refusals and changes.
+
+    The refusals are what each item's service refused, by the item's id.
+    """
+    refusals, changed = {}, 0
+    for recommendation, version in items:
+        try:
+            with transaction.atomic():
+                done = _bulk_one(recommendation, version, action, by, **arguments)
+        except StaleVersion:
+            refusals[recommendation.pk] = "Changed by someone else since the list was opened."
+        except ValidationError as exc:
+            refusals[recommendation.pk] = " ".join(exc.messages)
+        else:
+            changed += done is not None
+    return refusals, changed
+
+
+class _DryRun(Exception):
+    """Raised to roll back a bulk check's writes."""
+
+
+def recommendations_bulk_check(
+    *,
+    items,
+    action: str,
+    by,
+    status: str = "",
+    reason: str = "",
+    effective_date: datetime.date | None = None,
+    owner=None,
+    reason_sensitivity: str | None = None,
+) -> dict[int, str]:
+    """Return why each item would be refused by `recommendations_bulk_update`, by its id.
+
+    The same services run on the same items, in the same order, inside a transaction that is
+    then rolled back: the check is the refusal itself, never a copy of its rules, and nothing
+    is written (nor any notification sent). An item absent from the result would pass.
+    """
+    _require(by, "tracker.change_status", "change recommendations")
+    items = _bulk_check_arguments(items, action)
+    refusals: dict[int, str] = {}
+    try:
+        with transaction.atomic():
+            refusals, _ = _bulk_each(
+                items,
+                action,
+                by,
+                status=status,
+                reason=reason,
+                effective_date=effective_date,
+                owner=owner,
+                reason_sensitivity=reason_sensitivity,
+            )
+            raise _DryRun
+    except _DryRun:
+        pass
+    return refusals
+
+
 @transaction.atomic
 def recommendations_bulk_update(
     *,
@@ -312,52 +405,65 @@ def recommendations_bulk_update(
     reason: str = "",
     effective_date: datetime.date | None = None,
     owner=None,
+    reason_sensitivity: str | None = None,
 ) -> int:
     """Apply one action to many recommendations, all or nothing; return how many changed.
 
     `items` are (recommendation, version it was shown at) pairs. Each item goes through its
     own service, so each gets its own record (status change or edit) and its own version
     check; if any item is refused (changed by someone else, already in that status, a date
-    outside its follow-up period), nothing is saved and every refusal is listed.
+    outside its follow-up period), nothing is saved and every refusal is listed
+    (`recommendations_bulk_check` tells the same refusals beforehand, writing nothing).
     `action` is "confirm" (record that a carried-over status still holds, with `reason`),
     "status" (set `status` with `reason` and `effective_date`) or "owner" (assign `owner`).
+    The reason's sensitivity (`reason_sensitivity`) is the one of every change recorded, as
+    `recommendation_set_status` decides it.
     """
     _require(by, "tracker.change_status", "change recommendations")
-    items = list(items)
-    if not items:
-        raise ValidationError("Choose at least one recommendation.")
-    if len(items) > BULK_LIMIT:
-        raise ValidationError(f"Choose at most {BULK_LIMIT} recommendations at a time.")
-    if action not in ("confirm", "status", "owner"):
-        raise ValidationError(f"Unknown action {action!r}.")
-    problems, changed = [], 0
-    for recommendation, version in items:
-        try:
-            with transaction.atomic():
-                done = _bulk_one(
-                    recommendation, version, action, by, status, reason, effective_date, owner
-                )
-        except StaleVersion:
-            problems.append(
-                f"{recommendation.reference}: changed by someone else since the list was opened."
-            )
-        except ValidationError as exc:
-            problems.append(f"{recommendation.reference}: {' '.join(exc.messages)}")
-        else:
-            changed += done is not None
-    if problems:
-        raise ValidationError(["Nothing was saved.", *problems])
+    items = _bulk_check_arguments(items, action)
+    refusals, changed = _bulk_each(
+        items,
+        action,
+        by,
+        status=status,
+        reason=reason,
+        effective_date=effective_date,
+        owner=owner,
+        reason_sensitivity=reason_sensitivity,
+    )
+    if refusals:
+        raise ValidationError(
+            [
+                "Nothing was saved.",
+                *(
+                    f"{recommendation.reference}: {refusals[recommendation.pk]}"
+                    for recommendation, _ in items
+                    if recommendation.pk in refusals
+                ),
+            ]
+        )
     return changed
 
 
-def _bulk_one(recommendation, version, action, by, status, reason, effective_date, owner):
+def _bulk_one(
+    recommendation,
+    version,
+    action,
+    by,
+    *,
+    status,
+    reason,
+    effective_date,
+    owner,
+    reason_sensitivity,
+):
     if action == "owner":
         return recommendation_set_owner(
             recommendation=recommendation, owner=owner, by=by, expected_version=version
         )
     if action == "confirm":
         if not recommendation.needs_review:
-            raise ValidationError("its status is not waiting for confirmation.")
+            raise ValidationError("Its status is not waiting for confirmation.")
         status = recommendation.status
         effective_date = effective_date_bounds(recommendation).last
     return recommendation_set_status(
@@ -367,6 +473,7 @@ def _bulk_one(recommendation, version, action, by, status, reason, effective_dat
         by=by,
         effective_date=effective_date,
         expected_version=version,
+        reason_sensitivity=reason_sensitivity,
     )
 
 
@@ -377,7 +484,9 @@ def status_change_void(
     """Void a mistaken status change with a reason; the status on every day is recomputed.
 
     The change keeps its row (history is append-only); from now on `status_on` skips it, so the
-    cached status of its recommendation and of the successors that carry it is refreshed.
+    cached status of its recommendation and of the successors that carry it is refreshed. A
+    voided change counts nowhere, not even as a confirmation: a carried-over item left with no
+    live change of its own needs review again.
     """
     _require(by, "tracker.change_status", "correct status changes")
     reason = (reason or "").strip()
@@ -386,8 +495,24 @@ def status_change_void(
     change = StatusChange.objects.select_for_update().get(pk=change.pk)
     if StatusChangeVoid.objects.filter(change=change).exists():
         raise ValidationError("This status change was already voided.")
+    # A carried-over item is confirmed by its own changes; with none left it waits for
+    # confirmation again, as the import left it.
+    others = StatusChange.objects.filter(
+        recommendation_id=change.recommendation_id, void__isnull=True
+    ).exclude(pk=change.pk)
+    unconfirmed = (
+        Recommendation.objects.filter(pk=change.recommendation_id, predecessor__isnull=False)
+        .exclude(Exists(others))
+        .exists()
+    )
     # The recommendation's version is the lock: voiding changes its status history.
-    _bump_version(Recommendation, change.recommendation_id, expected_version, "This recommendation")
+    _bump_version(
+        Recommendation,
+        change.recommendation_id,
+        expected_version,
+        "This recommendation",
+        **({"needs_review": True} if unconfirmed else {}),
+    )
     void = StatusChangeVoid.objects.create(change=change, reason=reason, voided_by=by)
     lineage.refresh_status(
         Recommendation.objects.filter(ancestor_links__ancestor_id=change.recommendation_id)

@@ -1,6 +1,8 @@
 """The signed-in user's own account: the password (throttled like the sign-in) and two-factor
 sign-in (setting up an authenticator app, entering its codes, recovery codes)."""
 
+import math
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -41,9 +43,26 @@ def _next_url(request) -> str:
     return reverse("home")
 
 
-def _throttled(device) -> bool:
-    allowed, _ = device.verify_is_allowed()
-    return not allowed
+def _throttled(device) -> str:
+    """Return why `device` takes no code yet, saying how long to wait ('' if it takes one).
+
+    Each wrong code in a row doubles the wait (django-otp's throttle: 1, 2, 4… seconds).
+    """
+    allowed, details = device.verify_is_allowed()
+    if allowed:
+        return ""
+    details = details or {}
+    count = details.get("failure_count") or 0
+    until = details.get("locked_until")
+    left = math.ceil((until - timezone.now()).total_seconds()) if until else 1
+    minutes, seconds = divmod(max(left, 1), 60)
+    wait = " ".join(
+        f"{n} {unit}{'' if n == 1 else 's'}"
+        for n, unit in [(minutes, "minute"), (seconds, "second")]
+        if n
+    )
+    after = "1 wrong code" if count == 1 else f"{count} wrong codes in a row"
+    return f"After {after}, wait {wait}, then enter the newest code the app shows."
 
 
 @require_http_methods(["GET", "POST"])
@@ -61,12 +80,10 @@ def two_factor_verify(request):
     if request.method == "POST" and form.is_valid():
         code = form.cleaned_data["code"].strip()
         left = None
-        if _throttled(device):
+        refusal = _throttled(device)
+        if refusal:
             audit.two_factor("failed", request, user, reason="throttled")
-            form.add_error(
-                "code",
-                "Too many wrong codes in a row: wait a few seconds, then try the newest code.",
-            )
+            form.add_error("code", refusal)
         elif code.isdigit() and len(code) == 6:
             if device.verify_token(code):
                 otp_login(request, device)
@@ -128,8 +145,9 @@ def two_factor_setup(request):
     form = CodeForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
-        if _throttled(pending):
-            form.add_error("code", "Too many wrong codes in a row: wait a few seconds.")
+        refusal = _throttled(pending)
+        if refusal:
+            form.add_error("code", refusal)
         else:
             codes = services.totp_device_confirm(
                 device=pending,

@@ -22,7 +22,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from tracker import permissions, selectors, services
 from tracker.forms import AssessmentForm, AssessmentStepForm, ReviewForm
-from tracker.models import Assessment, AssessmentEvent, Evidence, Recommendation
+from tracker.models import (
+    Assessment,
+    AssessmentEvent,
+    Evidence,
+    Recommendation,
+    TextSensitivityChange,
+)
+from tracker.views.recommendations import say_text_sensitivity
 
 PAGE_SIZE = 50
 _EDITABLE = {Assessment.State.DRAFT, Assessment.State.RETURNED}
@@ -46,10 +53,18 @@ def _revisions(recommendation, year, user) -> list[Assessment]:
     visible = Evidence.objects.visible_to(user).order_by("-published_on", "title")
     revisions = list(
         Assessment.objects.filter(recommendation=recommendation, year=year)
+        .with_narrative_visibility(user)
         .select_related("author", "reviewer")
         .prefetch_related(
             Prefetch("findings", queryset=recommendation.report.findings.order_by("id")),
             Prefetch("evidence", queryset=visible, to_attr="visible_evidence"),
+            Prefetch(
+                "sensitivity_changes",
+                queryset=TextSensitivityChange.objects.select_related("changed_by").order_by(
+                    "recorded_at", "id"
+                ),
+                to_attr="narrative_sensitivity_changes",
+            ),
         )
         .order_by("-revision")
     )
@@ -81,6 +96,8 @@ def _initial_form(current, recommendation, user) -> AssessmentForm:
             "rating": current.rating,
             "confidence": current.confidence,
             "narrative": current.narrative,
+            # Who may read it now: the floor of its citations included.
+            "narrative_sensitivity": current.narrative_sensitivity_now,
             "findings": [finding.pk for finding in current.findings.all()],
             "evidence": [item.public_id for item in current.visible_evidence],
             "version": current.version,
@@ -108,6 +125,12 @@ def _allowed(user, current) -> Allowed:
     if current is None:
         return Allowed(edit=may_draft)
     may_edit = may_change and current.state in _EDITABLE
+    if not current.narrative_visible:
+        # Nobody edits, corrects or reviews a text they may not read.
+        return Allowed(
+            edit_refusal=f"The narrative is {current.narrative_sensitivity_now}: only its "
+            f"author ({current.author.get_username()}) and reviewers may read or edit it."
+        )
     if may_edit and not permissions.may_edit_assessment(current, user):
         may_edit = False
         allowed = Allowed(
@@ -234,13 +257,14 @@ def assessment_save(request, pk, year):
         "rating": data["rating"],
         "confidence": data["confidence"],
         "narrative": data["narrative"],
+        "narrative_sensitivity": data["narrative_sensitivity"] or None,
         "findings": data["findings"],
         "evidence": data["evidence"],
         "by": user,
     }
     try:
         if current is None and data["version"] is None:
-            services.assessment_draft(recommendation=recommendation, year=year, **fields)
+            saved = services.assessment_draft(recommendation=recommendation, year=year, **fields)
             done = "drafted"
         elif current is None or data["version"] is None or data["revision"] != current.revision:
             # Opened on a different revision than the one there is now.
@@ -253,7 +277,7 @@ def assessment_save(request, pk, year):
                     "longer be edited. Nothing was saved; your text is shown below.",
                 )
                 return _render_page(request, recommendation, year, status=409, form=form)
-            services.assessment_update(
+            saved = services.assessment_update(
                 assessment=current, expected_version=data["version"], **fields
             )
             done = "saved"
@@ -270,6 +294,9 @@ def assessment_save(request, pk, year):
         messages.error(request, "The assessment was not saved: correct the form below.")
         return _render_page(request, recommendation, year, status=400, form=form)
     messages.success(request, f"The {year} assessment of {recommendation.reference} was {done}.")
+    say_text_sensitivity(
+        request, "narrative", data["narrative_sensitivity"], saved.narrative_sensitivity
+    )
     return redirect(_page_url(recommendation, year))
 
 

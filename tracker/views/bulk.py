@@ -1,8 +1,11 @@
 """Acting on many recommendations at once: choose, preview what will change, then apply.
 
-The list's filters choose the items (at most `services.BULK_LIMIT`); each selected item carries
-the version it was shown at, so a change made by someone else meanwhile refuses the whole
-action. Every item still gets its own record through the services.
+The list's filters choose the items (at most `services.BULK_LIMIT`), none ticked until the user
+ticks them; each selected item carries the version it was shown at, so a change made by someone
+else meanwhile refuses the whole action. Every item still gets its own record through the
+services. The preview asks the services themselves what they would refuse
+(`services.recommendations_bulk_check`), shows each refusal on its row, and offers to apply the
+action only to the items that would pass: never the same failing action again.
 """
 
 from dataclasses import dataclass
@@ -29,6 +32,11 @@ class Planned:
     before: str
     after: str
     skipped: str = ""
+    refusal: str = ""
+
+    @property
+    def item(self) -> str:
+        return f"{self.recommendation.pk}:{self.version}"
 
 
 def _selected(request) -> list[tuple[int, int]]:
@@ -86,7 +94,10 @@ def _plan(pairs, data) -> list[Planned]:
 @require_http_methods(["GET", "POST"])
 def recommendation_bulk(request):
     """Choose recommendations by the list's filters, preview an action, then apply it."""
-    listed = selectors.recommendation_list(user=request.user, params=request.GET)
+    params = request.GET.copy()
+    # `?tick=all` ticks every row shown; otherwise none is ticked until the user chooses.
+    tick_all = params.pop("tick", [""])[0] == "all"
+    listed = selectors.recommendation_list(user=request.user, params=params)
     filterset = listed.filterset
     # Always the list's default order, whatever column the list was sorted by.
     queryset = listed.queryset.order_by(*selectors.LIST_ORDER)
@@ -99,9 +110,10 @@ def recommendation_bulk(request):
         "count": count,
         "limit": services.BULK_LIMIT,
         "form": form,
-        "query": request.GET.urlencode(),
+        "query": params.urlencode(),
     }
     if request.method == "GET":
+        context["selected"] = {rec.pk for rec in rows} if tick_all else set()
         return render(request, "tracker/recommendation_bulk.html", context)
     pairs = _selected(request)
     if not form.is_valid() or not pairs:
@@ -111,25 +123,25 @@ def recommendation_bulk(request):
         return render(request, "tracker/recommendation_bulk.html", context, status=400)
     data = form.cleaned_data
     plan = _plan(pairs, data)
+    arguments = {
+        "action": data["action"],
+        "by": request.user,
+        "status": data.get("status") or "",
+        "reason": data.get("reason") or "",
+        "effective_date": data.get("effective_date"),
+        "owner": data.get("owner"),
+        "reason_sensitivity": data.get("reason_sensitivity") or None,
+    }
     if request.POST.get("step") != "apply":
-        context.update(plan=plan, step="preview")
-        return render(request, "tracker/recommendation_bulk.html", context)
+        return _preview(request, context, plan, arguments)
     items = [(p.recommendation, p.version) for p in plan if not p.skipped]
     try:
-        changed = services.recommendations_bulk_update(
-            items=items,
-            action=data["action"],
-            by=request.user,
-            status=data.get("status") or "",
-            reason=data.get("reason") or "",
-            effective_date=data.get("effective_date"),
-            owner=data.get("owner"),
-        )
+        changed = services.recommendations_bulk_update(items=items, **arguments)
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
-        context.update(plan=plan, step="preview")
-        return render(request, "tracker/recommendation_bulk.html", context, status=409)
+        # What changed meanwhile is refused on its row; the rest may still be applied.
+        return _preview(request, context, plan, arguments, status=409)
     messages.success(
         request,
         f"{changed} recommendation{'s' if changed != 1 else ''} changed, each with its own "
@@ -138,3 +150,19 @@ def recommendation_bulk(request):
     return redirect(
         reverse("recommendation_list") + (f"?{context['query']}" if context["query"] else "")
     )
+
+
+def _preview(request, context, plan, arguments, status=200):
+    """Render the preview: each item's change, or why the services would refuse it."""
+    items = [(p.recommendation, p.version) for p in plan if not p.skipped]
+    refusals = services.recommendations_bulk_check(items=items, **arguments) if items else {}
+    for planned in plan:
+        planned.refusal = refusals.get(planned.recommendation.pk, "")
+    applicable = [p.item for p in plan if not (p.skipped or p.refusal)]
+    context.update(
+        plan=plan,
+        step="preview",
+        applicable=applicable,
+        refused=sum(bool(p.refusal) for p in plan),
+    )
+    return render(request, "tracker/recommendation_bulk.html", context, status=status)

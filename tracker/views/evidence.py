@@ -6,6 +6,7 @@ answers 404, as if it did not exist.
 
 import logging
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -92,7 +93,7 @@ def evidence_detail(request, public_id):
         public_id=public_id,
     )
     status_changes = StatusChange.objects.filter(evidence=evidence).select_related(
-        "recommendation", "changed_by"
+        "recommendation", "changed_by", "void"
     )
     assessments = (
         Assessment.objects.filter(evidence=evidence)
@@ -148,33 +149,59 @@ def evidence_withdraw(request, public_id):
 @login_required
 @permission_required("tracker.add_evidence", raise_exception=True)
 def evidence_edit(request, public_id):
-    """Correct an item's description: the form, then what will change, then the write."""
+    """Correct an item: its description, direction and links; what will change; the write."""
     evidence = _get_evidence_for_user(request, public_id)
     if not permissions.may_change_evidence(evidence, request.user):
         raise PermissionDenied("Only the analyst who logged it or a reviewer may edit it.")
     if evidence.is_withdrawn:
         messages.error(request, "Withdrawn evidence cannot be edited: it is kept as it was.")
         return redirect(evidence)
+    linked = list(evidence.recommendations.select_related("report__country"))
+    # The choices: what it is linked to, the other items of their country, and what is found.
+    around = linked[0] if linked else None
     if request.method != "POST":
         initial = {name: getattr(evidence, name) for name in services.EVIDENCE_EDITABLE_FIELDS}
-        form = EvidenceEditForm(initial={**initial, "version": evidence.version, "reason": ""})
-        return _render_edit(request, evidence, form)
+        choices, cut = recommendation_choices(
+            preselected=around,
+            find=request.GET.get("find", ""),
+            selected=[rec.pk for rec in linked],
+        )
+        form = EvidenceEditForm(
+            initial={
+                **initial,
+                "recommendations": [rec.pk for rec in linked],
+                "version": evidence.version,
+                "reason": "",
+            },
+            recommendation_queryset=choices,
+        )
+        return _render_edit(request, evidence, form, cut=cut)
 
-    form = EvidenceEditForm(request.POST)
+    selected = _selected_ids(request.POST.getlist("recommendations"))
+    choices, cut = recommendation_choices(
+        preselected=around,
+        find=request.POST.get("find", ""),
+        selected=[*selected, *(rec.pk for rec in linked)],
+    )
+    if "find_recommendations" in request.POST:
+        # Finding recommendations is not saving: show the form again with what was typed.
+        initial = {name: request.POST.get(name, "") for name in EvidenceEditForm.base_fields}
+        initial["recommendations"] = selected
+        form = EvidenceEditForm(initial=initial, recommendation_queryset=choices)
+        return _render_edit(request, evidence, form, cut=cut)
+    form = EvidenceEditForm(request.POST, recommendation_queryset=choices)
     if not form.is_valid():
         messages.error(request, "The evidence was not changed: correct the form below.")
-        return _render_edit(request, evidence, form, status=400)
+        return _render_edit(request, evidence, form, cut=cut, status=400)
     changes = form.changes(evidence)
     if not changes:
         messages.info(request, "Nothing differs from what is recorded, so nothing was changed.")
-        return _render_edit(request, evidence, form)
+        return _render_edit(request, evidence, form, cut=cut)
     if "confirm" not in request.POST:
         # Show, field by field, what saving would change; the reader confirms or goes back.
-        rows = [
-            (form.fields[name].label, getattr(evidence, name), value)
-            for name, value in changes.items()
-        ]
-        return _render_edit(request, evidence, form, changes=rows)
+        return _render_edit(
+            request, evidence, form, cut=cut, changes=_change_rows(form, evidence, linked, changes)
+        )
     try:
         edits = services.evidence_edit(
             evidence=evidence,
@@ -187,7 +214,7 @@ def evidence_edit(request, public_id):
         _add_service_errors(form, exc)
         messages.error(request, "The evidence was not changed: " + " ".join(exc.messages))
         stale = isinstance(exc, services.StaleVersion)
-        return _render_edit(request, evidence, form, status=409 if stale else 400)
+        return _render_edit(request, evidence, form, cut=cut, status=409 if stale else 400)
     count = len(edits)
     messages.success(
         request,
@@ -197,11 +224,39 @@ def evidence_edit(request, public_id):
     return redirect(evidence)
 
 
-def _render_edit(request, evidence, form, *, changes=None, status=200):
+def _change_rows(form, evidence, linked, changes) -> list[tuple[str, list[str], list[str]]]:
+    """Return what saving would change, as (field, lines now, lines after) for the preview."""
+    rows = []
+    for name, value in changes.items():
+        if name == "recommendations":
+            before = {rec.pk: rec.reference for rec in linked}
+            after = {rec.pk: rec.reference for rec in value}
+            added = sorted(after[pk] for pk in after.keys() - before.keys())
+            removed = sorted(before[pk] for pk in before.keys() - after.keys())
+            lines = [f"Added: {', '.join(added)}"] if added else []
+            lines += [f"Removed: {', '.join(removed)}"] if removed else []
+            rows.append((form.fields[name].label, sorted(before.values()), lines))
+            continue
+        old = getattr(evidence, name)
+        field = form.fields[name]
+        if isinstance(field, forms.ChoiceField):
+            labels = dict(field.choices)
+            old, value = labels.get(old, old), labels.get(value, value)
+        rows.append((field.label, [old] if old else [], [value] if value else []))
+    return rows
+
+
+def _render_edit(request, evidence, form, *, cut=False, changes=None, status=200):
     return render(
         request,
         "tracker/evidence_edit.html",
-        {"evidence": evidence, "form": form, "changes": changes},
+        {
+            "evidence": evidence,
+            "form": form,
+            "changes": changes,
+            "choices_cut": cut,
+            "max_choices": MAX_RECOMMENDATION_CHOICES,
+        },
         status=status,
     )
 

@@ -2,7 +2,7 @@
 mean, written for analysts. Each term's label comes from its vocabulary, so the page and the
 forms always name it the same way."""
 
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -45,16 +45,22 @@ STATES = {
     "returned": "Sent back by a reviewer with a note on what to change; resubmitted after.",
 }
 SENSITIVITY = {
-    "public": "May appear in anything published, including the public summaries.",
-    "internal": "For everyone signed in (viewers, analysts, reviewers); never published.",
-    "restricted": "Seen only by reviewers and the analyst who logged it, for sources that could "
-    "be harmed if known. Each view and download of it is recorded.",
+    "public": "May appear in anything published, including the public summaries. A status "
+    "reason or an assessment narrative is public only when its writer chose so, and only if "
+    "it cites public evidence alone.",
+    "internal": "For everyone signed in (viewers, analysts, reviewers); never published. The "
+    "default of status reasons and assessment narratives; review notes and correction reasons "
+    "are always internal.",
+    "restricted": "Seen only by reviewers and the analyst who logged or wrote it, for sources "
+    "that could be harmed if known. Each view and download of restricted evidence is recorded; "
+    "a text that cites restricted evidence is restricted too.",
 }
 AUDIENCES = {
-    "public": "A summary holding public evidence only: what is published, and what the "
-    "command-line export gives by default.",
-    "internal": "Public and internal evidence: the summary pages' default.",
-    "restricted": "Everything, restricted evidence included; reviewers only.",
+    "public": "A summary holding public evidence and public texts only: what is published, and "
+    "what the command-line export gives by default. Other reasons and narratives are left out, "
+    "and the summary says so beside the status or rating they explain.",
+    "internal": "Public and internal evidence and texts: the summary pages' default.",
+    "restricted": "Everything, restricted evidence and texts included; reviewers only.",
 }
 TIERS = {
     "tier_1": "The government fully meets the minimum standards for eliminating trafficking.",
@@ -80,19 +86,30 @@ def _terms(choices, texts: dict[str, str]) -> list[tuple[str, str, str]]:
     return [(code, label, texts[code]) for code, label in choices]
 
 
-@require_GET
-@login_required
-def glossary(request):
-    """Explain the vocabulary of the app: statuses, ratings, sensitivity, audiences, tiers…"""
-    sections = [
+def glossary_sections() -> list[tuple[str, str, list[tuple[str, str, str]]]]:
+    """Return the glossary's sections: (anchor, title, [(code, label, meaning)])."""
+    return [
         ("statuses", "Recommendation statuses", _terms(Recommendation.Status.choices, STATUSES)),
         ("ratings", "Assessment ratings", _terms(Assessment.Rating.choices, RATINGS)),
         ("confidence", "Confidence", _terms(Assessment.Confidence.choices, CONFIDENCE)),
         ("states", "Assessment steps", _terms(Assessment.State.choices, STATES)),
-        ("sensitivity", "Evidence sensitivity", _terms(Evidence.Sensitivity.choices, SENSITIVITY)),
+        (
+            "sensitivity",
+            "Sensitivity of evidence and texts",
+            _terms(Evidence.Sensitivity.choices, SENSITIVITY),
+        ),
         ("directions", "Evidence direction", _terms(Evidence.Direction.choices, DIRECTIONS)),
         ("audiences", "Summary audiences", _terms(Audience.choices, AUDIENCES)),
         ("tiers", "Tiers", _terms(Tier.choices, TIERS)),
         ("links", "Links between years", _terms(Recommendation.LinkKind.choices, LINKS)),
     ]
-    return render(request, "tracker/glossary.html", {"sections": sections})
+
+
+@require_GET
+@login_not_required
+def glossary(request):
+    """Explain the vocabulary of the app: statuses, ratings, sensitivity, audiences, tiers…
+
+    Open to anyone, the sign-in page included: it holds definitions only, no data.
+    """
+    return render(request, "tracker/glossary.html", {"sections": glossary_sections()})

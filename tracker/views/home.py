@@ -3,6 +3,7 @@
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
@@ -49,10 +50,16 @@ def home(request):
     can_edit = permissions.can_edit(user)
     context = {"years": years, "year": year}
     # The newest ids come from the (recorded_at, id) index alone; joining first would let the
-    # planner start from the reports and sort every change.
-    newest = StatusChange.objects.order_by("-recorded_at", "-id").values("pk")[:RECENT_CHANGES]
+    # planner start from the reports and sort every change. A voided change is left out: it
+    # counts nowhere, and the item's timeline keeps it, marked, with the reason it was voided.
+    newest = (
+        StatusChange.objects.filter(void__isnull=True)
+        .order_by("-recorded_at", "-id")
+        .values("pk")[:RECENT_CHANGES]
+    )
     context["recent_changes"] = (
         StatusChange.objects.filter(pk__in=newest)
+        .with_reason_visibility(user)
         .select_related("recommendation__report__country", "changed_by")
         .order_by("-recorded_at", "-id")
     )
@@ -114,14 +121,15 @@ def home(request):
     if permissions.can_review(user):
         if "assessment_counts" not in context:
             context["assessment_counts"] = selectors.assessment_counts(user=user, year=year)
-        context["links"]["waiting"] = _list_url(
-            "recommendation_list", **link, assessment="submitted"
-        )
-        context["awaiting_review"] = (
-            Assessment.objects.filter(
-                recommendation__report__year=year, state=Assessment.State.SUBMITTED
-            )
-            .select_related("recommendation__report__country", "author")
-            .order_by("submitted_at", "pk")[:REVIEW_QUEUE]
-        )
+        # The review queue is every year's: an assessment of an earlier year waits as much as
+        # one of the year shown, and the year chosen above is for the worklist.
+        waiting = Assessment.objects.filter(state=Assessment.State.SUBMITTED)
+        by_year = list(waiting.order_by("-year").values_list("year").annotate(count=Count("pk")))
+        context["review_waiting"] = {
+            "total": sum(count for _, count in by_year),
+            "by_year": by_year,
+        }
+        context["awaiting_review"] = waiting.select_related(
+            "recommendation__report__country", "author"
+        ).order_by("submitted_at", "pk")[:REVIEW_QUEUE]
     return render(request, "tracker/home.html", context)

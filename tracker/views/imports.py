@@ -16,22 +16,26 @@ import hmac
 import secrets
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from tiptracker.lib import pdftext
 from tracker import importer, services, tasks, tipdocument
-from tracker.models import FIRST_REPORT_YEAR, LAST_REPORT_YEAR, Finding, ImportJob, Tier
+from tracker.models import FIRST_REPORT_YEAR, LAST_REPORT_YEAR, Finding, ImportJob, Report, Tier
 
 SESSION_KEY = "narrative_uploads"
 # Uploads waiting for confirmation per session; the oldest is forgotten beyond this.
 MAX_PENDING = 3
 # A whole annual report as PDF is a few megabytes; a single narrative far less.
 MAX_UPLOAD_BYTES = 40 * 1024 * 1024
+# What a request carries besides the file: the form's other fields and the multipart framing.
+FORM_ROOM_BYTES = 64 * 1024
 # A PDF larger than this is read by the background task, not during the request.
 MAX_SYNC_PDF_BYTES = 512 * 1024
 
@@ -57,12 +61,20 @@ class UploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
+        limit = max_upload_bytes()
+        if upload.size > limit:
             raise forms.ValidationError(
-                f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB; even a whole "
-                "report is smaller."
+                f"The file is {filesizeformat(upload.size)}; at most {filesizeformat(limit)} "
+                "can be uploaded here."
             )
         return upload
+
+
+def max_upload_bytes() -> int:
+    """Return the largest file the upload form takes: what a signed-in user's request may
+    carry (`REQUEST_MAX_BODY_BYTES`, refused before it is read) less the form around it, and
+    never more than `MAX_UPLOAD_BYTES`."""
+    return max(min(MAX_UPLOAD_BYTES, settings.REQUEST_MAX_BODY_BYTES - FORM_ROOM_BYTES), 0)
 
 
 class ConfirmForm(forms.Form):
@@ -235,7 +247,7 @@ def _render_upload(request, form, status=200):
     return render(
         request,
         "tracker/import_upload.html",
-        {"form": form, "max_mb": MAX_UPLOAD_BYTES // (1024 * 1024)},
+        {"form": form, "max_size": filesizeformat(max_upload_bytes())},
         status=status,
     )
 
@@ -243,11 +255,18 @@ def _render_upload(request, form, status=200):
 def _render_preview(request, token: str, entry: dict, form=None, error: str = ""):
     parsed, refusal = _parse(entry)
     outcome = None
+    imported = None
     if parsed is not None:
         try:
             outcome = importer.classify(parsed)
         except importer.ImportRefused as exc:
             refusal = str(exc)
+            # Read well, but its country and year hold another text: the one kept.
+            imported = (
+                Report.objects.filter(country__code=parsed.info.code, year=parsed.narrative.year)
+                .select_related("country")
+                .first()
+            )
     if form is None:
         form = ConfirmForm(
             initial={
@@ -266,6 +285,7 @@ def _render_preview(request, token: str, entry: dict, form=None, error: str = ""
             "parsed": parsed,
             "outcome": outcome,
             "refusal": error or refusal,
+            "imported": imported,
             "tier_label": Tier(parsed.narrative.tier).label if parsed else "",
             "sections": [
                 (Finding.Section(key).label if key in Finding.Section.values else key, body)

@@ -16,6 +16,7 @@ from tracker.filters import DEFAULT_PAGE_SIZE
 from tracker.forms import OwnerForm, PillarForm, StatusForm
 from tracker.models import (
     Audience,
+    Evidence,
     Recommendation,
     StatusChange,
 )
@@ -268,6 +269,20 @@ def _save(request, pk, *, form_class, form_key, apply, what, **form_kwargs):
     return _render_detail(request, recommendation, status=400, **{form_key: form})
 
 
+def say_text_sensitivity(request, what: str, asked: str, got: str) -> None:
+    """Tell who may read the text just saved when the rule, not the user, decided it."""
+    if asked:
+        return
+    if got == Evidence.Sensitivity.RESTRICTED:
+        messages.info(
+            request,
+            f"The {what} is restricted: it cites restricted evidence, and a text is never less "
+            "sensitive than the evidence it cites. Only reviewers and you may read it.",
+        )
+    else:
+        messages.info(request, f"The {what} is {got}: staff may read it; it is not published.")
+
+
 @require_POST
 @login_required
 @permission_required("tracker.change_status", raise_exception=True)
@@ -275,15 +290,20 @@ def recommendation_status(request, pk):
     """Record a status change with its reason, evidence and effective date."""
 
     def apply(recommendation, data):
-        return services.recommendation_set_status(
+        change = services.recommendation_set_status(
             recommendation=recommendation,
             status=data["status"],
             reason=data["reason"],
+            reason_sensitivity=data["reason_sensitivity"] or None,
             evidence=data["evidence"],
             effective_date=data["effective_date"],
             by=request.user,
             expected_version=data["version"],
         )
+        say_text_sensitivity(
+            request, "reason", data["reason_sensitivity"], change.reason_sensitivity
+        )
+        return change
 
     return _save(
         request,

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tracker", "0023_two_factor_enrolment_codes"),
+        ("tracker", "0025_two_factor_enrolment_codes"),
     ]
 
     operations = [

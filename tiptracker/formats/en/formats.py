@@ -1,4 +1,6 @@
-"""How pages write days and times (British English, the site's language).
+"""How English pages write days and times (British usage, the source language).
+
+The other languages write them as Django's own formats for their locale do.
 
 One way to write a day, "1 April 2021", and a time always with its zone, "1 April 2021, 14:05
 UTC". Machine formats (CSV, JSON, the API, `<time datetime>`) stay ISO 8601 and never use these.

@@ -35,7 +35,7 @@ def fill(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("tracker", "0024_evidence_reads_recorded")]
+    dependencies = [("tracker", "0026_evidence_reads_recorded")]
 
     operations = [
         migrations.AddField(

@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tracker", "0022_assessment_review_has_reviewer"),
+        ("tracker", "0024_text_sensitivity"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
