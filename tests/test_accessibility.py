@@ -214,7 +214,13 @@ def test_every_page_of_the_app_has_an_accessibility_check_or_a_reason_why_not():
     assert not stale, f"checks or exclusions of URL names that no longer exist: {sorted(stale)}"
 
 
-_ANY = {"year": "2021", "id": "1", "int": "1", "uuid": "00000000-0000-4000-8000-000000000000"}
+_ANY = {
+    "year": "2021",
+    "id": "1",
+    "int": "1",
+    "slug": "north-korea",
+    "uuid": "00000000-0000-4000-8000-000000000000",
+}
 
 
 @pytest.mark.django_db
