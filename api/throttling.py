@@ -12,6 +12,7 @@ of refused requests therefore writes nothing at all.
 
 from django.conf import settings
 from django.core.cache import caches
+from django.db import connection, transaction
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
 from api import services
@@ -87,11 +88,15 @@ class ApiRateCheck(BaseThrottle):
 
     def allow_request(self, request, view):
         checked = [limit() for limit in self.limits]
-        self.refused = [limit for limit in checked if not limit.within(request, view)]
-        if self.refused:
-            return False
-        for limit in checked:
-            limit.count()
+        # One caller's requests are admitted one at a time, across every app server, so that
+        # two reading the same count at once cannot both take the last place.
+        with transaction.atomic(savepoint=False):
+            _lock_counts([limit.get_cache_key(request, view) for limit in checked])
+            self.refused = [limit for limit in checked if not limit.within(request, view)]
+            if self.refused:
+                return False
+            for limit in checked:
+                limit.count()
         if isinstance(request.auth, ApiToken):
             services.token_record_use(token=request.auth, method=request.method, path=request.path)
         return True
@@ -99,3 +104,27 @@ class ApiRateCheck(BaseThrottle):
     def wait(self):
         waits = [limit.wait() for limit in self.refused]
         return max((wait for wait in waits if wait is not None), default=None)
+
+
+def _lock_counts(keys) -> None:
+    """Hold the rows of the counts named by `keys` until the transaction ends, writing nothing.
+
+    On SQLite the transaction itself is the lock: this project's backend begins every
+    transaction IMMEDIATE, taking the write lock first. On PostgreSQL the rows are locked for
+    update; a count not yet stored has no row to lock, so only a caller's very first requests
+    can pass the limit together.
+    """
+    if connection.vendor != "postgresql":
+        return
+    cache = throttle_cache()
+    stored = [cache.make_and_validate_key(key) for key in keys if key is not None]
+    if not stored:
+        return
+    table = connection.ops.quote_name(cache._table)
+    marks = ", ".join(["%s"] * len(stored))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT cache_key FROM {table} WHERE cache_key IN ({marks}) "
+            "ORDER BY cache_key FOR UPDATE",
+            stored,
+        )

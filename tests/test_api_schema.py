@@ -167,7 +167,7 @@ def test_the_docs_page_needs_a_signed_in_user(client, db):
         ("/api/v1/recommendations/", "by id, ascending: the order they were recorded"),
         ("/api/v1/reports/", "by id, ascending: the order they were recorded"),
         ("/api/v1/assessments/", "by id, ascending: the order they were recorded"),
-        ("/api/v1/evidence/", "newest first (by id, descending)"),
+        ("/api/v1/evidence/", "newest first (by the time it was logged, descending)"),
         ("/api/v1/published-summaries/", "newest first (by id, descending)"),
         ("/api/v1/countries/", "by name"),
     ],
