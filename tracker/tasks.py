@@ -1,5 +1,5 @@
 """Background tasks (django-tasks): reading and importing a whole report uploaded from the web,
-and the daily run of reminders and e-mail digests.
+and the daily run of reminders, e-mail digests and housekeeping.
 
 A worker (`manage.py db_worker`) runs them. Each import task takes the id of an `ImportJob` and
 records its progress and outcome there, so the pages only read the job. A task never raises for
@@ -7,6 +7,7 @@ bad input: the job says why it failed, and nothing is written.
 """
 
 import datetime
+from collections.abc import Callable
 
 from django.db import transaction
 from django.utils import timezone
@@ -19,6 +20,21 @@ from tracker.models import ImportJob, Tier
 # The daily run of reminders happens at this local time, once the day has started for everyone
 # who reads them in the morning.
 REMINDERS_AT = datetime.time(6, 0)
+
+# Housekeeping the daily run also does, registered by the apps that own the rows it removes
+# (the API prunes the records of token uses), so the domain names no app above it. Each chore
+# returns how many rows it removed.
+DAILY_CHORES: dict[str, Callable[[], int]] = {}
+
+
+def register_daily_chore(name: str, chore: Callable[[], int]) -> None:
+    """Make the daily run (the worker's, or `send_reminders`) call `chore` as `name`."""
+    DAILY_CHORES[name] = chore
+
+
+def run_daily_chores() -> dict[str, int]:
+    """Run every registered chore; return what each removed, by name."""
+    return {name: chore() for name, chore in DAILY_CHORES.items()}
 
 
 def _fail(job: ImportJob, message: str) -> None:
@@ -118,14 +134,15 @@ def next_reminders_at(now: datetime.datetime) -> datetime.datetime:
 
 @task()
 def daily_reminders(today: str = "") -> dict[str, int]:
-    """Send today's reminders and digests (as `send_reminders` does), then queue tomorrow's run.
+    """Send today's reminders and digests and do the daily chores (as `send_reminders` does),
+    then queue tomorrow's run.
 
     `today` (YYYY-MM-DD) acts as on another day, like the command's `--today`. The next run is
     queued only when none is pending, so however many runs were queued the chain goes on as
     one; the run itself sends nothing twice.
     """
     day = datetime.date.fromisoformat(today) if today else timezone.localdate()
-    result = notifications.daily_run(day)
+    result = {**notifications.daily_run(day), **run_daily_chores()}
     schedule_reminders(run_after=next_reminders_at(timezone.now()))
     return result
 
