@@ -1,7 +1,8 @@
 """Errors as `application/problem+json` (RFC 9457), field errors included, whatever raised them.
 
 The services raise Django's ValidationError and PermissionDenied, and `StaleVersion` when a
-record changed under the caller; they are answered here as 400, 403 and 412. Anything else is a
+record changed under the caller; they are answered here as 400, 403 and 412, and a parameter
+refused by the input helpers (`BadInput`) as a 400 naming it. Anything else is a
 bug: it is logged with its traceback, as Django logs a 500, and answered as a bare 500 problem
 that says nothing of what failed.
 """
@@ -16,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler, set_rollback
 
+from tiptracker.lib.inputs import BadInput
 from tracker.services import StaleVersion
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -57,6 +59,8 @@ def _flatten(errors, prefix="") -> dict[str, list[str]]:
 
 
 def _translate(exc):
+    if isinstance(exc, BadInput):
+        return exceptions.ValidationError({exc.name or "non_field_errors": [str(exc)]})
     if isinstance(exc, StaleVersion):
         return PreconditionFailed()
     if isinstance(exc, DjangoValidationError):

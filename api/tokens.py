@@ -1,6 +1,7 @@
 """Pages of the API: a user's own tokens (create, shown once; list; revoke) and the API docs."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -11,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from api import services
 from api.models import ApiToken
+from tracker import twofactor
 
 LIFETIMES = [(7, "7 days"), (30, "30 days"), (90, "90 days"), (365, "1 year")]
 
@@ -45,7 +47,11 @@ def token_list(request):
     if request.method == "POST":
         if form.is_valid():
             try:
-                created, key = services.token_create(user=request.user, **form.cleaned_data)
+                created, key = services.token_create(
+                    user=request.user,
+                    two_factor_verified=request.user.is_verified(),
+                    **form.cleaned_data,
+                )
             except ValidationError as exc:
                 for field, errors in exc.message_dict.items():
                     form.add_error(field if field in form.fields else None, errors)
@@ -58,7 +64,14 @@ def token_list(request):
     return render(
         request,
         "api/tokens.html",
-        {"form": form, "tokens": tokens, "created": created, "key": key},
+        {
+            "form": form,
+            "tokens": tokens,
+            "created": created,
+            "key": key,
+            "two_factor_required": twofactor.required_for(request.user),
+            "keep_days": settings.API_TOKEN_USE_KEEP_DAYS,
+        },
         status=status,
     )
 

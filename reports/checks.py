@@ -24,7 +24,7 @@ from tracker.models import Assessment, Evidence, Finding, StatusChange
 class CitedItem:
     """An item of evidence a text cites, with its sensitivity."""
 
-    id: int
+    id: str  # its public identifier
     title: str
     sensitivity: str
 
@@ -53,7 +53,7 @@ class CheckedText:
 class CheckedEvidence:
     """An item of evidence the snapshot holds."""
 
-    id: int
+    id: str  # its public identifier, as the summary names it
     title: str
     source: str
     url: str
@@ -130,7 +130,7 @@ def publication_check(summary: Summary, *, user=None) -> PublicationCheck:
     change_refs: dict[int, list[str]] = {}
     change_texts: dict[int, tuple] = {}
     assessment_refs: dict[int, tuple] = {}
-    evidence_refs: dict[int, list[str]] = {}
+    evidence_refs: dict[str, list[str]] = {}
     evidence_items = {}
     for country, row in summary.recommendations:
         for change in row.changes:
@@ -145,7 +145,11 @@ def publication_check(summary: Summary, *, user=None) -> PublicationCheck:
             evidence_refs.setdefault(item.id, []).append(row.reference)
             evidence_items[item.id] = item
 
-    visible = Evidence.objects.visible_to(user).only("pk", "title", "sensitivity").order_by("title")
+    visible = (
+        Evidence.objects.visible_to(user)
+        .only("pk", "public_id", "title", "sensitivity")
+        .order_by("title")
+    )
     changes = StatusChange.objects.filter(pk__in=list(change_texts)).select_related("changed_by")
     changes = {
         change.pk: change
@@ -169,7 +173,7 @@ def publication_check(summary: Summary, *, user=None) -> PublicationCheck:
                 text=item.reason,
                 author=change.changed_by.get_username() if change else "",
                 sensitivity=item.reason_sensitivity,
-                cites=[CitedItem(e.pk, e.title, e.sensitivity) for e in change.cited]
+                cites=[CitedItem(str(e.public_id), e.title, e.sensitivity) for e in change.cited]
                 if change
                 else [],
             )
@@ -198,7 +202,9 @@ def publication_check(summary: Summary, *, user=None) -> PublicationCheck:
                 text=item.narrative,
                 author=assessment.author.get_username() if assessment else "",
                 sensitivity=item.narrative_sensitivity,
-                cites=[CitedItem(e.pk, e.title, e.sensitivity) for e in assessment.cited]
+                cites=[
+                    CitedItem(str(e.public_id), e.title, e.sensitivity) for e in assessment.cited
+                ]
                 if assessment
                 else [],
                 findings=[
@@ -208,11 +214,12 @@ def publication_check(summary: Summary, *, user=None) -> PublicationCheck:
                 else [],
             )
         )
-    logged_by = dict(
-        Evidence.objects.filter(pk__in=list(evidence_items)).values_list(
-            "pk", "logged_by__username"
-        )
-    )
+    logged_by = {
+        str(public_id): username
+        for public_id, username in Evidence.objects.filter(
+            public_id__in=list(evidence_items)
+        ).values_list("public_id", "logged_by__username")
+    }
     evidence = [
         CheckedEvidence(
             id=item.id,

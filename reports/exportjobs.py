@@ -15,7 +15,7 @@ import shutil
 
 from django.db import IntegrityError, transaction
 
-from reports import exporters
+from reports import access, exporters
 from reports.models import PublishedRendering, PublishedSummary
 from reports.published import summary_from_dict
 from reports.summary import Summary, build_summary
@@ -56,6 +56,8 @@ def _summary(job: ExportJob, out, progress) -> str:
         audience=job.audience,
         user=job.user,
     )
+    # The file is built for the user who asked, and shows them what it holds.
+    access.record_summary_read(summary, by=job.user)
     progress.total(summary.totals.recommendations)
     _write_summary(summary, job.format, out)
     progress(summary.totals.recommendations)

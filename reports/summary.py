@@ -81,9 +81,12 @@ def _zeros(keys) -> dict[str, int]:
 
 @dataclass
 class EvidenceItem:
-    """One piece of evidence of the follow-up period (by publication, else logging date)."""
+    """One piece of evidence of the follow-up period (by publication, else logging date).
 
-    id: int
+    `id` is the item's public identifier (an integer id in summaries published before it had
+    one)."""
+
+    id: str
     title: str
     source_type: str
     source_name: str
@@ -796,6 +799,7 @@ def build_summary(
         .values_list(
             "recommendation_id",
             "evidence_id",
+            "evidence__public_id",
             "evidence__title",
             "evidence__source_type",
             "evidence__source_name",
@@ -847,7 +851,8 @@ def _assemble(
     evidence_by_rec: dict[int, list[EvidenceItem]] = defaultdict(list)
     items: dict[int, EvidenceItem] = {}
     withdrawn_by_rec: dict[int, set[int]] = defaultdict(set)
-    for rec_id, ev_id, title, kind, name, url, published, logged, direction, sens, gone in links:
+    for rec_id, ev_id, public_id, title, kind, name, url, published, *rest in links:
+        logged, direction, sens, gone = rest
         if gone is not None and timezone.localtime(gone, tz).date() <= as_of:
             # Withdrawn by the as-of day: it no longer counts, and the summary says how many.
             withdrawn_by_rec[rec_id].add(ev_id)
@@ -855,7 +860,9 @@ def _assemble(
         item = items.get(ev_id)
         if item is None:
             day = published or timezone.localtime(logged, tz).date()
-            item = EvidenceItem(ev_id, title, kind, name, url, day, direction, sens)
+            # Named by its public identifier: the summary, its files and what is published
+            # show no evidence ids (tracker.models.Evidence).
+            item = EvidenceItem(str(public_id), title, kind, name, url, day, direction, sens)
             items[ev_id] = item
         evidence_by_rec[rec_id].append(item)
 

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from reports import exporters, exportjobs, services
+from reports import access, exporters, exportjobs, services
 from reports.checks import publication_check
 from reports.forms import PublishForm, SummaryChoiceForm, SummaryParametersForm, WithholdForm
 from reports.models import PublishedSummary
@@ -85,10 +85,13 @@ def _parameters(request, year: int) -> SummaryParametersForm:
 
 
 def _build_or_404(request, *, year: int, country=None):
-    """Build the summary the request asks for (`as_of`, `audience`), as its user may see it."""
+    """Build the summary the request asks for (`as_of`, `audience`), as its user may see it.
+
+    The restricted evidence it shows is recorded as read by the user (`reports.access`).
+    """
     asked = _parameters(request, year).cleaned_data
     try:
-        return build_summary(
+        summary = build_summary(
             year=year,
             country=country,
             as_of=asked["as_of"],
@@ -99,6 +102,8 @@ def _build_or_404(request, *, year: int, country=None):
         raise Http404(str(exc)) from exc
     except BadAsOf as exc:
         raise BadRequest(str(exc)) from exc
+    access.record_summary_read(summary, by=request.user)
+    return summary
 
 
 def _summary_view(view):
@@ -446,6 +451,7 @@ def _published(request, pk: int):
 def published_detail(request, pk: int):
     """Show a published summary from its frozen content, or download it."""
     record, summary, verified = _published(request, pk)
+    access.record_summary_read(summary, by=request.user)
     fmt = _requested_format(request)
     if fmt == "json":
         # The frozen bytes themselves, so anyone can check them against the SHA-256.

@@ -66,6 +66,7 @@ NOT_PAGES = {
     "evidence_file": "A file download (the evidence's own bytes), not a page.",
     "export_job_file": "A file download (a finished export), not a page.",
     "api:schema": "The OpenAPI document (YAML or JSON) for tools; its page is api:docs.",
+    "evidence_by_id": "An old address by id: sends a reviewer on to the item's page (checked).",
     "public_root": "A redirect to the front page.",
     "public_feed": "An Atom feed, for feed readers.",
     "public_country_feed": "An Atom feed, for feed readers.",
@@ -219,14 +220,21 @@ def test_every_page_of_the_app_has_an_accessibility_check_or_a_reason_why_not():
     assert not stale, f"checks or exclusions of URL names that no longer exist: {sorted(stale)}"
 
 
+_ANY = {
+    "year": "2021",
+    "id": "1",
+    "int": "1",
+    "slug": "north-korea",
+    "uuid": "00000000-0000-4000-8000-000000000000",
+}
+
+
 @pytest.mark.django_db
 def test_the_pages_excluded_as_post_only_refuse_get(reviewer_client):
     routes = dict(_routes(get_resolver().url_patterns))
     for name in (n for n, why in NOT_PAGES.items() if why == POST_ONLY):
         # Any id will do: the method is refused before the record is looked up.
-        path = "/" + re.sub(
-            r"<(\w+):\w+>", lambda m: "2021" if m[1] == "year" else "1", routes[name]
-        )
+        path = "/" + re.sub(r"<(\w+):\w+>", lambda m: _ANY[m[1]], routes[name])
         response = reviewer_client.get(path)
         assert response.status_code == 405, (name, path, response.status_code)
 
@@ -378,8 +386,8 @@ def _demo_data() -> Demo:
         rec=rec.pk,
         carried=carried.pk,
         report=rec.report_id,
-        evidence=public.pk,
-        restricted=restricted.pk,
+        evidence=public.public_id,
+        restricted=restricted.public_id,
         assessment_rec=other.pk,
         published=published.pk,
         job=job.pk,
@@ -585,6 +593,20 @@ def test_pages_reached_by_a_form_have_no_wcag_violation(live_server, browser):
     checker.check(page, "two-factor set-up, turned on, as analyst, with messages")
     context.close()
 
+    # Where it is required, a reviewer first gives the enrolment code an administrator gave.
+    with override_settings(TWO_FACTOR_REQUIRED="reviewers"):
+        context = browser.new_context(viewport={"width": 1366, "height": 900})
+        page = context.new_page()
+        _sign_in(page, base, "reviewer", PASSWORDS["reviewer"])
+        page.goto(f"{base}/accounts/two-factor/")
+        expect(page.get_by_label("Enrolment code")).to_be_visible()
+        checker.check(page, "two-factor enrolment code as reviewer")
+        page.get_by_label("Enrolment code").fill("aaaa-bbbb-cccc-dddd")
+        page.get_by_role("button", name="Continue").click()
+        expect(page.locator(".errorlist")).to_contain_text("not right")
+        checker.check(page, "two-factor enrolment code refused, as reviewer")
+        context.close()
+
     # Anonymous: the lock-out after failed sign-ins.
     context = browser.new_context(viewport={"width": 1366, "height": 900})
     page = context.new_page()
@@ -594,7 +616,7 @@ def test_pages_reached_by_a_form_have_no_wcag_violation(live_server, browser):
     checker.check(page, "lock-out page as anonymous")
     context.close()
 
-    assert checker.checked == 8
+    assert checker.checked == 10
     assert not checker.violations, "\n".join(
         [f"{len(checker.violations)} WCAG 2.1 AA violation(s):", *checker.violations]
     )
@@ -699,7 +721,7 @@ def test_journey_1_by_keyboard_alone_with_the_focus_on_each_confirmation(
         f"document.querySelector('input[name=recommendations][value=\"{rec.pk}\"]').checked"
     )
     _tab_to(page, lambda f: f["tag"] == "button" and f["text"] == "Log evidence")
-    with page.expect_navigation(url=re.compile(r"/evidence/\d+/$")):
+    with page.expect_navigation(url=re.compile(r"/evidence/[0-9a-f-]{36}/$")):
         keys.press("Enter")
     _assert_the_message_has_the_focus(page, "NGO survey of returned overseas workers")
     evidence = Evidence.objects.get(title="NGO survey of returned overseas workers")

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.safestring import mark_safe
 
+from tiptracker.lib import inputs
 from tiptracker.lib.dates import long_date
 from tracker import search, uploads
 from tracker.models import (
@@ -160,10 +161,12 @@ class StatusForm(VersionedForm):
         help_text="Why the status changed: what was observed, and where.",
     )
     reason_sensitivity = text_sensitivity_field("Reason sensitivity")
+    # Items are named by their public identifiers: the page shows no evidence ids.
     evidence = forms.ModelMultipleChoiceField(
         label="Evidence",
         queryset=Evidence.objects.none(),
         required=False,
+        to_field_name="public_id",
         help_text="Evidence already logged against this recommendation that supports the change.",
     )
     effective_date = forms.DateField(
@@ -247,7 +250,24 @@ class PillarForm(VersionedForm):
 # Evidence and assessments
 
 
-class RecommendationChoiceField(forms.ModelMultipleChoiceField):
+class IdsChoiceField(forms.ModelMultipleChoiceField):
+    """Choose rows by id; an id no database could hold is refused as no choice (not a query
+    that fails in the driver), through the input helpers (`tiptracker.lib.inputs`)."""
+
+    def _check_values(self, value):
+        for pk in value:
+            try:
+                inputs.record_id(pk, name=self.label or "id")
+            except inputs.BadInput:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": inputs.shown(pk)},
+                ) from None
+        return super()._check_values(value)
+
+
+class RecommendationChoiceField(IdsChoiceField):
     """Pick recommendations by reference, shown with the start of their text."""
 
     widget = forms.CheckboxSelectMultiple
@@ -418,7 +438,7 @@ class AssessmentForm(forms.Form):
         help_text="The judgement and the reasons for it, citing what was observed.",
     )
     narrative_sensitivity = text_sensitivity_field("Narrative sensitivity")
-    findings = forms.ModelMultipleChoiceField(
+    findings = IdsChoiceField(
         label="Findings cited",
         queryset=Finding.objects.none(),
         required=False,
@@ -428,6 +448,7 @@ class AssessmentForm(forms.Form):
         label="Evidence cited",
         queryset=Evidence.objects.none(),
         required=False,
+        to_field_name="public_id",
         widget=forms.CheckboxSelectMultiple,
     )
     # Empty while no assessment exists: the first save creates it. The revision is carried
@@ -611,4 +632,30 @@ class CodeForm(forms.Form):
         max_length=40,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True}),
         help_text="The six digits your authenticator app shows, or one of your recovery codes.",
+    )
+
+
+class CurrentCodeForm(forms.Form):
+    """A code from the authenticator, asked again before its recovery codes are replaced."""
+
+    code = forms.CharField(
+        label="Code from your authenticator app",
+        max_length=6,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+        help_text="The six digits the app shows now.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "new_codes_%s")
+        super().__init__(*args, **kwargs)
+
+
+class EnrolmentCodeForm(forms.Form):
+    """The one-time code an administrator gives a user who must set up two-factor sign-in."""
+
+    enrolment_code = forms.CharField(
+        label="Enrolment code",
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autofocus": True}),
+        help_text="Four groups of four letters and digits, such as k7qm-2xpd-ra4t-w5vn.",
     )

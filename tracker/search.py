@@ -271,6 +271,9 @@ class Group:
     capped: bool = False
     # More than `RANKED_MATCHES` matched: the hits are the best of the newest that many.
     ranked_of: int | None = None
+    # The evidence among the hits, whose title and snippet the results show: the page records
+    # the restricted items as read (`services.evidence_record_reads`).
+    evidence_shown: list = field(default_factory=list)
 
 
 # Who may see a kind at all; evidence is further filtered item by item.
@@ -320,8 +323,11 @@ def _visible(user, kind: int) -> Q:
 _CHECKED_KINDS = (Kind.EVIDENCE, Kind.STATUS_CHANGE, Kind.ASSESSMENT)
 
 
-def _objects(kind: int, ids: list[int], user) -> dict[int, tuple[str, str]]:
-    """Fetch the rows behind the hits of one kind: the title and address of each, by id."""
+def _objects(kind: int, ids: list[int], user, shown: list | None = None) -> dict:
+    """Fetch the rows behind the hits of one kind: the title and address of each, by id.
+
+    The evidence rows fetched are added to `shown`, when given.
+    """
     if kind == Kind.RECOMMENDATION:
         rows = Recommendation.objects.with_report().filter(pk__in=ids)
         return {
@@ -351,7 +357,10 @@ def _objects(kind: int, ids: list[int], user) -> dict[int, tuple[str, str]]:
             for row in rows
         }
     if kind == Kind.EVIDENCE:
-        rows = Evidence.objects.visible_to(user).filter(pk__in=ids).only("title", "withdrawn_at")
+        rows = Evidence.objects.visible_to(user).filter(pk__in=ids)
+        rows = list(rows.only("public_id", "title", "withdrawn_at", "sensitivity"))
+        if shown is not None:
+            shown.extend(rows)
         return {
             row.pk: (
                 f"{row.title} (withdrawn)" if row.is_withdrawn else row.title,
@@ -458,8 +467,8 @@ def search(value: str, *, user, per_kind: int = HITS_PER_KIND) -> list[Group]:
         if kind not in counts:
             continue
         rows = [row for row in best if row[1] == kind]
-        found = _objects(kind, [row[2] for row in rows], user)
         group = Group(kind=kind, label=kind.label, count=counts[kind], capped=kind in capped)
+        found = _objects(kind, [row[2] for row in rows], user, shown=group.evidence_shown)
         if kind in only_newest:
             group.ranked_of = RANKED_MATCHES
         for entry_id, _, object_id in rows:

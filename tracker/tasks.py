@@ -1,5 +1,5 @@
 """Background tasks (django-tasks): reading and importing the files uploaded from the web (one
-narrative or a whole report), and the daily run of reminders and e-mail digests.
+narrative or a whole report), and the daily run of reminders, e-mail digests and housekeeping.
 
 A worker (`manage.py db_worker`) runs them. Each import task takes the id of an `ImportJob` and
 records its progress and outcome there, so the pages only read the job. A task never raises for
@@ -13,6 +13,7 @@ import multiprocessing
 import signal
 import time
 import traceback
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db import transaction
@@ -33,6 +34,21 @@ REMINDERS_AT = datetime.time(6, 0)
 PREVIEW_WORDS = 80
 # The child stops itself this long after the worker's limit, in case the worker is gone.
 CHILD_GRACE_SECONDS = 2
+
+# Housekeeping the daily run also does, registered by the apps that own the rows it removes
+# (the API prunes the records of token uses), so the domain names no app above it. Each chore
+# returns how many rows it removed.
+DAILY_CHORES: dict[str, Callable[[], int]] = {}
+
+
+def register_daily_chore(name: str, chore: Callable[[], int]) -> None:
+    """Make the daily run (the worker's, or `send_reminders`) call `chore` as `name`."""
+    DAILY_CHORES[name] = chore
+
+
+def run_daily_chores() -> dict[str, int]:
+    """Run every registered chore; return what each removed, by name."""
+    return {name: chore() for name, chore in DAILY_CHORES.items()}
 
 
 def _fail(job: ImportJob, message: str) -> None:
@@ -307,14 +323,15 @@ def next_reminders_at(now: datetime.datetime) -> datetime.datetime:
 
 @task()
 def daily_reminders(today: str = "") -> dict[str, int]:
-    """Send today's reminders and digests (as `send_reminders` does), then queue tomorrow's run.
+    """Send today's reminders and digests and do the daily chores (as `send_reminders` does),
+    then queue tomorrow's run.
 
     `today` (YYYY-MM-DD) acts as on another day, like the command's `--today`. The next run is
     queued only when none is pending, so however many runs were queued the chain goes on as
     one; the run itself sends nothing twice.
     """
     day = datetime.date.fromisoformat(today) if today else timezone.localdate()
-    result = notifications.daily_run(day)
+    result = {**notifications.daily_run(day), **run_daily_chores()}
     schedule_reminders(run_after=next_reminders_at(timezone.now()))
     return result
 

@@ -13,7 +13,13 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.db.models import Exists, OuterRef
+from django.dispatch import Signal
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+# Sent with `user` once their authenticator and recovery codes are removed by an administrator
+# (`services.two_factor_reset`): whatever else trusted that second factor (the API's tokens,
+# which the API app revokes) must stop trusting it.
+two_factor_reset = Signal()
 
 
 class UserBackend(ModelBackend):

@@ -71,6 +71,8 @@ _OOXML_KINDS = (DOCX, XLSX, PPTX)
 # Below this many uncompressed bytes a member's ratio says nothing: small XML parts compress
 # far beyond any limit that would let a real document through.
 _RATIO_FLOOR = 64 * 1024
+# The same for the parts together: a small package of XML may compress very well.
+_TOTAL_RATIO_FLOOR = 1024 * 1024
 _READ_CHUNK = 1024 * 1024
 _HEAD_BYTES = 16
 _TEXT_CHUNK = 64 * 1024
@@ -152,13 +154,15 @@ def _ooxml_kind(fileobj) -> FileKind | None:
 def check_office_package(fileobj, name: str) -> None:
     """Refuse an Office package that inflates beyond the limits: a zip bomb.
 
-    Every member is checked for its uncompressed size and its compression ratio, then read
-    through to its end, so a member whose directory entry understates its size fails its CRC
-    check instead of passing as small. The limits come from the settings.
+    The number of parts is capped; every part is checked for its uncompressed size and its
+    compression ratio, and the parts together for theirs (thousands of small parts each pass
+    on its own), then every part is read through to its end, so one whose directory entry
+    understates its size fails its CRC check instead of passing as small. The limits come from
+    the settings.
     """
     total_limit = settings.OFFICE_MAX_UNCOMPRESSED_BYTES
     ratio_limit = settings.OFFICE_MAX_COMPRESSION_RATIO
-    member_limit = settings.OFFICE_MAX_MEMBERS
+    member_limit = settings.OFFICE_MAX_PARTS
     fileobj.seek(0)
     try:
         with zipfile.ZipFile(fileobj) as archive:
@@ -168,9 +172,10 @@ def check_office_package(fileobj, name: str) -> None:
                     f"“{name}” holds {len(members)} parts; an Office file may hold at most "
                     f"{member_limit}."
                 )
-            total = 0
+            total = stored = 0
             for member in members:
                 total += member.file_size
+                stored += member.compress_size
                 if total > total_limit:
                     raise UploadRefused(
                         f"“{name}” would unpack to more than {filesizeformat(total_limit)}; "
@@ -183,6 +188,13 @@ def check_office_package(fileobj, name: str) -> None:
                         f"{ratio:,.0f} times larger than it is stored (at most {ratio_limit} "
                         "is accepted); it is refused as a possible zip bomb."
                     )
+            ratio = total / max(stored, 1)
+            if total > _TOTAL_RATIO_FLOOR and ratio > ratio_limit:
+                raise UploadRefused(
+                    f"“{name}” unpacks {ratio:,.0f} times larger than it is stored, over its "
+                    f"{len(members)} parts (at most {ratio_limit} is accepted); it is refused "
+                    "as a possible zip bomb."
+                )
             for member in members:
                 with archive.open(member) as part:
                     while part.read(_READ_CHUNK):

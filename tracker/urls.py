@@ -96,10 +96,17 @@ urlpatterns = [
     # Evidence and assessments
     path("evidence/", evidence.evidence_list, name="evidence_list"),
     path("evidence/new/", evidence.evidence_new, name="evidence_new"),
-    path("evidence/<id:pk>/", evidence.evidence_detail, name="evidence_detail"),
-    path("evidence/<id:pk>/file/", evidence.evidence_file, name="evidence_file"),
-    path("evidence/<id:pk>/withdraw/", evidence.evidence_withdraw, name="evidence_withdraw"),
-    path("evidence/<id:pk>/edit/", evidence.evidence_edit, name="evidence_edit"),
+    # Evidence by its random public identifier; an old address by id only opens for those
+    # who see every item (tracker/views/evidence.py, `evidence_by_id`).
+    path("evidence/<uuid:public_id>/", evidence.evidence_detail, name="evidence_detail"),
+    path("evidence/<uuid:public_id>/file/", evidence.evidence_file, name="evidence_file"),
+    path(
+        "evidence/<uuid:public_id>/withdraw/",
+        evidence.evidence_withdraw,
+        name="evidence_withdraw",
+    ),
+    path("evidence/<uuid:public_id>/edit/", evidence.evidence_edit, name="evidence_edit"),
+    path("evidence/<id:pk>/", evidence.evidence_by_id, name="evidence_by_id"),
     path(
         "recommendations/<id:pk>/assessments/<year:year>/",
         assessments.assessment_detail,

@@ -5,6 +5,7 @@ subdomain has its module; every name is re-exported here (`from tracker.models i
 """
 
 from tracker.models.accounts import (  # noqa: F401
+    EnrolmentCode,
     LanguagePreference,
     Notification,
     NotificationPreference,

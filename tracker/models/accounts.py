@@ -1,4 +1,5 @@
-"""What belongs to a user: recovery codes, notifications and how they arrive, saved filters."""
+"""What belongs to a user: recovery and enrolment codes, notifications and how they arrive, saved
+filters."""
 
 from django.conf import settings
 from django.db import models
@@ -24,6 +25,38 @@ class RecoveryCode(models.Model):
 
     def __str__(self):
         return f"Recovery code of {self.user} ({'used' if self.used_at else 'unused'})"
+
+
+class EnrolmentCode(models.Model):
+    """A one-time code an administrator gives a user who must set up two-factor sign-in.
+
+    Whoever has the password alone cannot attach a new authenticator to such an account: the
+    setup asks for this code too. Only its hash is kept; it expires, and it is spent by the
+    setup it allows.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrolment_codes"
+    )
+    code_sha256 = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Empty when given on the server (`manage.py two_factor_enrolment_code`).",
+    )
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        state = "used" if self.used_at else f"valid until {self.expires_at:%Y-%m-%d %H:%M}"
+        return f"Enrolment code of {self.user} ({state})"
 
 
 class Notification(models.Model):

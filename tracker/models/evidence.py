@@ -100,12 +100,24 @@ def evidence_date_errors(published_on, accessed_on) -> dict[str, str]:
 
 
 class Evidence(models.Model):
-    """A source that bears on one or more recommendations."""
+    """A source that bears on one or more recommendations.
+
+    Its pages, files and API address it by `public_id`, a random identifier: its id, given in
+    sequence and never reused, would let anyone who may not see every item count the restricted
+    ones by the gaps between the ids they do see, and date each by its neighbours.
+    """
 
     SourceType = EvidenceSourceType
     Sensitivity = EvidenceSensitivity
     Direction = EvidenceDirection
 
+    public_id = models.UUIDField(
+        "public identifier",
+        default=uuid.uuid4,
+        unique=True,
+        editable=False,
+        help_text="Names the item in addresses and the API; random, so it says nothing of others.",
+    )
     title = models.CharField(max_length=300)
     summary = models.TextField(blank=True)
     source_type = models.CharField(max_length=20, choices=SourceType.choices, db_index=True)
@@ -175,7 +187,7 @@ class Evidence(models.Model):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("evidence_detail", args=[self.pk])
+        return reverse("evidence_detail", args=[self.public_id])
 
     def clean(self):
         errors = evidence_date_errors(self.published_on, self.accessed_on)
@@ -206,11 +218,19 @@ class EvidenceEdit(FieldEdit):
 
 
 class EvidenceAccess(AppendOnlyModel):
-    """An append-only record of one view or download of a restricted item of evidence."""
+    """An append-only record of one read of a restricted item of evidence: who, when, and how.
+
+    Every answer that shows a restricted item's content records one row per item it showed,
+    all of a request's rows in one statement (`services.evidence_record_reads`).
+    """
 
     class Action(models.TextChoices):
-        VIEW = "view", "Viewed"
+        VIEW = "view", "Viewed its page"
         DOWNLOAD = "download", "Downloaded the file"
+        API = "api", "Read it through the API"
+        LIST = "list", "Saw it in a list"
+        SEARCH = "search", "Saw it in search results"
+        SUMMARY = "summary", "Saw it in a summary or its download"
 
     evidence = models.ForeignKey(Evidence, on_delete=models.PROTECT, related_name="accesses")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

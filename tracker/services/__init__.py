@@ -8,6 +8,8 @@ point. One module per subdomain; every public name is re-exported here, so calle
 
 from tracker.services.accounts import (  # noqa: F401
     RECOVERY_CODES,
+    enrolment_code_find,
+    enrolment_code_issue,
     language_choose,
     notification_mark_read,
     notification_set_email,
@@ -35,6 +37,7 @@ from tracker.services.evidence import (  # noqa: F401
     evidence_edit,
     evidence_log,
     evidence_record_access,
+    evidence_record_reads,
     evidence_set_sensitivity,
     evidence_withdraw,
     file_sha256,

@@ -5,11 +5,12 @@ import datetime
 import hashlib
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from tiptracker.lib.dates import long_date
 from tracker import uploads
+from tracker.bulk import insert_rows
 from tracker.models import (
     Assessment,
     Evidence,
@@ -301,8 +302,35 @@ def evidence_set_sensitivity(
     )
 
 
-def evidence_record_access(*, evidence: Evidence, by, action: str):
-    """Record that `by` viewed or downloaded `evidence`, if it is restricted."""
-    if evidence.sensitivity != Evidence.Sensitivity.RESTRICTED:
-        return None
-    return EvidenceAccess.objects.create(evidence=evidence, user=by, action=action)
+def evidence_record_access(*, evidence: Evidence, by, action: str) -> int:
+    """Record that `by` read `evidence` (`action`: its page, its file…), if it is restricted."""
+    return evidence_record_reads(items=[evidence], by=by, action=action)
+
+
+def evidence_record_reads(*, by, action: str, items=(), restricted_ids=()) -> int:
+    """Record that `by` was shown each restricted item among `items` (evidence rows), and the
+    items whose ids are `restricted_ids` (shown as restricted); return how many.
+
+    One row per item, so that each item's page lists who saw it and the admin filters by item;
+    all of a request's rows in one statement (one prepared insert, whatever their number), so
+    that a page of restricted items costs one query, not one per row. Reads by the server
+    itself (no user, a command) are not recorded.
+    """
+    if action not in EvidenceAccess.Action.values:
+        raise ValueError(f"Unknown action {action!r}.")
+    user_id = getattr(by, "pk", None)
+    if user_id is None:
+        return 0
+    restricted = Evidence.Sensitivity.RESTRICTED
+    ids = sorted(
+        {item.pk for item in items if item.sensitivity == restricted}.union(restricted_ids)
+    )
+    if not ids:
+        return 0
+    at = connection.ops.adapt_datetimefield_value(timezone.now())
+    insert_rows(
+        EvidenceAccess,
+        ["evidence", "user", "action", "at"],
+        [(pk, user_id, action, at) for pk in ids],
+    )
+    return len(ids)

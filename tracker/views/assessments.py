@@ -99,7 +99,7 @@ def _initial_form(current, recommendation, user) -> AssessmentForm:
             # Who may read it now: the floor of its citations included.
             "narrative_sensitivity": current.narrative_sensitivity_now,
             "findings": [finding.pk for finding in current.findings.all()],
-            "evidence": [item.pk for item in current.visible_evidence],
+            "evidence": [item.public_id for item in current.visible_evidence],
             "version": current.version,
             "revision": current.revision,
         },

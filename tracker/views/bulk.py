@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from tiptracker.lib import inputs
 from tracker import selectors, services
 from tracker.forms import BulkForm
 from tracker.models import Recommendation
@@ -40,13 +40,24 @@ class Planned:
 
 
 def _selected(request) -> list[tuple[int, int]]:
-    """Return the (pk, version) pairs ticked on the page; refuse malformed ones."""
+    """Return the (pk, version) pairs ticked on the page; refuse malformed ones (BadInput)."""
     pairs = []
     for value in request.POST.getlist("item"):
-        pk, _, version = value.partition(":")
-        if not (pk.isdigit() and version.isdigit()):
-            raise ValidationError(f"Not a recommendation and version: {value!r}.")
-        pairs.append((int(pk), int(version)))
+        pk, colon, version = value.partition(":")
+        if not colon:
+            raise inputs.BadInput(
+                f"“item” must be a recommendation and its version, such as 12:3, not "
+                f"“{inputs.shown(value)}”.",
+                name="item",
+            )
+        pairs.append(
+            (
+                inputs.record_id(pk, name="item"),
+                inputs.whole_number(
+                    version, name="item", minimum=1, maximum=inputs.MAX_POSITIVE_INT
+                ),
+            )
+        )
     return pairs
 
 
@@ -104,10 +115,7 @@ def recommendation_bulk(request):
     if request.method == "GET":
         context["selected"] = {rec.pk for rec in rows} if tick_all else set()
         return render(request, "tracker/recommendation_bulk.html", context)
-    try:
-        pairs = _selected(request)
-    except ValidationError as exc:
-        return HttpResponseBadRequest(" ".join(exc.messages))
+    pairs = _selected(request)
     if not form.is_valid() or not pairs:
         if not pairs:
             form.add_error(None, "Tick at least one recommendation.")

@@ -13,7 +13,7 @@ def earlier_jobs_are_reports(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tracker", "0024_text_sensitivity"),
+        ("tracker", "0027_evidence_public_id"),
     ]
 
     operations = [
