@@ -95,6 +95,8 @@ class Demo:
     assessment_rec: int = 0
     published: int = 0
     job: int = 0
+    narrative_job: int = 0
+    failed_job: int = 0
     export: int = 0
     country: str = ""
     year: int = 2021
@@ -148,6 +150,10 @@ PAGES = [
     Page("report_detail", lambda d: f"/reports/{d.report}/", SIGNED_IN),
     Page("import_upload", lambda d: "/import/", REVIEWER),
     Page("import_job", lambda d: f"/import/jobs/{d.job}/", REVIEWER),
+    # One narrative uploaded and read: its preview, with the form to correct and confirm it.
+    Page("import_job", lambda d: f"/import/jobs/{d.narrative_job}/", REVIEWER),
+    # One refused by the worker: its message and the way back to the form.
+    Page("import_job", lambda d: f"/import/jobs/{d.failed_job}/", REVIEWER),
     # An export job's page is its owner's only: the reviewer's finished one.
     Page("export_job", lambda d: f"/exports/{d.export}/", REVIEWER),
     Page("evidence_list", lambda d: "/evidence/", SIGNED_IN),
@@ -190,7 +196,7 @@ PAGES = [
     Page("", lambda d: "/recommendations/?" + "&".join(["q=x"] * 1001), SIGNED_IN, status=400),
 ]
 # Pages reached by submitting a form, checked in test_pages_reached_by_a_form_have_no_violation.
-FORM_PAGES = {"import_preview", "two_factor_verify"}
+FORM_PAGES = {"two_factor_verify"}
 
 
 def _app_page_names() -> set[str]:
@@ -350,6 +356,22 @@ def _demo_data() -> Demo:
     from tracker import tasks
 
     tasks.read_import_job.call(job.pk)
+    narrative_job = ImportJob.objects.create(
+        name="2021_gambia.txt",
+        data=(NARRATIVES / "2021_gambia.txt").read_bytes(),
+        sha256="1" * 64,
+        created_by=reviewer,
+    )
+    tasks.read_import_job.call(narrative_job.pk)
+    failed_job = ImportJob.objects.create(
+        name="2021_gambia.pdf",
+        sha256="2" * 64,
+        country="The Gambia",
+        year=2021,
+        state=ImportJob.State.FAILED,
+        error="2021_gambia.pdf: took longer than 5 s to read; nothing was imported.",
+        created_by=reviewer,
+    )
     export, _ = services.export_job_request(
         by=reviewer,
         kind="recommendations",
@@ -369,6 +391,8 @@ def _demo_data() -> Demo:
         assessment_rec=other.pk,
         published=published.pk,
         job=job.pk,
+        narrative_job=narrative_job.pk,
+        failed_job=failed_job.pk,
         export=export.pk,
         country=rec.report.country.slug,
     )
@@ -525,7 +549,12 @@ def test_pages_reached_by_a_form_have_no_wcag_violation(live_server, browser):
     )
     page.get_by_role("button", name=re.compile("Preview|Upload|Read")).click()
     page.wait_for_load_state()
-    _path_is(page, "import_preview")
+    _path_is(page, "import_job")
+    expect(page.locator("#progress")).to_contain_text("Waiting for the worker")
+    checker.check(page, "import waiting for the worker as reviewer")
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    # No reload here: the page follows the worker by itself and shows the preview once read.
+    expect(page.get_by_role("button", name="Check again")).to_be_visible(timeout=15_000)
     checker.check(page, "import preview as reviewer")
     page.goto(f"{base}/recommendations/bulk/?year=2022")
     page.get_by_role("link", name=re.compile(r"Tick all \d+ shown")).click()
@@ -587,7 +616,7 @@ def test_pages_reached_by_a_form_have_no_wcag_violation(live_server, browser):
     checker.check(page, "lock-out page as anonymous")
     context.close()
 
-    assert checker.checked == 9
+    assert checker.checked == 10
     assert not checker.violations, "\n".join(
         [f"{len(checker.violations)} WCAG 2.1 AA violation(s):", *checker.violations]
     )

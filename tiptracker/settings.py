@@ -282,6 +282,9 @@ EXPORTS_ROOT = Path(env_str("EXPORTS_ROOT", str(VAR_DIR / "exports")))
 # Downloads of more rows than this, and every all-countries PDF, are built in the background.
 EXPORT_BACKGROUND_ROWS = env_int("EXPORT_BACKGROUND_ROWS", 2000)
 EXPORT_KEEP_HOURS = env_int("EXPORT_KEEP_HOURS", 24)
+# The worker stops reading an uploaded file after this many seconds per narrative it holds and
+# refuses the upload (tracker.tasks.parse_within_limit).
+IMPORT_PARSE_SECONDS = env_int("IMPORT_PARSE_SECONDS", 5)
 EVIDENCE_MAX_UPLOAD_BYTES = env_int("EVIDENCE_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
 # Office files are zip packages: what they may unpack to, and how much more than they store.
 OFFICE_MAX_UNCOMPRESSED_BYTES = env_int("OFFICE_MAX_UNCOMPRESSED_BYTES", 100 * 1024 * 1024)

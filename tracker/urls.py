@@ -91,7 +91,6 @@ urlpatterns = [
     # Narratives
     path("reports/", narratives.report_list, name="report_list"),
     path("import/", imports.import_upload, name="import_upload"),
-    path("import/preview/", imports.import_preview, name="import_preview"),
     path("import/jobs/<id:pk>/", imports.import_job, name="import_job"),
     path("reports/<id:pk>/", narratives.report_detail, name="report_detail"),
     # Evidence and assessments

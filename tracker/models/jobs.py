@@ -10,12 +10,20 @@ from tracker.models.vocabularies import Audience
 
 
 class ImportJob(models.Model):
-    """A document of many narratives uploaded for import, read and written by background tasks.
+    """A file uploaded for import (one narrative or a whole report), read and written by
+    background tasks.
 
-    The upload is kept until the job is imported; `preview` holds, per narrative, what was read
-    (country, year, tier, the number of recommendations, warnings) and what importing it would
-    do, and `selected` the narratives the reviewer confirmed.
+    The upload is kept until the job is read, its text until the job is over; `kind` says,
+    once the text is split, whether it holds one narrative or many. `preview` holds, per
+    narrative, what was read (country, year, tier, the number of recommendations, warnings;
+    for one narrative also its recommendations and sections) and what importing it would do,
+    and `selected` the narratives the reviewer confirmed. `country` and `year` are what the
+    reviewer gave where the text lacks them.
     """
+
+    class Kind(models.TextChoices):
+        NARRATIVE = "narrative", "One narrative"
+        REPORT = "report", "A whole report"
 
     class State(models.TextChoices):
         QUEUED = "queued", "Waiting to be read"
@@ -29,6 +37,10 @@ class ImportJob(models.Model):
     data = models.BinaryField(help_text="The uploaded file, emptied once the job is over.")
     text = models.TextField(blank=True, help_text="The document's text, once read.")
     sha256 = models.CharField(max_length=64)
+    kind = models.CharField(
+        max_length=10, choices=Kind.choices, blank=True, help_text="Empty until the text is split."
+    )
+    country = models.CharField(max_length=100, blank=True)
     year = models.PositiveSmallIntegerField(null=True, blank=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
     total = models.PositiveIntegerField(default=0, help_text="Narratives found in the document.")
@@ -50,6 +62,11 @@ class ImportJob(models.Model):
 
     def get_absolute_url(self):
         return reverse("import_job", args=[self.pk])
+
+    @property
+    def running(self) -> bool:
+        """Return whether the worker has yet to read or write the job."""
+        return self.state in (self.State.QUEUED, self.State.READING, self.State.IMPORTING)
 
 
 class ExportJob(models.Model):

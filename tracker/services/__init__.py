@@ -46,6 +46,8 @@ from tracker.services.jobs import (  # noqa: F401
     export_job_request,
     export_jobs_sweep,
     import_job_confirm,
+    import_job_recheck,
+    import_job_start,
 )
 from tracker.services.recommendations import (  # noqa: F401
     BULK_LIMIT,

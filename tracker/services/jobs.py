@@ -1,6 +1,7 @@
 """Work handed to the background worker: downloads built off the request, whole-report imports."""
 
 import datetime
+import hashlib
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -60,8 +61,32 @@ def export_job_request(
     return job, True
 
 
+@transaction.atomic
+def import_job_start(
+    *, by, name: str, data: bytes, country: str = "", year: int | None = None
+) -> ImportJob:
+    """Keep an uploaded file as an import job of `by` and queue its reading by the worker.
+
+    Nothing is read here: the worker extracts the text, finds whether it holds one narrative
+    or a whole report, and parses it (`tasks.read_import_job`). `country` and `year` are what
+    the reviewer gave where the text lacks them.
+    """
+    job = ImportJob.objects.create(
+        name=name,
+        data=data,
+        sha256=hashlib.sha256(data).hexdigest(),
+        country=country,
+        year=year,
+        created_by=by,
+    )
+    # The task is a row of the same database, written in the same transaction as the job.
+    tasks.read_import_job.enqueue(job.pk)
+    return job
+
+
 def import_job_confirm(*, job, by, selected) -> bool:
-    """Queue the write of the narratives `selected` from a whole report's preview.
+    """Queue the write of the narratives `selected` from a job's preview (`[0]` for a file of
+    one narrative).
 
     Only a job still waiting for its confirmation moves on, by one conditional UPDATE: of two
     confirmations arriving at once, both having read the job as ready, one queues the write and
@@ -76,6 +101,24 @@ def import_job_confirm(*, job, by, selected) -> bool:
         return False
     job.selected, job.state = list(selected), ImportJob.State.IMPORTING
     tasks.write_import_job.enqueue(job.pk)
+    return True
+
+
+def import_job_recheck(*, job, by, country: str, year: int | None) -> bool:
+    """Queue the reading of a file of one narrative again, with the country and year `by` gave.
+
+    As `import_job_confirm`, only a job waiting for its confirmation moves on (back to the
+    queue), by one conditional UPDATE; the job's owner alone may do it.
+    """
+    if job.created_by_id != by.pk:
+        raise PermissionDenied("Only the reviewer who uploaded the file may correct it.")
+    claimed = ImportJob.objects.filter(
+        pk=job.pk, state=ImportJob.State.READY, kind=ImportJob.Kind.NARRATIVE
+    ).update(country=country, year=year, state=ImportJob.State.QUEUED, preview=[], done=0)
+    if not claimed:
+        return False
+    job.country, job.year, job.state, job.preview = country, year, ImportJob.State.QUEUED, []
+    tasks.read_import_job.enqueue(job.pk)
     return True
 
 
