@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tracker.models import (
@@ -34,7 +35,9 @@ def notification_mark_read(*, by, notification: Notification | None = None) -> i
 def notification_set_email(*, by, email: str) -> NotificationPreference:
     """Choose how `by` is e-mailed: at once, in a daily digest, or never."""
     if email not in NotificationPreference.Email.values:
-        raise ValidationError({"email": f"Unknown choice {email!r}."})
+        raise ValidationError(
+            {"email": gettext("Unknown choice %(value)s.") % {"value": repr(email)}}
+        )
     preference, _ = NotificationPreference.objects.update_or_create(
         user=by, defaults={"email": email}
     )
@@ -45,7 +48,9 @@ def notification_set_email(*, by, email: str) -> NotificationPreference:
 def language_choose(*, by, language: str) -> LanguagePreference:
     """Keep `language` as the one `by` reads the tracker in, on any browser they sign in from."""
     if language not in dict(settings.LANGUAGES):
-        raise ValidationError({"language": f"Unknown language {language!r}."})
+        raise ValidationError(
+            {"language": gettext("Unknown language %(value)s.") % {"value": repr(language)}}
+        )
     preference, _ = LanguagePreference.objects.update_or_create(
         user=by, defaults={"language": language, "updated_at": timezone.now()}
     )
@@ -67,7 +72,7 @@ def saved_filter_save(*, by, list_name: str, name: str, query: str) -> SavedFilt
 def saved_filter_delete(*, by, saved_filter: SavedFilter) -> None:
     """Forget one of `by`'s saved filters."""
     if saved_filter.user_id != by.pk:
-        raise PermissionDenied("You may delete only your own saved filters.")
+        raise PermissionDenied(gettext("You may delete only your own saved filters."))
     SavedFilter.objects.filter(pk=saved_filter.pk).delete()
 
 
@@ -106,7 +111,7 @@ def totp_device_confirm(*, device: TOTPDevice, token: str, by) -> list[str] | No
     Return None if the code is wrong (or the device is throttled after wrong codes).
     """
     if device.user_id != by.pk:
-        raise PermissionDenied("You may set up two-factor sign-in only for yourself.")
+        raise PermissionDenied(gettext("You may set up two-factor sign-in only for yourself."))
     if not device.verify_token(token):
         return None
     TOTPDevice.objects.filter(user=by).exclude(pk=device.pk).delete()
@@ -119,7 +124,9 @@ def totp_device_confirm(*, device: TOTPDevice, token: str, by) -> list[str] | No
 def recovery_codes_issue(*, user) -> list[str]:
     """Give `user` ten new recovery codes in place of the old ones."""
     if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
-        raise ValidationError("Set up two-factor sign-in before asking for recovery codes.")
+        raise ValidationError(
+            gettext("Set up two-factor sign-in before asking for recovery codes.")
+        )
     return _new_recovery_codes(user)
 
 
@@ -137,6 +144,6 @@ def recovery_code_use(*, user, code: str) -> int | None:
 @transaction.atomic
 def two_factor_reset(*, user, by) -> None:
     """Remove `user`'s authenticator and recovery codes (a lost phone); they set it up again."""
-    _require(by, "auth.change_user", "reset two-factor sign-in")
+    _require(by, "auth.change_user", gettext("You may not reset two-factor sign-in."))
     TOTPDevice.objects.filter(user=user).delete()
     RecoveryCode.objects.filter(user=user).delete()
