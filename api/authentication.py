@@ -3,6 +3,7 @@
 The browser session is DRF's SessionAuthentication, which checks CSRF on every unsafe request.
 """
 
+from django.utils.translation import gettext
 from rest_framework import authentication, exceptions
 
 from api import services
@@ -24,17 +25,17 @@ class TokenAuthentication(authentication.BaseAuthentication):
             return None
         if len(header) != 2:
             raise exceptions.AuthenticationFailed(
-                "Send the token as “Authorization: Bearer <token>”, with nothing else."
+                gettext("Send the token as “Authorization: Bearer <token>”, with nothing else.")
             )
         try:
             key = header[1].decode("ascii")
         except UnicodeDecodeError as exc:
-            raise exceptions.AuthenticationFailed("The token is not valid.") from exc
+            raise exceptions.AuthenticationFailed(gettext("The token is not valid.")) from exc
         token = ApiToken.objects.select_related("user").filter(key_sha256=token_digest(key)).first()
         if token is None or not token.is_active or not token.user.is_active:
             # One message for unknown, expired and revoked keys: a caller learns nothing more.
             raise exceptions.AuthenticationFailed(
-                "The token is not valid: it is unknown, expired or revoked."
+                gettext("The token is not valid: it is unknown, expired or revoked.")
             )
         services.token_record_use(token=token, method=request.method, path=request.path)
         return token.user, token
