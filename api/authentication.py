@@ -4,6 +4,7 @@ The browser session is DRF's SessionAuthentication, which checks CSRF on every u
 """
 
 from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework import authentication, exceptions
 
@@ -83,11 +84,11 @@ class TokenAuthentication(authentication.BaseAuthentication):
             return None
         if len(header) != 2:
             raise exceptions.AuthenticationFailed(
-                "Send the token as “Authorization: Bearer <token>”, with nothing else."
+                gettext("Send the token as “Authorization: Bearer <token>”, with nothing else.")
             )
         key = bearer_key(request)
         if key is None:
-            raise exceptions.AuthenticationFailed("The token is not valid.")
+            raise exceptions.AuthenticationFailed(gettext("The token is not valid."))
         token = find_token(key)
         refused = refusal(token)
         if refused is not None:

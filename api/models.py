@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 def token_digest(key: str) -> str:
@@ -28,8 +29,8 @@ class ApiToken(models.Model):
     """
 
     class Scope(models.TextChoices):
-        READ = "read", "Read"
-        READ_WRITE = "read_write", "Read and write"
+        READ = "read", _("Read")
+        READ_WRITE = "read_write", _("Read and write")
 
     class RevokedBecause(models.TextChoices):
         OWNER = "owner", "by its owner"
@@ -42,9 +43,11 @@ class ApiToken(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
     )
-    name = models.CharField(max_length=100, help_text="What the token is for, e.g. “R notebook”.")
+    name = models.CharField(
+        max_length=100, help_text=_("What the token is for, e.g. “R notebook”.")
+    )
     scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.READ)
-    prefix = models.CharField(max_length=16, help_text="The start of the key, to recognise it.")
+    prefix = models.CharField(max_length=16, help_text=_("The start of the key, to recognise it."))
     key_sha256 = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()

@@ -7,6 +7,7 @@ check reads the body through DRF's request too, so it also goes through here.)
 """
 
 from django.http.multipartparser import MultiPartParserError
+from django.utils.translation import gettext
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import DataAndFiles, MultiPartParser
@@ -25,7 +26,9 @@ class RecordingMultiPartParser(MultiPartParser):
         try:
             data, files = request.parse_file_upload(meta, stream)
         except MultiPartParserError as exc:
-            raise ParseError(f"The multipart body could not be read: {exc}") from exc
+            raise ParseError(
+                gettext("The multipart body could not be read: %(error)s") % {"error": exc}
+            ) from exc
         return DataAndFiles(data, files)
 
 

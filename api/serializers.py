@@ -9,6 +9,7 @@ import json
 import uuid
 
 from django.urls import reverse
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
@@ -521,7 +522,7 @@ class RecommendationUpdateSerializer(serializers.Serializer):
     def validate(self, attrs):
         if "link_kind" in attrs and "predecessor" not in attrs:
             raise serializers.ValidationError(
-                {"link_kind": ["Give the predecessor with its link kind."]}
+                {"link_kind": [gettext("Give the predecessor with its link kind.")]}
             )
         return attrs
 

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from api.models import ApiToken, ApiTokenUse, token_digest
 
@@ -27,11 +28,18 @@ def token_create(
     """
     name = (name or "").strip()
     if not name:
-        raise ValidationError({"name": "Name the token after what will use it."})
+        raise ValidationError({"name": gettext("Name the token after what will use it.")})
     if scope not in ApiToken.Scope.values:
-        raise ValidationError({"scope": f"Unknown scope {scope!r}."})
+        raise ValidationError(
+            {"scope": gettext("Unknown scope %(value)s.") % {"value": repr(scope)}}
+        )
     if not 1 <= days <= MAX_LIFETIME_DAYS:
-        raise ValidationError({"days": f"A token lasts between 1 and {MAX_LIFETIME_DAYS} days."})
+        raise ValidationError(
+            {
+                "days": gettext("A token lasts between 1 and %(max)d days.")
+                % {"max": MAX_LIFETIME_DAYS}
+            }
+        )
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         user=user,
@@ -51,7 +59,7 @@ def token_create(
 def token_revoke(*, token: ApiToken, by) -> ApiToken:
     """Revoke `token` at once: its owner may, and an administrator. Twice changes nothing."""
     if token.user_id != by.pk and not by.has_perm("api.change_apitoken"):
-        raise PermissionDenied("You may revoke only your own tokens.")
+        raise PermissionDenied(gettext("You may revoke only your own tokens."))
     because = (
         ApiToken.RevokedBecause.OWNER
         if token.user_id == by.pk

@@ -15,6 +15,7 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -96,7 +97,12 @@ def _ids(values, queryset, field: str, lookup: str = "pk") -> list:
     missing = sorted(set(values) - {getattr(row, lookup) for row in rows}, key=str)
     if missing:
         raise ValidationError(
-            {field: [f"Unknown for this recommendation: {', '.join(map(str, missing))}."]}
+            {
+                field: [
+                    gettext("Unknown for this recommendation: %(ids)s.")
+                    % {"ids": ", ".join(map(str, missing))}
+                ]
+            }
         )
     return rows
 
@@ -172,7 +178,7 @@ def _as_of(request) -> datetime.date | None:
         day = datetime.date.fromisoformat(value)
         not_in_the_future(day)
     except ValueError as exc:
-        raise ValidationError({"as_of": ["Give the date as YYYY-MM-DD."]}) from exc
+        raise ValidationError({"as_of": [gettext("Give the date as YYYY-MM-DD.")]}) from exc
     except DjangoValidationError as exc:
         raise ValidationError({"as_of": exc.messages}) from exc
     return day
@@ -337,7 +343,7 @@ class RecommendationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _A
                 owner = permissions.owner_candidates().filter(username=data["owner"]).first()
                 if owner is None:
                     raise ValidationError(
-                        {"owner": ["No active user of that name may own recommendations."]}
+                        {"owner": [gettext("No active user of that name may own recommendations.")]}
                     )
             steps.append((services.recommendation_set_owner, {"owner": owner}))
         if "pillar" in data:
@@ -347,14 +353,16 @@ class RecommendationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _A
             if data["predecessor"] is not None:
                 predecessor = Recommendation.objects.filter(pk=data["predecessor"]).first()
                 if predecessor is None:
-                    raise ValidationError({"predecessor": ["No such recommendation."]})
+                    raise ValidationError({"predecessor": [gettext("No such recommendation.")]})
             arguments = {"predecessor": predecessor, "link_kind": data.get("link_kind", "")}
             steps.append((services.recommendation_set_predecessor, arguments))
         if "text" in data:
             arguments = {"text": data["text"], "reason": data.get("text_reason", "")}
             steps.append((services.recommendation_correct_text, arguments))
         if not steps:
-            raise ValidationError({"non_field_errors": ["Give at least one field to correct."]})
+            raise ValidationError(
+                {"non_field_errors": [gettext("Give at least one field to correct.")]}
+            )
         return steps
 
 
@@ -466,7 +474,9 @@ class EvidenceViewSet(
         reviewer before anything else is read."""
         evidence = self.get_object()
         if not permissions.may_change_evidence(evidence, self.request.user):
-            raise PermissionDenied("Only the analyst who logged it or a reviewer may change it.")
+            raise PermissionDenied(
+                gettext("Only the analyst who logged it or a reviewer may change it.")
+            )
         return evidence
 
     def retrieve(self, request, *args, **kwargs):
@@ -616,10 +626,14 @@ class AssessmentViewSet(
             .first()
         )
         if recommendation is None:
-            raise ValidationError({"recommendation": ["No such recommendation."]})
+            raise ValidationError({"recommendation": [gettext("No such recommendation.")]})
         if not recommendation.report.year <= data["year"] <= timezone.localdate().year + 1:
             raise ValidationError(
-                {"year": ["A recommendation is assessed from the year of its narrative on."]}
+                {
+                    "year": [
+                        gettext("A recommendation is assessed from the year of its narrative on.")
+                    ]
+                }
             )
         assessment = services.assessment_draft(
             recommendation=recommendation,
@@ -703,8 +717,8 @@ class _SummaryView(APIView):
     def _answer(self, year, country=None):
         if not is_report_year(year):
             raise Http404(
-                f"There are narratives only for the report years {FIRST_REPORT_YEAR} to "
-                f"{LAST_REPORT_YEAR}."
+                gettext("There are narratives only for the report years %(first)d to %(last)d.")
+                % {"first": FIRST_REPORT_YEAR, "last": LAST_REPORT_YEAR}
             )
         # The summary pages' own parser of `as_of` and `audience`: the same refusals.
         asked = SummaryParametersForm(self.request.query_params, user=self.request.user, year=year)
@@ -812,4 +826,4 @@ class NoSuchPath(APIView):
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        raise NotFound("There is no such path in the API; see /api/v1/docs/.")
+        raise NotFound(gettext("There is no such path in the API; see /api/v1/docs/."))

@@ -34,6 +34,7 @@ from pathlib import Path
 import typst
 from django.conf import settings
 from django.utils import formats, timezone
+from django.utils.functional import Promise
 
 from reports import charts
 from reports.published import summary_to_dict
@@ -131,6 +132,8 @@ def _compiler():
 
 def _printable(value):
     """Return `value` (JSON data) with the control characters of its texts left out."""
+    if isinstance(value, Promise):
+        value = str(value)  # a label marked for translation, in the active language
     if isinstance(value, str):
         return _CONTROLS.sub("", value)
     if isinstance(value, dict):

@@ -57,14 +57,36 @@ SOURCE_TYPES = tuple(Evidence.SourceType.values)
 DIRECTIONS = tuple(Evidence.Direction.values)
 LINK_KINDS = ("repeated", "reworded", "new", "dropped")
 
-STATUS_LABELS = dict(Recommendation.Status.choices)
-PILLAR_LABELS = dict(Recommendation.Pillar.choices)
-RATING_LABELS = dict(Assessment.Rating.choices)
-CONFIDENCE_LABELS = dict(Assessment.Confidence.choices)
-SOURCE_TYPE_LABELS = dict(Evidence.SourceType.choices)
-DIRECTION_LABELS = dict(Evidence.Direction.choices)
-TIER_LABELS = dict(Tier.choices)
-LINK_KIND_LABELS = {**dict(Recommendation.LinkKind.choices), "dropped": "Dropped"}
+
+class _Labels(dict):
+    """Vocabulary labels by code, read as text in the active language when looked up.
+
+    The vocabularies' labels are marked for translation (lazy); every reader of these maps
+    (exports, the PDF's data, pages) gets plain text.
+    """
+
+    def __getitem__(self, code):
+        return str(super().__getitem__(code))
+
+    def get(self, code, default=None):
+        label = super().get(code, default)
+        return default if label is default else str(label)
+
+    def items(self):
+        return [(code, str(label)) for code, label in super().items()]
+
+    def values(self):
+        return [str(label) for label in super().values()]
+
+
+STATUS_LABELS = _Labels(Recommendation.Status.choices)
+PILLAR_LABELS = _Labels(Recommendation.Pillar.choices)
+RATING_LABELS = _Labels(Assessment.Rating.choices)
+CONFIDENCE_LABELS = _Labels(Assessment.Confidence.choices)
+SOURCE_TYPE_LABELS = _Labels(Evidence.SourceType.choices)
+DIRECTION_LABELS = _Labels(Evidence.Direction.choices)
+TIER_LABELS = _Labels(Tier.choices)
+LINK_KIND_LABELS = _Labels({**dict(Recommendation.LinkKind.choices), "dropped": "Dropped"})
 
 
 class NoNarratives(LookupError):

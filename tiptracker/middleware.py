@@ -10,6 +10,7 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import Resolver404, resolve, reverse
 from django.utils import translation
 from django.utils.http import urlencode
+from django.utils.translation import gettext
 from django.views import defaults
 
 from api.authentication import token_caller
@@ -112,10 +113,12 @@ def _body_refusal(request):
     chunked = "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
     if not declared:
         if chunked:
-            return _refuse(request, 411, "The request must say its length (Content-Length).")
+            return _refuse(
+                request, 411, gettext("The request must say its length (Content-Length).")
+            )
         return None
     if not declared.isdigit():
-        return _refuse(request, 400, "The request's Content-Length is not a number.")
+        return _refuse(request, 400, gettext("The request's Content-Length is not a number."))
     length = int(declared)
     limit = settings.ANONYMOUS_MAX_BODY_BYTES
     # The API identifies a token's caller only in its view, after this runs: a body too large
@@ -128,8 +131,11 @@ def _body_refusal(request):
     return _refuse(
         request,
         413,
-        f"The request is {filesizeformat(length)}; at most {filesizeformat(limit)} is accepted "
-        f"here. Nothing was read or changed.",
+        gettext(
+            "The request is %(size)s; at most %(limit)s is accepted here. "
+            "Nothing was read or changed."
+        )
+        % {"size": filesizeformat(length), "limit": filesizeformat(limit)},
     )
 
 

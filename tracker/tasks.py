@@ -72,7 +72,7 @@ def preview_entry(index: int, outcome: importer.Outcome) -> dict:
         "name": outcome.name,
         "country": outcome.country,
         "year": outcome.year,
-        "tier": Tier(narrative.tier).label if narrative else "",
+        "tier": str(Tier(narrative.tier).label) if narrative else "",
         "recommendations": len(narrative.recommendations) if narrative else 0,
         "warnings": list(outcome.warnings),
         "action": outcome.action,

@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.db.models import Exists, OuterRef
 from django.dispatch import Signal
+from django.utils.translation import gettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 # Sent with `user` once their authenticator and recovery codes are removed by an administrator
@@ -70,5 +71,5 @@ def secret_text(device: TOTPDevice) -> str:
 def qr_svg(device: TOTPDevice) -> str:
     """Return the device's setup address as an SVG QR code, drawn here (no script, no style)."""
     return segno.make(device.config_url, error="m").svg_inline(
-        scale=4, dark="#000", light="#fff", title="QR code of the setup key"
+        scale=4, dark="#000", light="#fff", title=gettext("QR code of the setup key")
     )

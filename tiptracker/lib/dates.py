@@ -2,6 +2,8 @@
 
 import datetime
 
+from django.utils.translation import gettext, ngettext
+
 
 def long_date(day: datetime.date) -> str:
     """Return `day` as "1 April 2021": no leading zero, the month in full."""
@@ -10,7 +12,7 @@ def long_date(day: datetime.date) -> str:
 
 def period_words(start: datetime.date, end: datetime.date) -> str:
     """Return a period as "1 April 2021 – 31 March 2022"."""
-    return f"{long_date(start)} – {long_date(end)}"
+    return gettext("%(start)s – %(end)s") % {"start": long_date(start), "end": long_date(end)}
 
 
 def duration_words(length: datetime.timedelta) -> str:
@@ -18,9 +20,11 @@ def duration_words(length: datetime.timedelta) -> str:
     minutes = max(int(length.total_seconds() // 60), 1)
     days, rest = divmod(minutes, 24 * 60)
     hours, minutes = divmod(rest, 60)
-    parts = [
-        f"{n} {unit}{'' if n == 1 else 's'}"
-        for n, unit in [(days, "day"), (hours, "hour"), (minutes, "minute")]
-        if n
-    ]
+    parts = []
+    if days:
+        parts.append(ngettext("%(n)d day", "%(n)d days", days) % {"n": days})
+    if hours:
+        parts.append(ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours})
+    if minutes:
+        parts.append(ngettext("%(n)d minute", "%(n)d minutes", minutes) % {"n": minutes})
     return " ".join(parts)

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from tracker.models.vocabularies import NotificationKind
 
@@ -69,9 +70,9 @@ class Notification(models.Model):
     )
     kind = models.CharField(max_length=30, choices=Kind.choices)
     message = models.TextField()
-    url = models.CharField(max_length=300, blank=True, help_text="A path inside the app.")
+    url = models.CharField(max_length=300, blank=True, help_text=_("A path inside the app."))
     key = models.CharField(
-        max_length=100, blank=True, help_text="Set on what is sent once only (reminders)."
+        max_length=100, blank=True, help_text=_("Set on what is sent once only (reminders).")
     )
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -100,9 +101,9 @@ class Notification(models.Model):
 
 
 class NotificationEmail(models.TextChoices):
-    IMMEDIATE = "immediate", "At once"
-    DAILY = "daily", "Once a day, in a digest"
-    NONE = "none", "Never: in the app only"
+    IMMEDIATE = "immediate", _("At once")
+    DAILY = "daily", _("Once a day, in a digest")
+    NONE = "none", _("Never: in the app only")
 
 
 class NotificationPreference(models.Model):
@@ -141,8 +142,8 @@ class LanguagePreference(models.Model):
 
 
 class SavedFilterList(models.TextChoices):
-    RECOMMENDATIONS = "recommendations", "Recommendations"
-    EVIDENCE = "evidence", "Evidence"
+    RECOMMENDATIONS = "recommendations", _("Recommendations")
+    EVIDENCE = "evidence", _("Evidence")
 
 
 class SavedFilter(models.Model):

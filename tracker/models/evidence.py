@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from tracker.models.base import AppendOnlyModel, FieldEdit
 from tracker.models.visibility import visibility
@@ -88,14 +89,14 @@ def evidence_date_errors(published_on, accessed_on) -> dict[str, str]:
     access before the publication. The form and the model both ask, whatever the entry point."""
     today = timezone.localdate()
     errors = {}
-    for name, day, what in (
-        ("published_on", published_on, "publication"),
-        ("accessed_on", accessed_on, "access"),
+    for name, day, message in (
+        ("published_on", published_on, _("The publication date cannot be in the future.")),
+        ("accessed_on", accessed_on, _("The access date cannot be in the future.")),
     ):
         if day and day > today:
-            errors[name] = f"The {what} date cannot be in the future."
+            errors[name] = str(message)
     if published_on and accessed_on and accessed_on < published_on and not errors:
-        errors["accessed_on"] = "The source cannot be accessed before it was published."
+        errors["accessed_on"] = str(_("The source cannot be accessed before it was published."))
     return errors
 
 
@@ -112,36 +113,44 @@ class Evidence(models.Model):
     Direction = EvidenceDirection
 
     public_id = models.UUIDField(
-        "public identifier",
+        _("public identifier"),
         default=uuid.uuid4,
         unique=True,
         editable=False,
-        help_text="Names the item in addresses and the API; random, so it says nothing of others.",
+        help_text=_(
+            "Names the item in addresses and the API; random, so it says nothing of others."
+        ),
     )
-    title = models.CharField(max_length=300)
-    summary = models.TextField(blank=True)
-    source_type = models.CharField(max_length=20, choices=SourceType.choices, db_index=True)
-    source_name = models.CharField(max_length=200, blank=True)
-    url = models.URLField(max_length=500, blank=True)
-    published_on = models.DateField(null=True, blank=True, db_index=True)
-    accessed_on = models.DateField(null=True, blank=True)
-    quote = models.TextField(blank=True)
+    title = models.CharField(_("title"), max_length=300)
+    summary = models.TextField(_("summary"), blank=True)
+    source_type = models.CharField(
+        _("source type"), max_length=20, choices=SourceType.choices, db_index=True
+    )
+    source_name = models.CharField(_("source name"), max_length=200, blank=True)
+    url = models.URLField(_("URL"), max_length=500, blank=True)
+    published_on = models.DateField(_("published on"), null=True, blank=True, db_index=True)
+    accessed_on = models.DateField(_("accessed on"), null=True, blank=True)
+    quote = models.TextField(_("quote"), blank=True)
     file = models.FileField(upload_to=evidence_upload_to, blank=True, max_length=300)
-    file_name = models.CharField(max_length=255, blank=True, help_text="Name as uploaded.")
+    file_name = models.CharField(max_length=255, blank=True, help_text=_("Name as uploaded."))
     file_sha256 = models.CharField(max_length=64, blank=True)
     file_size = models.PositiveBigIntegerField(null=True, blank=True)
     file_type = models.CharField(max_length=100, blank=True)
     sensitivity = models.CharField(
         max_length=20, choices=Sensitivity.choices, default=Sensitivity.INTERNAL, db_index=True
     )
-    direction = models.CharField(max_length=20, choices=Direction.choices, db_index=True)
-    recommendations = models.ManyToManyField("tracker.Recommendation", related_name="evidence")
+    direction = models.CharField(
+        _("direction"), max_length=20, choices=Direction.choices, db_index=True
+    )
+    recommendations = models.ManyToManyField(
+        "tracker.Recommendation", related_name="evidence", verbose_name=_("recommendations")
+    )
     logged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="logged_evidence"
     )
     logged_at = models.DateTimeField(default=timezone.now, db_index=True)
     withdrawn_at = models.DateTimeField(
-        null=True, blank=True, help_text="When it was withdrawn; it stops counting from then on."
+        null=True, blank=True, help_text=_("When it was withdrawn; it stops counting from then on.")
     )
     withdrawn_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -164,7 +173,7 @@ class Evidence(models.Model):
             models.Index(fields=["-logged_at", "-id"], name="evidence_recent_idx"),
             models.Index(fields=["updated_at"], name="evidence_updated_idx"),
         ]
-        verbose_name_plural = "evidence"
+        verbose_name_plural = _("evidence")
         permissions = [("view_restricted_evidence", "Can see restricted evidence")]
         constraints = [
             models.CheckConstraint(
@@ -214,7 +223,8 @@ class EvidenceEdit(FieldEdit):
     @property
     def field_label(self) -> str:
         """Return the edited field's name as the evidence pages show it ("Published on")."""
-        return Evidence._meta.get_field(self.field).verbose_name.capitalize().replace("Url", "URL")
+        label = str(Evidence._meta.get_field(self.field).verbose_name)
+        return label.capitalize().replace("Url", "URL")
 
 
 class EvidenceAccess(AppendOnlyModel):
@@ -225,12 +235,12 @@ class EvidenceAccess(AppendOnlyModel):
     """
 
     class Action(models.TextChoices):
-        VIEW = "view", "Viewed its page"
-        DOWNLOAD = "download", "Downloaded the file"
-        API = "api", "Read it through the API"
-        LIST = "list", "Saw it in a list"
-        SEARCH = "search", "Saw it in search results"
-        SUMMARY = "summary", "Saw it in a summary or its download"
+        VIEW = "view", _("Viewed its page")
+        DOWNLOAD = "download", _("Downloaded the file")
+        API = "api", _("Read it through the API")
+        LIST = "list", _("Saw it in a list")
+        SEARCH = "search", _("Saw it in search results")
+        SUMMARY = "summary", _("Saw it in a summary or its download")
 
     evidence = models.ForeignKey(Evidence, on_delete=models.PROTECT, related_name="accesses")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -239,7 +249,7 @@ class EvidenceAccess(AppendOnlyModel):
 
     class Meta:
         ordering = ["-at", "-id"]
-        verbose_name_plural = "evidence accesses"
+        verbose_name_plural = _("evidence accesses")
         indexes = [models.Index(fields=["evidence", "-at"], name="evidenceaccess_recent")]
 
     def __str__(self):

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tracker import twofactor
@@ -38,7 +39,9 @@ def notification_mark_read(*, by, notification: Notification | None = None) -> i
 def notification_set_email(*, by, email: str) -> NotificationPreference:
     """Choose how `by` is e-mailed: at once, in a daily digest, or never."""
     if email not in NotificationPreference.Email.values:
-        raise ValidationError({"email": f"Unknown choice {email!r}."})
+        raise ValidationError(
+            {"email": gettext("Unknown choice %(value)s.") % {"value": repr(email)}}
+        )
     preference, _ = NotificationPreference.objects.update_or_create(
         user=by, defaults={"email": email}
     )
@@ -49,7 +52,9 @@ def notification_set_email(*, by, email: str) -> NotificationPreference:
 def language_choose(*, by, language: str) -> LanguagePreference:
     """Keep `language` as the one `by` reads the tracker in, on any browser they sign in from."""
     if language not in dict(settings.LANGUAGES):
-        raise ValidationError({"language": f"Unknown language {language!r}."})
+        raise ValidationError(
+            {"language": gettext("Unknown language %(value)s.") % {"value": repr(language)}}
+        )
     preference, _ = LanguagePreference.objects.update_or_create(
         user=by, defaults={"language": language, "updated_at": timezone.now()}
     )
@@ -71,7 +76,7 @@ def saved_filter_save(*, by, list_name: str, name: str, query: str) -> SavedFilt
 def saved_filter_delete(*, by, saved_filter: SavedFilter) -> None:
     """Forget one of `by`'s saved filters."""
     if saved_filter.user_id != by.pk:
-        raise PermissionDenied("You may delete only your own saved filters.")
+        raise PermissionDenied(gettext("You may delete only your own saved filters."))
     SavedFilter.objects.filter(pk=saved_filter.pk).delete()
 
 
@@ -153,7 +158,7 @@ def totp_device_confirm(
     is wrong (or the device is throttled after wrong codes).
     """
     if device.user_id != by.pk:
-        raise PermissionDenied("You may set up two-factor sign-in only for yourself.")
+        raise PermissionDenied(gettext("You may set up two-factor sign-in only for yourself."))
     needs_code = twofactor.required_for(by)
     if needs_code and (enrolment_code is None or enrolment_code.user_id != by.pk):
         raise PermissionDenied(_ENROLMENT_CODE_NEEDED)
@@ -191,7 +196,9 @@ def recovery_codes_issue(*, user, token: str) -> list[str] | None:
     """
     device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
     if device is None:
-        raise ValidationError("Set up two-factor sign-in before asking for recovery codes.")
+        raise ValidationError(
+            gettext("Set up two-factor sign-in before asking for recovery codes.")
+        )
     if not device.verify_token(token):
         return None
     return _new_recovery_codes(user)
@@ -215,7 +222,7 @@ def two_factor_reset(*, user, by) -> None:
     Whatever trusted the second factor is told (`twofactor.two_factor_reset`): the API revokes
     the user's tokens.
     """
-    _require(by, "auth.change_user", "reset two-factor sign-in")
+    _require(by, "auth.change_user", gettext("You may not reset two-factor sign-in."))
     TOTPDevice.objects.filter(user=user).delete()
     RecoveryCode.objects.filter(user=user).delete()
     twofactor.two_factor_reset.send(sender=TOTPDevice, user=user)

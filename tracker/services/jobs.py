@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from tracker import exportjobs, tasks
 from tracker.models import (
@@ -14,6 +15,13 @@ from tracker.models import (
     ExportJob,
     ImportJob,
 )
+
+_AUDIENCE_REFUSALS = {
+    "restricted": gettext_lazy("You may not read the restricted view."),
+    "internal": gettext_lazy("You may not read the internal view."),
+    "public": gettext_lazy("You may not read the public view."),
+    "": gettext_lazy("You may not read this view."),
+}
 
 
 @transaction.atomic
@@ -29,9 +37,11 @@ def export_job_request(
     """
     builder = exportjobs.BUILDERS.get(kind)
     if builder is None or fmt not in builder.formats:
-        raise ValidationError(f"There is no {fmt!r} download of this kind.")
+        raise ValidationError(
+            gettext("There is no %(format)s download of this kind.") % {"format": repr(fmt)}
+        )
     if audience not in Audience.allowed_for(by):
-        raise PermissionDenied(f"You may not read the {audience} view.")
+        raise PermissionDenied(str(_AUDIENCE_REFUSALS.get(audience, _AUDIENCE_REFUSALS[""])))
     # A finished file is reused only while the data it was built from is unchanged.
     version = exportjobs.data_version() if builder.follows_data else ""
     key = exportjobs.job_key(
@@ -93,7 +103,7 @@ def import_job_confirm(*, job, by, selected) -> bool:
     the other is told False. The job's owner alone may confirm it.
     """
     if job.created_by_id != by.pk:
-        raise PermissionDenied("Only the reviewer who uploaded the report may confirm it.")
+        raise PermissionDenied(gettext("Only the reviewer who uploaded the report may confirm it."))
     claimed = ImportJob.objects.filter(pk=job.pk, state=ImportJob.State.READY).update(
         selected=list(selected), state=ImportJob.State.IMPORTING
     )
