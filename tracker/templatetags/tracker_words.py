@@ -45,6 +45,26 @@ def sentence(text) -> str:
     return text if not text or text[-1] in ".!?…" else f"{text}."
 
 
+# The words for the fields a recommendation's timeline records edits of; the code is what the
+# record keeps.
+_RECOMMENDATION_FIELDS = {
+    "owner": pgettext_lazy("recommendation field", "Owner"),
+    "pillar": pgettext_lazy("recommendation field", "Pillar"),
+    "predecessor": pgettext_lazy("recommendation field", "Predecessor"),
+    "text": pgettext_lazy("recommendation field", "Text"),
+}
+
+
+@register.filter
+def recommendation_field(code) -> str:
+    """Return the name of an edited recommendation field, capitalised, in the page's language."""
+    word = _RECOMMENDATION_FIELDS.get(code)
+    if word is None:
+        code = str(code or "")
+        return code[:1].upper() + code[1:]
+    return str(word)
+
+
 @register.filter
 def sensitivity_word(code) -> str:
     """Return a sensitivity code as a lower-case word in the page's language ("internal")."""
