@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 
@@ -56,13 +57,21 @@ def _throttled(device) -> str:
     until = details.get("locked_until")
     left = math.ceil((until - timezone.now()).total_seconds()) if until else 1
     minutes, seconds = divmod(max(left, 1), 60)
-    wait = " ".join(
-        f"{n} {unit}{'' if n == 1 else 's'}"
-        for n, unit in [(minutes, "minute"), (seconds, "second")]
-        if n
-    )
-    after = "1 wrong code" if count == 1 else f"{count} wrong codes in a row"
-    return f"After {after}, wait {wait}, then enter the newest code the app shows."
+    parts = []
+    if minutes:
+        parts.append(ngettext("%(n)s minute", "%(n)s minutes", minutes) % {"n": minutes})
+    if seconds:
+        parts.append(ngettext("%(n)s second", "%(n)s seconds", seconds) % {"n": seconds})
+    if count == 1:
+        after = gettext("1 wrong code")
+    else:
+        after = ngettext(
+            "%(count)s wrong code in a row", "%(count)s wrong codes in a row", count
+        ) % {"count": count}
+    return gettext("After %(after)s, wait %(wait)s, then enter the newest code the app shows.") % {
+        "after": after,
+        "wait": " ".join(parts),
+    }
 
 
 @require_http_methods(["GET", "POST"])
@@ -97,15 +106,19 @@ def two_factor_verify(request):
                 audit.two_factor("recovery-code-used", request, user, left=left)
                 messages.warning(
                     request,
-                    f"You signed in with a recovery code; {left} remain. If you lost your "
-                    "authenticator, set it up again and print new codes on your account page.",
+                    gettext(
+                        "You signed in with a recovery code; %(left)s remain. If you lost your "
+                        "authenticator, set it up again and print new codes on your account page."
+                    )
+                    % {"left": left},
                 )
                 return redirect(_next_url(request))
             device.throttle_increment()
         if not form.errors:
             audit.two_factor("failed", request, user)
             form.add_error(
-                "code", "That code is not right, or was already used. Nothing was signed in."
+                "code",
+                gettext("That code is not right, or was already used. Nothing was signed in."),
             )
         status = 400
     return render(
@@ -160,7 +173,9 @@ def two_factor_setup(request):
                 otp_login(request, pending)
                 audit.two_factor("enrolled", request, user)
                 return _show_codes(request, codes)
-            form.add_error("code", "That code is not right: enter the newest one the app shows.")
+            form.add_error(
+                "code", gettext("That code is not right: enter the newest one the app shows.")
+            )
         status = 400
     return render(
         request,
@@ -259,7 +274,7 @@ def _enrolled(request, device):
 
 
 def _show_codes(request, codes):
-    messages.success(request, "Two-factor sign-in is on for your account.")
+    messages.success(request, gettext("Two-factor sign-in is on for your account."))
     return render(
         request,
         "registration/two_factor_codes.html",

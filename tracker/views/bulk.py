@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_http_methods
 
 from tiptracker.lib import inputs
@@ -73,13 +74,15 @@ def _plan(pairs, data) -> list[Planned]:
             continue
         if action == "owner":
             owner = data.get("owner")
-            before = rec.owner.get_username() if rec.owner_id else "Nobody"
-            after = owner.get_username() if owner else "Nobody"
-            skipped = "already so" if before == after else ""
+            before = rec.owner.get_username() if rec.owner_id else gettext("Nobody")
+            after = owner.get_username() if owner else gettext("Nobody")
+            skipped = gettext("already so") if before == after else ""
         elif action == "confirm":
-            before = f"{rec.get_status_display()} (needs review)" if rec.needs_review else ""
-            after = f"{rec.get_status_display()}, confirmed"
-            skipped = "" if rec.needs_review else "not waiting for confirmation"
+            status = rec.get_status_display()
+            before = gettext("%(status)s (needs review)") % {"status": status}
+            before = before if rec.needs_review else ""
+            after = gettext("%(status)s, confirmed") % {"status": status}
+            skipped = "" if rec.needs_review else gettext("not waiting for confirmation")
             before = before or rec.get_status_display()
         else:
             before = rec.get_status_display()
@@ -118,7 +121,7 @@ def recommendation_bulk(request):
     pairs = _selected(request)
     if not form.is_valid() or not pairs:
         if not pairs:
-            form.add_error(None, "Tick at least one recommendation.")
+            form.add_error(None, gettext("Tick at least one recommendation."))
         context["selected"] = {pk for pk, _ in pairs}
         return render(request, "tracker/recommendation_bulk.html", context, status=400)
     data = form.cleaned_data
@@ -144,8 +147,12 @@ def recommendation_bulk(request):
         return _preview(request, context, plan, arguments, status=409)
     messages.success(
         request,
-        f"{changed} recommendation{'s' if changed != 1 else ''} changed, each with its own "
-        "record in its timeline.",
+        ngettext(
+            "%(count)s recommendation changed, each with its own record in its timeline.",
+            "%(count)s recommendations changed, each with its own record in its timeline.",
+            changed,
+        )
+        % {"count": changed},
     )
     return redirect(
         reverse("recommendation_list") + (f"?{context['query']}" if context["query"] else "")

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -137,10 +138,14 @@ def evidence_withdraw(request, public_id):
     except PermissionDenied:
         raise
     except ValidationError as exc:
-        messages.error(request, "The evidence was not withdrawn: " + " ".join(exc.messages))
+        messages.error(
+            request,
+            gettext("The evidence was not withdrawn: %(why)s") % {"why": " ".join(exc.messages)},
+        )
     else:
         messages.success(
-            request, "The evidence was withdrawn. It is kept, marked, and no longer counted."
+            request,
+            gettext("The evidence was withdrawn. It is kept, marked, and no longer counted."),
         )
     return redirect(evidence)
 
@@ -152,9 +157,11 @@ def evidence_edit(request, public_id):
     """Correct an item: its description, direction and links; what will change; the write."""
     evidence = _get_evidence_for_user(request, public_id)
     if not permissions.may_change_evidence(evidence, request.user):
-        raise PermissionDenied("Only the analyst who logged it or a reviewer may edit it.")
+        raise PermissionDenied(gettext("Only the analyst who logged it or a reviewer may edit it."))
     if evidence.is_withdrawn:
-        messages.error(request, "Withdrawn evidence cannot be edited: it is kept as it was.")
+        messages.error(
+            request, gettext("Withdrawn evidence cannot be edited: it is kept as it was.")
+        )
         return redirect(evidence)
     linked = list(evidence.recommendations.select_related("report__country"))
     # The choices: what it is linked to, the other items of their country, and what is found.
@@ -191,11 +198,13 @@ def evidence_edit(request, public_id):
         return _render_edit(request, evidence, form, cut=cut)
     form = EvidenceEditForm(request.POST, recommendation_queryset=choices)
     if not form.is_valid():
-        messages.error(request, "The evidence was not changed: correct the form below.")
+        messages.error(request, gettext("The evidence was not changed: correct the form below."))
         return _render_edit(request, evidence, form, cut=cut, status=400)
     changes = form.changes(evidence)
     if not changes:
-        messages.info(request, "Nothing differs from what is recorded, so nothing was changed.")
+        messages.info(
+            request, gettext("Nothing differs from what is recorded, so nothing was changed.")
+        )
         return _render_edit(request, evidence, form, cut=cut)
     if "confirm" not in request.POST:
         # Show, field by field, what saving would change; the reader confirms or goes back.
@@ -212,14 +221,21 @@ def evidence_edit(request, public_id):
         )
     except ValidationError as exc:
         _add_service_errors(form, exc)
-        messages.error(request, "The evidence was not changed: " + " ".join(exc.messages))
+        messages.error(
+            request,
+            gettext("The evidence was not changed: %(why)s") % {"why": " ".join(exc.messages)},
+        )
         stale = isinstance(exc, services.StaleVersion)
         return _render_edit(request, evidence, form, cut=cut, status=409 if stale else 400)
     count = len(edits)
     messages.success(
         request,
-        f"The evidence was corrected ({count} field{'s' if count != 1 else ''}); "
-        "the change is in its history below.",
+        ngettext(
+            "The evidence was corrected (%(count)s field); the change is in its history below.",
+            "The evidence was corrected (%(count)s fields); the change is in its history below.",
+            count,
+        )
+        % {"count": count},
     )
     return redirect(evidence)
 
@@ -233,8 +249,9 @@ def _change_rows(form, evidence, linked, changes) -> list[tuple[str, list[str], 
             after = {rec.pk: rec.reference for rec in value}
             added = sorted(after[pk] for pk in after.keys() - before.keys())
             removed = sorted(before[pk] for pk in before.keys() - after.keys())
-            lines = [f"Added: {', '.join(added)}"] if added else []
-            lines += [f"Removed: {', '.join(removed)}"] if removed else []
+            lines = [gettext("Added: %(items)s") % {"items": ", ".join(added)}] if added else []
+            if removed:
+                lines.append(gettext("Removed: %(items)s") % {"items": ", ".join(removed)})
             rows.append((form.fields[name].label, sorted(before.values()), lines))
             continue
         old = getattr(evidence, name)
@@ -370,8 +387,10 @@ def _evidence_new(request, record):
         if request.FILES or record.raw_names:
             messages.info(
                 request,
-                "Browsers cannot keep a chosen file across a page load: choose the file again "
-                "before you save.",
+                gettext(
+                    "Browsers cannot keep a chosen file across a page load: choose the file "
+                    "again before you save."
+                ),
             )
         form = EvidenceForm(initial=_initial_from(request.POST), recommendation_queryset=choices)
         return _render_new(request, form, preselected, cut)
@@ -401,14 +420,21 @@ def _evidence_new(request, record):
             count = len(data["recommendations"])
             messages.success(
                 request,
-                f"Evidence “{evidence.title}” was logged against {count} "
-                f"recommendation{'s' if count != 1 else ''}.",
+                ngettext(
+                    "Evidence “%(title)s” was logged against %(count)s recommendation.",
+                    "Evidence “%(title)s” was logged against %(count)s recommendations.",
+                    count,
+                )
+                % {"title": evidence.title, "count": count},
             )
             return redirect(evidence)
 
-    message = "The evidence was not saved: correct the form below."
+    message = gettext("The evidence was not saved: correct the form below.")
     if request.FILES or record.raw_names:
-        message += " Browsers cannot keep a chosen file across a page load: choose it again."
+        message = gettext(
+            "The evidence was not saved: correct the form below. Browsers cannot keep a chosen "
+            "file across a page load: choose it again."
+        )
     messages.error(request, message)
     return _render_new(request, form, preselected, cut, status=400)
 
