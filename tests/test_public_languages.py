@@ -1,7 +1,9 @@
 """The public site in the visitor's language: each language has its own cached page."""
 
 import pytest
+from django.conf import settings
 from django.test import Client
+from django.utils import translation
 
 from tests.public_site import forget_public_caches
 
@@ -13,6 +15,9 @@ def _fresh_caches():
     forget_public_caches()
     yield
     forget_public_caches()
+    # A request activates its language in this thread and nothing resets it: the tests after
+    # these must not run in the last visitor's language.
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 def test_each_language_gets_its_own_cached_front_page():
