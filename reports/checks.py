@@ -13,6 +13,7 @@ import hashlib
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
 
 from reports.published import canonical_json
 from reports.summary import Summary
@@ -46,7 +47,7 @@ class CheckedText:
 
     @property
     def kind_label(self) -> str:
-        return "Status change reason" if self.kind == "reason" else "Assessment narrative"
+        return _("Status change reason") if self.kind == "reason" else _("Assessment narrative")
 
 
 @dataclass
@@ -168,8 +169,12 @@ def publication_check(summary: Summary, *, user=None) -> PublicationCheck:
                 id=pk,
                 country=country,
                 references=change_refs[pk],
-                what=f"effective {long_date(item.effective_date)}: {item.old_status_label} → "
-                f"{item.new_status_label}",
+                what=_("effective %(day)s: %(old)s → %(new)s")
+                % {
+                    "day": long_date(item.effective_date),
+                    "old": item.old_status_label,
+                    "new": item.new_status_label,
+                },
                 text=item.reason,
                 author=change.changed_by.get_username() if change else "",
                 sensitivity=item.reason_sensitivity,
@@ -197,8 +202,8 @@ def publication_check(summary: Summary, *, user=None) -> PublicationCheck:
                 id=pk,
                 country=country,
                 references=[reference],
-                what=f"approved assessment {summary.year}, revision {item.revision}: "
-                f"{item.rating_label}",
+                what=_("approved assessment %(year)s, revision %(revision)s: %(rating)s")
+                % {"year": summary.year, "revision": item.revision, "rating": item.rating_label},
                 text=item.narrative,
                 author=assessment.author.get_username() if assessment else "",
                 sensitivity=item.narrative_sensitivity,

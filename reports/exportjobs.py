@@ -14,6 +14,8 @@ import json
 import shutil
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from reports import access, exporters
 from reports.models import PublishedRendering, PublishedSummary
@@ -47,7 +49,10 @@ def _write_summary(summary: Summary, fmt: str, out, *, record=None) -> None:
 def _summary(job: ExportJob, out, progress) -> str:
     p = job.parameters
     if job.audience not in Audience.allowed_for(job.user):
-        raise PermissionError(f"You may no longer read the {job.audience} view of a summary.")
+        raise PermissionError(
+            _("You may no longer read the %(audience)s view of a summary.")
+            % {"audience": job.audience}
+        )
     country = Country.objects.get(slug=p["country"]) if p["country"] else None
     summary = build_summary(
         year=p["year"],
@@ -118,7 +123,10 @@ def _published(job: ExportJob, out, progress) -> str:
     """Render a published summary's file (stored once), and hand the job the same bytes."""
     record = PublishedSummary.objects.get(pk=job.parameters["published"])
     if record.audience not in Audience.allowed_for(job.user):
-        raise PermissionError(f"You may no longer read the {record.audience} view of a summary.")
+        raise PermissionError(
+            _("You may no longer read the %(audience)s view of a summary.")
+            % {"audience": record.audience}
+        )
     summary = summary_from_dict(json.loads(record.content))
     progress.total(summary.totals.recommendations)
     rendering = published_rendering(record, job.format)
@@ -136,8 +144,10 @@ exportjobs.register(
         content_types={fmt: exporters.CONTENT_TYPES[fmt] for fmt in RENDERED_FORMATS},
         # Its content is frozen: the file is the same whatever is written since.
         follows_data=False,
-        ready_note="The published summary's file is now stored: its download gives these same "
-        "bytes every time.",
+        ready_note=gettext_lazy(
+            "The published summary's file is now stored: its download gives these same "
+            "bytes every time."
+        ),
     ),
 )
 

@@ -17,6 +17,7 @@ from django.http import (
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from reports import access, exporters, exportjobs, services
@@ -31,6 +32,7 @@ from tracker.models import (
     Assessment,
     Audience,
     Country,
+    EvidenceSensitivity,
     Report,
     StatusChange,
     Tier,
@@ -68,7 +70,7 @@ def _requested_format(request) -> str | None:
     if fmt is None or fmt == "html":
         return None
     if fmt not in exporters.FORMATS:
-        raise Http404("Unknown download format.")
+        raise Http404(_("Unknown download format."))
     return fmt
 
 
@@ -136,12 +138,16 @@ def _summary_in_background(request, *, year: int, country, fmt: str):
     period runs) and the audience, so the same request reuses the job within the day.
     """
     if not Report.objects.filter(year=year, **({"country": country} if country else {})).exists():
-        scope = country.name if country is not None else "any country"
-        raise Http404(f"There is no narrative of {year} for {scope}.")
+        if country is None:
+            raise Http404(_("There is no narrative of %(year)s for any country.") % {"year": year})
+        raise Http404(
+            _("There is no narrative of %(year)s for %(scope)s.")
+            % {"year": year, "scope": country.name}
+        )
     asked = _parameters(request, year).cleaned_data
     as_of, audience = asked["as_of"], asked["audience"]
-    scope = country.name if country is not None else "all countries"
-    job, _ = tracker_services.export_job_request(
+    scope = country.name if country is not None else _("all countries")
+    job, _created = tracker_services.export_job_request(
         by=request.user,
         kind=exportjobs.SUMMARY,
         fmt=fmt,
@@ -151,7 +157,8 @@ def _summary_in_background(request, *, year: int, country, fmt: str):
             "as_of": as_of.isoformat(),
         },
         audience=audience,
-        title=f"Progress summary {year}, {scope}, {audience.label.lower()} view ({fmt.upper()})",
+        title=_("Progress summary %(year)s, %(scope)s, %(audience)s view (%(format)s)")
+        % {"year": year, "scope": scope, "audience": audience.label.lower(), "format": fmt.upper()},
     )
     return redirect(job)
 
@@ -308,7 +315,7 @@ def _publish_parameters(request, data, year: int, back):
         data, user=request.user, year=year, default_audience=Audience.PUBLIC
     )
     if not asked.is_valid():
-        messages.error(request, f"Nothing was published. {asked.message()}")
+        messages.error(request, _("Nothing was published. %(why)s") % {"why": asked.message()})
         return None, None, redirect(back)
     return asked.cleaned_data["audience"], asked.cleaned_data["as_of"], None
 
@@ -336,7 +343,7 @@ def summary_publish(request, year: int, slug: str | None = None):
         return _render_check(request, **check)
     form = PublishForm(request.POST, audience=audience)
     if not form.is_valid():
-        messages.info(request, "Nothing was published: check what it holds, then confirm below.")
+        messages.info(request, _("Nothing was published: check what it holds, then confirm below."))
         return _render_check(request, **check, form=form, status=400)
     try:
         published = services.summary_publish(
@@ -359,10 +366,17 @@ def summary_publish(request, year: int, slug: str | None = None):
         return redirect(back)
     messages.success(
         request,
-        f"Published the {year} summary of {published.country or 'all countries'} for the "
-        f"{published.get_audience_display().lower()} audience, statuses on "
-        f"{long_date(published.as_of)} (SHA-256 {published.sha256[:12]}…). "
-        "It can no longer be changed.",
+        _(
+            "Published the %(year)s summary of %(scope)s for the %(audience)s audience, statuses "
+            "on %(day)s (SHA-256 %(sha256)s…). It can no longer be changed."
+        )
+        % {
+            "year": year,
+            "scope": published.country or _("all countries"),
+            "audience": published.get_audience_display().lower(),
+            "day": long_date(published.as_of),
+            "sha256": published.sha256[:12],
+        },
     )
     return redirect("published_summary_detail", pk=published.pk)
 
@@ -378,22 +392,28 @@ def summary_withhold_text(request, year: int, slug: str | None = None):
     """
     country = get_object_or_404(Country, slug=slug) if slug else None
     form = WithholdForm(request.POST)
-    _, here, _ = _publish_urls(year, slug)
+    here = _publish_urls(year, slug)[1]
     if not form.is_valid():
         # The hidden fields come from the page itself: a fault there is the request's.
         problems = "; ".join(
-            f"{(form.fields[name].label if name in form.fields else '') or 'The request'}: "
-            f"{' '.join(errors)}"
+            _("%(field)s: %(errors)s")
+            % {
+                "field": (form.fields[name].label if name in form.fields else "")
+                or _("The request"),
+                "errors": " ".join(errors),
+            }
             for name, errors in form.errors.items()
         )
-        messages.error(request, f"Nothing was changed. {problems}")
+        messages.error(request, _("Nothing was changed. %(why)s") % {"why": problems})
         return redirect(_check_address(here, request.POST))
     kind, pk = form.target
     data = form.cleaned_data
     try:
         if kind == "reason":
             change = get_object_or_404(StatusChange.objects.select_related("recommendation"), pk=pk)
-            what = f"The reason of the {change.recommendation.reference} status change"
+            what = _("The reason of the %(reference)s status change") % {
+                "reference": change.recommendation.reference
+            }
             tracker_services.status_change_set_reason_sensitivity(
                 change=change,
                 sensitivity=data["sensitivity"],
@@ -404,7 +424,9 @@ def summary_withhold_text(request, year: int, slug: str | None = None):
             assessment = get_object_or_404(
                 Assessment.objects.select_related("recommendation"), pk=pk
             )
-            what = f"The narrative of the {assessment.recommendation.reference} assessment"
+            what = _("The narrative of the %(reference)s assessment") % {
+                "reference": assessment.recommendation.reference
+            }
             tracker_services.assessment_set_narrative_sensitivity(
                 assessment=assessment,
                 sensitivity=data["sensitivity"],
@@ -413,14 +435,24 @@ def summary_withhold_text(request, year: int, slug: str | None = None):
             )
     except (ValidationError, PermissionDenied) as exc:
         messages.error(
-            request, "Nothing was changed. " + " ".join(getattr(exc, "messages", [str(exc)]))
+            request,
+            _("Nothing was changed. %(why)s")
+            % {"why": " ".join(getattr(exc, "messages", [str(exc)]))},
         )
     else:
-        scope = country.name if country else "all countries"
+        scope = country.name if country else _("all countries")
         messages.success(
             request,
-            f"{what} is now {data['sensitivity']}: the {year} summary of {scope} states the "
-            "change without its words. The change is recorded with your reason.",
+            _(
+                "%(what)s is now %(sensitivity)s: the %(year)s summary of %(scope)s states the "
+                "change without its words. The change is recorded with your reason."
+            )
+            % {
+                "what": what,
+                "sensitivity": EvidenceSensitivity(data["sensitivity"]).label.lower(),
+                "year": year,
+                "scope": scope,
+            },
         )
     return redirect(_check_address(here, request.POST))
 
@@ -462,13 +494,14 @@ def published_detail(request, pk: int):
         # run yet) the download is a job for the worker: nothing is rendered in the request.
         rendering = exportjobs.stored_rendering(record, fmt)
         if rendering is None:
-            job, _ = tracker_services.export_job_request(
+            job, _created = tracker_services.export_job_request(
                 by=request.user,
                 kind=exportjobs.PUBLISHED,
                 fmt=fmt,
                 parameters={"published": record.pk},
                 audience=record.audience,
-                title=f"Published summary, {record} ({fmt.upper()})",
+                title=_("Published summary, %(summary)s (%(format)s)")
+                % {"summary": record, "format": fmt.upper()},
             )
             return redirect(job)
         return _file_response(
