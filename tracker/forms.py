@@ -8,6 +8,7 @@ from django.contrib.auth.forms import PasswordChangeForm
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
 
 from tiptracker.lib.dates import long_date
 from tracker import search, uploads
@@ -19,6 +20,7 @@ from tracker.models import (
     Recommendation,
     SavedFilter,
     evidence_date_errors,
+    translation_languages,
 )
 from tracker.permissions import owner_candidates
 
@@ -612,3 +614,25 @@ class CodeForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True}),
         help_text="The six digits your authenticator app shows, or one of your recovery codes.",
     )
+
+
+# Translations of a recommendation's text
+
+
+class RecommendationTranslationForm(forms.Form):
+    """Add or correct the translation of a recommendation's official text into one language."""
+
+    language = forms.ChoiceField(label=_("Language"), widget=PlainSelect)
+    text = forms.CharField(
+        label=_("Translation"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=10_000,
+        help_text=_(
+            "Shown beside the official English text, marked as a translation; it never replaces it."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "translation_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = translation_languages()
