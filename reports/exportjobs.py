@@ -14,6 +14,7 @@ import json
 import shutil
 
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
 from reports import exporters
 from reports.models import PublishedRendering, PublishedSummary
@@ -49,6 +50,12 @@ def _summary(job: ExportJob, out, progress) -> str:
     if job.audience not in Audience.allowed_for(job.user):
         raise PermissionError(f"You may no longer read the {job.audience} view of a summary.")
     country = Country.objects.get(slug=p["country"]) if p["country"] else None
+    with translation.override(p.get("language") or "en"):
+        return _summary_in_language(job, out, progress, country)
+
+
+def _summary_in_language(job: ExportJob, out, progress, country) -> str:
+    p = job.parameters
     summary = build_summary(
         year=p["year"],
         country=country,
@@ -93,11 +100,13 @@ def published_rendering(record: PublishedSummary, fmt: str) -> PublishedRenderin
         return existing
     rendering = PublishedRendering(summary=record, format=fmt)
     summary = summary_from_dict(json.loads(record.content))
-    rendering.sha256, rendering.size = exportjobs.store(
-        rendering.file,
-        f"summary-{record.pk}.{fmt}",
-        lambda out: _write_summary(summary, fmt, out, record=record),
-    )
+    # Stored once for every reader: in English, whoever's request or worker renders it.
+    with translation.override("en"):
+        rendering.sha256, rendering.size = exportjobs.store(
+            rendering.file,
+            f"summary-{record.pk}.{fmt}",
+            lambda out: _write_summary(summary, fmt, out, record=record),
+        )
     try:
         with transaction.atomic():
             rendering.save()
@@ -105,6 +114,11 @@ def published_rendering(record: PublishedSummary, fmt: str) -> PublishedRenderin
         rendering.file.delete(save=False)
         return PublishedRendering.objects.get(summary=record, format=fmt)
     return rendering
+
+
+def in_stored_language() -> bool:
+    """Return whether the active language is the stored renderings' (English: its labels)."""
+    return (translation.get_language() or "en").split("-")[0] == "en"
 
 
 def stored_rendering(record: PublishedSummary, fmt: str) -> PublishedRendering | None:
