@@ -278,10 +278,12 @@ def test_the_public_pages_show_the_translation_beside_the_official_text(
         reverse("public_summary", args=[record.pk]),
     ]:
         page = _in(client, "ar").get(url).text
+        assert '<html lang="ar" dir="rtl">' in page, url
         assert ARABIC in page and translated.text[:60] in page, url
         assert page.index(translated.text[:60]) < page.index(ARABIC)
         forget_public_caches()
         english = _in(client, "en").get(url).text
+        assert '<html lang="en" dir="ltr">' in english
         assert ARABIC not in english and translated.text[:60] in english
         forget_public_caches()
 
