@@ -11,10 +11,12 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 from django.conf import settings
+from django.test import Client
 from django.urls import reverse
 
 from reports import services as report_services
 from tests.public_site import NORTH_KOREA, forget_public_caches, import_narratives
+from tests.test_accessibility import Checker
 from tracker import services
 from tracker.models import Country, Recommendation
 
@@ -23,6 +25,11 @@ LANGUAGES = ["fr", "es", "ar", "ko"]
 RTL = {"ar"}
 # Shorter msgids ("Status", "Tier 1") may honestly be the same words in a page's own data.
 LONGEST_ALLOWED = 12
+# An analyst's translation of PRK-2021-04, shown beside its official text on the journeys' pages.
+TRANSLATIONS = {
+    "ar": "وضع حد لاقتطاع أجور العمال في الخارج لصالح الحكومة.",
+    "ko": "정부를 위해 해외 노동자의 임금을 공제하는 관행을 중단한다.",
+}
 
 
 def _catalogue(language):
@@ -89,6 +96,11 @@ def visible_text(html: str) -> str:
 @pytest.fixture
 def journeys(db, analyst, reviewer):
     """The pages of the journeys, by name: (who opens it, address)."""
+    yield _journey_pages(analyst, reviewer)
+    forget_public_caches()
+
+
+def _journey_pages(analyst, reviewer) -> dict[str, tuple[str, str]]:
     forget_public_caches()
     import_narratives(*NORTH_KOREA)
     korea = Country.objects.get(slug="north-korea")
@@ -96,8 +108,12 @@ def journeys(db, analyst, reviewer):
     services.recommendation_set_status(
         recommendation=rec, status="in_progress", reason="A reason.", by=analyst
     )
+    for language, text in TRANSLATIONS.items():
+        services.recommendation_translate(
+            recommendation=rec, language=language, text=text, by=analyst
+        )
     record = report_services.summary_publish(year=2021, country=korea, by=reviewer)
-    yield {
+    return {
         "home": ("viewer", "/"),
         "recommendation list": ("viewer", reverse("recommendation_list")),
         "recommendation": ("viewer", rec.get_absolute_url()),
@@ -111,7 +127,6 @@ def journeys(db, analyst, reviewer):
         "sign-in": ("anonymous", reverse("login")),
         "glossary": ("viewer", reverse("glossary")),
     }
-    forget_public_caches()
 
 
 def _clients(client, viewer_client, analyst_client):
@@ -158,3 +173,52 @@ def test_each_page_of_the_journeys_reads_in_the_language_with_its_lang_and_dir(
         if left:
             wrong.append(f"{name}: English left: {left[:8]}")
     assert not wrong, "\n".join(wrong)
+
+
+# --- Accessibility in a real browser ------------------------------------------------------------
+
+
+def _session_of(user) -> str:
+    """Return the session key of a sign-in of `user`, for a browser to carry."""
+    client = Client()
+    client.force_login(user)
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.parametrize("language", ["ar", "ko"])
+def test_the_journeys_pages_have_no_wcag_violation_in_arabic_and_korean(
+    live_server, browser, language, viewer, analyst, reviewer
+):
+    pages = _journey_pages(analyst, reviewer)
+    sessions = {user.username: _session_of(user) for user in (viewer, analyst)}
+    checker = Checker(live_server.url)
+    direction = "rtl" if language in RTL else "ltr"
+    for width in (1366, 820):
+        for who in ("anonymous", "viewer", "analyst"):
+            context = browser.new_context(viewport={"width": width, "height": 900})
+            cookies = [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language}]
+            if who in sessions:
+                cookies.append({"name": settings.SESSION_COOKIE_NAME, "value": sessions[who]})
+            context.add_cookies([{**c, "url": live_server.url} for c in cookies])
+            page = context.new_page()
+            page.set_default_timeout(15_000)
+            for name, (owner, url) in pages.items():
+                if owner != who:
+                    continue
+                forget_public_caches()
+                label = f"{name} ({url}) in {language} at {width} px"
+                checker.open(page, url, label, 200)
+                assert page.evaluate("[document.documentElement.lang, document.dir]") == [
+                    language,
+                    direction,
+                ], label
+                if name == "recommendation":
+                    assert page.locator(f'blockquote[lang="{language}"]').count() == 1, label
+            context.close()
+    assert checker.checked == 2 * len(pages)
+    assert not checker.violations, "\n".join(
+        [f"{len(checker.violations)} WCAG 2.1 AA violation(s):", *checker.violations]
+    )
