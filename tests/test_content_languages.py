@@ -145,7 +145,8 @@ def test_the_page_shows_the_readers_translation_beside_the_official_text(transla
     assert '<blockquote lang="ko" dir="ltr">' + KOREAN in page
     assert ARABIC not in page and FRENCH not in page
     arabic = _in(viewer_client, "ar").get(url).text
-    assert translated.text[:60] in arabic
+    # The official text keeps its language and direction on a right-to-left page.
+    assert '<span lang="en" dir="ltr">' + translated.text[:60] in arabic
     assert '<blockquote lang="ar" dir="rtl">' + ARABIC in arabic
     english = _in(viewer_client, "en").get(url).text
     assert translated.text[:60] in english
@@ -220,6 +221,7 @@ def test_the_summary_takes_its_language_from_the_address(translated, viewer_clie
     assert KOREAN in page.text and translated.text[:60] in page.text
     arabic = viewer_client.get(url, {"lang": "ar"}).text
     assert '<html lang="ar" dir="rtl">' in arabic and ARABIC in arabic
+    assert '<span lang="en" dir="ltr">' + translated.text[:60] in arabic
     refused = viewer_client.get(url, {"lang": "xx"})
     assert refused.status_code == 400 and "Unknown language" in refused.text
 
@@ -290,6 +292,7 @@ def test_the_public_pages_show_the_translation_beside_the_official_text(
     ]:
         page = _in(client, "ar").get(url).text
         assert '<html lang="ar" dir="rtl">' in page, url
+        assert '<span lang="en" dir="ltr">' + translated.text[:60] in page, url
         assert ARABIC in page and translated.text[:60] in page, url
         assert page.index(translated.text[:60]) < page.index(ARABIC)
         forget_public_caches()
