@@ -86,8 +86,11 @@ class Chart:
 
 
 def _open_svg(chart_id: str, width: int, height: int, title: str, desc: str) -> str:
+    # Every chart is drawn left to right, in Arabic too: its time axis runs from the earliest
+    # year on the left, as the numbers in it read and as its table beside it lists the years;
+    # `direction` keeps the anchors of its labels where they were placed in a right-to-left page.
     return _svg(
-        '<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
+        '<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" direction="ltr" '
         'viewBox="0 0 {w} {h}" width="{w}" height="{h}" '
         'aria-labelledby="{id}-title {id}-desc" preserveAspectRatio="xMinYMin meet">'
         '<title id="{id}-title">{title}</title><desc id="{id}-desc">{desc}</desc>',
@@ -189,7 +192,8 @@ def status_strip(counts: dict[str, int], *, label: str) -> SafeString:
     parts = [
         _svg(
             '<svg xmlns="http://www.w3.org/2000/svg" class="chart-strip" role="img" '
-            'viewBox="0 0 {w} {h}" width="{w}" height="{h}" aria-label="{d}"><title>{d}</title>',
+            'direction="ltr" viewBox="0 0 {w} {h}" width="{w}" height="{h}" aria-label="{d}">'
+            "<title>{d}</title>",
             w=width,
             h=height,
             d=desc,

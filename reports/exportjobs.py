@@ -14,6 +14,7 @@ import json
 import shutil
 
 from django.db import IntegrityError, transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -54,6 +55,12 @@ def _summary(job: ExportJob, out, progress) -> str:
             % {"audience": job.audience}
         )
     country = Country.objects.get(slug=p["country"]) if p["country"] else None
+    with translation.override(p.get("language") or "en"):
+        return _summary_in_language(job, out, progress, country)
+
+
+def _summary_in_language(job: ExportJob, out, progress, country) -> str:
+    p = job.parameters
     summary = build_summary(
         year=p["year"],
         country=country,
@@ -100,11 +107,13 @@ def published_rendering(record: PublishedSummary, fmt: str) -> PublishedRenderin
         return existing
     rendering = PublishedRendering(summary=record, format=fmt)
     summary = summary_from_dict(json.loads(record.content))
-    rendering.sha256, rendering.size = exportjobs.store(
-        rendering.file,
-        f"summary-{record.pk}.{fmt}",
-        lambda out: _write_summary(summary, fmt, out, record=record),
-    )
+    # Stored once for every reader: in English, whoever's request or worker renders it.
+    with translation.override("en"):
+        rendering.sha256, rendering.size = exportjobs.store(
+            rendering.file,
+            f"summary-{record.pk}.{fmt}",
+            lambda out: _write_summary(summary, fmt, out, record=record),
+        )
     try:
         with transaction.atomic():
             rendering.save()
@@ -112,6 +121,11 @@ def published_rendering(record: PublishedSummary, fmt: str) -> PublishedRenderin
         rendering.file.delete(save=False)
         return PublishedRendering.objects.get(summary=record, format=fmt)
     return rendering
+
+
+def in_stored_language() -> bool:
+    """Return whether the active language is the stored renderings' (English: its labels)."""
+    return (translation.get_language() or "en").split("-")[0] == "en"
 
 
 def stored_rendering(record: PublishedSummary, fmt: str) -> PublishedRendering | None:

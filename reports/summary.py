@@ -37,6 +37,7 @@ from tracker.models import (
     Evidence,
     LineageAncestor,
     Recommendation,
+    RecommendationTranslation,
     Report,
     StatusChange,
     Tier,
@@ -202,6 +203,12 @@ class RecommendationRow:
     assessment: AssessmentItem | None
     evidence: list[EvidenceItem] = field(default_factory=list)
     changes: list[ChangeItem] = field(default_factory=list)
+    # Analysts' translations of `text` by language code: shown beside it, never instead of it.
+    translations: dict[str, str] = field(default_factory=dict)
+
+    def translation_in(self, language: str | None) -> str:
+        """Return the translation of the text into `language`, or "" when there is none."""
+        return self.translations.get((language or "").split("-")[0], "")
 
     @property
     def status_label(self) -> str:
@@ -834,6 +841,12 @@ def build_summary(
         )
     )
 
+    translations = list(
+        RecommendationTranslation.objects.filter(recommendation__in=this_year_ids)
+        .order_by()
+        .values_list("recommendation_id", "language", "text")
+    )
+
     return _assemble(
         year=year,
         country=country,
@@ -848,6 +861,7 @@ def build_summary(
         changes=changes,
         assessments=assessments,
         links=links,
+        translations=translations,
     )
 
 
@@ -866,6 +880,7 @@ def _assemble(
     changes,
     assessments,
     links,
+    translations=(),
 ) -> Summary:
     start, end = follow_up_period(year)
     tz = timezone.get_current_timezone()
@@ -887,6 +902,10 @@ def _assemble(
             item = EvidenceItem(str(public_id), title, kind, name, url, day, direction, sens)
             items[ev_id] = item
         evidence_by_rec[rec_id].append(item)
+
+    translations_by_rec: dict[int, dict[str, str]] = defaultdict(dict)
+    for rec_id, language, text in translations:
+        translations_by_rec[rec_id][language] = text
 
     reference_of = {rec["id"]: rec["reference"] for rec in recommendations}
     descendants: dict[int, list[int]] = defaultdict(list)
@@ -927,6 +946,7 @@ def _assemble(
                 assessment=assessments.get(rec["id"]),
                 evidence=evidence_by_rec.get(rec["id"], []),
                 changes=changes_by_rec.get(rec["id"], []),
+                translations=dict(sorted(translations_by_rec.get(rec["id"], {}).items())),
             )
         )
 

@@ -16,7 +16,7 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -28,6 +28,7 @@ from reports.published import compare, summary_from_dict
 from reports.summary import STATUSES, BadAsOf, NoNarratives, build_summary, default_as_of
 from tiptracker.lib.dates import long_date, period_words
 from tracker import services as tracker_services
+from tracker.languages import in_requested_language
 from tracker.models import (
     Assessment,
     Audience,
@@ -155,6 +156,8 @@ def _summary_in_background(request, *, year: int, country, fmt: str):
             "year": year,
             "country": country.slug if country is not None else "",
             "as_of": as_of.isoformat(),
+            # The file's words are in the language the request was read in (`?lang=`).
+            "language": translation.get_language() or "en",
         },
         audience=audience,
         title=_("Progress summary %(year)s, %(scope)s, %(audience)s view (%(format)s)")
@@ -218,6 +221,7 @@ def summary_index(request):
 @login_required
 @permission_required("reports.view_publishedsummary", raise_exception=True)
 @_summary_view
+@in_requested_language
 def summary_all(request, year: int):
     """Show the summary of every country with a narrative in `year`, or download it."""
     fmt = _requested_format(request)
@@ -241,6 +245,7 @@ def summary_all(request, year: int):
 @login_required
 @permission_required("reports.view_publishedsummary", raise_exception=True)
 @_summary_view
+@in_requested_language
 def summary_country(request, year: int, slug: str):
     """Show the full summary of one country for `year`, or download it."""
     fmt = _requested_format(request)
@@ -480,6 +485,7 @@ def _published(request, pk: int):
 @require_GET
 @login_required
 @permission_required("reports.view_publishedsummary", raise_exception=True)
+@in_requested_language
 def published_detail(request, pk: int):
     """Show a published summary from its frozen content, or download it."""
     record, summary, verified = _published(request, pk)
@@ -492,6 +498,11 @@ def published_detail(request, pk: int):
         # Rendered once, by the worker, and served from storage: the same bytes on every
         # download. Until it is stored (published before renderings were kept, or its task not
         # run yet) the download is a job for the worker: nothing is rendered in the request.
+        if not exportjobs.in_stored_language():
+            # The stored files are the English ones; another language is rendered on request.
+            return _download(
+                summary, fmt, content=exporters.export(summary, fmt) if fmt != "csv" else None
+            )
         rendering = exportjobs.stored_rendering(record, fmt)
         if rendering is None:
             job, _created = tracker_services.export_job_request(

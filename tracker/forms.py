@@ -22,6 +22,7 @@ from tracker.models import (
     Recommendation,
     SavedFilter,
     evidence_date_errors,
+    translation_languages,
 )
 from tracker.permissions import owner_candidates
 
@@ -665,3 +666,25 @@ class EnrolmentCodeForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "autofocus": True}),
         help_text="Four groups of four letters and digits, such as k7qm-2xpd-ra4t-w5vn.",
     )
+
+
+# Translations of a recommendation's text
+
+
+class RecommendationTranslationForm(forms.Form):
+    """Add or correct the translation of a recommendation's official text into one language."""
+
+    language = forms.ChoiceField(label=_("Language"), widget=PlainSelect)
+    text = forms.CharField(
+        label=_("Translation"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=10_000,
+        help_text=_(
+            "Shown beside the official English text, marked as a translation; it never replaces it."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "translation_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = translation_languages()

@@ -19,6 +19,7 @@ from tracker.views import (
     recommendations,
     saved_filters,
     search,
+    translations,
 )
 
 converters.register()
@@ -82,6 +83,16 @@ urlpatterns = [
         "recommendations/<id:pk>/pillar/",
         recommendations.recommendation_pillar,
         name="recommendation_pillar",
+    ),
+    path(
+        "recommendations/<id:pk>/translation/",
+        translations.recommendation_translation,
+        name="recommendation_translation",
+    ),
+    path(
+        "recommendations/<id:pk>/translation/<str:language>/remove/",
+        translations.recommendation_translation_remove,
+        name="recommendation_translation_remove",
     ),
     path(
         "recommendations/<id:pk>/lineage/",

@@ -71,6 +71,10 @@ from tracker.models.searchindex import (  # noqa: F401
     SearchDocumentField,
     SearchEntry,
 )
+from tracker.models.translations import (  # noqa: F401
+    RecommendationTranslation,
+    translation_languages,
+)
 from tracker.models.visibility import (  # noqa: F401
     SENSITIVITY_ORDER,
     SERVER_OPERATOR,

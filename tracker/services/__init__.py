@@ -67,3 +67,8 @@ from tracker.services.texts import (  # noqa: F401
     assessment_set_narrative_sensitivity,
     status_change_set_reason_sensitivity,
 )
+from tracker.services.translations import (  # noqa: F401
+    TRANSLATION_MAX_LENGTH,
+    recommendation_translate,
+    recommendation_translation_remove,
+)

@@ -23,6 +23,7 @@ from tracker.models import (
     StatusChange,
 )
 from tracker.templatetags.tracker_words import sensitivity_word
+from tracker.views import translation_parts
 
 # The newest entries of the timeline shown on the page; `?timeline=all` shows every one. Each
 # entry costs about half a millisecond to render, so a long history is one link away.
@@ -258,6 +259,9 @@ def _render_detail(request, recommendation, *, status=200, **bound):
     )
     if permissions.can_edit(user):
         context.update(_forms_for(recommendation, user, **bound))
+    context.update(
+        translation_parts.detail_context(request, recommendation, bound.get("translation_form"))
+    )
     return render(request, "tracker/recommendation_detail.html", context, status=status)
 
 
