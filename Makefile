@@ -62,12 +62,13 @@ run: install fonts
 
 # Production: one gunicorn process group serves the app and its static files (whitenoise).
 # SECRET_KEY and ALLOWED_HOSTS come from the environment; DATABASE_URL selects PostgreSQL.
+# tiptracker/gunicorn.conf.py trusts X-Forwarded-Proto only with BEHIND_TLS_PROXY set.
 serve: install
 	@test -n "$$SECRET_KEY" || { echo "serve: set SECRET_KEY (a random value of 32+ characters)."; exit 1; }
 	@test -n "$$ALLOWED_HOSTS" || { echo "serve: set ALLOWED_HOSTS (comma-separated host names)."; exit 1; }
 	DEBUG=0 $(PY) manage.py collectstatic --noinput
 	DEBUG=0 $(PY) manage.py migrate --noinput
-	DEBUG=0 $(VENV)/bin/gunicorn tiptracker.wsgi -w 2 -b $(HOST):$(PORT)
+	DEBUG=0 $(VENV)/bin/gunicorn -c tiptracker/gunicorn.conf.py tiptracker.wsgi -w 2 -b $(HOST):$(PORT)
 
 # Production: the background worker, a second long-running process beside `make serve` (its own
 # service, with the same environment). It runs the imports of whole reports and, once a day,

@@ -1,7 +1,8 @@
 """Errors as `application/problem+json` (RFC 9457), field errors included, whatever raised them.
 
 The services raise Django's ValidationError and PermissionDenied, and `StaleVersion` when a
-record changed under the caller; they are answered here as 400, 403 and 412. Anything else is a
+record changed under the caller; they are answered here as 400, 403 and 412, and a parameter
+refused by the input helpers (`BadInput`) as a 400 naming it. Anything else is a
 bug: it is logged with its traceback, as Django logs a 500, and answered as a bare 500 problem
 that says nothing of what failed.
 """
@@ -11,11 +12,14 @@ from http import HTTPStatus
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.log import log_response
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler, set_rollback
 
+from tiptracker.lib.inputs import BadInput
 from tracker.services import StaleVersion
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -23,7 +27,7 @@ PROBLEM_CONTENT_TYPE = "application/problem+json"
 
 class PreconditionFailed(exceptions.APIException):
     status_code = status.HTTP_412_PRECONDITION_FAILED
-    default_detail = (
+    default_detail = _(
         "The item was changed after you read it (its ETag no longer matches If-Match). Nothing "
         "was saved: read it again, then apply your change to the new version."
     )
@@ -32,7 +36,7 @@ class PreconditionFailed(exceptions.APIException):
 
 class PreconditionRequired(exceptions.APIException):
     status_code = status.HTTP_428_PRECONDITION_REQUIRED
-    default_detail = (
+    default_detail = _(
         "Send the item's ETag in an If-Match header, so a change made by someone else since "
         "you read it is never overwritten."
     )
@@ -57,6 +61,8 @@ def _flatten(errors, prefix="") -> dict[str, list[str]]:
 
 
 def _translate(exc):
+    if isinstance(exc, BadInput):
+        return exceptions.ValidationError({exc.name or "non_field_errors": [str(exc)]})
     if isinstance(exc, StaleVersion):
         return PreconditionFailed()
     if isinstance(exc, DjangoValidationError):
@@ -74,8 +80,10 @@ def _server_error(exc, context) -> Response:
         "type": "about:blank",
         "title": HTTPStatus(code).phrase,
         "status": code,
-        "detail": "The server failed to answer this request; the failure was recorded for "
-        "the maintainers.",
+        "detail": gettext(
+            "The server failed to answer this request; the failure was recorded for the "
+            "maintainers."
+        ),
     }
     response = Response(body, status=code, content_type=PROBLEM_CONTENT_TYPE)
     request = context["request"]._request
@@ -99,7 +107,7 @@ def problem_exception_handler(exc, context):
     body = {"type": "about:blank", "title": HTTPStatus(code).phrase, "status": code}
     if isinstance(exc, exceptions.ValidationError):
         errors = _flatten(response.data)
-        body["detail"] = "The request was not accepted: see the errors by field."
+        body["detail"] = gettext("The request was not accepted: see the errors by field.")
         body["errors"] = errors
     elif isinstance(response.data, dict) and "detail" in response.data:
         body["detail"] = str(response.data["detail"])

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 def token_digest(key: str) -> str:
@@ -20,22 +21,44 @@ class ApiTokenQuerySet(models.QuerySet):
 
 
 class ApiToken(models.Model):
-    """A personal token with which a user's scripts call the API, never above the user's role."""
+    """A personal token with which a user's scripts call the API, never above the user's role.
+
+    A token of a user who must sign in with a second factor works only if they have one and
+    the token was created from a session verified with it; changing the user's credentials or
+    role revokes their tokens (`api.signals`).
+    """
 
     class Scope(models.TextChoices):
-        READ = "read", "Read"
-        READ_WRITE = "read_write", "Read and write"
+        READ = "read", _("Read")
+        READ_WRITE = "read_write", _("Read and write")
+
+    class RevokedBecause(models.TextChoices):
+        OWNER = "owner", "by its owner"
+        ADMINISTRATOR = "administrator", "by an administrator"
+        PASSWORD = "password", "when the password was changed"
+        TWO_FACTOR_RESET = "two_factor_reset", "when two-factor sign-in was reset"
+        ROLE = "role", "when the role was changed"
+        DEACTIVATED = "deactivated", "when the account was deactivated"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
     )
-    name = models.CharField(max_length=100, help_text="What the token is for, e.g. “R notebook”.")
+    name = models.CharField(
+        max_length=100, help_text=_("What the token is for, e.g. “R notebook”.")
+    )
     scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.READ)
-    prefix = models.CharField(max_length=16, help_text="The start of the key, to recognise it.")
+    prefix = models.CharField(max_length=16, help_text=_("The start of the key, to recognise it."))
     key_sha256 = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_because = models.CharField(
+        max_length=20, choices=RevokedBecause.choices, blank=True, help_text="Why it was revoked."
+    )
+    two_factor_verified = models.BooleanField(
+        default=False,
+        help_text="Created from a session signed in with a second factor.",
+    )
     last_used_at = models.DateTimeField(null=True, blank=True)
 
     objects = ApiTokenQuerySet.as_manager()

@@ -1,4 +1,4 @@
-"""Multipart uploads through the same checks as the evidence form.
+"""Request bodies: multipart uploads through the same checks as the evidence form, and JSON.
 
 Django tidies a file name while parsing (`../x.pdf` becomes `x.pdf`) and keeps an oversized file
 in full; `tracker.uploads.record_upload` keeps the names as sent and caps what is stored, so the
@@ -7,6 +7,8 @@ check reads the body through DRF's request too, so it also goes through here.)
 """
 
 from django.http.multipartparser import MultiPartParserError
+from django.utils.translation import gettext
+from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import DataAndFiles, MultiPartParser
 
@@ -24,5 +26,17 @@ class RecordingMultiPartParser(MultiPartParser):
         try:
             data, files = request.parse_file_upload(meta, stream)
         except MultiPartParserError as exc:
-            raise ParseError(f"The multipart body could not be read: {exc}") from exc
+            raise ParseError(
+                gettext("The multipart body could not be read: %(error)s") % {"error": exc}
+            ) from exc
         return DataAndFiles(data, files)
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser; a body nested deeper than Python's parser goes is refused (400)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError as exc:
+            raise ParseError("The JSON body is nested too deeply to be read.") from exc

@@ -1,5 +1,6 @@
 """What a caller may do: the role's permissions, and no more than the token's scope allows."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import permissions
 
 from api.models import ApiToken
@@ -13,7 +14,7 @@ class RolePermission(permissions.BasePermission):
     is read, and answers the same way on every endpoint.
     """
 
-    message = "Your role does not allow this."
+    message = _("Your role does not allow this.")
 
     def has_permission(self, request, view):
         if not request.user or not request.user.is_authenticated:
@@ -24,7 +25,7 @@ class RolePermission(permissions.BasePermission):
             return request.user.has_perm(view.read_permission)
         token = request.auth
         if isinstance(token, ApiToken) and not token.may_write:
-            self.message = "This token may only read; create a read-write token to make changes."
+            self.message = _("This token may only read; create a read-write token to make changes.")
             return False
         needed = view.write_permissions.get(getattr(view, "action", None) or request.method)
         return needed is not None and request.user.has_perm(needed)

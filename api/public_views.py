@@ -15,6 +15,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -114,7 +115,7 @@ class PublicView(GenericAPIView):
 
     def initial(self, request, *args, **kwargs):
         if not settings.PUBLIC_SITE:
-            raise NotFound("There is no public API here.")
+            raise NotFound(gettext("There is no public API here."))
         super().initial(request, *args, **kwargs)
         self.version = current_version()
 
@@ -224,7 +225,7 @@ class CountryDetail(PublicView, RetrieveAPIView):
     def get_object(self):
         country = self.record().countries.get(self.kwargs["slug"])
         if country is None:
-            raise NotFound("No summary of this country has been published.")
+            raise NotFound(gettext("No summary of this country has been published."))
         return _country(country)
 
 
@@ -291,7 +292,9 @@ def _year(request) -> int | None:
     if not value:
         return None
     if not value.isdigit() or len(value) != 4:
-        raise ValidationError({"year": [f"{value!r} is not a year (four digits)."]})
+        raise ValidationError(
+            {"year": [gettext("%(value)s is not a year (four digits).") % {"value": repr(value)}]}
+        )
     return int(value)
 
 
@@ -331,7 +334,7 @@ class SummaryDetail(PublicView, RetrieveAPIView):
     def get_object(self):
         publication = self.record().by_id.get(self.kwargs["pk"])
         if publication is None:
-            raise NotFound("No such summary has been published.")
+            raise NotFound(gettext("No such summary has been published."))
         return _summary(publication)
 
 

@@ -55,6 +55,7 @@ _IF_MATCH_ERRORS = {
 _ORDER_WORDS = {
     ("pk",): "by id, ascending: the order they were recorded",
     ("-pk",): "newest first (by id, descending)",
+    ("-logged_at", "-pk"): "newest first (by the time it was logged, descending)",
     ("name",): "by name",
 }
 

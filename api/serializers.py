@@ -6,7 +6,10 @@ happen in `tracker.services`.
 """
 
 import json
+import uuid
 
+from django.urls import reverse
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
@@ -36,8 +39,10 @@ def _id(**kwargs):
 
 
 def etag(item) -> str:
-    """Return the strong ETag of a versioned item: its kind, id and version."""
-    return f'"{item._meta.model_name}-{item.pk}-v{item.version}"'
+    """Return the strong ETag of a versioned item: its kind, id (its public identifier, if it
+    has one) and version."""
+    identifier = getattr(item, "public_id", None) or item.pk
+    return f'"{item._meta.model_name}-{identifier}-v{item.version}"'
 
 
 class ETagField(serializers.Field):
@@ -258,7 +263,9 @@ class StatusChangeSerializer(serializers.ModelSerializer):
         help_text="Who may read the reason now: public, internal or restricted (never less "
         "than the evidence it cites)."
     )
-    evidence = serializers.SerializerMethodField(help_text="Ids of the cited evidence you may see.")
+    evidence = serializers.SerializerMethodField(
+        help_text="Public identifiers of the cited evidence you may see."
+    )
     void_reason = serializers.SerializerMethodField(
         help_text="Why the change was voided as a mistake (it then no longer counts); null if not."
     )
@@ -290,9 +297,9 @@ class StatusChangeSerializer(serializers.ModelSerializer):
     def get_reason_sensitivity(self, change) -> str:
         return change.reason_sensitivity_now
 
-    def get_evidence(self, change) -> list[int]:
+    def get_evidence(self, change) -> list[uuid.UUID]:
         # The view prefetches only the evidence the caller may see, into `cited`.
-        return [item.pk for item in change.cited]
+        return [item.public_id for item in change.cited]
 
     def get_void_reason(self, change) -> str | None:
         # Fetched with the change (select_related); a change never voided has none.
@@ -306,7 +313,7 @@ class StatusChangeSerializer(serializers.ModelSerializer):
             value={
                 "status": "in_progress",
                 "reason": "The UN Panel of Experts reports the first prosecutions.",
-                "evidence": [41],
+                "evidence": ["0b8f4d1e-6c2a-4f5e-9a7d-3e1c2b4a5f60"],
                 "effective_date": "2022-02-15",
             },
             request_only=True,
@@ -324,10 +331,11 @@ class StatusChangeInputSerializer(serializers.Serializer):
         "most sensitive evidence cited is refused.",
     )
     evidence = serializers.ListField(
-        child=_id(),
+        child=serializers.UUIDField(),
         required=False,
         default=list,
-        help_text="Ids of evidence logged against this recommendation that supports the change.",
+        help_text="Public identifiers of evidence logged against this recommendation that "
+        "supports the change.",
     )
     effective_date = serializers.DateField(
         required=False, help_text="When the new status became true; today if left out."
@@ -343,10 +351,15 @@ class EvidenceFileSerializer(serializers.Serializer):
 
     def get_download(self, evidence) -> str:
         request = self.context["request"]
-        return request.build_absolute_uri(f"/api/v1/evidence/{evidence.pk}/file/")
+        return request.build_absolute_uri(reverse("api:evidence-file", args=[evidence.public_id]))
 
 
 class EvidenceSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(
+        source="public_id",
+        read_only=True,
+        help_text="The item's public identifier: random, so it tells nothing of other items.",
+    )
     logged_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     etag = ETagField()
     recommendations = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
@@ -509,7 +522,7 @@ class RecommendationUpdateSerializer(serializers.Serializer):
     def validate(self, attrs):
         if "link_kind" in attrs and "predecessor" not in attrs:
             raise serializers.ValidationError(
-                {"link_kind": ["Give the predecessor with its link kind."]}
+                {"link_kind": [gettext("Give the predecessor with its link kind.")]}
             )
         return attrs
 
@@ -528,7 +541,9 @@ class AssessmentSerializer(serializers.ModelSerializer):
     )
     reviewer = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     findings = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
-    evidence = serializers.SerializerMethodField(help_text="Ids of the cited evidence you may see.")
+    evidence = serializers.SerializerMethodField(
+        help_text="Public identifiers of the cited evidence you may see."
+    )
     etag = ETagField()
 
     class Meta:
@@ -558,8 +573,8 @@ class AssessmentSerializer(serializers.ModelSerializer):
             "etag",
         ]
 
-    def get_evidence(self, assessment) -> list[int]:
-        return [item.pk for item in assessment.cited]
+    def get_evidence(self, assessment) -> list[uuid.UUID]:
+        return [item.public_id for item in assessment.cited]
 
     # The view annotates each assessment with `with_narrative_visibility(caller)`.
     def get_narrative(self, assessment) -> str:
@@ -587,9 +602,9 @@ class _CitationsMixin(serializers.Serializer):
         help_text="Ids of findings of the recommendation's narrative.",
     )
     evidence = serializers.ListField(
-        child=_id(),
+        child=serializers.UUIDField(),
         required=False,
-        help_text="Ids of evidence logged against the recommendation.",
+        help_text="Public identifiers of evidence logged against the recommendation.",
     )
 
 
@@ -603,7 +618,7 @@ class _CitationsMixin(serializers.Serializer):
                 "rating": "no_progress",
                 "confidence": "moderate",
                 "narrative": "No prosecutions were reported in the follow-up period.",
-                "evidence": [41],
+                "evidence": ["0b8f4d1e-6c2a-4f5e-9a7d-3e1c2b4a5f60"],
             },
             request_only=True,
         )

@@ -1,34 +1,40 @@
 """Pages of the API: a user's own tokens (create, shown once; list; revoke) and the API docs."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from api import services
 from api.models import ApiToken
+from tracker import twofactor
 
-LIFETIMES = [(7, "7 days"), (30, "30 days"), (90, "90 days"), (365, "1 year")]
+LIFETIMES = [(7, _("7 days")), (30, _("30 days")), (90, _("90 days")), (365, _("1 year"))]
 
 
 class TokenForm(forms.Form):
     """Name a new token, choose what it may do and how long it lasts."""
 
     name = forms.CharField(
-        label="Name", max_length=100, help_text="What will use it, e.g. “R notebook”."
+        label=_("Name"), max_length=100, help_text=_("What will use it, e.g. “R notebook”.")
     )
     scope = forms.ChoiceField(
-        label="Scope",
+        label=_("Scope"),
         choices=ApiToken.Scope.choices,
         initial=ApiToken.Scope.READ,
         widget=forms.RadioSelect,
-        help_text="A token never allows more than your role does.",
+        help_text=_("A token never allows more than your role does."),
     )
-    days = forms.TypedChoiceField(label="Expires after", choices=LIFETIMES, coerce=int, initial=90)
+    days = forms.TypedChoiceField(
+        label=_("Expires after"), choices=LIFETIMES, coerce=int, initial=90
+    )
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "token_%s")
@@ -45,7 +51,11 @@ def token_list(request):
     if request.method == "POST":
         if form.is_valid():
             try:
-                created, key = services.token_create(user=request.user, **form.cleaned_data)
+                created, key = services.token_create(
+                    user=request.user,
+                    two_factor_verified=request.user.is_verified(),
+                    **form.cleaned_data,
+                )
             except ValidationError as exc:
                 for field, errors in exc.message_dict.items():
                     form.add_error(field if field in form.fields else None, errors)
@@ -58,7 +68,14 @@ def token_list(request):
     return render(
         request,
         "api/tokens.html",
-        {"form": form, "tokens": tokens, "created": created, "key": key},
+        {
+            "form": form,
+            "tokens": tokens,
+            "created": created,
+            "key": key,
+            "two_factor_required": twofactor.required_for(request.user),
+            "keep_days": settings.API_TOKEN_USE_KEEP_DAYS,
+        },
         status=status,
     )
 
@@ -69,7 +86,10 @@ def token_revoke(request, pk):
     """Revoke one of the user's own tokens; anyone else's does not exist for them."""
     token = get_object_or_404(ApiToken, pk=pk, user=request.user)
     services.token_revoke(token=token, by=request.user)
-    messages.success(request, f"The token “{token.name}” is revoked: it no longer works.")
+    messages.success(
+        request,
+        gettext("The token “%(name)s” is revoked: it no longer works.") % {"name": token.name},
+    )
     return redirect("api:tokens")
 
 

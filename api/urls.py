@@ -57,17 +57,17 @@ urlpatterns = [
         name="evidence-list",
     ),
     path(
-        "api/v1/evidence/<int:pk>/",
+        "api/v1/evidence/<uuid:public_id>/",
         views.EvidenceViewSet.as_view({"get": "retrieve", "patch": "partial_update"}),
         name="evidence-detail",
     ),
     path(
-        "api/v1/evidence/<int:pk>/withdraw/",
+        "api/v1/evidence/<uuid:public_id>/withdraw/",
         _step(views.EvidenceViewSet, "withdraw"),
         name="evidence-withdraw",
     ),
     path(
-        "api/v1/evidence/<int:pk>/file/",
+        "api/v1/evidence/<uuid:public_id>/file/",
         views.EvidenceViewSet.as_view(
             {"get": "file"},
             filter_backends=[],

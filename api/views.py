@@ -7,6 +7,7 @@ through `tracker.services`; a write to an existing item needs its ETag in If-Mat
 
 import copy
 import datetime
+import json
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
@@ -14,6 +15,7 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -22,17 +24,18 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_field,
 )
-from rest_framework import mixins, parsers, renderers, status, viewsets
+from rest_framework import mixins, renderers, status, viewsets
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api import serializers as s
 from api.errors import PreconditionFailed, PreconditionRequired
-from api.parsers import RecordingMultiPartParser
+from api.parsers import JSONParser, RecordingMultiPartParser
+from reports import access
 from reports.forms import SummaryParametersForm
 from reports.models import PublishedSummary
-from reports.published import summary_to_dict
+from reports.published import summary_from_dict, summary_to_dict
 from reports.summary import BadAsOf, NoNarratives, build_summary
 from tracker import filters as tracker_filters
 from tracker import permissions, selectors, services, uploads
@@ -83,17 +86,23 @@ def _with_etag(response: Response, item) -> Response:
     return response
 
 
-def _ids(values, queryset, field: str) -> list:
-    """Return the rows of `queryset` with these ids, or refuse the ids it does not hold.
+def _ids(values, queryset, field: str, lookup: str = "pk") -> list:
+    """Return the rows of `queryset` with these ids (or public identifiers, `lookup`), or refuse
+    the ones it does not hold.
 
-    The message is the same whether an id does not exist or the caller may not see it.
+    The message is the same whether an item does not exist or the caller may not see it.
     """
     values = list(dict.fromkeys(values))
-    rows = list(queryset.filter(pk__in=values))
-    missing = sorted(set(values) - {row.pk for row in rows})
+    rows = list(queryset.filter(**{f"{lookup}__in": values}))
+    missing = sorted(set(values) - {getattr(row, lookup) for row in rows}, key=str)
     if missing:
         raise ValidationError(
-            {field: [f"Unknown for this recommendation: {', '.join(map(str, missing))}."]}
+            {
+                field: [
+                    gettext("Unknown for this recommendation: %(ids)s.")
+                    % {"ids": ", ".join(map(str, missing))}
+                ]
+            }
         )
     return rows
 
@@ -169,7 +178,7 @@ def _as_of(request) -> datetime.date | None:
         day = datetime.date.fromisoformat(value)
         not_in_the_future(day)
     except ValueError as exc:
-        raise ValidationError({"as_of": ["Give the date as YYYY-MM-DD."]}) from exc
+        raise ValidationError({"as_of": [gettext("Give the date as YYYY-MM-DD.")]}) from exc
     except DjangoValidationError as exc:
         raise ValidationError({"as_of": exc.messages}) from exc
     return day
@@ -233,7 +242,9 @@ class RecommendationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _A
         return _with_etag(Response(self.get_serializer(recommendation).data), recommendation)
 
     def _history(self, recommendation):
-        visible = Evidence.objects.visible_to(self.request.user).only("pk").order_by("pk")
+        visible = (
+            Evidence.objects.visible_to(self.request.user).only("pk", "public_id").order_by("pk")
+        )
         return (
             StatusChange.objects.filter(recommendation=recommendation)
             .with_reason_visibility(self.request.user)
@@ -269,7 +280,7 @@ class RecommendationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _A
             reason=data["reason"],
             reason_sensitivity=data.get("reason_sensitivity"),
             by=request.user,
-            evidence=_ids(data["evidence"], citable, "evidence"),
+            evidence=_ids(data["evidence"], citable, "evidence", "public_id"),
             effective_date=data.get("effective_date"),
             expected_version=version,
         )
@@ -332,7 +343,7 @@ class RecommendationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _A
                 owner = permissions.owner_candidates().filter(username=data["owner"]).first()
                 if owner is None:
                     raise ValidationError(
-                        {"owner": ["No active user of that name may own recommendations."]}
+                        {"owner": [gettext("No active user of that name may own recommendations.")]}
                     )
             steps.append((services.recommendation_set_owner, {"owner": owner}))
         if "pillar" in data:
@@ -342,14 +353,16 @@ class RecommendationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _A
             if data["predecessor"] is not None:
                 predecessor = Recommendation.objects.filter(pk=data["predecessor"]).first()
                 if predecessor is None:
-                    raise ValidationError({"predecessor": ["No such recommendation."]})
+                    raise ValidationError({"predecessor": [gettext("No such recommendation.")]})
             arguments = {"predecessor": predecessor, "link_kind": data.get("link_kind", "")}
             steps.append((services.recommendation_set_predecessor, arguments))
         if "text" in data:
             arguments = {"text": data["text"], "reason": data.get("text_reason", "")}
             steps.append((services.recommendation_correct_text, arguments))
         if not steps:
-            raise ValidationError({"non_field_errors": ["Give at least one field to correct."]})
+            raise ValidationError(
+                {"non_field_errors": [gettext("Give at least one field to correct.")]}
+            )
         return steps
 
 
@@ -397,8 +410,11 @@ class EvidenceViewSet(
     )
     serializer_class = s.EvidenceSerializer
     filterset_class = EvidenceFilterSet
-    cursor_ordering = ("-pk",)
-    parser_classes = [RecordingMultiPartParser, parsers.JSONParser]
+    # Items are named by their public identifiers; the cursor is a logging time, which the
+    # item itself shows, never an id.
+    lookup_field = "public_id"
+    cursor_ordering = ("-logged_at", "-pk")
+    parser_classes = [RecordingMultiPartParser, JSONParser]
 
     def get_queryset(self):
         return (
@@ -443,14 +459,24 @@ class EvidenceViewSet(
     def _answer(self, evidence, code=status.HTTP_200_OK) -> Response:
         evidence = self.get_queryset().get(pk=evidence.pk)
         data = s.EvidenceSerializer(evidence, context=self.get_serializer_context()).data
+        services.evidence_record_reads(items=[evidence], by=self.request.user, action="api")
         return _with_etag(Response(data, status=code), evidence)
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if page is not None:
+            # A page of the list holds each item's content: the restricted ones are recorded.
+            services.evidence_record_reads(items=page, by=self.request.user, action="list")
+        return page
 
     def _changeable(self) -> Evidence:
         """Fetch the item for a change, refusing (403) callers other than its author or a
         reviewer before anything else is read."""
         evidence = self.get_object()
         if not permissions.may_change_evidence(evidence, self.request.user):
-            raise PermissionDenied("Only the analyst who logged it or a reviewer may change it.")
+            raise PermissionDenied(
+                gettext("Only the analyst who logged it or a reviewer may change it.")
+            )
         return evidence
 
     def retrieve(self, request, *args, **kwargs):
@@ -495,7 +521,7 @@ class EvidenceViewSet(
         summary="Withdraw an item of evidence, with the reason",
         description="It is kept, marked, and stops counting from now on; a withdrawal is final.",
     )
-    def withdraw(self, request, pk=None):
+    def withdraw(self, request, public_id=None):
         evidence = self._changeable()
         _with_reason(request, evidence, services.evidence_withdraw, evidence=evidence)
         return self._answer(evidence)
@@ -504,7 +530,7 @@ class EvidenceViewSet(
         summary="Download the file of an item of evidence",
         responses={(200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The file.")},
     )
-    def file(self, request, pk=None):
+    def file(self, request, public_id=None):
         # The page's own download: the same visibility rule, headers and messages.
         evidence = self.get_object()
         response = uploads.download_response(evidence)
@@ -554,7 +580,9 @@ class AssessmentViewSet(
     filterset_class = AssessmentFilterSet
 
     def get_queryset(self):
-        visible = Evidence.objects.visible_to(self.request.user).only("pk").order_by("pk")
+        visible = (
+            Evidence.objects.visible_to(self.request.user).only("pk", "public_id").order_by("pk")
+        )
         return (
             Assessment.objects.with_narrative_visibility(self.request.user)
             .select_related("author", "reviewer")
@@ -577,7 +605,7 @@ class AssessmentViewSet(
             findings = Finding.objects.filter(report_id=recommendation.report_id)
             citations["findings"] = _ids(data["findings"], findings, "findings")
         if "evidence" in data:
-            citations["evidence"] = _ids(data["evidence"], citable, "evidence")
+            citations["evidence"] = _ids(data["evidence"], citable, "evidence", "public_id")
         return citations
 
     def retrieve(self, request, *args, **kwargs):
@@ -598,10 +626,14 @@ class AssessmentViewSet(
             .first()
         )
         if recommendation is None:
-            raise ValidationError({"recommendation": ["No such recommendation."]})
+            raise ValidationError({"recommendation": [gettext("No such recommendation.")]})
         if not recommendation.report.year <= data["year"] <= timezone.localdate().year + 1:
             raise ValidationError(
-                {"year": ["A recommendation is assessed from the year of its narrative on."]}
+                {
+                    "year": [
+                        gettext("A recommendation is assessed from the year of its narrative on.")
+                    ]
+                }
             )
         assessment = services.assessment_draft(
             recommendation=recommendation,
@@ -685,8 +717,8 @@ class _SummaryView(APIView):
     def _answer(self, year, country=None):
         if not is_report_year(year):
             raise Http404(
-                f"There are narratives only for the report years {FIRST_REPORT_YEAR} to "
-                f"{LAST_REPORT_YEAR}."
+                gettext("There are narratives only for the report years %(first)d to %(last)d.")
+                % {"first": FIRST_REPORT_YEAR, "last": LAST_REPORT_YEAR}
             )
         # The summary pages' own parser of `as_of` and `audience`: the same refusals.
         asked = SummaryParametersForm(self.request.query_params, user=self.request.user, year=year)
@@ -704,6 +736,7 @@ class _SummaryView(APIView):
             raise Http404(str(exc)) from exc
         except BadAsOf as exc:
             raise ValidationError({"as_of": [str(exc)]}) from exc
+        access.record_summary_read(summary, by=self.request.user)
         return Response(summary_to_dict(summary))
 
 
@@ -777,6 +810,13 @@ class PublishedSummaryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
             return s.PublishedSummaryDetailSerializer
         return s.PublishedSummarySerializer
 
+    def retrieve(self, request, *args, **kwargs):
+        record = self.get_object()
+        if record.audience == Audience.RESTRICTED:
+            summary = summary_from_dict(json.loads(record.content))
+            access.record_summary_read(summary, by=request.user)
+        return Response(self.get_serializer(record).data)
+
 
 class NoSuchPath(APIView):
     """Answer any other path under /api/v1/ as a problem (404), not as the site's HTML page."""
@@ -786,4 +826,4 @@ class NoSuchPath(APIView):
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        raise NotFound("There is no such path in the API; see /api/v1/docs/.")
+        raise NotFound(gettext("There is no such path in the API; see /api/v1/docs/."))

@@ -1,9 +1,10 @@
 """How the public site is served: the same bytes for every visitor, cached until a publication.
 
 Public pages change only when something is published for the public, so each answer is kept in
-the `PUBLIC_CACHE` cache under the state of publication (`api.public.current_version`) and the
-path, and sent with `Cache-Control: public, max-age=PUBLIC_CACHE_SECONDS`, an `ETag` (the hash of
-its bytes) and `Last-Modified` (the newest public publication); a conditional request is answered
+the `PUBLIC_CACHE` cache under the state of publication (`api.public.current_version`), the
+language it is written in and the path, and sent with `Cache-Control: public,
+max-age=PUBLIC_CACHE_SECONDS`, an `ETag` (the hash of its bytes), `Last-Modified` (the newest
+public publication) and `Vary` on what chooses the language; a conditional request is answered
 304. The views are rendered without the request, so nothing in them depends on who asks; the
 staff pages keep `private, no-store` (`tiptracker.middleware.private_cache`), which leaves alone
 only the responses marked here.
@@ -18,7 +19,8 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import caches
 from django.http import Http404, HttpResponse
-from django.utils.cache import get_conditional_response
+from django.utils import translation
+from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
@@ -87,8 +89,12 @@ def public_page(view):
     def wrapped(request, *args, **kwargs):
         version: Version = current_version()
         request.public_version = version
-        # Feeds name the host they were asked at: one kept answer per host and scheme.
-        key = f"public:{version.key}:{request.scheme}://{request.get_host()}{request.path}"
+        # Feeds name the host they were asked at: one kept answer per host and scheme; pages
+        # speak the visitor's language (cookie or browser): one kept answer per language.
+        language = translation.get_language()
+        key = (
+            f"public:{version.key}:{language}:{request.scheme}://{request.get_host()}{request.path}"
+        )
         cache = public_cache()
         kept = cache.get(key)
         if kept is None:
@@ -110,6 +116,8 @@ def public_page(view):
             response[name] = value
         if kept["frameable"]:
             response.xframe_options_exempt = True
+        # The language comes from the cookie the language menu sets, or from the browser.
+        patch_vary_headers(response, ("Accept-Language", "Cookie"))
         mark_public(
             response,
             etag=kept["etag"],

@@ -5,6 +5,7 @@ from django.contrib.syndication.views import Feed
 from django.core.exceptions import ObjectDoesNotExist
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext
 
 from public.caching import record_for
 
@@ -27,12 +28,18 @@ class PublicationsFeed(Feed):
         return record, country
 
     def title(self, obj):
-        _, country = obj
-        scope = f"{country.name}: " if country else ""
-        return f"{settings.ORGANISATION_NAME}: {scope}published progress summaries"
+        _record, country = obj
+        if country:
+            return gettext("%(organisation)s: %(name)s: published progress summaries") % {
+                "organisation": settings.ORGANISATION_NAME,
+                "name": country.name,
+            }
+        return gettext("%(organisation)s: published progress summaries") % {
+            "organisation": settings.ORGANISATION_NAME
+        }
 
     def subtitle(self, obj):
-        return (
+        return gettext(
             "Each annual progress summary on the prioritized recommendations of the Trafficking "
             "in Persons Report, as it is published for the public."
         )
@@ -62,11 +69,31 @@ class PublicationsFeed(Feed):
 
     def item_description(self, item):
         totals = item.summary.totals
-        counts = "; ".join(f"{label}: {n}" for _code, label, _start, n in totals.status_rows if n)
+        counts = "; ".join(
+            gettext("%(label)s: %(n)s") % {"label": label, "n": n}
+            for _code, label, _start, n in totals.status_rows
+            if n
+        )
+        values = {
+            "period": item.summary.period_statement,
+            "recommendations": totals.recommendations,
+            "counts": counts,
+            "sha256": item.sha256,
+        }
+        if counts:
+            return (
+                gettext(
+                    "%(period)s. %(recommendations)s recommendations (%(counts)s). SHA-256 of the "
+                    "frozen content: %(sha256)s."
+                )
+                % values
+            )
         return (
-            f"{item.summary.period_statement}. {totals.recommendations} recommendations"
-            f"{' (' + counts + ')' if counts else ''}. SHA-256 of the frozen content: "
-            f"{item.sha256}."
+            gettext(
+                "%(period)s. %(recommendations)s recommendations. SHA-256 of the frozen content: "
+                "%(sha256)s."
+            )
+            % values
         )
 
     def item_pubdate(self, item):

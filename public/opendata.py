@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_noop
 
 from api.public import VOCABULARIES, PublicRecord, latest_rows
 from reports.summary import (
@@ -36,8 +37,14 @@ class Column:
 
     name: str
     kind: str  # text, integer, date, date-time, code, URL
-    meaning: str
+    meaning: str  # in English, marked for the catalogue; `described` gives it in the language
     codes: str = ""  # the vocabulary whose codes it holds, if any
+    params: tuple[tuple[str, str], ...] = ()  # values of the meaning's placeholders
+
+    @property
+    def described(self) -> str:
+        """Return what the column holds, in the active language."""
+        return gettext(self.meaning) % dict(self.params) if self.params else gettext(self.meaning)
 
 
 @dataclass(frozen=True)
@@ -45,7 +52,7 @@ class Dataset:
     """One kind of published fact, with one row per …"""
 
     name: str
-    title: str
+    title: str  # the title and the row stay English in the files; pages translate them
     row: str  # what one row is
     columns: tuple[Column, ...]
     rows: Callable[[PublicRecord], Iterator[list]]
@@ -130,107 +137,187 @@ def _evidence_rows(record: PublicRecord):
 
 
 _SUMMARY_ID = Column(
-    "summary_id", "integer", "The published summary the row comes from (its page and files)."
+    "summary_id",
+    "integer",
+    gettext_noop("The published summary the row comes from (its page and files)."),
 )
-_COUNTRY = Column("country", "code", "The country's short name in addresses (its slug).")
-_YEAR = Column("year", "integer", "The report year: the year of the narrative.")
+_COUNTRY = Column(
+    "country", "code", gettext_noop("The country's short name in addresses (its slug).")
+)
+_YEAR = Column("year", "integer", gettext_noop("The report year: the year of the narrative."))
 
 DATASETS = (
     Dataset(
         "countries",
-        "Countries and tiers",
-        "a country's tier in one report year",
+        gettext_noop("Countries and tiers"),
+        gettext_noop("a country's tier in one report year"),
         (
             _COUNTRY,
-            Column("country_name", "text", "The country's name."),
-            Column("country_code", "text", "The country's three-letter code."),
+            Column("country_name", "text", gettext_noop("The country's name.")),
+            Column("country_code", "text", gettext_noop("The country's three-letter code.")),
             _YEAR,
-            Column("tier", "code", "The tier the report placed the country on.", "tier"),
+            Column(
+                "tier", "code", gettext_noop("The tier the report placed the country on."), "tier"
+            ),
             Column(
                 "summary_id",
                 "integer",
-                "The published summary that states this tier (the latest that does).",
+                gettext_noop("The published summary that states this tier (the latest that does)."),
             ),
         ),
         _country_rows,
     ),
     Dataset(
         "summaries",
-        "Published summaries",
-        "one summary published for the public",
+        gettext_noop("Published summaries"),
+        gettext_noop("one summary published for the public"),
         (
-            Column("summary_id", "integer", "The published summary's number."),
+            Column("summary_id", "integer", gettext_noop("The published summary's number.")),
             _YEAR,
-            Column("country", "code", "The country's slug; empty for an all-countries summary."),
-            Column("scope", "text", "The country's name, or “All countries”."),
-            Column("follow_up_start", "date", "First day of the follow-up period (1 April)."),
-            Column("follow_up_end", "date", "Last day of the follow-up period (31 March)."),
-            Column("as_of", "date", "The day its statuses are on."),
-            Column("published_at", "date-time", "When it was published (UTC, ISO 8601)."),
-            Column("sha256", "text", "SHA-256 of its frozen JSON, to check a copy against."),
-            Column("recommendations", "integer", "Recommendations it covers."),
+            Column(
+                "country",
+                "code",
+                gettext_noop("The country's slug; empty for an all-countries summary."),
+            ),
+            Column("scope", "text", gettext_noop("The country's name, or “All countries”.")),
+            Column(
+                "follow_up_start",
+                "date",
+                gettext_noop("First day of the follow-up period (1 April)."),
+            ),
+            Column(
+                "follow_up_end",
+                "date",
+                gettext_noop("Last day of the follow-up period (31 March)."),
+            ),
+            Column("as_of", "date", gettext_noop("The day its statuses are on.")),
+            Column(
+                "published_at", "date-time", gettext_noop("When it was published (UTC, ISO 8601).")
+            ),
+            Column(
+                "sha256",
+                "text",
+                gettext_noop("SHA-256 of its frozen JSON, to check a copy against."),
+            ),
+            Column("recommendations", "integer", gettext_noop("Recommendations it covers.")),
             *(
                 Column(
-                    f"status_{code}", "integer", f"Recommendations with the status {code} on as_of."
+                    f"status_{code}",
+                    "integer",
+                    gettext_noop("Recommendations with the status %(code)s on as_of."),
+                    params=(("code", code),),
                 )
                 for code in STATUSES
             ),
-            Column("changed_in_period", "integer", "Recommendations whose status changed."),
-            Column("evidence_items", "integer", "Public evidence items of the period."),
-            Column("url", "URL", "Its page on the public site."),
+            Column(
+                "changed_in_period",
+                "integer",
+                gettext_noop("Recommendations whose status changed."),
+            ),
+            Column(
+                "evidence_items", "integer", gettext_noop("Public evidence items of the period.")
+            ),
+            Column("url", "URL", gettext_noop("Its page on the public site.")),
         ),
         _summary_rows,
     ),
     Dataset(
         "statuses",
-        "Recommendation statuses per published year",
-        "one recommendation in the latest publication of its country and year",
+        gettext_noop("Recommendation statuses per published year"),
+        gettext_noop("one recommendation in the latest publication of its country and year"),
         (
             _SUMMARY_ID,
             _COUNTRY,
             _YEAR,
-            Column("reference", "text", "The recommendation's reference, e.g. PRK-2021-03."),
-            Column("number", "integer", "Its place in the narrative's list (priority order)."),
             Column(
-                "pillar", "code", "Prosecution, protection, prevention or partnership.", "pillar"
+                "reference",
+                "text",
+                gettext_noop("The recommendation's reference, e.g. PRK-2021-03."),
             ),
             Column(
-                "status_at_start", "code", "Its status on 1 April, as the period began.", "status"
+                "number",
+                "integer",
+                gettext_noop("Its place in the narrative's list (priority order)."),
             ),
-            Column("status", "code", "Its status on the as_of day.", "status"),
-            Column("as_of", "date", "The day `status` is on."),
+            Column(
+                "pillar",
+                "code",
+                gettext_noop("Prosecution, protection, prevention or partnership."),
+                "pillar",
+            ),
+            Column(
+                "status_at_start",
+                "code",
+                gettext_noop("Its status on 1 April, as the period began."),
+                "status",
+            ),
+            Column("status", "code", gettext_noop("Its status on the as_of day."), "status"),
+            Column("as_of", "date", gettext_noop("The day `status` is on.")),
             Column(
                 "link_kind",
                 "code",
-                "How it relates to the previous narrative: repeated, reworded or new.",
+                gettext_noop(
+                    "How it relates to the previous narrative: repeated, reworded or new."
+                ),
                 "link_kind",
             ),
-            Column("predecessor", "text", "The reference it continues; empty when new."),
-            Column("rating", "code", "The rating of the approved assessment, if any.", "rating"),
-            Column("confidence", "code", "The confidence of that assessment.", "confidence"),
-            Column("evidence_items", "integer", "Public evidence items of the period on it."),
-            Column("status_changes", "integer", "Status changes in the period."),
-            Column("text", "text", "The recommendation as the report words it."),
+            Column(
+                "predecessor", "text", gettext_noop("The reference it continues; empty when new.")
+            ),
+            Column(
+                "rating",
+                "code",
+                gettext_noop("The rating of the approved assessment, if any."),
+                "rating",
+            ),
+            Column(
+                "confidence",
+                "code",
+                gettext_noop("The confidence of that assessment."),
+                "confidence",
+            ),
+            Column(
+                "evidence_items",
+                "integer",
+                gettext_noop("Public evidence items of the period on it."),
+            ),
+            Column("status_changes", "integer", gettext_noop("Status changes in the period.")),
+            Column("text", "text", gettext_noop("The recommendation as the report words it.")),
         ),
         _status_rows,
     ),
     Dataset(
         "evidence",
-        "Published evidence",
-        "one public evidence item bearing on one recommendation (an item bearing on several "
-        "has a row for each)",
+        gettext_noop("Published evidence"),
+        gettext_noop(
+            "one public evidence item bearing on one recommendation (an item bearing on several "
+            "has a row for each)"
+        ),
         (
             _SUMMARY_ID,
             _COUNTRY,
             _YEAR,
-            Column("reference", "text", "The recommendation it bears on."),
-            Column("evidence_id", "integer", "The item's number (the same on every row of it)."),
-            Column("date", "date", "Its publication date, else the day it was logged."),
-            Column("title", "text", "Its title."),
-            Column("source_type", "code", "What kind of source it is.", "source_type"),
-            Column("source_name", "text", "Who published it."),
-            Column("url", "URL", "Where it can be read; may be empty."),
-            Column("direction", "code", "What it shows about the recommendation.", "direction"),
+            Column("reference", "text", gettext_noop("The recommendation it bears on.")),
+            Column(
+                "evidence_id",
+                "integer",
+                gettext_noop("The item's number (the same on every row of it)."),
+            ),
+            Column(
+                "date", "date", gettext_noop("Its publication date, else the day it was logged.")
+            ),
+            Column("title", "text", gettext_noop("Its title.")),
+            Column(
+                "source_type", "code", gettext_noop("What kind of source it is."), "source_type"
+            ),
+            Column("source_name", "text", gettext_noop("Who published it.")),
+            Column("url", "URL", gettext_noop("Where it can be read; may be empty.")),
+            Column(
+                "direction",
+                "code",
+                gettext_noop("What it shows about the recommendation."),
+                "direction",
+            ),
         ),
         _evidence_rows,
     ),

@@ -14,6 +14,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
 
@@ -30,8 +31,8 @@ from tracker.views.glossary import glossary_sections
 # Frozen files never change under their address: caches may keep them for a long time.
 FROZEN_MAX_AGE = 60 * 60 * 24 * 30
 CHARTS = {
-    "tiers": "tier by report year",
-    "statuses": "status of the recommendations in each published year",
+    "tiers": gettext_lazy("%(name)s: tier by report year"),
+    "statuses": gettext_lazy("%(name)s: status of the recommendations in each published year"),
 }
 
 
@@ -52,7 +53,7 @@ def _page(template: str, context: dict, *, status: int = 200) -> HttpResponse:
 def _country_or_404(record: PublicRecord, slug: str) -> CountryRecord:
     country = record.countries.get(slug)
     if country is None:
-        raise Http404("No summary of this country has been published.")
+        raise Http404(gettext("No summary of this country has been published."))
     return country
 
 
@@ -70,7 +71,7 @@ def _points(country: CountryRecord) -> list[YearPoint]:
 
 def _country_chart(country: CountryRecord, name: str) -> charts.Chart:
     chart_id = f"chart-{country.slug}-{name}"
-    title = f"{country.name}: {CHARTS[name]}"
+    title = str(CHARTS[name]) % {"name": country.name}
     if name == "tiers":
         return charts.tier_timeline(country.tier_history, chart_id=chart_id, title=title)
     return charts.status_over_years(_points(country), chart_id=chart_id, title=title)
@@ -124,7 +125,7 @@ def country(request, slug: str):
 def country_chart(request, slug: str, name: str):
     """Show one chart of a country with its numbers, for a partner site to embed in a frame."""
     if name not in CHARTS:
-        raise Http404("No such chart.")
+        raise Http404(gettext("No such chart."))
     country = _country_or_404(record_for(request), slug)
     response = _page(
         "public/embed.html", {"country": country, "chart": _country_chart(country, name)}
@@ -143,9 +144,9 @@ def _downloads(publication) -> list[dict]:
     )
     stored["json"] = publication.sha256
     names = {
-        "json": "JSON (the frozen content)",
+        "json": gettext("JSON (the frozen content)"),
         "pdf": "PDF",
-        "xlsx": "Excel (XLSX)",
+        "xlsx": gettext("Excel (XLSX)"),
         "csv": "CSV",
     }
     return [
@@ -168,7 +169,7 @@ def summary(request, pk: int):
     record = record_for(request)
     publication = record.by_id.get(pk)
     if publication is None:
-        raise Http404("No such summary has been published.")
+        raise Http404(gettext("No such summary has been published."))
     summary = publication.summary
     context = {
         "publication": publication,
@@ -202,10 +203,10 @@ def summary_file(request, pk: int, filename: str):
     version = current_version()
     publication = public_record(version).by_id.get(pk)
     if publication is None:
-        raise Http404("No such summary has been published.")
+        raise Http404(gettext("No such summary has been published."))
     fmt = filename.rsplit(".", 1)[-1]
     if fmt not in exporters.FORMATS or filename != exporters.filename(publication.summary, fmt):
-        raise Http404("No such file.")
+        raise Http404(gettext("No such file."))
     if fmt == "json":
         response = HttpResponse(
             publication.content.encode("utf-8"), content_type=exporters.CONTENT_TYPES[fmt]
@@ -237,7 +238,7 @@ def recommendation(request, reference: str):
     record = record_for(request)
     item = record.recommendations.get(reference)
     if item is None:
-        raise Http404("No summary holding this recommendation has been published.")
+        raise Http404(gettext("No summary holding this recommendation has been published."))
     lineage = []
     previous = None
     for year, row in item.chain.members:
@@ -294,7 +295,7 @@ def data_file(request, name: str):
     files = opendata.data_files(record_for(request))
     data = files.get(name)
     if data is None:
-        raise Http404("No such file.")
+        raise Http404(gettext("No such file."))
     return HttpResponse(data.content, content_type=data.content_type)
 
 

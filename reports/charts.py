@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from reports.summary import (
     RATING_LABELS,
@@ -41,7 +43,7 @@ RATING_COLOURS = {
     "cannot_assess": "#8c99a6",
 }
 # Legends and table headings use the short form of the long status label.
-STATUS_SHORT = {**STATUS_LABELS, "cannot_assess": "Cannot assess"}
+STATUS_SHORT = {**STATUS_LABELS, "cannot_assess": pgettext_lazy("status, short", "Cannot assess")}
 
 # Text attributes of the charts: presentation attributes, so the PDF renderer sees them too.
 _AXIS = 'class="chart-axis" font-size="11" fill="#4a5562"'
@@ -84,8 +86,11 @@ class Chart:
 
 
 def _open_svg(chart_id: str, width: int, height: int, title: str, desc: str) -> str:
+    # Every chart is drawn left to right, in Arabic too: its time axis runs from the earliest
+    # year on the left, as the numbers in it read and as its table beside it lists the years;
+    # `direction` keeps the anchors of its labels where they were placed in a right-to-left page.
     return _svg(
-        '<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
+        '<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" direction="ltr" '
         'viewBox="0 0 {w} {h}" width="{w}" height="{h}" '
         'aria-labelledby="{id}-title {id}-desc" preserveAspectRatio="xMinYMin meet">'
         '<title id="{id}-title">{title}</title><desc id="{id}-desc">{desc}</desc>',
@@ -98,8 +103,10 @@ def _open_svg(chart_id: str, width: int, height: int, title: str, desc: str) -> 
 
 
 def _describe(counts: dict[str, int], labels: dict[str, str]) -> str:
-    parts = [f"{labels[code]}: {n}" for code, n in counts.items() if n]
-    return "; ".join(parts) if parts else "No recommendations."
+    parts = [
+        _("%(label)s: %(n)s") % {"label": labels[code], "n": n} for code, n in counts.items() if n
+    ]
+    return "; ".join(parts) if parts else _("No recommendations.")
 
 
 def _legend(x: int, y: int, codes, labels, colours, width: int) -> tuple[list[str], int]:
@@ -172,20 +179,21 @@ def status_mix(counts: dict[str, int], *, chart_id: str, title: str) -> Chart:
         + "".join(legend)
         + "</svg>"
     )
-    rows = [[STATUS_SHORT[code], counts.get(code, 0)] for code in STATUSES]
-    rows.append(["Total", total])
-    return Chart(chart_id, title, mark_safe(svg), ["Status", "Recommendations"], rows)
+    rows = [[str(STATUS_SHORT[code]), counts.get(code, 0)] for code in STATUSES]
+    rows.append([_("Total"), total])
+    return Chart(chart_id, title, mark_safe(svg), [_("Status"), _("Recommendations")], rows)
 
 
 def status_strip(counts: dict[str, int], *, label: str) -> SafeString:
     """Draw a small status bar for a table row; the row's cells hold the numbers."""
     width, height = 120, 12
     total = sum(counts.values())
-    desc = f"{label}: {_describe(counts, STATUS_LABELS)}"
+    desc = _("%(label)s: %(counts)s") % {"label": label, "counts": _describe(counts, STATUS_LABELS)}
     parts = [
         _svg(
             '<svg xmlns="http://www.w3.org/2000/svg" class="chart-strip" role="img" '
-            'viewBox="0 0 {w} {h}" width="{w}" height="{h}" aria-label="{d}"><title>{d}</title>',
+            'direction="ltr" viewBox="0 0 {w} {h}" width="{w}" height="{h}" aria-label="{d}">'
+            "<title>{d}</title>",
             w=width,
             h=height,
             d=desc,
@@ -220,16 +228,17 @@ def _stacked_years(
     colours,
     chart_id: str,
     title: str,
-    noun: str,
+    empty: dict,
 ) -> Chart:
     """Draw one stacked column per year; each column adds up that year's counts.
 
-    With nothing to count in any year, say so in words rather than draw empty axes.
+    With nothing to count in any year, say so in words rather than draw empty axes: `empty`
+    holds those words ("in" a span of years, "yet" with no year, "none" in the description).
     """
     plot_h, col_w, gap, left, top = 160, 44, 22, 34, 8
     width = max(320, left + len(points) * (col_w + gap) + gap)
     highest = max((sum(getattr(p, attr).values()) for p in points), default=0)
-    headers = ["Year"] + [labels[code] for code in codes] + ["Total"]
+    headers = [_("Year")] + [str(labels[code]) for code in codes] + [_("Total")]
     rows = [
         [p.year]
         + [getattr(p, attr).get(code, 0) for code in codes]
@@ -240,7 +249,7 @@ def _stacked_years(
         years = f"{points[0].year}–{points[-1].year}" if len(points) > 1 else ""
         if len(points) == 1:
             years = str(points[0].year)
-        sentence = f"No {noun} in {years} yet." if years else f"No {noun} yet."
+        sentence = str(empty["in"]) % {"years": years} if years else str(empty["yet"])
         svg = (
             _open_svg(chart_id, 320, 32, title, sentence)
             + _svg(
@@ -304,10 +313,10 @@ def _stacked_years(
         )
     legend, legend_h = _legend(left, top + plot_h + 30, codes, labels, colours, width - left)
     height = top + plot_h + 30 + legend_h
-    desc = (
-        " ".join(f"{p.year}: {_describe(getattr(p, attr), labels)}." for p in points)
-        or f"No {noun}."
-    )
+    desc = " ".join(
+        _("%(year)s: %(counts)s.") % {"year": p.year, "counts": _describe(getattr(p, attr), labels)}
+        for p in points
+    ) or str(empty["none"])
     svg = (
         _open_svg(chart_id, width, height, title, desc)
         + "".join(parts)
@@ -327,7 +336,11 @@ def status_over_years(points: list[YearPoint], *, chart_id: str, title: str) -> 
         colours=STATUS_COLOURS,
         chart_id=chart_id,
         title=title,
-        noun="recommendations",
+        empty={
+            "in": gettext_lazy("No recommendations in %(years)s yet."),
+            "yet": gettext_lazy("No recommendations yet."),
+            "none": gettext_lazy("No recommendations."),
+        },
     )
 
 
@@ -341,11 +354,15 @@ def rating_over_years(points: list[YearPoint], *, chart_id: str, title: str) -> 
         colours=RATING_COLOURS,
         chart_id=chart_id,
         title=title,
-        noun="approved assessments",
+        empty={
+            "in": gettext_lazy("No approved assessments in %(years)s yet."),
+            "yet": gettext_lazy("No approved assessments yet."),
+            "none": gettext_lazy("No approved assessments."),
+        },
     )
 
 
-NO_TIER = "No tier on record"
+NO_TIER = gettext_lazy("No tier on record")
 
 
 def tier_timeline(history: list[tuple[int, str]], *, chart_id: str, title: str) -> Chart:
@@ -421,11 +438,10 @@ def tier_timeline(history: list[tuple[int, str]], *, chart_id: str, title: str) 
     for x, y, year, tier in coords:
         parts.append(
             _svg(
-                '<circle cx="{:.1f}" cy="{}" r="5" fill="#1d4e89"><title>{}: {}</title></circle>',
+                '<circle cx="{:.1f}" cy="{}" r="5" fill="#1d4e89"><title>{}</title></circle>',
                 x,
                 y,
-                year,
-                TIER_LABELS.get(tier, tier),
+                _("%(year)s: %(tier)s") % {"year": year, "tier": TIER_LABELS.get(tier, tier)},
             )
         )
     for year in unknown:
@@ -433,26 +449,25 @@ def tier_timeline(history: list[tuple[int, str]], *, chart_id: str, title: str) 
             _svg(
                 '<circle class="chart-unknown" cx="{:.1f}" cy="{}" r="4" fill="#fff" '
                 'stroke="#6b7280" stroke-width="1.5" stroke-dasharray="2 2">'
-                "<title>{}: no tier on record (unknown)</title></circle>",
+                "<title>{}</title></circle>",
                 left + 20 + (year - first) * step,
                 unknown_y,
-                year,
+                _("%(year)s: no tier on record (unknown)") % {"year": year},
             )
         )
     height = top + plot_h + 30
     described = sorted([*known.items(), *((year, None) for year in unknown)])
-    desc = (
-        "; ".join(
-            f"{year}: {TIER_LABELS.get(tier, tier)}"
-            if tier
-            else f"{year}: no tier on record (unknown)"
-            for year, tier in described
-        )
-        or "No tier recorded."
-    )
+    desc = "; ".join(
+        _("%(year)s: %(tier)s") % {"year": year, "tier": TIER_LABELS.get(tier, tier)}
+        if tier
+        else _("%(year)s: no tier on record (unknown)") % {"year": year}
+        for year, tier in described
+    ) or _("No tier recorded.")
     svg = _open_svg(chart_id, width, height, title, desc) + "".join(parts) + "</svg>"
-    rows = [[year, TIER_LABELS.get(tier, tier) if tier else NO_TIER] for year, tier in described]
-    return Chart(chart_id, title, mark_safe(svg), ["Year", "Tier"], rows)
+    rows = [
+        [year, TIER_LABELS.get(tier, tier) if tier else str(NO_TIER)] for year, tier in described
+    ]
+    return Chart(chart_id, title, mark_safe(svg), [_("Year"), _("Tier")], rows)
 
 
 def _polyline(points: list[tuple[float, int]]) -> SafeString:
@@ -491,10 +506,12 @@ def tier_distribution(tiers: list[str], *, chart_id: str, title: str) -> Chart:
             )
         )
     height = len(TIER_ORDER) * (bar_h + gap)
-    desc = "; ".join(f"{TIER_LABELS[t]}: {counts[t]}" for t in TIER_ORDER)
+    desc = "; ".join(
+        _("%(label)s: %(n)s") % {"label": TIER_LABELS[t], "n": counts[t]} for t in TIER_ORDER
+    )
     svg = _open_svg(chart_id, width, height, title, desc) + "".join(parts) + "</svg>"
     rows = [[TIER_LABELS[t], counts[t]] for t in TIER_ORDER]
-    return Chart(chart_id, title, mark_safe(svg), ["Tier", "Countries"], rows)
+    return Chart(chart_id, title, mark_safe(svg), [_("Tier"), _("Countries")], rows)
 
 
 def country_charts(country, *, summary) -> list[Chart]:
@@ -504,23 +521,24 @@ def country_charts(country, *, summary) -> list[Chart]:
         status_mix(
             country.totals.by_status,
             chart_id=f"{prefix}-mix",
-            title=f"{country.name}: status of the {summary.year} recommendations on "
-            f"{long_date(summary.as_of)}",
+            title=_("%(name)s: status of the %(year)s recommendations on %(day)s")
+            % {"name": country.name, "year": summary.year, "day": long_date(summary.as_of)},
         ),
         status_over_years(
             country.history,
             chart_id=f"{prefix}-status-years",
-            title=f"{country.name}: status at the end of each year's follow-up period",
+            title=_("%(name)s: status at the end of each year's follow-up period")
+            % {"name": country.name},
         ),
         rating_over_years(
             country.history,
             chart_id=f"{prefix}-rating-years",
-            title=f"{country.name}: ratings of approved assessments by year",
+            title=_("%(name)s: ratings of approved assessments by year") % {"name": country.name},
         ),
         tier_timeline(
             country.tier_history,
             chart_id=f"{prefix}-tiers",
-            title=f"{country.name}: tier by report year",
+            title=_("%(name)s: tier by report year") % {"name": country.name},
         ),
     ]
 
@@ -531,22 +549,22 @@ def scope_charts(summary) -> list[Chart]:
         status_mix(
             summary.totals.by_status,
             chart_id="chart-all-mix",
-            title=f"All countries: status of the {summary.year} recommendations "
-            f"on {long_date(summary.as_of)}",
+            title=_("All countries: status of the %(year)s recommendations on %(day)s")
+            % {"year": summary.year, "day": long_date(summary.as_of)},
         ),
         tier_distribution(
             [c.tier for c in summary.countries],
             chart_id="chart-all-tiers",
-            title=f"Countries by tier in {summary.year}",
+            title=_("Countries by tier in %(year)s") % {"year": summary.year},
         ),
         status_over_years(
             summary.history,
             chart_id="chart-all-status-years",
-            title="These countries: status at the end of each year's follow-up period",
+            title=_("These countries: status at the end of each year's follow-up period"),
         ),
         rating_over_years(
             summary.history,
             chart_id="chart-all-rating-years",
-            title="These countries: ratings of approved assessments by year",
+            title=_("These countries: ratings of approved assessments by year"),
         ),
     ]

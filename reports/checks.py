@@ -13,6 +13,7 @@ import hashlib
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
 
 from reports.published import canonical_json
 from reports.summary import Summary
@@ -24,7 +25,7 @@ from tracker.models import Assessment, Evidence, Finding, StatusChange
 class CitedItem:
     """An item of evidence a text cites, with its sensitivity."""
 
-    id: int
+    id: str  # its public identifier
     title: str
     sensitivity: str
 
@@ -46,14 +47,14 @@ class CheckedText:
 
     @property
     def kind_label(self) -> str:
-        return "Status change reason" if self.kind == "reason" else "Assessment narrative"
+        return _("Status change reason") if self.kind == "reason" else _("Assessment narrative")
 
 
 @dataclass
 class CheckedEvidence:
     """An item of evidence the snapshot holds."""
 
-    id: int
+    id: str  # its public identifier, as the summary names it
     title: str
     source: str
     url: str
@@ -130,7 +131,7 @@ def publication_check(summary: Summary, *, user=None) -> PublicationCheck:
     change_refs: dict[int, list[str]] = {}
     change_texts: dict[int, tuple] = {}
     assessment_refs: dict[int, tuple] = {}
-    evidence_refs: dict[int, list[str]] = {}
+    evidence_refs: dict[str, list[str]] = {}
     evidence_items = {}
     for country, row in summary.recommendations:
         for change in row.changes:
@@ -145,7 +146,11 @@ def publication_check(summary: Summary, *, user=None) -> PublicationCheck:
             evidence_refs.setdefault(item.id, []).append(row.reference)
             evidence_items[item.id] = item
 
-    visible = Evidence.objects.visible_to(user).only("pk", "title", "sensitivity").order_by("title")
+    visible = (
+        Evidence.objects.visible_to(user)
+        .only("pk", "public_id", "title", "sensitivity")
+        .order_by("title")
+    )
     changes = StatusChange.objects.filter(pk__in=list(change_texts)).select_related("changed_by")
     changes = {
         change.pk: change
@@ -164,12 +169,16 @@ def publication_check(summary: Summary, *, user=None) -> PublicationCheck:
                 id=pk,
                 country=country,
                 references=change_refs[pk],
-                what=f"effective {long_date(item.effective_date)}: {item.old_status_label} → "
-                f"{item.new_status_label}",
+                what=_("effective %(day)s: %(old)s → %(new)s")
+                % {
+                    "day": long_date(item.effective_date),
+                    "old": item.old_status_label,
+                    "new": item.new_status_label,
+                },
                 text=item.reason,
                 author=change.changed_by.get_username() if change else "",
                 sensitivity=item.reason_sensitivity,
-                cites=[CitedItem(e.pk, e.title, e.sensitivity) for e in change.cited]
+                cites=[CitedItem(str(e.public_id), e.title, e.sensitivity) for e in change.cited]
                 if change
                 else [],
             )
@@ -193,12 +202,14 @@ def publication_check(summary: Summary, *, user=None) -> PublicationCheck:
                 id=pk,
                 country=country,
                 references=[reference],
-                what=f"approved assessment {summary.year}, revision {item.revision}: "
-                f"{item.rating_label}",
+                what=_("approved assessment %(year)s, revision %(revision)s: %(rating)s")
+                % {"year": summary.year, "revision": item.revision, "rating": item.rating_label},
                 text=item.narrative,
                 author=assessment.author.get_username() if assessment else "",
                 sensitivity=item.narrative_sensitivity,
-                cites=[CitedItem(e.pk, e.title, e.sensitivity) for e in assessment.cited]
+                cites=[
+                    CitedItem(str(e.public_id), e.title, e.sensitivity) for e in assessment.cited
+                ]
                 if assessment
                 else [],
                 findings=[
@@ -208,11 +219,12 @@ def publication_check(summary: Summary, *, user=None) -> PublicationCheck:
                 else [],
             )
         )
-    logged_by = dict(
-        Evidence.objects.filter(pk__in=list(evidence_items)).values_list(
-            "pk", "logged_by__username"
-        )
-    )
+    logged_by = {
+        str(public_id): username
+        for public_id, username in Evidence.objects.filter(
+            public_id__in=list(evidence_items)
+        ).values_list("public_id", "logged_by__username")
+    }
     evidence = [
         CheckedEvidence(
             id=item.id,

@@ -11,6 +11,7 @@ import io
 
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy, gettext_noop, pgettext_lazy
 
 from reports import charts, pdf
 from reports.published import canonical_json
@@ -49,12 +50,23 @@ def filename(summary: Summary, fmt: str) -> str:
 
 
 def preamble(summary: Summary) -> list[list[str]]:
-    """Return what every export states before its figures: scope, period, as-of day, audience."""
+    """Return what every export states before its figures: scope, period, as-of day, audience.
+
+    In the active language: the workbook's "About" sheet is read, not parsed.
+    """
     return [
-        ["Progress summary", f"{summary.scope_name}, report {summary.year}"],
-        ["Period", summary.period_statement],
-        ["As of", summary.as_of.isoformat()],
-        ["Audience", f"{summary.audience_label}: {summary.audience_description}"],
+        [
+            gettext("Progress summary"),
+            gettext("%(scope)s, report %(year)s")
+            % {"scope": summary.scope_name, "year": summary.year},
+        ],
+        [gettext("Period"), summary.period_statement],
+        [gettext("As of"), summary.as_of.isoformat()],
+        [
+            gettext("Audience"),
+            gettext("%(audience)s: %(description)s")
+            % {"audience": summary.audience_label, "description": summary.audience_description},
+        ],
     ]
 
 
@@ -63,32 +75,40 @@ def to_json(summary: Summary) -> str:
     return canonical_json(summary)
 
 
+# The CSV's column names stay English (scripts read them); the workbook shows them translated
+# (`_recommendation_headers_xlsx`), so each fixed name is marked for the catalogue.
+_RECOMMENDATION_HEAD = [
+    gettext_noop("Period"),
+    gettext_noop("As of"),
+    gettext_noop("Audience"),
+    gettext_noop("Country"),
+    gettext_noop("Year"),
+    gettext_noop("Tier"),
+    gettext_noop("Reference"),
+    gettext_noop("Number"),
+    gettext_noop("Pillar"),
+    gettext_noop("Status at the start of the period"),
+    gettext_noop("Status on the as-of day"),
+    gettext_noop("Status code"),
+    gettext_noop("Changed in the period"),
+    gettext_noop("Lineage"),
+    gettext_noop("Predecessor"),
+    gettext_noop("Rating"),
+    gettext_noop("Confidence"),
+    gettext_noop("Assessment revision"),
+    gettext_noop("Assessment narrative"),
+    gettext_noop("Assessment narrative withheld"),
+    gettext_noop("Evidence links"),
+]
+_RECOMMENDATION_TAIL = [
+    gettext_noop("Status changes in the period"),
+    gettext_noop("Recommendation"),
+]
 RECOMMENDATION_HEADERS = [
-    "Period",
-    "As of",
-    "Audience",
-    "Country",
-    "Year",
-    "Tier",
-    "Reference",
-    "Number",
-    "Pillar",
-    "Status at the start of the period",
-    "Status on the as-of day",
-    "Status code",
-    "Changed in the period",
-    "Lineage",
-    "Predecessor",
-    "Rating",
-    "Confidence",
-    "Assessment revision",
-    "Assessment narrative",
-    "Assessment narrative withheld",
-    "Evidence links",
+    *_RECOMMENDATION_HEAD,
     *(f"Evidence: {SOURCE_TYPE_LABELS[code]}" for code in SOURCE_TYPES),
     *(f"Evidence: {DIRECTION_LABELS[code].lower()}" for code in DIRECTIONS),
-    "Status changes in the period",
-    "Recommendation",
+    *_RECOMMENDATION_TAIL,
 ]
 
 
@@ -132,17 +152,17 @@ def _yes_no(value: bool) -> str:
 
 
 CHANGE_HEADERS = [
-    "Country",
-    "Recommendation",
-    "Recorded on",
-    "Effective date",
-    "Entered on",
-    "From",
-    "To",
-    "From (code)",
-    "To (code)",
-    "Reason",
-    "Reason withheld",
+    gettext_noop("Country"),
+    gettext_noop("Recommendation"),
+    gettext_noop("Recorded on"),
+    gettext_noop("Effective date"),
+    gettext_noop("Entered on"),
+    gettext_noop("From"),
+    gettext_noop("To"),
+    gettext_noop("From (code)"),
+    gettext_noop("To (code)"),
+    gettext_noop("Reason"),
+    gettext_noop("Reason withheld"),
 ]
 
 
@@ -206,7 +226,7 @@ def _sheet(workbook: spreadsheets.Workbook, title: str, headers: list[str], rows
 
 
 def _totals_rows(summary: Summary):
-    scopes = [("All countries", summary.totals)]
+    scopes = [(gettext("All countries"), summary.totals)]
     if not summary.is_all_countries:
         scopes = [(summary.countries[0].name, summary.totals)]
     else:
@@ -234,17 +254,37 @@ def _evidence_rows(summary: Summary):
 
 
 EVIDENCE_HEADERS = [
-    "Country",
-    "Recommendation",
-    "Evidence id",
-    "Date",
-    "Title",
-    "Source type",
-    "Source",
-    "Direction",
-    "Sensitivity",
-    "Link",
+    gettext_noop("Country"),
+    gettext_noop("Recommendation"),
+    gettext_noop("Evidence id"),
+    gettext_noop("Date"),
+    gettext_noop("Title"),
+    gettext_noop("Source type"),
+    gettext_noop("Source"),
+    gettext_noop("Direction"),
+    gettext_noop("Sensitivity"),
+    gettext_noop("Link"),
 ]
+
+
+def _recommendation_headers_xlsx() -> list[str]:
+    """Return the recommendations sheet's column names in the active language."""
+    return [
+        *(gettext(h) for h in _RECOMMENDATION_HEAD),
+        *(
+            gettext("Evidence: %(source_type)s") % {"source_type": SOURCE_TYPE_LABELS[code]}
+            for code in SOURCE_TYPES
+        ),
+        *(
+            gettext("Evidence: %(direction)s") % {"direction": DIRECTION_LABELS[code].lower()}
+            for code in DIRECTIONS
+        ),
+        *(gettext(h) for h in _RECOMMENDATION_TAIL),
+    ]
+
+
+def _translated(headers: list[str]) -> list[str]:
+    return [gettext(h) for h in headers]
 
 
 def write_xlsx(summary: Summary, out) -> None:
@@ -252,23 +292,48 @@ def write_xlsx(summary: Summary, out) -> None:
 
     Each row goes to disk as it is written, however large the summary (`spreadsheets.Workbook`).
     """
-    title = f"Progress summary {summary.year}: {summary.scope_name}"
+    title = gettext("Progress summary %(year)s: %(scope)s") % {
+        "year": summary.year,
+        "scope": summary.scope_name,
+    }
+    # Sheet names (at most 31 characters in Excel) and column names read in the active language.
     with spreadsheets.Workbook(out, title=title) as workbook:
         _sheet(
             workbook,
-            "Recommendations",
-            RECOMMENDATION_HEADERS,
+            gettext("Recommendations"),
+            _recommendation_headers_xlsx(),
             lambda: recommendation_rows(summary),
         )
         _sheet(
             workbook,
-            "Totals",
-            ["Scope", "Group", "Code", "Count", "Value"],
+            gettext("Totals"),
+            [
+                gettext("Scope"),
+                gettext("Group"),
+                gettext("Code"),
+                gettext("Count"),
+                gettext("Value"),
+            ],
             lambda: _totals_rows(summary),
         )
-        _sheet(workbook, "Evidence", EVIDENCE_HEADERS, lambda: _evidence_rows(summary))
-        _sheet(workbook, "Status changes", CHANGE_HEADERS, lambda: change_rows(summary))
-        _sheet(workbook, "About", ["About", "Value"], lambda: preamble(summary))
+        _sheet(
+            workbook,
+            gettext("Evidence"),
+            _translated(EVIDENCE_HEADERS),
+            lambda: _evidence_rows(summary),
+        )
+        _sheet(
+            workbook,
+            gettext("Status changes"),
+            _translated(CHANGE_HEADERS),
+            lambda: change_rows(summary),
+        )
+        _sheet(
+            workbook,
+            gettext("About"),
+            [gettext("About"), gettext("Value")],
+            lambda: preamble(summary),
+        )
 
 
 def to_xlsx(summary: Summary) -> bytes:
@@ -319,18 +384,18 @@ def page_context(summary: Summary, *, for_pdf: bool = False, **extra) -> dict:
 
 # (sort key, heading, numeric) of the all-countries table; an empty key is not sortable.
 COUNTRY_TABLE_COLUMNS = [
-    ("country", "Country", False),
-    ("tier", "Tier", False),
-    ("recommendations", "Recommendations", True),  # with the status mix beneath the count
-    ("no_action", "No action", True),
-    ("in_progress", "In progress", True),
-    ("implemented", "Implemented", True),
-    ("regressed", "Regressed", True),
-    ("cannot_assess", "Cannot assess", True),
-    ("changed", "Changed", True),
-    ("evidence", "Evidence items", True),
-    ("without_evidence", "No evidence", True),
-    ("without_assessment", "No assessment", True),
+    ("country", gettext_lazy("Country"), False),
+    ("tier", gettext_lazy("Tier"), False),
+    ("recommendations", gettext_lazy("Recommendations"), True),  # with the status mix beneath
+    ("no_action", gettext_lazy("No action"), True),
+    ("in_progress", gettext_lazy("In progress"), True),
+    ("implemented", gettext_lazy("Implemented"), True),
+    ("regressed", gettext_lazy("Regressed"), True),
+    ("cannot_assess", pgettext_lazy("status, short", "Cannot assess"), True),
+    ("changed", gettext_lazy("Changed"), True),
+    ("evidence", gettext_lazy("Evidence items"), True),
+    ("without_evidence", gettext_lazy("No evidence"), True),
+    ("without_assessment", gettext_lazy("No assessment"), True),
 ]
 
 

@@ -14,8 +14,11 @@ import json
 import shutil
 
 from django.db import IntegrityError, transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from reports import exporters
+from reports import access, exporters
 from reports.models import PublishedRendering, PublishedSummary
 from reports.published import summary_from_dict
 from reports.summary import Summary, build_summary
@@ -47,8 +50,17 @@ def _write_summary(summary: Summary, fmt: str, out, *, record=None) -> None:
 def _summary(job: ExportJob, out, progress) -> str:
     p = job.parameters
     if job.audience not in Audience.allowed_for(job.user):
-        raise PermissionError(f"You may no longer read the {job.audience} view of a summary.")
+        raise PermissionError(
+            _("You may no longer read the %(audience)s view of a summary.")
+            % {"audience": job.audience}
+        )
     country = Country.objects.get(slug=p["country"]) if p["country"] else None
+    with translation.override(p.get("language") or "en"):
+        return _summary_in_language(job, out, progress, country)
+
+
+def _summary_in_language(job: ExportJob, out, progress, country) -> str:
+    p = job.parameters
     summary = build_summary(
         year=p["year"],
         country=country,
@@ -56,6 +68,8 @@ def _summary(job: ExportJob, out, progress) -> str:
         audience=job.audience,
         user=job.user,
     )
+    # The file is built for the user who asked, and shows them what it holds.
+    access.record_summary_read(summary, by=job.user)
     progress.total(summary.totals.recommendations)
     _write_summary(summary, job.format, out)
     progress(summary.totals.recommendations)
@@ -93,11 +107,13 @@ def published_rendering(record: PublishedSummary, fmt: str) -> PublishedRenderin
         return existing
     rendering = PublishedRendering(summary=record, format=fmt)
     summary = summary_from_dict(json.loads(record.content))
-    rendering.sha256, rendering.size = exportjobs.store(
-        rendering.file,
-        f"summary-{record.pk}.{fmt}",
-        lambda out: _write_summary(summary, fmt, out, record=record),
-    )
+    # Stored once for every reader: in English, whoever's request or worker renders it.
+    with translation.override("en"):
+        rendering.sha256, rendering.size = exportjobs.store(
+            rendering.file,
+            f"summary-{record.pk}.{fmt}",
+            lambda out: _write_summary(summary, fmt, out, record=record),
+        )
     try:
         with transaction.atomic():
             rendering.save()
@@ -105,6 +121,11 @@ def published_rendering(record: PublishedSummary, fmt: str) -> PublishedRenderin
         rendering.file.delete(save=False)
         return PublishedRendering.objects.get(summary=record, format=fmt)
     return rendering
+
+
+def in_stored_language() -> bool:
+    """Return whether the active language is the stored renderings' (English: its labels)."""
+    return (translation.get_language() or "en").split("-")[0] == "en"
 
 
 def stored_rendering(record: PublishedSummary, fmt: str) -> PublishedRendering | None:
@@ -116,7 +137,10 @@ def _published(job: ExportJob, out, progress) -> str:
     """Render a published summary's file (stored once), and hand the job the same bytes."""
     record = PublishedSummary.objects.get(pk=job.parameters["published"])
     if record.audience not in Audience.allowed_for(job.user):
-        raise PermissionError(f"You may no longer read the {record.audience} view of a summary.")
+        raise PermissionError(
+            _("You may no longer read the %(audience)s view of a summary.")
+            % {"audience": record.audience}
+        )
     summary = summary_from_dict(json.loads(record.content))
     progress.total(summary.totals.recommendations)
     rendering = published_rendering(record, job.format)
@@ -134,8 +158,10 @@ exportjobs.register(
         content_types={fmt: exporters.CONTENT_TYPES[fmt] for fmt in RENDERED_FORMATS},
         # Its content is frozen: the file is the same whatever is written since.
         follows_data=False,
-        ready_note="The published summary's file is now stored: its download gives these same "
-        "bytes every time.",
+        ready_note=gettext_lazy(
+            "The published summary's file is now stored: its download gives these same "
+            "bytes every time."
+        ),
     ),
 )
 

@@ -3,6 +3,8 @@ and confirming a publication."""
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from tiptracker.lib.dates import long_date
 from tracker.models import Audience, EvidenceSensitivity, default_as_of
@@ -26,11 +28,11 @@ class CountryYearSelect(forms.Select):
 class SummaryChoiceForm(forms.Form):
     """Choose a report year and a scope (one country with a narrative that year, or all)."""
 
-    year = forms.TypedChoiceField(label="Report year", coerce=int)
+    year = forms.TypedChoiceField(label=_("Report year"), coerce=int)
     country = forms.ChoiceField(
-        label="Country",
+        label=_("Country"),
         required=False,
-        help_text="Only countries with a narrative in the chosen year have a summary.",
+        help_text=_("Only countries with a narrative in the chosen year have a summary."),
     )
 
     def __init__(self, *args, years=(), countries=(), **kwargs):
@@ -39,7 +41,7 @@ class SummaryChoiceForm(forms.Form):
         self.names = {slug: name for slug, name, _ in countries}
         self.years_of = {slug: sorted(set(its_years)) for slug, _, its_years in countries}
         self.fields["year"].choices = [(y, y) for y in years]
-        self.fields["country"].choices = [("", "All countries")] + [
+        self.fields["country"].choices = [("", gettext("All countries"))] + [
             (slug, name) for slug, name, _ in countries
         ]
         self.fields["country"].widget = CountryYearSelect(
@@ -55,8 +57,11 @@ class SummaryChoiceForm(forms.Form):
             has = ", ".join(str(y) for y in self.years_of[slug])
             self.add_error(
                 "country",
-                f"{self.names[slug]} has no narrative for {year}, so no summary; "
-                f"it has one for {has}. Choose another year or country.",
+                gettext(
+                    "%(name)s has no narrative for %(year)s, so no summary; it has one for "
+                    "%(years)s. Choose another year or country."
+                )
+                % {"name": self.names[slug], "year": year, "years": has},
             )
         return cleaned
 
@@ -74,7 +79,7 @@ class SummaryParametersForm(forms.Form):
     as_of = forms.DateField(
         required=False,
         input_formats=["%Y-%m-%d"],
-        error_messages={"invalid": "Give the as-of day as a date in the form YYYY-MM-DD."},
+        error_messages={"invalid": _("Give the as-of day as a date in the form YYYY-MM-DD.")},
     )
     audience = forms.CharField(required=False)
 
@@ -91,8 +96,11 @@ class SummaryParametersForm(forms.Form):
             return default_as_of(self.year, today)
         if day > today:
             raise forms.ValidationError(
-                f"The as-of day {long_date(day)} is in the future: statuses are known up to "
-                f"today, {long_date(today)}."
+                gettext(
+                    "The as-of day %(day)s is in the future: statuses are known up to today, "
+                    "%(today)s."
+                )
+                % {"day": long_date(day), "today": long_date(today)}
             )
         return day
 
@@ -107,9 +115,15 @@ class SummaryParametersForm(forms.Form):
             names = ", ".join(audience.value for audience in allowed)
             known = asked in Audience.values
             raise forms.ValidationError(
-                f"You may not read the {asked} view of a summary; you may read: {names}."
+                gettext(
+                    "You may not read the %(audience)s view of a summary; you may read: %(names)s."
+                )
+                % {"audience": asked, "names": names}
                 if known
-                else f"There is no {asked!r} view of a summary; choose one of: {names}."
+                else gettext(
+                    "There is no %(audience)s view of a summary; choose one of: %(names)s."
+                )
+                % {"audience": repr(asked), "names": names}
             )
         return Audience(asked)
 
@@ -125,11 +139,15 @@ class PublishForm(forms.Form):
 
     sha256 = forms.RegexField(regex=r"^[0-9a-f]{64}$", widget=forms.HiddenInput)
     confirm = forms.BooleanField(
-        label="I have checked every text and evidence item listed above: each may be read by "
-        "anyone, and the summary is published with them.",
+        label=_(
+            "I have checked every text and evidence item listed above: each may be read by "
+            "anyone, and the summary is published with them."
+        ),
         error_messages={
-            "required": "Tick the confirmation once you have checked what the summary makes "
-            "public. Nothing was published."
+            "required": _(
+                "Tick the confirmation once you have checked what the summary makes "
+                "public. Nothing was published."
+            )
         },
     )
 
@@ -137,10 +155,10 @@ class PublishForm(forms.Form):
         kwargs.setdefault("auto_id", "publish_%s")
         super().__init__(*args, **kwargs)
         if audience != Audience.PUBLIC:
-            self.fields["confirm"].label = (
-                f"I have checked every text and evidence item listed above: each may be read "
-                f"by the {Audience(audience).label.lower()} audience this summary is for."
-            )
+            self.fields["confirm"].label = gettext(
+                "I have checked every text and evidence item listed above: each may be read "
+                "by the %(audience)s audience this summary is for."
+            ) % {"audience": Audience(audience).label.lower()}
 
 
 class WithholdForm(forms.Form):
@@ -153,17 +171,17 @@ class WithholdForm(forms.Form):
     audience = forms.ChoiceField(choices=Audience.choices, widget=forms.HiddenInput, required=False)
     as_of = forms.DateField(widget=forms.HiddenInput, required=False)
     sensitivity = forms.ChoiceField(
-        label="Make it",
+        label=_("Make it"),
         choices=[
-            (EvidenceSensitivity.INTERNAL, "Internal (staff only)"),
-            (EvidenceSensitivity.RESTRICTED, "Restricted (reviewers and its author)"),
+            (EvidenceSensitivity.INTERNAL, _("Internal (staff only)")),
+            (EvidenceSensitivity.RESTRICTED, _("Restricted (reviewers and its author)")),
         ],
     )
     reason = forms.CharField(
-        label="Why",
+        label=_("Why"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Kept with the text's record; never published.",
+        help_text=_("Kept with the text's record; never published."),
     )
 
     @property

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from tiptracker.lib.dates import long_date
 from tiptracker.lib.storage import private_storage
@@ -19,19 +21,19 @@ class PublishedSummary(AppendOnlyModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="summaries",
-        help_text="Empty for the all-countries summary.",
+        help_text=_("Empty for the all-countries summary."),
     )
     year = models.PositiveSmallIntegerField()
     audience = models.CharField(
         max_length=10,
         choices=Audience.choices,
         default=Audience.PUBLIC,
-        help_text="Whom it was built for, and so which evidence it holds.",
+        help_text=_("Whom it was built for, and so which evidence it holds."),
     )
     as_of = models.DateField(
-        null=True, blank=True, help_text="The day its statuses are on (empty before audiences)."
+        null=True, blank=True, help_text=_("The day its statuses are on (empty before audiences).")
     )
-    content = models.TextField(help_text="The summary as canonical JSON, exactly as published.")
+    content = models.TextField(help_text=_("The summary as canonical JSON, exactly as published."))
     sha256 = models.CharField(max_length=64)
     published_at = models.DateTimeField(default=timezone.now)
     published_by = models.ForeignKey(
@@ -42,8 +44,8 @@ class PublishedSummary(AppendOnlyModel):
         # The table the model had when it lived in the tracker app: existing rows stay.
         db_table = "tracker_summary"
         ordering = ["-published_at", "-id"]
-        verbose_name = "published summary"
-        verbose_name_plural = "published summaries"
+        verbose_name = _("published summary")
+        verbose_name_plural = _("published summaries")
         permissions = [("publish_summary", "Can publish annual summaries")]
         constraints = [
             models.CheckConstraint(
@@ -53,7 +55,7 @@ class PublishedSummary(AppendOnlyModel):
         ]
 
     def __str__(self):
-        scope = self.country.name if self.country_id else "All countries"
+        scope = self.country.name if self.country_id else gettext("All countries")
         return f"{scope} {self.year} ({long_date(timezone.localdate(self.published_at))})"
 
     def get_absolute_url(self):
@@ -81,7 +83,7 @@ class PublishedRendering(models.Model):
             models.UniqueConstraint(
                 fields=["summary", "format"],
                 name="publishedrendering_once_per_format",
-                violation_error_message="A published summary is rendered once per format.",
+                violation_error_message=_("A published summary is rendered once per format."),
             ),
         ]
 

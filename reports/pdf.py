@@ -33,9 +33,12 @@ from pathlib import Path
 
 import typst
 from django.conf import settings
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
+from django.utils.functional import Promise
+from django.utils.translation import get_language_info
+from django.utils.translation import gettext as _
 
-from reports import charts
+from reports import charts, pdf_words
 from reports.published import summary_to_dict
 from reports.summary import (
     CONFIDENCE_LABELS,
@@ -131,6 +134,8 @@ def _compiler():
 
 def _printable(value):
     """Return `value` (JSON data) with the control characters of its texts left out."""
+    if isinstance(value, Promise):
+        value = str(value)  # a label marked for translation, in the active language
     if isinstance(value, str):
         return _CONTROLS.sub("", value)
     if isinstance(value, dict):
@@ -223,8 +228,8 @@ def _marking(audience: str) -> str:
     if audience == Audience.PUBLIC:
         return ""
     if audience == Audience.RESTRICTED:
-        return "Restricted: do not share outside the team"
-    return "Internal: not for publication"
+        return _("Restricted: do not share outside the team")
+    return _("Internal: not for publication")
 
 
 def _time_words(moment: datetime.datetime) -> str:
@@ -238,11 +243,14 @@ def document_data(summary: Summary, *, record=None) -> dict:
     """
     content = summary_to_dict(summary)
     if summary.is_all_countries:
-        title = f"Progress summary {summary.year}: all countries"
+        title = _("Progress summary %(year)s: all countries") % {"year": summary.year}
         chart_list = {"": [_chart(c) for c in charts.scope_charts(summary)]}
     else:
         country = summary.countries[0]
-        title = f"{country.name}: progress summary {summary.year}"
+        title = _("%(country)s: progress summary %(year)s") % {
+            "country": country.name,
+            "year": summary.year,
+        }
         chart_list = {
             country.slug: [_chart(c) for c in charts.country_charts(country, summary=summary)]
         }
@@ -253,8 +261,16 @@ def document_data(summary: Summary, *, record=None) -> dict:
             "by": record.published_by.get_username() if record.published_by_id else "",
             "sha256": record.sha256,
         }
+    language = (translation.get_language() or "en").split("-")[0]
+    info = get_language_info(language)
+    t = pdf_words.words()
+    t["translation"] = t["translation"].replace("{language}", str(info["name_translated"]))
     return {
-        "lang": "en",
+        # The document's language and direction: Typst shapes, hyphenates and lays it out so.
+        "lang": language,
+        "dir": "rtl" if info["bidi"] else "ltr",
+        "t": t,
+        "counted": pdf_words.count_table(content),
         "title": title,
         "fonts": list(FONT_FAMILIES),
         "summary": content,
@@ -266,9 +282,9 @@ def document_data(summary: Summary, *, record=None) -> dict:
             else _time_words(summary.generated_at)
         ),
         "words": {
-            "period_label": "Reporting period"
+            "period_label": _("Reporting period")
             if summary.schema_version < 2
-            else "Follow-up period",
+            else _("Follow-up period"),
             "period": summary.period_words,
             "period_statement": summary.period_statement,
             "as_of": summary.as_of_words[:1].upper() + summary.as_of_words[1:],

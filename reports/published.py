@@ -11,6 +11,8 @@ import datetime
 import json
 from dataclasses import dataclass
 
+from django.utils import translation
+
 from reports.summary import (
     SCHEMA_VERSION,
     STATUS_LABELS,
@@ -26,6 +28,9 @@ from reports.summary import (
 )
 
 # --- The published (JSON) shape -------------------------------------------------------------
+
+# The scope name of an all-countries summary in its JSON, in English whatever the language.
+ALL_COUNTRIES = "All countries"
 
 
 def _totals_to_dict(t: Totals) -> dict:
@@ -53,7 +58,16 @@ def _point_to_dict(p: YearPoint) -> dict:
 
 
 def summary_to_dict(summary: Summary) -> dict:
-    """Return the summary as JSON-ready data; no generation time, so equal data gives equal JSON."""
+    """Return the summary as JSON-ready data; no generation time, so equal data gives equal JSON.
+
+    The data hold codes, never labels, and the scope's name is the country's (or the English
+    "All countries"), so it is the same in whatever language the summary was built or is read.
+    """
+    with translation.override("en"):
+        return _summary_to_dict(summary)
+
+
+def _summary_to_dict(summary: Summary) -> dict:
     return {
         "schema_version": SCHEMA_VERSION,
         "year": summary.year,
@@ -63,7 +77,10 @@ def summary_to_dict(summary: Summary) -> dict:
         },
         "as_of": summary.as_of.isoformat(),
         "audience": summary.audience,
-        "scope": {"country": summary.country_slug, "name": summary.scope_name},
+        "scope": {
+            "country": summary.country_slug,
+            "name": summary.scope_name if summary.country_slug else ALL_COUNTRIES,
+        },
         "includes_restricted_evidence": summary.includes_restricted,
         "totals": _totals_to_dict(summary.totals),
         "history": [_point_to_dict(p) for p in summary.history],
@@ -84,6 +101,8 @@ def summary_to_dict(summary: Summary) -> dict:
                         "reference": r.reference,
                         "number": r.number,
                         "text": r.text,
+                        # Analysts' translations of the official text, by language code.
+                        "translations": dict(r.translations),
                         "pillar": r.pillar,
                         "status_at_start": r.status_at_start,
                         "status": r.status,
@@ -148,7 +167,11 @@ def summary_to_dict(summary: Summary) -> dict:
 
 
 def canonical_json(summary: Summary) -> str:
-    """Return the summary as canonical JSON: sorted keys, fixed separators, UTF-8 text."""
+    """Return the summary as canonical JSON: sorted keys, fixed separators, UTF-8 text.
+
+    The same bytes (and so the same SHA-256 a published summary is frozen with) in whatever
+    language the publisher reads the tracker (`summary_to_dict`).
+    """
     return json.dumps(
         summary_to_dict(summary), sort_keys=True, separators=(",", ":"), ensure_ascii=False
     )
@@ -235,6 +258,7 @@ def summary_from_dict(data: dict) -> Summary:
                     reference=r["reference"],
                     number=r["number"],
                     text=r["text"],
+                    translations=dict(r.get("translations") or {}),
                     pillar=r["pillar"],
                     status_at_start=r.get("status_at_start", r.get("status_previous")),
                     status=r["status"],

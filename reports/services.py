@@ -4,6 +4,7 @@ import hashlib
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from reports import tasks
 from reports.models import PublishedSummary
@@ -38,16 +39,21 @@ def summary_publish(
     (`reports.checks.publication_check`): if anything changed since, nothing is published.
     """
     if not by.has_perm("reports.publish_summary"):
-        raise PermissionDenied("You may not publish summaries.")
+        raise PermissionDenied(_("You may not publish summaries."))
     if audience not in Audience.allowed_for(by):
-        raise PermissionDenied(f"You may not publish a summary for the {audience} audience.")
+        raise PermissionDenied(
+            _("You may not publish a summary for the %(audience)s audience.")
+            % {"audience": audience}
+        )
     summary = build_summary(year=year, country=country, as_of=as_of, audience=audience, user=by)
     content = canonical_json(summary)
     sha256 = hashlib.sha256(content.encode("utf-8")).hexdigest()
     if expected_sha256 is not None and expected_sha256 != sha256:
         raise ValidationError(
-            "The summary changed after you checked it (a status, a text, its sensitivity or "
-            "the evidence): nothing was published. Check what it holds now, then confirm again.",
+            _(
+                "The summary changed after you checked it (a status, a text, its sensitivity or "
+                "the evidence): nothing was published. Check what it holds now, then confirm again."
+            ),
             code=CHANGED_SINCE_CHECKED,
         )
     latest = (
@@ -58,8 +64,11 @@ def summary_publish(
     )
     if latest is not None and latest.sha256 == sha256:
         raise ValidationError(
-            f"Nothing has changed since this summary was published on "
-            f"{long_date(latest.published_at.date())}; it was not published again."
+            _(
+                "Nothing has changed since this summary was published on %(day)s; it was not "
+                "published again."
+            )
+            % {"day": long_date(latest.published_at.date())}
         )
     published = PublishedSummary.objects.create(
         country=country,

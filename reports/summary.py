@@ -37,6 +37,7 @@ from tracker.models import (
     Evidence,
     LineageAncestor,
     Recommendation,
+    RecommendationTranslation,
     Report,
     StatusChange,
     Tier,
@@ -57,14 +58,36 @@ SOURCE_TYPES = tuple(Evidence.SourceType.values)
 DIRECTIONS = tuple(Evidence.Direction.values)
 LINK_KINDS = ("repeated", "reworded", "new", "dropped")
 
-STATUS_LABELS = dict(Recommendation.Status.choices)
-PILLAR_LABELS = dict(Recommendation.Pillar.choices)
-RATING_LABELS = dict(Assessment.Rating.choices)
-CONFIDENCE_LABELS = dict(Assessment.Confidence.choices)
-SOURCE_TYPE_LABELS = dict(Evidence.SourceType.choices)
-DIRECTION_LABELS = dict(Evidence.Direction.choices)
-TIER_LABELS = dict(Tier.choices)
-LINK_KIND_LABELS = {**dict(Recommendation.LinkKind.choices), "dropped": "Dropped"}
+
+class _Labels(dict):
+    """Vocabulary labels by code, read as text in the active language when looked up.
+
+    The vocabularies' labels are marked for translation (lazy); every reader of these maps
+    (exports, the PDF's data, pages) gets plain text.
+    """
+
+    def __getitem__(self, code):
+        return str(super().__getitem__(code))
+
+    def get(self, code, default=None):
+        label = super().get(code, default)
+        return default if label is default else str(label)
+
+    def items(self):
+        return [(code, str(label)) for code, label in super().items()]
+
+    def values(self):
+        return [str(label) for label in super().values()]
+
+
+STATUS_LABELS = _Labels(Recommendation.Status.choices)
+PILLAR_LABELS = _Labels(Recommendation.Pillar.choices)
+RATING_LABELS = _Labels(Assessment.Rating.choices)
+CONFIDENCE_LABELS = _Labels(Assessment.Confidence.choices)
+SOURCE_TYPE_LABELS = _Labels(Evidence.SourceType.choices)
+DIRECTION_LABELS = _Labels(Evidence.Direction.choices)
+TIER_LABELS = _Labels(Tier.choices)
+LINK_KIND_LABELS = _Labels({**dict(Recommendation.LinkKind.choices), "dropped": "Dropped"})
 
 
 class NoNarratives(LookupError):
@@ -81,9 +104,12 @@ def _zeros(keys) -> dict[str, int]:
 
 @dataclass
 class EvidenceItem:
-    """One piece of evidence of the follow-up period (by publication, else logging date)."""
+    """One piece of evidence of the follow-up period (by publication, else logging date).
 
-    id: int
+    `id` is the item's public identifier (an integer id in summaries published before it had
+    one)."""
+
+    id: str
     title: str
     source_type: str
     source_name: str
@@ -177,6 +203,12 @@ class RecommendationRow:
     assessment: AssessmentItem | None
     evidence: list[EvidenceItem] = field(default_factory=list)
     changes: list[ChangeItem] = field(default_factory=list)
+    # Analysts' translations of `text` by language code: shown beside it, never instead of it.
+    translations: dict[str, str] = field(default_factory=dict)
+
+    def translation_in(self, language: str | None) -> str:
+        """Return the translation of the text into `language`, or "" when there is none."""
+        return self.translations.get((language or "").split("-")[0], "")
 
     @property
     def status_label(self) -> str:
@@ -808,6 +840,7 @@ def build_summary(
         .values_list(
             "recommendation_id",
             "evidence_id",
+            "evidence__public_id",
             "evidence__title",
             "evidence__source_type",
             "evidence__source_name",
@@ -818,6 +851,12 @@ def build_summary(
             "evidence__sensitivity",
             "evidence__withdrawn_at",
         )
+    )
+
+    translations = list(
+        RecommendationTranslation.objects.filter(recommendation__in=this_year_ids)
+        .order_by()
+        .values_list("recommendation_id", "language", "text")
     )
 
     return _assemble(
@@ -834,6 +873,7 @@ def build_summary(
         changes=changes,
         assessments=assessments,
         links=links,
+        translations=translations,
     )
 
 
@@ -852,6 +892,7 @@ def _assemble(
     changes,
     assessments,
     links,
+    translations=(),
 ) -> Summary:
     start, end = follow_up_period(year)
     tz = timezone.get_current_timezone()
@@ -859,7 +900,8 @@ def _assemble(
     evidence_by_rec: dict[int, list[EvidenceItem]] = defaultdict(list)
     items: dict[int, EvidenceItem] = {}
     withdrawn_by_rec: dict[int, set[int]] = defaultdict(set)
-    for rec_id, ev_id, title, kind, name, url, published, logged, direction, sens, gone in links:
+    for rec_id, ev_id, public_id, title, kind, name, url, published, *rest in links:
+        logged, direction, sens, gone = rest
         if gone is not None and timezone.localtime(gone, tz).date() <= as_of:
             # Withdrawn by the as-of day: it no longer counts, and the summary says how many.
             withdrawn_by_rec[rec_id].add(ev_id)
@@ -867,9 +909,15 @@ def _assemble(
         item = items.get(ev_id)
         if item is None:
             day = published or timezone.localtime(logged, tz).date()
-            item = EvidenceItem(ev_id, title, kind, name, url, day, direction, sens)
+            # Named by its public identifier: the summary, its files and what is published
+            # show no evidence ids (tracker.models.Evidence).
+            item = EvidenceItem(str(public_id), title, kind, name, url, day, direction, sens)
             items[ev_id] = item
         evidence_by_rec[rec_id].append(item)
+
+    translations_by_rec: dict[int, dict[str, str]] = defaultdict(dict)
+    for rec_id, language, text in translations:
+        translations_by_rec[rec_id][language] = text
 
     reference_of = {rec["id"]: rec["reference"] for rec in recommendations}
     descendants: dict[int, list[int]] = defaultdict(list)
@@ -910,6 +958,7 @@ def _assemble(
                 assessment=assessments.get(rec["id"]),
                 evidence=evidence_by_rec.get(rec["id"], []),
                 changes=changes_by_rec.get(rec["id"], []),
+                translations=dict(sorted(translations_by_rec.get(rec["id"], {}).items())),
             )
         )
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, F, Max, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Least
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from tracker.models import (
     FIRST_REPORT_YEAR,
@@ -47,7 +48,7 @@ CARRIED_KINDS = (Recommendation.LinkKind.REPEATED, Recommendation.LinkKind.REWOR
 TIER_STEP = 28.0
 # A year with no placement on record: no tier table loaded for it, or the country not in the
 # one loaded. The tier is unknown, which is not a fact about the country.
-NO_TIER = "No tier on record"
+NO_TIER = _("No tier on record")
 
 
 @dataclass
@@ -423,7 +424,7 @@ class Comparison:
 
     @property
     def totals(self) -> ComparisonRow:
-        total = ComparisonRow(name="All shown", slug="", tier=None)
+        total = ComparisonRow(name=_("All shown"), slug="", tier=None)
         for row in self.rows:
             total.recommendations += row.recommendations
             total.carried += row.carried

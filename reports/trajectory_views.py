@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth.decorators import login_required, permission_required
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext_lazy as _
 
 from reports import trajectory
 from tracker.models import Country, Recommendation, Report, Tier
@@ -36,15 +37,15 @@ def country_detail(request, slug):
 
 
 class ComparisonForm(forms.Form):
-    year = forms.TypedChoiceField(label="Report year", coerce=int)
+    year = forms.TypedChoiceField(label=_("Report year"), coerce=int)
     tier = forms.ChoiceField(
-        label="Tier", required=False, choices=[("", "Any tier"), *Tier.choices]
+        label=_("Tier"), required=False, choices=[("", _("Any tier")), *Tier.choices]
     )
     country = forms.MultipleChoiceField(
-        label="Countries",
+        label=_("Countries"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="With a tier, only the chosen countries of that tier show.",
+        help_text=_("With a tier, only the chosen countries of that tier show."),
     )
 
     def __init__(self, *args, years, countries, **kwargs):

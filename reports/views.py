@@ -16,10 +16,11 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from reports import exporters, exportjobs, services
+from reports import access, exporters, exportjobs, services
 from reports.checks import publication_check
 from reports.forms import PublishForm, SummaryChoiceForm, SummaryParametersForm, WithholdForm
 from reports.models import PublishedSummary
@@ -27,10 +28,12 @@ from reports.published import compare, summary_from_dict
 from reports.summary import STATUSES, BadAsOf, NoNarratives, build_summary, default_as_of
 from tiptracker.lib.dates import long_date, period_words
 from tracker import services as tracker_services
+from tracker.languages import in_requested_language
 from tracker.models import (
     Assessment,
     Audience,
     Country,
+    EvidenceSensitivity,
     Report,
     StatusChange,
     Tier,
@@ -68,7 +71,7 @@ def _requested_format(request) -> str | None:
     if fmt is None or fmt == "html":
         return None
     if fmt not in exporters.FORMATS:
-        raise Http404("Unknown download format.")
+        raise Http404(_("Unknown download format."))
     return fmt
 
 
@@ -85,10 +88,13 @@ def _parameters(request, year: int) -> SummaryParametersForm:
 
 
 def _build_or_404(request, *, year: int, country=None):
-    """Build the summary the request asks for (`as_of`, `audience`), as its user may see it."""
+    """Build the summary the request asks for (`as_of`, `audience`), as its user may see it.
+
+    The restricted evidence it shows is recorded as read by the user (`reports.access`).
+    """
     asked = _parameters(request, year).cleaned_data
     try:
-        return build_summary(
+        summary = build_summary(
             year=year,
             country=country,
             as_of=asked["as_of"],
@@ -99,6 +105,8 @@ def _build_or_404(request, *, year: int, country=None):
         raise Http404(str(exc)) from exc
     except BadAsOf as exc:
         raise BadRequest(str(exc)) from exc
+    access.record_summary_read(summary, by=request.user)
+    return summary
 
 
 def _summary_view(view):
@@ -131,12 +139,16 @@ def _summary_in_background(request, *, year: int, country, fmt: str):
     period runs) and the audience, so the same request reuses the job within the day.
     """
     if not Report.objects.filter(year=year, **({"country": country} if country else {})).exists():
-        scope = country.name if country is not None else "any country"
-        raise Http404(f"There is no narrative of {year} for {scope}.")
+        if country is None:
+            raise Http404(_("There is no narrative of %(year)s for any country.") % {"year": year})
+        raise Http404(
+            _("There is no narrative of %(year)s for %(scope)s.")
+            % {"year": year, "scope": country.name}
+        )
     asked = _parameters(request, year).cleaned_data
     as_of, audience = asked["as_of"], asked["audience"]
-    scope = country.name if country is not None else "all countries"
-    job, _ = tracker_services.export_job_request(
+    scope = country.name if country is not None else _("all countries")
+    job, _created = tracker_services.export_job_request(
         by=request.user,
         kind=exportjobs.SUMMARY,
         fmt=fmt,
@@ -144,9 +156,12 @@ def _summary_in_background(request, *, year: int, country, fmt: str):
             "year": year,
             "country": country.slug if country is not None else "",
             "as_of": as_of.isoformat(),
+            # The file's words are in the language the request was read in (`?lang=`).
+            "language": translation.get_language() or "en",
         },
         audience=audience,
-        title=f"Progress summary {year}, {scope}, {audience.label.lower()} view ({fmt.upper()})",
+        title=_("Progress summary %(year)s, %(scope)s, %(audience)s view (%(format)s)")
+        % {"year": year, "scope": scope, "audience": audience.label.lower(), "format": fmt.upper()},
     )
     return redirect(job)
 
@@ -206,6 +221,7 @@ def summary_index(request):
 @login_required
 @permission_required("reports.view_publishedsummary", raise_exception=True)
 @_summary_view
+@in_requested_language
 def summary_all(request, year: int):
     """Show the summary of every country with a narrative in `year`, or download it."""
     fmt = _requested_format(request)
@@ -229,6 +245,7 @@ def summary_all(request, year: int):
 @login_required
 @permission_required("reports.view_publishedsummary", raise_exception=True)
 @_summary_view
+@in_requested_language
 def summary_country(request, year: int, slug: str):
     """Show the full summary of one country for `year`, or download it."""
     fmt = _requested_format(request)
@@ -303,7 +320,7 @@ def _publish_parameters(request, data, year: int, back):
         data, user=request.user, year=year, default_audience=Audience.PUBLIC
     )
     if not asked.is_valid():
-        messages.error(request, f"Nothing was published. {asked.message()}")
+        messages.error(request, _("Nothing was published. %(why)s") % {"why": asked.message()})
         return None, None, redirect(back)
     return asked.cleaned_data["audience"], asked.cleaned_data["as_of"], None
 
@@ -331,7 +348,7 @@ def summary_publish(request, year: int, slug: str | None = None):
         return _render_check(request, **check)
     form = PublishForm(request.POST, audience=audience)
     if not form.is_valid():
-        messages.info(request, "Nothing was published: check what it holds, then confirm below.")
+        messages.info(request, _("Nothing was published: check what it holds, then confirm below."))
         return _render_check(request, **check, form=form, status=400)
     try:
         published = services.summary_publish(
@@ -354,10 +371,17 @@ def summary_publish(request, year: int, slug: str | None = None):
         return redirect(back)
     messages.success(
         request,
-        f"Published the {year} summary of {published.country or 'all countries'} for the "
-        f"{published.get_audience_display().lower()} audience, statuses on "
-        f"{long_date(published.as_of)} (SHA-256 {published.sha256[:12]}…). "
-        "It can no longer be changed.",
+        _(
+            "Published the %(year)s summary of %(scope)s for the %(audience)s audience, statuses "
+            "on %(day)s (SHA-256 %(sha256)s…). It can no longer be changed."
+        )
+        % {
+            "year": year,
+            "scope": published.country or _("all countries"),
+            "audience": published.get_audience_display().lower(),
+            "day": long_date(published.as_of),
+            "sha256": published.sha256[:12],
+        },
     )
     return redirect("published_summary_detail", pk=published.pk)
 
@@ -373,22 +397,28 @@ def summary_withhold_text(request, year: int, slug: str | None = None):
     """
     country = get_object_or_404(Country, slug=slug) if slug else None
     form = WithholdForm(request.POST)
-    _, here, _ = _publish_urls(year, slug)
+    here = _publish_urls(year, slug)[1]
     if not form.is_valid():
         # The hidden fields come from the page itself: a fault there is the request's.
         problems = "; ".join(
-            f"{(form.fields[name].label if name in form.fields else '') or 'The request'}: "
-            f"{' '.join(errors)}"
+            _("%(field)s: %(errors)s")
+            % {
+                "field": (form.fields[name].label if name in form.fields else "")
+                or _("The request"),
+                "errors": " ".join(errors),
+            }
             for name, errors in form.errors.items()
         )
-        messages.error(request, f"Nothing was changed. {problems}")
+        messages.error(request, _("Nothing was changed. %(why)s") % {"why": problems})
         return redirect(_check_address(here, request.POST))
     kind, pk = form.target
     data = form.cleaned_data
     try:
         if kind == "reason":
             change = get_object_or_404(StatusChange.objects.select_related("recommendation"), pk=pk)
-            what = f"The reason of the {change.recommendation.reference} status change"
+            what = _("The reason of the %(reference)s status change") % {
+                "reference": change.recommendation.reference
+            }
             tracker_services.status_change_set_reason_sensitivity(
                 change=change,
                 sensitivity=data["sensitivity"],
@@ -399,7 +429,9 @@ def summary_withhold_text(request, year: int, slug: str | None = None):
             assessment = get_object_or_404(
                 Assessment.objects.select_related("recommendation"), pk=pk
             )
-            what = f"The narrative of the {assessment.recommendation.reference} assessment"
+            what = _("The narrative of the %(reference)s assessment") % {
+                "reference": assessment.recommendation.reference
+            }
             tracker_services.assessment_set_narrative_sensitivity(
                 assessment=assessment,
                 sensitivity=data["sensitivity"],
@@ -408,14 +440,24 @@ def summary_withhold_text(request, year: int, slug: str | None = None):
             )
     except (ValidationError, PermissionDenied) as exc:
         messages.error(
-            request, "Nothing was changed. " + " ".join(getattr(exc, "messages", [str(exc)]))
+            request,
+            _("Nothing was changed. %(why)s")
+            % {"why": " ".join(getattr(exc, "messages", [str(exc)]))},
         )
     else:
-        scope = country.name if country else "all countries"
+        scope = country.name if country else _("all countries")
         messages.success(
             request,
-            f"{what} is now {data['sensitivity']}: the {year} summary of {scope} states the "
-            "change without its words. The change is recorded with your reason.",
+            _(
+                "%(what)s is now %(sensitivity)s: the %(year)s summary of %(scope)s states the "
+                "change without its words. The change is recorded with your reason."
+            )
+            % {
+                "what": what,
+                "sensitivity": EvidenceSensitivity(data["sensitivity"]).label.lower(),
+                "year": year,
+                "scope": scope,
+            },
         )
     return redirect(_check_address(here, request.POST))
 
@@ -443,9 +485,11 @@ def _published(request, pk: int):
 @require_GET
 @login_required
 @permission_required("reports.view_publishedsummary", raise_exception=True)
+@in_requested_language
 def published_detail(request, pk: int):
     """Show a published summary from its frozen content, or download it."""
     record, summary, verified = _published(request, pk)
+    access.record_summary_read(summary, by=request.user)
     fmt = _requested_format(request)
     if fmt == "json":
         # The frozen bytes themselves, so anyone can check them against the SHA-256.
@@ -454,15 +498,21 @@ def published_detail(request, pk: int):
         # Rendered once, by the worker, and served from storage: the same bytes on every
         # download. Until it is stored (published before renderings were kept, or its task not
         # run yet) the download is a job for the worker: nothing is rendered in the request.
+        if not exportjobs.in_stored_language():
+            # The stored files are the English ones; another language is rendered on request.
+            return _download(
+                summary, fmt, content=exporters.export(summary, fmt) if fmt != "csv" else None
+            )
         rendering = exportjobs.stored_rendering(record, fmt)
         if rendering is None:
-            job, _ = tracker_services.export_job_request(
+            job, _created = tracker_services.export_job_request(
                 by=request.user,
                 kind=exportjobs.PUBLISHED,
                 fmt=fmt,
                 parameters={"published": record.pk},
                 audience=record.audience,
-                title=f"Published summary, {record} ({fmt.upper()})",
+                title=_("Published summary, %(summary)s (%(format)s)")
+                % {"summary": record, "format": fmt.upper()},
             )
             return redirect(job)
         return _file_response(

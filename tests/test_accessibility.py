@@ -66,6 +66,7 @@ NOT_PAGES = {
     "evidence_file": "A file download (the evidence's own bytes), not a page.",
     "export_job_file": "A file download (a finished export), not a page.",
     "api:schema": "The OpenAPI document (YAML or JSON) for tools; its page is api:docs.",
+    "evidence_by_id": "An old address by id: sends a reviewer on to the item's page (checked).",
     "public_root": "A redirect to the front page.",
     "public_feed": "An Atom feed, for feed readers.",
     "public_country_feed": "An Atom feed, for feed readers.",
@@ -94,6 +95,8 @@ class Demo:
     assessment_rec: int = 0
     published: int = 0
     job: int = 0
+    narrative_job: int = 0
+    failed_job: int = 0
     export: int = 0
     country: str = ""
     year: int = 2021
@@ -147,6 +150,10 @@ PAGES = [
     Page("report_detail", lambda d: f"/reports/{d.report}/", SIGNED_IN),
     Page("import_upload", lambda d: "/import/", REVIEWER),
     Page("import_job", lambda d: f"/import/jobs/{d.job}/", REVIEWER),
+    # One narrative uploaded and read: its preview, with the form to correct and confirm it.
+    Page("import_job", lambda d: f"/import/jobs/{d.narrative_job}/", REVIEWER),
+    # One refused by the worker: its message and the way back to the form.
+    Page("import_job", lambda d: f"/import/jobs/{d.failed_job}/", REVIEWER),
     # An export job's page is its owner's only: the reviewer's finished one.
     Page("export_job", lambda d: f"/exports/{d.export}/", REVIEWER),
     Page("evidence_list", lambda d: "/evidence/", SIGNED_IN),
@@ -189,7 +196,7 @@ PAGES = [
     Page("", lambda d: "/recommendations/?" + "&".join(["q=x"] * 1001), SIGNED_IN, status=400),
 ]
 # Pages reached by submitting a form, checked in test_pages_reached_by_a_form_have_no_violation.
-FORM_PAGES = {"import_preview", "two_factor_verify"}
+FORM_PAGES = {"two_factor_verify"}
 
 
 def _app_page_names() -> set[str]:
@@ -213,14 +220,21 @@ def test_every_page_of_the_app_has_an_accessibility_check_or_a_reason_why_not():
     assert not stale, f"checks or exclusions of URL names that no longer exist: {sorted(stale)}"
 
 
+_ANY = {
+    "year": "2021",
+    "id": "1",
+    "int": "1",
+    "slug": "north-korea",
+    "uuid": "00000000-0000-4000-8000-000000000000",
+}
+
+
 @pytest.mark.django_db
 def test_the_pages_excluded_as_post_only_refuse_get(reviewer_client):
     routes = dict(_routes(get_resolver().url_patterns))
     for name in (n for n, why in NOT_PAGES.items() if why == POST_ONLY):
         # Any id will do: the method is refused before the record is looked up.
-        path = "/" + re.sub(
-            r"<(\w+):\w+>", lambda m: "2021" if m[1] == "year" else "1", routes[name]
-        )
+        path = "/" + re.sub(r"<(\w+):\w+>", lambda m: _ANY[m[1]], routes[name])
         response = reviewer_client.get(path)
         assert response.status_code == 405, (name, path, response.status_code)
 
@@ -342,6 +356,22 @@ def _demo_data() -> Demo:
     from tracker import tasks
 
     tasks.read_import_job.call(job.pk)
+    narrative_job = ImportJob.objects.create(
+        name="2021_gambia.txt",
+        data=(NARRATIVES / "2021_gambia.txt").read_bytes(),
+        sha256="1" * 64,
+        created_by=reviewer,
+    )
+    tasks.read_import_job.call(narrative_job.pk)
+    failed_job = ImportJob.objects.create(
+        name="2021_gambia.pdf",
+        sha256="2" * 64,
+        country="The Gambia",
+        year=2021,
+        state=ImportJob.State.FAILED,
+        error="2021_gambia.pdf: took longer than 5 s to read; nothing was imported.",
+        created_by=reviewer,
+    )
     export, _ = services.export_job_request(
         by=reviewer,
         kind="recommendations",
@@ -356,11 +386,13 @@ def _demo_data() -> Demo:
         rec=rec.pk,
         carried=carried.pk,
         report=rec.report_id,
-        evidence=public.pk,
-        restricted=restricted.pk,
+        evidence=public.public_id,
+        restricted=restricted.public_id,
         assessment_rec=other.pk,
         published=published.pk,
         job=job.pk,
+        narrative_job=narrative_job.pk,
+        failed_job=failed_job.pk,
         export=export.pk,
         country=rec.report.country.slug,
     )
@@ -517,7 +549,12 @@ def test_pages_reached_by_a_form_have_no_wcag_violation(live_server, browser):
     )
     page.get_by_role("button", name=re.compile("Preview|Upload|Read")).click()
     page.wait_for_load_state()
-    _path_is(page, "import_preview")
+    _path_is(page, "import_job")
+    expect(page.locator("#progress")).to_contain_text("Waiting for the worker")
+    checker.check(page, "import waiting for the worker as reviewer")
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    # No reload here: the page follows the worker by itself and shows the preview once read.
+    expect(page.get_by_role("button", name="Check again")).to_be_visible(timeout=15_000)
     checker.check(page, "import preview as reviewer")
     page.goto(f"{base}/recommendations/bulk/?year=2022")
     page.get_by_role("link", name=re.compile(r"Tick all \d+ shown")).click()
@@ -556,6 +593,20 @@ def test_pages_reached_by_a_form_have_no_wcag_violation(live_server, browser):
     checker.check(page, "two-factor set-up, turned on, as analyst, with messages")
     context.close()
 
+    # Where it is required, a reviewer first gives the enrolment code an administrator gave.
+    with override_settings(TWO_FACTOR_REQUIRED="reviewers"):
+        context = browser.new_context(viewport={"width": 1366, "height": 900})
+        page = context.new_page()
+        _sign_in(page, base, "reviewer", PASSWORDS["reviewer"])
+        page.goto(f"{base}/accounts/two-factor/")
+        expect(page.get_by_label("Enrolment code")).to_be_visible()
+        checker.check(page, "two-factor enrolment code as reviewer")
+        page.get_by_label("Enrolment code").fill("aaaa-bbbb-cccc-dddd")
+        page.get_by_role("button", name="Continue").click()
+        expect(page.locator(".errorlist")).to_contain_text("not right")
+        checker.check(page, "two-factor enrolment code refused, as reviewer")
+        context.close()
+
     # Anonymous: the lock-out after failed sign-ins.
     context = browser.new_context(viewport={"width": 1366, "height": 900})
     page = context.new_page()
@@ -565,7 +616,7 @@ def test_pages_reached_by_a_form_have_no_wcag_violation(live_server, browser):
     checker.check(page, "lock-out page as anonymous")
     context.close()
 
-    assert checker.checked == 7
+    assert checker.checked == 10
     assert not checker.violations, "\n".join(
         [f"{len(checker.violations)} WCAG 2.1 AA violation(s):", *checker.violations]
     )
@@ -670,7 +721,7 @@ def test_journey_1_by_keyboard_alone_with_the_focus_on_each_confirmation(
         f"document.querySelector('input[name=recommendations][value=\"{rec.pk}\"]').checked"
     )
     _tab_to(page, lambda f: f["tag"] == "button" and f["text"] == "Log evidence")
-    with page.expect_navigation(url=re.compile(r"/evidence/\d+/$")):
+    with page.expect_navigation(url=re.compile(r"/evidence/[0-9a-f-]{36}/$")):
         keys.press("Enter")
     _assert_the_message_has_the_focus(page, "NGO survey of returned overseas workers")
     evidence = Evidence.objects.get(title="NGO survey of returned overseas workers")

@@ -53,19 +53,27 @@ def test_a_token_needs_a_name_and_a_lifetime_offered(viewer_client, viewer):
         api_services.token_create(user=viewer, name="x", scope="read", days=1000)
 
 
-def test_each_use_is_recorded_with_its_time(viewer, db):
+def test_a_use_is_recorded_with_its_time_at_most_once_a_minute(viewer, db):
     token, key = api_services.token_create(user=viewer, name="n", scope="read", days=1)
     before = timezone.now()
     _bearer(key).get("/api/v1/countries/")
+    _bearer(key).get("/api/v1/reports/?year=2021")
+    (use,) = ApiTokenUse.objects.filter(token=token)
+    assert (use.method, use.path) == ("GET", "/api/v1/countries/") and use.at >= before
+    token.refresh_from_db()
+    assert token.last_used_at == use.at
+    # A minute on, the next use is recorded again.
+    earlier = use.at - datetime.timedelta(seconds=61)
+    ApiTokenUse.objects.update(at=earlier)
+    ApiToken.objects.update(last_used_at=earlier)
     _bearer(key).get("/api/v1/reports/?year=2021")
     uses = list(ApiTokenUse.objects.filter(token=token).order_by("at"))
     assert [(u.method, u.path) for u in uses] == [
         ("GET", "/api/v1/countries/"),
         ("GET", "/api/v1/reports/"),
     ]
-    assert all(u.at >= before for u in uses)
     token.refresh_from_db()
-    assert token.last_used_at == uses[-1].at
+    assert token.last_used_at == uses[-1].at > earlier
 
 
 def test_revoked_expired_and_unknown_tokens_are_refused_alike(viewer, viewer_client):
@@ -169,9 +177,42 @@ def test_each_token_is_limited_and_told_when_to_retry(viewer, db):
     limited = answers[-1]
     assert limited["Content-Type"] == "application/problem+json"
     assert 0 < int(limited["Retry-After"]) <= 60
-    # The other token has its own allowance, but the user's (5 a minute, the refused request
-    # included) still holds across both.
-    assert [_bearer(second).get("/api/v1/countries/").status_code for _ in range(2)] == [200, 429]
+    # The other token has its own allowance, but the user's (5 a minute) still holds across
+    # both. A refused request is not counted: nothing is written for it.
+    assert [_bearer(second).get("/api/v1/countries/").status_code for _ in range(3)] == [
+        200,
+        200,
+        429,
+    ]
+    throttle_cache().clear()
+
+
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+def _writes(captured) -> list[str]:
+    sql = [query["sql"].lstrip() for query in captured.captured_queries]
+    return [text for text in sql if text.upper().startswith(_WRITES)]
+
+
+@override_settings(API_RATE_PER_TOKEN="2/minute")
+def test_a_request_over_a_limit_is_refused_before_anything_is_written(viewer, db):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    throttle_cache().clear()
+    token, key = api_services.token_create(user=viewer, name="a", scope="read", days=1)
+    client = _bearer(key)
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as admitted:
+            assert client.get("/api/v1/countries/").status_code == 200
+    with CaptureQueriesContext(connection) as refused:
+        assert client.get("/api/v1/countries/").status_code == 429
+    assert _writes(refused) == []
+    # The admitted ones wrote their count (and the first its token's use); the refused nothing.
+    assert _writes(admitted)
+    assert ApiTokenUse.objects.filter(token=token).count() == 1
+    assert len(throttle_cache().get(f"throttle_token_{token.pk}")) == 2
     throttle_cache().clear()
 
 

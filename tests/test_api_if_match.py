@@ -168,7 +168,7 @@ def test_returning_needs_a_note(reviewer, token_client, db):
 def _correction(name, recommendation, change, evidence):
     """Return (method, url, body, the URL of the item whose ETag it needs) of one correction."""
     rec_url = f"/api/v1/recommendations/{recommendation.pk}/"
-    evidence_url = f"/api/v1/evidence/{evidence.pk}/"
+    evidence_url = f"/api/v1/evidence/{evidence.public_id}/"
     return {
         "void": (
             "post",
@@ -234,7 +234,7 @@ def test_a_correction_with_a_stale_or_missing_etag_writes_nothing(client, correc
     method, url, body, _ = _correction(name, *corrected)
     recommendation, _, evidence = corrected
     stale = (
-        f'"evidence-{evidence.pk}-v0"'
+        f'"evidence-{evidence.public_id}-v0"'
         if "evidence" in url
         else f'"recommendation-{recommendation.pk}-v1"'  # the status change moved it to v2
     )
@@ -246,15 +246,15 @@ def test_a_correction_with_a_stale_or_missing_etag_writes_nothing(client, correc
 
 def test_evidence_carries_an_etag_from_its_version(client, corrected):
     _, _, evidence = corrected
-    response = client.get(f"/api/v1/evidence/{evidence.pk}/")
-    assert response["ETag"] == f'"evidence-{evidence.pk}-v1"' == response.json()["etag"]
+    response = client.get(f"/api/v1/evidence/{evidence.public_id}/")
+    assert response["ETag"] == f'"evidence-{evidence.public_id}-v1"' == response.json()["etag"]
     assert response.json()["version"] == 1
 
 
 def test_an_evidence_edit_is_checked_as_the_log_form_checks(client, corrected):
     _, _, evidence = corrected
-    url = f"/api/v1/evidence/{evidence.pk}/"
-    etag = f'"evidence-{evidence.pk}-v1"'
+    url = f"/api/v1/evidence/{evidence.public_id}/"
+    etag = f'"evidence-{evidence.public_id}-v1"'
     for body, field in (
         ({"url": "not a url", "reason": "x"}, "url"),
         ({"accessed_on": "2000-01-01", "reason": "x"}, "accessed_on"),

@@ -91,7 +91,7 @@ READS = [
     "/api/v1/recommendations/{recommendation.pk}/",
     "/api/v1/recommendations/{recommendation.pk}/status-changes/",
     "/api/v1/evidence/",
-    "/api/v1/evidence/{evidence.pk}/",
+    "/api/v1/evidence/{evidence.public_id}/",
     "/api/v1/assessments/",
     "/api/v1/assessments/{draft.pk}/",
     "/api/v1/summaries/2021/",
@@ -136,12 +136,17 @@ def _etag(item):
     # The current version, as a client would have just read it (setting up the world can
     # move it on, e.g. when a recorded change refreshes the cached status).
     version = type(item).objects.values_list("version", flat=True).get(pk=item.pk)
-    return f'"{item._meta.model_name}-{item.pk}-v{version}"'
+    identifier = getattr(item, "public_id", item.pk)  # evidence is named by its public id
+    return f'"{item._meta.model_name}-{identifier}-v{version}"'
 
 
 def _status_change(w):
     rec = w["recommendation"]
-    body = {"status": "regressed", "reason": "Reported by NGOs.", "evidence": [w["evidence"].pk]}
+    body = {
+        "status": "regressed",
+        "reason": "Reported by NGOs.",
+        "evidence": [str(w["evidence"].public_id)],
+    }
     return f"/api/v1/recommendations/{rec.pk}/status-changes/", body, "json", _etag(rec)
 
 
@@ -197,12 +202,12 @@ def _void(w):
 
 def _edit_evidence(w):
     body = {"title": "Corrected title", "reason": "Mistyped."}
-    return f"/api/v1/evidence/{w['evidence'].pk}/", body, "patch", _etag(w["evidence"])
+    return f"/api/v1/evidence/{w['evidence'].public_id}/", body, "patch", _etag(w["evidence"])
 
 
 def _withdraw_evidence(w):
     body = {"reason": "The source retracted it."}
-    url = f"/api/v1/evidence/{w['evidence'].pk}/withdraw/"
+    url = f"/api/v1/evidence/{w['evidence'].public_id}/withdraw/"
     return url, body, "json", _etag(w["evidence"])
 
 
@@ -343,7 +348,7 @@ def test_writes(world, role, credential, name, build, allowed, changed):
 DISALLOWED = [
     ("put", "/api/v1/recommendations/{recommendation.pk}/"),
     ("delete", "/api/v1/recommendations/{recommendation.pk}/"),
-    ("delete", "/api/v1/evidence/{evidence.pk}/"),
+    ("delete", "/api/v1/evidence/{evidence.public_id}/"),
     ("post", "/api/v1/countries/"),
     ("patch", "/api/v1/reports/{report.pk}/"),
     ("delete", "/api/v1/assessments/{draft.pk}/"),
@@ -360,3 +365,70 @@ def test_methods_no_endpoint_offers_change_nothing(world, role, method, path):
     response = getattr(client, method)(path.format(**world), {}, content_type="application/json")
     assert response.status_code == (401 if role == "anonymous" else 405)
     assert _snapshot() == before
+
+
+# Two-factor sign-in (TWO_FACTOR_REQUIRED=reviewers): a token of a reviewer or administrator
+# works only once they have enrolled and only if it was created from a verified session;
+# other roles' tokens are unaffected.
+
+TWO_FACTOR_STATES = [
+    "not enrolled",
+    "token from an unverified session",
+    "token from a verified one",
+]
+TWO_FACTOR_REQUIRED_OF = {"reviewer", "admin"}
+
+
+def _two_factor_caller(role, state):
+    from tests.test_two_factor import PASSWORD, code_for, enrolled
+
+    if role == "admin":
+        user = UserFactory(username="root", is_staff=True, is_superuser=True)
+    else:
+        user = UserFactory(username=role, role=getattr(roles, role.upper()))
+    if state == "not enrolled":
+        _, key = api_services.token_create(user=user, name="matrix", scope="read_write", days=1)
+    elif state == "token from an unverified session":
+        enrolled(user)
+        _, key = api_services.token_create(user=user, name="matrix", scope="read_write", days=1)
+    else:
+        device, _ = enrolled(user)
+        session = Client()
+        assert session.post("/accounts/login/", {"username": user.username, "password": PASSWORD})
+        session.post("/accounts/two-factor/verify/", {"code": code_for(device)})
+        page = session.post(
+            "/accounts/tokens/", {"name": "matrix", "scope": "read_write", "days": "7"}
+        )
+        key = page.context["key"]
+    return Client(headers={"authorization": f"Bearer {key}"})
+
+
+@pytest.mark.parametrize("state", TWO_FACTOR_STATES)
+@pytest.mark.parametrize("role", ["viewer", "analyst", "reviewer", "admin"])
+def test_reads_with_two_factor_sign_in_required(world, settings, role, state):
+    settings.TWO_FACTOR_REQUIRED = "reviewers"
+    client = _two_factor_caller(role, state)
+    works = role not in TWO_FACTOR_REQUIRED_OF or state == "token from a verified one"
+    for path in READS:
+        response = client.get(path.format(**world))
+        assert response.status_code == (200 if works else 401), path
+        if not works:  # (the schema answers in its own format, YAML)
+            assert "must sign in with a second factor" in response.content.decode()
+
+
+@pytest.mark.parametrize("state", TWO_FACTOR_STATES)
+@pytest.mark.parametrize("role", ["analyst", "reviewer", "admin"])
+def test_writes_with_two_factor_sign_in_required(world, settings, role, state):
+    settings.TWO_FACTOR_REQUIRED = "reviewers"
+    client = _two_factor_caller(role, state)
+    works = role not in TWO_FACTOR_REQUIRED_OF or state == "token from a verified one"
+    for name, build, _allowed, changed in WRITES[:3]:
+        url, body, kind, etag = build(world)
+        before = _snapshot()
+        response = _send(client, url, body, kind, etag)
+        after = _snapshot()
+        assert response.status_code == (201 if works else 401), (name, response.content)
+        if works:
+            changed(before, after, world)
+        else:
+            assert after == before

@@ -100,10 +100,10 @@ def _evidence_for(recommendations, ctx):
             title=f"Source {r.pk}",
             source_type="ngo",
             direction="progress",
-            sensitivity="restricted" if r.pk % 3 == 0 else "public",
+            sensitivity="restricted" if i % 3 == 0 else "public",
             logged_by=ctx["user"],
         )
-        for r in recommendations
+        for i, r in enumerate(recommendations)
     )
     Evidence.recommendations.through.objects.bulk_create(
         Evidence.recommendations.through(evidence=e, recommendation=r)
@@ -179,18 +179,21 @@ def _published(n, start, ctx):
     )
 
 
-# (path, row maker, the pinned number of queries for one page). Eighteen of them are the same
-# on every request: the token (1), the record of its use (4, savepoints included), the role (1)
-# and the two rate counters, shared by every app server in the database cache (6 each: read
-# the count, then count the table, look up and write the row inside a savepoint).
+# (path, row maker, the pinned number of queries for one page). Fourteen of them are the same
+# on every request: the token (1), the role (1) and the two rate counters, shared by every app
+# server in the database cache (6 each: read the count, then count the table, look up and write
+# the row inside a savepoint). The record of the token's use (4, savepoints included) is written
+# at most once a minute, by the request before the counts. The evidence list records the
+# restricted items on its page as read: one insert, however many. On PostgreSQL the two counts'
+# rows are locked for the admission (one more statement); SQLite's transaction is the lock.
 LISTS = [
-    ("/api/v1/countries/", _countries, 20),
-    ("/api/v1/reports/?year=2021", _reports, 20),
-    ("/api/v1/recommendations/?year=2021&status=no_action&as_of=2021-12-31", _recommendations, 22),
-    (None, _status_changes, 21),
-    ("/api/v1/evidence/?source_type=ngo", _evidence, 20),
-    ("/api/v1/assessments/?year=2021", _assessments, 21),
-    ("/api/v1/published-summaries/", _published, 19),
+    ("/api/v1/countries/", _countries, 16),
+    ("/api/v1/reports/?year=2021", _reports, 16),
+    ("/api/v1/recommendations/?year=2021&status=no_action&as_of=2021-12-31", _recommendations, 18),
+    (None, _status_changes, 17),
+    ("/api/v1/evidence/?source_type=ngo", _evidence, 17),
+    ("/api/v1/assessments/?year=2021", _assessments, 17),
+    ("/api/v1/published-summaries/", _published, 15),
 ]
 
 
@@ -206,9 +209,10 @@ def test_list_queries_are_pinned_and_do_not_grow_with_rows(token_client, db, pat
         assert response.status_code == 200, response.content
         return len(queries), len(response.json()["results"])
 
+    assert client.get("/api/v1/").status_code == 404  # records the token's use of this minute
     make(10, 0, ctx)
     small, shown_small = count()
     make(490, 10, ctx)
     large, shown_large = count()
     assert shown_small >= 10 and shown_large == 50
-    assert small == large == pinned
+    assert small == large == pinned + (connection.vendor == "postgresql")

@@ -147,14 +147,14 @@ def test_evidence_file_downloads_as_an_attachment(client, analyst, db):
         recommendations=[recommendation],
         file=SimpleUploadedFile("panel.pdf", PDF),
     )
-    item = client.get(f"/api/v1/evidence/{evidence.pk}/").json()
+    item = client.get(f"/api/v1/evidence/{evidence.public_id}/").json()
     assert item["file"]["sha256"] == hashlib.sha256(PDF).hexdigest()
     response = client.get(item["file"]["download"], headers={"accept": "application/pdf"})
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == PDF
     assert response["Content-Disposition"].startswith("attachment;")
     no_file = EvidenceFactory(recommendations=[recommendation])
-    assert client.get(f"/api/v1/evidence/{no_file.pk}/file/").status_code == 404
+    assert client.get(f"/api/v1/evidence/{no_file.public_id}/file/").status_code == 404
 
 
 def test_evidence_upload_passes_the_form_checks(analyst, token_client, db):
@@ -322,6 +322,6 @@ def test_voided_changes_and_withdrawn_evidence_say_so(client, analyst, db):
     services.evidence_withdraw(evidence=evidence, reason="The source was retracted.", by=analyst)
     url = f"/api/v1/recommendations/{change.recommendation_id}/status-changes/"
     assert client.get(url).json()["results"][0]["void_reason"] == "Entered on the wrong item."
-    item = client.get(f"/api/v1/evidence/{evidence.pk}/").json()
+    item = client.get(f"/api/v1/evidence/{evidence.public_id}/").json()
     assert item["withdrawal_reason"] == "The source was retracted."
     assert item["withdrawn_at"] is not None

@@ -19,8 +19,8 @@ PATHS = [
     "/api/v1/recommendations/{id}/",
     "/api/v1/recommendations/{id}/status-changes/",
     "/api/v1/evidence/",
-    "/api/v1/evidence/{id}/",
-    "/api/v1/evidence/{id}/withdraw/",
+    "/api/v1/evidence/{public_id}/",
+    "/api/v1/evidence/{public_id}/withdraw/",
     "/api/v1/recommendations/{id}/status-changes/{change_id}/void/",
     "/api/v1/assessments/",
     "/api/v1/summaries/{year}/",
@@ -79,8 +79,8 @@ def test_writes_declare_if_match_and_their_error_answers(schema):
 @pytest.mark.parametrize(
     "path,method",
     [
-        ("/api/v1/evidence/{id}/", "patch"),
-        ("/api/v1/evidence/{id}/withdraw/", "post"),
+        ("/api/v1/evidence/{public_id}/", "patch"),
+        ("/api/v1/evidence/{public_id}/withdraw/", "post"),
         ("/api/v1/recommendations/{id}/", "patch"),
         ("/api/v1/recommendations/{id}/status-changes/{change_id}/void/", "post"),
     ],
@@ -91,7 +91,10 @@ def test_corrections_declare_if_match_and_answer_an_etag(schema, path, method):
     assert if_match["required"] is True
     assert {"200", "400", "403", "404", "412", "428"} <= set(operation["responses"])
     assert "ETag" in operation["responses"]["200"]["headers"]
-    assert "ETag" in schema["paths"]["/api/v1/evidence/{id}/"]["get"]["responses"]["200"]["headers"]
+    assert (
+        "ETag"
+        in schema["paths"]["/api/v1/evidence/{public_id}/"]["get"]["responses"]["200"]["headers"]
+    )
 
 
 def test_fields_use_the_design_vocabulary_and_carry_examples(schema):
@@ -164,7 +167,7 @@ def test_the_docs_page_needs_a_signed_in_user(client, db):
         ("/api/v1/recommendations/", "by id, ascending: the order they were recorded"),
         ("/api/v1/reports/", "by id, ascending: the order they were recorded"),
         ("/api/v1/assessments/", "by id, ascending: the order they were recorded"),
-        ("/api/v1/evidence/", "newest first (by id, descending)"),
+        ("/api/v1/evidence/", "newest first (by the time it was logged, descending)"),
         ("/api/v1/published-summaries/", "newest first (by id, descending)"),
         ("/api/v1/countries/", "by name"),
     ],

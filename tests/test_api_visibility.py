@@ -38,7 +38,7 @@ def hidden(analyst, seed_report):
 
 
 def _every_read(hidden, report):
-    e, r = hidden["evidence"].pk, hidden["recommendation"].pk
+    e, r = hidden["evidence"].public_id, hidden["recommendation"].pk
     return [
         "/api/v1/evidence/",
         "/api/v1/evidence/?sensitivity=restricted",
@@ -77,7 +77,7 @@ def test_restricted_evidence_is_nowhere_for_those_who_may_not_see_it(outsider, h
         response = outsider.get(path)
         assert response.status_code in (200, 404), path
         assert SECRET.encode() not in _body(response), path
-    e, r = hidden["evidence"].pk, hidden["recommendation"].pk
+    e, r = hidden["evidence"].public_id, hidden["recommendation"].pk
     assert outsider.get(f"/api/v1/evidence/{e}/").status_code == 404
     assert outsider.get(f"/api/v1/evidence/{e}/file/").status_code == 404
     assert outsider.get("/api/v1/evidence/?sensitivity=restricted").json()["results"] == []
@@ -99,7 +99,7 @@ def test_the_author_and_reviewers_see_it(analyst, reviewer, token_client, hidden
     summary = token_client(reviewer).get("/api/v1/summaries/2021/north-korea/?audience=restricted")
     assert summary.json()["totals"]["evidence_items"] == 1
     assert SECRET.encode() in summary.content
-    e = hidden["evidence"].pk
+    e = str(hidden["evidence"].public_id)
     for user in (analyst, reviewer):
         client = token_client(user)
         assert client.get(f"/api/v1/evidence/{e}/").json()["title"] == SECRET
@@ -116,7 +116,7 @@ def test_hidden_evidence_cannot_be_cited_and_the_answer_reveals_nothing(
     recommendation = hidden["recommendation"]
     etag = client.get(f"/api/v1/recommendations/{recommendation.pk}/")["ETag"]
     answers = []
-    for cited in (hidden["evidence"].pk, 987654):
+    for cited in (str(hidden["evidence"].public_id), "0b8f4d1e-6c2a-4f5e-9a7d-3e1c2b4a5f60"):
         response = client.post(
             f"/api/v1/recommendations/{recommendation.pk}/status-changes/",
             {"status": "in_progress", "reason": "Seen.", "evidence": [cited]},
@@ -135,7 +135,7 @@ def test_hidden_evidence_cannot_be_cited_and_the_answer_reveals_nothing(
             "year": 2021,
             "rating": "limited",
             "confidence": "low",
-            "evidence": [hidden["evidence"].pk],
+            "evidence": [str(hidden["evidence"].public_id)],
         },
         content_type="application/json",
     )

@@ -132,7 +132,7 @@ def test_the_withdraw_form_is_for_its_author_and_reviewers(
     assert "Withdraw this evidence" in analyst_client.get(item.get_absolute_url()).text
     assert "Withdraw this evidence" in reviewer_client.get(item.get_absolute_url()).text
     assert "Withdraw this evidence" not in viewer_client.get(item.get_absolute_url()).text
-    url = reverse("evidence_withdraw", args=[item.pk])
+    url = reverse("evidence_withdraw", args=[item.public_id])
     assert viewer_client.post(url, {"reason": "x"}).status_code == 403
     response = reviewer_client.post(url, {"reason": "Duplicate of another item."})
     assert response.status_code == 302

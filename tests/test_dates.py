@@ -128,7 +128,7 @@ def pages(dated, seed_report) -> list[str]:
         reverse("recommendation_detail", args=[rec.pk]),
         reverse("recommendation_lineage", args=[rec.pk]),
         reverse("evidence_list"),
-        reverse("evidence_detail", args=[dated["evidence"].pk]),
+        reverse("evidence_detail", args=[dated["evidence"].public_id]),
         reverse("report_list"),
         reverse("report_detail", args=[seed_report.pk]),
         reverse("assessment_detail", args=[rec.pk, 2021]),
@@ -163,7 +163,7 @@ def test_every_main_page_writes_days_and_times_one_way(dated, seed_report, revie
     assert f"Effective {change_day}" in detail
     recorded = timezone.localtime(dated["change"].recorded_at)
     assert f"{long_date(recorded.date())}, {recorded:%H:%M} UTC" in detail
-    evidence = seen[reverse("evidence_detail", args=[dated["evidence"].pk])]
+    evidence = seen[reverse("evidence_detail", args=[dated["evidence"].public_id])]
     assert "30 June 2021" in evidence and "2 July 2021" in evidence
 
 

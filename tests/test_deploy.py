@@ -142,6 +142,9 @@ def gunicorn(env: dict[str, str], tmp_path: Path, *, workers: int = 1, wait: boo
         process = subprocess.Popen(
             [
                 GUNICORN,
+                # The configuration `make serve` starts gunicorn with.
+                "-c",
+                "tiptracker/gunicorn.conf.py",
                 "tiptracker.wsgi",
                 "-w",
                 str(workers),
@@ -365,3 +368,48 @@ def test_debug_page_of_an_explicit_local_server_never_shows_the_database_passwor
     assert response.status == 500
     assert "OperationalError" in page and "DATABASES" in page
     assert password not in page
+
+
+def _get_as_https(port: int, path: str) -> http.client.HTTPResponse:
+    """GET `path` from loopback, claiming in X-Forwarded-Proto to have come over HTTPS."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("GET", path, headers={"X-Forwarded-Proto": "https"})
+    response = conn.getresponse()
+    response.read()
+    conn.close()
+    return response
+
+
+@pytest.mark.slow
+def test_gunicorn_trusts_x_forwarded_proto_only_behind_the_tls_proxy(tmp_path):
+    env = production_env(
+        tmp_path,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        STATIC_ROOT=str(tmp_path / "static"),
+    )
+    assert manage(env, "collectstatic", "--noinput").returncode == 0
+    direct_dir, proxied_dir = tmp_path / "direct", tmp_path / "proxied"
+    direct_dir.mkdir()
+    proxied_dir.mkdir()
+    with gunicorn(env, direct_dir) as (port, _process, _log):
+        direct = _get_as_https(port, "/accounts/login/")
+    with gunicorn({**env, "BEHIND_TLS_PROXY": "1"}, proxied_dir) as (port, _process, _log):
+        proxied = _get_as_https(port, "/accounts/login/")
+    # Without the proxy the header is a client's claim: plain HTTP is redirected, no HSTS.
+    assert direct.status == 301
+    assert direct.getheader("Location").startswith("https://127.0.0.1:")
+    assert direct.getheader("Location").endswith("/accounts/login/")
+    assert direct.getheader("Strict-Transport-Security") is None
+    # Behind it the proxy's header is believed: the page, with HSTS.
+    assert proxied.status == 200
+    assert proxied.getheader("Strict-Transport-Security").startswith("max-age=31536000")
+
+
+def test_make_serve_starts_gunicorn_with_its_configuration(tmp_path):
+    env = production_env(tmp_path)
+    result = subprocess.run(
+        ["make", "-n", "serve"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    (line,) = [line for line in result.stdout.splitlines() if "bin/gunicorn " in line]
+    assert " -c tiptracker/gunicorn.conf.py tiptracker.wsgi " in line

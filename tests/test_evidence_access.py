@@ -28,12 +28,12 @@ def test_views_and_downloads_of_a_restricted_item_are_recorded_and_shown_to_revi
     analyst, analyst_client, reviewer, reviewer_client, settings, tmp_path
 ):
     item = _log(analyst, Evidence.Sensitivity.RESTRICTED, settings, tmp_path)
-    page = analyst_client.get(reverse("evidence_detail", args=[item.pk]))
+    page = analyst_client.get(reverse("evidence_detail", args=[item.public_id]))
     assert page.status_code == 200
     assert "Who saw it" not in page.text  # shown to reviewers only
-    assert analyst_client.get(reverse("evidence_file", args=[item.pk])).status_code == 200
+    assert analyst_client.get(reverse("evidence_file", args=[item.public_id])).status_code == 200
 
-    page = reviewer_client.get(reverse("evidence_detail", args=[item.pk])).text
+    page = reviewer_client.get(reverse("evidence_detail", args=[item.public_id])).text
     assert "Who saw it" in page
     rows = list(EvidenceAccess.objects.order_by("at", "id").values_list("user", "action"))
     assert rows == [(analyst.pk, "view"), (analyst.pk, "download"), (reviewer.pk, "view")]
@@ -49,16 +49,16 @@ def test_a_refused_look_at_a_restricted_item_records_nothing(
     item = _log(analyst, Evidence.Sensitivity.RESTRICTED, settings, tmp_path)
     client = Client()
     client.force_login(other_analyst)
-    assert client.get(reverse("evidence_detail", args=[item.pk])).status_code == 404
-    assert client.get(reverse("evidence_file", args=[item.pk])).status_code == 404
+    assert client.get(reverse("evidence_detail", args=[item.public_id])).status_code == 404
+    assert client.get(reverse("evidence_file", args=[item.public_id])).status_code == 404
     assert not EvidenceAccess.objects.exists()
 
 
 def test_public_and_internal_items_are_not_logged(analyst, analyst_client, settings, tmp_path):
     for sensitivity in (Evidence.Sensitivity.PUBLIC, Evidence.Sensitivity.INTERNAL):
         item = _log(analyst, sensitivity, settings, tmp_path)
-        analyst_client.get(reverse("evidence_detail", args=[item.pk]))
-        analyst_client.get(reverse("evidence_file", args=[item.pk]))
+        analyst_client.get(reverse("evidence_detail", args=[item.public_id]))
+        analyst_client.get(reverse("evidence_file", args=[item.public_id]))
     assert not EvidenceAccess.objects.exists()
 
 
@@ -71,8 +71,8 @@ def test_a_reviewer_sees_the_access_list_in_a_fixed_number_of_queries(
     for _ in range(3):
         client = Client()
         client.force_login(analyst)
-        client.get(reverse("evidence_detail", args=[item.pk]))
-    url = reverse("evidence_detail", args=[item.pk])
+        client.get(reverse("evidence_detail", args=[item.public_id]))
+    url = reverse("evidence_detail", args=[item.public_id])
     reviewer_client.get(url)
     with django_assert_num_queries(ACCESS_PAGE_QUERIES):
         reviewer_client.get(url)

@@ -165,7 +165,7 @@ def test_the_search_index_follows_an_edit(item, analyst):
 
 
 def _url(item):
-    return reverse("evidence_edit", args=[item.pk])
+    return reverse("evidence_edit", args=[item.public_id])
 
 
 def _post(item, **overrides):
@@ -339,7 +339,7 @@ def test_the_api_relinks_evidence_with_if_match(item, analyst, token_client):
     first = item.recommendations.get()
     second = RecommendationFactory(report=first.report)
     client = token_client(analyst)
-    url = f"/api/v1/evidence/{item.pk}/"
+    url = f"/api/v1/evidence/{item.public_id}/"
     etag = client.get(url)["ETag"]
     response = client.patch(
         url,

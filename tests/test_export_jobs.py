@@ -151,7 +151,12 @@ def test_an_all_countries_pdf_is_always_built_in_the_background(recs, reviewer_c
     response = reviewer_client.get("/summaries/2021/", {"format": "pdf", "audience": "restricted"})
     job = ExportJob.objects.get()
     assert response["Location"] == job.get_absolute_url()
-    assert job.parameters == {"year": 2021, "country": "", "as_of": "2022-03-31"}
+    assert job.parameters == {
+        "year": 2021,
+        "country": "",
+        "as_of": "2022-03-31",
+        "language": "en",
+    }
     assert job.audience == "restricted"
     run_worker()
     job.refresh_from_db()

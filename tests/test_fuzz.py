@@ -310,7 +310,7 @@ def test_evidence_text_and_reasons_are_shown_escaped(payload, analyst, analyst_c
         by=analyst,
         evidence=[evidence],
     )
-    detail = analyst_client.get(f"/evidence/{evidence.pk}/").content.decode()
+    detail = analyst_client.get(f"/evidence/{evidence.public_id}/").content.decode()
     for text in (f"Title {payload}", f"Summary {payload}", f"Quote {payload}"):
         _assert_escaped(detail, text)
     listing = analyst_client.get("/evidence/").content.decode()
@@ -349,7 +349,7 @@ def test_any_evidence_title_round_trips_escaped(title, analyst, analyst_client):
         sensitivity=Evidence.Sensitivity.PUBLIC,
         recommendations=[recommendation],
     )
-    html = analyst_client.get(f"/evidence/{evidence.pk}/").content.decode()
+    html = analyst_client.get(f"/evidence/{evidence.public_id}/").content.decode()
     assert escape(title) in html
     if escape(title) != title:
         assert title not in html

@@ -122,3 +122,64 @@ def test_ids_and_years_out_of_range_are_not_found(reviewer, path):
     client.force_login(reviewer)
     RecommendationFactory()
     assert client.get(path).status_code == 404
+
+
+def _api_upload(client, recommendation, size: int):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    body = {
+        "title": "Testimony",
+        "source_type": "testimony",
+        "direction": "regression",
+        "sensitivity": "internal",
+        "recommendations": [recommendation.pk],
+        "file": SimpleUploadedFile("notes.txt", b"What the witness said.\n" * (size // 23)),
+    }
+    return client.post("/api/v1/evidence/", body)
+
+
+@pytest.mark.django_db
+def test_an_upload_through_the_api_with_a_token_is_allowed_the_signed_in_size(
+    analyst, token_client
+):
+    # The size check runs before the API reads the token: it refused these above 64 KB.
+    recommendation = RecommendationFactory()
+    response = _api_upload(token_client(analyst), recommendation, 200 * 1024)
+    assert response.status_code == 201, response.content[:300]
+    assert Evidence.objects.get().file_size > 64 * 1024
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("token", ["tip_not-a-token", "revoked", "read-only of a viewer"])
+def test_a_token_that_does_not_work_gets_the_anonymous_size(viewer, analyst, token, settings):
+    from api import services as api_services
+
+    recommendation = RecommendationFactory()
+    if token == "revoked":
+        made, key = api_services.token_create(user=analyst, name="n", scope="read_write", days=1)
+        api_services.token_revoke(token=made, by=analyst)
+    elif token == "read-only of a viewer":
+        _, key = api_services.token_create(user=viewer, name="n", scope="read", days=1)
+    else:
+        key = token
+    client = Client(headers={"authorization": f"Bearer {key}"})
+    response = _api_upload(client, recommendation, 200 * 1024)
+    if token == "read-only of a viewer":
+        # A token that works is signed in; its role and scope then refuse the write.
+        assert response.status_code == 403
+    else:
+        assert response.status_code == 413
+        assert "at most 64.0\xa0KB is accepted here" in response.content.decode()
+    assert not Evidence.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_token_upload_over_the_signed_in_size_is_refused_before_it_is_read(
+    analyst, token_client, settings
+):
+    settings.REQUEST_MAX_BODY_BYTES = 100 * 1024
+    recommendation = RecommendationFactory()
+    response = _api_upload(token_client(analyst), recommendation, 200 * 1024)
+    assert response.status_code == 413
+    assert "at most 100.0\xa0KB is accepted here" in response.content.decode()
+    assert not Evidence.objects.exists()

@@ -304,9 +304,10 @@ def _check_world(world, users):
                 assert {ref: r.status_at_start for ref, r in rows.items()} == expected_start
                 assert summary.totals.by_status == by_status
                 assert summary.audience == audience
+                # Summaries name evidence by its public identifier.
                 want_evidence = {
                     ref: {
-                        e.pk
+                        str(e.public_id)
                         for e in evidence
                         if in_year_pk(ref, in_year) in {r.pk for r in e.recommendations.all()}
                         and reference_may_see(user, audience, e)

@@ -3,7 +3,7 @@
 The files are built here, byte by byte: a 100 KB PDF whose page content inflates to 100 MB, and
 PDFs whose objects nest arrays 50,000 deep (in the page content, the page dictionary and the page's
 list of contents), far past any recursion limit. Page and time caps are tried on the
-real seed rendered to PDF.
+real seed rendered to PDF. From the web, the worker that reads uploads refuses them.
 """
 
 import zlib
@@ -16,7 +16,8 @@ from django.urls import reverse
 from tests.conftest import SEED
 from tests.test_pdf_import import render_pdf
 from tiptracker.lib import pdftext
-from tracker.models import Report
+from tracker import tasks
+from tracker.models import ImportJob, Report
 
 CATALOG = b"<< /Type /Catalog /Pages 2 0 R >>"
 PAGES = b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>"
@@ -120,13 +121,18 @@ def test_import_tip_refuses_a_hostile_pdf_with_exit_code_1(hostile, name, tmp_pa
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", KINDS)
-def test_the_web_import_answers_a_hostile_pdf_with_a_form_error(hostile, name, reviewer_client):
+def test_the_web_import_refuses_a_hostile_pdf_on_its_page(hostile, name, reviewer_client):
     data, words = hostile[name]
     response = reviewer_client.post(
         reverse("import_upload"), {"file": SimpleUploadedFile(name, data)}
     )
-    assert response.status_code == 200
-    html = response.content.decode()
+    # The upload is kept and read by the worker, never during the request.
+    assert response.status_code == 302
+    job = ImportJob.objects.get()
+    tasks.read_import_job.call(job.pk)
+    job.refresh_from_db()
+    assert job.state == ImportJob.State.FAILED and job.error.startswith(f"{name}: ")
+    html = reviewer_client.get(response["Location"]).content.decode()
     assert f"{name}: " in html and words in html
     assert not Report.objects.exists()
 

@@ -34,8 +34,8 @@ def test_every_page_and_download_with_evidence_is_kept_out_of_caches(
     for url in (
         "/",
         reverse("evidence_list"),
-        reverse("evidence_detail", args=[item.pk]),
-        reverse("evidence_file", args=[item.pk]),
+        reverse("evidence_detail", args=[item.public_id]),
+        reverse("evidence_file", args=[item.public_id]),
         reverse("recommendation_detail", args=[rec.pk]),
         reverse("recommendation_list") + "?format=csv",
         "/no-such-page/",

@@ -346,7 +346,14 @@ def test_the_sitemap_lists_every_public_page_at_the_site_address(client, publish
 # Open to anyone besides the public site: the sign-in pages, and the glossary (definitions only).
 # The language menu serves visitors too: it remembers their choice in a cookie.
 PUBLIC_NAMES = {"home", "login", "admin:login", "glossary", "language_set"}
-_SAMPLE = {"year": "2021", "slug": "north-korea", "pk": "1", "change_pk": "1", "reference": "X"}
+_SAMPLE = {
+    "year": "2021",
+    "slug": "north-korea",
+    "pk": "1",
+    "change_pk": "1",
+    "reference": "X",
+    "public_id": "00000000-0000-4000-8000-000000000000",
+}
 
 
 def _concrete(route: str) -> str:

@@ -44,7 +44,12 @@ def test_a_run_sends_each_reminder_once_and_leaves_one_next_run_queued(lacking_i
     assert [message.to for message in mail.outbox] == [["analyst@example.org"]]
     done = DBTaskResult.objects.get(args_kwargs__kwargs__today="2026-03-01")
     assert done.status == "SUCCESSFUL"
-    assert done.return_value == {"reminders": 1, "emails": 1, "digests": 0}
+    assert done.return_value == {
+        "reminders": 1,
+        "emails": 1,
+        "digests": 0,
+        "token_uses_pruned": 0,
+    }
     (queued,) = tasks.pending_reminder_runs()
     assert queued.run_after == tomorrow_morning()
     assert queued.args_kwargs == {"args": [], "kwargs": {}}

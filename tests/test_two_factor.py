@@ -6,14 +6,16 @@ import logging
 import re
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from tests.factories import UserFactory
 from tracker import services
-from tracker.models import RecoveryCode
+from tracker.models import EnrolmentCode, RecoveryCode
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +39,11 @@ def sign_in(username) -> Client:
 
 def enrolled(user) -> tuple[TOTPDevice, list[str]]:
     device = services.totp_device_start(user=user)
-    codes = services.totp_device_confirm(device=device, token=code_for(device), by=user)
+    # The code an administrator gives, which a user who must use two-factor sign-in needs.
+    _, enrolment_code = services.enrolment_code_issue(user=user, by=None)
+    codes = services.totp_device_confirm(
+        device=device, token=code_for(device), by=user, enrolment_code=enrolment_code
+    )
     # The enrolment used this time step's code; the tests sign in with the next one.
     TOTPDevice.objects.filter(pk=device.pk).update(last_t=device.last_t - 1)
     return device, codes
@@ -158,9 +164,8 @@ def test_an_administrator_resets_a_users_two_factor_sign_in(admin_client, analys
     response = admin_client.post(
         reverse("admin:auth_user_changelist"),
         {"action": "reset_two_factor", "_selected_action": [analyst.pk]},
-        follow=True,
     )
-    assert "Two-factor sign-in was reset for 1 user(s)" in response.text
+    assert "Two-factor sign-in was reset for 1 user:" in response.text
     assert not TOTPDevice.objects.filter(user=analyst).exists()
     assert not RecoveryCode.objects.filter(user=analyst).exists()
     assert "two-factor-reset user=analyst ip=127.0.0.1 by=admin" in audit_lines(caplog)
@@ -218,3 +223,162 @@ def test_signing_in_says_how_long_a_throttled_code_waits(other_analyst):
     verify = sign_in("analyst2").post(VERIFY, {"code": code_for(device)})
     assert verify.status_code == 400
     assert "After 8 wrong codes in a row, wait 2 minutes 8 seconds" in verify.text
+
+
+# Enrolment where two-factor sign-in is required: a one-time code from an administrator.
+
+
+def _enrolment_code_from_the_admin(admin_client, user) -> str:
+    response = admin_client.post(
+        reverse("admin:auth_user_changelist"),
+        {"action": "give_enrolment_code", "_selected_action": [user.pk]},
+    )
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "private, no-store"
+    (code,) = re.findall(r'<code class="enrolment-code">([a-z2-7-]+)</code>', response.text)
+    return code
+
+
+def test_the_password_alone_cannot_enrol_a_reviewer(reviewer, settings):
+    # The audit's finding: whoever had a reviewer's password could attach their own phone.
+    settings.TWO_FACTOR_REQUIRED = "reviewers"
+    client = sign_in("reviewer")
+    page = client.get(SETUP)
+    assert page.status_code == 200
+    assert "Enrolment code" in page.text
+    assert "<svg" not in page.text and "two-factor-secret" not in page.text
+    device = TOTPDevice.objects.get(user=reviewer, confirmed=False)
+    refused = client.post(SETUP, {"code": code_for(device)})
+    assert refused.status_code == 400
+    assert not TOTPDevice.objects.filter(user=reviewer, confirmed=True).exists()
+    assert client.get("/").status_code == 302  # still sent to set it up
+    with pytest.raises(PermissionDenied, match="enrolment code"):
+        services.totp_device_confirm(device=device, token=code_for(device), by=reviewer)
+    device.refresh_from_db()
+    assert not device.confirmed
+
+
+def test_a_reviewer_enrols_once_with_the_code_an_administrator_gave(
+    admin_client, reviewer, settings, caplog
+):
+    caplog.set_level(logging.INFO, logger="tracker.audit")
+    code = _enrolment_code_from_the_admin(admin_client, reviewer)
+    settings.TWO_FACTOR_REQUIRED = "reviewers"
+    assert EnrolmentCode.objects.get(user=reviewer).code_sha256 != code  # only its hash
+    client = sign_in("reviewer")
+    step = client.post(SETUP, {"enrolment_code": code.upper(), "next": "/assessments/review/"})
+    assert step.status_code == 302
+    assert step["Location"] == SETUP + "?next=%2Fassessments%2Freview%2F"
+    page = client.get(step["Location"])
+    assert "<svg" in page.text and "two-factor-secret" in page.text
+    device = TOTPDevice.objects.get(user=reviewer, confirmed=False)
+    done = client.post(SETUP, {"code": code_for(device)})
+    assert done.status_code == 200 and "Your recovery codes" in done.text
+    assert TOTPDevice.objects.get(user=reviewer).confirmed
+    assert EnrolmentCode.objects.get(user=reviewer).used_at is not None
+    assert client.get("/assessments/review/").status_code == 200
+    assert "two-factor-enrolment-code-given user=reviewer ip=127.0.0.1 by=admin" in (
+        audit_lines(caplog)
+    )
+    # The code is spent: after a reset (which gives a new one) the old one is refused.
+    services.two_factor_reset(user=reviewer, by=UserFactory(is_superuser=True, is_staff=True))
+    again = sign_in("reviewer").post(SETUP, {"enrolment_code": code})
+    assert again.status_code == 400
+    assert "was already used or has expired" in again.text
+
+
+def test_a_wrong_or_expired_enrolment_code_is_refused_and_slows_the_next_try(
+    admin_client, reviewer, settings, caplog
+):
+    caplog.set_level(logging.INFO, logger="tracker.audit")
+    code = _enrolment_code_from_the_admin(admin_client, reviewer)
+    settings.TWO_FACTOR_REQUIRED = "reviewers"
+    client = sign_in("reviewer")
+    wrong = client.post(SETUP, {"enrolment_code": "aaaa-bbbb-cccc-dddd"})
+    assert wrong.status_code == 400
+    assert "That enrolment code is not right" in wrong.text
+    assert "two-factor-failed user=reviewer ip=127.0.0.1 reason=enrolment-code" in (
+        audit_lines(caplog)
+    )
+    throttled = client.post(SETUP, {"enrolment_code": code})
+    assert throttled.status_code == 400 and "Too many wrong codes" in throttled.text
+    TOTPDevice.objects.filter(user=reviewer).update(
+        throttling_failure_timestamp=timezone.now() - datetime.timedelta(seconds=5)
+    )
+    EnrolmentCode.objects.filter(user=reviewer).update(expires_at=timezone.now())
+    expired = client.post(SETUP, {"enrolment_code": code})
+    assert expired.status_code == 400 and "has expired" in expired.text
+    assert not TOTPDevice.objects.filter(user=reviewer, confirmed=True).exists()
+
+
+def test_a_new_enrolment_code_replaces_the_old_one(admin_client, reviewer, settings):
+    first = _enrolment_code_from_the_admin(admin_client, reviewer)
+    second = _enrolment_code_from_the_admin(admin_client, reviewer)
+    settings.TWO_FACTOR_REQUIRED = "reviewers"
+    client = sign_in("reviewer")
+    assert client.post(SETUP, {"enrolment_code": first}).status_code == 400
+    TOTPDevice.objects.filter(user=reviewer).update(throttling_failure_timestamp=None)
+    assert client.post(SETUP, {"enrolment_code": second}).status_code == 302
+
+
+def test_the_reset_gives_a_new_enrolment_code_at_once(admin_client, reviewer, settings):
+    enrolled(reviewer)
+    response = admin_client.post(
+        reverse("admin:auth_user_changelist"),
+        {"action": "reset_two_factor", "_selected_action": [reviewer.pk]},
+    )
+    assert "their API tokens revoked" in response.text
+    (code,) = re.findall(r'<code class="enrolment-code">([a-z2-7-]+)</code>', response.text)
+    settings.TWO_FACTOR_REQUIRED = "reviewers"
+    assert sign_in("reviewer").post(SETUP, {"enrolment_code": code}).status_code == 302
+
+
+def test_the_first_administrator_gets_a_code_on_the_server(admin_user, settings, capsys):
+    from django.core.management import call_command
+
+    admin_user.set_password(PASSWORD)
+    admin_user.save()
+    call_command("two_factor_enrolment_code", "admin")
+    out = capsys.readouterr().out
+    code = re.search(r"Enrolment code for admin: ([a-z2-7-]+) \(valid until ", out)[1]
+    settings.TWO_FACTOR_REQUIRED = "reviewers"
+    assert sign_in("admin").post(SETUP, {"enrolment_code": code}).status_code == 302
+    with pytest.raises(Exception, match="There is no user 'nobody'"):
+        call_command("two_factor_enrolment_code", "nobody")
+
+
+def test_analysts_enrol_without_a_code_where_it_is_not_required_of_them(analyst, settings):
+    settings.TWO_FACTOR_REQUIRED = "reviewers"
+    page = sign_in("analyst").get(SETUP)
+    assert "<svg" in page.text and "Enrolment code" not in page.text
+
+
+# Replacing the recovery codes asks for a current code.
+
+
+@pytest.mark.parametrize("given", [None, "", "000000", "not-a-code"])
+def test_recovery_codes_are_replaced_only_on_a_current_code(analyst, given):
+    device, codes = enrolled(analyst)
+    client = sign_in("analyst")
+    assert client.post(VERIFY, {"code": code_for(device)}).status_code == 302
+    before = set(RecoveryCode.objects.values_list("code_sha256", flat=True))
+    TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_timestamp=None)
+    body = {"action": "new-codes"}
+    if given is not None:
+        body["code"] = "111111" if given == "000000" and code_for(device) == "000000" else given
+    refused = client.post(SETUP, body)
+    assert refused.status_code == 400
+    assert set(RecoveryCode.objects.values_list("code_sha256", flat=True)) == before
+
+
+def test_recovery_codes_are_replaced_on_the_newest_code(analyst):
+    device, codes = enrolled(analyst)
+    client = sign_in("analyst")
+    assert client.post(VERIFY, {"code": code_for(device)}).status_code == 302
+    page = client.get(SETUP)
+    assert "Code from your authenticator app" in page.text
+    TOTPDevice.objects.filter(pk=device.pk).update(last_t=device.last_t - 1)
+    done = client.post(SETUP, {"action": "new-codes", "code": code_for(device)})
+    assert done.status_code == 200
+    renewed = re.findall(r"<li><code>([a-z2-7]{4}(?:-[a-z2-7]{4}){3})</code></li>", done.text)
+    assert len(renewed) == 10 and not set(renewed) & set(codes)

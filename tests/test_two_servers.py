@@ -108,7 +108,7 @@ print(json.dumps({
     "recommendations": list(Recommendation.objects.order_by("id").values(
         "id", "status", "version", "initial_status")),
     "evidence": list(Evidence.objects.order_by("id").values(
-        "id", "title", "file", "file_sha256", "file_size")),
+        "id", "public_id", "title", "file", "file_sha256", "file_size")),
     "links": list(Evidence.recommendations.through.objects.values_list(
         "evidence_id", "recommendation_id")),
     "assessments": list(Assessment.objects.order_by("id").values(
@@ -313,7 +313,7 @@ def _kill_a_worker_halfway(progress: threading.Semaphore, log: Path, killed: lis
     killed.append(pid)
 
 
-def _download(browser: Browser, evidence_id: int) -> bytes:
+def _download(browser: Browser, evidence_id: str) -> bytes:
     conn = http.client.HTTPConnection("127.0.0.1", browser.port, timeout=60)
     conn.request(
         "GET",
@@ -496,7 +496,7 @@ def test_two_servers_on_one_postgresql_lose_nothing_when_a_worker_is_killed(tmp_
                 readers.append(reader)
             with_files = [e for e in data["evidence"] if e["file"]]
             served = {
-                (reader.port, e["id"]): _download(reader, e["id"])
+                (reader.port, e["id"]): _download(reader, e["public_id"])
                 for reader in readers
                 for e in with_files
             }

@@ -355,7 +355,7 @@ def test_an_accepted_file_is_stored_privately_and_downloads_byte_identical(
     assert stored.name != name and stored.suffix == Path(name).suffix
     assert stored.read_bytes() == content
 
-    download = analyst_client.get(reverse("evidence_file", args=[evidence.pk]))
+    download = analyst_client.get(reverse("evidence_file", args=[evidence.public_id]))
     assert download.status_code == 200
     body = b"".join(download.streaming_content)
     assert body == content
@@ -392,7 +392,7 @@ def restricted_with_file(analyst, recommendation, media):
 def test_a_restricted_file_is_hidden_from_a_viewer_and_another_analyst(
     restricted_with_file, viewer_client, other_analyst
 ):
-    url = reverse("evidence_file", args=[restricted_with_file.pk])
+    url = reverse("evidence_file", args=[restricted_with_file.public_id])
     other = Client()
     other.force_login(other_analyst)
     assert viewer_client.get(url).status_code == 404
@@ -402,7 +402,7 @@ def test_a_restricted_file_is_hidden_from_a_viewer_and_another_analyst(
 def test_a_restricted_file_downloads_for_its_author_and_a_reviewer(
     restricted_with_file, analyst_client, reviewer_client
 ):
-    url = reverse("evidence_file", args=[restricted_with_file.pk])
+    url = reverse("evidence_file", args=[restricted_with_file.public_id])
     for client in (analyst_client, reviewer_client):
         response = client.get(url)
         assert response.status_code == 200
@@ -411,7 +411,9 @@ def test_a_restricted_file_downloads_for_its_author_and_a_reviewer(
 
 def test_evidence_without_a_file_has_no_download(analyst_client, recommendation):
     evidence = EvidenceFactory(recommendations=[recommendation])
-    assert analyst_client.get(reverse("evidence_file", args=[evidence.pk])).status_code == 404
+    assert (
+        analyst_client.get(reverse("evidence_file", args=[evidence.public_id])).status_code == 404
+    )
 
 
 def test_a_failed_write_leaves_no_file_behind(analyst, media):
@@ -497,3 +499,45 @@ def test_the_unpacked_size_limit_comes_from_the_settings(settings):
         uploads.check_upload(upload("notes.docx", docx))
     settings.OFFICE_MAX_UNCOMPRESSED_BYTES = 1_000_000
     assert uploads.check_upload(upload("notes.docx", docx)) == uploads.DOCX
+
+
+def make_many_part_docx(parts: int, part_bytes: int) -> bytes:
+    """Return a .docx with `parts` extra parts of zeros, each below the ratio check's floor."""
+    buffer = io.BytesIO(make_docx())
+    zeros = b"\x00" * part_bytes
+    with zipfile.ZipFile(buffer, "a", zipfile.ZIP_DEFLATED) as archive:
+        for number in range(parts):
+            archive.writestr(f"word/media/part{number}.bin", zeros)
+    return buffer.getvalue()
+
+
+def test_a_docx_of_1580_small_parts_unpacking_to_99_mb_is_refused(
+    analyst_client, recommendation, media
+):
+    # The audit's file: every part under the size where the ratio check of one part starts.
+    bomb = make_many_part_docx(1580, 63_000)
+    assert 99_000_000 < 1583 * 63_000 < 100 * 1024 * 1024  # under the unpacked limit
+    response = analyst_client.post(
+        reverse("evidence_new"), form_data(recommendation, file=upload("parts.docx", bomb))
+    )
+    assert response.status_code == 400
+    assert "“parts.docx” holds 1583 parts; an Office file may hold at most 1000." in (
+        response.content.decode()
+    )
+    assert not Evidence.objects.exists()
+    assert stored_files(media) == []
+
+
+def test_small_parts_that_inflate_together_are_refused_under_the_part_limit():
+    bomb = make_many_part_docx(900, 63_000)
+    with pytest.raises(ValidationError, match=r"over its 903 parts \(at most 100 is accepted\)"):
+        uploads.check_upload(upload("parts.docx", bomb))
+
+
+def test_the_part_limit_comes_from_the_settings(settings):
+    docx = make_many_part_docx(20, 100)
+    settings.OFFICE_MAX_PARTS = 22
+    with pytest.raises(ValidationError, match="holds 23 parts; an Office file may hold at most 22"):
+        uploads.check_upload(upload("parts.docx", docx))
+    settings.OFFICE_MAX_PARTS = 23
+    assert uploads.check_upload(upload("parts.docx", docx)) == uploads.DOCX

@@ -277,7 +277,7 @@ def test_draft_then_submit_then_approval_by_another_reviewer(
     evidence = EvidenceFactory(logged_by=analyst, recommendations=[rec])
     response = analyst_client.post(
         step_url("save", rec),
-        draft_post(findings=[finding.pk], evidence=[evidence.pk]),
+        draft_post(findings=[finding.pk], evidence=[evidence.public_id]),
         follow=True,
     )
     assert f"The {YEAR} assessment of {rec.reference} was drafted." in response.text
@@ -570,7 +570,7 @@ def test_citing_evidence_the_user_cannot_see_is_refused(rec, other_analyst, anal
         sensitivity=Evidence.Sensitivity.RESTRICTED,
         recommendations=[rec],
     )
-    response = analyst_client.post(step_url("save", rec), draft_post(evidence=[secret.pk]))
+    response = analyst_client.post(step_url("save", rec), draft_post(evidence=[secret.public_id]))
     assert response.status_code == 400
     assert not Assessment.objects.exists()
 

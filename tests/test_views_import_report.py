@@ -50,7 +50,7 @@ def test_a_whole_report_is_read_in_the_background_previewed_and_imported_without
     assert response.status_code == 302 and response["Location"] == job.get_absolute_url()
     assert DBTaskResult.objects.count() == 1  # queued, not run during the request
     html = job_page(reviewer_client, job)
-    assert "Waiting for the worker" in html and 'http-equiv="refresh"' in html
+    assert "Waiting for the worker" in html and "js/job_progress.js" in html
     assert not Report.objects.exists()
 
     run_worker()
@@ -58,7 +58,7 @@ def test_a_whole_report_is_read_in_the_background_previewed_and_imported_without
     assert job.state == ImportJob.State.READY
     assert (job.done, job.total) == (len(REPORT_2021), len(REPORT_2021))
     html = job_page(reviewer_client, job)
-    assert 'http-equiv="refresh"' not in html
+    assert "js/job_progress.js" not in html
     assert "6 narratives read" in html and "6 new, 0 already imported" in html
     rows = {row["country"]: row for row in job.preview}
     for file in REPORT_2021:
@@ -95,7 +95,12 @@ def test_a_whole_report_is_read_in_the_background_previewed_and_imported_without
 
 def test_the_progress_page_shows_narratives_read_so_far(reviewer_client, reviewer):
     job = ImportJob.objects.create(
-        name="tip.pdf", data=b"x", sha256="0" * 64, created_by=reviewer, state="reading"
+        name="tip.pdf",
+        data=b"x",
+        sha256="0" * 64,
+        created_by=reviewer,
+        state="reading",
+        kind=ImportJob.Kind.REPORT,  # as the worker records once the text is split
     )
     job.done, job.total = 37, 190
     job.save()
@@ -159,11 +164,33 @@ def test_a_job_is_seen_only_by_the_reviewer_who_uploaded_it(
     assert client.post(url, {"narrative": [0]}).status_code == 404
 
 
-def test_a_country_given_with_a_whole_report_is_a_form_error(reviewer_client, report_bytes):
+def test_a_country_given_with_a_whole_report_fails_the_reading(reviewer_client, report_bytes):
     response = upload(reviewer_client, "tip-2021.txt", report_bytes, country="Syria")
-    assert response.status_code == 200
-    assert "A whole report holds many countries" in response.content.decode()
-    assert not ImportJob.objects.exists()
+    assert response.status_code == 302
+    run_worker()
+    job = ImportJob.objects.get()
+    assert (job.state, job.kind) == (ImportJob.State.FAILED, ImportJob.Kind.REPORT)
+    html = job_page(reviewer_client, job)
+    assert (
+        "tip-2021.txt: holds 6 country narratives, so the country &#x27;Syria&#x27; given for "
+        "one narrative cannot apply; leave them out. Nothing was imported."
+    ) in html
+    assert not Report.objects.exists()
+
+
+def test_a_report_whose_reading_passes_the_time_limit_fails_naming_the_file(
+    reviewer_client, report_bytes, settings
+):
+    settings.IMPORT_PARSE_SECONDS = 0.001
+    upload(reviewer_client, "tip-2021.txt", report_bytes)
+    run_worker()
+    job = ImportJob.objects.get()
+    assert job.state == ImportJob.State.FAILED
+    assert re.fullmatch(
+        r"tip-2021\.txt: took longer than 0\.00\d s to read; nothing was imported\.", job.error
+    )
+    assert job.error in job_page(reviewer_client, job)
+    assert not Report.objects.exists() and job.preview == []
 
 
 def test_the_confirmation_needs_the_csrf_token(reviewer, report_bytes):

@@ -250,10 +250,10 @@ def test_evidence_linked_to_the_recommendation_can_be_cited(analyst_client, anal
     linked = EvidenceFactory(recommendations=[rec], title="Rapporteur's annual report")
     EvidenceFactory(recommendations=[RecommendationFactory()], title="About another one")
     page = analyst_client.get(f"/recommendations/{rec.pk}/").text
-    assert f'<option value="{linked.pk}">[public] Rapporteur' in page
+    assert f'<option value="{linked.public_id}">[public] Rapporteur' in page
     assert "About another one" not in page
     analyst_client.post(
-        f"/recommendations/{rec.pk}/status/", status_post(rec, evidence=[linked.pk])
+        f"/recommendations/{rec.pk}/status/", status_post(rec, evidence=[linked.public_id])
     )
     assert list(StatusChange.objects.get().evidence.all()) == [linked]
 
@@ -261,7 +261,7 @@ def test_evidence_linked_to_the_recommendation_can_be_cited(analyst_client, anal
 def test_evidence_of_another_recommendation_cannot_be_cited(analyst_client, rec):
     other = EvidenceFactory(recommendations=[RecommendationFactory()])
     response = analyst_client.post(
-        f"/recommendations/{rec.pk}/status/", status_post(rec, evidence=[other.pk])
+        f"/recommendations/{rec.pk}/status/", status_post(rec, evidence=[other.public_id])
     )
     assert response.status_code == 400
     assert not StatusChange.objects.exists()
@@ -446,7 +446,8 @@ def test_the_page_takes_a_fixed_number_of_queries_however_long_the_timeline(
     # Session, user, permissions with the user's groups, recommendation, findings, successors,
     # status changes, their evidence, edits, evidence, assessment events, assessments, the
     # citable evidence and the owner candidates.
-    with django_assert_num_queries(15):
+    # One of them reads the translations of its text (`tracker.views.translation_parts`).
+    with django_assert_num_queries(16):
         response = analyst_client.get(f"/recommendations/{rec.pk}/", {"timeline": "all"})
     assert response.text.count('class="timeline-entry') == entries
 
@@ -456,7 +457,8 @@ def test_the_page_takes_fewer_fixed_queries_for_a_viewer(
     django_assert_num_queries, viewer_client, analyst, rec, entries
 ):
     _timeline_of(rec, entries, analyst)
-    with django_assert_num_queries(12):
+    # One of them reads the translations of its text (`tracker.views.translation_parts`).
+    with django_assert_num_queries(13):
         response = viewer_client.get(f"/recommendations/{rec.pk}/")
     assert response.text.count('class="timeline-entry') == min(entries, TIMELINE_SIZE)
 
@@ -640,9 +642,11 @@ def test_the_default_order_is_country_then_newest_year_then_priority(
 
 
 def test_an_unknown_sort_or_filter_value_is_ignored_not_an_error(viewer_client, fixture_narratives):
-    response = viewer_client.get(LIST, {"sort": "password", "status": "bogus", "page": "x"})
+    response = viewer_client.get(LIST, {"sort": "password", "status": "bogus"})
     assert response.status_code == 200
     assert len(refs(response)) == 50
+    # A page that is no number is refused, with a message (tests/test_input_parsing.py).
+    assert viewer_client.get(LIST, {"page": "x"}).status_code == 400
 
 
 def test_pages_hold_fifty_and_keep_the_filters_in_their_links(viewer_client, fixture_narratives):
@@ -830,7 +834,7 @@ def test_restricted_evidence_cited_in_a_status_change_stays_hidden(
     assert "A returned worker&#x27;s account." not in other
     assert "The reason is restricted: only its author and reviewers may read it." in other
     assert "Testimony of a returned worker" not in other
-    assert f'<option value="{restricted.pk}"' not in other
+    assert f'<option value="{restricted.public_id}"' not in other
     author = _client(analyst).get(f"/recommendations/{rec.pk}/").text
     assert "Evidence cited:" in author and "Testimony of a returned worker" in author
     assert "A returned worker&#x27;s account." in author
@@ -838,7 +842,7 @@ def test_restricted_evidence_cited_in_a_status_change_stays_hidden(
 
 def test_restricted_evidence_the_user_cannot_see_cannot_be_cited(restricted, rec, other_analyst):
     response = _client(other_analyst).post(
-        f"/recommendations/{rec.pk}/status/", status_post(rec, evidence=[restricted.pk])
+        f"/recommendations/{rec.pk}/status/", status_post(rec, evidence=[restricted.public_id])
     )
     assert response.status_code == 400
     assert not StatusChange.objects.exists()

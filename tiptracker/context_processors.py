@@ -8,6 +8,7 @@ from django.utils.functional import SimpleLazyObject
 from reports.permissions import can_publish
 from tracker import permissions
 from tracker.models import Notification
+from tracker.roles import label as role_label
 
 
 def _header(user) -> dict:
@@ -39,7 +40,7 @@ def _header(user) -> dict:
     )
     return {
         "unread": rows[0][0] if rows else 0,
-        "groups": [name for _, name in rows if name],
+        "groups": [role_label(name) for _, name in rows if name],
     }
 
 

@@ -10,8 +10,11 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import Resolver404, resolve, reverse
 from django.utils import translation
 from django.utils.http import urlencode
+from django.utils.translation import gettext
 from django.views import defaults
 
+from api.authentication import token_caller
+from tiptracker.lib.inputs import BadInput
 from tracker import languages, twofactor
 
 logger = logging.getLogger("tracker.security")
@@ -56,12 +59,13 @@ def _resolves(path: str) -> bool:
 
 
 class BrandedErrorPages:
-    """Answer 400 and 404 with the app's pages when DEBUG is on too.
+    """Answer 400 and 404 with the app's pages when DEBUG is on too; say what input was bad.
 
     With DEBUG off Django's default handlers already render `400.html` and `404.html`. With it
     on, Django's developer pages use inline styles that the Content-Security-Policy blocks, so
     the local demo would show an unstyled page for a mistyped address. Tracebacks of real
-    errors (500) stay Django's, since that is what DEBUG is for.
+    errors (500) stay Django's, since that is what DEBUG is for. A value refused by the input
+    helpers (`tiptracker.lib.inputs.BadInput`) is answered with its message, whatever DEBUG.
     """
 
     def __init__(self, get_response):
@@ -75,6 +79,9 @@ class BrandedErrorPages:
         return response
 
     def process_exception(self, request, exception):
+        if isinstance(exception, BadInput):
+            message = f"{exception} Nothing was changed."
+            return render(request, "request_refused.html", {"message": message}, status=400)
         if not settings.DEBUG:
             return None
         if isinstance(exception, Http404):
@@ -90,8 +97,8 @@ def request_size_limit(get_response):
     Runs before CSRF checks and form parsing, so an oversized anonymous POST is answered at
     once instead of being spooled to disk first. Django reads at most `Content-Length` bytes
     of a body, so checking that header caps the stream; a body sent without one (chunked) would
-    be silently ignored by Django, so it is refused too. Signed-in users may send an evidence
-    file; anonymous requests only the sign-in form.
+    be silently ignored by Django, so it is refused too. Signed-in users (by session, or by an
+    API token that works) may send an evidence file; anonymous requests only the sign-in form.
     """
 
     def middleware(request):
@@ -106,23 +113,29 @@ def _body_refusal(request):
     chunked = "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
     if not declared:
         if chunked:
-            return _refuse(request, 411, "The request must say its length (Content-Length).")
+            return _refuse(
+                request, 411, gettext("The request must say its length (Content-Length).")
+            )
         return None
     if not declared.isdigit():
-        return _refuse(request, 400, "The request's Content-Length is not a number.")
+        return _refuse(request, 400, gettext("The request's Content-Length is not a number."))
     length = int(declared)
-    if request.user.is_authenticated:
+    limit = settings.ANONYMOUS_MAX_BODY_BYTES
+    # The API identifies a token's caller only in its view, after this runs: a body too large
+    # for an anonymous request is allowed a signed-in size if it carries a token that works.
+    if length > limit and (request.user.is_authenticated or token_caller(request) is not None):
         limit = settings.REQUEST_MAX_BODY_BYTES
-    else:
-        limit = settings.ANONYMOUS_MAX_BODY_BYTES
     if length <= limit:
         return None
     logger.warning("body-too-large path=%s bytes=%d limit=%d", request.path[:200], length, limit)
     return _refuse(
         request,
         413,
-        f"The request is {filesizeformat(length)}; at most {filesizeformat(limit)} is accepted "
-        f"here. Nothing was read or changed.",
+        gettext(
+            "The request is %(size)s; at most %(limit)s is accepted here. "
+            "Nothing was read or changed."
+        )
+        % {"size": filesizeformat(length), "limit": filesizeformat(limit)},
     )
 
 

@@ -282,11 +282,16 @@ EXPORTS_ROOT = Path(env_str("EXPORTS_ROOT", str(VAR_DIR / "exports")))
 # Downloads of more rows than this, and every all-countries PDF, are built in the background.
 EXPORT_BACKGROUND_ROWS = env_int("EXPORT_BACKGROUND_ROWS", 2000)
 EXPORT_KEEP_HOURS = env_int("EXPORT_KEEP_HOURS", 24)
+# The worker stops reading an uploaded file after this many seconds per narrative it holds and
+# refuses the upload (tracker.tasks.parse_within_limit).
+IMPORT_PARSE_SECONDS = env_int("IMPORT_PARSE_SECONDS", 5)
 EVIDENCE_MAX_UPLOAD_BYTES = env_int("EVIDENCE_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
 # Office files are zip packages: what they may unpack to, and how much more than they store.
 OFFICE_MAX_UNCOMPRESSED_BYTES = env_int("OFFICE_MAX_UNCOMPRESSED_BYTES", 100 * 1024 * 1024)
 OFFICE_MAX_COMPRESSION_RATIO = env_int("OFFICE_MAX_COMPRESSION_RATIO", 100)
-OFFICE_MAX_MEMBERS = 5000
+# A real document has tens of parts (a long presentation a few hundred); thousands of small parts
+# escape the ratio check of each, so their number is capped and their ratio checked together.
+OFFICE_MAX_PARTS = env_int("OFFICE_MAX_PARTS", 1000)
 # Bodies over these sizes are refused before they are read (tiptracker.middleware): signed-in
 # users may send one evidence file and its form; anonymous requests only the sign-in form.
 REQUEST_MAX_BODY_BYTES = env_int("REQUEST_MAX_BODY_BYTES", EVIDENCE_MAX_UPLOAD_BYTES + 1024 * 1024)
@@ -335,20 +340,21 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["api.permissions.RolePermission"],
-    "DEFAULT_THROTTLE_CLASSES": [
-        "api.throttling.TokenRateThrottle",
-        "api.throttling.UserRateThrottle",
-    ],
+    # Both rates are checked before anything is written (api/throttling.py).
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ApiRateCheck"],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.Cursor",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "api.errors.problem_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 API_RATE_PER_TOKEN = env_str("API_RATE_PER_TOKEN", "600/minute")
 API_RATE_PER_USER = env_str("API_RATE_PER_USER", "1200/minute")
+# A token's use is recorded at most once a minute (enough for "last used"); the daily run of the
+# worker removes records older than this many days.
+API_TOKEN_USE_KEEP_DAYS = env_int("API_TOKEN_USE_KEEP_DAYS", 90)
 # The API's request counters live in the database (a table that api/migrations/0002 creates),
 # so every app server in front of the same database counts the same requests. The default
 # cache stays in each process's memory: nothing else relies on it being shared.
@@ -411,13 +417,29 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Everything goes to standard error, for the service manager or log collector to keep. Django's
+# own configuration writes the `django` loggers to the console only with DEBUG on and mails
+# ADMINS (none here) with it off, so a 500 behind gunicorn would leave no trace: the `errors`
+# handler writes every error of a request (a 500's traceback included) with DEBUG off, where
+# Django's console handler is silent, so each error is written once either way.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"debug_off": {"()": "django.utils.log.RequireDebugFalse"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "errors": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "level": "ERROR",
+            "filters": ["debug_off"],
+        },
+    },
     "loggers": {
         "tracker": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
         "axes": {"handlers": ["console"], "level": "WARNING"},
+        "django.request": {"handlers": ["errors"]},
+        "django.security": {"handlers": ["errors"]},
     },
 }

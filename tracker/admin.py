@@ -17,6 +17,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tracker import audit, services
@@ -498,18 +499,41 @@ admin.site.unregister(TOTPDevice)
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    """Django's user admin, with a reset of two-factor sign-in for a user who lost their phone."""
+    """Django's user admin, with the two-factor actions: a one-time enrolment code for a user
+    who must set up two-factor sign-in, and a reset for a user who lost their phone (which
+    gives them a new enrolment code at once)."""
 
-    actions = ["reset_two_factor"]
+    actions = ["give_enrolment_code", "reset_two_factor"]
+
+    @admin.action(description="Give a two-factor enrolment code", permissions=["change"])
+    def give_enrolment_code(self, request, queryset):
+        return self._show_enrolment_codes(request, queryset, reset=False)
 
     @admin.action(description="Reset two-factor sign-in (lost phone)", permissions=["change"])
     def reset_two_factor(self, request, queryset):
         for user in queryset:
             services.two_factor_reset(user=user, by=request.user)
             audit.two_factor("reset", request, user, by=request.user.get_username())
-        self.message_user(
-            request,
-            f"Two-factor sign-in was reset for {queryset.count()} user(s); they set it up again "
-            "at their next sign-in where it is required.",
-            messages.SUCCESS,
-        )
+        return self._show_enrolment_codes(request, queryset, reset=True)
+
+    def _show_enrolment_codes(self, request, queryset, *, reset: bool):
+        """Issue each user an enrolment code and show them on a page of their own, once.
+
+        The codes are in this answer only: never in a message (kept in a cookie or the
+        session), a log or the admin's history.
+        """
+        issued = []
+        for user in queryset.order_by("username"):
+            code, record = services.enrolment_code_issue(user=user, by=request.user)
+            audit.two_factor("enrolment-code-given", request, user, by=request.user.get_username())
+            issued.append((user, code, record.expires_at))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Two-factor enrolment codes",
+            "issued": issued,
+            "reset": reset,
+            "opts": self.model._meta,
+        }
+        response = TemplateResponse(request, "admin/two_factor_enrolment_codes.html", context)
+        response["Cache-Control"] = "private, no-store"
+        return response

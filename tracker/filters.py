@@ -4,6 +4,9 @@ import django_filters
 from django.contrib.auth import get_user_model
 from django.db.models import CharField, Exists, OuterRef, Q, Value
 from django.db.models.functions import Cast
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tracker import permissions, search
 from tracker.forms import DateInput, FilterForm, not_in_the_future
@@ -17,14 +20,14 @@ from tracker.models import (
     Tier,
 )
 
-YES_NO = [("yes", "Yes"), ("no", "No")]
+YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 
 
 def search_filter() -> django_filters.CharFilter:
     """Return the `q` filter of a list: full-text words, capped in length and number."""
     return django_filters.CharFilter(
         method="search",
-        label="Search",
+        label=_("Search"),
         max_length=search.MAX_QUERY_CHARS,
         validators=[search.validate_query],
     )
@@ -44,12 +47,11 @@ def country_choices(rows=None) -> list[tuple[str, list[tuple[str, str]]]]:
     """
     if rows is None:
         rows = _countries().values_list("slug", "name", "has_narrative")
-    groups = {"Countries with narratives": [], "All countries": []}
+    groups = {True: [], False: []}
     for slug, name, has_narrative in rows:
-        groups["Countries with narratives" if has_narrative else "All countries"].append(
-            (slug, name)
-        )
-    return [(label, choices) for label, choices in groups.items() if choices]
+        groups[bool(has_narrative)].append((slug, name))
+    labels = {True: _("Countries with narratives"), False: _("All countries")}
+    return [(labels[key], choices) for key, choices in groups.items() if choices]
 
 
 def use_menus(filterset, *names: str) -> None:
@@ -109,7 +111,7 @@ def _read_menus(*, owners: bool) -> dict[str, list]:
     return {
         "year": [(year, str(year)) for year in year_keys],
         "country": country_choices(country_rows),
-        "owner": [("me", "Me"), ("none", "Nobody"), *((name, name) for name in names)],
+        "owner": [("me", _("Me")), ("none", _("Nobody")), *((name, name) for name in names)],
     }
 
 
@@ -136,8 +138,8 @@ class PagedFilterSet(UserFilterSet):
     per_page = django_filters.ChoiceFilter(
         method="keep_all",
         choices=[(str(size), str(size)) for size in PAGE_SIZES],
-        label="Rows per page",
-        empty_label=f"{DEFAULT_PAGE_SIZE} (default)",
+        label=_("Rows per page"),
+        empty_label=format_lazy(_("{size} (default)"), size=DEFAULT_PAGE_SIZE),
     )
 
     def keep_all(self, queryset, name, value):
@@ -155,55 +157,60 @@ class RecommendationFilterSet(PagedFilterSet):
 
     q = search_filter()
     country = django_filters.ChoiceFilter(
-        field_name="report__country__slug", label="Country", empty_label="Any country"
+        field_name="report__country__slug", label=_("Country"), empty_label=_("Any country")
     )
     year = django_filters.ChoiceFilter(
-        field_name="report__year", label="Year", empty_label="Any year"
+        field_name="report__year", label=_("Year"), empty_label=_("Any year")
     )
     status = django_filters.ChoiceFilter(
         method="filter_status",
         choices=Recommendation.Status.choices,
-        label="Status",
-        empty_label="Any status",
+        label=_("Status"),
+        empty_label=_("Any status"),
     )
     as_of = django_filters.DateFilter(
         method="filter_as_of",
-        label="Statuses on",
+        label=_("Statuses on"),
         widget=DateInput,
         validators=[not_in_the_future],
-        help_text="Show and filter the status each item had on that day (default: today).",
+        help_text=_("Show and filter the status each item had on that day (default: today)."),
     )
     pillar = django_filters.ChoiceFilter(
-        choices=Recommendation.Pillar.choices, label="Pillar", empty_label="Any pillar"
+        choices=Recommendation.Pillar.choices, label=_("Pillar"), empty_label=_("Any pillar")
     )
     tier = django_filters.ChoiceFilter(
-        field_name="report__tier", choices=Tier.choices, label="Tier", empty_label="Any tier"
+        field_name="report__tier", choices=Tier.choices, label=_("Tier"), empty_label=_("Any tier")
     )
-    owner = django_filters.ChoiceFilter(method="filter_owner", label="Owner", empty_label="Anyone")
+    owner = django_filters.ChoiceFilter(
+        method="filter_owner", label=_("Owner"), empty_label=_("Anyone")
+    )
     has_evidence = django_filters.ChoiceFilter(
-        method="filter_flag", choices=YES_NO, label="Has evidence", empty_label="Either"
+        method="filter_flag", choices=YES_NO, label=_("Has evidence"), empty_label=_("Either")
     )
     has_approved_assessment = django_filters.ChoiceFilter(
-        method="filter_flag", choices=YES_NO, label="Approved assessment", empty_label="Either"
+        method="filter_flag",
+        choices=YES_NO,
+        label=_("Approved assessment"),
+        empty_label=_("Either"),
     )
     needs_review = django_filters.ChoiceFilter(
-        method="filter_flag", choices=YES_NO, label="Needs review", empty_label="Either"
+        method="filter_flag", choices=YES_NO, label=_("Needs review"), empty_label=_("Either")
     )
     assessment = django_filters.ChoiceFilter(
         method="filter_assessment",
-        choices=[*Assessment.State.choices, ("none", "None")],
-        label="Assessment",
-        empty_label="Any state",
+        choices=[*Assessment.State.choices, ("none", pgettext_lazy("no assessment", "None"))],
+        label=_("Assessment"),
+        empty_label=_("Any state"),
     )
     assessment_by = django_filters.ChoiceFilter(
         method="filter_assessment",
-        choices=[("me", "Me")],
-        label="Assessed by",
-        empty_label="Anyone",
+        choices=[("me", _("Me"))],
+        label=_("Assessed by"),
+        empty_label=_("Anyone"),
     )
     sort = django_filters.OrderingFilter(
-        label="Sort by",
-        empty_label="Country, year, priority",
+        label=_("Sort by"),
+        empty_label=_("Country, year, priority"),
         fields=(
             ("reference", "reference"),
             ("report__country__name", "country"),
@@ -215,14 +222,14 @@ class RecommendationFilterSet(PagedFilterSet):
             ("owner__username", "owner"),
         ),
         field_labels={
-            "reference": "Reference",
-            "report__country__name": "Country",
-            "report__year": "Year",
-            "report__tier": "Tier",
-            "number": "Priority",
-            "status": "Status",
-            "pillar": "Pillar",
-            "owner__username": "Owner",
+            "reference": _("Reference"),
+            "report__country__name": _("Country"),
+            "report__year": _("Year"),
+            "report__tier": _("Tier"),
+            "number": _("Priority"),
+            "status": _("Status"),
+            "pillar": _("Pillar"),
+            "owner__username": _("Owner"),
         },
     )
 
@@ -312,10 +319,12 @@ class ReportFilterSet(UserFilterSet):
 
     q = search_filter()
     country = django_filters.ChoiceFilter(
-        field_name="country__slug", label="Country", empty_label="Any country"
+        field_name="country__slug", label=_("Country"), empty_label=_("Any country")
     )
-    year = django_filters.ChoiceFilter(label="Year", empty_label="Any year")
-    tier = django_filters.ChoiceFilter(choices=Tier.choices, label="Tier", empty_label="Any tier")
+    year = django_filters.ChoiceFilter(label=_("Year"), empty_label=_("Any year"))
+    tier = django_filters.ChoiceFilter(
+        choices=Tier.choices, label=_("Tier"), empty_label=_("Any tier")
+    )
 
     class Meta:
         model = Report
@@ -343,22 +352,24 @@ class EvidenceFilterSet(PagedFilterSet):
 
     q = search_filter()
     source_type = django_filters.ChoiceFilter(
-        choices=Evidence.SourceType.choices, label="Source type", empty_label="Any source"
+        choices=Evidence.SourceType.choices, label=_("Source type"), empty_label=_("Any source")
     )
     direction = django_filters.ChoiceFilter(
-        choices=Evidence.Direction.choices, label="Direction", empty_label="Any direction"
+        choices=Evidence.Direction.choices, label=_("Direction"), empty_label=_("Any direction")
     )
     sensitivity = django_filters.ChoiceFilter(
-        choices=Evidence.Sensitivity.choices, label="Sensitivity", empty_label="Any sensitivity"
+        choices=Evidence.Sensitivity.choices,
+        label=_("Sensitivity"),
+        empty_label=_("Any sensitivity"),
     )
     country = django_filters.ChoiceFilter(
-        method="filter_recommendations", label="Country", empty_label="Any country"
+        method="filter_recommendations", label=_("Country"), empty_label=_("Any country")
     )
     year = django_filters.ChoiceFilter(
-        method="filter_recommendations", label="Report year", empty_label="Any year"
+        method="filter_recommendations", label=_("Report year"), empty_label=_("Any year")
     )
     logged_by = django_filters.CharFilter(
-        field_name="logged_by__username", lookup_expr="iexact", label="Logged by"
+        field_name="logged_by__username", lookup_expr="iexact", label=_("Logged by")
     )
 
     class Meta:

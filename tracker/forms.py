@@ -8,7 +8,10 @@ from django.contrib.auth.forms import PasswordChangeForm
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
+from tiptracker.lib import inputs
 from tiptracker.lib.dates import long_date
 from tracker import search, uploads
 from tracker.models import (
@@ -19,6 +22,7 @@ from tracker.models import (
     Recommendation,
     SavedFilter,
     evidence_date_errors,
+    translation_languages,
 )
 from tracker.permissions import owner_candidates
 
@@ -28,8 +32,8 @@ def not_in_the_future(day) -> None:
     today = timezone.localdate()
     if day is not None and day > today:
         raise forms.ValidationError(
-            f"{long_date(day)} is in the future: statuses are known up to today, "
-            f"{long_date(today)}."
+            gettext("%(day)s is in the future: statuses are known up to today, %(today)s.")
+            % {"day": long_date(day), "today": long_date(today)}
         )
 
 
@@ -122,7 +126,7 @@ class VersionedForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2_147_483_647)
 
 
-TEXT_SENSITIVITY_HELP = (
+TEXT_SENSITIVITY_HELP = _(
     "Public: may be published. Internal: staff only. Restricted: reviewers and you. Automatic: "
     "internal, or restricted if it cites restricted evidence. Never less sensitive than the "
     "evidence it cites (its sensitivity is shown in brackets)."
@@ -134,7 +138,7 @@ def text_sensitivity_field(label: str) -> forms.ChoiceField:
     return forms.ChoiceField(
         label=label,
         choices=[
-            ("", "Automatic"),
+            ("", pgettext_lazy("sensitivity", "Automatic")),
             *Evidence.Sensitivity.choices,
         ],
         required=False,
@@ -152,24 +156,28 @@ class StatusForm(VersionedForm):
     """Change a recommendation's status, with the reason and the evidence behind it."""
 
     status = forms.ChoiceField(
-        label="Status", choices=Recommendation.Status.choices, widget=PlainSelect
+        label=_("Status"), choices=Recommendation.Status.choices, widget=PlainSelect
     )
     reason = forms.CharField(
-        label="Reason",
+        label=_("Reason"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Why the status changed: what was observed, and where.",
+        help_text=_("Why the status changed: what was observed, and where."),
     )
-    reason_sensitivity = text_sensitivity_field("Reason sensitivity")
+    reason_sensitivity = text_sensitivity_field(_("Reason sensitivity"))
+    # Items are named by their public identifiers: the page shows no evidence ids.
     evidence = forms.ModelMultipleChoiceField(
-        label="Evidence",
+        label=_("Evidence"),
         queryset=Evidence.objects.none(),
         required=False,
-        help_text="Evidence already logged against this recommendation that supports the change.",
+        to_field_name="public_id",
+        help_text=_(
+            "Evidence already logged against this recommendation that supports the change."
+        ),
     )
     effective_date = forms.DateField(
-        label="Effective date",
+        label=_("Effective date"),
         widget=DateInput,
-        help_text="When the new status became true; may be in the past.",
+        help_text=_("When the new status became true; may be in the past."),
     )
 
     field_order = [
@@ -201,17 +209,17 @@ class StatusForm(VersionedForm):
     def clean_effective_date(self):
         day = self.cleaned_data["effective_date"]
         if day > timezone.localdate():
-            raise forms.ValidationError("The effective date cannot be in the future.")
+            raise forms.ValidationError(gettext("The effective date cannot be in the future."))
         return day
 
 
 def owner_field() -> forms.ModelChoiceField:
     """Return a choice of owner by username, or nobody; the form fills in `owner_candidates`."""
     return forms.ModelChoiceField(
-        label="Owner",
+        label=_("Owner"),
         queryset=get_user_model().objects.none(),
         required=False,
-        empty_label="Nobody",
+        empty_label=_("Nobody"),
         to_field_name="username",
         widget=PlainSelect,
     )
@@ -234,7 +242,7 @@ class PillarForm(VersionedForm):
     """Correct the pillar a recommendation was filed under."""
 
     pillar = forms.ChoiceField(
-        label="Pillar", choices=Recommendation.Pillar.choices, widget=PlainSelect
+        label=_("Pillar"), choices=Recommendation.Pillar.choices, widget=PlainSelect
     )
 
     field_order = ["pillar", "version"]
@@ -247,7 +255,24 @@ class PillarForm(VersionedForm):
 # Evidence and assessments
 
 
-class RecommendationChoiceField(forms.ModelMultipleChoiceField):
+class IdsChoiceField(forms.ModelMultipleChoiceField):
+    """Choose rows by id; an id no database could hold is refused as no choice (not a query
+    that fails in the driver), through the input helpers (`tiptracker.lib.inputs`)."""
+
+    def _check_values(self, value):
+        for pk in value:
+            try:
+                inputs.record_id(pk, name=self.label or "id")
+            except inputs.BadInput:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": inputs.shown(pk)},
+                ) from None
+        return super()._check_values(value)
+
+
+class RecommendationChoiceField(IdsChoiceField):
     """Pick recommendations by reference, shown with the start of their text."""
 
     widget = forms.CheckboxSelectMultiple
@@ -260,28 +285,28 @@ class RecommendationChoiceField(forms.ModelMultipleChoiceField):
 class EvidenceDescriptionForm(forms.Form):
     """The description of a source: what the log form asks and an edit may correct."""
 
-    title = forms.CharField(label="Title", max_length=300)
+    title = forms.CharField(label=_("Title"), max_length=300)
     summary = forms.CharField(
-        label="Summary",
+        label=_("Summary"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="What the source says that bears on the recommendations, in your words.",
+        help_text=_("What the source says that bears on the recommendations, in your words."),
     )
-    source_type = forms.ChoiceField(label="Source type", choices=Evidence.SourceType.choices)
+    source_type = forms.ChoiceField(label=_("Source type"), choices=Evidence.SourceType.choices)
     source_name = forms.CharField(
-        label="Source name",
+        label=_("Source name"),
         max_length=200,
         required=False,
-        help_text="Who published it, e.g. the UN Special Rapporteur or an NGO's name.",
+        help_text=_("Who published it, e.g. the UN Special Rapporteur or an NGO's name."),
     )
-    url = forms.URLField(label="URL", max_length=500, required=False, assume_scheme="https")
-    published_on = forms.DateField(label="Published on", required=False, widget=DateInput)
-    accessed_on = forms.DateField(label="Accessed on", required=False, widget=DateInput)
+    url = forms.URLField(label=_("URL"), max_length=500, required=False, assume_scheme="https")
+    published_on = forms.DateField(label=_("Published on"), required=False, widget=DateInput)
+    accessed_on = forms.DateField(label=_("Accessed on"), required=False, widget=DateInput)
     quote = forms.CharField(
-        label="Quote",
+        label=_("Quote"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="The passage itself, word for word.",
+        help_text=_("The passage itself, word for word."),
     )
 
     def clean(self):
@@ -299,32 +324,32 @@ class EvidenceForm(EvidenceDescriptionForm):
     # Empty files are refused by tracker.uploads, after the size check: an oversized upload
     # arrives here cut short, possibly to nothing, and must be reported as too big.
     file = forms.FileField(
-        label="File",
+        label=_("File"),
         required=False,
         allow_empty_file=True,
-        help_text="Optional. PDF, image, Word, Excel, PowerPoint or plain text.",
+        help_text=_("Optional. PDF, image, Word, Excel, PowerPoint or plain text."),
     )
     sensitivity = forms.ChoiceField(
-        label="Sensitivity",
+        label=_("Sensitivity"),
         choices=Evidence.Sensitivity.choices,
         initial=Evidence.Sensitivity.INTERNAL,
         widget=forms.RadioSelect,
-        help_text="Restricted items are seen only by reviewers and by you.",
+        help_text=_("Restricted items are seen only by reviewers and by you."),
     )
     direction = forms.ChoiceField(
-        label="Direction",
+        label=_("Direction"),
         choices=Evidence.Direction.choices,
         widget=forms.RadioSelect,
-        help_text="What the source shows about the government's action.",
+        help_text=_("What the source shows about the government's action."),
     )
     find = forms.CharField(
-        label="Find recommendations by reference",
+        label=_("Find recommendations by reference"),
         required=False,
         max_length=40,
-        help_text="Part of a reference, such as PRK-2021 or a country code.",
+        help_text=_("Part of a reference, such as PRK-2021 or a country code."),
     )
     recommendations = RecommendationChoiceField(
-        label="Recommendations", queryset=Recommendation.objects.none()
+        label=_("Recommendations"), queryset=Recommendation.objects.none()
     )
 
     def __init__(self, *args, recommendation_queryset=None, upload_record=None, **kwargs):
@@ -354,24 +379,24 @@ class EvidenceEditForm(EvidenceDescriptionForm):
     bears on, with the reason for the correction."""
 
     direction = forms.ChoiceField(
-        label="Direction",
+        label=_("Direction"),
         choices=Evidence.Direction.choices,
         widget=forms.RadioSelect,
-        help_text="What the source shows about the government's action.",
+        help_text=_("What the source shows about the government's action."),
     )
     find = forms.CharField(
-        label="Find recommendations by reference",
+        label=_("Find recommendations by reference"),
         required=False,
         max_length=40,
-        help_text="Part of a reference, such as PRK-2022 or a country code.",
+        help_text=_("Part of a reference, such as PRK-2022 or a country code."),
     )
     recommendations = RecommendationChoiceField(
-        label="Recommendations", queryset=Recommendation.objects.none()
+        label=_("Recommendations"), queryset=Recommendation.objects.none()
     )
     reason = forms.CharField(
-        label="Reason",
+        label=_("Reason"),
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Why it was wrong; kept with each change in the item's history.",
+        help_text=_("Why it was wrong; kept with each change in the item's history."),
     )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
@@ -405,29 +430,30 @@ class AssessmentForm(forms.Form):
 
     # No rating or confidence is preselected: each is a judgement the analyst makes.
     rating = forms.ChoiceField(
-        label="Rating", choices=[("", "Choose a rating"), *Assessment.Rating.choices]
+        label=_("Rating"), choices=[("", _("Choose a rating")), *Assessment.Rating.choices]
     )
     confidence = forms.ChoiceField(
-        label="Confidence",
-        choices=[("", "Choose a confidence"), *Assessment.Confidence.choices],
+        label=_("Confidence"),
+        choices=[("", _("Choose a confidence")), *Assessment.Confidence.choices],
     )
     narrative = forms.CharField(
-        label="Narrative",
+        label=pgettext_lazy("an assessment's text", "Narrative"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 6}),
-        help_text="The judgement and the reasons for it, citing what was observed.",
+        help_text=_("The judgement and the reasons for it, citing what was observed."),
     )
-    narrative_sensitivity = text_sensitivity_field("Narrative sensitivity")
-    findings = forms.ModelMultipleChoiceField(
-        label="Findings cited",
+    narrative_sensitivity = text_sensitivity_field(_("Narrative sensitivity"))
+    findings = IdsChoiceField(
+        label=_("Findings cited"),
         queryset=Finding.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
     evidence = forms.ModelMultipleChoiceField(
-        label="Evidence cited",
+        label=_("Evidence cited"),
         queryset=Evidence.objects.none(),
         required=False,
+        to_field_name="public_id",
         widget=forms.CheckboxSelectMultiple,
     )
     # Empty while no assessment exists: the first save creates it. The revision is carried
@@ -462,13 +488,13 @@ class ReviewForm(AssessmentStepForm):
     """Approve or return a submitted assessment, with a note for the author."""
 
     decision = forms.ChoiceField(
-        choices=[("approve", "Approve"), ("return", "Return")], widget=forms.HiddenInput
+        choices=[("approve", _("Approve")), ("return", _("Return"))], widget=forms.HiddenInput
     )
     note = forms.CharField(
-        label="Review note",
+        label=_("Review note"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Required when returning: say what the author should change.",
+        help_text=_("Required when returning: say what the author should change."),
     )
 
     def __init__(self, *args, **kwargs):
@@ -478,7 +504,7 @@ class ReviewForm(AssessmentStepForm):
     def clean(self):
         data = super().clean()
         if data.get("decision") == "return" and not (data.get("note") or "").strip():
-            self.add_error("note", "Say what the author should change.")
+            self.add_error("note", gettext("Say what the author should change."))
         return data
 
 
@@ -486,34 +512,36 @@ class BulkForm(forms.Form):
     """One action for many recommendations: confirm, set a status, or assign an owner."""
 
     ACTIONS = [
-        ("confirm", "Confirm the carried-over status as it is"),
-        ("status", "Set a status"),
-        ("owner", "Assign an owner"),
+        ("confirm", _("Confirm the carried-over status as it is")),
+        ("status", _("Set a status")),
+        ("owner", _("Assign an owner")),
     ]
 
-    action = forms.ChoiceField(label="Action", choices=ACTIONS, widget=forms.RadioSelect)
+    action = forms.ChoiceField(label=_("Action"), choices=ACTIONS, widget=forms.RadioSelect)
     status = forms.ChoiceField(
-        label="Status", choices=[("", "—"), *Recommendation.Status.choices], required=False
+        label=_("Status"), choices=[("", "—"), *Recommendation.Status.choices], required=False
     )
     effective_date = forms.DateField(
-        label="Effective date",
+        label=_("Effective date"),
         widget=DateInput,
         required=False,
-        help_text="For a new status: when it became true. Each item's follow-up period bounds it.",
+        help_text=_(
+            "For a new status: when it became true. Each item's follow-up period bounds it."
+        ),
     )
     owner = owner_field()
     reason = forms.CharField(
-        label="Reason",
+        label=_("Reason"),
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
-        help_text="Recorded on each item's status change (confirming or setting a status).",
+        help_text=_("Recorded on each item's status change (confirming or setting a status)."),
     )
-    reason_sensitivity = text_sensitivity_field("Reason sensitivity")
+    reason_sensitivity = text_sensitivity_field(_("Reason sensitivity"))
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "bulk_%s")
         super().__init__(*args, **kwargs)
-        self.fields["reason_sensitivity"].help_text = (
+        self.fields["reason_sensitivity"].help_text = gettext(
             "Who may read the reason recorded on each item. Public: may be published. Internal: "
             "staff only. Restricted: reviewers and you. Automatic: internal (a bulk change cites "
             "no evidence)."
@@ -524,12 +552,12 @@ class BulkForm(forms.Form):
         data = super().clean()
         action = data.get("action")
         if action in ("confirm", "status") and not (data.get("reason") or "").strip():
-            self.add_error("reason", "Give the reason, recorded on each item.")
+            self.add_error("reason", gettext("Give the reason, recorded on each item."))
         if action == "status":
             if not data.get("status"):
-                self.add_error("status", "Choose the new status.")
+                self.add_error("status", gettext("Choose the new status."))
             if not data.get("effective_date"):
-                self.add_error("effective_date", "Give the day the status became true.")
+                self.add_error("effective_date", gettext("Give the day the status became true."))
         return data
 
 
@@ -537,10 +565,10 @@ class SearchForm(forms.Form):
     """The search across everything: words, capped in length and number."""
 
     q = forms.CharField(
-        label="Search",
+        label=_("Search"),
         max_length=search.MAX_QUERY_CHARS,
         validators=[search.validate_query],
-        help_text="Every word must appear; a word also finds the words it begins.",
+        help_text=_("Every word must appear; a word also finds the words it begins."),
     )
 
 
@@ -548,10 +576,10 @@ class NotificationEmailForm(forms.Form):
     """How the user wants their notifications e-mailed."""
 
     email = forms.ChoiceField(
-        label="E-mail me",
+        label=_("E-mail me"),
         choices=NotificationPreference.Email.choices,
         widget=forms.RadioSelect,
-        help_text="Every notification also shows here, in the app, until you mark it read.",
+        help_text=_("Every notification also shows here, in the app, until you mark it read."),
     )
 
 
@@ -564,7 +592,7 @@ class SavedFilterForm(forms.Form):
 
     list_name = forms.ChoiceField(choices=SavedFilter.List.choices, widget=forms.HiddenInput)
     query = forms.CharField(required=False, widget=forms.HiddenInput)
-    name = forms.CharField(label="Save these filters as", max_length=80)
+    name = forms.CharField(label=_("Save these filters as"), max_length=80)
 
     def clean_query(self):
         """Keep the filters of the query string (not its page or download), in order."""
@@ -577,7 +605,7 @@ class SavedFilterForm(forms.Form):
             query.pop(key)
         value = query.urlencode()
         if len(value) > SavedFilter._meta.get_field("query").max_length:
-            raise forms.ValidationError("These filters are too long to save.")
+            raise forms.ValidationError(gettext("These filters are too long to save."))
         return value
 
 
@@ -607,8 +635,56 @@ class ThrottledPasswordChangeForm(PasswordChangeForm):
 
 class CodeForm(forms.Form):
     code = forms.CharField(
-        label="Code",
+        label=_("Code"),
         max_length=40,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True}),
-        help_text="The six digits your authenticator app shows, or one of your recovery codes.",
+        help_text=_("The six digits your authenticator app shows, or one of your recovery codes."),
     )
+
+
+class CurrentCodeForm(forms.Form):
+    """A code from the authenticator, asked again before its recovery codes are replaced."""
+
+    code = forms.CharField(
+        label="Code from your authenticator app",
+        max_length=6,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+        help_text="The six digits the app shows now.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "new_codes_%s")
+        super().__init__(*args, **kwargs)
+
+
+class EnrolmentCodeForm(forms.Form):
+    """The one-time code an administrator gives a user who must set up two-factor sign-in."""
+
+    enrolment_code = forms.CharField(
+        label="Enrolment code",
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autofocus": True}),
+        help_text="Four groups of four letters and digits, such as k7qm-2xpd-ra4t-w5vn.",
+    )
+
+
+# Translations of a recommendation's text
+
+
+class RecommendationTranslationForm(forms.Form):
+    """Add or correct the translation of a recommendation's official text into one language."""
+
+    language = forms.ChoiceField(label=_("Language"), widget=PlainSelect)
+    text = forms.CharField(
+        label=_("Translation"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=10_000,
+        help_text=_(
+            "Shown beside the official English text, marked as a translation; it never replaces it."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "translation_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = translation_languages()

@@ -302,16 +302,20 @@ def parse_document(
     tier: str | None = None,
     source_url: str = "",
     progress=None,
+    found=None,
 ) -> list[Parsed | Refused]:
     """Parse a text that holds one narrative or many (a whole report, pasted country pages).
 
     A text with several country narratives (`tracker.tipdocument`) gives one item per narrative,
     named "FILE [HEADING]", each parsed or refused on its own; the year is the caller's, else the
     document's, else the file name's. `country` and `tier` describe one narrative, so a document
-    of several is refused when they are given. `progress(done, total, name)`, if given, is called
-    after each narrative.
+    of several is refused when they are given. `found(total)`, if given, is called with the
+    number of narratives once the text is split, and `progress(done, total, name)` after each
+    narrative.
     """
     document = tipdocument.split_document(text)
+    if found is not None:
+        found(max(len(document.parts), 1))
     if len(document.parts) < 2:
         try:
             parsed = parse_text(text, name=name, year=year, country=country, tier=tier)

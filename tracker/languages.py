@@ -7,8 +7,13 @@ browser: it is copied into the session when they sign in, and `tiptracker.middle
 user_language` applies it to each of their requests.
 """
 
+import functools
+
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
+from django.shortcuts import render
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from tracker.models import LanguagePreference
 
@@ -38,3 +43,64 @@ def remember_on_login(sender, request, user, **kwargs) -> None:
 
 def connect() -> None:
     user_logged_in.connect(remember_on_login, dispatch_uid="tracker.languages.remember")
+
+
+class UnknownLanguage(ValueError):
+    """A `?lang=` value that is not one of the tracker's languages."""
+
+
+def requested_language(request) -> str | None:
+    """Return the language `?lang=` asks for, None when it asks none; raise UnknownLanguage."""
+    asked = request.GET.get("lang")
+    if asked is None or asked == "":
+        return None
+    if asked not in codes():
+        raise UnknownLanguage(
+            _("Unknown language %(asked)s: choose one of %(codes)s.")
+            % {"asked": asked[:20], "codes": ", ".join(codes())}
+        )
+    return asked
+
+
+def in_requested_language(view):
+    """Run `view` in the language `?lang=` asks for (summaries and their downloads), if any.
+
+    An unknown language is answered 400 with a page that says which ones there are.
+    """
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        try:
+            language = requested_language(request)
+        except UnknownLanguage as exc:
+            return render(request, "request_refused.html", {"message": str(exc)}, status=400)
+        if language is None:
+            return view(request, *args, **kwargs)
+        with translation.override(language):
+            request.LANGUAGE_CODE = language
+            response = view(request, *args, **kwargs)
+            if hasattr(response, "render") and not getattr(response, "is_rendered", True):
+                response.render()
+        response.headers.setdefault("Content-Language", language)
+        return response
+
+    return wrapped
+
+
+def add_language_option(parser) -> None:
+    """Give a management command that writes summaries its `--language` option."""
+    parser.add_argument(
+        "--language",
+        default="en",
+        help="Write the words in this language: one of " + ", ".join(codes()) + " (default en).",
+    )
+
+
+def command_language(value: str | None) -> str:
+    """Return the `--language` asked for, or raise CommandError naming the languages there are."""
+    from django.core.management.base import CommandError
+
+    language = value or settings.LANGUAGE_CODE
+    if language not in codes():
+        raise CommandError(f"Unknown language {language!r}: choose one of {', '.join(codes())}.")
+    return language

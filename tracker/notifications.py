@@ -8,6 +8,10 @@ recorded under a key, so it reaches each person once however often the command r
 An e-mail is claimed before it is sent (its `emailed_at` set where it was empty), so the
 commit hook and a concurrent daily run never send the same one twice; a failed send releases
 the claim, is logged, and the next daily run tries again.
+
+Each text is written in its recipient's language (the one kept with their account, English
+otherwise), whoever's request caused it: a notification is worded when it is recorded, an
+e-mail's subject and framing when it is sent.
 """
 
 import datetime
@@ -20,10 +24,14 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 
+from tiptracker.lib.dates import long_date
+from tracker import languages
 from tracker.models import (
     AssessmentEvent,
+    LanguagePreference,
     Notification,
     NotificationPreference,
     Recommendation,
@@ -47,14 +55,42 @@ def email_choice(user) -> str:
     return preference.first() or Email.IMMEDIATE
 
 
+def recipient_languages(users) -> dict[int, str]:
+    """Return the language each of `users` reads the tracker in, by user id (English unless
+    they chose another), in one query."""
+    ids = [user.pk for user in users]
+    chosen = dict(
+        LanguagePreference.objects.filter(user_id__in=ids).values_list("user_id", "language")
+    )
+    known = languages.codes()
+    return {pk: chosen[pk] if chosen.get(pk) in known else settings.LANGUAGE_CODE for pk in ids}
+
+
+# The words for a sensitivity code inside a sentence ("the reason is internal").
+_SENSITIVITY_WORDS = {
+    "public": pgettext_lazy("sensitivity, in running text", "public"),
+    "internal": pgettext_lazy("sensitivity, in running text", "internal"),
+    "restricted": pgettext_lazy("sensitivity, in running text", "restricted"),
+}
+
+
 # -- Events ---------------------------------------------------------------------------------
 
 
-def _notify(recipients, *, kind: str, message: str, url: str) -> list[Notification]:
-    """Record one notification per recipient and e-mail those who want it at once, on commit."""
+def _notify(recipients, *, kind: str, message, url: str) -> list[Notification]:
+    """Record one notification per recipient and e-mail those who want it at once, on commit.
+
+    `message` is called once per recipient, in that recipient's language, and returns the text.
+    """
+    people = list({user.pk: user for user in recipients}.values())
+    spoken = recipient_languages(people)
+    texts = []
+    for user in people:
+        with translation.override(spoken[user.pk]):
+            texts.append(str(message()))
     rows = Notification.objects.bulk_create(
-        Notification(recipient=user, kind=kind, message=message, url=url)
-        for user in {user.pk: user for user in recipients}.values()
+        Notification(recipient=user, kind=kind, message=text, url=url)
+        for user, text in zip(people, texts, strict=True)
     )
     if rows:
         ids = [row.pk for row in rows]
@@ -105,17 +141,20 @@ def assessment_submitted(assessment, *, by) -> None:
         .order_by("-at", "-pk")
         .first()
     )
-    if returned is None:
-        message = (
-            f"{by.get_username()} submitted the {assessment.year} assessment of "
-            f"{_reference(assessment)} for review."
-        )
-    else:
-        message = (
-            f"{by.get_username()} resubmitted the {assessment.year} assessment of "
-            f"{_reference(assessment)} for review, after {returned.by.get_username()} "
-            "returned it."
-        )
+    values = {"name": by.get_username(), "year": assessment.year}
+    values["reference"] = _reference(assessment)
+
+    def message():
+        if returned is None:
+            return (
+                gettext("%(name)s submitted the %(year)s assessment of %(reference)s for review.")
+                % values
+            )
+        return gettext(
+            "%(name)s resubmitted the %(year)s assessment of %(reference)s for review, after "
+            "%(reviewer)s returned it."
+        ) % {**values, "reviewer": returned.by.get_username()}
+
     _notify(
         recipients,
         kind=Kind.ASSESSMENT_SUBMITTED,
@@ -133,12 +172,25 @@ def assessment_reviewed(assessment, *, by) -> None:
     if assessment.author_id == by.pk:
         return
     returned = assessment.state == assessment.State.RETURNED
-    message = (
-        f"{by.get_username()} {'returned' if returned else 'approved'} your "
-        f"{assessment.year} assessment of {_reference(assessment)}."
-    )
-    if returned and assessment.review_note:
-        message += f" Note: {assessment.review_note}"
+    values = {
+        "name": by.get_username(),
+        "year": assessment.year,
+        "reference": _reference(assessment),
+        "note": assessment.review_note,
+    }
+
+    def message():
+        if not returned:
+            return gettext("%(name)s approved your %(year)s assessment of %(reference)s.") % values
+        if assessment.review_note:
+            return (
+                gettext(
+                    "%(name)s returned your %(year)s assessment of %(reference)s. Note: %(note)s"
+                )
+                % values
+            )
+        return gettext("%(name)s returned your %(year)s assessment of %(reference)s.") % values
+
     _notify(
         [assessment.author],
         kind=Kind.ASSESSMENT_RETURNED if returned else Kind.ASSESSMENT_APPROVED,
@@ -154,7 +206,10 @@ def item_assigned(recommendation, *, owner, by) -> None:
     _notify(
         [owner],
         kind=Kind.ASSIGNED,
-        message=f"{by.get_username()} made you the owner of {recommendation.reference}.",
+        message=lambda: (
+            gettext("%(name)s made you the owner of %(reference)s.")
+            % {"name": by.get_username(), "reference": recommendation.reference}
+        ),
         url=recommendation.get_absolute_url(),
     )
 
@@ -166,16 +221,34 @@ def status_changed(change, *, by) -> None:
     if owner is None or owner.pk == by.pk or not owner.is_active:
         return
     # The reason is the owner's to read only as the one visibility rule allows.
-    if visibility(owner).allows(change.reason_sensitivity, change.changed_by_id):
-        reason = change.reason
-    else:
-        reason = f"the reason is {change.reason_sensitivity}, not shown to you."
+    shown = visibility(owner).allows(change.reason_sensitivity, change.changed_by_id)
+
+    def message():
+        values = {
+            "name": by.get_username(),
+            "reference": recommendation.reference,
+            "old": change.get_old_status_display(),
+            "new": change.get_new_status_display(),
+            "reason": change.reason,
+        }
+        if shown:
+            return (
+                gettext(
+                    "%(name)s changed the status of %(reference)s from “%(old)s” to “%(new)s”: "
+                    "%(reason)s"
+                )
+                % values
+            )
+        sensitivity = _SENSITIVITY_WORDS.get(change.reason_sensitivity, change.reason_sensitivity)
+        return gettext(
+            "%(name)s changed the status of %(reference)s from “%(old)s” to “%(new)s”: "
+            "the reason is %(sensitivity)s, not shown to you."
+        ) % {**values, "sensitivity": sensitivity}
+
     _notify(
         [owner],
         kind=Kind.STATUS_CHANGED,
-        message=f"{by.get_username()} changed the status of {recommendation.reference} from "
-        f"“{change.get_old_status_display()}” to “{change.get_new_status_display()}”: "
-        f"{reason}",
+        message=message,
         url=recommendation.get_absolute_url(),
     )
 
@@ -205,8 +278,28 @@ def due_reminders(today: datetime.date) -> list[Reminder]:
     return due
 
 
-def _items(count: int) -> str:
-    return f"{count} {'has' if count == 1 else 'have'}"
+def _reminder_text(reminder: Reminder, today: datetime.date, gaps: dict) -> str:
+    """Word a reminder in the active language: when the period ends, and what is missing."""
+    days = (reminder.end - today).days
+    ends = ngettext(
+        "The follow-up period of the %(year)s recommendations ends on %(day)s, in %(days)s day.",
+        "The follow-up period of the %(year)s recommendations ends on %(day)s, in %(days)s days.",
+        days,
+    ) % {"year": reminder.year, "day": long_date(reminder.end), "days": days}
+    # Two counts, each with its own plural: each clause is chosen by its own number.
+    no_evidence = ngettext(
+        "%(count)s has no evidence", "%(count)s have no evidence", gaps["no_evidence"]
+    ) % {"count": gaps["no_evidence"]}
+    unapproved = ngettext(
+        "%(count)s has no approved assessment",
+        "%(count)s have no approved assessment",
+        gaps["unapproved"],
+    ) % {"count": gaps["unapproved"]}
+    missing = gettext("Of your items, %(no_evidence)s and %(unapproved)s.") % {
+        "no_evidence": no_evidence,
+        "unapproved": unapproved,
+    }
+    return f"{ends} {missing}"
 
 
 def create_reminders(today: datetime.date) -> list[Notification]:
@@ -222,7 +315,9 @@ def create_reminders(today: datetime.date) -> list[Notification]:
             is_active=True, owned_recommendations__report__year=reminder.year
         )
         already = set(Notification.objects.filter(key=key).values_list("recipient_id", flat=True))
-        for owner in owners.exclude(pk__in=already).distinct():
+        pending = list(owners.exclude(pk__in=already).distinct())
+        spoken = recipient_languages(pending)
+        for owner in pending:
             gaps = (
                 Recommendation.objects.for_year(reminder.year)
                 .filter(owner=owner)
@@ -235,12 +330,8 @@ def create_reminders(today: datetime.date) -> list[Notification]:
             )
             if not gaps["no_evidence"] and not gaps["unapproved"]:
                 continue
-            message = (
-                f"The follow-up period of the {reminder.year} recommendations ends on "
-                f"{reminder.end.day} {reminder.end:%B %Y}, in {(reminder.end - today).days} "
-                f"days. Of your items, {_items(gaps['no_evidence'])} no evidence and "
-                f"{_items(gaps['unapproved'])} no approved assessment."
-            )
+            with translation.override(spoken[owner.pk]):
+                message = _reminder_text(reminder, today, gaps)
             try:
                 with transaction.atomic():
                     created.append(
@@ -306,8 +397,11 @@ def _unsent(choice: str, ids=None):
 def send_immediate(ids=None) -> int:
     """E-mail, one by one, the notifications (among `ids`) whose recipients want them at once."""
     sent = 0
-    for row in _claim(list(_unsent(Email.IMMEDIATE, ids))):
-        subject = f"TIP Tracker: {row.get_kind_display()}"
+    rows = _claim(list(_unsent(Email.IMMEDIATE, ids)))
+    spoken = recipient_languages([row.recipient for row in rows])
+    for row in rows:
+        with translation.override(spoken[row.recipient_id]):
+            subject = gettext("TIP Tracker: %(kind)s") % {"kind": row.get_kind_display()}
         sent += _send(row.recipient, subject, f"{row.message}\n\n{_link(row.url)}\n", [row])
     return sent
 
@@ -318,11 +412,18 @@ def send_digests() -> int:
     for row in _claim(list(_unsent(Email.DAILY))):
         by_user.setdefault(row.recipient_id, []).append(row)
     sent = 0
-    for rows in by_user.values():
+    spoken = recipient_languages([rows[0].recipient for rows in by_user.values()])
+    for user_id, rows in by_user.items():
         rows.sort(key=lambda row: (row.created_at, row.pk))
         lines = [f"- {row.message}\n  {_link(row.url)}" for row in rows]
-        body = "What happened in TIP Tracker that concerns you:\n\n" + "\n".join(lines) + "\n"
-        subject = f"TIP Tracker: {len(rows)} notification{'s' if len(rows) != 1 else ''}"
+        with translation.override(spoken[user_id]):
+            heading = gettext("What happened in TIP Tracker that concerns you:")
+            subject = ngettext(
+                "TIP Tracker: %(count)s notification",
+                "TIP Tracker: %(count)s notifications",
+                len(rows),
+            ) % {"count": len(rows)}
+        body = heading + "\n\n" + "\n".join(lines) + "\n"
         sent += _send(rows[0].recipient, subject, body, rows)
     return sent
 

@@ -3,7 +3,9 @@
 A page reached by `?after=<id>` or `?before=<id>` starts from that row's place in the list's
 order: the database walks the order's index from there and reads one page, however deep,
 where `OFFSET` would walk every row before it. `?page=last` reads the order backwards.
-Numbered pages (`?page=N`) still work; the Next and Previous links use keysets.
+Numbered pages (`?page=N`) still work; the Next and Previous links use keysets. A page past the
+end is the last page; a page or cursor that is not one (`?page=abc`, `?after=-1`) is refused
+with a 400 that says so (`tiptracker.lib.inputs`).
 
 Counting every match of a large list is most of its cost on PostgreSQL, so past
 `LIST_EXACT_COUNT_LIMIT` matches the planner's estimate is shown instead, said as "about N".
@@ -18,6 +20,8 @@ from django.db import connections
 from django.db.models import IntegerField, Q, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.query import FlatValuesListIterable
+
+from tiptracker.lib import inputs
 
 
 @dataclass
@@ -88,7 +92,7 @@ class _Counted:
     def _estimate(self) -> RawSQL | None:
         """Return the planner's estimate of the rows, asked in the same statement (PostgreSQL).
 
-        The list's query goes to `tracker_row_estimate` (migration 0026) as one text
+        The list's query goes to `tracker_row_estimate` (migration 0032) as one text
         parameter, its values quoted by the driver, so nothing in it is read as SQL.
         """
         try:
@@ -103,6 +107,12 @@ class _Counted:
 
     def matched_alone(self) -> int:
         return self._matching().count()
+
+    def known(self) -> Count:
+        """Return the count, asking for it alone if no page has read it."""
+        if self.value is None:
+            self.finish(self.matched_alone())
+        return self.value
 
     def fetch(self, ordered, start: int, stop: int) -> list:
         """Return the rows `start:stop` of `ordered` (`rows` in an order), and count `rows`
@@ -209,29 +219,62 @@ def _after(order: list[str], values: tuple, *, backwards: bool) -> Q:
     return start & condition
 
 
-def _pk(row) -> int:
-    return row if isinstance(row, int) else row.pk
+def _cursor(row, field: str) -> str:
+    """Return the value a Next or Previous link names `row` by."""
+    return str(row if isinstance(row, int) else getattr(row, field))
+
+
+def _cursor_value(text: str, *, name: str, field: str):
+    """Return the cursor `text` as the value of `field` it must be, or raise BadInput."""
+    if field == "pk":
+        return inputs.record_id(text, name=name)
+    return inputs.public_id(text, name=name)
+
+
+def _page_number(text: str) -> int | str:
+    """Return the page asked for: a number (1 if none), or "last"."""
+    if not text:
+        return 1
+    if text == "last":
+        return "last"
+    # Any number is a page; one past the end is the last.
+    return inputs.whole_number(text, name="page", minimum=1, maximum=10**100)
 
 
 def _reversed(order: list[str]) -> list[str]:
     return [name[1:] if name.startswith("-") else f"-{name}" for name in order]
 
 
-def keyset_page(rows, request, *, order: list[str], page_size: int, keyset=True) -> KeysetPage:
+def _last_page(ordered, order, counted, page_size) -> KeysetPage:
+    """Return the last page of `ordered`, read backwards from its end (counted with it)."""
+    keys = counted.fetch(ordered.order_by(*_reversed(order)), 0, page_size + 1)
+    more = len(keys) > page_size
+    return KeysetPage(keys[:page_size][::-1], counted.known(), more_after=False, more_before=more)
+
+
+def keyset_page(
+    rows, request, *, order: list[str], page_size: int, keyset=True, cursor_field="pk"
+) -> KeysetPage:
     """Return the page of `rows` (a filtered queryset) that `request` asks for.
 
     `rows` is ordered here by `order`, which ends with a unique field and, when `keyset` is on,
     holds no nullable one. The page's object_list holds what `rows` yields (model instances,
     or primary keys from a flat values_list). Without `keyset`, pages are numbered only.
+    `cursor_field` names a row in the Next and Previous links: its id, or a public identifier
+    (`public_id`) where ids must not be shown.
     """
+    query = request.GET
+    cursor_name = "after" if query.get("after") else "before"
+    cursor = query.get(cursor_name, "") if keyset else ""
+    # Both are read before any query, so a malformed one changes nothing and costs nothing.
+    cursor_value = _cursor_value(cursor, name=cursor_name, field=cursor_field) if cursor else None
+    asked = _page_number(query.get("page", ""))
     counted = _Counted(rows)
     ordered = rows.order_by(*order)
-    query = request.GET
-    cursor = (query.get("after") or query.get("before") or "") if keyset else ""
     boundary = None
-    if cursor.isascii() and cursor.isdigit():
+    if cursor_value is not None:
         fields = [name.lstrip("-") for name in order]
-        boundary = ordered.filter(pk=int(cursor)).values_list(*fields).first()
+        boundary = ordered.filter(**{cursor_field: cursor_value}).values_list(*fields).first()
     page = None
     if boundary is not None:
         backwards = "after" not in query
@@ -248,48 +291,58 @@ def keyset_page(rows, request, *, order: list[str], page_size: int, keyset=True)
             page = KeysetPage(keys[::-1], None, more_after=True, more_before=more)
         elif keys:
             page = KeysetPage(keys, None, more_after=more, more_before=True)
-    if page is None and keyset and (query.get("page") == "last" or boundary is not None):
+    if page is None and keyset and (asked == "last" or boundary is not None):
         # Also where a cursor had nothing after it (its row was the last): the last page.
-        keys = counted.fetch(ordered.order_by(*_reversed(order)), 0, page_size + 1)
-        more = len(keys) > page_size
-        page = KeysetPage(keys[:page_size][::-1], None, more_after=False, more_before=more)
+        page = _last_page(ordered, order, counted, page_size)
     if page is None:
-        asked = query.get("page", "")
-        number = max(int(asked), 1) if asked.isascii() and asked.isdigit() else 1
-        start = (number - 1) * page_size
-        keys = counted.fetch(ordered, start, start + page_size + 1)
-        count = counted.value
+        number, keys = asked, []
+        # No list holds this many rows, and the offset must fit the database's integers.
+        if number != "last" and number * page_size < inputs.MAX_ID:
+            start = (number - 1) * page_size
+            keys = counted.fetch(ordered, start, start + page_size + 1)
+        count = counted.known()
         if count.exact:
-            # A page past the end shows the last one, as a numbered paginator does.
+            # "last", or a number past the end, is the last page, as a numbered paginator has it.
             last = max(1, -(-count.value // page_size))
-            if number > last:
+            if number == "last" or number > last:
                 number = last
                 start = (number - 1) * page_size
                 keys = list(ordered[start : start + page_size + 1])
-            num_pages = last
-        else:
+            page = KeysetPage(
+                keys[:page_size],
+                count,
+                more_after=number < last,
+                more_before=number > 1,
+                number=number,
+                num_pages=last,
+            )
+        elif keys or number == 1:
             # An estimate may be far off either way: whether more rows follow is read.
-            num_pages = None
-        page = KeysetPage(
-            keys[:page_size],
-            count,
-            more_after=len(keys) > page_size,
-            more_before=number > 1,
-            # An estimate numbers no pages: how many there are is not known.
-            number=number if count.exact else None,
-            num_pages=num_pages,
-        )
-    page.count = counted.value
+            page = KeysetPage(
+                keys[:page_size], count, more_after=len(keys) > page_size, more_before=number > 1
+            )
+        else:
+            # Past the end: the last page, whose number an estimate cannot tell.
+            page = _last_page(ordered, order, counted, page_size)
+            number = None
+    page.count = counted.known()
     if not keyset:
+        if number is None:
+            # A page of unknown number has no numbered neighbour to link to; the first has one.
+            page.first_url = _url(query)
+            page.more_before = False
+            return page
         if page.more_before:
             page.previous_url = _url(query, page=str(number - 1))
         if page.more_after:
             page.next_url = _url(query, page=str(number + 1))
         return page
-    if page.more_before:
+    if page.more_before and page.object_list:
         page.first_url = _url(query)
-        page.previous_url = _url(query, before=str(_pk(page.object_list[0])))
+        page.previous_url = _url(query, before=_cursor(page.object_list[0], cursor_field))
+    elif page.more_before:
+        page.first_url = _url(query)
     if page.more_after:
-        page.next_url = _url(query, after=str(_pk(page.object_list[-1])))
+        page.next_url = _url(query, after=_cursor(page.object_list[-1], cursor_field))
         page.last_url = _url(query, page="last")
     return page

@@ -6,6 +6,8 @@ questions to offer only the actions a user can take.
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q
+from django.utils.translation import gettext, pgettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from tracker.models import Assessment, AssessmentEvent, Evidence
 
@@ -54,6 +56,31 @@ def may_change_evidence(evidence: Evidence, user) -> bool:
 
 # The events by which someone shaped a revision's text; whoever has one may not review it.
 AUTHORING_ACTIONS = ("drafted", "edited", "submitted", "correction opened")
+# The audit words stay English; a refusal shows them in the reader's language.
+_AUTHORING_WORDS = {
+    "drafted": pgettext_lazy("authoring step", "drafted"),
+    "edited": pgettext_lazy("authoring step", "edited"),
+    "submitted": pgettext_lazy("authoring step", "submitted"),
+    "correction opened": pgettext_lazy("authoring step", "correction opened"),
+}
+_ONE_AUTHORING_REFUSAL = {
+    "drafted": _(
+        "You drafted this revision, so another reviewer must approve or return it: "
+        "review is independent of writing."
+    ),
+    "edited": _(
+        "You edited this revision, so another reviewer must approve or return it: "
+        "review is independent of writing."
+    ),
+    "submitted": _(
+        "You submitted this revision, so another reviewer must approve or return it: "
+        "review is independent of writing."
+    ),
+    "correction opened": _(
+        "You correction opened this revision, so another reviewer must approve or return it: "
+        "review is independent of writing."
+    ),
+}
 
 
 def may_edit_assessment(assessment: Assessment, user) -> bool:
@@ -73,7 +100,7 @@ def may_edit_assessment(assessment: Assessment, user) -> bool:
 def review_refusal(assessment: Assessment, user) -> str:
     """Return why `user` may not review `assessment` because they helped write it, or ""."""
     if assessment.author_id == user.pk:
-        return "You wrote this assessment, so another reviewer must approve or return it."
+        return gettext("You wrote this assessment, so another reviewer must approve or return it.")
     actions = set(
         AssessmentEvent.objects.filter(
             assessment=assessment, by=user, action__in=AUTHORING_ACTIONS
@@ -81,8 +108,16 @@ def review_refusal(assessment: Assessment, user) -> str:
     )
     if not actions:
         return ""
-    done = ", ".join(action for action in AUTHORING_ACTIONS if action in actions)
-    return (
-        f"You {done} this revision, so another reviewer must approve or return it: "
+    done = [action for action in AUTHORING_ACTIONS if action in actions]
+    if len(done) == 1:
+        return str(_ONE_AUTHORING_REFUSAL[done[0]])
+    # Translators: %(actions)s lists the steps, e.g. "drafted, edited"; each is translated
+    # with the context "authoring step", so phrase the sentence around a list of them.
+    return gettext(
+        "You %(actions)s this revision, so another reviewer must approve or return it: "
         "review is independent of writing."
-    )
+    ) % {
+        "actions": pgettext("list separator", ", ").join(
+            str(_AUTHORING_WORDS[action]) for action in done
+        )
+    }

@@ -24,6 +24,7 @@ from django.db.models import Count, Exists, F, Func, Lookup, OuterRef, Q, TextFi
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 from tiptracker.lib.dates import long_date
 from tracker.models import (
@@ -69,15 +70,21 @@ def query_words(value: str) -> list[str]:
     value = value or ""
     if len(value) > MAX_QUERY_CHARS:
         raise ValidationError(
-            f"A search can be at most {MAX_QUERY_CHARS} characters long "
-            f"(this one has {len(value):,}). Use fewer, more specific words.",
+            gettext(
+                "A search can be at most %(limit)s characters long (this one has %(length)s). "
+                "Use fewer, more specific words."
+            )
+            % {"limit": MAX_QUERY_CHARS, "length": f"{len(value):,}"},
             code="search_too_long",
         )
     words = _WORD.findall(value)
     if len(words) > MAX_QUERY_WORDS:
         raise ValidationError(
-            f"A search can have at most {MAX_QUERY_WORDS} words (this one has {len(words):,}). "
-            "Use fewer, more specific words.",
+            gettext(
+                "A search can have at most %(limit)s words (this one has %(count)s). "
+                "Use fewer, more specific words."
+            )
+            % {"limit": MAX_QUERY_WORDS, "count": f"{len(words):,}"},
             code="search_too_many_words",
         )
     return words
@@ -271,6 +278,9 @@ class Group:
     capped: bool = False
     # More than `RANKED_MATCHES` matched: the hits are the best of the newest that many.
     ranked_of: int | None = None
+    # The evidence among the hits, whose title and snippet the results show: the page records
+    # the restricted items as read (`services.evidence_record_reads`).
+    evidence_shown: list = field(default_factory=list)
 
 
 # Who may see a kind at all; evidence is further filtered item by item.
@@ -320,8 +330,11 @@ def _visible(user, kind: int) -> Q:
 _CHECKED_KINDS = (Kind.EVIDENCE, Kind.STATUS_CHANGE, Kind.ASSESSMENT)
 
 
-def _objects(kind: int, ids: list[int], user) -> dict[int, tuple[str, str]]:
-    """Fetch the rows behind the hits of one kind: the title and address of each, by id."""
+def _objects(kind: int, ids: list[int], user, shown: list | None = None) -> dict:
+    """Fetch the rows behind the hits of one kind: the title and address of each, by id.
+
+    The evidence rows fetched are added to `shown`, when given.
+    """
     if kind == Kind.RECOMMENDATION:
         rows = Recommendation.objects.with_report().filter(pk__in=ids)
         return {
@@ -351,10 +364,15 @@ def _objects(kind: int, ids: list[int], user) -> dict[int, tuple[str, str]]:
             for row in rows
         }
     if kind == Kind.EVIDENCE:
-        rows = Evidence.objects.visible_to(user).filter(pk__in=ids).only("title", "withdrawn_at")
+        rows = Evidence.objects.visible_to(user).filter(pk__in=ids)
+        rows = list(rows.only("public_id", "title", "withdrawn_at", "sensitivity"))
+        if shown is not None:
+            shown.extend(rows)
         return {
             row.pk: (
-                f"{row.title} (withdrawn)" if row.is_withdrawn else row.title,
+                gettext("%(title)s (withdrawn)") % {"title": row.title}
+                if row.is_withdrawn
+                else row.title,
                 row.get_absolute_url(),
             )
             for row in rows
@@ -363,9 +381,17 @@ def _objects(kind: int, ids: list[int], user) -> dict[int, tuple[str, str]]:
         rows = StatusChange.objects.select_related("recommendation", "void").filter(pk__in=ids)
         return {
             row.pk: (
-                f"{row.recommendation.reference}: {row.get_old_status_display()} → "
-                f"{row.get_new_status_display()} ({long_date(row.effective_date)})"
-                f"{' (voided)' if hasattr(row, 'void') else ''}",
+                (
+                    gettext("%(reference)s: %(old)s → %(new)s (%(day)s) (voided)")
+                    if hasattr(row, "void")
+                    else gettext("%(reference)s: %(old)s → %(new)s (%(day)s)")
+                )
+                % {
+                    "reference": row.recommendation.reference,
+                    "old": row.get_old_status_display(),
+                    "new": row.get_new_status_display(),
+                    "day": long_date(row.effective_date),
+                },
                 row.recommendation.get_absolute_url(),
             )
             for row in rows
@@ -373,8 +399,12 @@ def _objects(kind: int, ids: list[int], user) -> dict[int, tuple[str, str]]:
     rows = Assessment.objects.select_related("recommendation").filter(pk__in=ids)
     return {
         row.pk: (
-            f"{row.recommendation.reference} · assessment {row.year}, "
-            f"{row.get_state_display().lower()}",
+            gettext("%(reference)s · assessment %(year)s, %(state)s")
+            % {
+                "reference": row.recommendation.reference,
+                "year": row.year,
+                "state": row.get_state_display().lower(),
+            },
             reverse("assessment_detail", args=[row.recommendation_id, row.year]),
         )
         for row in rows
@@ -458,8 +488,8 @@ def search(value: str, *, user, per_kind: int = HITS_PER_KIND) -> list[Group]:
         if kind not in counts:
             continue
         rows = [row for row in best if row[1] == kind]
-        found = _objects(kind, [row[2] for row in rows], user)
         group = Group(kind=kind, label=kind.label, count=counts[kind], capped=kind in capped)
+        found = _objects(kind, [row[2] for row in rows], user, shown=group.evidence_shown)
         if kind in only_newest:
             group.ranked_of = RANKED_MATCHES
         for entry_id, _, object_id in rows:

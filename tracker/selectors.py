@@ -70,7 +70,7 @@ def citable_evidence(recommendation, user) -> QuerySet:
     """Return the evidence `user` may cite about `recommendation` (see `citable_for`)."""
     return (
         Evidence.objects.citable_for(recommendation, user)
-        .only("pk", "title", "published_on", "sensitivity")
+        .only("pk", "public_id", "title", "published_on", "sensitivity")
         .order_by("-published_on", "title")
     )
 

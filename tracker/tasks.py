@@ -1,32 +1,66 @@
-"""Background tasks (django-tasks): reading and importing a whole report uploaded from the web,
-and the daily run of reminders and e-mail digests.
+"""Background tasks (django-tasks): reading and importing the files uploaded from the web (one
+narrative or a whole report), and the daily run of reminders, e-mail digests and housekeeping.
 
 A worker (`manage.py db_worker`) runs them. Each import task takes the id of an `ImportJob` and
 records its progress and outcome there, so the pages only read the job. A task never raises for
-bad input: the job says why it failed, and nothing is written.
+bad input: the job says why it failed, and nothing is written. Every parse runs in a child
+process that is stopped at a time limit (`parse_within_limit`).
 """
 
 import datetime
+import logging
+import multiprocessing
+import signal
+import time
+import traceback
+from collections.abc import Callable
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import Truncator
 from django_tasks import TaskResultStatus, task
 from django_tasks_db.models import DBTaskResult
 
 from tracker import exportjobs, importer, notifications
-from tracker.models import ImportJob, Tier
+from tracker.models import ImportJob, Report, Tier
+
+logger = logging.getLogger(__name__)
 
 # The daily run of reminders happens at this local time, once the day has started for everyone
 # who reads them in the morning.
 REMINDERS_AT = datetime.time(6, 0)
+# The preview of one narrative shows this many words of each section.
+PREVIEW_WORDS = 80
+# The child stops itself this long after the worker's limit, in case the worker is gone.
+CHILD_GRACE_SECONDS = 2
+
+# Housekeeping the daily run also does, registered by the apps that own the rows it removes
+# (the API prunes the records of token uses), so the domain names no app above it. Each chore
+# returns how many rows it removed.
+DAILY_CHORES: dict[str, Callable[[], int]] = {}
+
+
+def register_daily_chore(name: str, chore: Callable[[], int]) -> None:
+    """Make the daily run (the worker's, or `send_reminders`) call `chore` as `name`."""
+    DAILY_CHORES[name] = chore
+
+
+def run_daily_chores() -> dict[str, int]:
+    """Run every registered chore; return what each removed, by name."""
+    return {name: chore() for name, chore in DAILY_CHORES.items()}
 
 
 def _fail(job: ImportJob, message: str) -> None:
+    # Every failure leaves the database as it was; the message says so once.
+    if "nothing was imported" not in message.lower():
+        message = f"{message} Nothing was imported."
     job.state = ImportJob.State.FAILED
     job.error = message
     job.data = b""
+    job.text = ""
     job.finished_at = timezone.now()
-    job.save(update_fields=["state", "error", "data", "finished_at"])
+    job.save(update_fields=["state", "error", "data", "text", "finished_at"])
 
 
 def preview_entry(index: int, outcome: importer.Outcome) -> dict:
@@ -38,7 +72,7 @@ def preview_entry(index: int, outcome: importer.Outcome) -> dict:
         "name": outcome.name,
         "country": outcome.country,
         "year": outcome.year,
-        "tier": Tier(narrative.tier).label if narrative else "",
+        "tier": str(Tier(narrative.tier).label) if narrative else "",
         "recommendations": len(narrative.recommendations) if narrative else 0,
         "warnings": list(outcome.warnings),
         "action": outcome.action,
@@ -47,36 +81,207 @@ def preview_entry(index: int, outcome: importer.Outcome) -> dict:
     }
 
 
+def narrative_details(outcome: importer.Outcome) -> dict:
+    """Return what the preview of a file of one narrative shows beyond a report's row.
+
+    Its recommendations, the number of findings, the first words and the size of each section,
+    and, when its country and year already hold another text, that report.
+    """
+    parsed = outcome.parsed
+    if parsed is None:
+        return {"read": False}
+    narrative = parsed.narrative
+    imported = None
+    if outcome.action == "refused":
+        report = (
+            Report.objects.filter(country__code=parsed.info.code, year=narrative.year)
+            .select_related("country")
+            .first()
+        )
+        if report is not None:
+            imported = {
+                "url": report.get_absolute_url(),
+                "country": report.country.name,
+                "year": report.year,
+            }
+    return {
+        "read": True,
+        "tier_code": narrative.tier,
+        "texts": list(narrative.recommendations),
+        "findings": len(narrative.findings),
+        "sections": [
+            {
+                "key": key,
+                "words": len(body.split()),
+                "start": Truncator(body).words(PREVIEW_WORDS, truncate=" …"),
+            }
+            for key, body in narrative.sections.items()
+        ],
+        "imported": imported,
+    }
+
+
+def _parse_in_child(sender, text, name, year, country, seconds) -> None:
+    """Parse in the child process and send what happens to the worker through `sender`."""
+    # The worker alone decides when to stop: a Ctrl+C or SIGTERM meant for it reaches this
+    # process too. Should the worker die, the timer's default action (termination, done by the
+    # kernel even inside a regular expression) ends this process a little after its limit.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    signal.setitimer(signal.ITIMER_REAL, seconds + CHILD_GRACE_SECONDS)
+    started = time.monotonic()
+
+    def found(total: int) -> None:
+        limit = seconds * max(total, 1) + CHILD_GRACE_SECONDS
+        signal.setitimer(signal.ITIMER_REAL, max(limit - (time.monotonic() - started), 0.001))
+        sender.send(("found", total))
+
+    def progress(done: int, total: int, _name: str) -> None:
+        sender.send(("progress", done, total))
+
+    try:
+        items = importer.parse_document(
+            text, name=name, year=year, country=country, found=found, progress=progress
+        )
+        sender.send(("done", items))
+    except Exception:
+        sender.send(("error", traceback.format_exc()))
+    finally:
+        sender.close()
+
+
+def parse_within_limit(
+    text: str,
+    *,
+    name: str,
+    year: int | None = None,
+    country: str | None = None,
+    found=None,
+    progress=None,
+) -> list[importer.Parsed | importer.Refused]:
+    """Return `importer.parse_document(text, ...)`, parsed in a child process that is killed
+    once it has taken `IMPORT_PARSE_SECONDS` per narrative the text holds (one narrative's
+    time until the text is split).
+
+    Over the limit, or on an error in the child, ImportRefused names the file. `found(total)`
+    and `progress(done, total)` are called here, in the worker, as the child reports the
+    narratives found and read.
+    """
+    # A forked child starts at once with everything the worker has loaded (a spawned one would
+    # set Django up again for every file), and killing it stops the work wherever it is: a
+    # signal handler in the worker itself would wait for a regular expression to return, and
+    # runs only in the main thread, which `db_worker --reload` does not run tasks in.
+    seconds = settings.IMPORT_PARSE_SECONDS
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(
+        target=_parse_in_child, args=(sender, text, name, year, country, seconds), daemon=True
+    )
+    started = time.monotonic()
+    child.start()
+    sender.close()
+    limit = seconds
+    try:
+        while True:
+            remaining = started + limit - time.monotonic()
+            if remaining <= 0 or not receiver.poll(remaining):
+                raise importer.ImportRefused(
+                    f"{name}: took longer than {limit:g} s to read; nothing was imported."
+                )
+            try:
+                kind, *payload = receiver.recv()
+            except EOFError:
+                raise importer.ImportRefused(
+                    f"{name}: the reading stopped before it was done; nothing was imported."
+                ) from None
+            if kind == "found":
+                limit = seconds * max(payload[0], 1)
+                if found is not None:
+                    found(payload[0])
+            elif kind == "progress":
+                if progress is not None:
+                    progress(*payload)
+            elif kind == "done":
+                return payload[0]
+            else:
+                # A fault of the reader, not of the file: the traceback goes to the log, and
+                # the job fails with a message instead of waiting forever.
+                logger.error("Reading %s failed:\n%s", name, payload[0])
+                raise importer.ImportRefused(
+                    f"{name}: could not be read because of an error in the reader, recorded "
+                    "for the administrators; nothing was imported."
+                )
+    finally:
+        if child.is_alive():
+            child.kill()
+        child.join()
+        receiver.close()
+
+
 @task()
 def read_import_job(job_id: int) -> None:
-    """Extract, split and parse the job's document, recording progress; then the preview."""
+    """Extract the job's text, then split and parse it under the time limit, recording
+    progress; then the preview."""
     job = ImportJob.objects.get(pk=job_id)
     job.state = ImportJob.State.READING
     job.save(update_fields=["state"])
+    text = job.text
+    if not text:
+        try:
+            text = importer.narrative_text(bytes(job.data), name=job.name)
+        except importer.ImportRefused as exc:
+            _fail(job, str(exc))
+            return
+        ImportJob.objects.filter(pk=job_id).update(text=text)
+
+    def found(total: int) -> None:
+        job.kind = ImportJob.Kind.REPORT if total > 1 else ImportJob.Kind.NARRATIVE
+        ImportJob.objects.filter(pk=job_id).update(kind=job.kind, total=total, done=0)
+
+    def progress(done: int, total: int) -> None:
+        ImportJob.objects.filter(pk=job_id).update(done=done, total=total)
+
     try:
-        text = importer.narrative_text(bytes(job.data), name=job.name)
+        items = parse_within_limit(
+            text,
+            name=job.name,
+            year=job.year,
+            country=job.country or None,
+            found=found,
+            progress=progress,
+        )
     except importer.ImportRefused as exc:
         _fail(job, str(exc))
         return
-    ImportJob.objects.filter(pk=job_id).update(text=text)
-
-    def progress(done: int, total: int, name: str) -> None:
-        ImportJob.objects.filter(pk=job_id).update(done=done, total=total)
-
-    items = importer.parse_document(text, name=job.name, year=job.year, progress=progress)
+    if job.kind == ImportJob.Kind.REPORT and job.country:
+        # The one refusal `parse_document` gives: a country describes one narrative only.
+        _fail(job, items[0].reason)
+        return
     outcomes = importer.import_atomic(items, dry_run=True)
+    preview = [preview_entry(i, outcome) for i, outcome in enumerate(outcomes)]
+    if job.kind == ImportJob.Kind.NARRATIVE:
+        preview[0].update(narrative_details(outcomes[0]))
     ImportJob.objects.filter(pk=job_id).update(
-        state=ImportJob.State.READY,
-        preview=[preview_entry(i, outcome) for i, outcome in enumerate(outcomes)],
-        data=b"",
+        state=ImportJob.State.READY, preview=preview, data=b""
     )
 
 
 @task()
 def write_import_job(job_id: int) -> None:
-    """Import the narratives the reviewer selected, all or nothing."""
+    """Import the narratives the reviewer selected, all or nothing.
+
+    The text is parsed again, under the time limit, and each narrative must read as it did in
+    the preview.
+    """
     job = ImportJob.objects.select_related("created_by").get(pk=job_id)
-    items = importer.parse_document(job.text, name=job.name, year=job.year)
+    try:
+        items = parse_within_limit(
+            job.text, name=job.name, year=job.year, country=job.country or None
+        )
+    except importer.ImportRefused as exc:
+        _fail(job, str(exc))
+        return
     previewed = {entry["index"]: entry for entry in job.preview}
     chosen = []
     for index in job.selected:
@@ -118,14 +323,15 @@ def next_reminders_at(now: datetime.datetime) -> datetime.datetime:
 
 @task()
 def daily_reminders(today: str = "") -> dict[str, int]:
-    """Send today's reminders and digests (as `send_reminders` does), then queue tomorrow's run.
+    """Send today's reminders and digests and do the daily chores (as `send_reminders` does),
+    then queue tomorrow's run.
 
     `today` (YYYY-MM-DD) acts as on another day, like the command's `--today`. The next run is
     queued only when none is pending, so however many runs were queued the chain goes on as
     one; the run itself sends nothing twice.
     """
     day = datetime.date.fromisoformat(today) if today else timezone.localdate()
-    result = notifications.daily_run(day)
+    result = {**notifications.daily_run(day), **run_daily_chores()}
     schedule_reminders(run_after=next_reminders_at(timezone.now()))
     return result
 

@@ -15,9 +15,16 @@ from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
 from django.db.models import Count, Exists, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.dispatch import Signal
+from django.utils.translation import gettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tracker.models import Notification
+
+# Sent with `user` once their authenticator and recovery codes are removed by an administrator
+# (`services.two_factor_reset`): whatever else trusted that second factor (the API's tokens,
+# which the API app revokes) must stop trusting it.
+two_factor_reset = Signal()
 
 
 class UserBackend(ModelBackend):
@@ -100,5 +107,5 @@ def secret_text(device: TOTPDevice) -> str:
 def qr_svg(device: TOTPDevice) -> str:
     """Return the device's setup address as an SVG QR code, drawn here (no script, no style)."""
     return segno.make(device.config_url, error="m").svg_inline(
-        scale=4, dark="#000", light="#fff", title="QR code of the setup key"
+        scale=4, dark="#000", light="#fff", title=gettext("QR code of the setup key")
     )

@@ -19,44 +19,46 @@ from django.core.files.uploadhandler import FileUploadHandler
 from django.http import FileResponse, Http404
 from django.http.multipartparser import MultiPartParser
 from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 
 @dataclass(frozen=True)
 class FileKind:
     """A file format the tracker accepts, with the extensions a file of that format may carry."""
 
-    label: str
+    label: str  # lazily translated
     mime: str
     extensions: tuple[str, ...]
 
 
-PDF = FileKind("PDF document", "application/pdf", ("pdf",))
-PNG = FileKind("PNG image", "image/png", ("png",))
-JPEG = FileKind("JPEG image", "image/jpeg", ("jpg", "jpeg"))
-GIF = FileKind("GIF image", "image/gif", ("gif",))
-WEBP = FileKind("WebP image", "image/webp", ("webp",))
+PDF = FileKind(_("PDF document"), "application/pdf", ("pdf",))
+PNG = FileKind(_("PNG image"), "image/png", ("png",))
+JPEG = FileKind(_("JPEG image"), "image/jpeg", ("jpg", "jpeg"))
+GIF = FileKind(_("GIF image"), "image/gif", ("gif",))
+WEBP = FileKind(_("WebP image"), "image/webp", ("webp",))
 DOCX = FileKind(
-    "Word document",
+    _("Word document"),
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     ("docx",),
 )
 XLSX = FileKind(
-    "Excel workbook",
+    _("Excel workbook"),
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ("xlsx",),
 )
 PPTX = FileKind(
-    "PowerPoint presentation",
+    _("PowerPoint presentation"),
     "application/vnd.openxmlformats-officedocument.presentationml.presentation",
     ("pptx",),
 )
 # Legacy Office files share one container format; telling a .doc from a .xls would mean parsing
 # the container's directory, and either is acceptable evidence.
-OLE2 = FileKind("legacy Office document", "application/x-ole-storage", ("doc", "xls"))
-TEXT = FileKind("plain text file", "text/plain", ("txt", "csv", "md"))
+OLE2 = FileKind(_("legacy Office document"), "application/x-ole-storage", ("doc", "xls"))
+TEXT = FileKind(_("plain text file"), "text/plain", ("txt", "csv", "md"))
 
 ACCEPTED = (PDF, PNG, JPEG, GIF, WEBP, DOCX, XLSX, PPTX, OLE2, TEXT)
-ACCEPTED_DESCRIPTION = (
+ACCEPTED_DESCRIPTION = _(
     "PDF, PNG, JPEG, GIF, WebP, Word (.docx, .doc), Excel (.xlsx, .xls), PowerPoint (.pptx) "
     "or plain text (.txt, .csv, .md)"
 )
@@ -71,6 +73,8 @@ _OOXML_KINDS = (DOCX, XLSX, PPTX)
 # Below this many uncompressed bytes a member's ratio says nothing: small XML parts compress
 # far beyond any limit that would let a real document through.
 _RATIO_FLOOR = 64 * 1024
+# The same for the parts together: a small package of XML may compress very well.
+_TOTAL_RATIO_FLOOR = 1024 * 1024
 _READ_CHUNK = 1024 * 1024
 _HEAD_BYTES = 16
 _TEXT_CHUNK = 64 * 1024
@@ -81,7 +85,7 @@ class UploadRefused(ValidationError):
     """Raised when an uploaded file may not be stored; the message says why, for the user."""
 
     def __init__(self, message: str):
-        super().__init__(message, code="upload_refused")
+        super().__init__(str(message), code="upload_refused")
 
 
 def path_in_name(name: str) -> bool:
@@ -98,19 +102,25 @@ def path_in_name(name: str) -> bool:
 def check_name(name: str) -> str:
     """Return the lower-case extension of `name`, or refuse a name that is not a plain file name."""
     if not name or not name.strip():
-        raise UploadRefused("The file has no name; upload it under its plain file name.")
+        raise UploadRefused(gettext("The file has no name; upload it under its plain file name."))
     if path_in_name(name):
         raise UploadRefused(
-            f"“{name}” contains a folder path or special characters; upload the file under "
-            "its plain name, such as report.pdf."
+            gettext(
+                "“%(name)s” contains a folder path or special characters; upload the file under "
+                "its plain name, such as report.pdf."
+            )
+            % {"name": name}
         )
     if len(name) > 255:
-        raise UploadRefused("The file name is longer than 255 characters; shorten it.")
+        raise UploadRefused(gettext("The file name is longer than 255 characters; shorten it."))
     suffix = PurePosixPath(name).suffix.lower()
     if not suffix:
         raise UploadRefused(
-            f"“{name}” has no extension; name it for its type, such as report.pdf "
-            f"(accepted: {ACCEPTED_DESCRIPTION})."
+            gettext(
+                "“%(name)s” has no extension; name it for its type, such as report.pdf "
+                "(accepted: %(accepted)s)."
+            )
+            % {"name": name, "accepted": ACCEPTED_DESCRIPTION}
         )
     return suffix[1:]
 
@@ -152,45 +162,75 @@ def _ooxml_kind(fileobj) -> FileKind | None:
 def check_office_package(fileobj, name: str) -> None:
     """Refuse an Office package that inflates beyond the limits: a zip bomb.
 
-    Every member is checked for its uncompressed size and its compression ratio, then read
-    through to its end, so a member whose directory entry understates its size fails its CRC
-    check instead of passing as small. The limits come from the settings.
+    The number of parts is capped; every part is checked for its uncompressed size and its
+    compression ratio, and the parts together for theirs (thousands of small parts each pass
+    on its own), then every part is read through to its end, so one whose directory entry
+    understates its size fails its CRC check instead of passing as small. The limits come from
+    the settings.
     """
     total_limit = settings.OFFICE_MAX_UNCOMPRESSED_BYTES
     ratio_limit = settings.OFFICE_MAX_COMPRESSION_RATIO
-    member_limit = settings.OFFICE_MAX_MEMBERS
+    member_limit = settings.OFFICE_MAX_PARTS
     fileobj.seek(0)
     try:
         with zipfile.ZipFile(fileobj) as archive:
             members = archive.infolist()
             if len(members) > member_limit:
                 raise UploadRefused(
-                    f"“{name}” holds {len(members)} parts; an Office file may hold at most "
-                    f"{member_limit}."
+                    gettext(
+                        "“%(name)s” holds %(parts)d parts; an Office file may hold at most "
+                        "%(limit)d."
+                    )
+                    % {"name": name, "parts": len(members), "limit": member_limit}
                 )
-            total = 0
+            total = stored = 0
             for member in members:
                 total += member.file_size
+                stored += member.compress_size
                 if total > total_limit:
                     raise UploadRefused(
-                        f"“{name}” would unpack to more than {filesizeformat(total_limit)}; "
-                        "it is refused as a possible zip bomb."
+                        gettext(
+                            "“%(name)s” would unpack to more than %(limit)s; it is refused as "
+                            "a possible zip bomb."
+                        )
+                        % {"name": name, "limit": filesizeformat(total_limit)}
                     )
                 ratio = member.file_size / max(member.compress_size, 1)
                 if member.file_size > _RATIO_FLOOR and ratio > ratio_limit:
                     raise UploadRefused(
-                        f"“{name}” has a part ({member.filename[:80]}) that unpacks "
-                        f"{ratio:,.0f} times larger than it is stored (at most {ratio_limit} "
-                        "is accepted); it is refused as a possible zip bomb."
+                        gettext(
+                            "“%(name)s” has a part (%(part)s) that unpacks %(ratio)s times "
+                            "larger than it is stored (at most %(limit)s is accepted); it is "
+                            "refused as a possible zip bomb."
+                        )
+                        % {
+                            "name": name,
+                            "part": member.filename[:80],
+                            "ratio": f"{ratio:,.0f}",
+                            "limit": ratio_limit,
+                        }
                     )
+            ratio = total / max(stored, 1)
+            if total > _TOTAL_RATIO_FLOOR and ratio > ratio_limit:
+                raise UploadRefused(
+                    f"“{name}” unpacks {ratio:,.0f} times larger than it is stored, over its "
+                    f"{len(members)} parts (at most {ratio_limit} is accepted); it is refused "
+                    "as a possible zip bomb."
+                )
             for member in members:
                 with archive.open(member) as part:
                     while part.read(_READ_CHUNK):
                         pass
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError) as exc:
-        raise UploadRefused(f"“{name}” is a damaged Office file: {exc}.") from exc
+        raise UploadRefused(
+            gettext("“%(name)s” is a damaged Office file: %(error)s.")
+            % {"name": name, "error": exc}
+        ) from exc
     except (RuntimeError, ValueError) as exc:  # an encrypted or malformed member
-        raise UploadRefused(f"“{name}” is an Office file that cannot be read: {exc}.") from exc
+        raise UploadRefused(
+            gettext("“%(name)s” is an Office file that cannot be read: %(error)s.")
+            % {"name": name, "error": exc}
+        ) from exc
     finally:
         fileobj.seek(0)
 
@@ -231,14 +271,16 @@ def check_upload(upload, *, size: int | None = None) -> FileKind:
     size = upload.size if size is None else size
     if size > limit:
         raise UploadRefused(
-            f"“{name}” is {filesizeformat(size)}; files may be at most {filesizeformat(limit)}."
+            gettext("“%(name)s” is %(size)s; files may be at most %(limit)s.")
+            % {"name": name, "size": filesizeformat(size), "limit": filesizeformat(limit)}
         )
     if upload.size == 0:
-        raise UploadRefused(f"“{name}” is empty.")
+        raise UploadRefused(gettext("“%(name)s” is empty.") % {"name": name})
     kind = detect_kind(upload)
     if kind is None:
         raise UploadRefused(
-            f"The content of “{name}” is not a type the tracker accepts ({ACCEPTED_DESCRIPTION})."
+            gettext("The content of “%(name)s” is not a type the tracker accepts (%(accepted)s).")
+            % {"name": name, "accepted": ACCEPTED_DESCRIPTION}
         )
     if kind in _OOXML_KINDS:
         check_office_package(upload, name)
@@ -246,13 +288,29 @@ def check_upload(upload, *, size: int | None = None) -> FileKind:
         named_as = next((k for k in ACCEPTED if extension in k.extensions), None)
         if named_as is None:
             raise UploadRefused(
-                f"“{name}” has the extension .{extension}, which the tracker does not accept; "
-                f"its content is a {kind.label}, so name it .{kind.extensions[0]}."
+                gettext(
+                    "“%(name)s” has the extension .%(extension)s, which the tracker does not "
+                    "accept; its content is a %(kind)s, so name it .%(right)s."
+                )
+                % {
+                    "name": name,
+                    "extension": extension,
+                    "kind": kind.label,
+                    "right": kind.extensions[0],
+                }
             )
         raise UploadRefused(
-            f"“{name}” is named as a {named_as.label} (.{extension}) but its content is "
-            f"a {kind.label}. Upload the right file, or give it the extension "
-            f".{kind.extensions[0]}."
+            gettext(
+                "“%(name)s” is named as a %(named_as)s (.%(extension)s) but its content is a "
+                "%(kind)s. Upload the right file, or give it the extension .%(right)s."
+            )
+            % {
+                "name": name,
+                "named_as": named_as.label,
+                "extension": extension,
+                "kind": kind.label,
+                "right": kind.extensions[0],
+            }
         )
     return kind
 
@@ -340,12 +398,12 @@ def download_response(evidence) -> FileResponse:
     restricted item (`services.evidence_record_access`) once this has found the file.
     """
     if not evidence.file:
-        raise Http404("This evidence has no file.")
+        raise Http404(gettext("This evidence has no file."))
     try:
         handle = evidence.file.open("rb")
     except FileNotFoundError as exc:
         logger.error("Evidence %s: stored file %s is missing", evidence.pk, evidence.file.name)
-        raise Http404("The file of this evidence is missing from storage.") from exc
+        raise Http404(gettext("The file of this evidence is missing from storage.")) from exc
     response = FileResponse(
         handle,
         as_attachment=True,

@@ -19,6 +19,7 @@ from tracker.views import (
     recommendations,
     saved_filters,
     search,
+    translations,
 )
 
 converters.register()
@@ -84,6 +85,16 @@ urlpatterns = [
         name="recommendation_pillar",
     ),
     path(
+        "recommendations/<id:pk>/translation/",
+        translations.recommendation_translation,
+        name="recommendation_translation",
+    ),
+    path(
+        "recommendations/<id:pk>/translation/<str:language>/remove/",
+        translations.recommendation_translation_remove,
+        name="recommendation_translation_remove",
+    ),
+    path(
         "recommendations/<id:pk>/lineage/",
         lineage.recommendation_lineage,
         name="recommendation_lineage",
@@ -91,16 +102,22 @@ urlpatterns = [
     # Narratives
     path("reports/", narratives.report_list, name="report_list"),
     path("import/", imports.import_upload, name="import_upload"),
-    path("import/preview/", imports.import_preview, name="import_preview"),
     path("import/jobs/<id:pk>/", imports.import_job, name="import_job"),
     path("reports/<id:pk>/", narratives.report_detail, name="report_detail"),
     # Evidence and assessments
     path("evidence/", evidence.evidence_list, name="evidence_list"),
     path("evidence/new/", evidence.evidence_new, name="evidence_new"),
-    path("evidence/<id:pk>/", evidence.evidence_detail, name="evidence_detail"),
-    path("evidence/<id:pk>/file/", evidence.evidence_file, name="evidence_file"),
-    path("evidence/<id:pk>/withdraw/", evidence.evidence_withdraw, name="evidence_withdraw"),
-    path("evidence/<id:pk>/edit/", evidence.evidence_edit, name="evidence_edit"),
+    # Evidence by its random public identifier; an old address by id only opens for those
+    # who see every item (tracker/views/evidence.py, `evidence_by_id`).
+    path("evidence/<uuid:public_id>/", evidence.evidence_detail, name="evidence_detail"),
+    path("evidence/<uuid:public_id>/file/", evidence.evidence_file, name="evidence_file"),
+    path(
+        "evidence/<uuid:public_id>/withdraw/",
+        evidence.evidence_withdraw,
+        name="evidence_withdraw",
+    ),
+    path("evidence/<uuid:public_id>/edit/", evidence.evidence_edit, name="evidence_edit"),
+    path("evidence/<id:pk>/", evidence.evidence_by_id, name="evidence_by_id"),
     path(
         "recommendations/<id:pk>/assessments/<year:year>/",
         assessments.assessment_detail,

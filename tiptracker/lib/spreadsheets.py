@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 
 import xlsxwriter
+from django.utils.functional import Promise
 
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -44,6 +45,8 @@ def clean_cell(value, *, typed_text: bool = False):
     text that would run as a formula is made inert, unless the writer stores it as an explicit
     text cell (`typed_text`), which a spreadsheet never evaluates.
     """
+    if isinstance(value, Promise):
+        value = str(value)  # a label marked for translation, in the active language
     # Most text is printable through and through: `isprintable` (in C) spares it the regex.
     if isinstance(value, str) and not value.isprintable():
         value = _ILLEGAL_CHARACTERS.sub("", value)
@@ -194,6 +197,9 @@ class Sheet:
         for column, value in enumerate(values):
             if value is None:
                 continue
+            if isinstance(value, Promise):
+                # A label marked for translation, written in the active language.
+                value = str(value)
             if isinstance(value, str):
                 # `clean_cell` for a text cell, inline: this runs for every cell of the sheet.
                 if not value.isprintable():

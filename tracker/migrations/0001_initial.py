@@ -8,7 +8,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -17,341 +16,898 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Finding',
+            name="Finding",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('section', models.CharField(choices=[('introduction', 'Introduction'), ('prosecution', 'Prosecution'), ('protection', 'Protection'), ('prevention', 'Prevention'), ('trafficking_profile', 'Trafficking profile'), ('government_efforts', 'Government efforts')], max_length=30)),
-                ('position', models.PositiveIntegerField()),
-                ('text', models.TextField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "section",
+                    models.CharField(
+                        choices=[
+                            ("introduction", "Introduction"),
+                            ("prosecution", "Prosecution"),
+                            ("protection", "Protection"),
+                            ("prevention", "Prevention"),
+                            ("trafficking_profile", "Trafficking profile"),
+                            ("government_efforts", "Government efforts"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("position", models.PositiveIntegerField()),
+                ("text", models.TextField()),
             ],
             options={
-                'ordering': ['report', 'id'],
+                "ordering": ["report", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Assessment',
+            name="Assessment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField()),
-                ('revision', models.PositiveSmallIntegerField(default=1, help_text='1 for the first assessment; a correction takes the next number.')),
-                ('rating', models.CharField(choices=[('regression', 'Regression'), ('no_progress', 'No progress'), ('limited', 'Limited progress'), ('substantial', 'Substantial progress'), ('implemented', 'Implemented'), ('cannot_assess', 'Cannot assess')], max_length=20)),
-                ('confidence', models.CharField(choices=[('high', 'High'), ('moderate', 'Moderate'), ('low', 'Low')], max_length=10)),
-                ('narrative', models.TextField(blank=True)),
-                ('state', models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted'), ('approved', 'Approved'), ('returned', 'Returned')], db_index=True, default='draft', max_length=10)),
-                ('review_note', models.TextField(blank=True)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('reviewed_at', models.DateTimeField(blank=True, null=True)),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='authored_assessments', to=settings.AUTH_USER_MODEL)),
-                ('reviewer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reviewed_assessments', to=settings.AUTH_USER_MODEL)),
-                ('supersedes', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='superseded_by', to='tracker.assessment')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField()),
+                (
+                    "revision",
+                    models.PositiveSmallIntegerField(
+                        default=1,
+                        help_text="1 for the first assessment; a correction takes the next number.",
+                    ),
+                ),
+                (
+                    "rating",
+                    models.CharField(
+                        choices=[
+                            ("regression", "Regression"),
+                            ("no_progress", "No progress"),
+                            ("limited", "Limited progress"),
+                            ("substantial", "Substantial progress"),
+                            ("implemented", "Implemented"),
+                            ("cannot_assess", "Cannot assess"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "confidence",
+                    models.CharField(
+                        choices=[("high", "High"), ("moderate", "Moderate"), ("low", "Low")],
+                        max_length=10,
+                    ),
+                ),
+                ("narrative", models.TextField(blank=True)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("submitted", "Submitted"),
+                            ("approved", "Approved"),
+                            ("returned", "Returned"),
+                        ],
+                        db_index=True,
+                        default="draft",
+                        max_length=10,
+                    ),
+                ),
+                ("review_note", models.TextField(blank=True)),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("submitted_at", models.DateTimeField(blank=True, null=True)),
+                ("reviewed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="authored_assessments",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "reviewer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reviewed_assessments",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "supersedes",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="superseded_by",
+                        to="tracker.assessment",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['recommendation', '-year', '-revision'],
-                'permissions': [('review_assessment', 'Can approve or return assessments')],
+                "ordering": ["recommendation", "-year", "-revision"],
+                "permissions": [("review_assessment", "Can approve or return assessments")],
             },
         ),
         migrations.CreateModel(
-            name='AssessmentEvent',
+            name="AssessmentEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(max_length=20)),
-                ('from_state', models.CharField(blank=True, max_length=10)),
-                ('to_state', models.CharField(max_length=10)),
-                ('note', models.TextField(blank=True)),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('assessment', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='events', to='tracker.assessment')),
-                ('by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("action", models.CharField(max_length=20)),
+                ("from_state", models.CharField(blank=True, max_length=10)),
+                ("to_state", models.CharField(max_length=10)),
+                ("note", models.TextField(blank=True)),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "assessment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="events",
+                        to="tracker.assessment",
+                    ),
+                ),
+                (
+                    "by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at', '-id'],
+                "ordering": ["-at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Country',
+            name="Country",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True)),
-                ('slug', models.SlugField(max_length=100, unique=True)),
-                ('code', models.CharField(help_text='ISO 3166-1 alpha-3 code, used in references.', max_length=3, unique=True)),
-                ('aliases', models.JSONField(blank=True, default=list, help_text='Other names, as a list.')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True)),
+                ("slug", models.SlugField(max_length=100, unique=True)),
+                (
+                    "code",
+                    models.CharField(
+                        help_text="ISO 3166-1 alpha-3 code, used in references.",
+                        max_length=3,
+                        unique=True,
+                    ),
+                ),
+                (
+                    "aliases",
+                    models.JSONField(blank=True, default=list, help_text="Other names, as a list."),
+                ),
             ],
             options={
-                'verbose_name_plural': 'countries',
-                'ordering': ['name'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('code__regex', '^[A-Z]{3}$')), name='country_code_three_capitals')],
+                "verbose_name_plural": "countries",
+                "ordering": ["name"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("code__regex", "^[A-Z]{3}$")),
+                        name="country_code_three_capitals",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Evidence',
+            name="Evidence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=300)),
-                ('summary', models.TextField(blank=True)),
-                ('source_type', models.CharField(choices=[('un', 'UN'), ('ngo', 'NGO'), ('government', 'Government'), ('media', 'Media'), ('testimony', 'Testimony'), ('academic', 'Academic'), ('other', 'Other')], db_index=True, max_length=20)),
-                ('source_name', models.CharField(blank=True, max_length=200)),
-                ('url', models.URLField(blank=True, max_length=500)),
-                ('published_on', models.DateField(blank=True, db_index=True, null=True)),
-                ('accessed_on', models.DateField(blank=True, null=True)),
-                ('quote', models.TextField(blank=True)),
-                ('file', models.FileField(blank=True, max_length=300, upload_to=tracker.models.evidence_upload_to)),
-                ('file_name', models.CharField(blank=True, help_text='Name as uploaded.', max_length=255)),
-                ('file_sha256', models.CharField(blank=True, max_length=64)),
-                ('file_size', models.PositiveBigIntegerField(blank=True, null=True)),
-                ('file_type', models.CharField(blank=True, max_length=100)),
-                ('sensitivity', models.CharField(choices=[('public', 'Public'), ('internal', 'Internal'), ('restricted', 'Restricted')], db_index=True, default='internal', max_length=20)),
-                ('direction', models.CharField(choices=[('progress', 'Progress'), ('no_change', 'No change'), ('regression', 'Regression')], db_index=True, max_length=20)),
-                ('logged_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('logged_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='logged_evidence', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=300)),
+                ("summary", models.TextField(blank=True)),
+                (
+                    "source_type",
+                    models.CharField(
+                        choices=[
+                            ("un", "UN"),
+                            ("ngo", "NGO"),
+                            ("government", "Government"),
+                            ("media", "Media"),
+                            ("testimony", "Testimony"),
+                            ("academic", "Academic"),
+                            ("other", "Other"),
+                        ],
+                        db_index=True,
+                        max_length=20,
+                    ),
+                ),
+                ("source_name", models.CharField(blank=True, max_length=200)),
+                ("url", models.URLField(blank=True, max_length=500)),
+                ("published_on", models.DateField(blank=True, db_index=True, null=True)),
+                ("accessed_on", models.DateField(blank=True, null=True)),
+                ("quote", models.TextField(blank=True)),
+                (
+                    "file",
+                    models.FileField(
+                        blank=True, max_length=300, upload_to=tracker.models.evidence_upload_to
+                    ),
+                ),
+                (
+                    "file_name",
+                    models.CharField(blank=True, help_text="Name as uploaded.", max_length=255),
+                ),
+                ("file_sha256", models.CharField(blank=True, max_length=64)),
+                ("file_size", models.PositiveBigIntegerField(blank=True, null=True)),
+                ("file_type", models.CharField(blank=True, max_length=100)),
+                (
+                    "sensitivity",
+                    models.CharField(
+                        choices=[
+                            ("public", "Public"),
+                            ("internal", "Internal"),
+                            ("restricted", "Restricted"),
+                        ],
+                        db_index=True,
+                        default="internal",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[
+                            ("progress", "Progress"),
+                            ("no_change", "No change"),
+                            ("regression", "Regression"),
+                        ],
+                        db_index=True,
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "logged_at",
+                    models.DateTimeField(db_index=True, default=django.utils.timezone.now),
+                ),
+                (
+                    "logged_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="logged_evidence",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'evidence',
-                'ordering': ['-logged_at', '-id'],
-                'permissions': [('view_restricted_evidence', 'Can see restricted evidence')],
+                "verbose_name_plural": "evidence",
+                "ordering": ["-logged_at", "-id"],
+                "permissions": [("view_restricted_evidence", "Can see restricted evidence")],
             },
         ),
         migrations.AddField(
-            model_name='assessment',
-            name='evidence',
-            field=models.ManyToManyField(blank=True, related_name='assessments', to='tracker.evidence'),
+            model_name="assessment",
+            name="evidence",
+            field=models.ManyToManyField(
+                blank=True, related_name="assessments", to="tracker.evidence"
+            ),
         ),
         migrations.AddField(
-            model_name='assessment',
-            name='findings',
-            field=models.ManyToManyField(blank=True, related_name='assessments', to='tracker.finding'),
+            model_name="assessment",
+            name="findings",
+            field=models.ManyToManyField(
+                blank=True, related_name="assessments", to="tracker.finding"
+            ),
         ),
         migrations.CreateModel(
-            name='Recommendation',
+            name="Recommendation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveSmallIntegerField(help_text='Priority order within the narrative.')),
-                ('reference', models.CharField(max_length=20, unique=True)),
-                ('text', models.TextField()),
-                ('pillar', models.CharField(choices=[('prosecution', 'Prosecution'), ('protection', 'Protection'), ('prevention', 'Prevention'), ('partnership', 'Partnership')], db_index=True, max_length=20)),
-                ('status', models.CharField(choices=[('no_action', 'No action'), ('in_progress', 'In progress'), ('implemented', 'Implemented'), ('regressed', 'Regressed'), ('cannot_assess', 'Cannot assess (no reliable information)')], db_index=True, default='no_action', max_length=20)),
-                ('initial_status', models.CharField(choices=[('no_action', 'No action'), ('in_progress', 'In progress'), ('implemented', 'Implemented'), ('regressed', 'Regressed'), ('cannot_assess', 'Cannot assess (no reliable information)')], default='no_action', help_text='Status before any recorded change (carried over from the predecessor).', max_length=20)),
-                ('needs_review', models.BooleanField(default=False, help_text='Status carried over from last year and not yet re-verified.')),
-                ('link_kind', models.CharField(blank=True, choices=[('repeated', 'Repeated'), ('reworded', 'Reworded'), ('new', 'New')], max_length=10)),
-                ('similarity', models.FloatField(blank=True, null=True)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('findings', models.ManyToManyField(blank=True, related_name='recommendations', to='tracker.finding')),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='owned_recommendations', to=settings.AUTH_USER_MODEL)),
-                ('predecessor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='successors', to='tracker.recommendation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "number",
+                    models.PositiveSmallIntegerField(
+                        help_text="Priority order within the narrative."
+                    ),
+                ),
+                ("reference", models.CharField(max_length=20, unique=True)),
+                ("text", models.TextField()),
+                (
+                    "pillar",
+                    models.CharField(
+                        choices=[
+                            ("prosecution", "Prosecution"),
+                            ("protection", "Protection"),
+                            ("prevention", "Prevention"),
+                            ("partnership", "Partnership"),
+                        ],
+                        db_index=True,
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("no_action", "No action"),
+                            ("in_progress", "In progress"),
+                            ("implemented", "Implemented"),
+                            ("regressed", "Regressed"),
+                            ("cannot_assess", "Cannot assess (no reliable information)"),
+                        ],
+                        db_index=True,
+                        default="no_action",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "initial_status",
+                    models.CharField(
+                        choices=[
+                            ("no_action", "No action"),
+                            ("in_progress", "In progress"),
+                            ("implemented", "Implemented"),
+                            ("regressed", "Regressed"),
+                            ("cannot_assess", "Cannot assess (no reliable information)"),
+                        ],
+                        default="no_action",
+                        help_text="Status before any recorded change (carried over from the predecessor).",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "needs_review",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Status carried over from last year and not yet re-verified.",
+                    ),
+                ),
+                (
+                    "link_kind",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("repeated", "Repeated"),
+                            ("reworded", "Reworded"),
+                            ("new", "New"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("similarity", models.FloatField(blank=True, null=True)),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "findings",
+                    models.ManyToManyField(
+                        blank=True, related_name="recommendations", to="tracker.finding"
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="owned_recommendations",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "predecessor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="successors",
+                        to="tracker.recommendation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['report__country__name', '-report__year', 'number'],
-                'permissions': [('change_status', "Can change a recommendation's status, owner or pillar")],
+                "ordering": ["report__country__name", "-report__year", "number"],
+                "permissions": [
+                    ("change_status", "Can change a recommendation's status, owner or pillar")
+                ],
             },
         ),
         migrations.AddField(
-            model_name='evidence',
-            name='recommendations',
-            field=models.ManyToManyField(related_name='evidence', to='tracker.recommendation'),
+            model_name="evidence",
+            name="recommendations",
+            field=models.ManyToManyField(related_name="evidence", to="tracker.recommendation"),
         ),
         migrations.AddField(
-            model_name='assessment',
-            name='recommendation',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assessments', to='tracker.recommendation'),
+            model_name="assessment",
+            name="recommendation",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="assessments",
+                to="tracker.recommendation",
+            ),
         ),
         migrations.CreateModel(
-            name='RecommendationEdit',
+            name="RecommendationEdit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('field', models.CharField(max_length=30)),
-                ('old_value', models.CharField(blank=True, max_length=300)),
-                ('new_value', models.CharField(blank=True, max_length=300)),
-                ('note', models.TextField(blank=True)),
-                ('recorded_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('changed_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('recommendation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='edits', to='tracker.recommendation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("field", models.CharField(max_length=30)),
+                ("old_value", models.CharField(blank=True, max_length=300)),
+                ("new_value", models.CharField(blank=True, max_length=300)),
+                ("note", models.TextField(blank=True)),
+                ("recorded_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "changed_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "recommendation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="edits",
+                        to="tracker.recommendation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-recorded_at', '-id'],
+                "ordering": ["-recorded_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Report',
+            name="Report",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(db_index=True)),
-                ('tier', models.CharField(choices=[('tier_1', 'Tier 1'), ('tier_2', 'Tier 2'), ('tier_2_watch_list', 'Tier 2 Watch List'), ('tier_3', 'Tier 3'), ('special_case', 'Special Case')], db_index=True, max_length=20)),
-                ('period_start', models.DateField()),
-                ('period_end', models.DateField()),
-                ('title', models.CharField(blank=True, max_length=300)),
-                ('country_heading', models.CharField(blank=True, max_length=300)),
-                ('introduction', models.TextField(blank=True)),
-                ('tier_statement', models.TextField(blank=True)),
-                ('sections', models.JSONField(blank=True, default=dict)),
-                ('source_url', models.URLField(blank=True, max_length=500)),
-                ('source_name', models.CharField(blank=True, max_length=300)),
-                ('source_text', models.TextField()),
-                ('source_sha256', models.CharField(max_length=64)),
-                ('parse_warnings', models.JSONField(blank=True, default=list)),
-                ('imported_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('country', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reports', to='tracker.country')),
-                ('imported_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(db_index=True)),
+                (
+                    "tier",
+                    models.CharField(
+                        choices=[
+                            ("tier_1", "Tier 1"),
+                            ("tier_2", "Tier 2"),
+                            ("tier_2_watch_list", "Tier 2 Watch List"),
+                            ("tier_3", "Tier 3"),
+                            ("special_case", "Special Case"),
+                        ],
+                        db_index=True,
+                        max_length=20,
+                    ),
+                ),
+                ("period_start", models.DateField()),
+                ("period_end", models.DateField()),
+                ("title", models.CharField(blank=True, max_length=300)),
+                ("country_heading", models.CharField(blank=True, max_length=300)),
+                ("introduction", models.TextField(blank=True)),
+                ("tier_statement", models.TextField(blank=True)),
+                ("sections", models.JSONField(blank=True, default=dict)),
+                ("source_url", models.URLField(blank=True, max_length=500)),
+                ("source_name", models.CharField(blank=True, max_length=300)),
+                ("source_text", models.TextField()),
+                ("source_sha256", models.CharField(max_length=64)),
+                ("parse_warnings", models.JSONField(blank=True, default=list)),
+                ("imported_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "country",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reports",
+                        to="tracker.country",
+                    ),
+                ),
+                (
+                    "imported_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['country__name', '-year'],
-                'permissions': [('import_report', 'Can import narratives')],
+                "ordering": ["country__name", "-year"],
+                "permissions": [("import_report", "Can import narratives")],
             },
         ),
         migrations.AddField(
-            model_name='recommendation',
-            name='report',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='recommendations', to='tracker.report'),
+            model_name="recommendation",
+            name="report",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="recommendations",
+                to="tracker.report",
+            ),
         ),
         migrations.AddField(
-            model_name='finding',
-            name='report',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='findings', to='tracker.report'),
+            model_name="finding",
+            name="report",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="findings",
+                to="tracker.report",
+            ),
         ),
         migrations.CreateModel(
-            name='StatusChange',
+            name="StatusChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('old_status', models.CharField(choices=[('no_action', 'No action'), ('in_progress', 'In progress'), ('implemented', 'Implemented'), ('regressed', 'Regressed'), ('cannot_assess', 'Cannot assess (no reliable information)')], max_length=20)),
-                ('new_status', models.CharField(choices=[('no_action', 'No action'), ('in_progress', 'In progress'), ('implemented', 'Implemented'), ('regressed', 'Regressed'), ('cannot_assess', 'Cannot assess (no reliable information)')], max_length=20)),
-                ('reason', models.TextField()),
-                ('effective_date', models.DateField(help_text='When the new status became true.')),
-                ('recorded_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('changed_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='status_changes', to=settings.AUTH_USER_MODEL)),
-                ('evidence', models.ManyToManyField(blank=True, related_name='status_changes', to='tracker.evidence')),
-                ('recommendation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='status_changes', to='tracker.recommendation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "old_status",
+                    models.CharField(
+                        choices=[
+                            ("no_action", "No action"),
+                            ("in_progress", "In progress"),
+                            ("implemented", "Implemented"),
+                            ("regressed", "Regressed"),
+                            ("cannot_assess", "Cannot assess (no reliable information)"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "new_status",
+                    models.CharField(
+                        choices=[
+                            ("no_action", "No action"),
+                            ("in_progress", "In progress"),
+                            ("implemented", "Implemented"),
+                            ("regressed", "Regressed"),
+                            ("cannot_assess", "Cannot assess (no reliable information)"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("reason", models.TextField()),
+                ("effective_date", models.DateField(help_text="When the new status became true.")),
+                ("recorded_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "changed_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="status_changes",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "evidence",
+                    models.ManyToManyField(
+                        blank=True, related_name="status_changes", to="tracker.evidence"
+                    ),
+                ),
+                (
+                    "recommendation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="status_changes",
+                        to="tracker.recommendation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-effective_date', '-recorded_at', '-id'],
+                "ordering": ["-effective_date", "-recorded_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Summary',
+            name="Summary",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField()),
-                ('content', models.TextField(help_text='The summary as canonical JSON, exactly as published.')),
-                ('sha256', models.CharField(max_length=64)),
-                ('published_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('country', models.ForeignKey(blank=True, help_text='Empty for the all-countries summary.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='summaries', to='tracker.country')),
-                ('published_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField()),
+                (
+                    "content",
+                    models.TextField(
+                        help_text="The summary as canonical JSON, exactly as published."
+                    ),
+                ),
+                ("sha256", models.CharField(max_length=64)),
+                ("published_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "country",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Empty for the all-countries summary.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="summaries",
+                        to="tracker.country",
+                    ),
+                ),
+                (
+                    "published_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'summaries',
-                'ordering': ['-published_at', '-id'],
-                'permissions': [('publish_summary', 'Can publish annual summaries')],
+                "verbose_name_plural": "summaries",
+                "ordering": ["-published_at", "-id"],
+                "permissions": [("publish_summary", "Can publish annual summaries")],
             },
         ),
         migrations.CreateModel(
-            name='TierPlacement',
+            name="TierPlacement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField()),
-                ('tier', models.CharField(choices=[('tier_1', 'Tier 1'), ('tier_2', 'Tier 2'), ('tier_2_watch_list', 'Tier 2 Watch List'), ('tier_3', 'Tier 3'), ('special_case', 'Special Case')], max_length=20)),
-                ('source', models.CharField(choices=[('narrative', 'Narrative'), ('table', 'Tier table')], max_length=10)),
-                ('source_name', models.CharField(blank=True, max_length=200)),
-                ('country', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='tier_placements', to='tracker.country')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField()),
+                (
+                    "tier",
+                    models.CharField(
+                        choices=[
+                            ("tier_1", "Tier 1"),
+                            ("tier_2", "Tier 2"),
+                            ("tier_2_watch_list", "Tier 2 Watch List"),
+                            ("tier_3", "Tier 3"),
+                            ("special_case", "Special Case"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("narrative", "Narrative"), ("table", "Tier table")], max_length=10
+                    ),
+                ),
+                ("source_name", models.CharField(blank=True, max_length=200)),
+                (
+                    "country",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tier_placements",
+                        to="tracker.country",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['country', 'year'],
+                "ordering": ["country", "year"],
             },
         ),
         migrations.AddConstraint(
-            model_name='evidence',
-            constraint=models.CheckConstraint(condition=models.Q(('sensitivity__in', ['public', 'internal', 'restricted'])), name='evidence_sensitivity_valid'),
+            model_name="evidence",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("sensitivity__in", ["public", "internal", "restricted"])),
+                name="evidence_sensitivity_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='evidence',
-            constraint=models.CheckConstraint(condition=models.Q(('source_type__in', ['un', 'ngo', 'government', 'media', 'testimony', 'academic', 'other'])), name='evidence_source_type_valid'),
+            model_name="evidence",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "source_type__in",
+                        ["un", "ngo", "government", "media", "testimony", "academic", "other"],
+                    )
+                ),
+                name="evidence_source_type_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='evidence',
-            constraint=models.CheckConstraint(condition=models.Q(('direction__in', ['progress', 'no_change', 'regression'])), name='evidence_direction_valid'),
+            model_name="evidence",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("direction__in", ["progress", "no_change", "regression"])),
+                name="evidence_direction_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='evidence',
-            constraint=models.CheckConstraint(condition=models.Q(('file', ''), models.Q(('file_sha256', ''), _negated=True), _connector='OR'), name='evidence_file_has_sha256'),
+            model_name="evidence",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("file", ""), models.Q(("file_sha256", ""), _negated=True), _connector="OR"
+                ),
+                name="evidence_file_has_sha256",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='assessment',
-            constraint=models.UniqueConstraint(fields=('recommendation', 'year', 'revision'), name='assessment_unique_recommendation_year', violation_error_message='One assessment per recommendation per year.'),
+            model_name="assessment",
+            constraint=models.UniqueConstraint(
+                fields=("recommendation", "year", "revision"),
+                name="assessment_unique_recommendation_year",
+                violation_error_message="One assessment per recommendation per year.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='assessment',
-            constraint=models.CheckConstraint(condition=models.Q(('rating__in', ['regression', 'no_progress', 'limited', 'substantial', 'implemented', 'cannot_assess'])), name='assessment_rating_valid'),
+            model_name="assessment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "rating__in",
+                        [
+                            "regression",
+                            "no_progress",
+                            "limited",
+                            "substantial",
+                            "implemented",
+                            "cannot_assess",
+                        ],
+                    )
+                ),
+                name="assessment_rating_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='assessment',
-            constraint=models.CheckConstraint(condition=models.Q(('confidence__in', ['high', 'moderate', 'low'])), name='assessment_confidence_valid'),
+            model_name="assessment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("confidence__in", ["high", "moderate", "low"])),
+                name="assessment_confidence_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='assessment',
-            constraint=models.CheckConstraint(condition=models.Q(('state__in', ['draft', 'submitted', 'approved', 'returned'])), name='assessment_state_valid'),
+            model_name="assessment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("state__in", ["draft", "submitted", "approved", "returned"])),
+                name="assessment_state_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='assessment',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('revision', 1), ('supersedes__isnull', True)), models.Q(('revision__gt', 1), ('supersedes__isnull', False)), _connector='OR'), name='assessment_correction_links_original'),
+            model_name="assessment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("revision", 1), ("supersedes__isnull", True)),
+                    models.Q(("revision__gt", 1), ("supersedes__isnull", False)),
+                    _connector="OR",
+                ),
+                name="assessment_correction_links_original",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='report',
-            constraint=models.UniqueConstraint(fields=('country', 'year'), name='report_unique_country_year', violation_error_message='This country already has a narrative for that year.'),
+            model_name="report",
+            constraint=models.UniqueConstraint(
+                fields=("country", "year"),
+                name="report_unique_country_year",
+                violation_error_message="This country already has a narrative for that year.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='report',
-            constraint=models.CheckConstraint(condition=models.Q(('year__gte', 2001), ('year__lte', 2100)), name='report_year_in_range'),
+            model_name="report",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("year__gte", 2001), ("year__lte", 2100)),
+                name="report_year_in_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='report',
-            constraint=models.CheckConstraint(condition=models.Q(('tier__in', ['tier_1', 'tier_2', 'tier_2_watch_list', 'tier_3', 'special_case'])), name='report_tier_valid'),
+            model_name="report",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "tier__in",
+                        ["tier_1", "tier_2", "tier_2_watch_list", "tier_3", "special_case"],
+                    )
+                ),
+                name="report_tier_valid",
+            ),
         ),
         migrations.AddIndex(
-            model_name='recommendation',
-            index=models.Index(fields=['status', 'report'], name='rec_status_report_idx'),
+            model_name="recommendation",
+            index=models.Index(fields=["status", "report"], name="rec_status_report_idx"),
         ),
         migrations.AddConstraint(
-            model_name='recommendation',
-            constraint=models.UniqueConstraint(fields=('report', 'number'), name='recommendation_unique_number'),
+            model_name="recommendation",
+            constraint=models.UniqueConstraint(
+                fields=("report", "number"), name="recommendation_unique_number"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='recommendation',
-            constraint=models.CheckConstraint(condition=models.Q(('number__gte', 1)), name='recommendation_number_positive'),
+            model_name="recommendation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("number__gte", 1)), name="recommendation_number_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='recommendation',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['no_action', 'in_progress', 'implemented', 'regressed', 'cannot_assess'])), name='recommendation_status_valid'),
+            model_name="recommendation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "status__in",
+                        ["no_action", "in_progress", "implemented", "regressed", "cannot_assess"],
+                    )
+                ),
+                name="recommendation_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='recommendation',
-            constraint=models.CheckConstraint(condition=models.Q(('pillar__in', ['prosecution', 'protection', 'prevention', 'partnership'])), name='recommendation_pillar_valid'),
+            model_name="recommendation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("pillar__in", ["prosecution", "protection", "prevention", "partnership"])
+                ),
+                name="recommendation_pillar_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='recommendation',
-            constraint=models.CheckConstraint(condition=models.Q(('predecessor', models.F('id')), _negated=True), name='recommendation_not_own_predecessor'),
+            model_name="recommendation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("predecessor", models.F("id")), _negated=True),
+                name="recommendation_not_own_predecessor",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='finding',
-            constraint=models.UniqueConstraint(fields=('report', 'section', 'position'), name='finding_unique_position'),
+            model_name="finding",
+            constraint=models.UniqueConstraint(
+                fields=("report", "section", "position"), name="finding_unique_position"
+            ),
         ),
         migrations.AddIndex(
-            model_name='statuschange',
-            index=models.Index(fields=['recommendation', 'effective_date', 'recorded_at'], name='statuschange_asof_idx'),
+            model_name="statuschange",
+            index=models.Index(
+                fields=["recommendation", "effective_date", "recorded_at"],
+                name="statuschange_asof_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='statuschange',
-            index=models.Index(fields=['-recorded_at'], name='statuschange_recent_idx'),
+            model_name="statuschange",
+            index=models.Index(fields=["-recorded_at"], name="statuschange_recent_idx"),
         ),
         migrations.AddConstraint(
-            model_name='statuschange',
-            constraint=models.CheckConstraint(condition=models.Q(('reason', ''), _negated=True), name='statuschange_reason_required'),
+            model_name="statuschange",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("reason", ""), _negated=True),
+                name="statuschange_reason_required",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='statuschange',
-            constraint=models.CheckConstraint(condition=models.Q(('new_status__in', ['no_action', 'in_progress', 'implemented', 'regressed', 'cannot_assess'])), name='statuschange_new_status_valid'),
+            model_name="statuschange",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "new_status__in",
+                        ["no_action", "in_progress", "implemented", "regressed", "cannot_assess"],
+                    )
+                ),
+                name="statuschange_new_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='tierplacement',
-            constraint=models.UniqueConstraint(fields=('country', 'year'), name='tierplacement_unique_country_year', violation_error_message='One tier per country per year.'),
+            model_name="tierplacement",
+            constraint=models.UniqueConstraint(
+                fields=("country", "year"),
+                name="tierplacement_unique_country_year",
+                violation_error_message="One tier per country per year.",
+            ),
         ),
     ]

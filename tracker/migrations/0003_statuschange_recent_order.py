@@ -5,19 +5,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tracker', '0002_roles'),
+        ("tracker", "0002_roles"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='statuschange',
-            name='statuschange_recent_idx',
+            model_name="statuschange",
+            name="statuschange_recent_idx",
         ),
         migrations.AddIndex(
-            model_name='statuschange',
-            index=models.Index(fields=['-recorded_at', '-id'], name='statuschange_recent_idx'),
+            model_name="statuschange",
+            index=models.Index(fields=["-recorded_at", "-id"], name="statuschange_recent_idx"),
         ),
     ]

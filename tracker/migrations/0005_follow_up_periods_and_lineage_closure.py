@@ -124,9 +124,7 @@ class Migration(migrations.Migration):
                 ),
             ],
             options={
-                "indexes": [
-                    models.Index(fields=["ancestor"], name="lineageancestor_ancestor_idx")
-                ],
+                "indexes": [models.Index(fields=["ancestor"], name="lineageancestor_ancestor_idx")],
                 "constraints": [
                     models.UniqueConstraint(
                         fields=("recommendation", "ancestor"), name="lineageancestor_unique_pair"

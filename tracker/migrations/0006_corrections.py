@@ -7,41 +7,74 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tracker', '0005_follow_up_periods_and_lineage_closure'),
+        ("tracker", "0005_follow_up_periods_and_lineage_closure"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='evidence',
-            name='withdrawal_reason',
+            model_name="evidence",
+            name="withdrawal_reason",
             field=models.TextField(blank=True),
         ),
         migrations.AddField(
-            model_name='evidence',
-            name='withdrawn_at',
-            field=models.DateTimeField(blank=True, help_text='When it was withdrawn; it stops counting from then on.', null=True),
+            model_name="evidence",
+            name="withdrawn_at",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="When it was withdrawn; it stops counting from then on.",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='evidence',
-            name='withdrawn_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="evidence",
+            name="withdrawn_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.CreateModel(
-            name='StatusChangeVoid',
+            name="StatusChangeVoid",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.TextField()),
-                ('recorded_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('change', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='void', to='tracker.statuschange')),
-                ('voided_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reason", models.TextField()),
+                ("recorded_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "change",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="void",
+                        to="tracker.statuschange",
+                    ),
+                ),
+                (
+                    "voided_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'voided status change',
-                'ordering': ['-recorded_at', '-id'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('reason', ''), _negated=True), name='statuschangevoid_reason_required')],
+                "verbose_name": "voided status change",
+                "ordering": ["-recorded_at", "-id"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("reason", ""), _negated=True),
+                        name="statuschangevoid_reason_required",
+                    )
+                ],
             },
         ),
     ]

@@ -478,7 +478,10 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name="SearchEntry",
             fields=[
-                ("id", models.BigIntegerField(db_column="rowid", primary_key=True, serialize=False)),
+                (
+                    "id",
+                    models.BigIntegerField(db_column="rowid", primary_key=True, serialize=False),
+                ),
                 (
                     "kind",
                     models.PositiveSmallIntegerField(

@@ -7,41 +7,133 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tracker', '0007_search_index'),
+        ("tracker", "0007_search_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('assessment_submitted', 'Assessment submitted'), ('assessment_returned', 'Assessment returned'), ('assessment_approved', 'Assessment approved'), ('assigned', 'Item assigned'), ('status_changed', 'Status changed'), ('reminder', 'Reminder')], max_length=30)),
-                ('message', models.TextField()),
-                ('url', models.CharField(blank=True, help_text='A path inside the app.', max_length=300)),
-                ('key', models.CharField(blank=True, help_text='Set on what is sent once only (reminders).', max_length=100)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('read_at', models.DateTimeField(blank=True, null=True)),
-                ('emailed_at', models.DateTimeField(blank=True, null=True)),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("assessment_submitted", "Assessment submitted"),
+                            ("assessment_returned", "Assessment returned"),
+                            ("assessment_approved", "Assessment approved"),
+                            ("assigned", "Item assigned"),
+                            ("status_changed", "Status changed"),
+                            ("reminder", "Reminder"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("message", models.TextField()),
+                (
+                    "url",
+                    models.CharField(
+                        blank=True, help_text="A path inside the app.", max_length=300
+                    ),
+                ),
+                (
+                    "key",
+                    models.CharField(
+                        blank=True,
+                        help_text="Set on what is sent once only (reminders).",
+                        max_length=100,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("read_at", models.DateTimeField(blank=True, null=True)),
+                ("emailed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['recipient', 'read_at'], name='notification_unread_idx'), models.Index(fields=['emailed_at', 'recipient'], name='notification_unsent_idx')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('key', ''), _negated=True), fields=('recipient', 'key'), name='notification_once_per_key', violation_error_message='This notification was already sent.'), models.CheckConstraint(condition=models.Q(('kind__in', ['assessment_submitted', 'assessment_returned', 'assessment_approved', 'assigned', 'status_changed', 'reminder'])), name='notification_kind_valid')],
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["recipient", "read_at"], name="notification_unread_idx"),
+                    models.Index(
+                        fields=["emailed_at", "recipient"], name="notification_unsent_idx"
+                    ),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("key", ""), _negated=True),
+                        fields=("recipient", "key"),
+                        name="notification_once_per_key",
+                        violation_error_message="This notification was already sent.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "kind__in",
+                                [
+                                    "assessment_submitted",
+                                    "assessment_returned",
+                                    "assessment_approved",
+                                    "assigned",
+                                    "status_changed",
+                                    "reminder",
+                                ],
+                            )
+                        ),
+                        name="notification_kind_valid",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='NotificationPreference',
+            name="NotificationPreference",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.CharField(choices=[('immediate', 'At once'), ('daily', 'Once a day, in a digest'), ('none', 'Never: in the app only')], default='immediate', max_length=10)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='notification_preference', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "email",
+                    models.CharField(
+                        choices=[
+                            ("immediate", "At once"),
+                            ("daily", "Once a day, in a digest"),
+                            ("none", "Never: in the app only"),
+                        ],
+                        default="immediate",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notification_preference",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.CheckConstraint(condition=models.Q(('email__in', ['immediate', 'daily', 'none'])), name='notificationpreference_email_valid')],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("email__in", ["immediate", "daily", "none"])),
+                        name="notificationpreference_email_valid",
+                    )
+                ],
             },
         ),
     ]

@@ -7,26 +7,53 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tracker', '0008_notifications'),
+        ("tracker", "0008_notifications"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SavedFilter',
+            name="SavedFilter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('list', models.CharField(choices=[('recommendations', 'Recommendations'), ('evidence', 'Evidence')], max_length=20)),
-                ('name', models.CharField(max_length=80)),
-                ('query', models.CharField(blank=True, max_length=1000)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='saved_filters', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "list",
+                    models.CharField(
+                        choices=[("recommendations", "Recommendations"), ("evidence", "Evidence")],
+                        max_length=20,
+                    ),
+                ),
+                ("name", models.CharField(max_length=80)),
+                ("query", models.CharField(blank=True, max_length=1000)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="saved_filters",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['list', 'name'],
-                'constraints': [models.UniqueConstraint(fields=('user', 'list', 'name'), name='savedfilter_unique_name', violation_error_message='You already have saved filters of that name.'), models.CheckConstraint(condition=models.Q(('list__in', ['recommendations', 'evidence'])), name='savedfilter_list_valid')],
+                "ordering": ["list", "name"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("user", "list", "name"),
+                        name="savedfilter_unique_name",
+                        violation_error_message="You already have saved filters of that name.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("list__in", ["recommendations", "evidence"])),
+                        name="savedfilter_list_valid",
+                    ),
+                ],
             },
         ),
     ]

@@ -7,34 +7,72 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tracker', '0011_recovery_codes'),
+        ("tracker", "0011_recovery_codes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ImportJob',
+            name="ImportJob",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('data', models.BinaryField(help_text='The uploaded file, emptied once the job is over.')),
-                ('text', models.TextField(blank=True, help_text="The document's text, once read.")),
-                ('sha256', models.CharField(max_length=64)),
-                ('year', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('state', models.CharField(choices=[('queued', 'Waiting to be read'), ('reading', 'Reading'), ('ready', 'Ready to confirm'), ('importing', 'Importing'), ('done', 'Imported'), ('failed', 'Failed')], default='queued', max_length=10)),
-                ('total', models.PositiveIntegerField(default=0, help_text='Narratives found in the document.')),
-                ('done', models.PositiveIntegerField(default=0, help_text='Narratives read so far.')),
-                ('preview', models.JSONField(blank=True, default=list)),
-                ('selected', models.JSONField(blank=True, default=list)),
-                ('error', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "data",
+                    models.BinaryField(
+                        help_text="The uploaded file, emptied once the job is over."
+                    ),
+                ),
+                ("text", models.TextField(blank=True, help_text="The document's text, once read.")),
+                ("sha256", models.CharField(max_length=64)),
+                ("year", models.PositiveSmallIntegerField(blank=True, null=True)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Waiting to be read"),
+                            ("reading", "Reading"),
+                            ("ready", "Ready to confirm"),
+                            ("importing", "Importing"),
+                            ("done", "Imported"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "total",
+                    models.PositiveIntegerField(
+                        default=0, help_text="Narratives found in the document."
+                    ),
+                ),
+                (
+                    "done",
+                    models.PositiveIntegerField(default=0, help_text="Narratives read so far."),
+                ),
+                ("preview", models.JSONField(blank=True, default=list)),
+                ("selected", models.JSONField(blank=True, default=list)),
+                ("error", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
     ]

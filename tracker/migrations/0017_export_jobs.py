@@ -8,40 +8,108 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tracker', '0016_search_index_together'),
+        ("tracker", "0016_search_index_together"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ExportJob',
+            name="ExportJob",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('recommendations', 'Recommendation list'), ('summary', 'Progress summary')], max_length=20)),
-                ('format', models.CharField(max_length=4)),
-                ('parameters', models.JSONField(default=dict, help_text='What the request asked for.')),
-                ('audience', models.CharField(choices=[('public', 'Public'), ('internal', 'Internal'), ('restricted', 'Restricted')], max_length=10)),
-                ('key', models.CharField(help_text='SHA-256 of kind, format, parameters and audience.', max_length=64)),
-                ('title', models.CharField(max_length=200)),
-                ('state', models.CharField(choices=[('queued', 'Waiting for the worker'), ('running', 'Being built'), ('done', 'Ready'), ('failed', 'Failed'), ('expired', 'Expired')], default='queued', max_length=10)),
-                ('done', models.PositiveIntegerField(default=0)),
-                ('total', models.PositiveIntegerField(default=0)),
-                ('file', models.FileField(blank=True, storage=tiptracker.lib.storage.private_storage, upload_to='exports/%Y/%m/%d')),
-                ('filename', models.CharField(blank=True, help_text="The download's name.", max_length=200)),
-                ('sha256', models.CharField(blank=True, max_length=64)),
-                ('size', models.PositiveBigIntegerField(default=0)),
-                ('error', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('expires_at', models.DateTimeField()),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='export_jobs', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("recommendations", "Recommendation list"),
+                            ("summary", "Progress summary"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("format", models.CharField(max_length=4)),
+                (
+                    "parameters",
+                    models.JSONField(default=dict, help_text="What the request asked for."),
+                ),
+                (
+                    "audience",
+                    models.CharField(
+                        choices=[
+                            ("public", "Public"),
+                            ("internal", "Internal"),
+                            ("restricted", "Restricted"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "key",
+                    models.CharField(
+                        help_text="SHA-256 of kind, format, parameters and audience.", max_length=64
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Waiting for the worker"),
+                            ("running", "Being built"),
+                            ("done", "Ready"),
+                            ("failed", "Failed"),
+                            ("expired", "Expired"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                    ),
+                ),
+                ("done", models.PositiveIntegerField(default=0)),
+                ("total", models.PositiveIntegerField(default=0)),
+                (
+                    "file",
+                    models.FileField(
+                        blank=True,
+                        storage=tiptracker.lib.storage.private_storage,
+                        upload_to="exports/%Y/%m/%d",
+                    ),
+                ),
+                (
+                    "filename",
+                    models.CharField(blank=True, help_text="The download's name.", max_length=200),
+                ),
+                ("sha256", models.CharField(blank=True, max_length=64)),
+                ("size", models.PositiveBigIntegerField(default=0)),
+                ("error", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("expires_at", models.DateTimeField()),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="export_jobs",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['user', 'key', '-created_at'], name='exportjob_reuse_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('audience__in', ['public', 'internal', 'restricted'])), name='exportjob_audience_valid')],
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["user", "key", "-created_at"], name="exportjob_reuse_idx")
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("audience__in", ["public", "internal", "restricted"])),
+                        name="exportjob_audience_valid",
+                    )
+                ],
             },
         ),
     ]

@@ -5,33 +5,42 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tracker', '0017_export_jobs'),
+        ("tracker", "0017_export_jobs"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='exportjob',
-            name='key',
-            field=models.CharField(help_text='SHA-256 of kind, format, parameters, audience and data version.', max_length=64),
+            model_name="exportjob",
+            name="key",
+            field=models.CharField(
+                help_text="SHA-256 of kind, format, parameters, audience and data version.",
+                max_length=64,
+            ),
         ),
         migrations.AlterField(
-            model_name='exportjob',
-            name='kind',
-            field=models.CharField(choices=[('recommendations', 'Recommendation list'), ('summary', 'Progress summary'), ('published', 'Published summary')], max_length=20),
+            model_name="exportjob",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("recommendations", "Recommendation list"),
+                    ("summary", "Progress summary"),
+                    ("published", "Published summary"),
+                ],
+                max_length=20,
+            ),
         ),
         migrations.AddIndex(
-            model_name='assessment',
-            index=models.Index(fields=['updated_at'], name='assessment_updated_idx'),
+            model_name="assessment",
+            index=models.Index(fields=["updated_at"], name="assessment_updated_idx"),
         ),
         migrations.AddIndex(
-            model_name='evidence',
-            index=models.Index(fields=['updated_at'], name='evidence_updated_idx'),
+            model_name="evidence",
+            index=models.Index(fields=["updated_at"], name="evidence_updated_idx"),
         ),
         migrations.AddIndex(
-            model_name='recommendation',
-            index=models.Index(fields=['updated_at'], name='rec_updated_idx'),
+            model_name="recommendation",
+            index=models.Index(fields=["updated_at"], name="rec_updated_idx"),
         ),
     ]

@@ -5,15 +5,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tracker', '0018_export_data_version'),
+        ("tracker", "0018_export_data_version"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='statuschange',
-            index=models.Index(fields=['effective_date'], name='statuschange_effective_idx'),
+            model_name="statuschange",
+            index=models.Index(fields=["effective_date"], name="statuschange_effective_idx"),
         ),
     ]

@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tracker', '0019_status_change_effective_index'),
+        ("tracker", "0019_status_change_effective_index"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='exportjob',
-            name='kind',
-            field=models.CharField(help_text='What is built: a kind registered in `tracker.exportjobs`.', max_length=20),
+            model_name="exportjob",
+            name="kind",
+            field=models.CharField(
+                help_text="What is built: a kind registered in `tracker.exportjobs`.", max_length=20
+            ),
         ),
     ]

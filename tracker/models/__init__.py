@@ -5,6 +5,7 @@ subdomain has its module; every name is re-exported here (`from tracker.models i
 """
 
 from tracker.models.accounts import (  # noqa: F401
+    EnrolmentCode,
     LanguagePreference,
     Notification,
     NotificationPreference,
@@ -70,6 +71,10 @@ from tracker.models.recommendations import (  # noqa: F401
 from tracker.models.searchindex import (  # noqa: F401
     SearchDocumentField,
     SearchEntry,
+)
+from tracker.models.translations import (  # noqa: F401
+    RecommendationTranslation,
+    translation_languages,
 )
 from tracker.models.visibility import (  # noqa: F401
     SENSITIVITY_ORDER,

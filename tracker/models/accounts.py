@@ -1,10 +1,12 @@
-"""What belongs to a user: recovery codes, notifications and how they arrive, saved filters."""
+"""What belongs to a user: recovery and enrolment codes, notifications and how they arrive, saved
+filters."""
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from tracker.models.vocabularies import NotificationKind
 
@@ -26,6 +28,38 @@ class RecoveryCode(models.Model):
         return f"Recovery code of {self.user} ({'used' if self.used_at else 'unused'})"
 
 
+class EnrolmentCode(models.Model):
+    """A one-time code an administrator gives a user who must set up two-factor sign-in.
+
+    Whoever has the password alone cannot attach a new authenticator to such an account: the
+    setup asks for this code too. Only its hash is kept; it expires, and it is spent by the
+    setup it allows.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrolment_codes"
+    )
+    code_sha256 = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Empty when given on the server (`manage.py two_factor_enrolment_code`).",
+    )
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        state = "used" if self.used_at else f"valid until {self.expires_at:%Y-%m-%d %H:%M}"
+        return f"Enrolment code of {self.user} ({state})"
+
+
 class Notification(models.Model):
     """Something one user is told: shown in the app until read, e-mailed as they chose."""
 
@@ -36,9 +70,9 @@ class Notification(models.Model):
     )
     kind = models.CharField(max_length=30, choices=Kind.choices)
     message = models.TextField()
-    url = models.CharField(max_length=300, blank=True, help_text="A path inside the app.")
+    url = models.CharField(max_length=300, blank=True, help_text=_("A path inside the app."))
     key = models.CharField(
-        max_length=100, blank=True, help_text="Set on what is sent once only (reminders)."
+        max_length=100, blank=True, help_text=_("Set on what is sent once only (reminders).")
     )
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -67,9 +101,9 @@ class Notification(models.Model):
 
 
 class NotificationEmail(models.TextChoices):
-    IMMEDIATE = "immediate", "At once"
-    DAILY = "daily", "Once a day, in a digest"
-    NONE = "none", "Never: in the app only"
+    IMMEDIATE = "immediate", _("At once")
+    DAILY = "daily", _("Once a day, in a digest")
+    NONE = "none", _("Never: in the app only")
 
 
 class NotificationPreference(models.Model):
@@ -108,8 +142,8 @@ class LanguagePreference(models.Model):
 
 
 class SavedFilterList(models.TextChoices):
-    RECOMMENDATIONS = "recommendations", "Recommendations"
-    EVIDENCE = "evidence", "Evidence"
+    RECOMMENDATIONS = "recommendations", _("Recommendations")
+    EVIDENCE = "evidence", _("Evidence")
 
 
 class SavedFilter(models.Model):

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from tracker.models.base import AppendOnlyModel
 from tracker.models.evidence import Evidence
@@ -54,7 +55,7 @@ class Assessment(models.Model):
     )
     year = models.PositiveSmallIntegerField()
     revision = models.PositiveSmallIntegerField(
-        default=1, help_text="1 for the first assessment; a correction takes the next number."
+        default=1, help_text=_("1 for the first assessment; a correction takes the next number.")
     )
     supersedes = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
@@ -66,7 +67,7 @@ class Assessment(models.Model):
         max_length=20,
         choices=EvidenceSensitivity.choices,
         default=EvidenceSensitivity.INTERNAL,
-        help_text="Who may read the narrative; never less than the evidence it cites.",
+        help_text=_("Who may read the narrative; never less than the evidence it cites."),
     )
     findings = models.ManyToManyField(Finding, blank=True, related_name="assessments")
     evidence = models.ManyToManyField(Evidence, blank=True, related_name="assessments")

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from tracker.models.base import AppendOnlyModel, FieldEdit
 from tracker.models.visibility import visibility
@@ -88,48 +89,68 @@ def evidence_date_errors(published_on, accessed_on) -> dict[str, str]:
     access before the publication. The form and the model both ask, whatever the entry point."""
     today = timezone.localdate()
     errors = {}
-    for name, day, what in (
-        ("published_on", published_on, "publication"),
-        ("accessed_on", accessed_on, "access"),
+    for name, day, message in (
+        ("published_on", published_on, _("The publication date cannot be in the future.")),
+        ("accessed_on", accessed_on, _("The access date cannot be in the future.")),
     ):
         if day and day > today:
-            errors[name] = f"The {what} date cannot be in the future."
+            errors[name] = str(message)
     if published_on and accessed_on and accessed_on < published_on and not errors:
-        errors["accessed_on"] = "The source cannot be accessed before it was published."
+        errors["accessed_on"] = str(_("The source cannot be accessed before it was published."))
     return errors
 
 
 class Evidence(models.Model):
-    """A source that bears on one or more recommendations."""
+    """A source that bears on one or more recommendations.
+
+    Its pages, files and API address it by `public_id`, a random identifier: its id, given in
+    sequence and never reused, would let anyone who may not see every item count the restricted
+    ones by the gaps between the ids they do see, and date each by its neighbours.
+    """
 
     SourceType = EvidenceSourceType
     Sensitivity = EvidenceSensitivity
     Direction = EvidenceDirection
 
-    title = models.CharField(max_length=300)
-    summary = models.TextField(blank=True)
-    source_type = models.CharField(max_length=20, choices=SourceType.choices, db_index=True)
-    source_name = models.CharField(max_length=200, blank=True)
-    url = models.URLField(max_length=500, blank=True)
-    published_on = models.DateField(null=True, blank=True, db_index=True)
-    accessed_on = models.DateField(null=True, blank=True)
-    quote = models.TextField(blank=True)
+    public_id = models.UUIDField(
+        _("public identifier"),
+        default=uuid.uuid4,
+        unique=True,
+        editable=False,
+        help_text=_(
+            "Names the item in addresses and the API; random, so it says nothing of others."
+        ),
+    )
+    title = models.CharField(_("title"), max_length=300)
+    summary = models.TextField(_("summary"), blank=True)
+    source_type = models.CharField(
+        _("source type"), max_length=20, choices=SourceType.choices, db_index=True
+    )
+    source_name = models.CharField(_("source name"), max_length=200, blank=True)
+    url = models.URLField(_("URL"), max_length=500, blank=True)
+    published_on = models.DateField(_("published on"), null=True, blank=True, db_index=True)
+    accessed_on = models.DateField(_("accessed on"), null=True, blank=True)
+    quote = models.TextField(_("quote"), blank=True)
     file = models.FileField(upload_to=evidence_upload_to, blank=True, max_length=300)
-    file_name = models.CharField(max_length=255, blank=True, help_text="Name as uploaded.")
+    file_name = models.CharField(max_length=255, blank=True, help_text=_("Name as uploaded."))
     file_sha256 = models.CharField(max_length=64, blank=True)
     file_size = models.PositiveBigIntegerField(null=True, blank=True)
     file_type = models.CharField(max_length=100, blank=True)
     sensitivity = models.CharField(
         max_length=20, choices=Sensitivity.choices, default=Sensitivity.INTERNAL, db_index=True
     )
-    direction = models.CharField(max_length=20, choices=Direction.choices, db_index=True)
-    recommendations = models.ManyToManyField("tracker.Recommendation", related_name="evidence")
+    direction = models.CharField(
+        _("direction"), max_length=20, choices=Direction.choices, db_index=True
+    )
+    recommendations = models.ManyToManyField(
+        "tracker.Recommendation", related_name="evidence", verbose_name=_("recommendations")
+    )
     logged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="logged_evidence"
     )
     logged_at = models.DateTimeField(default=timezone.now, db_index=True)
     withdrawn_at = models.DateTimeField(
-        null=True, blank=True, help_text="When it was withdrawn; it stops counting from then on."
+        null=True, blank=True, help_text=_("When it was withdrawn; it stops counting from then on.")
     )
     withdrawn_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -152,7 +173,7 @@ class Evidence(models.Model):
             models.Index(fields=["-logged_at", "-id"], name="evidence_recent_idx"),
             models.Index(fields=["updated_at"], name="evidence_updated_idx"),
         ]
-        verbose_name_plural = "evidence"
+        verbose_name_plural = _("evidence")
         permissions = [("view_restricted_evidence", "Can see restricted evidence")]
         constraints = [
             models.CheckConstraint(
@@ -175,7 +196,7 @@ class Evidence(models.Model):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("evidence_detail", args=[self.pk])
+        return reverse("evidence_detail", args=[self.public_id])
 
     def clean(self):
         errors = evidence_date_errors(self.published_on, self.accessed_on)
@@ -202,15 +223,24 @@ class EvidenceEdit(FieldEdit):
     @property
     def field_label(self) -> str:
         """Return the edited field's name as the evidence pages show it ("Published on")."""
-        return Evidence._meta.get_field(self.field).verbose_name.capitalize().replace("Url", "URL")
+        label = str(Evidence._meta.get_field(self.field).verbose_name)
+        return label.capitalize().replace("Url", "URL")
 
 
 class EvidenceAccess(AppendOnlyModel):
-    """An append-only record of one view or download of a restricted item of evidence."""
+    """An append-only record of one read of a restricted item of evidence: who, when, and how.
+
+    Every answer that shows a restricted item's content records one row per item it showed,
+    all of a request's rows in one statement (`services.evidence_record_reads`).
+    """
 
     class Action(models.TextChoices):
-        VIEW = "view", "Viewed"
-        DOWNLOAD = "download", "Downloaded the file"
+        VIEW = "view", _("Viewed its page")
+        DOWNLOAD = "download", _("Downloaded the file")
+        API = "api", _("Read it through the API")
+        LIST = "list", _("Saw it in a list")
+        SEARCH = "search", _("Saw it in search results")
+        SUMMARY = "summary", _("Saw it in a summary or its download")
 
     evidence = models.ForeignKey(Evidence, on_delete=models.PROTECT, related_name="accesses")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -219,7 +249,7 @@ class EvidenceAccess(AppendOnlyModel):
 
     class Meta:
         ordering = ["-at", "-id"]
-        verbose_name_plural = "evidence accesses"
+        verbose_name_plural = _("evidence accesses")
         indexes = [models.Index(fields=["evidence", "-at"], name="evidenceaccess_recent")]
 
     def __str__(self):

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Case, F, OuterRef, Q, Subquery, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from tracker.models.base import AppendOnlyModel, AppendOnlyQuerySet, FieldEdit
 from tracker.models.evidence import Evidence
@@ -127,13 +128,13 @@ class StatusChange(AppendOnlyModel):
         max_length=20,
         choices=EvidenceSensitivity.choices,
         default=EvidenceSensitivity.INTERNAL,
-        help_text="Who may read the reason, as written; never less than the evidence it cites.",
+        help_text=_("Who may read the reason, as written; never less than the evidence it cites."),
     )
     evidence = models.ManyToManyField(Evidence, blank=True, related_name="status_changes")
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="status_changes"
     )
-    effective_date = models.DateField(help_text="When the new status became true.")
+    effective_date = models.DateField(help_text=_("When the new status became true."))
     recorded_at = models.DateTimeField(default=timezone.now)
 
     objects = StatusChangeQuerySet.as_manager()
@@ -182,7 +183,7 @@ class StatusChangeVoid(AppendOnlyModel):
 
     class Meta:
         ordering = ["-recorded_at", "-id"]
-        verbose_name = "voided status change"
+        verbose_name = _("voided status change")
         constraints = [
             models.CheckConstraint(condition=~Q(reason=""), name="statuschangevoid_reason_required")
         ]
@@ -236,7 +237,7 @@ class TextSensitivityChange(AppendOnlyModel):
 
     class Meta:
         ordering = ["-recorded_at", "-id"]
-        verbose_name = "text sensitivity change"
+        verbose_name = _("text sensitivity change")
         indexes = [
             # The latest change of each reason, read beside every status change of a summary.
             models.Index(

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from tracker.models.periods import (
     FIRST_REPORT_YEAR,
@@ -22,13 +23,13 @@ class Country(models.Model):
     name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(max_length=100, unique=True)
     code = models.CharField(
-        max_length=3, unique=True, help_text="ISO 3166-1 alpha-3 code, used in references."
+        max_length=3, unique=True, help_text=_("ISO 3166-1 alpha-3 code, used in references.")
     )
-    aliases = models.JSONField(default=list, blank=True, help_text="Other names, as a list.")
+    aliases = models.JSONField(default=list, blank=True, help_text=_("Other names, as a list."))
 
     class Meta:
         ordering = ["name"]
-        verbose_name_plural = "countries"
+        verbose_name_plural = _("countries")
         constraints = [
             models.CheckConstraint(
                 condition=Q(code__regex=r"^[A-Z]{3}$"), name="country_code_three_capitals"
@@ -57,8 +58,8 @@ class TierPlacement(models.Model):
     """A country's tier in one report year, from a narrative or a published tier table."""
 
     class Source(models.TextChoices):
-        NARRATIVE = "narrative", "Narrative"
-        TABLE = "table", "Tier table"
+        NARRATIVE = "narrative", _("Narrative")
+        TABLE = "table", _("Tier table")
 
     country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="tier_placements")
     year = models.PositiveSmallIntegerField()
@@ -86,10 +87,10 @@ class Report(models.Model):
     country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="reports")
     year = models.PositiveSmallIntegerField(db_index=True)
     tier = models.CharField(max_length=20, choices=Tier.choices, db_index=True)
-    period_start = models.DateField(help_text="First day of the reporting period it describes.")
-    period_end = models.DateField(help_text="Last day of the reporting period it describes.")
-    follow_up_start = models.DateField(help_text="First day of its items' follow-up period.")
-    follow_up_end = models.DateField(help_text="Last day of its items' follow-up period.")
+    period_start = models.DateField(help_text=_("First day of the reporting period it describes."))
+    period_end = models.DateField(help_text=_("Last day of the reporting period it describes."))
+    follow_up_start = models.DateField(help_text=_("First day of its items' follow-up period."))
+    follow_up_end = models.DateField(help_text=_("Last day of its items' follow-up period."))
     title = models.CharField(max_length=300, blank=True)
     country_heading = models.CharField(max_length=300, blank=True)
     introduction = models.TextField(blank=True)
@@ -140,12 +141,12 @@ class Finding(models.Model):
     """One sentence of a narrative that states a fact the recommendations answer."""
 
     class Section(models.TextChoices):
-        INTRODUCTION = "introduction", "Introduction"
-        PROSECUTION = "prosecution", "Prosecution"
-        PROTECTION = "protection", "Protection"
-        PREVENTION = "prevention", "Prevention"
-        TRAFFICKING_PROFILE = "trafficking_profile", "Trafficking profile"
-        GOVERNMENT_EFFORTS = "government_efforts", "Government efforts"
+        INTRODUCTION = "introduction", _("Introduction")
+        PROSECUTION = "prosecution", _("Prosecution")
+        PROTECTION = "protection", _("Protection")
+        PREVENTION = "prevention", _("Prevention")
+        TRAFFICKING_PROFILE = "trafficking_profile", _("Trafficking profile")
+        GOVERNMENT_EFFORTS = "government_efforts", _("Government efforts")
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="findings")
     section = models.CharField(max_length=30, choices=Section.choices)

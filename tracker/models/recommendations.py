@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, When
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from tracker.models.assessments import Assessment
 from tracker.models.evidence import counted_links
@@ -121,7 +122,7 @@ class Recommendation(models.Model):
     LinkKind = RecommendationLinkKind
 
     report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="recommendations")
-    number = models.PositiveSmallIntegerField(help_text="Priority order within the narrative.")
+    number = models.PositiveSmallIntegerField(help_text=_("Priority order within the narrative."))
     reference = models.CharField(max_length=20, unique=True)
     text = models.TextField()
     pillar = models.CharField(max_length=20, choices=Pillar.choices, db_index=True)
@@ -132,10 +133,10 @@ class Recommendation(models.Model):
         max_length=20,
         choices=Status.choices,
         default=Status.NO_ACTION,
-        help_text="Status before any recorded change (carried over from the predecessor).",
+        help_text=_("Status before any recorded change (carried over from the predecessor)."),
     )
     needs_review = models.BooleanField(
-        default=False, help_text="Status carried over from last year and not yet re-verified."
+        default=False, help_text=_("Status carried over from last year and not yet re-verified.")
     )
     # The latest effective date of the changes along the lineage chain (voided ones skipped),
     # kept with `status` by `tracker.lineage.refresh_status`: on any later day the chain's
@@ -239,7 +240,7 @@ class LineageAncestor(models.Model):
         Recommendation, on_delete=models.CASCADE, related_name="descendant_links"
     )
     depth = models.PositiveSmallIntegerField(
-        help_text="0 for the item itself, 1 for its predecessor…"
+        help_text=_("0 for the item itself, 1 for its predecessor…")
     )
 
     class Meta:

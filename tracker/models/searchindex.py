@@ -1,6 +1,7 @@
 """The full-text index, one table kept by database triggers (see `tracker.search`)."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class SearchDocumentField(models.Field):
@@ -39,7 +40,7 @@ class SearchEntry(models.Model):
     class Meta:
         managed = False
         db_table = "tracker_search"
-        verbose_name_plural = "search entries"
+        verbose_name_plural = _("search entries")
 
     def __str__(self):
         return f"{self.get_kind_display()} #{self.object_id}"

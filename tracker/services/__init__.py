@@ -8,6 +8,8 @@ point. One module per subdomain; every public name is re-exported here, so calle
 
 from tracker.services.accounts import (  # noqa: F401
     RECOVERY_CODES,
+    enrolment_code_find,
+    enrolment_code_issue,
     language_choose,
     notification_mark_read,
     notification_set_email,
@@ -35,6 +37,7 @@ from tracker.services.evidence import (  # noqa: F401
     evidence_edit,
     evidence_log,
     evidence_record_access,
+    evidence_record_reads,
     evidence_set_sensitivity,
     evidence_withdraw,
     file_sha256,
@@ -43,6 +46,8 @@ from tracker.services.jobs import (  # noqa: F401
     export_job_request,
     export_jobs_sweep,
     import_job_confirm,
+    import_job_recheck,
+    import_job_start,
 )
 from tracker.services.recommendations import (  # noqa: F401
     BULK_LIMIT,
@@ -61,4 +66,9 @@ from tracker.services.recommendations import (  # noqa: F401
 from tracker.services.texts import (  # noqa: F401
     assessment_set_narrative_sensitivity,
     status_change_set_reason_sensitivity,
+)
+from tracker.services.translations import (  # noqa: F401
+    TRANSLATION_MAX_LENGTH,
+    recommendation_translate,
+    recommendation_translation_remove,
 )

@@ -3,6 +3,7 @@
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from tracker import notifications
 from tracker.models import (
@@ -14,7 +15,13 @@ from tracker.models import (
     visibility,
 )
 from tracker.permissions import may_edit_assessment, review_refusal
-from tracker.services.base import _bump_version, _check_citations, _require, _text_sensitivity
+from tracker.services.base import (
+    SENSITIVITY_WORDS,
+    _bump_version,
+    _check_citations,
+    _require,
+    _text_sensitivity,
+)
 
 
 def _assessment_event(assessment, action, from_state, by, note="") -> None:
@@ -59,7 +66,7 @@ def assessment_draft(
     restricted when the narrative cites restricted evidence. One below the most sensitive
     evidence cited is refused.
     """
-    _require(by, "tracker.add_assessment", "draft assessments")
+    _require(by, "tracker.add_assessment", gettext("You may not draft assessments."))
     evidence = None if evidence is None else list(evidence)
     assessment = Assessment(
         recommendation=recommendation,
@@ -104,7 +111,7 @@ def assessment_update(
     `narrative_sensitivity` is decided as in `assessment_draft`, over every citation the
     assessment keeps (those the editor cannot see included); a change of it is recorded.
     """
-    _require(by, "tracker.change_assessment", "edit assessments")
+    _require(by, "tracker.change_assessment", gettext("You may not edit assessments."))
     assessment = (
         Assessment.objects.select_for_update()
         .select_related("author", "recommendation")
@@ -114,7 +121,8 @@ def assessment_update(
     _check_narrative_readable(assessment, by)
     if assessment.state not in _EDITABLE_STATES:
         raise ValidationError(
-            f"This assessment is {assessment.get_state_display().lower()} and cannot be edited."
+            gettext("This assessment is %(state)s and cannot be edited.")
+            % {"state": assessment.get_state_display().lower()}
         )
     probe = Assessment(
         recommendation_id=assessment.recommendation_id,
@@ -170,8 +178,14 @@ def _check_narrative_readable(assessment: Assessment, by) -> None:
     )
     if not visibility(by).allows(current, assessment.author_id):
         raise PermissionDenied(
-            f"This narrative is {current}: only its author "
-            f"({assessment.author.get_username()}) or a reviewer may edit it."
+            gettext(
+                "This narrative is %(sensitivity)s: only its author (%(author)s) or a reviewer "
+                "may edit it."
+            )
+            % {
+                "sensitivity": SENSITIVITY_WORDS[current],
+                "author": assessment.author.get_username(),
+            }
         )
 
 
@@ -182,7 +196,7 @@ def _transition(
     from_state = assessment.state
     if from_state not in allowed_from:
         raise ValidationError(
-            f"An assessment that is {assessment.get_state_display().lower()} cannot be {action}."
+            _TRANSITION_REFUSALS[action] % {"state": assessment.get_state_display().lower()}
         )
     _bump_version(
         Assessment, assessment.pk, expected_version, "This assessment", state=to_state, **changes
@@ -197,7 +211,7 @@ def assessment_submit(
     *, assessment: Assessment, by, expected_version: int | None = None
 ) -> Assessment:
     """Send a draft or returned assessment for review."""
-    _require(by, "tracker.change_assessment", "submit assessments")
+    _require(by, "tracker.change_assessment", gettext("You may not submit assessments."))
     current = Assessment.objects.select_related("author", "recommendation").get(pk=assessment.pk)
     _check_editor(current, by, "submit")
     assessment = _transition(
@@ -214,7 +228,7 @@ def assessment_submit(
 
 
 def _check_reviewer(assessment, by) -> None:
-    _require(by, "tracker.review_assessment", "review assessments")
+    _require(by, "tracker.review_assessment", gettext("You may not review assessments."))
     refusal = review_refusal(Assessment.objects.get(pk=assessment.pk), by)
     if refusal:
         raise PermissionDenied(refusal)
@@ -254,14 +268,14 @@ def assessment_return(
     _check_reviewer(assessment, by)
     note = (note or "").strip()
     if not note:
-        raise ValidationError({"review_note": "Say what the author should change."})
+        raise ValidationError({"review_note": gettext("Say what the author should change.")})
     return _review(assessment, by, Assessment.State.RETURNED, "returned", note, expected_version)
 
 
 @transaction.atomic
 def assessment_correct(*, assessment: Assessment, by) -> Assessment:
     """Open a correction of an approved assessment: a new draft revision; the original stays."""
-    _require(by, "tracker.add_assessment", "correct assessments")
+    _require(by, "tracker.add_assessment", gettext("You may not correct assessments."))
     original = (
         Assessment.objects.select_for_update(of=("self",))
         .select_related("author")
@@ -270,9 +284,11 @@ def assessment_correct(*, assessment: Assessment, by) -> Assessment:
     # Its author is whoever opens it, so only someone who may read the narrative may.
     _check_narrative_readable(original, by)
     if original.state != Assessment.State.APPROVED:
-        raise ValidationError("Only an approved assessment is corrected; edit this one instead.")
+        raise ValidationError(
+            gettext("Only an approved assessment is corrected; edit this one instead.")
+        )
     if Assessment.objects.filter(supersedes=original).exists():
-        raise ValidationError("A correction of this assessment already exists.")
+        raise ValidationError(gettext("A correction of this assessment already exists."))
     correction = Assessment.objects.create(
         recommendation=original.recommendation,
         year=original.year,
@@ -295,6 +311,22 @@ def assessment_correct(*, assessment: Assessment, by) -> Assessment:
 def _check_editor(assessment: Assessment, by, action: str) -> None:
     if not may_edit_assessment(assessment, by):
         raise PermissionDenied(
-            f"Only the author of this assessment ({assessment.author.get_username()}) or the "
-            f"recommendation's owner may {action} it."
+            _EDITOR_REFUSALS[action] % {"author": assessment.author.get_username()}
         )
+
+
+# The refusals of a step from the wrong state, by step (the audit's word for it).
+_TRANSITION_REFUSALS = {
+    "submitted": gettext_lazy("An assessment that is %(state)s cannot be submitted."),
+    "approved": gettext_lazy("An assessment that is %(state)s cannot be approved."),
+    "returned": gettext_lazy("An assessment that is %(state)s cannot be returned."),
+}
+_EDITOR_REFUSALS = {
+    "edit": gettext_lazy(
+        "Only the author of this assessment (%(author)s) or the recommendation's owner may edit it."
+    ),
+    "submit": gettext_lazy(
+        "Only the author of this assessment (%(author)s) or the recommendation's owner may "
+        "submit it."
+    ),
+}

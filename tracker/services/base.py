@@ -4,24 +4,50 @@
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from tracker.models import Evidence, EvidenceSensitivity, most_sensitive, sensitivity_rank
 
+_STALE = {
+    "This item": _(
+        "This item was changed by someone else after you opened it. Nothing was saved: "
+        "reload the page to see their change, then apply yours again."
+    ),
+    "This assessment": _(
+        "This assessment was changed by someone else after you opened it. Nothing was saved: "
+        "reload the page to see their change, then apply yours again."
+    ),
+    "This evidence": _(
+        "This evidence was changed by someone else after you opened it. Nothing was saved: "
+        "reload the page to see their change, then apply yours again."
+    ),
+    "This recommendation": _(
+        "This recommendation was changed by someone else after you opened it. Nothing was "
+        "saved: reload the page to see their change, then apply yours again."
+    ),
+}
+
 
 class StaleVersion(ValidationError):
-    """Raised when a record changed after the form the user is submitting was opened."""
+    """Raised when a record changed after the form the user is submitting was opened.
+
+    `what` names the record in English ("This evidence"); the known ones are said whole in
+    the reader's language.
+    """
 
     def __init__(self, what: str = "This item"):
-        super().__init__(
-            f"{what} was changed by someone else after you opened it. Nothing was saved: "
-            "reload the page to see their change, then apply yours again.",
-            code="stale",
-        )
+        message = _STALE.get(what) or gettext(
+            "%(what)s was changed by someone else after you opened it. Nothing was saved: "
+            "reload the page to see their change, then apply yours again."
+        ) % {"what": what}
+        super().__init__(str(message), code="stale")
 
 
-def _require(user, perm: str, action: str) -> None:
+def _require(user, perm: str, refusal) -> None:
+    """Refuse `user` without `perm`, saying `refusal` ("You may not …", a whole sentence)."""
     if not user.has_perm(perm):
-        raise PermissionDenied(f"You may not {action}.")
+        raise PermissionDenied(str(refusal))
 
 
 def _bump_version(model, pk: int, expected_version: int | None, what: str, **changes) -> int:
@@ -60,18 +86,24 @@ def _check_citations(recommendation, by, *, evidence=(), findings=None) -> None:
         if wanted - citable:
             visible = Evidence.objects.visible_to(by).filter(pk__in=wanted - citable)
             if visible.count() < len(wanted - citable):
-                raise PermissionDenied("You may not cite evidence you cannot see.")
+                raise PermissionDenied(gettext("You may not cite evidence you cannot see."))
             raise ValidationError(
                 {
-                    "evidence": f"Only evidence logged against {recommendation.reference} may be "
-                    "cited about it; log the item against it first."
+                    "evidence": gettext(
+                        "Only evidence logged against %(reference)s may be cited about it; "
+                        "log the item against it first."
+                    )
+                    % {"reference": recommendation.reference}
                 }
             )
     if findings:
         foreign = [f for f in findings if f.report_id != recommendation.report_id]
         if foreign:
             raise ValidationError(
-                {"findings": f"Cite findings of {recommendation.reference}'s own narrative."}
+                {
+                    "findings": gettext("Cite findings of %(reference)s's own narrative.")
+                    % {"reference": recommendation.reference}
+                }
             )
 
 
@@ -92,26 +124,60 @@ def _text_sensitivity(requested: str | None, cited_ids, by, *, field: str, what:
     if not requested:
         return most_sensitive(EvidenceSensitivity.INTERNAL, floor)
     if requested not in EvidenceSensitivity.values:
-        raise ValidationError({field: f"Unknown sensitivity {requested!r}."})
+        raise ValidationError(
+            {field: gettext("Unknown sensitivity %(value)s.") % {"value": repr(requested)}}
+        )
     if sensitivity_rank(requested) >= sensitivity_rank(floor):
         return requested
     setting = {pk for pk, _, sensitivity in cited if sensitivity == floor}
     seen = list(Evidence.objects.visible_to(by).filter(pk__in=setting).order_by("title")[:2])
+    values = {
+        "requested": SENSITIVITY_WORDS[requested],
+        "floor": SENSITIVITY_WORDS[floor],
+        "allowed": _ALLOWED_FROM[floor],
+    }
     if seen:
         named = "; ".join(f"“{item.title}”" for item in seen)
-        named += " and others" if len(setting) > len(seen) else ""
-        because = f"it cites {floor} evidence ({named})"
+        if len(setting) > len(seen):
+            named = gettext("%(titles)s and others") % {"titles": named}
+        message = _FLOOR_NAMED[what] % {**values, "named": named}
     else:
-        because = f"it cites {floor} evidence"
-    allowed = " or ".join(
-        value
-        for value in EvidenceSensitivity.values
-        if sensitivity_rank(value) >= sensitivity_rank(floor)
-    )
-    raise ValidationError(
-        {
-            field: f"A {what} cannot be {requested}: {because}, and a text is never less "
-            f"sensitive than the evidence it cites. Make the {what} {allowed}, or cite "
-            "other evidence."
-        }
-    )
+        message = _FLOOR[what] % values
+    raise ValidationError({field: message})
+
+
+# The sensitivities as words inside a sentence ("a reason cannot be public").
+SENSITIVITY_WORDS = {
+    "public": pgettext_lazy("sensitivity in a sentence", "public"),
+    "internal": pgettext_lazy("sensitivity in a sentence", "internal"),
+    "restricted": pgettext_lazy("sensitivity in a sentence", "restricted"),
+}
+# What a text may be made when the evidence it cites sets the floor.
+_ALLOWED_FROM = {
+    "internal": _("internal or restricted"),
+    "restricted": pgettext_lazy("sensitivity in a sentence", "restricted"),
+}
+_FLOOR_NAMED = {
+    "reason": _(
+        "A reason cannot be %(requested)s: it cites %(floor)s evidence (%(named)s), and a text "
+        "is never less sensitive than the evidence it cites. Make the reason %(allowed)s, or "
+        "cite other evidence."
+    ),
+    "narrative": _(
+        "A narrative cannot be %(requested)s: it cites %(floor)s evidence (%(named)s), and a "
+        "text is never less sensitive than the evidence it cites. Make the narrative "
+        "%(allowed)s, or cite other evidence."
+    ),
+}
+_FLOOR = {
+    "reason": _(
+        "A reason cannot be %(requested)s: it cites %(floor)s evidence, and a text is never "
+        "less sensitive than the evidence it cites. Make the reason %(allowed)s, or cite other "
+        "evidence."
+    ),
+    "narrative": _(
+        "A narrative cannot be %(requested)s: it cites %(floor)s evidence, and a text is never "
+        "less sensitive than the evidence it cites. Make the narrative %(allowed)s, or cite "
+        "other evidence."
+    ),
+}

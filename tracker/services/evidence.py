@@ -5,11 +5,13 @@ import datetime
 import hashlib
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.utils import timezone
+from django.db import connection, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_lazy, pgettext
 
 from tiptracker.lib.dates import long_date
 from tracker import uploads
+from tracker.bulk import insert_rows
 from tracker.models import (
     Assessment,
     Evidence,
@@ -55,11 +57,15 @@ def evidence_log(
     type recorded is the one its content shows, whatever `file_type` says. Its bytes are stored
     under a random name and their SHA-256 recorded.
     """
-    _require(by, "tracker.add_evidence", "log evidence")
+    _require(by, "tracker.add_evidence", gettext("You may not log evidence."))
     recommendations = list(recommendations)
     if not recommendations:
         raise ValidationError(
-            {"recommendations": "Choose at least one recommendation this evidence bears on."}
+            {
+                "recommendations": gettext(
+                    "Choose at least one recommendation this evidence bears on."
+                )
+            }
         )
     evidence = Evidence(
         title=title,
@@ -96,9 +102,22 @@ def evidence_log(
 
 
 def _check_evidence_changer(evidence: Evidence, by, action: str) -> None:
-    _require(by, "tracker.add_evidence", f"{action} evidence")
+    _require(by, "tracker.add_evidence", _CHANGER_REFUSALS[action][0])
     if not may_change_evidence(evidence, by):
-        raise PermissionDenied(f"Only the analyst who logged it or a reviewer may {action} it.")
+        raise PermissionDenied(str(_CHANGER_REFUSALS[action][1]))
+
+
+# Who may not change an item, by change: without the role, and not its logger or a reviewer.
+_CHANGER_REFUSALS = {
+    "withdraw": (
+        gettext_lazy("You may not withdraw evidence."),
+        gettext_lazy("Only the analyst who logged it or a reviewer may withdraw it."),
+    ),
+    "edit": (
+        gettext_lazy("You may not edit evidence."),
+        gettext_lazy("Only the analyst who logged it or a reviewer may edit it."),
+    ),
+}
 
 
 @transaction.atomic
@@ -113,9 +132,9 @@ def evidence_withdraw(
     _check_evidence_changer(evidence, by, "withdraw")
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": "Say why this evidence is withdrawn."})
+        raise ValidationError({"reason": gettext("Say why this evidence is withdrawn.")})
     if evidence.withdrawn_at is not None:
-        raise ValidationError("This evidence was already withdrawn.")
+        raise ValidationError(gettext("This evidence was already withdrawn."))
     _bump_version(
         Evidence,
         evidence.pk,
@@ -148,10 +167,13 @@ EVIDENCE_EDITABLE_FIELDS = (
 def _evidence_value(evidence: Evidence, field: str) -> str:
     """Return a field's value as the edit history records it (dates in ISO 8601)."""
     value = getattr(evidence, field)
+    # The record keeps the English labels, whatever language the edit was made in.
     if field == "source_type":
-        return Evidence.SourceType(value).label
+        with translation.override("en"):
+            return str(Evidence.SourceType(value).label)
     if field == "direction":
-        return Evidence.Direction(value).label
+        with translation.override("en"):
+            return str(Evidence.Direction(value).label)
     if isinstance(value, datetime.date):
         return value.isoformat()
     return value or ""
@@ -172,23 +194,33 @@ def _check_links_kept(evidence: Evidence, removed: dict) -> None:
     for rec_id, day in StatusChange.objects.filter(
         evidence=evidence, recommendation_id__in=list(removed), void__isnull=True
     ).values_list("recommendation_id", "effective_date"):
-        cited.setdefault(rec_id, []).append(f"its status change effective {long_date(day)}")
+        cited.setdefault(rec_id, []).append(
+            gettext("its status change effective %(day)s") % {"day": long_date(day)}
+        )
     for rec_id, year, state in Assessment.objects.filter(
         evidence=evidence, recommendation_id__in=list(removed)
     ).values_list("recommendation_id", "year", "state"):
         label = Assessment.State(state).label.lower()
-        cited.setdefault(rec_id, []).append(f"its {year} assessment ({label})")
+        cited.setdefault(rec_id, []).append(
+            gettext("its %(year)s assessment (%(state)s)") % {"year": year, "state": label}
+        )
     if cited:
         refusals = [
-            f"{removed[rec_id].reference} cites it in {' and '.join(where)}"
+            gettext("%(reference)s cites it in %(places)s")
+            % {
+                "reference": removed[rec_id].reference,
+                "places": pgettext("joining places a link is cited in", " and ").join(where),
+            }
             for rec_id, where in sorted(cited.items(), key=lambda kv: removed[kv[0]].reference)
         ]
         raise ValidationError(
             {
-                "recommendations": "A link that is cited stays: "
-                + "; ".join(refusals)
-                + ". Void the status change, or take the evidence out of the assessment "
-                "(a correction, for an approved one), first."
+                "recommendations": gettext(
+                    "A link that is cited stays: %(refusals)s. Void the status change, or take "
+                    "the evidence out of the assessment (a correction, for an approved one), "
+                    "first."
+                )
+                % {"refusals": "; ".join(refusals)}
             }
         )
 
@@ -216,17 +248,18 @@ def evidence_edit(
     unknown = sorted(set(fields) - set(EVIDENCE_EDITABLE_FIELDS))
     if unknown:
         raise ValidationError(
-            dict.fromkeys(unknown, "This field cannot be edited here."), code="not_editable"
+            dict.fromkeys(unknown, gettext("This field cannot be edited here.")),
+            code="not_editable",
         )
     evidence = Evidence.objects.select_for_update().get(pk=evidence.pk)
     _check_evidence_changer(evidence, by, "edit")
     if evidence.withdrawn_at is not None:
-        raise ValidationError("Withdrawn evidence cannot be edited: it is kept as it was.")
+        raise ValidationError(gettext("Withdrawn evidence cannot be edited: it is kept as it was."))
     if expected_version is not None and evidence.version != expected_version:
         raise StaleVersion("This evidence")
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": "Say why this evidence is corrected."})
+        raise ValidationError({"reason": gettext("Say why this evidence is corrected.")})
     before = {name: _evidence_value(evidence, name) for name in fields}
     for name, value in fields.items():
         setattr(evidence, name, value.strip() if isinstance(value, str) else value)
@@ -239,7 +272,11 @@ def evidence_edit(
         wanted = {rec.pk: rec for rec in recommendations}
         if not wanted:
             raise ValidationError(
-                {"recommendations": "Keep at least one recommendation this evidence bears on."}
+                {
+                    "recommendations": gettext(
+                        "Keep at least one recommendation this evidence bears on."
+                    )
+                }
             )
         current = {rec.pk: rec for rec in evidence.recommendations.only("pk", "reference")}
         if wanted.keys() != current.keys():
@@ -280,29 +317,67 @@ def evidence_set_sensitivity(
     *, evidence: Evidence, sensitivity: str, reason: str, by, expected_version: int | None = None
 ):
     """Change who may see an item of evidence, with the reason, on the item's own record."""
-    _require(by, "tracker.change_evidence", "change the sensitivity of evidence")
+    _require(
+        by, "tracker.change_evidence", gettext("You may not change the sensitivity of evidence.")
+    )
     if sensitivity not in Evidence.Sensitivity.values:
-        raise ValidationError({"sensitivity": f"Unknown sensitivity {sensitivity!r}."})
+        raise ValidationError(
+            {
+                "sensitivity": gettext("Unknown sensitivity %(value)s.")
+                % {"value": repr(sensitivity)}
+            }
+        )
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": "Give the reason for changing who may see this."})
+        raise ValidationError({"reason": gettext("Give the reason for changing who may see this.")})
     evidence = Evidence.objects.select_for_update().get(pk=evidence.pk)
     if evidence.sensitivity == sensitivity:
         return None
     old = evidence.sensitivity
     _bump_version(Evidence, evidence.pk, expected_version, "This evidence", sensitivity=sensitivity)
+    # The record keeps the English labels, whatever language the change was made in.
+    with translation.override("en"):
+        old_label = str(Evidence.Sensitivity(old).label)
+        new_label = str(Evidence.Sensitivity(sensitivity).label)
     return EvidenceEdit.objects.create(
         evidence=evidence,
         field="sensitivity",
-        old_value=Evidence.Sensitivity(old).label,
-        new_value=Evidence.Sensitivity(sensitivity).label,
+        old_value=old_label,
+        new_value=new_label,
         note=reason,
         changed_by=by,
     )
 
 
-def evidence_record_access(*, evidence: Evidence, by, action: str):
-    """Record that `by` viewed or downloaded `evidence`, if it is restricted."""
-    if evidence.sensitivity != Evidence.Sensitivity.RESTRICTED:
-        return None
-    return EvidenceAccess.objects.create(evidence=evidence, user=by, action=action)
+def evidence_record_access(*, evidence: Evidence, by, action: str) -> int:
+    """Record that `by` read `evidence` (`action`: its page, its file…), if it is restricted."""
+    return evidence_record_reads(items=[evidence], by=by, action=action)
+
+
+def evidence_record_reads(*, by, action: str, items=(), restricted_ids=()) -> int:
+    """Record that `by` was shown each restricted item among `items` (evidence rows), and the
+    items whose ids are `restricted_ids` (shown as restricted); return how many.
+
+    One row per item, so that each item's page lists who saw it and the admin filters by item;
+    all of a request's rows in one statement (one prepared insert, whatever their number), so
+    that a page of restricted items costs one query, not one per row. Reads by the server
+    itself (no user, a command) are not recorded.
+    """
+    if action not in EvidenceAccess.Action.values:
+        raise ValueError(f"Unknown action {action!r}.")
+    user_id = getattr(by, "pk", None)
+    if user_id is None:
+        return 0
+    restricted = Evidence.Sensitivity.RESTRICTED
+    ids = sorted(
+        {item.pk for item in items if item.sensitivity == restricted}.union(restricted_ids)
+    )
+    if not ids:
+        return 0
+    at = connection.ops.adapt_datetimefield_value(timezone.now())
+    insert_rows(
+        EvidenceAccess,
+        ["evidence", "user", "action", "at"],
+        [(pk, user_id, action, at) for pk in ids],
+    )
+    return len(ids)

@@ -1,11 +1,13 @@
 """Work handed to the background worker: downloads built off the request, whole-report imports."""
 
 import datetime
+import hashlib
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from tracker import exportjobs, tasks
 from tracker.models import (
@@ -13,6 +15,13 @@ from tracker.models import (
     ExportJob,
     ImportJob,
 )
+
+_AUDIENCE_REFUSALS = {
+    "restricted": gettext_lazy("You may not read the restricted view."),
+    "internal": gettext_lazy("You may not read the internal view."),
+    "public": gettext_lazy("You may not read the public view."),
+    "": gettext_lazy("You may not read this view."),
+}
 
 
 @transaction.atomic
@@ -28,9 +37,11 @@ def export_job_request(
     """
     builder = exportjobs.BUILDERS.get(kind)
     if builder is None or fmt not in builder.formats:
-        raise ValidationError(f"There is no {fmt!r} download of this kind.")
+        raise ValidationError(
+            gettext("There is no %(format)s download of this kind.") % {"format": repr(fmt)}
+        )
     if audience not in Audience.allowed_for(by):
-        raise PermissionDenied(f"You may not read the {audience} view.")
+        raise PermissionDenied(str(_AUDIENCE_REFUSALS.get(audience, _AUDIENCE_REFUSALS[""])))
     # A finished file is reused only while the data it was built from is unchanged.
     version = exportjobs.data_version() if builder.follows_data else ""
     key = exportjobs.job_key(
@@ -60,15 +71,39 @@ def export_job_request(
     return job, True
 
 
+@transaction.atomic
+def import_job_start(
+    *, by, name: str, data: bytes, country: str = "", year: int | None = None
+) -> ImportJob:
+    """Keep an uploaded file as an import job of `by` and queue its reading by the worker.
+
+    Nothing is read here: the worker extracts the text, finds whether it holds one narrative
+    or a whole report, and parses it (`tasks.read_import_job`). `country` and `year` are what
+    the reviewer gave where the text lacks them.
+    """
+    job = ImportJob.objects.create(
+        name=name,
+        data=data,
+        sha256=hashlib.sha256(data).hexdigest(),
+        country=country,
+        year=year,
+        created_by=by,
+    )
+    # The task is a row of the same database, written in the same transaction as the job.
+    tasks.read_import_job.enqueue(job.pk)
+    return job
+
+
 def import_job_confirm(*, job, by, selected) -> bool:
-    """Queue the write of the narratives `selected` from a whole report's preview.
+    """Queue the write of the narratives `selected` from a job's preview (`[0]` for a file of
+    one narrative).
 
     Only a job still waiting for its confirmation moves on, by one conditional UPDATE: of two
     confirmations arriving at once, both having read the job as ready, one queues the write and
     the other is told False. The job's owner alone may confirm it.
     """
     if job.created_by_id != by.pk:
-        raise PermissionDenied("Only the reviewer who uploaded the report may confirm it.")
+        raise PermissionDenied(gettext("Only the reviewer who uploaded the report may confirm it."))
     claimed = ImportJob.objects.filter(pk=job.pk, state=ImportJob.State.READY).update(
         selected=list(selected), state=ImportJob.State.IMPORTING
     )
@@ -76,6 +111,24 @@ def import_job_confirm(*, job, by, selected) -> bool:
         return False
     job.selected, job.state = list(selected), ImportJob.State.IMPORTING
     tasks.write_import_job.enqueue(job.pk)
+    return True
+
+
+def import_job_recheck(*, job, by, country: str, year: int | None) -> bool:
+    """Queue the reading of a file of one narrative again, with the country and year `by` gave.
+
+    As `import_job_confirm`, only a job waiting for its confirmation moves on (back to the
+    queue), by one conditional UPDATE; the job's owner alone may do it.
+    """
+    if job.created_by_id != by.pk:
+        raise PermissionDenied("Only the reviewer who uploaded the file may correct it.")
+    claimed = ImportJob.objects.filter(
+        pk=job.pk, state=ImportJob.State.READY, kind=ImportJob.Kind.NARRATIVE
+    ).update(country=country, year=year, state=ImportJob.State.QUEUED, preview=[], done=0)
+    if not claimed:
+        return False
+    job.country, job.year, job.state, job.preview = country, year, ImportJob.State.QUEUED, []
+    tasks.read_import_job.enqueue(job.pk)
     return True
 
 

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from tiptracker.lib.dates import long_date
 from tracker import lineage, notifications
@@ -41,6 +42,30 @@ def status_on_date(recommendation: Recommendation, day: datetime.date) -> str:
     )
 
 
+# The help of the effective date, by whether the item has a predecessor and a successor.
+_BOUNDS_HELP = {
+    (False, False): gettext_lazy(
+        "When the new status became true: from %(first)s, the start of this recommendation's "
+        "follow-up period, to today; a date after the period's end counts for the next year's "
+        "item."
+    ),
+    (True, False): gettext_lazy(
+        "When the new status became true: from %(first)s, the start of this recommendation's "
+        "follow-up period (earlier facts belong to %(predecessor)s), to today; a date after the "
+        "period's end counts for the next year's item."
+    ),
+    (False, True): gettext_lazy(
+        "When the new status became true: from %(first)s, the start of this recommendation's "
+        "follow-up period, to %(last)s, its end (%(successor)s holds later facts)."
+    ),
+    (True, True): gettext_lazy(
+        "When the new status became true: from %(first)s, the start of this recommendation's "
+        "follow-up period (earlier facts belong to %(predecessor)s), to %(last)s, its end "
+        "(%(successor)s holds later facts)."
+    ),
+}
+
+
 @dataclass(frozen=True)
 class EffectiveDateBounds:
     """The days a status change of one item may be effective on, and why (for forms)."""
@@ -52,17 +77,13 @@ class EffectiveDateBounds:
 
     @property
     def help_text(self) -> str:
-        text = (
-            f"When the new status became true: from {long_date(self.first)}, the start of "
-            "this recommendation's follow-up period"
-        )
-        if self.predecessor:
-            text += f" (earlier facts belong to {self.predecessor})"
-        if self.successor:
-            text += f", to {long_date(self.last)}, its end ({self.successor} holds later facts)"
-        else:
-            text += ", to today; a date after the period's end counts for the next year's item"
-        return text + "."
+        values = {
+            "first": long_date(self.first),
+            "last": long_date(self.last),
+            "predecessor": self.predecessor,
+            "successor": self.successor,
+        }
+        return _BOUNDS_HELP[(bool(self.predecessor), bool(self.successor))] % values
 
 
 def effective_date_bounds(recommendation: Recommendation, today=None) -> EffectiveDateBounds:
@@ -91,26 +112,41 @@ def effective_date_bounds(recommendation: Recommendation, today=None) -> Effecti
 def _check_effective_date(recommendation: Recommendation, day: datetime.date, today) -> None:
     """Refuse an effective date outside `effective_date_bounds`, saying which bound and why."""
     if day > today:
-        raise ValidationError({"effective_date": "The effective date cannot be in the future."})
+        raise ValidationError(
+            {"effective_date": gettext("The effective date cannot be in the future.")}
+        )
     bounds = effective_date_bounds(recommendation, today)
     if day < bounds.first:
-        earlier = (
-            f" Record it on its predecessor {bounds.predecessor}." if bounds.predecessor else ""
-        )
-        raise ValidationError(
-            {
-                "effective_date": f"A change to {recommendation.reference} is effective no "
-                f"earlier than {long_date(bounds.first)}, the start of its follow-up period: an "
-                f"earlier fact belongs to the {recommendation.report.year - 1} recommendation."
-                f"{earlier}"
-            }
-        )
+        values = {
+            "reference": recommendation.reference,
+            "first": long_date(bounds.first),
+            "year": recommendation.report.year - 1,
+            "predecessor": bounds.predecessor,
+        }
+        if bounds.predecessor:
+            message = gettext(
+                "A change to %(reference)s is effective no earlier than %(first)s, the start of "
+                "its follow-up period: an earlier fact belongs to the %(year)s recommendation. "
+                "Record it on its predecessor %(predecessor)s."
+            )
+        else:
+            message = gettext(
+                "A change to %(reference)s is effective no earlier than %(first)s, the start of "
+                "its follow-up period: an earlier fact belongs to the %(year)s recommendation."
+            )
+        raise ValidationError({"effective_date": message % values})
     if day > bounds.last:
         raise ValidationError(
             {
-                "effective_date": f"The follow-up period of {recommendation.reference} "
-                f"ended on {long_date(recommendation.follow_up_period[1])}; record a later "
-                f"change on its successor {bounds.successor}."
+                "effective_date": gettext(
+                    "The follow-up period of %(reference)s ended on %(end)s; record a later "
+                    "change on its successor %(successor)s."
+                )
+                % {
+                    "reference": recommendation.reference,
+                    "end": long_date(recommendation.follow_up_period[1]),
+                    "successor": bounds.successor,
+                }
             }
         )
 
@@ -137,12 +173,14 @@ def recommendation_set_status(
     out, it is internal, or restricted when the reason cites restricted evidence. One below the
     most sensitive evidence cited is refused.
     """
-    _require(by, "tracker.change_status", "change statuses")
+    _require(by, "tracker.change_status", gettext("You may not change statuses."))
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": "Give the reason for this change."})
+        raise ValidationError({"reason": gettext("Give the reason for this change.")})
     if status not in Recommendation.Status.values:
-        raise ValidationError({"status": f"Unknown status {status!r}."})
+        raise ValidationError(
+            {"status": gettext("Unknown status %(value)s.") % {"value": repr(status)}}
+        )
     today = timezone.localdate()
     effective_date = effective_date or today
 
@@ -159,7 +197,12 @@ def recommendation_set_status(
     old_status = status_on_date(recommendation, effective_date)
     if status == old_status and not recommendation.needs_review:
         label = Recommendation.Status(status).label
-        raise ValidationError({"status": f"The status on that date is already “{label}”."})
+        raise ValidationError(
+            {
+                "status": gettext("The status on that date is already “%(status)s”.")
+                % {"status": label}
+            }
+        )
 
     evidence = list(evidence)
     _check_citations(recommendation, by, evidence=evidence)
@@ -212,14 +255,17 @@ def recommendation_set_owner(
     *, recommendation: Recommendation, owner, by, expected_version: int | None = None
 ) -> RecommendationEdit | None:
     """Assign `owner` (a user, or None) to the recommendation and record the edit."""
-    _require(by, "tracker.change_status", "assign owners")
+    _require(by, "tracker.change_status", gettext("You may not assign owners."))
     recommendation = Recommendation.objects.select_related("owner").get(pk=recommendation.pk)
     old_owner = recommendation.owner
     if (old_owner and old_owner.pk) == (owner and owner.pk):
         return None
     if owner is not None and not owner_candidates().filter(pk=owner.pk).exists():
         raise ValidationError(
-            {"owner": f"{owner.get_username()} may not own recommendations (no analyst role)."}
+            {
+                "owner": gettext("%(username)s may not own recommendations (no analyst role).")
+                % {"username": owner.get_username()}
+            }
         )
     _bump_version(
         Recommendation, recommendation.pk, expected_version, "This recommendation", owner=owner
@@ -239,9 +285,11 @@ def recommendation_set_pillar(
     *, recommendation: Recommendation, pillar: str, by, expected_version: int | None = None
 ) -> RecommendationEdit | None:
     """Correct the recommendation's pillar and record the edit."""
-    _require(by, "tracker.change_status", "correct pillars")
+    _require(by, "tracker.change_status", gettext("You may not correct pillars."))
     if pillar not in Recommendation.Pillar.values:
-        raise ValidationError({"pillar": f"Unknown pillar {pillar!r}."})
+        raise ValidationError(
+            {"pillar": gettext("Unknown pillar %(value)s.") % {"value": repr(pillar)}}
+        )
     recommendation = Recommendation.objects.get(pk=recommendation.pk)
     if recommendation.pillar == pillar:
         return None
@@ -267,20 +315,26 @@ def recommendation_set_predecessor(
     here is kept when narratives are imported later. A recommendation with no status history
     starts again from its new predecessor's status, flagged for review.
     """
-    _require(by, "tracker.change_status", "correct lineage links")
+    _require(by, "tracker.change_status", gettext("You may not correct lineage links."))
     recommendation = Recommendation.objects.select_related("report", "predecessor").get(
         pk=recommendation.pk
     )
     if predecessor is None:
         if link_kind not in ("", Recommendation.LinkKind.NEW):
-            raise ValidationError({"link_kind": "Without a predecessor the recommendation is new."})
+            raise ValidationError(
+                {"link_kind": gettext("Without a predecessor the recommendation is new.")}
+            )
         link_kind = Recommendation.LinkKind.NEW
         score = None
     else:
         predecessor = Recommendation.objects.select_related("report").get(pk=predecessor.pk)
         if link_kind not in (Recommendation.LinkKind.REPEATED, Recommendation.LinkKind.REWORDED):
             raise ValidationError(
-                {"link_kind": "A recommendation with a predecessor is repeated or reworded."}
+                {
+                    "link_kind": gettext(
+                        "A recommendation with a predecessor is repeated or reworded."
+                    )
+                }
             )
         if (
             predecessor.report.country_id != recommendation.report.country_id
@@ -288,8 +342,10 @@ def recommendation_set_predecessor(
         ):
             raise ValidationError(
                 {
-                    "predecessor": "The predecessor must be a recommendation of the same "
-                    "country in an earlier year."
+                    "predecessor": gettext(
+                        "The predecessor must be a recommendation of the same country in an "
+                        "earlier year."
+                    )
                 }
             )
         score = round(lineage.similarity(predecessor.text, recommendation.text), 4)
@@ -323,11 +379,13 @@ BULK_LIMIT = 200
 def _bulk_check_arguments(items, action) -> list:
     items = list(items)
     if not items:
-        raise ValidationError("Choose at least one recommendation.")
+        raise ValidationError(gettext("Choose at least one recommendation."))
     if len(items) > BULK_LIMIT:
-        raise ValidationError(f"Choose at most {BULK_LIMIT} recommendations at a time.")
+        raise ValidationError(
+            gettext("Choose at most %(limit)d recommendations at a time.") % {"limit": BULK_LIMIT}
+        )
     if action not in ("confirm", "status", "owner"):
-        raise ValidationError(f"Unknown action {action!r}.")
+        raise ValidationError(gettext("Unknown action %(value)s.") % {"value": repr(action)})
     return items
 
 
@@ -342,7 +400,9 @@ def _bulk_each(items, action, by, **arguments) -> tuple[dict[int, str], int]:
             with transaction.atomic():
                 done = _bulk_one(recommendation, version, action, by, **arguments)
         except StaleVersion:
-            refusals[recommendation.pk] = "Changed by someone else since the list was opened."
+            refusals[recommendation.pk] = gettext(
+                "Changed by someone else since the list was opened."
+            )
         except ValidationError as exc:
             refusals[recommendation.pk] = " ".join(exc.messages)
         else:
@@ -371,7 +431,7 @@ def recommendations_bulk_check(
     then rolled back: the check is the refusal itself, never a copy of its rules, and nothing
     is written (nor any notification sent). An item absent from the result would pass.
     """
-    _require(by, "tracker.change_status", "change recommendations")
+    _require(by, "tracker.change_status", gettext("You may not change recommendations."))
     items = _bulk_check_arguments(items, action)
     refusals: dict[int, str] = {}
     try:
@@ -416,7 +476,7 @@ def recommendations_bulk_update(
     The reason's sensitivity (`reason_sensitivity`) is the one of every change recorded, as
     `recommendation_set_status` decides it.
     """
-    _require(by, "tracker.change_status", "change recommendations")
+    _require(by, "tracker.change_status", gettext("You may not change recommendations."))
     items = _bulk_check_arguments(items, action)
     refusals, changed = _bulk_each(
         items,
@@ -431,7 +491,7 @@ def recommendations_bulk_update(
     if refusals:
         raise ValidationError(
             [
-                "Nothing was saved.",
+                gettext("Nothing was saved."),
                 *(
                     f"{recommendation.reference}: {refusals[recommendation.pk]}"
                     for recommendation, _ in items
@@ -460,7 +520,7 @@ def _bulk_one(
         )
     if action == "confirm":
         if not recommendation.needs_review:
-            raise ValidationError("Its status is not waiting for confirmation.")
+            raise ValidationError(gettext("Its status is not waiting for confirmation."))
         status = recommendation.status
         effective_date = effective_date_bounds(recommendation).last
     return recommendation_set_status(
@@ -485,13 +545,13 @@ def status_change_void(
     voided change counts nowhere, not even as a confirmation: a carried-over item left with no
     live change of its own needs review again.
     """
-    _require(by, "tracker.change_status", "correct status changes")
+    _require(by, "tracker.change_status", gettext("You may not correct status changes."))
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": "Say why this status change was a mistake."})
+        raise ValidationError({"reason": gettext("Say why this status change was a mistake.")})
     change = StatusChange.objects.select_for_update().get(pk=change.pk)
     if StatusChangeVoid.objects.filter(change=change).exists():
-        raise ValidationError("This status change was already voided.")
+        raise ValidationError(gettext("This status change was already voided."))
     # A carried-over item is confirmed by its own changes; with none left it waits for
     # confirmation again, as the import left it.
     others = StatusChange.objects.filter(
@@ -531,13 +591,17 @@ def recommendation_correct_text(
     The edit shows in the recommendation's timeline; a text longer than the edit's fields is
     kept whole in its note, so the record always holds what the text was.
     """
-    _require(by, "tracker.change_recommendation", "correct a recommendation's text")
+    _require(
+        by, "tracker.change_recommendation", gettext("You may not correct a recommendation's text.")
+    )
     text = (text or "").strip()
     reason = (reason or "").strip()
     if not text:
-        raise ValidationError({"text": "A recommendation cannot have an empty text."})
+        raise ValidationError({"text": gettext("A recommendation cannot have an empty text.")})
     if not reason:
-        raise ValidationError({"reason": "Give the reason for correcting the official text."})
+        raise ValidationError(
+            {"reason": gettext("Give the reason for correcting the official text.")}
+        )
     recommendation = Recommendation.objects.select_for_update().get(pk=recommendation.pk)
     old = recommendation.text
     if old == text:

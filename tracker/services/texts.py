@@ -4,6 +4,7 @@ or a reviewer may make it less public, for instance at the check before publishi
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.translation import gettext, gettext_lazy
 
 from tracker.models import (
     Assessment,
@@ -12,7 +13,7 @@ from tracker.models import (
     TextSensitivityChange,
     sensitivity_rank,
 )
-from tracker.services.base import _bump_version, _require, _text_sensitivity
+from tracker.services.base import SENSITIVITY_WORDS, _bump_version, _require, _text_sensitivity
 
 
 def _check_change(*, current: str, sensitivity: str, reason: str, author_id, by, what, cited):
@@ -22,20 +23,23 @@ def _check_change(*, current: str, sensitivity: str, reason: str, author_id, by,
     never goes below the floor of the evidence cited, and never becomes more public here.
     """
     if by.pk != author_id and not by.has_perm("tracker.review_assessment"):
-        raise PermissionDenied(
-            f"Only the author of this {what} or a reviewer may change who may read it."
-        )
+        raise PermissionDenied(str(_TEXT_REFUSALS[what]["author"]))
     if sensitivity not in EvidenceSensitivity.values:
-        raise ValidationError({"sensitivity": f"Unknown sensitivity {sensitivity!r}."})
+        raise ValidationError(
+            {
+                "sensitivity": gettext("Unknown sensitivity %(value)s.")
+                % {"value": repr(sensitivity)}
+            }
+        )
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": f"Say why this {what} should be read by fewer people."})
+        raise ValidationError({"reason": str(_TEXT_REFUSALS[what]["reason"])})
     _text_sensitivity(sensitivity, cited, by, field="sensitivity", what=what)
     if sensitivity_rank(sensitivity) < sensitivity_rank(current):
         raise ValidationError(
             {
-                "sensitivity": f"This {what} is {current}. A text is made more public only "
-                "where it is written, in its own form; here it can only be made less public."
+                "sensitivity": _TEXT_REFUSALS[what]["more public"]
+                % {"sensitivity": SENSITIVITY_WORDS[current]}
             }
         )
     return reason
@@ -51,7 +55,7 @@ def status_change_set_reason_sensitivity(
     reason's sensitivity finds from now on (`StatusChange.objects.with_reason_sensitivity`).
     Return None when it already has that sensitivity.
     """
-    _require(by, "tracker.change_status", "change who may read a reason")
+    _require(by, "tracker.change_status", gettext("You may not change who may read a reason."))
     change = (
         StatusChange.objects.select_for_update(of=("self",))
         .with_reason_sensitivity()
@@ -92,7 +96,7 @@ def assessment_set_narrative_sensitivity(
     Whatever the assessment's state: an approved one keeps its words and its rating, and only
     who may read them changes. Return None when it already has that sensitivity.
     """
-    _require(by, "tracker.change_status", "change who may read a narrative")
+    _require(by, "tracker.change_status", gettext("You may not change who may read a narrative."))
     assessment = (
         Assessment.objects.select_for_update(of=("self",))
         .with_narrative_sensitivity()
@@ -124,3 +128,28 @@ def assessment_set_narrative_sensitivity(
         reason=reason,
         changed_by=by,
     )
+
+
+# What is refused about a text's readers, by text ("reason", "narrative").
+_TEXT_REFUSALS = {
+    "reason": {
+        "author": gettext_lazy(
+            "Only the author of this reason or a reviewer may change who may read it."
+        ),
+        "reason": gettext_lazy("Say why this reason should be read by fewer people."),
+        "more public": gettext_lazy(
+            "This reason is %(sensitivity)s. A text is made more public only where it is "
+            "written, in its own form; here it can only be made less public."
+        ),
+    },
+    "narrative": {
+        "author": gettext_lazy(
+            "Only the author of this narrative or a reviewer may change who may read it."
+        ),
+        "reason": gettext_lazy("Say why this narrative should be read by fewer people."),
+        "more public": gettext_lazy(
+            "This narrative is %(sensitivity)s. A text is made more public only where it is "
+            "written, in its own form; here it can only be made less public."
+        ),
+    },
+}

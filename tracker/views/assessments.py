@@ -18,6 +18,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from tracker import permissions, selectors, services
@@ -29,6 +30,7 @@ from tracker.models import (
     Recommendation,
     TextSensitivityChange,
 )
+from tracker.templatetags.tracker_words import sensitivity_word
 from tracker.views.recommendations import say_text_sensitivity
 
 PAGE_SIZE = 50
@@ -99,7 +101,7 @@ def _initial_form(current, recommendation, user) -> AssessmentForm:
             # Who may read it now: the floor of its citations included.
             "narrative_sensitivity": current.narrative_sensitivity_now,
             "findings": [finding.pk for finding in current.findings.all()],
-            "evidence": [item.pk for item in current.visible_evidence],
+            "evidence": [item.public_id for item in current.visible_evidence],
             "version": current.version,
             "revision": current.revision,
         },
@@ -128,14 +130,23 @@ def _allowed(user, current) -> Allowed:
     if not current.narrative_visible:
         # Nobody edits, corrects or reviews a text they may not read.
         return Allowed(
-            edit_refusal=f"The narrative is {current.narrative_sensitivity_now}: only its "
-            f"author ({current.author.get_username()}) and reviewers may read or edit it."
+            edit_refusal=gettext(
+                "The narrative is %(sensitivity)s: only its author (%(author)s) and reviewers "
+                "may read or edit it."
+            )
+            % {
+                "sensitivity": sensitivity_word(current.narrative_sensitivity_now),
+                "author": current.author.get_username(),
+            }
         )
     if may_edit and not permissions.may_edit_assessment(current, user):
         may_edit = False
         allowed = Allowed(
-            edit_refusal=f"Only its author ({current.author.get_username()}) or the "
-            "recommendation's owner may edit or submit this assessment."
+            edit_refusal=gettext(
+                "Only its author (%(author)s) or the recommendation's owner may edit or submit "
+                "this assessment."
+            )
+            % {"author": current.author.get_username()}
         )
     else:
         allowed = Allowed(edit=may_edit, submit=may_edit)
@@ -215,9 +226,12 @@ def _current(recommendation, year) -> Assessment | None:
 def _stale_message(request, recommendation, year):
     messages.error(
         request,
-        f"The {year} assessment of {recommendation.reference} was changed by someone else "
-        "after you opened this page. Nothing was saved: their version is shown below, with "
-        "your input kept in the form; check it and save again to apply it.",
+        gettext(
+            "The %(year)s assessment of %(reference)s was changed by someone else after you "
+            "opened this page. Nothing was saved: their version is shown below, with your input "
+            "kept in the form; check it and save again to apply it."
+        )
+        % {"year": year, "reference": recommendation.reference},
     )
 
 
@@ -248,7 +262,7 @@ def assessment_save(request, pk, year):
     user = request.user
     form = AssessmentForm(request.POST, **_form_querysets(recommendation, user))
     if not form.is_valid():
-        messages.error(request, "The assessment was not saved: correct the form below.")
+        messages.error(request, gettext("The assessment was not saved: correct the form below."))
         return _render_page(request, recommendation, year, status=400, form=form)
 
     data = form.cleaned_data
@@ -273,8 +287,11 @@ def assessment_save(request, pk, year):
             if current.state not in _EDITABLE:
                 messages.error(
                     request,
-                    f"This assessment is {current.get_state_display().lower()} and can no "
-                    "longer be edited. Nothing was saved; your text is shown below.",
+                    gettext(
+                        "This assessment is %(state)s and can no longer be edited. Nothing was "
+                        "saved; your text is shown below."
+                    )
+                    % {"state": current.get_state_display().lower()},
                 )
                 return _render_page(request, recommendation, year, status=409, form=form)
             saved = services.assessment_update(
@@ -284,16 +301,21 @@ def assessment_save(request, pk, year):
     except (services.StaleVersion, IntegrityError):
         return _conflict(request, recommendation, year)
     except PermissionDenied as exc:
-        messages.error(request, f"{exc} Nothing was saved.")
+        messages.error(request, gettext("%(refusal)s Nothing was saved.") % {"refusal": exc})
         return _render_page(request, recommendation, year, status=403)
     except ValidationError as exc:
         if _is_duplicate(exc):
             # Someone started this year's assessment while the user was writing theirs.
             return _conflict(request, recommendation, year)
         _add_errors(form, exc)
-        messages.error(request, "The assessment was not saved: correct the form below.")
+        messages.error(request, gettext("The assessment was not saved: correct the form below."))
         return _render_page(request, recommendation, year, status=400, form=form)
-    messages.success(request, f"The {year} assessment of {recommendation.reference} was {done}.")
+    done_text = (
+        gettext("The %(year)s assessment of %(reference)s was drafted.")
+        if done == "drafted"
+        else gettext("The %(year)s assessment of %(reference)s was saved.")
+    )
+    messages.success(request, done_text % {"year": year, "reference": recommendation.reference})
     say_text_sensitivity(
         request, "narrative", data["narrative_sensitivity"], saved.narrative_sensitivity
     )
@@ -309,7 +331,9 @@ def _conflict(request, recommendation, year):
 
 
 def _is_duplicate(exc: ValidationError) -> bool:
-    return "One assessment per recommendation per year." in exc.messages
+    # The constraint's message, in English or in the language of the request.
+    message = "One assessment per recommendation per year."
+    return message in exc.messages or gettext(message) in exc.messages
 
 
 def _page_url(recommendation, year) -> str:
@@ -321,11 +345,15 @@ def _step(request, pk, year, form_class, apply, done_message):
     recommendation = _get_recommendation_and_year(pk, year)
     current = _current(recommendation, year)
     if current is None:
-        messages.error(request, f"There is no {year} assessment of {recommendation.reference}.")
+        messages.error(
+            request,
+            gettext("There is no %(year)s assessment of %(reference)s.")
+            % {"year": year, "reference": recommendation.reference},
+        )
         return _render_page(request, recommendation, year, status=409)
     form = form_class(request.POST)
     if not form.is_valid():
-        messages.error(request, "Nothing was done: correct the form below.")
+        messages.error(request, gettext("Nothing was done: correct the form below."))
         review_form = form if form_class is ReviewForm else None
         return _render_page(request, recommendation, year, status=400, review_form=review_form)
     try:
@@ -343,14 +371,17 @@ def _step(request, pk, year, form_class, apply, done_message):
             review_form = ReviewForm(data)
         return _render_page(request, recommendation, year, status=409, review_form=review_form)
     except PermissionDenied as exc:
-        messages.error(request, f"{exc} Nothing was changed.")
+        messages.error(request, gettext("%(refusal)s Nothing was changed.") % {"refusal": exc})
         return _render_page(request, recommendation, year, status=403)
     except ValidationError as exc:
         if form_class is ReviewForm and hasattr(exc, "error_dict"):
             _add_errors(form, exc)
-            messages.error(request, "Nothing was done: correct the form below.")
+            messages.error(request, gettext("Nothing was done: correct the form below."))
             return _render_page(request, recommendation, year, status=400, review_form=form)
-        messages.error(request, " ".join(exc.messages) + " Nothing was changed.")
+        messages.error(
+            request,
+            gettext("%(refusal)s Nothing was changed.") % {"refusal": " ".join(exc.messages)},
+        )
         return _render_page(request, recommendation, year, status=409)
     messages.success(request, done_message(assessment, recommendation))
     return redirect(_page_url(recommendation, year))
@@ -373,7 +404,10 @@ def assessment_submit(request, pk, year):
         year,
         AssessmentStepForm,
         apply,
-        lambda a, rec: f"The {a.year} assessment of {rec.reference} was submitted for review.",
+        lambda a, rec: (
+            gettext("The %(year)s assessment of %(reference)s was submitted for review.")
+            % {"year": a.year, "reference": rec.reference}
+        ),
     )
 
 
@@ -400,11 +434,17 @@ def assessment_review(request, pk, year):
 
     def done(assessment, rec):
         if assessment.state == Assessment.State.APPROVED:
-            return f"The {assessment.year} assessment of {rec.reference} was approved."
-        return (
-            f"The {assessment.year} assessment of {rec.reference} was returned to "
-            f"{assessment.author.get_username()} with your note."
-        )
+            return gettext("The %(year)s assessment of %(reference)s was approved.") % {
+                "year": assessment.year,
+                "reference": rec.reference,
+            }
+        return gettext(
+            "The %(year)s assessment of %(reference)s was returned to %(author)s with your note."
+        ) % {
+            "year": assessment.year,
+            "reference": rec.reference,
+            "author": assessment.author.get_username(),
+        }
 
     return _step(request, pk, year, ReviewForm, apply, done)
 
@@ -427,8 +467,16 @@ def assessment_correct(request, pk, year):
         AssessmentStepForm,
         apply,
         lambda a, rec: (
-            f"Revision {a.revision} of the {a.year} assessment of {rec.reference} was opened "
-            f"as a draft; revision {a.revision - 1} stays approved until this one is."
+            gettext(
+                "Revision %(revision)s of the %(year)s assessment of %(reference)s was opened as "
+                "a draft; revision %(previous)s stays approved until this one is."
+            )
+            % {
+                "revision": a.revision,
+                "year": a.year,
+                "reference": rec.reference,
+                "previous": a.revision - 1,
+            }
         ),
     )
 

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_http_methods
 
+from tiptracker.lib import inputs
 from tracker import selectors, services
 from tracker.forms import BulkForm
 from tracker.models import Recommendation
@@ -40,13 +41,24 @@ class Planned:
 
 
 def _selected(request) -> list[tuple[int, int]]:
-    """Return the (pk, version) pairs ticked on the page; refuse malformed ones."""
+    """Return the (pk, version) pairs ticked on the page; refuse malformed ones (BadInput)."""
     pairs = []
     for value in request.POST.getlist("item"):
-        pk, _, version = value.partition(":")
-        if not (pk.isdigit() and version.isdigit()):
-            raise ValidationError(f"Not a recommendation and version: {value!r}.")
-        pairs.append((int(pk), int(version)))
+        pk, colon, version = value.partition(":")
+        if not colon:
+            raise inputs.BadInput(
+                f"“item” must be a recommendation and its version, such as 12:3, not "
+                f"“{inputs.shown(value)}”.",
+                name="item",
+            )
+        pairs.append(
+            (
+                inputs.record_id(pk, name="item"),
+                inputs.whole_number(
+                    version, name="item", minimum=1, maximum=inputs.MAX_POSITIVE_INT
+                ),
+            )
+        )
     return pairs
 
 
@@ -62,13 +74,15 @@ def _plan(pairs, data) -> list[Planned]:
             continue
         if action == "owner":
             owner = data.get("owner")
-            before = rec.owner.get_username() if rec.owner_id else "Nobody"
-            after = owner.get_username() if owner else "Nobody"
-            skipped = "already so" if before == after else ""
+            before = rec.owner.get_username() if rec.owner_id else gettext("Nobody")
+            after = owner.get_username() if owner else gettext("Nobody")
+            skipped = gettext("already so") if before == after else ""
         elif action == "confirm":
-            before = f"{rec.get_status_display()} (needs review)" if rec.needs_review else ""
-            after = f"{rec.get_status_display()}, confirmed"
-            skipped = "" if rec.needs_review else "not waiting for confirmation"
+            status = rec.get_status_display()
+            before = gettext("%(status)s (needs review)") % {"status": status}
+            before = before if rec.needs_review else ""
+            after = gettext("%(status)s, confirmed") % {"status": status}
+            skipped = "" if rec.needs_review else gettext("not waiting for confirmation")
             before = before or rec.get_status_display()
         else:
             before = rec.get_status_display()
@@ -104,13 +118,10 @@ def recommendation_bulk(request):
     if request.method == "GET":
         context["selected"] = {rec.pk for rec in rows} if tick_all else set()
         return render(request, "tracker/recommendation_bulk.html", context)
-    try:
-        pairs = _selected(request)
-    except ValidationError as exc:
-        return HttpResponseBadRequest(" ".join(exc.messages))
+    pairs = _selected(request)
     if not form.is_valid() or not pairs:
         if not pairs:
-            form.add_error(None, "Tick at least one recommendation.")
+            form.add_error(None, gettext("Tick at least one recommendation."))
         context["selected"] = {pk for pk, _ in pairs}
         return render(request, "tracker/recommendation_bulk.html", context, status=400)
     data = form.cleaned_data
@@ -136,8 +147,12 @@ def recommendation_bulk(request):
         return _preview(request, context, plan, arguments, status=409)
     messages.success(
         request,
-        f"{changed} recommendation{'s' if changed != 1 else ''} changed, each with its own "
-        "record in its timeline.",
+        ngettext(
+            "%(count)s recommendation changed, each with its own record in its timeline.",
+            "%(count)s recommendations changed, each with its own record in its timeline.",
+            changed,
+        )
+        % {"count": changed},
     )
     return redirect(
         reverse("recommendation_list") + (f"?{context['query']}" if context["query"] else "")

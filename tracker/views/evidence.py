@@ -11,10 +11,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from tiptracker.lib import inputs
 from tracker import pagination, permissions, services, uploads
 from tracker.filters import EvidenceFilterSet, search_refused
 from tracker.forms import EvidenceEditForm, EvidenceForm
@@ -35,10 +38,11 @@ _RECOMMENDATIONS_SHOWN = Prefetch(
 )
 
 
-def _get_evidence_for_user(request, pk) -> Evidence:
+def _get_evidence_for_user(request, public_id) -> Evidence:
     """Fetch one item `request.user` may see, or answer 404 as if it did not exist."""
     return get_object_or_404(
-        Evidence.objects.visible_to(request.user).select_related("logged_by"), pk=pk
+        Evidence.objects.visible_to(request.user).select_related("logged_by"),
+        public_id=public_id,
     )
 
 
@@ -54,8 +58,14 @@ def evidence_list(request):
     if refused:
         rows = rows.none()
     page = pagination.keyset_page(
-        rows, request, order=["-logged_at", "-pk"], page_size=filterset.page_size()
+        rows,
+        request,
+        order=["-logged_at", "-pk"],
+        page_size=filterset.page_size(),
+        cursor_field="public_id",
     )
+    # The list shows each item's title and summary: the restricted ones are recorded as read.
+    services.evidence_record_reads(items=page.object_list, by=request.user, action="list")
     query = request.GET.copy()
     for key in ("page", "after", "before"):
         query.pop(key, None)
@@ -75,13 +85,13 @@ def evidence_list(request):
 @require_GET
 @login_required
 @permission_required("tracker.view_evidence", raise_exception=True)
-def evidence_detail(request, pk):
+def evidence_detail(request, public_id):
     """Show one item of evidence, the recommendations it bears on and where it was cited."""
     evidence = get_object_or_404(
         Evidence.objects.visible_to(request.user)
         .select_related("logged_by")
         .prefetch_related(_RECOMMENDATIONS_SHOWN),
-        pk=pk,
+        public_id=public_id,
     )
     status_changes = StatusChange.objects.filter(evidence=evidence).select_related(
         "recommendation", "changed_by", "void"
@@ -118,9 +128,9 @@ def evidence_detail(request, pk):
 @require_POST
 @login_required
 @permission_required("tracker.add_evidence", raise_exception=True)
-def evidence_withdraw(request, pk):
+def evidence_withdraw(request, public_id):
     """Withdraw an item of evidence with a reason: it stays, marked, and stops counting."""
-    evidence = _get_evidence_for_user(request, pk)
+    evidence = _get_evidence_for_user(request, public_id)
     try:
         services.evidence_withdraw(
             evidence=evidence, reason=request.POST.get("reason", ""), by=request.user
@@ -128,10 +138,14 @@ def evidence_withdraw(request, pk):
     except PermissionDenied:
         raise
     except ValidationError as exc:
-        messages.error(request, "The evidence was not withdrawn: " + " ".join(exc.messages))
+        messages.error(
+            request,
+            gettext("The evidence was not withdrawn: %(why)s") % {"why": " ".join(exc.messages)},
+        )
     else:
         messages.success(
-            request, "The evidence was withdrawn. It is kept, marked, and no longer counted."
+            request,
+            gettext("The evidence was withdrawn. It is kept, marked, and no longer counted."),
         )
     return redirect(evidence)
 
@@ -139,13 +153,15 @@ def evidence_withdraw(request, pk):
 @require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 @permission_required("tracker.add_evidence", raise_exception=True)
-def evidence_edit(request, pk):
+def evidence_edit(request, public_id):
     """Correct an item: its description, direction and links; what will change; the write."""
-    evidence = _get_evidence_for_user(request, pk)
+    evidence = _get_evidence_for_user(request, public_id)
     if not permissions.may_change_evidence(evidence, request.user):
-        raise PermissionDenied("Only the analyst who logged it or a reviewer may edit it.")
+        raise PermissionDenied(gettext("Only the analyst who logged it or a reviewer may edit it."))
     if evidence.is_withdrawn:
-        messages.error(request, "Withdrawn evidence cannot be edited: it is kept as it was.")
+        messages.error(
+            request, gettext("Withdrawn evidence cannot be edited: it is kept as it was.")
+        )
         return redirect(evidence)
     linked = list(evidence.recommendations.select_related("report__country"))
     # The choices: what it is linked to, the other items of their country, and what is found.
@@ -182,11 +198,13 @@ def evidence_edit(request, pk):
         return _render_edit(request, evidence, form, cut=cut)
     form = EvidenceEditForm(request.POST, recommendation_queryset=choices)
     if not form.is_valid():
-        messages.error(request, "The evidence was not changed: correct the form below.")
+        messages.error(request, gettext("The evidence was not changed: correct the form below."))
         return _render_edit(request, evidence, form, cut=cut, status=400)
     changes = form.changes(evidence)
     if not changes:
-        messages.info(request, "Nothing differs from what is recorded, so nothing was changed.")
+        messages.info(
+            request, gettext("Nothing differs from what is recorded, so nothing was changed.")
+        )
         return _render_edit(request, evidence, form, cut=cut)
     if "confirm" not in request.POST:
         # Show, field by field, what saving would change; the reader confirms or goes back.
@@ -203,14 +221,21 @@ def evidence_edit(request, pk):
         )
     except ValidationError as exc:
         _add_service_errors(form, exc)
-        messages.error(request, "The evidence was not changed: " + " ".join(exc.messages))
+        messages.error(
+            request,
+            gettext("The evidence was not changed: %(why)s") % {"why": " ".join(exc.messages)},
+        )
         stale = isinstance(exc, services.StaleVersion)
         return _render_edit(request, evidence, form, cut=cut, status=409 if stale else 400)
     count = len(edits)
     messages.success(
         request,
-        f"The evidence was corrected ({count} field{'s' if count != 1 else ''}); "
-        "the change is in its history below.",
+        ngettext(
+            "The evidence was corrected (%(count)s field); the change is in its history below.",
+            "The evidence was corrected (%(count)s fields); the change is in its history below.",
+            count,
+        )
+        % {"count": count},
     )
     return redirect(evidence)
 
@@ -224,8 +249,9 @@ def _change_rows(form, evidence, linked, changes) -> list[tuple[str, list[str], 
             after = {rec.pk: rec.reference for rec in value}
             added = sorted(after[pk] for pk in after.keys() - before.keys())
             removed = sorted(before[pk] for pk in before.keys() - after.keys())
-            lines = [f"Added: {', '.join(added)}"] if added else []
-            lines += [f"Removed: {', '.join(removed)}"] if removed else []
+            lines = [gettext("Added: %(items)s") % {"items": ", ".join(added)}] if added else []
+            if removed:
+                lines.append(gettext("Removed: %(items)s") % {"items": ", ".join(removed)})
             rows.append((form.fields[name].label, sorted(before.values()), lines))
             continue
         old = getattr(evidence, name)
@@ -255,16 +281,32 @@ def _render_edit(request, evidence, form, *, cut=False, changes=None, status=200
 @require_GET
 @login_required
 @permission_required("tracker.view_evidence", raise_exception=True)
-def evidence_file(request, pk):
+def evidence_file(request, public_id):
     """Send the file of an item the user may see, always as a download, never shown inline."""
-    evidence = _get_evidence_for_user(request, pk)
+    evidence = _get_evidence_for_user(request, public_id)
     response = uploads.download_response(evidence)
     services.evidence_record_access(evidence=evidence, by=request.user, action="download")
     return response
 
 
+@require_GET
+@login_required
+@permission_required("tracker.view_evidence", raise_exception=True)
+def evidence_by_id(request, pk):
+    """Open an item by the id its old address carried, for those who see every item only.
+
+    For anyone else every such address is not found, whether or not the item exists: a reader
+    who may not see restricted items could otherwise count them by trying ids in turn.
+    """
+    if not request.user.has_perm("tracker.view_restricted_evidence"):
+        raise Http404("Evidence is found by its public identifier.")
+    evidence = get_object_or_404(Evidence.objects.only("public_id"), pk=pk)
+    return redirect(evidence)
+
+
 def _selected_ids(values) -> list[int]:
-    return [int(value) for value in values if str(value).isdigit()]
+    """Return the recommendation ids posted; refuse one that is no id (BadInput)."""
+    return [inputs.record_id(value, name="recommendations") for value in values if value]
 
 
 def recommendation_choices(*, preselected=None, find="", selected=()):
@@ -296,9 +338,10 @@ def recommendation_choices(*, preselected=None, find="", selected=()):
 
 def _preselected(request) -> Recommendation | None:
     value = request.GET.get("recommendation", "")
-    if not value.isdigit():
+    if not value:
         return None
-    return Recommendation.objects.select_related("report__country").filter(pk=int(value)).first()
+    pk = inputs.record_id(value, name="recommendation")
+    return Recommendation.objects.select_related("report__country").filter(pk=pk).first()
 
 
 @csrf_exempt
@@ -344,8 +387,10 @@ def _evidence_new(request, record):
         if request.FILES or record.raw_names:
             messages.info(
                 request,
-                "Browsers cannot keep a chosen file across a page load: choose the file again "
-                "before you save.",
+                gettext(
+                    "Browsers cannot keep a chosen file across a page load: choose the file "
+                    "again before you save."
+                ),
             )
         form = EvidenceForm(initial=_initial_from(request.POST), recommendation_queryset=choices)
         return _render_new(request, form, preselected, cut)
@@ -375,14 +420,21 @@ def _evidence_new(request, record):
             count = len(data["recommendations"])
             messages.success(
                 request,
-                f"Evidence “{evidence.title}” was logged against {count} "
-                f"recommendation{'s' if count != 1 else ''}.",
+                ngettext(
+                    "Evidence “%(title)s” was logged against %(count)s recommendation.",
+                    "Evidence “%(title)s” was logged against %(count)s recommendations.",
+                    count,
+                )
+                % {"title": evidence.title, "count": count},
             )
             return redirect(evidence)
 
-    message = "The evidence was not saved: correct the form below."
+    message = gettext("The evidence was not saved: correct the form below.")
     if request.FILES or record.raw_names:
-        message += " Browsers cannot keep a chosen file across a page load: choose it again."
+        message = gettext(
+            "The evidence was not saved: correct the form below. Browsers cannot keep a chosen "
+            "file across a page load: choose it again."
+        )
     messages.error(request, message)
     return _render_new(request, form, preselected, cut, status=400)
 

@@ -116,7 +116,7 @@ def home(request):
             .order_by("-state", "-updated_at", "-pk")[:MY_ASSESSMENTS]
         )
         context["my_evidence"] = Evidence.objects.filter(logged_by=user).only(
-            "pk", "title", "logged_at", "sensitivity"
+            "pk", "public_id", "title", "logged_at", "sensitivity"
         )[:MY_EVIDENCE]
     if permissions.can_review(user):
         if "assessment_counts" not in context:

@@ -1,43 +1,39 @@
-"""Import a narrative from the browser: upload, check the parsed preview, correct, confirm.
+"""Import narratives from the browser: upload, check the parsed preview, correct, confirm.
 
-One narrative: the uploaded file is never stored as a file: its text (extracted first, for a
-PDF) is kept in the user's server-side session under a random token, with its SHA-256. The
-confirmation form carries the token and the SHA-256; both must match the session before anything
-is written, so a confirmation cannot import a text other than the one previewed.
+Nothing is read during a request. The upload is kept as an `ImportJob` (its bytes, and the
+country and year the reviewer gave) and the background worker (`tracker.tasks`) reads it: it
+extracts the text, finds whether it holds one narrative or a whole report, parses it under a
+time limit and stores what the preview shows on the job. The job's page refreshes itself
+while it waits, then shows the stored preview, so reloading it costs a query, never a parse.
 
-A whole report (a document of several narratives, or a PDF too large to read during the
-request) becomes an `ImportJob` that background tasks (`tracker.tasks`) read and then import:
-its page shows the progress, then one row per narrative, each of which can be left out before
-confirming. Only the reviewer who uploaded it sees the job.
+One narrative: the preview shows what was read; a correction of the country or the year sends
+the file back to the worker, and the confirmation queues the write (`tasks.write_import_job`),
+which parses the stored text again and imports it only if it reads as previewed. A whole
+report: the page shows one row per narrative, each of which can be left out before confirming.
+Only the reviewer who uploaded a file sees its job.
 """
 
-import hashlib
 import hmac
-import secrets
+from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from tiptracker.lib import pdftext
-from tracker import importer, services, tasks, tipdocument
-from tracker.models import FIRST_REPORT_YEAR, LAST_REPORT_YEAR, Finding, ImportJob, Report, Tier
+from tracker import importer, services
+from tracker.models import FIRST_REPORT_YEAR, LAST_REPORT_YEAR, Finding, ImportJob, Tier
 
-SESSION_KEY = "narrative_uploads"
-# Uploads waiting for confirmation per session; the oldest is forgotten beyond this.
-MAX_PENDING = 3
 # A whole annual report as PDF is a few megabytes; a single narrative far less.
 MAX_UPLOAD_BYTES = 40 * 1024 * 1024
 # What a request carries besides the file: the form's other fields and the multipart framing.
 FORM_ROOM_BYTES = 64 * 1024
-# A PDF larger than this is read by the background task, not during the request.
-MAX_SYNC_PDF_BYTES = 512 * 1024
+NOT_WAITING = "This import is not waiting for a confirmation."
 
 
 class UploadForm(forms.Form):
@@ -78,7 +74,6 @@ def max_upload_bytes() -> int:
 
 
 class ConfirmForm(forms.Form):
-    upload = forms.CharField(widget=forms.HiddenInput, max_length=64)
     sha256 = forms.CharField(widget=forms.HiddenInput, max_length=64, min_length=64)
     country = forms.CharField(label="Country", required=False, max_length=100)
     year = forms.IntegerField(
@@ -89,89 +84,60 @@ class ConfirmForm(forms.Form):
     )
 
 
-def _pending(request) -> dict:
-    return request.session.get(SESSION_KEY, {})
-
-
-def _remember(request, *, name: str, text: str, country: str, year: int | None) -> str:
-    token = secrets.token_urlsafe(16)
-    pending = dict(_pending(request))
-    while len(pending) >= MAX_PENDING:
-        pending.pop(next(iter(pending)))
-    pending[token] = {
-        "name": name,
-        "text": text,
-        "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
-        "country": country,
-        "year": year,
-    }
-    request.session[SESSION_KEY] = pending
-    return token
-
-
-def _parse(entry: dict) -> tuple[importer.Parsed | None, str]:
-    try:
-        parsed = importer.parse_text(
-            entry["text"],
-            name=entry["name"],
-            country=entry["country"] or None,
-            year=entry["year"],
-        )
-    except importer.ImportRefused as exc:
-        return None, str(exc)
-    return parsed, ""
-
-
 @login_required
 @permission_required("tracker.import_report", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def import_upload(request):
-    """Take a narrative file and show what would be imported from it."""
-    form = UploadForm()
+    """Take a narrative file (or a whole report), keep it and queue its reading.
+
+    The form starts with the country and year of `?country=` and `?year=`, as a failed
+    job's page links back here with what the reviewer gave.
+    """
+    form = UploadForm(initial=_given(request.GET))
     if request.method == "POST":
         form = UploadForm(request.POST, request.FILES)
         if form.is_valid():
             upload = form.cleaned_data["file"]
             name = (upload.name or "upload")[-200:]
             data = upload.read()
-            if pdftext.is_pdf(data) and len(data) > MAX_SYNC_PDF_BYTES:
-                return _start_job(request, form, name=name, data=data)
-            try:
-                text = importer.narrative_text(data, name=name)
-            except importer.ImportRefused as exc:
-                form.add_error("file", str(exc))
-            else:
-                if len(tipdocument.split_document(text).parts) > 1:
-                    return _start_job(request, form, name=name, data=data)
-                token = _remember(
-                    request,
+            if not pdftext.is_pdf(data):
+                # Decoding is quick and refuses an empty or binary file here, on the form; the
+                # worker decodes it again and does the rest.
+                try:
+                    importer.narrative_text(data, name=name)
+                except importer.ImportRefused as exc:
+                    form.add_error("file", str(exc))
+            if not form.errors:
+                job = services.import_job_start(
+                    by=request.user,
                     name=name,
-                    text=text,
+                    data=data,
                     country=form.cleaned_data["country"].strip(),
                     year=form.cleaned_data["year"],
                 )
-                return redirect(f"{reverse('import_preview')}?upload={token}")
+                return redirect(job)
     return _render_upload(request, form)
 
 
-def _start_job(request, form, *, name: str, data: bytes):
-    """Keep a whole report as an import job, queue its reading and show its page."""
-    if form.cleaned_data["country"].strip():
-        form.add_error(
-            "country",
-            "A whole report holds many countries; leave the country empty, each narrative "
-            "names its own.",
-        )
-        return _render_upload(request, form)
-    job = ImportJob.objects.create(
-        name=name,
-        data=data,
-        sha256=hashlib.sha256(data).hexdigest(),
-        year=form.cleaned_data["year"],
-        created_by=request.user,
-    )
-    tasks.read_import_job.enqueue(job.pk)
-    return redirect(job)
+def _given(query) -> dict:
+    """Return the country and year in `query` that the upload form can show again."""
+    given = {"country": query.get("country", "")[:100]}
+    year = query.get("year", "")
+    if year.isdigit() and FIRST_REPORT_YEAR <= int(year) <= LAST_REPORT_YEAR:
+        given["year"] = int(year)
+    return given
+
+
+def _upload_again(job: ImportJob) -> dict:
+    """Return the upload form's address holding the country and year given with `job`, and
+    the country it holds.
+
+    A whole report is refused when a country comes with it, so its country is left out.
+    """
+    country = job.country if job.kind != ImportJob.Kind.REPORT else ""
+    given = {key: value for key, value in (("country", country), ("year", job.year)) if value}
+    url = reverse("import_upload") + (f"?{urlencode(given)}" if given else "")
+    return {"url": url, "country": country}
 
 
 class SelectionForm(forms.Form):
@@ -204,8 +170,16 @@ class SelectionForm(forms.Form):
 @permission_required("tracker.import_report", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def import_job(request, pk: int):
-    """Show a whole report's import: progress, then the per-country preview; confirm it."""
-    job = get_object_or_404(ImportJob, pk=pk, created_by=request.user)
+    """Show an uploaded file's import: its reading, then its preview; correct and confirm it."""
+    # The file and its text (megabytes) stay in the database: the pages show only the preview.
+    job = get_object_or_404(ImportJob.objects.defer("data", "text"), pk=pk, created_by=request.user)
+    if job.kind == ImportJob.Kind.REPORT:
+        return _report_page(request, job)
+    return _narrative_page(request, job)
+
+
+def _report_page(request, job: ImportJob):
+    """The page of a whole report: progress, then one row per narrative; confirm a selection."""
     form = None
     if job.state == ImportJob.State.READY:
         form = SelectionForm(
@@ -217,10 +191,10 @@ def import_job(request, pk: int):
             if not services.import_job_confirm(
                 job=job, by=request.user, selected=form.cleaned_data["narrative"]
             ):
-                messages.error(request, "This import is not waiting for a confirmation.")
+                messages.error(request, NOT_WAITING)
             return redirect(job)
     elif request.method == "POST":
-        messages.error(request, "This import is not waiting for a confirmation.")
+        messages.error(request, NOT_WAITING)
         return redirect(job)
     rows = job.preview
     counts = {
@@ -236,11 +210,53 @@ def import_job(request, pk: int):
             "rows": rows,
             "counts": counts,
             "selected": set(job.selected),
-            "running": job.state
-            in (ImportJob.State.QUEUED, ImportJob.State.READING, ImportJob.State.IMPORTING),
+            "running": job.running,
+            "upload_again": _upload_again(job),
         },
         status=400 if form is not None and form.errors else 200,
     )
+
+
+def _narrative_page(request, job: ImportJob):
+    """The page of one narrative (or of a file not yet split): the stored preview; on "Check
+    again" or a corrected country or year, read again by the worker; on "Import", queue the
+    write of exactly the text previewed."""
+    if request.method == "GET":
+        return _render_narrative(request, job)
+    if job.state != ImportJob.State.READY:
+        messages.error(request, NOT_WAITING)
+        return redirect(job)
+    form = ConfirmForm(request.POST)
+    if not form.is_valid():
+        return _render_narrative(request, job, form=form, status=400)
+    if not hmac.compare_digest(form.cleaned_data["sha256"], job.sha256):
+        messages.error(
+            request,
+            "The confirmation does not match the uploaded narrative; nothing was imported. "
+            "Upload the file again.",
+        )
+        form = UploadForm(initial={"country": job.country, "year": job.year})
+        return _render_upload(request, form, status=400)
+    entry = job.preview[0]
+    given = (form.cleaned_data["country"].strip(), form.cleaned_data["year"])
+    shown = (job.country or entry["country"], job.year or entry["year"])
+    if request.POST.get("action") != "import" or given != shown:
+        if request.POST.get("action") == "import":
+            messages.info(
+                request,
+                "The country or the year was changed, so the file is read again with them: "
+                "check what is read before importing.",
+            )
+        if not services.import_job_recheck(
+            job=job, by=request.user, country=given[0], year=given[1]
+        ):
+            messages.error(request, NOT_WAITING)
+        return redirect(job)
+    if entry["action"] == "refused":
+        return _render_narrative(request, job, form=form, status=400)
+    if not services.import_job_confirm(job=job, by=request.user, selected=[0]):
+        messages.error(request, NOT_WAITING)
+    return redirect(job)
 
 
 def _render_upload(request, form, status=200):
@@ -252,111 +268,39 @@ def _render_upload(request, form, status=200):
     )
 
 
-def _render_preview(request, token: str, entry: dict, form=None, error: str = ""):
-    parsed, refusal = _parse(entry)
-    outcome = None
-    imported = None
-    if parsed is not None:
-        try:
-            outcome = importer.classify(parsed)
-        except importer.ImportRefused as exc:
-            refusal = str(exc)
-            # Read well, but its country and year hold another text: the one kept.
-            imported = (
-                Report.objects.filter(country__code=parsed.info.code, year=parsed.narrative.year)
-                .select_related("country")
-                .first()
-            )
-    if form is None:
+def _render_narrative(request, job: ImportJob, form=None, status=200):
+    """Render the stored preview of one narrative: no parse, only what the worker recorded."""
+    entry = job.preview[0] if job.preview and job.state != ImportJob.State.FAILED else None
+    if form is None and entry is not None and job.state == ImportJob.State.READY:
         form = ConfirmForm(
             initial={
-                "upload": token,
-                "sha256": entry["sha256"],
-                "country": entry["country"] or (parsed.info.name if parsed else ""),
-                "year": entry["year"] or (parsed.narrative.year if parsed else None),
+                "sha256": job.sha256,
+                "country": job.country or entry["country"],
+                "year": job.year or entry["year"],
             }
         )
+    read = entry is not None and entry.get("read")
     return render(
         request,
         "tracker/import_preview.html",
         {
-            "form": form,
+            "job": job,
             "entry": entry,
-            "parsed": parsed,
-            "outcome": outcome,
-            "refusal": error or refusal,
-            "imported": imported,
-            "tier_label": Tier(parsed.narrative.tier).label if parsed else "",
+            "read": read,
+            "form": form if job.state == ImportJob.State.READY else None,
+            "tier_label": Tier(entry["tier_code"]).label if read else "",
             "sections": [
-                (Finding.Section(key).label if key in Finding.Section.values else key, body)
-                for key, body in (parsed.narrative.sections.items() if parsed else ())
+                (
+                    Finding.Section(s["key"]).label
+                    if s["key"] in Finding.Section.values
+                    else s["key"],
+                    s["words"],
+                    s["start"],
+                )
+                for s in (entry["sections"] if read else ())
             ],
+            "running": job.running,
+            "upload_again": _upload_again(job),
         },
-        status=400 if error else 200,
+        status=status,
     )
-
-
-@login_required
-@permission_required("tracker.import_report", raise_exception=True)
-@require_http_methods(["GET", "POST"])
-def import_preview(request):
-    """Show the parsed preview; on confirmation, import exactly the text that was previewed."""
-    if request.method == "GET":
-        token = request.GET.get("upload", "")
-        entry = _pending(request).get(token)
-        if entry is None:
-            messages.error(request, "That upload is no longer waiting; upload the file again.")
-            return redirect("import_upload")
-        return _render_preview(request, token, entry)
-
-    form = ConfirmForm(request.POST)
-    if not form.is_valid():
-        return HttpResponseBadRequest("The confirmation is incomplete; upload the file again.")
-    token = form.cleaned_data["upload"]
-    entry = _pending(request).get(token)
-    expected = entry and hashlib.sha256(entry["text"].encode("utf-8")).hexdigest()
-    if (
-        entry is None
-        or not hmac.compare_digest(expected, entry["sha256"])
-        or not hmac.compare_digest(form.cleaned_data["sha256"], entry["sha256"])
-    ):
-        messages.error(
-            request,
-            "The confirmation does not match the uploaded narrative; nothing was imported. "
-            "Upload the file again.",
-        )
-        return _render_upload(request, UploadForm(), status=400)
-
-    entry = {
-        **entry,
-        "country": form.cleaned_data["country"].strip(),
-        "year": form.cleaned_data["year"],
-    }
-    pending = dict(_pending(request))
-    pending[token] = entry
-    request.session[SESSION_KEY] = pending
-    if request.POST.get("action") != "import":
-        return redirect(f"{reverse('import_preview')}?upload={token}")
-
-    parsed, refusal = _parse(entry)
-    if parsed is None:
-        return _render_preview(request, token, entry, error=refusal)
-    try:
-        (outcome,) = importer.import_batch([parsed], by=request.user)
-    except importer.ImportRefused as exc:
-        return _render_preview(request, token, entry, error=str(exc))
-    pending.pop(token, None)
-    request.session[SESSION_KEY] = pending
-    report = outcome.report
-    if outcome.action == "imported":
-        n = report.recommendations.count()
-        messages.success(
-            request,
-            f"Imported {report.country} {report.year} with {n} recommendation"
-            f"{'s' if n != 1 else ''}.",
-        )
-    else:
-        messages.info(
-            request, f"{report.country} {report.year} was already imported from this text."
-        )
-    return redirect(report.get_absolute_url())

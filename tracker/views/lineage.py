@@ -6,6 +6,8 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from tracker import lineage, permissions, services
@@ -14,18 +16,21 @@ from tracker.models import Recommendation
 
 class LineageForm(forms.Form):
     predecessor = forms.TypedChoiceField(
-        label="Predecessor",
+        label=_("Predecessor"),
         required=False,
         coerce=int,
         empty_value=None,
-        help_text="A recommendation of this country in an earlier year, or none if it is new.",
+        help_text=_("A recommendation of this country in an earlier year, or none if it is new."),
     )
-    link_kind = forms.ChoiceField(label="Link kind", choices=Recommendation.LinkKind.choices)
+    link_kind = forms.ChoiceField(label=_("Link kind"), choices=Recommendation.LinkKind.choices)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, candidates, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["predecessor"].choices = [("", "None (a new recommendation)"), *candidates]
+        self.fields["predecessor"].choices = [
+            ("", gettext("None (a new recommendation)")),
+            *candidates,
+        ]
 
 
 def _lineage_context(recommendation):
@@ -96,7 +101,7 @@ def recommendation_lineage(request, pk):
     form = LineageForm(initial=initial, candidates=context["candidates"])
     if request.method == "POST":
         if not permissions.can_edit(request.user):
-            raise PermissionDenied("You may not correct lineage links.")
+            raise PermissionDenied(gettext("You may not correct lineage links."))
         form = LineageForm(request.POST, candidates=context["candidates"])
         if form.is_valid():
             predecessor_id = form.cleaned_data["predecessor"]
@@ -117,9 +122,13 @@ def recommendation_lineage(request, pk):
                     form.add_error(None, exc.messages)
             else:
                 if edit is None:
-                    messages.info(request, "The lineage link was already so; nothing changed.")
+                    messages.info(
+                        request, gettext("The lineage link was already so; nothing changed.")
+                    )
                 else:
-                    messages.success(request, f"Lineage link saved: {edit.new_value}.")
+                    messages.success(
+                        request, gettext("Lineage link saved: %(link)s.") % {"link": edit.new_value}
+                    )
                 return redirect("recommendation_lineage", pk=recommendation.pk)
         if not form.errors:
             return HttpResponseBadRequest("Invalid form.")

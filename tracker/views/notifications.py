@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from tracker import notifications, services
@@ -37,7 +38,13 @@ def notification_read(request, pk=None):
         if url_has_allowed_host_and_scheme(target, allowed_hosts=None) and target.startswith("/"):
             return redirect(target)
     if notification is None:
-        messages.success(request, f"{count} notification{'s' if count != 1 else ''} marked read.")
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s notification marked read.", "%(count)s notifications marked read.", count
+            )
+            % {"count": count},
+        )
     return redirect("notification_list")
 
 
@@ -56,5 +63,7 @@ def notification_settings(request):
             status=400,
         )
     preference = services.notification_set_email(by=request.user, email=form.cleaned_data["email"])
-    messages.success(request, f"E-mail: {preference.get_email_display().lower()}.")
+    messages.success(
+        request, gettext("E-mail: %(choice)s.") % {"choice": preference.get_email_display().lower()}
+    )
     return redirect("notification_list")

@@ -8,6 +8,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from tiptracker.lib.dates import long_date
@@ -20,6 +22,8 @@ from tracker.models import (
     Recommendation,
     StatusChange,
 )
+from tracker.templatetags.tracker_words import sensitivity_word
+from tracker.views import translation_parts
 
 # The newest entries of the timeline shown on the page; `?timeline=all` shows every one. Each
 # entry costs about half a millisecond to render, so a long history is one link away.
@@ -28,14 +32,66 @@ TIMELINE_SIZE = 25
 # (GET value, column heading) of the sortable columns of the list, in display order; the
 # recommendation's text follows the status, so reference, status and text read together.
 _SORTABLE = [
-    ("reference", "Reference"),
-    ("status", "Status"),
-    ("country", "Country"),
-    ("year", "Year"),
-    ("tier", "Tier"),
-    ("pillar", "Pillar"),
-    ("owner", "Owner"),
+    ("reference", _("Reference")),
+    ("status", _("Status")),
+    ("country", _("Country")),
+    ("year", _("Year")),
+    ("tier", _("Tier")),
+    ("pillar", _("Pillar")),
+    ("owner", _("Owner")),
 ]
+
+# What a save of each part of the detail page says, whole sentences for the translators.
+_SAVE_TEXTS = {
+    "status": {
+        "stale": _(
+            "%(reference)s was changed by someone else while you were editing its status. "
+            "Nothing was saved. Their change is in the timeline; your input is kept below: check "
+            "it and save again to apply it."
+        ),
+        "unchanged": _("The status of %(reference)s was unchanged."),
+        "saved": _("The status of %(reference)s was saved."),
+        "invalid": _("The status was not saved: correct the form below."),
+    },
+    "owner": {
+        "stale": _(
+            "%(reference)s was changed by someone else while you were editing its owner. "
+            "Nothing was saved. Their change is in the timeline; your input is kept below: check "
+            "it and save again to apply it."
+        ),
+        "unchanged": _("The owner of %(reference)s was unchanged."),
+        "saved": _("The owner of %(reference)s was saved."),
+        "invalid": _("The owner was not saved: correct the form below."),
+    },
+    "pillar": {
+        "stale": _(
+            "%(reference)s was changed by someone else while you were editing its pillar. "
+            "Nothing was saved. Their change is in the timeline; your input is kept below: check "
+            "it and save again to apply it."
+        ),
+        "unchanged": _("The pillar of %(reference)s was unchanged."),
+        "saved": _("The pillar of %(reference)s was saved."),
+        "invalid": _("The pillar was not saved: correct the form below."),
+    },
+}
+
+# Who may read a text the rule, not its writer, made internal or restricted.
+_SENSITIVITY_TEXTS = {
+    "reason": {
+        "restricted": _(
+            "The reason is restricted: it cites restricted evidence, and a text is never less "
+            "sensitive than the evidence it cites. Only reviewers and you may read it."
+        ),
+        "other": _("The reason is %(sensitivity)s: staff may read it; it is not published."),
+    },
+    "narrative": {
+        "restricted": _(
+            "The narrative is restricted: it cites restricted evidence, and a text is never less "
+            "sensitive than the evidence it cites. Only reviewers and you may read it."
+        ),
+        "other": _("The narrative is %(sensitivity)s: staff may read it; it is not published."),
+    },
+}
 
 
 def _page_of(queryset, request, as_of=None, size=DEFAULT_PAGE_SIZE, *, keyset=True):
@@ -91,13 +147,18 @@ def _export_in_background(request, fmt: str, rows: int):
     )
     # The list holds everything its user may see: the widest audience open to them.
     audience = Audience.allowed_for(request.user)[-1]
-    job, _ = services.export_job_request(
+    job, _created = services.export_job_request(
         by=request.user,
         kind=exportjobs.RECOMMENDATIONS,
         fmt=fmt,
         parameters={"query": query},
         audience=audience,
-        title=f"Recommendation list, {rows:,} rows ({fmt.upper()})",
+        title=ngettext(
+            "Recommendation list, %(rows)s row (%(format)s)",
+            "Recommendation list, %(rows)s rows (%(format)s)",
+            rows,
+        )
+        % {"rows": f"{rows:,}", "format": fmt.upper()},
     )
     return redirect(job)
 
@@ -198,6 +259,9 @@ def _render_detail(request, recommendation, *, status=200, **bound):
     )
     if permissions.can_edit(user):
         context.update(_forms_for(recommendation, user, **bound))
+    context.update(
+        translation_parts.detail_context(request, recommendation, bound.get("translation_form"))
+    )
     return render(request, "tracker/recommendation_detail.html", context, status=status)
 
 
@@ -251,21 +315,24 @@ def _save(request, pk, *, form_class, form_key, apply, what, **form_kwargs):
             form = _with_current_version(form_class, request.POST, recommendation, **form_kwargs)
             form.add_error(None, exc.messages)
             messages.error(
-                request,
-                f"{recommendation.reference} was changed by someone else while you were editing "
-                f"its {what}. Nothing was saved. Their change is in the timeline; your input is "
-                "kept below: check it and save again to apply it.",
+                request, str(_SAVE_TEXTS[what]["stale"]) % {"reference": recommendation.reference}
             )
             return _render_detail(request, recommendation, status=409, **{form_key: form})
         except ValidationError as exc:
             _add_service_errors(form, exc)
         else:
             if done is None:
-                messages.info(request, f"The {what} of {recommendation.reference} was unchanged.")
+                messages.info(
+                    request,
+                    str(_SAVE_TEXTS[what]["unchanged"]) % {"reference": recommendation.reference},
+                )
             else:
-                messages.success(request, f"The {what} of {recommendation.reference} was saved.")
+                messages.success(
+                    request,
+                    str(_SAVE_TEXTS[what]["saved"]) % {"reference": recommendation.reference},
+                )
             return redirect(recommendation)
-    messages.error(request, f"The {what} was not saved: correct the form below.")
+    messages.error(request, str(_SAVE_TEXTS[what]["invalid"]))
     return _render_detail(request, recommendation, status=400, **{form_key: form})
 
 
@@ -274,13 +341,12 @@ def say_text_sensitivity(request, what: str, asked: str, got: str) -> None:
     if asked:
         return
     if got == Evidence.Sensitivity.RESTRICTED:
+        messages.info(request, str(_SENSITIVITY_TEXTS[what]["restricted"]))
+    else:
         messages.info(
             request,
-            f"The {what} is restricted: it cites restricted evidence, and a text is never less "
-            "sensitive than the evidence it cites. Only reviewers and you may read it.",
+            str(_SENSITIVITY_TEXTS[what]["other"]) % {"sensitivity": sensitivity_word(got)},
         )
-    else:
-        messages.info(request, f"The {what} is {got}: staff may read it; it is not published.")
 
 
 @require_POST
@@ -367,11 +433,17 @@ def recommendation_void_change(request, pk, change_pk):
             change=change, reason=request.POST.get("reason", ""), by=request.user
         )
     except ValidationError as exc:
-        messages.error(request, "The status change was not voided: " + " ".join(exc.messages))
+        messages.error(
+            request,
+            gettext("The status change was not voided: %(why)s") % {"why": " ".join(exc.messages)},
+        )
     else:
         messages.success(
             request,
-            f"The status change of {recommendation.reference} effective "
-            f"{long_date(change.effective_date)} was voided; the history keeps it, marked.",
+            gettext(
+                "The status change of %(reference)s effective %(day)s was voided; the history "
+                "keeps it, marked."
+            )
+            % {"reference": recommendation.reference, "day": long_date(change.effective_date)},
         )
     return redirect(recommendation)

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from tracker import services
@@ -19,7 +20,9 @@ def saved_filter_save(request):
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, f"The filters were not saved: {error}")
+                messages.error(
+                    request, gettext("The filters were not saved: %(why)s") % {"why": error}
+                )
         list_name = request.POST.get("list_name")
         target = (
             "evidence_list" if list_name == SavedFilter.List.EVIDENCE else "recommendation_list"
@@ -33,10 +36,15 @@ def saved_filter_save(request):
             query=form.cleaned_data["query"],
         )
     except ValidationError as exc:
-        messages.error(request, f"The filters were not saved: {' '.join(exc.messages)}")
+        messages.error(
+            request,
+            gettext("The filters were not saved: %(why)s") % {"why": " ".join(exc.messages)},
+        )
         return redirect("home")
     messages.success(
-        request, f"Filters saved as “{saved.name}”; they are listed on your home page."
+        request,
+        gettext("Filters saved as “%(name)s”; they are listed on your home page.")
+        % {"name": saved.name},
     )
     return redirect(saved.get_absolute_url())
 
@@ -47,5 +55,5 @@ def saved_filter_delete(request, pk):
     """Forget one of the user's saved filters."""
     saved = get_object_or_404(SavedFilter, pk=pk, user=request.user)
     services.saved_filter_delete(by=request.user, saved_filter=saved)
-    messages.success(request, f"Saved filters “{saved.name}” removed.")
+    messages.success(request, gettext("Saved filters “%(name)s” removed.") % {"name": saved.name})
     return redirect("home")

@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from tracker import search
+from tracker import search, services
 from tracker.forms import SearchForm
 
 
@@ -17,6 +17,8 @@ def search_page(request):
     if form.is_bound:
         if form.is_valid():
             groups = search.search(form.cleaned_data["q"], user=request.user)
+            shown = [item for group in groups for item in group.evidence_shown]
+            services.evidence_record_reads(items=shown, by=request.user, action="search")
         else:
             status = 400
     return render(

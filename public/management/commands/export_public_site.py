@@ -3,8 +3,10 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
 
 from public import offline
+from tracker import languages
 
 
 class Command(BaseCommand):
@@ -15,8 +17,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("directory", type=Path, help="A new or empty folder.")
+        languages.add_language_option(parser)
 
-    def handle(self, *args, **options):
+    def handle(self, *args, language=None, **options):
+        with translation.override(languages.command_language(language)):
+            return self._handle(*args, **options)
+
+    def _handle(self, *args, **options):
         directory = options["directory"]
         try:
             export = offline.export_site(directory)

@@ -3,10 +3,12 @@
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
 
 from reports import exporters
 from reports.forms import SummaryParametersForm
 from reports.summary import BadAsOf, NoNarratives, build_summary
+from tracker import languages
 from tracker.countries import match_country, normalize_name
 from tracker.models import SERVER_OPERATOR, Audience, Country
 
@@ -65,8 +67,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "-o", "--output", help="File to write; default standard output (text formats)."
         )
+        languages.add_language_option(parser)
 
-    def handle(
+    def handle(self, *args, language=None, **options):
+        with translation.override(languages.command_language(language)):
+            return self._handle(*args, **options)
+
+    def _handle(
         self,
         *args,
         year,

@@ -3,6 +3,7 @@
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
 
 from reports.checks import publication_check
 from reports.forms import SummaryParametersForm
@@ -10,6 +11,7 @@ from reports.management.commands.progress_summary import find_country
 from reports.services import summary_publish
 from reports.summary import BadAsOf, NoNarratives, build_summary
 from tiptracker.lib.dates import long_date
+from tracker import languages
 from tracker.models import Audience
 
 
@@ -37,8 +39,13 @@ class Command(BaseCommand):
             help="Statuses on this day, YYYY-MM-DD (default: the end of the follow-up period, "
             "or today while it runs).",
         )
+        languages.add_language_option(parser)
 
-    def handle(self, *args, year, by, country=None, as_of=None, **options):
+    def handle(self, *args, language=None, **options):
+        with translation.override(languages.command_language(language)):
+            return self._handle(*args, **options)
+
+    def _handle(self, *args, year, by, country=None, as_of=None, **options):
         user = get_user_model().objects.filter(username=by, is_active=True).first()
         if user is None:
             raise CommandError(f"Unknown or inactive user {by!r}: give an active username.")

@@ -1,11 +1,11 @@
-"""`manage.py send_reminders`: the daily run of reminders and e-mail digests."""
+"""`manage.py send_reminders`: the daily run of reminders, e-mail digests and housekeeping."""
 
 import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from tracker import notifications
+from tracker import notifications, tasks
 
 
 def _day(value: str) -> datetime.date:
@@ -35,3 +35,5 @@ class Command(BaseCommand):
             f"{today:%Y-%m-%d}: {result['reminders']} reminder(s) recorded, "
             f"{result['emails']} e-mail(s) and {result['digests']} digest(s) sent."
         )
+        for name, removed in tasks.run_daily_chores().items():
+            self.stdout.write(f"{name.replace('_', ' ').capitalize()}: {removed}.")

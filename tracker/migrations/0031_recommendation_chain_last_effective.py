@@ -19,7 +19,7 @@ def fill(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tracker", "0024_text_sensitivity"),
+        ("tracker", "0030_recommendation_translations"),
     ]
 
     operations = [

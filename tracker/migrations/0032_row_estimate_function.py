@@ -28,7 +28,7 @@ def drop(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tracker", "0025_recommendation_chain_last_effective"),
+        ("tracker", "0031_recommendation_chain_last_effective"),
     ]
 
     operations = [migrations.RunPython(create, drop)]
