@@ -384,6 +384,7 @@ def build(size: Size, *, seed: int = DEFAULT_SEED, log=None) -> dict[str, int]:
     # history starts from where its predecessor's left off (`models.status_on`).
     predecessor_of: dict[int, int] = {}
     final_status: list[str] = []
+    last_effective: list[datetime.date | None] = []
     with transaction.atomic():
         previous_texts: list[str] = []
         for year_index, year in enumerate(years):
@@ -426,6 +427,11 @@ def build(size: Size, *, seed: int = DEFAULT_SEED, log=None) -> dict[str, int]:
                         first_old, first_new, first_day, first_second = chain[0]
                         chain[0] = (start_status, first_new, first_day, first_second)
                     final_status.append(chain[-1][1] if chain else start_status)
+                    # The latest effective day along the chain, as the app caches it.
+                    last_days = [day for _, _, day, _ in chain]
+                    if index in predecessor_of and last_effective[predecessor_of[index]]:
+                        last_days.append(last_effective[predecessor_of[index]])
+                    last_effective.append(max(last_days, default=None))
                     pillar = propose_pillar(text)
                     rec_pillars.append(pillar)
                     objs.append(
@@ -438,6 +444,7 @@ def build(size: Size, *, seed: int = DEFAULT_SEED, log=None) -> dict[str, int]:
                             text=text,
                             pillar=pillar,
                             status=final_status[index],
+                            chain_last_effective=last_effective[index],
                             initial_status="no_action",
                             needs_review=index in predecessor_of and not chain,
                             owner_id=rng.choice(analysts) if rng.random() < 0.5 else None,

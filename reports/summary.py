@@ -25,7 +25,7 @@ import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, OuterRef, Q, Subquery, Value
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Least, TruncDate
 from django.utils import timezone
 
@@ -734,8 +734,17 @@ def build_summary(
     this_year_ids = Recommendation.objects.filter(this_year).values("pk")
 
     # Dropped in `year`: items of the previous imported year that nothing of `year` continues.
+    # Only the items of each country's latest year before `year` can be: the others' next
+    # imported year is an earlier one. Reading those alone spares asking every earlier item.
+    previous_reports = Report.objects.filter(country__in=scope_countries, year__lt=year).exclude(
+        Exists(
+            Report.objects.filter(
+                country_id=OuterRef("country_id"), year__gt=OuterRef("year"), year__lt=year
+            )
+        )
+    )
     dropped_rows = list(
-        Recommendation.objects.filter(in_scope)
+        Recommendation.objects.filter(in_scope, report__in=previous_reports)
         .dropped()
         .filter(next_year=year)
         .annotate(on_day=status_on(as_of))
@@ -758,14 +767,17 @@ def build_summary(
         )
     )
     # Each reason with whether this audience may read it: the rule is part of the query.
+    # Read each change once (a semi-join on the chains' items), not once per descendant.
+    chain_items = LineageAncestor.objects.filter(recommendation__in=this_year_ids).values(
+        "ancestor_id"
+    )
     changes = list(
         StatusChange.objects.filter(
-            recommendation__descendant_links__recommendation__in=this_year_ids,
+            recommendation__in=chain_items,
             effective_date__gte=start,
             effective_date__lte=window_end,
             void__isnull=True,
         )
-        .distinct()
         .with_reason_visibility(user, audience=audience)
         .order_by("effective_date", "recorded_at", "id")
         .values_list(

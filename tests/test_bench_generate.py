@@ -7,7 +7,13 @@ from django.db import transaction
 from django.db.models import Count, F
 
 from bench import generate
-from tracker.models import Assessment, Evidence, Recommendation, StatusChange
+from tracker.models import (
+    Assessment,
+    Evidence,
+    Recommendation,
+    StatusChange,
+    chain_last_effective,
+)
 from tracker.services import status_on_date
 
 TINY = generate.Size(
@@ -76,6 +82,12 @@ def test_status_history_chains_and_ends_at_the_current_status():
             previous = change.new_status
         assert rec.status == previous
         assert status_on_date(rec, generate.LATEST_DAY) == rec.status
+    # The latest effective day along each chain is cached as the app keeps it.
+    cached = dict(Recommendation.objects.values_list("pk", "chain_last_effective"))
+    assert cached == dict(
+        Recommendation.objects.annotate(day=chain_last_effective()).values_list("pk", "day")
+    )
+    assert any(cached.values())
 
 
 @pytest.mark.django_db

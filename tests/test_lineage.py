@@ -422,3 +422,51 @@ def test_the_link_form_requires_a_csrf_token(analyst, linked):
     response = client.post(url, {"predecessor": "", "link_kind": "new"})
     assert response.status_code == 403
     assert rec(2021, 2).link_kind == "reworded"
+
+
+# ---- The latest effective date along each chain, cached for `status_on` ---------------------
+
+
+def _chain_cache_matches_history():
+    from tracker.models import chain_last_effective
+
+    cached = dict(Recommendation.objects.values_list("reference", "chain_last_effective"))
+    computed = dict(
+        Recommendation.objects.annotate(day=chain_last_effective()).values_list("reference", "day")
+    )
+    assert cached == computed
+    return cached
+
+
+@pytest.mark.django_db
+def test_every_service_that_writes_history_keeps_the_chains_latest_effective_date(analyst):
+    import datetime
+
+    import_years(2018, 2020, 2021)
+    assert set(_chain_cache_matches_history().values()) == {None}
+    day = datetime.date(2018, 6, 1)
+    change = services.recommendation_set_status(
+        recommendation=rec(2018, 11),
+        status="in_progress",
+        reason="Trials.",
+        by=analyst,
+        effective_date=day,
+    )
+    # The item and its successor carry the day; the other chains do not.
+    cached = _chain_cache_matches_history()
+    assert cached["PRK-2018-11"] == cached["PRK-2021-11"] == day
+    assert cached["PRK-2021-01"] is None
+    services.status_change_void(change=change, reason="Wrong item.", by=analyst)
+    assert set(_chain_cache_matches_history().values()) == {None}
+    services.recommendation_set_status(
+        recommendation=rec(2018, 11),
+        status="in_progress",
+        reason="Trials.",
+        by=analyst,
+        effective_date=day,
+    )
+    services.recommendation_set_predecessor(
+        recommendation=rec(2021, 11), predecessor=None, link_kind="new", by=analyst
+    )
+    cached = _chain_cache_matches_history()
+    assert (cached["PRK-2018-11"], cached["PRK-2021-11"]) == (day, None)

@@ -38,6 +38,7 @@ from tracker.models import (
     Evidence,
     Recommendation,
     StatusChange,
+    chain_last_effective,
     default_as_of,
     follow_up_period,
     status_on,
@@ -266,6 +267,10 @@ def _check_world(world, users):
             )
         )
         assert sql == literal == want, day
+    # The latest effective day along each chain, which `status_on` reads, is the history's.
+    assert dict(Recommendation.objects.values_list("id", "chain_last_effective")) == dict(
+        Recommendation.objects.annotate(day=chain_last_effective()).values_list("id", "day")
+    )
     # The cached current status is the status today.
     assert {pk: r["status"] for pk, r in recs.items()} == {
         pk: reference_status(pk, today, recs, changes) for pk in recs

@@ -36,3 +36,27 @@ def test_each_role_may_do_what_the_design_says(role, edit, review, restricted, p
 def test_a_user_without_a_group_may_do_nothing():
     user = UserFactory()
     assert not user.has_perm("tracker.view_recommendation")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", [roles.VIEWER, roles.ANALYST, roles.REVIEWER, None])
+def test_the_one_query_permission_loader_grants_what_djangos_model_backend_grants(
+    role, django_assert_num_queries
+):
+    from django.contrib.auth.backends import ModelBackend
+    from django.contrib.auth.models import Permission
+
+    from tracker.twofactor import UserBackend
+
+    user = UserFactory(role=role) if role else UserFactory()
+    # A permission given to the user directly counts as well as those of the role's group.
+    user.user_permissions.add(
+        Permission.objects.get(codename="delete_group", content_type__app_label="auth")
+    )
+    backend = UserBackend()
+    loaded = backend.get_user(user.pk)
+    with django_assert_num_queries(1):
+        granted = backend.get_all_permissions(loaded)
+        assert backend.has_perm(loaded, "auth.delete_group")
+    assert granted == ModelBackend().get_all_permissions(type(user).objects.get(pk=user.pk))
+    assert loaded.group_names == sorted(user.groups.values_list("name", flat=True))

@@ -642,11 +642,11 @@ def test_the_page_takes_a_fixed_number_of_queries_whatever_the_history(
     assert len(short.captured_queries) < len(long.captured_queries)
 
 
-# Session, user, permissions (two), groups (page header), the recommendation, the revisions,
+# Session, user, permissions with the groups (page header), the recommendation, the revisions,
 # the events, the other years, and the form's findings and evidence; once there are revisions,
 # their findings, evidence and narrative sensitivity changes come in three prefetches, however
 # many revisions there are.
-PAGE_QUERIES = 11
+PAGE_QUERIES = 9
 
 
 @pytest.mark.parametrize("count", [2, 20])
@@ -656,7 +656,7 @@ def test_the_review_queue_takes_the_same_number_of_queries_for_any_length(
     author = UserFactory(username="author", role=roles.ANALYST)
     for _ in range(count):
         AssessmentFactory(author=author, submitted=True)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(5):
         response = reviewer_client.get(reverse("assessment_queue"))
     assert response.status_code == 200
     assert response.text.count("/assessments/2021/") == count

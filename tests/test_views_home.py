@@ -154,11 +154,11 @@ def test_the_home_page_takes_a_fixed_number_of_queries(
     django_assert_num_queries, reviewer_client, analyst, reviewer, rows
 ):
     _fill(rows, analyst, reviewer)
-    # Session, user, permissions (2), years, recent changes, the year's counts, the changes
-    # effective after its as-of day (up to a limit) and its statuses, the assessments' counts,
-    # my items, my assessments, my evidence, the review queue's count by year and its oldest
-    # items, my saved filters, the user's groups.
-    with django_assert_num_queries(17):
+    # Session, user, permissions with the user's groups, years, recent changes, the year's
+    # counts, the changes effective after its as-of day (up to a limit) and its statuses, the
+    # assessments' counts, my items, my assessments, my evidence, the review queue's count by
+    # year and its oldest items, my saved filters.
+    with django_assert_num_queries(15):
         response = reviewer_client.get("/")
     assert response.status_code == 200
     assert response.context["review_waiting"]["total"] == rows

@@ -15,8 +15,15 @@ def _header(user) -> dict:
     """Return what the header shows of `user`: their groups and unread notifications.
 
     One query for both (a row per group, each carrying the count), so the count costs a page
-    nothing beyond the groups it already showed.
+    nothing beyond the groups it already showed; none when the session's user came with the
+    count and its permission check read the groups (`tracker.twofactor.UserBackend`).
     """
+    unread = getattr(user, "unread_notifications", None)
+    if unread is not None and not user.is_superuser:
+        user.get_all_permissions()
+        groups = getattr(user, "group_names", None)
+        if groups is not None:
+            return {"unread": unread, "groups": groups}
     unread = (
         Notification.objects.filter(recipient=OuterRef("pk"), read_at__isnull=True)
         .order_by()

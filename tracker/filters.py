@@ -2,7 +2,8 @@
 
 import django_filters
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import CharField, Exists, OuterRef, Q, Value
+from django.db.models.functions import Cast
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -32,23 +33,86 @@ def search_filter() -> django_filters.CharFilter:
     )
 
 
-def country_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+def _countries():
+    return Country.objects.annotate(
+        has_narrative=Exists(Report.objects.filter(country_id=OuterRef("pk")))
+    ).order_by("name")
+
+
+def country_choices(rows=None) -> list[tuple[str, list[tuple[str, str]]]]:
     """Return the country menu: the countries with narratives first, the rest after them.
 
     Of some 190 countries only those with a narrative can match anything in most lists.
+    `rows` are (slug, name, has_narrative) already read, in the order of their names.
     """
-    rows = (
-        Country.objects.annotate(
-            has_narrative=Exists(Report.objects.filter(country_id=OuterRef("pk")))
-        )
-        .order_by("name")
-        .values_list("slug", "name", "has_narrative")
-    )
+    if rows is None:
+        rows = _countries().values_list("slug", "name", "has_narrative")
     groups = {True: [], False: []}
     for slug, name, has_narrative in rows:
         groups[bool(has_narrative)].append((slug, name))
     labels = {True: _("Countries with narratives"), False: _("All countries")}
     return [(labels[key], choices) for key, choices in groups.items() if choices]
+
+
+def use_menus(filterset, *names: str) -> None:
+    """Give `filterset`'s filters `names` (of year, country, owner) their menus from the
+    database, read together in one query (a union) the first time a form needs one of them."""
+    read: dict[str, list] = {}
+
+    def menu(name):
+        def choices():
+            if not read:
+                read.update(_read_menus(owners="owner" in names))
+            return read[name]
+
+        return choices
+
+    for name in names:
+        filterset.filters[name].extra["choices"] = menu(name)
+
+
+def _read_menus(*, owners: bool) -> dict[str, list]:
+    text = CharField()
+    years = (
+        Report.objects.order_by()
+        .annotate(menu=Value("year"), key=Cast("year", text), label=Value(""))
+        .values_list("menu", "key", "label", Value(False))
+        .distinct()
+    )
+    countries = (
+        _countries()
+        .order_by()
+        .annotate(menu=Value("country"))
+        .values_list("menu", "slug", "name", "has_narrative")
+    )
+    parts = [countries]
+    if owners:
+        # Who may own an item, and whoever owns one now (a role can change after assigning).
+        parts.append(
+            get_user_model()
+            .objects.filter(
+                # Exists, not a join: joining every owned recommendation before DISTINCT costs
+                # a scan of the whole recommendation table.
+                Q(Exists(Recommendation.objects.filter(owner_id=OuterRef("pk"))), is_active=True)
+                | permissions.may_own()
+            )
+            .order_by()
+            .annotate(menu=Value("owner"), label=Value(""))
+            .values_list("menu", "username", "label", Value(False))
+            .distinct()
+        )
+    rows = list(years.union(*parts, all=True))
+    year_keys = sorted({int(key) for menu, key, _, _ in rows if menu == "year"}, reverse=True)
+    names = sorted({key for menu, key, _, _ in rows if menu == "owner"})
+    country_rows = sorted(
+        ((key, label, bool(flag)) for menu, key, label, flag in rows if menu == "country"),
+        key=lambda row: row[1],
+    )
+    return {
+        "year": [(year, str(year)) for year in year_keys],
+        "country": country_choices(country_rows),
+        "owner": [("me", _("Me")), ("none", _("Nobody")), *((name, name) for name in names)],
+    }
 
 
 def search_refused(filterset) -> bool:
@@ -191,28 +255,9 @@ class RecommendationFilterSet(PagedFilterSet):
 
     def __init__(self, data=None, queryset=None, **kwargs):
         super().__init__(data, queryset, **kwargs)
-        # Choices that come from the database are read once here, not on every iteration.
-        years = Report.objects.order_by("-year").values_list("year", flat=True).distinct()
-        self.filters["year"].extra["choices"] = [(year, str(year)) for year in years]
-        self.filters["country"].extra["choices"] = country_choices
-        # Who may own an item, and whoever owns one now (a role can change after assigning).
-        users = (
-            get_user_model()
-            .objects.filter(
-                # Exists, not a join: joining every owned recommendation before DISTINCT costs
-                # a scan of the whole recommendation table.
-                Q(Exists(Recommendation.objects.filter(owner_id=OuterRef("pk"))), is_active=True)
-                | permissions.may_own()
-            )
-            .order_by("username")
-            .values_list("username", flat=True)
-            .distinct()
-        )
-        self.filters["owner"].extra["choices"] = [
-            ("me", _("Me")),
-            ("none", _("Nobody")),
-            *((name, name) for name in users),
-        ]
+        # The three menus that come from the database are read together, in one query, the
+        # first time a form needs one of them.
+        use_menus(self, "year", "country", "owner")
 
     def search(self, queryset, name, value):
         # Every word in the recommendation's text or reference, or in its country's names.
@@ -288,9 +333,7 @@ class ReportFilterSet(UserFilterSet):
 
     def __init__(self, data=None, queryset=None, **kwargs):
         super().__init__(data, queryset, **kwargs)
-        years = Report.objects.order_by("-year").values_list("year", flat=True).distinct()
-        self.filters["year"].extra["choices"] = [(year, str(year)) for year in years]
-        self.filters["country"].extra["choices"] = country_choices
+        use_menus(self, "year", "country")
 
     def search(self, queryset, name, value):
         # Every word in the narrative's title, introduction or sections, or in the country's names.
@@ -345,9 +388,7 @@ class EvidenceFilterSet(PagedFilterSet):
 
     def __init__(self, data=None, queryset=None, **kwargs):
         super().__init__(data, queryset, **kwargs)
-        years = Report.objects.order_by("-year").values_list("year", flat=True).distinct()
-        self.filters["year"].extra["choices"] = [(year, str(year)) for year in years]
-        self.filters["country"].extra["choices"] = country_choices
+        use_menus(self, "year", "country")
 
     def search(self, queryset, name, value):
         # Every word in the title, summary, quote or source name.

@@ -28,12 +28,14 @@ found while unrelated items sharing stock phrases ("trafficking victims") stay a
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import re
 from collections import Counter
 from dataclasses import dataclass
 
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from tracker import bulk
@@ -44,6 +46,7 @@ from tracker.models import (
     RecommendationStatus,
     Report,
     StatusChange,
+    chain_last_effective,
     status_on,
 )
 
@@ -214,7 +217,9 @@ def refresh_status(recommendations) -> int:
     """Set the cached `status` of `recommendations` to their status today; return rows changed.
 
     Only rows whose status differs are written, and their version moves on, so a form opened on
-    the old status is told it is stale.
+    the old status is told it is stale. The latest effective date along each chain
+    (`chain_last_effective`, which `status_on` reads) is refreshed with it, without moving
+    the version: it is no fact a form shows.
     """
     # The ids first: as a subquery, PostgreSQL may compute the status of every row of the
     # table before narrowing it down to these few.
@@ -224,13 +229,21 @@ def refresh_status(recommendations) -> int:
 def _refresh_ids(ids: list[int]) -> int:
     """Refresh the cached status of the recommendations with these ids; return rows changed."""
     today = status_on(timezone.localdate(), from_history=True)
-    return sum(
-        Recommendation.objects.filter(pk__in=chunk)
-        .alias(today=today)
-        .exclude(status=F("today"))
-        .update(status=today, version=F("version") + 1)
-        for chunk in bulk.chunks(ids)
-    )
+    changed = 0
+    for chunk in bulk.chunks(ids):
+        changed += (
+            Recommendation.objects.filter(pk__in=chunk)
+            .alias(today=today)
+            .exclude(status=F("today"))
+            .update(status=today, version=F("version") + 1)
+        )
+        # Null when the chain has no change: compared as a day no change can have.
+        never = Value(datetime.date.min)
+        Recommendation.objects.filter(pk__in=chunk).alias(
+            last=Coalesce(chain_last_effective(), never),
+            cached=Coalesce("chain_last_effective", never),
+        ).exclude(cached=F("last")).update(chain_last_effective=chain_last_effective())
+    return changed
 
 
 def _steps(existing: list[int], new: list[int]):

@@ -11,15 +11,15 @@ Counting every match of a large list is most of its cost on PostgreSQL, so past
 `LIST_EXACT_COUNT_LIMIT` matches the planner's estimate is shown instead, said as "about N".
 """
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
-from django.core.paginator import Paginator
 from django.db import connections
-from django.db.models import Q
+from django.db.models import IntegerField, Q, Value
+from django.db.models.expressions import RawSQL
+from django.db.models.query import FlatValuesListIterable
 
 from tiptracker.lib import inputs
 
@@ -59,23 +59,107 @@ def count_rows(queryset) -> Count:
     On PostgreSQL the planner is asked for its estimate whatever the count, so a page takes
     the same queries however many rows match; the question costs a plan, not a scan.
     """
-    limit = settings.LIST_EXACT_COUNT_LIMIT
-    connection = connections[queryset.db]
-    if connection.vendor != "postgresql":
-        return Count(queryset.count())
-    capped = queryset.order_by().values("pk")[: limit + 1].count()
-    try:
-        sql, params = queryset.order_by().values("pk").query.sql_with_params()
-    except EmptyResultSet:  # a list that can hold nothing (a refused search)
-        return Count(capped)
-    with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
-        plan = cursor.fetchone()[0]
-    if capped <= limit:
-        return Count(capped)
-    if isinstance(plan, str):
-        plan = json.loads(plan)
-    return Count(max(int(plan[0]["Plan"]["Plan Rows"]), capped), exact=False)
+    counted = _Counted(queryset)
+    return counted.finish(counted.matched_alone())
+
+
+class _Counted:
+    """The count of a list's rows, read in the same statement as the page's first keys.
+
+    The count is a subquery of the page's query (computed once, not per row); only when the
+    page is empty is it asked on its own.
+    """
+
+    def __init__(self, rows):
+        self.rows = rows
+        self.connection = connections[rows.db]
+        self.flat = rows._iterable_class is FlatValuesListIterable
+        self.value: Count | None = None
+
+    def _matching(self):
+        matching = self.rows.order_by().values("pk")
+        if self.connection.vendor == "postgresql":
+            return matching[: settings.LIST_EXACT_COUNT_LIMIT + 1]
+        return matching
+
+    def _expression(self) -> RawSQL | None:
+        try:
+            sql, params = self._matching().query.sql_with_params()
+        except EmptyResultSet:  # a list that can hold nothing (a refused search)
+            return None
+        return RawSQL(f"SELECT COUNT(*) FROM ({sql}) matched", params, output_field=IntegerField())
+
+    def _estimate(self) -> RawSQL | None:
+        """Return the planner's estimate of the rows, asked in the same statement (PostgreSQL).
+
+        The list's query goes to `tracker_row_estimate` (migration 0032) as one text
+        parameter, its values quoted by the driver, so nothing in it is read as SQL.
+        """
+        try:
+            sql, params = self.rows.order_by().values("pk").query.sql_with_params()
+        except EmptyResultSet:
+            return None
+        import psycopg
+
+        self.connection.ensure_connection()
+        text = psycopg.ClientCursor(self.connection.connection).mogrify(sql, params)
+        return RawSQL("SELECT tracker_row_estimate(%s)", [text], output_field=IntegerField())
+
+    def matched_alone(self) -> int:
+        return self._matching().count()
+
+    def known(self) -> Count:
+        """Return the count, asking for it alone if no page has read it."""
+        if self.value is None:
+            self.finish(self.matched_alone())
+        return self.value
+
+    def fetch(self, ordered, start: int, stop: int) -> list:
+        """Return the rows `start:stop` of `ordered` (`rows` in an order), and count `rows`
+        in the same statement the first time."""
+        if self.value is not None:
+            return list(ordered[start:stop])
+        expression = self._expression()
+        if expression is None:
+            self.value = Count(0)
+            return []
+        estimate = self._estimate() if self.connection.vendor == "postgresql" else None
+        annotated = ordered.annotate(
+            matched_rows=expression, estimated_rows=estimate or Value(None, IntegerField())
+        )
+        if self.flat:
+            got = list(annotated.values_list("pk", "matched_rows", "estimated_rows")[start:stop])
+            result = [pk for pk, _, _ in got]
+            counts = got[0][1:] if got else None
+        else:
+            result = list(annotated[start:stop])
+            counts = (result[0].matched_rows, result[0].estimated_rows) if result else None
+        if counts is None:
+            self.finish(self.matched_alone())
+        else:
+            self.finish(*counts)
+        return result
+
+    def finish(self, matched: int, estimated: int | None = None) -> Count:
+        """Record `matched` (capped at the limit on PostgreSQL), or past it the estimate,
+        asking the planner for it unless `estimated` is given."""
+        limit = settings.LIST_EXACT_COUNT_LIMIT
+        if self.connection.vendor != "postgresql":
+            self.value = Count(matched)
+            return self.value
+        if estimated is None:
+            expression = self._estimate()
+            if expression is None:
+                self.value = Count(matched)
+                return self.value
+            with self.connection.cursor() as cursor:
+                cursor.execute(*expression.as_sql(None, self.connection))
+                estimated = cursor.fetchone()[0]
+        if matched <= limit:
+            self.value = Count(matched)
+        else:
+            self.value = Count(max(estimated, matched), exact=False)
+        return self.value
 
 
 @dataclass
@@ -161,11 +245,11 @@ def _reversed(order: list[str]) -> list[str]:
     return [name[1:] if name.startswith("-") else f"-{name}" for name in order]
 
 
-def _last_page(ordered, order, count, page_size) -> KeysetPage:
-    """Return the last page of `ordered`, read backwards from its end."""
-    keys = list(ordered.order_by(*_reversed(order))[: page_size + 1])
+def _last_page(ordered, order, counted, page_size) -> KeysetPage:
+    """Return the last page of `ordered`, read backwards from its end (counted with it)."""
+    keys = counted.fetch(ordered.order_by(*_reversed(order)), 0, page_size + 1)
     more = len(keys) > page_size
-    return KeysetPage(keys[:page_size][::-1], count, more_after=False, more_before=more)
+    return KeysetPage(keys[:page_size][::-1], counted.known(), more_after=False, more_before=more)
 
 
 def keyset_page(
@@ -185,7 +269,7 @@ def keyset_page(
     # Both are read before any query, so a malformed one changes nothing and costs nothing.
     cursor_value = _cursor_value(cursor, name=cursor_name, field=cursor_field) if cursor else None
     asked = _page_number(query.get("page", ""))
-    count = count_rows(rows)
+    counted = _Counted(rows)
     ordered = rows.order_by(*order)
     boundary = None
     if cursor_value is not None:
@@ -194,48 +278,54 @@ def keyset_page(
     page = None
     if boundary is not None:
         backwards = "after" not in query
-        rows = (ordered.order_by(*_reversed(order)) if backwards else ordered).filter(
-            _after(order, boundary, backwards=backwards)
+        keys = counted.fetch(
+            (ordered.order_by(*_reversed(order)) if backwards else ordered).filter(
+                _after(order, boundary, backwards=backwards)
+            ),
+            0,
+            page_size + 1,
         )
-        keys = list(rows[: page_size + 1])
         more = len(keys) > page_size
         keys = keys[:page_size]
         if backwards:
-            page = KeysetPage(keys[::-1], count, more_after=True, more_before=more)
+            page = KeysetPage(keys[::-1], None, more_after=True, more_before=more)
         elif keys:
-            page = KeysetPage(keys, count, more_after=more, more_before=True)
+            page = KeysetPage(keys, None, more_after=more, more_before=True)
     if page is None and keyset and (asked == "last" or boundary is not None):
         # Also where a cursor had nothing after it (its row was the last): the last page.
-        page = _last_page(ordered, order, count, page_size)
-    if page is None and count.exact:
-        paginator = Paginator(ordered, page_size)
-        # The count is known already: the paginator must not count again.
-        paginator.count = count.value
-        # A number past the end is the last page.
-        numbered = paginator.get_page(paginator.num_pages if asked == "last" else asked)
-        page = KeysetPage(
-            list(numbered.object_list),
-            count,
-            more_after=numbered.has_next(),
-            more_before=numbered.has_previous(),
-            number=numbered.number,
-            num_pages=paginator.num_pages,
-        )
-        number = numbered.number
-    elif page is None:
-        # An estimate may be far off either way: whether more rows follow is read, not guessed.
+        page = _last_page(ordered, order, counted, page_size)
+    if page is None:
         number, keys = asked, []
         # No list holds this many rows, and the offset must fit the database's integers.
         if number != "last" and number * page_size < inputs.MAX_ID:
-            keys = list(ordered[(number - 1) * page_size : number * page_size + 1])
-        if keys or number == 1:
+            start = (number - 1) * page_size
+            keys = counted.fetch(ordered, start, start + page_size + 1)
+        count = counted.known()
+        if count.exact:
+            # "last", or a number past the end, is the last page, as a numbered paginator has it.
+            last = max(1, -(-count.value // page_size))
+            if number == "last" or number > last:
+                number = last
+                start = (number - 1) * page_size
+                keys = list(ordered[start : start + page_size + 1])
+            page = KeysetPage(
+                keys[:page_size],
+                count,
+                more_after=number < last,
+                more_before=number > 1,
+                number=number,
+                num_pages=last,
+            )
+        elif keys or number == 1:
+            # An estimate may be far off either way: whether more rows follow is read.
             page = KeysetPage(
                 keys[:page_size], count, more_after=len(keys) > page_size, more_before=number > 1
             )
         else:
             # Past the end: the last page, whose number an estimate cannot tell.
-            page = _last_page(ordered, order, count, page_size)
+            page = _last_page(ordered, order, counted, page_size)
             number = None
+    page.count = counted.known()
     if not keyset:
         if number is None:
             # A page of unknown number has no numbered neighbour to link to; the first has one.

@@ -12,10 +12,14 @@ import segno
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.db.models import Exists, OuterRef
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Count, Exists, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.dispatch import Signal
 from django.utils.translation import gettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from tracker.models import Notification
 
 # Sent with `user` once their authenticator and recovery codes are removed by an administrator
 # (`services.two_factor_reset`): whatever else trusted that second factor (the API's tokens,
@@ -26,18 +30,50 @@ two_factor_reset = Signal()
 class UserBackend(ModelBackend):
     """Django's model backend; the user of a session comes with `has_totp` in the same query.
 
-    Every request of a signed-in user asks whether they have a confirmed device; answering it
-    in the query that loads the user keeps that question free.
+    Every request of a signed-in user asks whether they have a confirmed device, and every page
+    shows their unread notifications; answering both in the query that loads the user keeps
+    those questions free. Their permissions and groups (the page header names the groups) are
+    read together, in one query rather than Django's two.
     """
 
     def get_user(self, user_id):
         confirmed = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
-        users = get_user_model()._default_manager.annotate(has_totp=Exists(confirmed))
+        unread = (
+            Notification.objects.filter(recipient=OuterRef("pk"), read_at__isnull=True)
+            .order_by()
+            .values("recipient")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        users = get_user_model()._default_manager.annotate(
+            has_totp=Exists(confirmed), unread_notifications=Coalesce(Subquery(unread), 0)
+        )
         try:
             user = users.get(pk=user_id)
         except get_user_model().DoesNotExist:
             return None
         return user if self.user_can_authenticate(user) else None
+
+    def get_all_permissions(self, user_obj, obj=None):
+        if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
+            return set()
+        if user_obj.is_superuser or hasattr(user_obj, "_perm_cache"):
+            return super().get_all_permissions(user_obj, obj)
+        via_groups = (
+            Group.objects.filter(user=user_obj)
+            .order_by()
+            .values_list("name", "permissions__content_type__app_label", "permissions__codename")
+        )
+        own = (
+            Permission.objects.filter(user=user_obj)
+            .order_by()
+            .annotate(no_group=Value(""))
+            .values_list("no_group", "content_type__app_label", "codename")
+        )
+        rows = list(via_groups.union(own, all=True))
+        user_obj._perm_cache = {f"{app}.{code}" for _, app, code in rows if code}
+        user_obj.group_names = sorted({name for name, _, _ in rows if name})
+        return user_obj._perm_cache
 
 
 def has_device(user) -> bool:

@@ -40,6 +40,7 @@ from tracker.models.history import (  # noqa: F401
     StatusChangeQuerySet,
     StatusChangeVoid,
     TextSensitivityChange,
+    chain_last_effective,
     status_on,
 )
 from tracker.models.jobs import (  # noqa: F401

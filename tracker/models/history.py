@@ -4,7 +4,7 @@ import datetime
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, When
+from django.db.models import Case, F, OuterRef, Q, Subquery, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -27,7 +27,9 @@ def status_on(day, *, from_history: bool = False):
     `Recommendation.status` caches the status today, and no change is effective in the future,
     so an item whose chain has no change effective after D had on D the status it has now: the
     cache answers for it, and only the items with a later change pay for the ordered lookup
-    through the `LineageAncestor` closure. Either way one query, whatever the number of rows;
+    through the `LineageAncestor` closure. Whether a later change exists is cached too
+    (`Recommendation.chain_last_effective`, kept with the status), so the cache's answer costs
+    a comparison, not a search of the chain. Either way one query, whatever the number of rows;
     the property test checks this against the definition read literally. `from_history`
     computes every row from the history alone: what refreshes the cache itself.
     """
@@ -44,11 +46,39 @@ def status_on(day, *, from_history: bool = False):
     )
     if from_history:
         return Coalesce(Subquery(latest), F("initial_status"))
-    later = StatusChange.objects.filter(effective_date__gt=day, **chain)
     return Case(
-        When(Exists(later), then=Coalesce(Subquery(latest), F("initial_status"))),
+        When(
+            chain_last_effective__gt=_on_the_row(day),
+            then=Coalesce(Subquery(latest), F("initial_status")),
+        ),
         default=F("status"),
         output_field=models.CharField(),
+    )
+
+
+def _on_the_row(day):
+    """Return `day` as read on the recommendation's own row: its outer references as fields."""
+    if isinstance(day, OuterRef):
+        return F(day.name)
+    if not hasattr(day, "get_source_expressions"):
+        return day
+    copy = day.copy()
+    copy.set_source_expressions([_on_the_row(part) for part in day.get_source_expressions()])
+    return copy
+
+
+def chain_last_effective():
+    """Return the expression of the latest effective date along a recommendation's chain.
+
+    The day `Recommendation.chain_last_effective` caches: the newest effective date of the
+    changes of the item and its predecessors, voided ones skipped (null with none).
+    """
+    return Subquery(
+        StatusChange.objects.filter(
+            recommendation__descendant_links__recommendation=OuterRef("pk"), void__isnull=True
+        )
+        .order_by("-effective_date")
+        .values("effective_date")[:1]
     )
 
 

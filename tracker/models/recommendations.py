@@ -138,6 +138,10 @@ class Recommendation(models.Model):
     needs_review = models.BooleanField(
         default=False, help_text=_("Status carried over from last year and not yet re-verified.")
     )
+    # The latest effective date of the changes along the lineage chain (voided ones skipped),
+    # kept with `status` by `tracker.lineage.refresh_status`: on any later day the chain's
+    # status is the cached one, so `status_on` pays its ordered lookup only before this day.
+    chain_last_effective = models.DateField(null=True, blank=True, editable=False)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

@@ -232,12 +232,9 @@ def recommendation_set_status(
         status=status_on_date(recommendation, today),
         needs_review=False,
     )
-    # The change counts for the successors too, wherever their own history does not override.
-    lineage.refresh_status(
-        Recommendation.objects.filter(ancestor_links__ancestor=recommendation).exclude(
-            pk=recommendation.pk
-        )
-    )
+    # The change counts for the successors too, wherever their own history does not override;
+    # the item itself is refreshed for the latest effective date along its chain.
+    lineage.refresh_status(Recommendation.objects.filter(ancestor_links__ancestor=recommendation))
     notifications.status_changed(change, by=by)
     return change
 
