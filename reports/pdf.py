@@ -207,6 +207,12 @@ def _pairs(labels: dict[str, str]) -> list[list[str]]:
     return [[code, str(label)] for code, label in labels.items()]
 
 
+# Arabic's optional vowel and doubling marks (harakat, shadda). The compiler draws an SVG's text
+# with no character behind a mark's glyph, which PDF/UA refuses; the words read the same
+# without them, so a chart's SVG leaves them out (its table and text alternative keep them).
+_ARABIC_MARKS = re.compile("[\u064b-\u065f\u0670]")
+
+
 def _chart(chart: charts.Chart) -> dict:
     """Return a chart as data: its SVG, its text alternative and the table of its numbers."""
     root = ET.fromstring(str(chart.svg))
@@ -217,7 +223,7 @@ def _chart(chart: charts.Chart) -> dict:
         "width": float(root.get("width", 640)),
         "title": chart.title,
         "alt": f"{chart.title}. {desc}".strip(),
-        "svg": str(chart.svg),
+        "svg": _ARABIC_MARKS.sub("", str(chart.svg)),
         "headers": [str(h) for h in chart.headers],
         "rows": [[str(cell) for cell in row] for row in chart.rows],
     }
