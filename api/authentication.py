@@ -4,7 +4,7 @@ The browser session is DRF's SessionAuthentication, which checks CSRF on every u
 """
 
 from django.db.models import Exists, OuterRef
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework import authentication, exceptions
 
@@ -12,8 +12,9 @@ from api.models import ApiToken, token_digest
 from tracker import twofactor
 
 KEYWORD = "Bearer"
-_NOT_VALID = "The token is not valid: it is unknown, expired or revoked."
-_NEEDS_SECOND_FACTOR = (
+# Marked here, translated when a refusal is given (in the caller's language).
+_NOT_VALID = gettext_noop("The token is not valid: it is unknown, expired or revoked.")
+_NEEDS_SECOND_FACTOR = gettext_noop(
     "This token's user must sign in with a second factor: set up two-factor sign-in, then "
     "create a new token while signed in with it."
 )
@@ -48,12 +49,12 @@ def refusal(token: ApiToken | None) -> str | None:
     """Return why `token` may not act for its user, or None if it may."""
     if token is None or not token.is_active or not token.user.is_active:
         # One message for unknown, expired and revoked keys: a caller learns nothing more.
-        return _NOT_VALID
+        return gettext(_NOT_VALID)
     if twofactor.required_for(token.user) and not (
         token.user.has_totp and token.two_factor_verified
     ):
         # The token is the caller's own: saying why it fails tells them nothing new.
-        return _NEEDS_SECOND_FACTOR
+        return gettext(_NEEDS_SECOND_FACTOR)
     return None
 
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models import Count, Max
+from django.utils.translation import gettext
 
 from reports.models import PublishedSummary
 from reports.published import summary_from_dict
@@ -112,7 +113,10 @@ class Publication:
 
     @property
     def title(self) -> str:
-        return f"{self.scope_name}: progress summary {self.year}"
+        return gettext("%(scope)s: progress summary %(year)s") % {
+            "scope": self.scope_name,
+            "year": self.year,
+        }
 
 
 @dataclass

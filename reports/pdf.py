@@ -145,6 +145,17 @@ def _printable(value):
     return value
 
 
+def _replace_in_svg(value, sequence: str):
+    """Return `value` (JSON data) with `sequence` replaced by U+FFFD inside SVG drawings only."""
+    if isinstance(value, str):
+        return value.replace(sequence, "\ufffd") if value.startswith("<svg") else value
+    if isinstance(value, dict):
+        return {key: _replace_in_svg(item, sequence) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_replace_in_svg(item, sequence) for item in value]
+    return value
+
+
 def _unescape(text: str) -> str:
     return _RUST_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
 
@@ -156,7 +167,8 @@ def compile_pdf(
 
     Raise `typst.TypstError` when the compiler refuses the document.
     """
-    text = json.dumps(_printable(data), ensure_ascii=False, separators=(",", ":"))
+    data = _printable(data)
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     replaced: list[str] = []
     with _compiler() as compiler:
         while True:
@@ -177,7 +189,15 @@ def compile_pdf(
                     raise
                 replaced.append(sequence)
                 logger.warning("No PDF font has %r: printed as U+FFFD.", sequence)
-                text = text.replace(sequence, "\ufffd")
+                # A chart's drawing is where a shaped script can fail (its text is laid out by
+                # the SVG renderer): replace there first, and in the texts only if it is not
+                # there, so a report's words are never spoilt for a chart's sake.
+                in_charts = _replace_in_svg(data, sequence)
+                if in_charts != data:
+                    data = in_charts
+                    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+                else:
+                    text = text.replace(sequence, "\ufffd")
 
 
 # --- The data a template reads -----------------------------------------------------------------
@@ -207,6 +227,12 @@ def _pairs(labels: dict[str, str]) -> list[list[str]]:
     return [[code, str(label)] for code, label in labels.items()]
 
 
+# Arabic's optional vowel and doubling marks (harakat, shadda). The compiler draws an SVG's text
+# with no character behind a mark's glyph, which PDF/UA refuses; the words read the same
+# without them, so a chart's SVG leaves them out (its table and text alternative keep them).
+_ARABIC_MARKS = re.compile("[\u064b-\u065f\u0670]")
+
+
 def _chart(chart: charts.Chart) -> dict:
     """Return a chart as data: its SVG, its text alternative and the table of its numbers."""
     root = ET.fromstring(str(chart.svg))
@@ -217,7 +243,7 @@ def _chart(chart: charts.Chart) -> dict:
         "width": float(root.get("width", 640)),
         "title": chart.title,
         "alt": f"{chart.title}. {desc}".strip(),
-        "svg": str(chart.svg),
+        "svg": _ARABIC_MARKS.sub("", str(chart.svg)),
         "headers": [str(h) for h in chart.headers],
         "rows": [[str(cell) for cell in row] for row in chart.rows],
     }

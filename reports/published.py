@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.utils import translation
 
 from reports.summary import (
+    ALL_COUNTRIES_NAME,
     SCHEMA_VERSION,
     STATUS_LABELS,
     AssessmentItem,
@@ -323,7 +324,7 @@ def summary_from_dict(data: dict) -> Summary:
         as_of=as_of,
         audience=audience,
         country_slug=data["scope"]["country"],
-        scope_name=data["scope"]["name"],
+        scope_name=data["scope"]["name"] if data["scope"]["country"] else ALL_COUNTRIES_NAME,
         countries=countries,
         totals=_totals_from_dict(data["totals"]),
         history=[_point_from_dict(p) for p in data["history"]],

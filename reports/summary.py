@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Exists, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Least, TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 
 from tiptracker.lib.dates import long_date, period_words
 from tracker.models import (
@@ -50,6 +51,9 @@ from tracker.models import (
 
 # 3: each change says whether its reason is withheld, the assessment whether its narrative is.
 SCHEMA_VERSION = 3
+# The scope name of an all-countries summary: lazy, so a page names it in its reader's language
+# (the canonical JSON names it in English, `reports.published.ALL_COUNTRIES`).
+ALL_COUNTRIES_NAME = gettext_lazy("All countries")
 
 STATUSES = tuple(Recommendation.Status.values)
 PILLARS = tuple(Recommendation.Pillar.values)
@@ -87,7 +91,9 @@ CONFIDENCE_LABELS = _Labels(Assessment.Confidence.choices)
 SOURCE_TYPE_LABELS = _Labels(Evidence.SourceType.choices)
 DIRECTION_LABELS = _Labels(Evidence.Direction.choices)
 TIER_LABELS = _Labels(Tier.choices)
-LINK_KIND_LABELS = _Labels({**dict(Recommendation.LinkKind.choices), "dropped": "Dropped"})
+LINK_KIND_LABELS = _Labels(
+    {**dict(Recommendation.LinkKind.choices), "dropped": pgettext_lazy("relation", "Dropped")}
+)
 
 
 class NoNarratives(LookupError):
@@ -526,42 +532,46 @@ class Summary:
 
     @property
     def as_of_words(self) -> str:
-        """Say which day the statuses are on, and why that day."""
-        day = long_date(self.as_of)
+        """Say which day the statuses are on, and why that day (in the active language)."""
+        day = {"day": long_date(self.as_of)}
         if self.schema_version < 2:
-            return f"statuses on {day}, the end of the reporting period"
+            return gettext("statuses on %(day)s, the end of the reporting period") % day
         if self.as_of == self.period_end:
-            return f"statuses on {day}, the end of the period"
+            return gettext("statuses on %(day)s, the end of the period") % day
         if self.as_of < self.period_start:
-            return f"before the period began: statuses on {day}"
+            return gettext("before the period began: statuses on %(day)s") % day
         if self.as_of < self.period_end:
             # Built on the day itself, while the period runs: its default. Any other day inside
             # the period is one the reader chose, the period running or not.
             built_on = timezone.localdate(self.generated_at) if self.generated_at else None
             if self.as_of == built_on:
-                return f"period still running: statuses on {day}, the day this was made"
-            return f"part-way through the period: statuses on {day}"
-        return f"after the period: statuses on {day}"
+                return (
+                    gettext("period still running: statuses on %(day)s, the day this was made")
+                    % day
+                )
+            return gettext("part-way through the period: statuses on %(day)s") % day
+        return gettext("after the period: statuses on %(day)s") % day
 
     @property
     def no_changes_words(self) -> str:
         """Say why no change is listed: none took effect, or the period had not begun."""
         if self.as_of < self.period_start:
-            return (
-                f"The follow-up period begins on {long_date(self.period_start)}, after the "
-                f"as-of day ({long_date(self.as_of)}): no change of the period had taken effect."
-            )
-        return (
-            f"No status change took effect between {long_date(self.period_start)} and "
-            f"{long_date(self.as_of)}."
-        )
+            return gettext(
+                "The follow-up period begins on %(start)s, after the as-of day (%(day)s): "
+                "no change of the period had taken effect."
+            ) % {"start": long_date(self.period_start), "day": long_date(self.as_of)}
+        return gettext("No status change took effect between %(start)s and %(day)s.") % {
+            "start": long_date(self.period_start),
+            "day": long_date(self.as_of),
+        }
 
     @property
     def period_statement(self) -> str:
         """Return the period and the as-of day in words, as every page and export states them."""
+        words = {"period": self.period_words, "as_of": self.as_of_words}
         if self.schema_version < 2:
-            return f"Reporting period {self.period_words}; {self.as_of_words}"
-        return f"Follow-up period {self.period_words}; {self.as_of_words}"
+            return gettext("Reporting period %(period)s; %(as_of)s") % words
+        return gettext("Follow-up period %(period)s; %(as_of)s") % words
 
 
 # --- Building from the database -------------------------------------------------------------
@@ -1019,7 +1029,7 @@ def _assemble(
         as_of=as_of,
         audience=audience.value,
         country_slug=country.slug if country is not None else None,
-        scope_name=country.name if country is not None else "All countries",
+        scope_name=country.name if country is not None else ALL_COUNTRIES_NAME,
         countries=countries,
         totals=totals,
         history=_scope_history(countries),

@@ -184,6 +184,11 @@ class Cell:
     def status_label(self) -> str:
         return RecommendationStatus(self.status).label if self.status else ""
 
+    @property
+    def link_kind_label(self) -> str:
+        """Return the link's kind in words, in the active language, as the grid says it."""
+        return str(Recommendation.LinkKind(self.link_kind).label).lower() if self.link_kind else ""
+
 
 @dataclass
 class Chain:

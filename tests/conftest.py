@@ -3,8 +3,10 @@
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import connections
 from django.test import Client
+from django.utils import translation
 
 from tests.factories import UserFactory
 from tracker import importer, roles
@@ -13,6 +15,17 @@ ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "fixtures" / "tip-2021-north-korea.txt"
 NARRATIVES = Path(__file__).resolve().parent / "data" / "narratives"
 CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Put the default language back after each test.
+
+    Django leaves the last request's language active in the thread (`LocaleMiddleware`), so a
+    test that read a page in Korean would otherwise make the next test's code run in Korean.
+    """
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 def _client_for(user) -> Client:

@@ -55,6 +55,8 @@ NOT_PAGES = {
     "recommendation_void_change": POST_ONLY,
     "recommendation_owner": POST_ONLY,
     "recommendation_pillar": POST_ONLY,
+    "recommendation_translation": POST_ONLY,
+    "recommendation_translation_remove": POST_ONLY,
     "evidence_withdraw": POST_ONLY,
     "assessment_save": POST_ONLY,
     "assessment_submit": POST_ONLY,

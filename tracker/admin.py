@@ -18,6 +18,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tracker import audit, services
@@ -505,11 +507,11 @@ class UserAdmin(DjangoUserAdmin):
 
     actions = ["give_enrolment_code", "reset_two_factor"]
 
-    @admin.action(description="Give a two-factor enrolment code", permissions=["change"])
+    @admin.action(description=_("Give a two-factor enrolment code"), permissions=["change"])
     def give_enrolment_code(self, request, queryset):
         return self._show_enrolment_codes(request, queryset, reset=False)
 
-    @admin.action(description="Reset two-factor sign-in (lost phone)", permissions=["change"])
+    @admin.action(description=_("Reset two-factor sign-in (lost phone)"), permissions=["change"])
     def reset_two_factor(self, request, queryset):
         for user in queryset:
             services.two_factor_reset(user=user, by=request.user)
@@ -529,7 +531,7 @@ class UserAdmin(DjangoUserAdmin):
             issued.append((user, code, record.expires_at))
         context = {
             **self.admin_site.each_context(request),
-            "title": "Two-factor enrolment codes",
+            "title": gettext("Two-factor enrolment codes"),
             "issued": issued,
             "reset": reset,
             "opts": self.model._meta,

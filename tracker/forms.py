@@ -661,10 +661,10 @@ class EnrolmentCodeForm(forms.Form):
     """The one-time code an administrator gives a user who must set up two-factor sign-in."""
 
     enrolment_code = forms.CharField(
-        label="Enrolment code",
+        label=_("Enrolment code"),
         max_length=40,
         widget=forms.TextInput(attrs={"autocomplete": "off", "autofocus": True}),
-        help_text="Four groups of four letters and digits, such as k7qm-2xpd-ra4t-w5vn.",
+        help_text=_("Four groups of four letters and digits, such as k7qm-2xpd-ra4t-w5vn."),
     )
 
 

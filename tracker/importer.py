@@ -20,6 +20,7 @@ from pathlib import Path
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext
 
 from tiptracker.lib import pdftext
 from tiptracker.lib.sqlite.base import refresh_statistics
@@ -172,7 +173,10 @@ def parse_file(
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise ImportRefused(f"{name}: cannot be read ({exc.strerror or exc}).") from exc
+        raise ImportRefused(
+            gettext("%(name)s: cannot be read (%(error)s).")
+            % {"name": name, "error": exc.strerror or exc}
+        ) from exc
     parsed = parse_bytes(data, name=name, year=year, country=country, tier=tier)
     parsed.source_url = source_url
     return parsed
@@ -282,12 +286,18 @@ def parse_text(
         raise ImportRefused(message) from exc
     info = countries.match_country(narrative.country)
     if info is None:
-        raise ImportRefused(f"{name}: the country {narrative.country!r} is not known.")
+        raise ImportRefused(
+            gettext("%(name)s: the country %(country)s is not known.")
+            % {"name": name, "country": repr(narrative.country)}
+        )
     others = _other_country_headers(text, info.name)
     if others:
         raise ImportRefused(
-            f"{name}: the text holds the headers of several countries ({', '.join(others)}), "
-            "so it is not one narrative; import one narrative per file."
+            gettext(
+                "%(name)s: the text holds the headers of several countries (%(others)s), "
+                "so it is not one narrative; import one narrative per file."
+            )
+            % {"name": name, "others": ", ".join(others)}
         )
     sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return Parsed(name=name, text=text, sha256=sha256, narrative=narrative, info=info)
@@ -363,8 +373,11 @@ def parse_document(
             parsed.source_url = source_url
             if year is not None and document.year not in (None, year):
                 parsed.narrative.warnings.append(
-                    f"The document states the year {document.year}, but {year} was supplied; "
-                    f"using {year}."
+                    gettext(
+                        "The document states the year %(stated)s, but %(year)s was supplied; "
+                        "using %(year)s."
+                    )
+                    % {"stated": document.year, "year": year}
                 )
             items.append(parsed)
         if progress is not None:
@@ -378,7 +391,13 @@ def parse_document_file(path: Path, *, source_url: str = "", **overrides) -> lis
     try:
         text = narrative_text(path.read_bytes(), name=name)
     except OSError as exc:
-        return [Refused(name, f"{name}: cannot be read ({exc.strerror or exc}).")]
+        return [
+            Refused(
+                name,
+                gettext("%(name)s: cannot be read (%(error)s).")
+                % {"name": name, "error": exc.strerror or exc},
+            )
+        ]
     except ImportRefused as exc:
         return [Refused(name, str(exc))]
     return parse_document(text, name=name, source_url=source_url, **overrides)
@@ -429,14 +448,16 @@ def batch_conflicts(batch: list[Parsed]) -> dict[str, str]:
         other = seen.get(key)
         if other and other.sha256 != parsed.sha256:
             what = f"{parsed.info.name} {parsed.narrative.year}"
-            conflicts[parsed.name] = (
-                f"{parsed.name}: {what} is also in {other.name} with a different text; "
-                "import one of them."
+            conflict = gettext(
+                "%(name)s: %(what)s is also in %(other)s with a different text; import one of them."
             )
+            conflicts[parsed.name] = conflict % {
+                "name": parsed.name,
+                "what": what,
+                "other": other.name,
+            }
             conflicts.setdefault(
-                other.name,
-                f"{other.name}: {what} is also in {parsed.name} with a different text; "
-                "import one of them.",
+                other.name, conflict % {"name": other.name, "what": what, "other": parsed.name}
             )
         seen.setdefault(key, parsed)
     return conflicts
@@ -481,9 +502,12 @@ def classify(parsed: Parsed, *, existing=_LOOK_UP) -> Outcome:
         existing = _existing(parsed)
     if existing and existing.source_sha256 != parsed.sha256:
         raise ImportRefused(
-            f"{parsed.name}: {parsed.info.name} {parsed.narrative.year} was already imported "
-            "from a different text. Imported narratives are never overwritten, because "
-            "statuses, evidence and assessments hang on them."
+            gettext(
+                "%(name)s: %(country)s %(year)s was already imported from a different text. "
+                "Imported narratives are never overwritten, because statuses, evidence and "
+                "assessments hang on them."
+            )
+            % {"name": parsed.name, "country": parsed.info.name, "year": parsed.narrative.year}
         )
     return Outcome(
         name=parsed.name,

@@ -20,6 +20,8 @@ from django.db import connections
 from django.db.models import IntegerField, Q, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.query import FlatValuesListIterable
+from django.utils import formats
+from django.utils.translation import gettext
 
 from tiptracker.lib import inputs
 
@@ -34,7 +36,9 @@ class Count:
     def __str__(self) -> str:
         if self.exact:
             return str(self.value)
-        return f"about {_round(self.value):,}"
+        # The estimate in the active language's words and digit grouping ("about 12,000").
+        number = formats.number_format(_round(self.value), force_grouping=True)
+        return gettext("about %(count)s") % {"count": number}
 
     def __eq__(self, other) -> bool:
         # An exact count is its number; an estimate equals no number.

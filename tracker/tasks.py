@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import Truncator
+from django.utils.translation import gettext, override
 from django_tasks import TaskResultStatus, task
 from django_tasks_db.models import DBTaskResult
 
@@ -53,8 +54,9 @@ def run_daily_chores() -> dict[str, int]:
 
 def _fail(job: ImportJob, message: str) -> None:
     # Every failure leaves the database as it was; the message says so once.
-    if "nothing was imported" not in message.lower():
-        message = f"{message} Nothing was imported."
+    nothing = gettext("Nothing was imported.")
+    if nothing.lower().rstrip(".") not in message.lower():
+        message = f"{message} {nothing}"
     job.state = ImportJob.State.FAILED
     job.error = message
     job.data = b""
@@ -73,6 +75,7 @@ def preview_entry(index: int, outcome: importer.Outcome) -> dict:
         "country": outcome.country,
         "year": outcome.year,
         "tier": str(Tier(narrative.tier).label) if narrative else "",
+        "tier_code": narrative.tier if narrative else "",
         "recommendations": len(narrative.recommendations) if narrative else 0,
         "warnings": list(outcome.warnings),
         "action": outcome.action,
@@ -187,13 +190,17 @@ def parse_within_limit(
             remaining = started + limit - time.monotonic()
             if remaining <= 0 or not receiver.poll(remaining):
                 raise importer.ImportRefused(
-                    f"{name}: took longer than {limit:g} s to read; nothing was imported."
+                    gettext("%(name)s: took longer than %(limit)s s to read; nothing was imported.")
+                    % {"name": name, "limit": f"{limit:g}"}
                 )
             try:
                 kind, *payload = receiver.recv()
             except EOFError:
                 raise importer.ImportRefused(
-                    f"{name}: the reading stopped before it was done; nothing was imported."
+                    gettext(
+                        "%(name)s: the reading stopped before it was done; nothing was imported."
+                    )
+                    % {"name": name}
                 ) from None
             if kind == "found":
                 limit = seconds * max(payload[0], 1)
@@ -209,8 +216,11 @@ def parse_within_limit(
                 # the job fails with a message instead of waiting forever.
                 logger.error("Reading %s failed:\n%s", name, payload[0])
                 raise importer.ImportRefused(
-                    f"{name}: could not be read because of an error in the reader, recorded "
-                    "for the administrators; nothing was imported."
+                    gettext(
+                        "%(name)s: could not be read because of an error in the reader, recorded "
+                        "for the administrators; nothing was imported."
+                    )
+                    % {"name": name}
                 )
     finally:
         if child.is_alive():
@@ -219,8 +229,21 @@ def parse_within_limit(
         receiver.close()
 
 
+def _uploader_language(job_id: int) -> str:
+    """Return the language of the user who uploaded the job: the messages it stores (refusals,
+    warnings, failures) are written in it, as the pages show them to that user."""
+    job = ImportJob.objects.select_related("created_by").only("created_by").get(pk=job_id)
+    return notifications.recipient_languages([job.created_by])[job.created_by.pk]
+
+
 @task()
 def read_import_job(job_id: int) -> None:
+    """Read the job's file in its uploader's language (see `_read_import_job`)."""
+    with override(_uploader_language(job_id)):
+        _read_import_job(job_id)
+
+
+def _read_import_job(job_id: int) -> None:
     """Extract the job's text, then split and parse it under the time limit, recording
     progress; then the preview."""
     job = ImportJob.objects.get(pk=job_id)
@@ -269,6 +292,12 @@ def read_import_job(job_id: int) -> None:
 
 @task()
 def write_import_job(job_id: int) -> None:
+    """Import the job's selection in its uploader's language (see `_write_import_job`)."""
+    with override(_uploader_language(job_id)):
+        _write_import_job(job_id)
+
+
+def _write_import_job(job_id: int) -> None:
     """Import the narratives the reviewer selected, all or nothing.
 
     The text is parsed again, under the time limit, and each narrative must read as it did in
@@ -287,13 +316,16 @@ def write_import_job(job_id: int) -> None:
     for index in job.selected:
         item = items[index] if 0 <= index < len(items) else None
         if not isinstance(item, importer.Parsed) or item.sha256 != previewed[index]["sha256"]:
-            _fail(job, "The document no longer reads as it did in the preview; upload it again.")
+            _fail(
+                job,
+                gettext("The document no longer reads as it did in the preview; upload it again."),
+            )
             return
         chosen.append(item)
     outcomes = importer.import_atomic(chosen, by=job.created_by)
     refused = [o for o in outcomes if o.action == "refused"]
     if refused:
-        _fail(job, " ".join(o.reason for o in refused) + " Nothing was imported.")
+        _fail(job, " ".join([*(o.reason for o in refused), gettext("Nothing was imported.")]))
         return
     for index, outcome in zip(job.selected, outcomes, strict=True):
         previewed[index]["action"] = outcome.action

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tracker import twofactor
@@ -172,7 +172,7 @@ def totp_device_confirm(
     return _new_recovery_codes(by)
 
 
-_ENROLMENT_CODE_NEEDED = (
+_ENROLMENT_CODE_NEEDED = gettext_lazy(
     "Setting up two-factor sign-in for your account needs a current enrolment code from an "
     "administrator."
 )

@@ -214,7 +214,9 @@ def _ask_enrolment_code(request, pending):
     if form.is_bound and form.is_valid():
         # Wrong enrolment codes slow the next try as wrong codes from an app do.
         if _throttled(pending):
-            form.add_error("enrolment_code", "Too many wrong codes in a row: wait a few seconds.")
+            form.add_error(
+                "enrolment_code", gettext("Too many wrong codes in a row: wait a few seconds.")
+            )
         else:
             code = services.enrolment_code_find(user=user, code=form.cleaned_data["enrolment_code"])
             if code is not None:
@@ -226,8 +228,10 @@ def _ask_enrolment_code(request, pending):
             audit.two_factor("failed", request, user, reason="enrolment-code")
             form.add_error(
                 "enrolment_code",
-                "That enrolment code is not right, was already used or has expired. Ask an "
-                "administrator for a new one.",
+                gettext(
+                    "That enrolment code is not right, was already used or has expired. Ask an "
+                    "administrator for a new one."
+                ),
             )
     if form.is_bound:
         status = 400

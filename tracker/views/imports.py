@@ -23,6 +23,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from tiptracker.lib import pdftext
@@ -33,26 +34,28 @@ from tracker.models import FIRST_REPORT_YEAR, LAST_REPORT_YEAR, Finding, ImportJ
 MAX_UPLOAD_BYTES = 40 * 1024 * 1024
 # What a request carries besides the file: the form's other fields and the multipart framing.
 FORM_ROOM_BYTES = 64 * 1024
-NOT_WAITING = "This import is not waiting for a confirmation."
+NOT_WAITING = gettext_lazy("This import is not waiting for a confirmation.")
 
 
 class UploadForm(forms.Form):
     file = forms.FileField(
-        label="Narrative file",
-        help_text="A country narrative, or a whole report of many, as text (.txt) or PDF.",
+        label=gettext_lazy("Narrative file"),
+        help_text=gettext_lazy(
+            "A country narrative, or a whole report of many, as text (.txt) or PDF."
+        ),
     )
     country = forms.CharField(
-        label="Country",
+        label=gettext_lazy("Country"),
         required=False,
         max_length=100,
-        help_text="Only if the text does not name it (or names it wrongly).",
+        help_text=gettext_lazy("Only if the text does not name it (or names it wrongly)."),
     )
     year = forms.IntegerField(
-        label="Report year",
+        label=gettext_lazy("Report year"),
         required=False,
         min_value=FIRST_REPORT_YEAR,
         max_value=LAST_REPORT_YEAR,
-        help_text="Only if the text does not state it (or states it wrongly).",
+        help_text=gettext_lazy("Only if the text does not state it (or states it wrongly)."),
     )
 
     def clean_file(self):
@@ -60,8 +63,8 @@ class UploadForm(forms.Form):
         limit = max_upload_bytes()
         if upload.size > limit:
             raise forms.ValidationError(
-                f"The file is {filesizeformat(upload.size)}; at most {filesizeformat(limit)} "
-                "can be uploaded here."
+                gettext("The file is %(size)s; at most %(limit)s can be uploaded here.")
+                % {"size": filesizeformat(upload.size), "limit": filesizeformat(limit)}
             )
         return upload
 
@@ -75,9 +78,9 @@ def max_upload_bytes() -> int:
 
 class ConfirmForm(forms.Form):
     sha256 = forms.CharField(widget=forms.HiddenInput, max_length=64, min_length=64)
-    country = forms.CharField(label="Country", required=False, max_length=100)
+    country = forms.CharField(label=gettext_lazy("Country"), required=False, max_length=100)
     year = forms.IntegerField(
-        label="Report year",
+        label=gettext_lazy("Report year"),
         required=False,
         min_value=FIRST_REPORT_YEAR,
         max_value=LAST_REPORT_YEAR,
@@ -142,7 +145,9 @@ def _upload_again(job: ImportJob) -> dict:
 
 class SelectionForm(forms.Form):
     narrative = forms.TypedMultipleChoiceField(
-        label="Narratives to import", coerce=int, widget=forms.CheckboxSelectMultiple
+        label=gettext_lazy("Narratives to import"),
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
     )
 
     def __init__(self, *args, job: ImportJob, **kwargs):
@@ -161,7 +166,8 @@ class SelectionForm(forms.Form):
         ]
         if refused:
             raise forms.ValidationError(
-                f"Leave out the narratives that cannot be imported: {', '.join(refused)}."
+                gettext("Leave out the narratives that cannot be imported: %(names)s.")
+                % {"names": ", ".join(refused)}
             )
         return sorted(chosen)
 
@@ -196,7 +202,11 @@ def _report_page(request, job: ImportJob):
     elif request.method == "POST":
         messages.error(request, NOT_WAITING)
         return redirect(job)
-    rows = job.preview
+    # The tier in the reader's language, from its code when the worker recorded one.
+    rows = [
+        {**row, "tier": Tier(row["tier_code"]).label} if row.get("tier_code") else row
+        for row in job.preview
+    ]
     counts = {
         action: sum(1 for e in rows if e["action"] == action)
         for action in ("new", "unchanged", "refused", "imported")
@@ -232,8 +242,10 @@ def _narrative_page(request, job: ImportJob):
     if not hmac.compare_digest(form.cleaned_data["sha256"], job.sha256):
         messages.error(
             request,
-            "The confirmation does not match the uploaded narrative; nothing was imported. "
-            "Upload the file again.",
+            gettext(
+                "The confirmation does not match the uploaded narrative; nothing was imported. "
+                "Upload the file again."
+            ),
         )
         form = UploadForm(initial={"country": job.country, "year": job.year})
         return _render_upload(request, form, status=400)
@@ -244,8 +256,10 @@ def _narrative_page(request, job: ImportJob):
         if request.POST.get("action") == "import":
             messages.info(
                 request,
-                "The country or the year was changed, so the file is read again with them: "
-                "check what is read before importing.",
+                gettext(
+                    "The country or the year was changed, so the file is read again with them: "
+                    "check what is read before importing."
+                ),
             )
         if not services.import_job_recheck(
             job=job, by=request.user, country=given[0], year=given[1]
