@@ -163,9 +163,9 @@ def test_the_check_never_makes_a_text_more_public_and_refuses_bad_input(world):
 def test_the_check_page_takes_a_fixed_number_of_queries(world, django_assert_num_queries):
     client = _client(world.reviewer)
     client.get(_url(world))  # the session and the permissions, read once
-    # Session, user, 2 × permissions, the country; the nine of build_summary, the six of the
-    # check; the header's count of notifications.
-    with django_assert_num_queries(21):
+    # Session, the user with the header's count of notifications, the permissions with the
+    # groups, the country; the ten of build_summary, the six of the check.
+    with django_assert_num_queries(20):
         client.get(_url(world))
 
 
