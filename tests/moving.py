@@ -10,6 +10,7 @@ import datetime
 import decimal
 import hashlib
 import json
+import uuid
 
 from django.apps import apps
 from django.contrib.auth.models import Group, Permission, User
@@ -38,6 +39,8 @@ NOT_BACKED_UP = {
     # Two-factor secrets stay out of backups (tracker/backup.py): users set them up again.
     "otp_totp.totpdevice",
     "tracker.recoverycode",
+    # Enrolment codes are one-time credentials too: an administrator gives new ones.
+    "tracker.enrolmentcode",
     # The full-text index is not a table of the tracker's own (see tracker.models.SearchEntry).
     "tracker.searchentry",
     # API tokens are credentials, like the two-factor secrets: users create new ones.
@@ -143,6 +146,9 @@ def fill() -> None:
     services.recommendation_set_pillar(
         recommendation=third, pillar=Recommendation.Pillar.PROTECTION, by=reviewer
     )
+    services.recommendation_translate(
+        recommendation=first, language="ko", text="인신매매 피해자를 식별한다.", by=analyst
+    )
     assessment = services.assessment_draft(
         recommendation=first,
         year=2022,
@@ -174,6 +180,8 @@ def _plain(value):
         return str(value)
     if isinstance(value, bytes | memoryview):
         return bytes(value).hex()
+    if isinstance(value, uuid.UUID):
+        return str(value)
     return value
 
 
