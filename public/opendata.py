@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext, gettext_noop
 
 from api.public import VOCABULARIES, PublicRecord, latest_rows
@@ -359,7 +360,10 @@ def _json(dataset: Dataset, rows: list[list]) -> bytes:
         "columns": names,
         "rows": [dict(zip(names, row, strict=True)) for row in rows],
     }
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    # Labels marked for translation are lazy strings: written as their (English) text.
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":"), default=str).encode(
+        "utf-8"
+    )
 
 
 @dataclass
@@ -379,7 +383,16 @@ class DataFile:
 
 
 def build_files(record: PublicRecord) -> dict[str, DataFile]:
-    """Return every open-data file by name, with the checksums file last."""
+    """Return every open-data file by name, with the checksums file last.
+
+    The files are written in English whatever the reader's language, so that their bytes and
+    checksums depend on the publications alone; pages describe them in the reader's language.
+    """
+    with translation.override("en"):
+        return _build_files(record)
+
+
+def _build_files(record: PublicRecord) -> dict[str, DataFile]:
     files: dict[str, DataFile] = {}
     for dataset in DATASETS:
         rows = list(dataset.rows(record))

@@ -70,6 +70,7 @@ NOT_PAGES = {
     "api:schema": "The OpenAPI document (YAML or JSON) for tools; its page is api:docs.",
     "evidence_by_id": "An old address by id: sends a reviewer on to the item's page (checked).",
     "public_root": "A redirect to the front page.",
+    "language_link": "A redirect that sets the language (the public site's menu), not a page.",
     "public_feed": "An Atom feed, for feed readers.",
     "public_country_feed": "An Atom feed, for feed readers.",
     "public_data_file": "An open-data file (CSV, JSON, checksums), not a page.",
@@ -227,6 +228,7 @@ _ANY = {
     "id": "1",
     "int": "1",
     "slug": "north-korea",
+    "str": "fr",
     "uuid": "00000000-0000-4000-8000-000000000000",
 }
 

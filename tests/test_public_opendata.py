@@ -141,3 +141,16 @@ def test_with_nothing_published_the_files_hold_their_headers(client, db):
     header = "\ufeffsummary_id,country,year,reference"
     assert _file(client, "statuses.csv").decode().startswith(header)
     assert json.loads(_file(client, "statuses.json"))["rows"] == []
+
+
+def test_the_files_are_the_same_bytes_in_every_language_and_the_page_reads_in_it(client, published):
+    # Their labels are marked for translation, but the files are data: English, and their
+    # checksums the same whoever asks.
+    english = {name: _file(client, name) for name in ("statuses.json", "sha256sums.txt")}
+    client.cookies["django_language"] = "ko"
+    forget_public_caches()
+    page = client.get(reverse("public_data"))
+    assert page.status_code == 200
+    assert '<html lang="ko"' in page.content.decode()
+    for name, content in english.items():
+        assert _file(client, name) == content, name

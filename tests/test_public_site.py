@@ -345,7 +345,7 @@ def test_the_sitemap_lists_every_public_page_at_the_site_address(client, publish
 
 # Open to anyone besides the public site: the sign-in pages, and the glossary (definitions only).
 # The language menu serves visitors too: it remembers their choice in a cookie.
-PUBLIC_NAMES = {"home", "login", "admin:login", "glossary", "language_set"}
+PUBLIC_NAMES = {"home", "login", "admin:login", "glossary", "language_set", "language_link"}
 _SAMPLE = {
     "year": "2021",
     "slug": "north-korea",

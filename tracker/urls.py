@@ -40,6 +40,7 @@ urlpatterns = [
     path("search/", search.search_page, name="search"),
     path("glossary/", glossary.glossary, name="glossary"),
     path("language/", languages.language_set, name="language_set"),
+    path("language/<str:code>/", languages.language_link, name="language_link"),
     path("exports/<id:pk>/", exports.export_job, name="export_job"),
     path("exports/<id:pk>/file/", exports.export_job_file, name="export_job_file"),
     path("filters/save/", saved_filters.saved_filter_save, name="saved_filter_save"),
