@@ -388,9 +388,9 @@ def test_a_reload_of_the_preview_parses_nothing_and_costs_a_fixed_number_of_quer
     parses.clear()  # the worker's parse happens in its child process, not counted here
     reviewer_client.get(url)  # the session and the user's permissions are read once
     for _ in range(2):
-        # The session, the user, the user's and the groups' permissions, the job (without
-        # its file and text), and the layout's count of unread notifications.
-        with django_assert_num_queries(6) as queries:
+        # The session, the user with the layout's count of unread notifications, the
+        # permissions with the groups, and the job (without its file and text).
+        with django_assert_num_queries(4) as queries:
             html = reviewer_client.get(url).content.decode()
         assert parses == []
         assert "Prioritized recommendations (11)" in html
