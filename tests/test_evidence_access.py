@@ -84,4 +84,4 @@ def test_a_reviewer_sees_the_access_list_in_a_fixed_number_of_queries(
 
 
 # The evidence page's own queries, the access recorded, and the newest accesses with their users.
-ACCESS_PAGE_QUERIES = 12
+ACCESS_PAGE_QUERIES = 10

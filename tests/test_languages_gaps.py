@@ -30,6 +30,11 @@ def _english_left(html, language):
     return sorted(msgid for msgid in _english_msgids(language) if msgid in text)
 
 
+# The worker runs beside the test, on committed data, as in the import tests.
+IMPORT_DB = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+@IMPORT_DB
 @pytest.mark.parametrize("language", ["fr", "ar", "ko"])
 def test_the_import_pages_read_in_the_language(reviewer_client, language):
     client = _in(reviewer_client, language)
@@ -43,6 +48,7 @@ def test_the_import_pages_read_in_the_language(reviewer_client, language):
     assert "Prioritized recommendations (11)" not in page
 
 
+@IMPORT_DB
 def test_a_refusal_stored_on_an_import_job_is_in_its_uploaders_language(
     reviewer, reviewer_client, tmp_path
 ):

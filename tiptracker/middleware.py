@@ -72,6 +72,15 @@ class BrandedErrorPages:
         self.get_response = get_response
 
     def __call__(self, request):
+        if any(
+            "\x00" in key or any("\x00" in v for v in values) for key, values in request.GET.lists()
+        ):
+            # No field takes a NUL character, and PostgreSQL refuses one in any text it is sent.
+            message = gettext(
+                "A value in the address holds a NUL character, which no field accepts. "
+                "Nothing was changed."
+            )
+            return render(request, "request_refused.html", {"message": message}, status=400)
         response = self.get_response(request)
         if settings.DEBUG and response.status_code == 404 and not _resolves(request.path_info):
             # No view ran, so this is Django's "no URL matched" page.
