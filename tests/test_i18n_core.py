@@ -143,3 +143,16 @@ def test_refusals_are_said_in_the_active_language(catalogues, django_user_model)
         with pytest.raises(UploadRefused) as refused:
             check_name("a" * 300 + ".pdf")
         assert refused.value.messages == ["파일 이름이 255자를 넘습니다."]
+
+
+@pytest.mark.parametrize("language", ["fr", "es", "ar", "ko"])
+def test_a_time_stamp_is_written_in_the_languages_own_form(language):
+    from django.utils import formats
+
+    moment = datetime.datetime(2026, 12, 7, 19, 26, tzinfo=datetime.UTC)
+    with translation.override(language):
+        written = formats.date_format(moment, "DATETIME_FORMAT")
+        day = formats.date_format(moment.date(), "DATE_FORMAT")
+    # The day with its time begins with the day as the language writes it alone (the global
+    # fallback, "N j, Y, P", puts the month first with English commas).
+    assert written.startswith(day.rstrip(".")), (written, day)
