@@ -143,10 +143,16 @@ def test_with_nothing_published_the_files_hold_their_headers(client, db):
     assert json.loads(_file(client, "statuses.json"))["rows"] == []
 
 
-def test_the_files_are_the_same_bytes_in_every_language_and_the_page_reads_in_it(client, published):
+def test_the_files_are_the_same_bytes_in_every_language_and_the_page_reads_in_it(
+    client, published, reviewer
+):
     # Their labels are marked for translation, but the files are data: English, and their
-    # checksums the same whoever asks.
-    english = {name: _file(client, name) for name in ("statuses.json", "sha256sums.txt")}
+    # checksums the same whoever asks. An all-countries summary's scope is such a label.
+    report_services.summary_publish(year=2021, country=None, by=reviewer)
+    forget_public_caches()
+    names = ("summaries.json", "summaries.csv", "statuses.json", "sha256sums.txt")
+    english = {name: _file(client, name) for name in names}
+    assert '"scope":"All countries"' in english["summaries.json"].decode()
     client.cookies["django_language"] = "ko"
     forget_public_caches()
     page = client.get(reverse("public_data"))
