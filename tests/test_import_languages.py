@@ -28,6 +28,9 @@ YEAR_MISSING = (
 NO_TEXT = "scan.pdf: the PDF holds no extractable text (a scan needs OCR before import)."
 BINARY = "scan.txt: looks like binary data (control characters), not text."
 
+# Arabic isolates each file name (FSI ... PDI), so that "2021_kenya.txt" reads left to right.
+FSI, PDI = "\u2068", "\u2069"
+
 SAID = {
     "fr": {
         YEAR_FROM_NAME: (
@@ -53,12 +56,14 @@ SAID = {
     "ar": {
         YEAR_FROM_NAME: "يذكر اسم الملف السنة 2019، لكن النص يذكر 2021؛ تُستخدم 2021.",
         TIERS_DIFFER: "تذكر الترويسة «الفئة 2»، لكن المقدمة تذكر «الفئة 3»؛ تُستخدم الترويسة.",
-        YEAR_MISSING: "north-korea.txt: السنة غير موجودة: لا يذكرها النص ولم تُقدَّم أي سنة.",
-        NO_TEXT: (
-            "scan.pdf: لا يحتوي ملف PDF على نص قابل للاستخراج (يحتاج المستند الممسوح ضوئيًا "
-            "إلى التعرّف الضوئي على الحروف قبل الاستيراد). لم يُستورد شيء."
+        YEAR_MISSING: (
+            f"{FSI}north-korea.txt{PDI}: السنة غير موجودة: لا يذكرها النص ولم تُقدَّم أي سنة."
         ),
-        BINARY: "scan.txt: يبدو أنه بيانات ثنائية (محارف تحكّم)، وليس نصًا.",
+        NO_TEXT: (
+            f"{FSI}scan.pdf{PDI}: لا يحتوي ملف PDF على نص قابل للاستخراج (يحتاج المستند "
+            "الممسوح ضوئيًا إلى التعرّف الضوئي على الحروف قبل الاستيراد). لم يُستورد شيء."
+        ),
+        BINARY: f"{FSI}scan.txt{PDI}: يبدو أنه بيانات ثنائية (محارف تحكّم)، وليس نصًا.",
     },
 }
 
