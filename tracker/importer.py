@@ -253,9 +253,9 @@ def parse_text(
     country: str | None = None,
     tier: str | None = None,
     default_year: int | None = None,
-    default_year_from: str = "the file name",
+    default_year_from: str = tipreport.FROM_FILE_NAME,
     default_country: str | None = None,
-    default_country_from: str = "the file name",
+    default_country_from: str = tipreport.FROM_FILE_NAME,
 ) -> Parsed:
     """Parse one narrative's text; raise ImportRefused naming `name` on any problem.
 
@@ -339,20 +339,27 @@ def parse_document(
         return [item]
     total = len(document.parts)
     if country or tier:
-        given = " and ".join(
-            f"{label} {value!r}" for label, value in (("country", country), ("tier", tier)) if value
-        )
-        return [
-            Refused(
-                name,
-                f"{name}: holds {total} country narratives, so the {given} given for one "
-                "narrative cannot apply; leave them out.",
+        values = {"name": name, "total": total, "country": repr(country), "tier": repr(tier)}
+        if country and tier:
+            message = gettext(
+                "%(name)s: holds %(total)s country narratives, so the country %(country)s and "
+                "tier %(tier)s given for one narrative cannot apply; leave them out."
             )
-        ]
+        elif country:
+            message = gettext(
+                "%(name)s: holds %(total)s country narratives, so the country %(country)s given "
+                "for one narrative cannot apply; leave them out."
+            )
+        else:
+            message = gettext(
+                "%(name)s: holds %(total)s country narratives, so the tier %(tier)s given for "
+                "one narrative cannot apply; leave them out."
+            )
+        return [Refused(name, message % values)]
     if document.year is not None:
-        default_year, default_from = document.year, "the document"
+        default_year, default_from = document.year, tipreport.FROM_DOCUMENT
     else:
-        default_year, default_from = year_from_name(name), "the file name"
+        default_year, default_from = year_from_name(name), tipreport.FROM_FILE_NAME
     items: list[Parsed | Refused] = []
     for done, part in enumerate(document.parts, start=1):
         part_name = f"{name} [{part.heading}]"
@@ -365,7 +372,7 @@ def parse_document(
                 default_year_from=default_from,
                 # Each narrative's heading names its country, not the file's name.
                 default_country=part.country,
-                default_country_from="its heading",
+                default_country_from=tipreport.FROM_HEADING,
             )
         except ImportRefused as exc:
             items.append(Refused(part_name, str(exc)))

@@ -1,6 +1,7 @@
 """Parse one country narrative of the US Trafficking in Persons (TIP) Report.
 
-Plain Python (standard library only, no Django) so that it can be tested and reused on its own.
+Plain Python (the standard library, and Django's gettext alone for the messages, which are said
+in the active language) so that it can be tested and reused on its own.
 
 A narrative is, in order: an optional title line ("2021 Trafficking in Persons Report: North
 Korea"), an optional header naming the country and its tier ("SYRIA: Tier 3", "Burma (Tier 3)",
@@ -102,6 +103,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext, gettext_noop
+
 from tracker.countries import LONGEST_NAME, CountryInfo, match_country
 
 SECTION_KEYS = (
@@ -114,13 +117,20 @@ SECTION_KEYS = (
 
 TIER_CODES = ("tier_1", "tier_2", "tier_2_watch_list", "tier_3", "special_case")
 
+# English, as the narratives write them; the warnings say them in the active language.
 TIER_LABELS = {
-    "tier_1": "Tier 1",
-    "tier_2": "Tier 2",
-    "tier_2_watch_list": "Tier 2 Watch List",
-    "tier_3": "Tier 3",
-    "special_case": "Special Case",
+    "tier_1": gettext_noop("Tier 1"),
+    "tier_2": gettext_noop("Tier 2"),
+    "tier_2_watch_list": gettext_noop("Tier 2 Watch List"),
+    "tier_3": gettext_noop("Tier 3"),
+    "special_case": gettext_noop("Special Case"),
 }
+
+# Where a weak default (`default_year`, `default_country`) was read. Each message that names
+# its source is a whole sentence per source, so that a translation never joins pieces.
+FROM_FILE_NAME = "the file name"
+FROM_DOCUMENT = "the document"
+FROM_HEADING = "its heading"
 
 
 class NarrativeError(ValueError):
@@ -172,15 +182,20 @@ def decode_narrative(data: bytes, *, name: str = "<input>") -> str:
     naming `name` for binary data (NUL bytes, many control characters) or empty input.
     """
     if not data:
-        raise NarrativeError(f"{name}: the file is empty.")
+        raise NarrativeError(gettext("%(name)s: the file is empty.") % {"name": name})
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             text = data.decode("utf-16")
         except UnicodeDecodeError as exc:
-            raise NarrativeError(f"{name}: invalid UTF-16 text ({exc.reason}).") from exc
+            raise NarrativeError(
+                gettext("%(name)s: invalid UTF-16 text (%(reason)s).")
+                % {"name": name, "reason": exc.reason}
+            ) from exc
     else:
         if b"\x00" in data:
-            raise NarrativeError(f"{name}: looks like binary data (NUL bytes), not text.")
+            raise NarrativeError(
+                gettext("%(name)s: looks like binary data (NUL bytes), not text.") % {"name": name}
+            )
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
@@ -189,10 +204,13 @@ def decode_narrative(data: bytes, *, name: str = "<input>") -> str:
             except UnicodeDecodeError:
                 text = data.decode("latin-1")
     if not text.strip():
-        raise NarrativeError(f"{name}: the file holds only whitespace.")
+        raise NarrativeError(gettext("%(name)s: the file holds only whitespace.") % {"name": name})
     controls = len(_CONTROLS.findall(text))
     if "\x00" in text or controls / len(text) > _MAX_CONTROL_SHARE:
-        raise NarrativeError(f"{name}: looks like binary data (control characters), not text.")
+        raise NarrativeError(
+            gettext("%(name)s: looks like binary data (control characters), not text.")
+            % {"name": name}
+        )
     return text
 
 
@@ -937,8 +955,66 @@ def _without_chrome(lines: list[str]) -> list[str]:
 _FIXED_SPACE_RE = re.compile("[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
 
 
-def _capitalized(text: str) -> str:
-    return text[:1].upper() + text[1:]
+# The messages of `_resolve`, one whole sentence for each of the values it picks.
+_SUPPLIED_DIFFERS = {
+    "country": gettext_noop(
+        "The text gives the country as %(stated)s, but %(supplied)s was supplied; "
+        "using %(supplied)s."
+    ),
+    "year": gettext_noop(
+        "The text gives the year as %(stated)s, but %(supplied)s was supplied; using %(supplied)s."
+    ),
+    "tier": gettext_noop(
+        "The text gives the tier as %(stated)s, but %(supplied)s was supplied; using %(supplied)s."
+    ),
+}
+_MISSING = {
+    "country": gettext_noop(
+        "%(name)s: the country is missing: the text does not state it and none was supplied."
+    ),
+    "year": gettext_noop(
+        "%(name)s: the year is missing: the text does not state it and none was supplied."
+    ),
+    "tier": gettext_noop(
+        "%(name)s: the tier is missing: the text does not state it and none was supplied."
+    ),
+}
+# A weak default that the text contradicts, by what it is and where it was read.
+_DEFAULT_DIFFERS = {
+    ("country", FROM_FILE_NAME): gettext_noop(
+        "The file name gives the country %(default)s, but the text states %(stated)s; "
+        "using %(stated)s."
+    ),
+    ("country", FROM_HEADING): gettext_noop(
+        "Its heading gives the country %(default)s, but the text states %(stated)s; "
+        "using %(stated)s."
+    ),
+    ("year", FROM_FILE_NAME): gettext_noop(
+        "The file name gives the year %(default)s, but the text states %(stated)s; "
+        "using %(stated)s."
+    ),
+    ("year", FROM_DOCUMENT): gettext_noop(
+        "The document gives the year %(default)s, but the text states %(stated)s; using %(stated)s."
+    ),
+}
+_DEFAULT_COUNTRY_UNKNOWN = {
+    FROM_FILE_NAME: gettext_noop("%(name)s: unknown country %(country)s (from the file name)."),
+    FROM_HEADING: gettext_noop("%(name)s: unknown country %(country)s (from its heading)."),
+}
+_UNKNOWN_HEADING_USING_DEFAULT = {
+    FROM_FILE_NAME: gettext_noop(
+        "The heading names %(heading)s, which is not a known country; using %(country)s, "
+        "as the file name gives it."
+    ),
+    FROM_HEADING: gettext_noop(
+        "The heading names %(heading)s, which is not a known country; using %(country)s, "
+        "as its heading gives it."
+    ),
+}
+
+
+def _tier_label(code: str) -> str:
+    return gettext(TIER_LABELS[code])
 
 
 def _resolve(
@@ -949,18 +1025,19 @@ def _resolve(
     name: str,
     show=str,
 ) -> str | int:
-    """Pick the caller's value over the text's, warning when both are given and differ."""
+    """Pick the caller's value over the text's, warning when both are given and differ.
+
+    `label` is "country", "year" or "tier": each has its own sentences.
+    """
     if supplied is not None:
         if stated is not None and stated != supplied:
             warnings.append(
-                f"The text gives the {label} as {show(stated)}, but {show(supplied)} was "
-                f"supplied; using {show(supplied)}."
+                gettext(_SUPPLIED_DIFFERS[label])
+                % {"stated": show(stated), "supplied": show(supplied)}
             )
         return supplied
     if stated is None:
-        raise NarrativeError(
-            f"{name}: the {label} is missing: the text does not state it and none was supplied."
-        )
+        raise NarrativeError(gettext(_MISSING[label]) % {"name": name})
     return stated
 
 
@@ -972,40 +1049,46 @@ def parse_narrative(
     country: str | None = None,
     tier: str | None = None,
     default_year: int | None = None,
-    default_year_from: str = "the file name",
+    default_year_from: str = FROM_FILE_NAME,
     default_country: str | None = None,
-    default_country_from: str = "the file name",
+    default_country_from: str = FROM_FILE_NAME,
 ) -> Narrative:
     """Parse one narrative; see the module docstring for the shapes it understands.
 
     Use the caller's year, country and tier when the text does not state them; when it does and
     the caller supplies a different value, the caller's value wins and a warning is added.
     `default_year` and `default_country` (read from `default_year_from` and
-    `default_country_from`, such as the file name) are weaker: each is used only when neither
+    `default_country_from`: FROM_FILE_NAME, FROM_DOCUMENT for the year, FROM_HEADING for the
+    country) are weaker: each is used only when neither
     the caller nor the text gives a value, and a text stating another value wins with a
     warning. Raise NarrativeError naming `name` for empty text, a missing country, year or tier
     with no value supplied, or an unknown country or tier supplied.
     """
     if text is None or not text.strip():
-        raise NarrativeError(f"{name}: the text is empty.")
+        raise NarrativeError(gettext("%(name)s: the text is empty.") % {"name": name})
     supplied_info = None
     if country is not None:
         supplied_info = match_country(country)
         if supplied_info is None:
-            raise NarrativeError(f"{name}: unknown country {country!r}.")
+            raise NarrativeError(
+                gettext("%(name)s: unknown country %(country)s.")
+                % {"name": name, "country": repr(country)}
+            )
     default_info = None
     if default_country is not None:
         default_info = match_country(default_country)
         if default_info is None:
             raise NarrativeError(
-                f"{name}: unknown country {default_country!r} (from {default_country_from})."
+                gettext(_DEFAULT_COUNTRY_UNKNOWN[default_country_from])
+                % {"name": name, "country": repr(default_country)}
             )
     supplied_tier = None
     if tier is not None:
         supplied_tier = tier_code(tier)
         if supplied_tier is None:
             raise NarrativeError(
-                f"{name}: unknown tier {tier!r}; use one of {', '.join(TIER_CODES)}."
+                gettext("%(name)s: unknown tier %(tier)s; use one of %(codes)s.")
+                % {"name": name, "tier": repr(tier), "codes": ", ".join(TIER_CODES)}
             )
 
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
@@ -1075,8 +1158,10 @@ def parse_narrative(
         )
         if body_follows:
             warnings.append(
-                "Text follows the recommendations without a section heading; "
-                "it was not assigned to a section."
+                gettext(
+                    "Text follows the recommendations without a section heading; "
+                    "it was not assigned to a section."
+                )
             )
     introduction = normalize_whitespace(intro_text)
 
@@ -1102,16 +1187,19 @@ def parse_narrative(
             break
     if header_tier and statement_tier and header_tier != statement_tier:
         warnings.append(
-            f"The header gives {TIER_LABELS[header_tier]} but the introduction says "
-            f"{TIER_LABELS[statement_tier]}; using the header."
+            gettext(
+                "The header gives %(header)s but the introduction says %(stated)s; "
+                "using the header."
+            )
+            % {"header": _tier_label(header_tier), "stated": _tier_label(statement_tier)}
         )
     stated_tier = header_tier or statement_tier
 
     # Country: the header, else the title, else the introduction's subject.
     if header_info and title_info and header_info is not title_info:
         warnings.append(
-            f"The title names {title_info.name} but the header names {header_info.name}; "
-            "using the header."
+            gettext("The title names %(title)s but the header names %(header)s; using the header.")
+            % {"title": title_info.name, "header": header_info.name}
         )
     stated_info = header_info or title_info or _country_from_intro(introduction)
     # The default country (the file name's) stands in only where the text states none.
@@ -1121,24 +1209,34 @@ def parse_narrative(
             fallback_info = default_info
         elif stated_info is not default_info:
             warnings.append(
-                f"{_capitalized(default_country_from)} gives the country {default_info.name}, "
-                f"but the text states {stated_info.name}; using {stated_info.name}."
+                gettext(_DEFAULT_DIFFERS["country", default_country_from])
+                % {"default": default_info.name, "stated": stated_info.name}
             )
     if unknown_heading:
+        values = {"heading": repr(unknown_heading)}
         if supplied_info is not None:
-            using = supplied_info.name
+            warning = gettext(
+                "The heading names %(heading)s, which is not a known country; using %(country)s."
+            ) % {**values, "country": supplied_info.name}
         elif stated_info is not None:
-            using = f"{stated_info.name}, as the text names it elsewhere"
+            warning = gettext(
+                "The heading names %(heading)s, which is not a known country; using %(country)s, "
+                "as the text names it elsewhere."
+            ) % {**values, "country": stated_info.name}
         elif fallback_info is not None:
-            using = f"{fallback_info.name}, as {default_country_from} gives it"
+            warning = gettext(_UNKNOWN_HEADING_USING_DEFAULT[default_country_from]) % {
+                **values,
+                "country": fallback_info.name,
+            }
         else:
             raise NarrativeError(
-                f"{name}: the heading names {unknown_heading!r}, which is not a known country; "
-                "give the country."
+                gettext(
+                    "%(name)s: the heading names %(heading)s, which is not a known country; "
+                    "give the country."
+                )
+                % {**values, "name": name}
             )
-        warnings.append(
-            f"The heading names {unknown_heading!r}, which is not a known country; using {using}."
-        )
+        warnings.append(warning)
 
     given_info = supplied_info or fallback_info
     info = _resolve("country", stated_info, given_info, warnings, name, show=lambda c: c.name)
@@ -1147,25 +1245,32 @@ def parse_narrative(
             year = default_year
         elif title_year != default_year:
             warnings.append(
-                f"{_capitalized(default_year_from)} gives the year "
-                f"{default_year}, but the text states {title_year}; using {title_year}."
+                gettext(_DEFAULT_DIFFERS["year", default_year_from])
+                % {"default": default_year, "stated": title_year}
             )
     final_year = _resolve("year", title_year, year, warnings, name)
-    final_tier = _resolve("tier", stated_tier, supplied_tier, warnings, name, show=TIER_LABELS.get)
+    final_tier = _resolve("tier", stated_tier, supplied_tier, warnings, name, show=_tier_label)
 
     if truncated is not None:
-        warnings.append(f"The last recommendation is cut off: {truncated!r}; it was left out.")
+        warnings.append(
+            gettext("The last recommendation is cut off: %(item)s; it was left out.")
+            % {"item": repr(truncated)}
+        )
     elif recommendations and not section_starts and not body_follows:
         warnings.append(
-            "The recommendations run to the end of the text; later items may be missing."
+            gettext("The recommendations run to the end of the text; later items may be missing.")
         )
     if not recommendations and truncated is None and final_tier != "special_case":
         if list_found:
-            warnings.append("The recommendations heading is present but no items follow it.")
+            warnings.append(
+                gettext("The recommendations heading is present but no items follow it.")
+            )
         else:
             warnings.append(
-                "No prioritized recommendations found; the text may be an excerpt cut off "
-                "before the list."
+                gettext(
+                    "No prioritized recommendations found; the text may be an excerpt cut off "
+                    "before the list."
+                )
             )
 
     findings = [

@@ -26,6 +26,8 @@ from collections import Counter
 
 import pypdf
 import pypdfium2
+from django.utils.formats import number_format
+from django.utils.translation import gettext
 from pypdf import PdfReader
 from pypdf.errors import LimitReachedError
 
@@ -88,8 +90,16 @@ class _Clock:
     def check(self, number: int, count: int) -> None:
         if time.monotonic() - self.started > self.max_seconds:
             raise PdfTextError(
-                f"{self.name}: reading the PDF took longer than {self.max_seconds:g} s (stopped "
-                f"at page {number} of {count}); it is damaged or built to be slow."
+                gettext(
+                    "%(name)s: reading the PDF took longer than %(limit)s s (stopped at page "
+                    "%(number)s of %(count)s); it is damaged or built to be slow."
+                )
+                % {
+                    "name": self.name,
+                    "limit": f"{self.max_seconds:g}",
+                    "number": number,
+                    "count": count,
+                }
             )
 
 
@@ -102,12 +112,18 @@ def _check_structure(data: bytes, *, name: str, max_pages: int, clock: _Clock) -
     with pypdf.apply_configuration(**_DECOMPRESSION_LIMITS):
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
-            raise PdfTextError(f"{name}: the PDF is encrypted; export an unprotected copy.")
+            raise PdfTextError(
+                gettext("%(name)s: the PDF is encrypted; export an unprotected copy.")
+                % {"name": name}
+            )
         count = len(reader.pages)
         if count > max_pages:
             raise PdfTextError(
-                f"{name}: the PDF has {count} pages, more than the {max_pages} a report can "
-                "have; split it."
+                gettext(
+                    "%(name)s: the PDF has %(count)s pages, more than the %(most)s a report can "
+                    "have; split it."
+                )
+                % {"name": name, "count": count, "most": max_pages}
             )
         total = 0
         for number, page in enumerate(reader.pages, start=1):
@@ -115,8 +131,11 @@ def _check_structure(data: bytes, *, name: str, max_pages: int, clock: _Clock) -
             total += len(contents.get_data()) if contents is not None else 0
             if total > MAX_CONTENT_BYTES:
                 raise PdfTextError(
-                    f"{name}: the PDF inflates past the size a narrative can have (more than "
-                    f"{MAX_CONTENT_BYTES // (1024 * 1024)} MB of page content)."
+                    gettext(
+                        "%(name)s: the PDF inflates past the size a narrative can have (more "
+                        "than %(megabytes)s MB of page content)."
+                    )
+                    % {"name": name, "megabytes": MAX_CONTENT_BYTES // (1024 * 1024)}
                 )
             clock.check(number, count)
     return count
@@ -136,7 +155,10 @@ def _pdfium_texts(data: bytes, *, name: str, count: int, clock: _Clock) -> list[
     document = pypdfium2.PdfDocument(data)
     try:
         if len(document) != count:
-            raise PdfTextError(f"{name}: the PDF's page tree is inconsistent; it is damaged.")
+            raise PdfTextError(
+                gettext("%(name)s: the PDF's page tree is inconsistent; it is damaged.")
+                % {"name": name}
+            )
         pages, size = [], 0
         for number in range(1, count + 1):
             page = document[number - 1]
@@ -151,7 +173,8 @@ def _pdfium_texts(data: bytes, *, name: str, count: int, clock: _Clock) -> list[
             size += len(text)
             if size > MAX_TEXT_CHARS:
                 raise PdfTextError(
-                    f"{name}: the PDF holds more than {MAX_TEXT_CHARS:,} characters of text."
+                    gettext("%(name)s: the PDF holds more than %(most)s characters of text.")
+                    % {"name": name, "most": number_format(MAX_TEXT_CHARS, force_grouping=True)}
                 )
             pages.append(text)
             clock.check(number, count)
@@ -185,20 +208,29 @@ def extract_pages(
         raise
     except LimitReachedError as exc:
         raise PdfTextError(
-            f"{name}: the PDF inflates past the size a narrative can have ({exc})."
+            gettext("%(name)s: the PDF inflates past the size a narrative can have (%(error)s).")
+            % {"name": name, "error": exc}
         ) from exc
     except RecursionError as exc:
-        raise PdfTextError(f"{name}: the PDF nests its objects too deeply to be read.") from exc
+        raise PdfTextError(
+            gettext("%(name)s: the PDF nests its objects too deeply to be read.") % {"name": name}
+        ) from exc
     except MemoryError as exc:
-        raise PdfTextError(f"{name}: the PDF needs more memory than is allowed.") from exc
+        raise PdfTextError(
+            gettext("%(name)s: the PDF needs more memory than is allowed.") % {"name": name}
+        ) from exc
     except Exception as exc:  # noqa: BLE001 - any failure of the libraries is a damaged file
         logger.info("PDF refused: %s: %s: %s", name, type(exc).__name__, exc)
         raise PdfTextError(
-            f"{name}: the PDF cannot be read ({type(exc).__name__}: {exc})."[:500]
+            (
+                gettext("%(name)s: the PDF cannot be read (%(error)s).")
+                % {"name": name, "error": f"{type(exc).__name__}: {exc}"}
+            )[:500]
         ) from exc
     if not any(page.strip() for page in pages):
         raise PdfTextError(
-            f"{name}: the PDF holds no extractable text (a scan needs OCR before import)."
+            gettext("%(name)s: the PDF holds no extractable text (a scan needs OCR before import).")
+            % {"name": name}
         )
     return pages
 
