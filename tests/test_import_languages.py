@@ -104,6 +104,9 @@ def test_the_preview_s_warnings_are_in_the_uploader_s_language(reviewer_client, 
     for english in (YEAR_FROM_NAME, TIERS_DIFFER):
         assert SAID[language][english] in text
         assert english not in text
+    # The file's name is isolated from the sentence around it, so "2019_north-korea.txt" keeps
+    # its order inside an Arabic line.
+    assert "<bdi>2019_north-korea.txt</bdi>" in html
 
 
 @pytest.mark.parametrize("language", ["fr", "ar"])
