@@ -61,6 +61,9 @@ def test_a_refusal_stored_on_an_import_job_is_in_its_uploaders_language(
     language_choose(by=reviewer, language="fr")
     client = _in(reviewer_client, "fr")
     url = job_url(upload(client, changed))
+    # The worker is another process, in English until it takes the uploader's language: the
+    # request's French, which Django leaves active in this thread, is put back first.
+    translation.activate("en")
     run_worker()
     page = visible_text(client.get(url).text)
     assert "a déjà été importé à partir d’un autre texte" in page
