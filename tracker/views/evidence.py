@@ -22,6 +22,7 @@ from tracker import pagination, permissions, services, uploads
 from tracker.filters import EvidenceFilterSet, search_refused
 from tracker.forms import EvidenceEditForm, EvidenceForm
 from tracker.models import Assessment, Evidence, Recommendation, StatusChange
+from tracker.views.rows import address_of, choice_label, labels_of
 
 # Restricted items list the newest views and downloads on their page.
 ACCESS_SHOWN = 100
@@ -66,6 +67,7 @@ def evidence_list(request):
     )
     # The list shows each item's title and summary: the restricted ones are recorded as read.
     services.evidence_record_reads(items=page.object_list, by=request.user, action="list")
+    _label_rows(page.object_list)
     query = request.GET.copy()
     for key in ("page", "after", "before"):
         query.pop(key, None)
@@ -80,6 +82,22 @@ def evidence_list(request):
         },
         status=400 if refused else 200,
     )
+
+
+def _label_rows(items) -> None:
+    """Give each listed item, and each recommendation it bears on, what its row shows."""
+    evidence_url = address_of("evidence_detail", key="uuid")
+    recommendation_url = address_of("recommendation_detail")
+    sensitivities = labels_of(Evidence, "sensitivity")
+    sources = labels_of(Evidence, "source_type")
+    directions = labels_of(Evidence, "direction")
+    for item in items:
+        item.url = evidence_url(item.public_id)
+        item.sensitivity_label = choice_label(sensitivities, item.sensitivity)
+        item.source_type_label = choice_label(sources, item.source_type)
+        item.direction_label = choice_label(directions, item.direction)
+        for rec in item.recommendations.all():
+            rec.url = recommendation_url(rec.pk)
 
 
 @require_GET

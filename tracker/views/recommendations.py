@@ -20,10 +20,12 @@ from tracker.models import (
     Audience,
     Evidence,
     Recommendation,
+    Report,
     StatusChange,
 )
 from tracker.templatetags.tracker_words import sensitivity_word
 from tracker.views import translation_parts
+from tracker.views.rows import address_of, choice_label, labels_of
 
 # The newest entries of the timeline shown on the page; `?timeline=all` shows every one. Each
 # entry costs about half a millisecond to render, so a long history is one link away.
@@ -114,9 +116,16 @@ def _page_of(queryset, request, as_of=None, size=DEFAULT_PAGE_SIZE, *, keyset=Tr
         rows = rows.with_status_on(as_of)
     rows = rows.in_bulk()
     page.object_list = [rows[pk] for pk in pks]
+    url = address_of("recommendation_detail")
+    statuses = labels_of(Recommendation, "status")
+    pillars = labels_of(Recommendation, "pillar")
+    tiers = labels_of(Report, "tier")
     for rec in page.object_list:
         rec.shown_status = getattr(rec, "status_on", rec.status)
-        rec.shown_status_label = Recommendation.Status(rec.shown_status).label
+        rec.shown_status_label = choice_label(statuses, rec.shown_status)
+        rec.url = url(rec.pk)
+        rec.pillar_label = choice_label(pillars, rec.pillar)
+        rec.tier_label = choice_label(tiers, rec.report.tier)
     return page
 
 
