@@ -38,6 +38,15 @@ _RECOMMENDATIONS_SHOWN = Prefetch(
     ),
 )
 
+# The list shows of each recommendation its reference, its country and its year, a link to it:
+# the rest of each row (its text, its report's narrative) is left unread.
+_RECOMMENDATIONS_LISTED = Prefetch(
+    "recommendations",
+    queryset=Recommendation.objects.select_related("report__country")
+    .only("pk", "reference", "report__year", "report__country__name")
+    .order_by("report__country__name", "-report__year", "number"),
+)
+
 
 def _get_evidence_for_user(request, public_id) -> Evidence:
     """Fetch one item `request.user` may see, or answer 404 as if it did not exist."""
@@ -54,7 +63,7 @@ def evidence_list(request):
     """List the evidence the user may see, by the filters in the URL."""
     queryset = Evidence.objects.visible_to(request.user).select_related("logged_by")
     filterset = EvidenceFilterSet(request.GET, queryset=queryset, user=request.user)
-    rows = filterset.qs.prefetch_related(_RECOMMENDATIONS_SHOWN)
+    rows = filterset.qs.prefetch_related(_RECOMMENDATIONS_LISTED)
     refused = search_refused(filterset)
     if refused:
         rows = rows.none()

@@ -96,6 +96,18 @@ _SENSITIVITY_TEXTS = {
 }
 
 
+# A narrative's texts, which a row of the list never shows: reading them with each row's
+# report cost more than the rest of the row (the narrative's whole source text, its sections
+# parsed from JSON).
+_REPORT_TEXTS_NOT_LISTED = (
+    "report__introduction",
+    "report__tier_statement",
+    "report__sections",
+    "report__source_text",
+    "report__parse_warnings",
+)
+
+
 def _page_of(queryset, request, as_of=None, size=DEFAULT_PAGE_SIZE, *, keyset=True):
     """Return the requested page of `queryset`, its rows fetched in two steps.
 
@@ -111,7 +123,11 @@ def _page_of(queryset, request, as_of=None, size=DEFAULT_PAGE_SIZE, *, keyset=Tr
         keyset=keyset,
     )
     pks = page.object_list
-    rows = selectors.recommendation_rows(request.user).filter(pk__in=pks)
+    rows = (
+        selectors.recommendation_rows(request.user)
+        .filter(pk__in=pks)
+        .defer(*_REPORT_TEXTS_NOT_LISTED)
+    )
     if as_of is not None:
         rows = rows.with_status_on(as_of)
     rows = rows.in_bulk()
