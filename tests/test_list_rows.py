@@ -1,9 +1,10 @@
-"""The list pages' rows: addresses and labels worked out once per page stay those of each row.
+"""Rows of a page (list rows, timeline entries): addresses and labels worked out once per page.
 
-The recommendation and evidence lists no longer call `reverse` and `get_FOO_display` per row
-(tracker/views/rows.py): one address is reversed per page and cut around its key, and each
-choice's labels are translated once per request. These tests hold them to what the per-row calls
-gave: under a script prefix, in another language, for every key.
+The recommendation and evidence lists and the recommendation's timeline no longer call
+`reverse` and `get_FOO_display` per row (tracker/views/rows.py): one address is reversed per
+page and cut around its key, and each choice's labels are translated once per request. These
+tests hold them to what the per-row calls gave: under a script prefix, in another language, for
+every key.
 """
 
 import re
@@ -13,7 +14,8 @@ import pytest
 from django.urls import reverse, set_script_prefix
 from django.utils import translation
 
-from tests.factories import EvidenceFactory, RecommendationFactory
+from tests.factories import EvidenceFactory, RecommendationFactory, StatusChangeFactory
+from tracker import services
 from tracker.models import Evidence, Recommendation, Report
 from tracker.views.rows import address_of, choice_label, labels_of
 
@@ -106,3 +108,45 @@ def test_the_evidence_list_links_items_and_recommendations_under_the_script_pref
     assert f'href="/tip/evidence/{item.public_id}/"' in page
     assert f'href="/tip/recommendations/{rec.pk}/"' in page
     assert f">{item.get_sensitivity_display()}</span>" in page
+
+
+def test_the_timeline_links_evidence_and_void_forms_under_the_script_prefix(
+    analyst_client, script_prefix
+):
+    rec = RecommendationFactory()
+    logged = EvidenceFactory(title="Logged against it")
+    logged.recommendations.add(rec)
+    cited = EvidenceFactory(title="Cited by a change")
+    cited.recommendations.add(rec)
+    change = StatusChangeFactory(
+        recommendation=rec, new_status=Recommendation.Status.IN_PROGRESS, evidence=[cited]
+    )
+    page = analyst_client.get(f"/recommendations/{rec.pk}/").content.decode()
+    for item in (logged, cited):
+        address = reverse("evidence_detail", args=[item.public_id])
+        assert address.startswith("/tip/")
+        assert f'<a href="{address}">{item.title}</a>' in page
+    # The cited item is linked twice: as logged evidence and where the change cites it.
+    cited_link = reverse("evidence_detail", args=[cited.public_id])
+    assert page.count(f'<a href="{cited_link}">{cited.title}</a>') == 2
+    void = reverse("recommendation_void_change", args=[rec.pk, change.pk])
+    assert f'<form method="post" action="{void}" class="form">' in page
+
+
+def test_the_timeline_shows_statuses_in_the_reader_s_language_and_a_void_once_made(
+    analyst, analyst_client
+):
+    rec = RecommendationFactory()
+    change = StatusChangeFactory(recommendation=rec, new_status=Recommendation.Status.IN_PROGRESS)
+    page = analyst_client.get(f"/recommendations/{rec.pk}/").content.decode()
+    assert '<span class="badge status-in_progress">In progress</span>' in page
+    assert "<strong>Voided</strong>" not in page and "Void this entry" in page
+    services.status_change_void(change=change, reason="On the wrong item.", by=analyst)
+    analyst_client.post(reverse("language_set"), {"language": "fr", "next": "/"})
+    page = analyst_client.get(f"/recommendations/{rec.pk}/").content.decode()
+    with translation.override("fr"):
+        label = str(Recommendation.Status.IN_PROGRESS.label)
+    assert label != "In progress"
+    assert f'<span class="badge status-in_progress">{label}</span>' in page
+    assert "On the wrong item." in page and 'class="reason voided-text"' in page
+    assert "void-change" not in page

@@ -6,7 +6,7 @@ who may edit, the forms that change its status, owner and pillar.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -276,6 +276,7 @@ def _render_detail(request, recommendation, *, status=200, **bound):
     context["timeline"], context["timeline_cut"] = selectors.timeline(
         recommendation, user, limit=None if show_all else TIMELINE_SIZE
     )
+    timeline_rows(context["timeline"], recommendation)
     assessments = list(recommendation.assessments.order_by("-year", "-revision"))
     context["assessments"] = assessments
     # The report's own year is always offered, so the first assessment can be started.
@@ -288,6 +289,32 @@ def _render_detail(request, recommendation, *, status=200, **bound):
         translation_parts.detail_context(request, recommendation, bound.get("translation_form"))
     )
     return render(request, "tracker/recommendation_detail.html", context, status=status)
+
+
+def timeline_rows(entries, recommendation) -> None:
+    """Give the timeline's entries what the `timeline-entry` partial shows, worked out once.
+
+    Status changes get their statuses' labels, their void (or None: asking a change without
+    one for its void raises, which a template pays for by listing the object's attributes) and
+    the address of their void form; evidence, logged or cited, gets its address.
+    """
+    statuses = labels_of(StatusChange, "new_status")
+    evidence_url = address_of("evidence_detail", key="uuid")
+    void_url = address_of("recommendation_void_change", recommendation.pk)
+    for entry in entries:
+        item = entry.item
+        if entry.kind == "status":
+            item.old_status_label = choice_label(statuses, item.old_status)
+            item.new_status_label = choice_label(statuses, item.new_status)
+            try:
+                item.void_record = item.void
+            except ObjectDoesNotExist:
+                item.void_record = None
+            item.void_url = void_url(item.pk)
+            for cited in item.cited:
+                cited.url = evidence_url(cited.public_id)
+        elif entry.kind == "evidence":
+            item.url = evidence_url(item.public_id)
 
 
 @require_GET

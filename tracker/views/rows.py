@@ -17,15 +17,16 @@ _SAMPLE_ID = 918273645546372819
 _SAMPLE_UUID = uuid.UUID("5a3f0c1e-7b2d-4e6a-9c8b-1d2e3f4a5b6c")
 
 
-def address_of(name: str, *, key: str = "id") -> Callable[[object], str]:
+def address_of(name: str, *args, key: str = "id") -> Callable[[object], str]:
     """Return a function giving the address of view `name` for one row's key.
 
-    `name` is reversed once, with a sample key, and each row's address is that address with the
-    row's key in its place: the same text `reverse` gives (the script prefix included), since
-    the converters of these routes write an id as its digits and a UUID as its canonical form.
+    `name` is reversed once, with `args` and a sample key last, and each row's address is that
+    address with the row's key in its place: the same text `reverse` gives (the script prefix
+    included), since the converters of these routes write an id as its digits and a UUID as
+    its canonical form.
     """
     sample = _SAMPLE_UUID if key == "uuid" else _SAMPLE_ID
-    before, after = reverse(name, args=[sample]).split(str(sample))
+    before, after = reverse(name, args=[*args, sample]).split(str(sample))
     if key == "uuid":
         return lambda value: f"{before}{uuid.UUID(str(value))}{after}"
     return lambda value: f"{before}{int(value)}{after}"
