@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from tests.factories import CountryFactory, RecommendationFactory, ReportFactory, UserFactory
 from tracker import filters, roles
+from tracker.forms import PlainCSVSelect
 
 pytestmark = pytest.mark.django_db
 
@@ -71,3 +72,18 @@ def test_the_menus_query_is_built_once_and_then_only_run(viewer_client, monkeypa
     again = viewer_client.get("/recommendations/", {"per_page": "25"})
     assert again.status_code == 200
     assert menu(again.text, "country") == menu(first.text, "country")
+
+
+def test_the_sort_menu_is_written_plainly_and_keeps_its_choices(viewer_client):
+    RecommendationFactory()
+    response = viewer_client.get("/recommendations/", {"sort": "-owner"})
+    assert isinstance(response.context["filter"].form.fields["sort"].widget, PlainCSVSelect)
+    sort = menu(response.text, "sort")
+    assert '<option value="">Country, year, priority</option>' in sort
+    assert '<option value="-owner" selected>Owner (descending)</option>' in sort
+    assert sort.count(" selected") == 1
+    # Several orders at once (typed in the address) stay a text field, as django-filter has it.
+    several = viewer_client.get("/recommendations/", {"sort": "reference,-status"}).text
+    assert '<input type="text" name="sort" value="reference,-status" id="id_sort">' in several
+    wrong = viewer_client.get("/recommendations/", {"sort": "bogus"}).text
+    assert '<select name="sort" aria-invalid="true"' in wrong
