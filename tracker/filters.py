@@ -2,6 +2,7 @@
 
 import django_filters
 from django.contrib.auth import get_user_model
+from django.db import connections, router
 from django.db.models import CharField, Exists, OuterRef, Q, Value
 from django.db.models.functions import Cast
 from django.utils.text import format_lazy
@@ -71,7 +72,26 @@ def use_menus(filterset, *names: str) -> None:
         filterset.filters[name].extra["choices"] = menu(name)
 
 
-def _read_menus(*, owners: bool) -> dict[str, list]:
+# The menus' query is the same for every page, so building it with the ORM and compiling it to
+# SQL, which took longer than running it, is done once per database and kind of menu.
+_MENU_SQL: dict[tuple[str, str, bool], tuple[str, tuple]] = {}
+
+
+def _menu_rows(*, owners: bool) -> list[tuple]:
+    """Return the rows of the menus' query: (menu, key, label, flag), in no order."""
+    alias = router.db_for_read(Report)
+    connection = connections[alias]
+    key = (alias, connection.vendor, owners)
+    if key not in _MENU_SQL:
+        query = _menus_query(owners=owners).query
+        _MENU_SQL[key] = query.get_compiler(using=alias).as_sql()
+    sql, params = _MENU_SQL[key]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _menus_query(*, owners: bool):
     text = CharField()
     years = (
         Report.objects.order_by()
@@ -101,7 +121,11 @@ def _read_menus(*, owners: bool) -> dict[str, list]:
             .values_list("menu", "username", "label", Value(False))
             .distinct()
         )
-    rows = list(years.union(*parts, all=True))
+    return years.union(*parts, all=True)
+
+
+def _read_menus(*, owners: bool) -> dict[str, list]:
+    rows = _menu_rows(owners=owners)
     year_keys = sorted({int(key) for menu, key, _, _ in rows if menu == "year"}, reverse=True)
     names = sorted({key for menu, key, _, _ in rows if menu == "owner"})
     country_rows = sorted(

@@ -10,6 +10,7 @@ from django.utils.functional import Promise
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+from django_filters.widgets import BaseCSVWidget
 
 from tiptracker.lib import inputs
 from tiptracker.lib.dates import long_date
@@ -106,17 +107,27 @@ def _groups(choices):
             yield None, [(option_value, label)]
 
 
+class PlainCSVSelect(BaseCSVWidget, PlainSelect):
+    """The sort menu (django-filter's CSV select, one value or several) with a `PlainSelect`."""
+
+
 class FilterForm(forms.Form):
     """The form of a list page's filters: its single-choice menus render as `PlainSelect`."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
-            if type(field.widget) is forms.Select:
+            widget = type(field.widget)
+            if widget is forms.Select:
                 plain = PlainSelect(attrs=field.widget.attrs)
-                plain.choices = field.widget.choices
-                plain.is_required = field.widget.is_required
-                field.widget = plain
+            elif widget.__bases__ == (BaseCSVWidget, forms.Select):
+                # The class django-filter makes for an ordering's menu (`BaseCSVField`).
+                plain = PlainCSVSelect(attrs=field.widget.attrs)
+            else:
+                continue
+            plain.choices = field.widget.choices
+            plain.is_required = field.widget.is_required
+            field.widget = plain
 
 
 class VersionedForm(forms.Form):

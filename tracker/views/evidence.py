@@ -22,6 +22,7 @@ from tracker import pagination, permissions, services, uploads
 from tracker.filters import EvidenceFilterSet, search_refused
 from tracker.forms import EvidenceEditForm, EvidenceForm
 from tracker.models import Assessment, Evidence, Recommendation, StatusChange
+from tracker.views.rows import address_of, choice_label, labels_of
 
 # Restricted items list the newest views and downloads on their page.
 ACCESS_SHOWN = 100
@@ -35,6 +36,15 @@ _RECOMMENDATIONS_SHOWN = Prefetch(
     queryset=Recommendation.objects.select_related("report__country").order_by(
         "report__country__name", "-report__year", "number"
     ),
+)
+
+# The list shows of each recommendation its reference, its country and its year, a link to it:
+# the rest of each row (its text, its report's narrative) is left unread.
+_RECOMMENDATIONS_LISTED = Prefetch(
+    "recommendations",
+    queryset=Recommendation.objects.select_related("report__country")
+    .only("pk", "reference", "report__year", "report__country__name")
+    .order_by("report__country__name", "-report__year", "number"),
 )
 
 
@@ -53,7 +63,7 @@ def evidence_list(request):
     """List the evidence the user may see, by the filters in the URL."""
     queryset = Evidence.objects.visible_to(request.user).select_related("logged_by")
     filterset = EvidenceFilterSet(request.GET, queryset=queryset, user=request.user)
-    rows = filterset.qs.prefetch_related(_RECOMMENDATIONS_SHOWN)
+    rows = filterset.qs.prefetch_related(_RECOMMENDATIONS_LISTED)
     refused = search_refused(filterset)
     if refused:
         rows = rows.none()
@@ -66,6 +76,7 @@ def evidence_list(request):
     )
     # The list shows each item's title and summary: the restricted ones are recorded as read.
     services.evidence_record_reads(items=page.object_list, by=request.user, action="list")
+    _label_rows(page.object_list)
     query = request.GET.copy()
     for key in ("page", "after", "before"):
         query.pop(key, None)
@@ -80,6 +91,22 @@ def evidence_list(request):
         },
         status=400 if refused else 200,
     )
+
+
+def _label_rows(items) -> None:
+    """Give each listed item, and each recommendation it bears on, what its row shows."""
+    evidence_url = address_of("evidence_detail", key="uuid")
+    recommendation_url = address_of("recommendation_detail")
+    sensitivities = labels_of(Evidence, "sensitivity")
+    sources = labels_of(Evidence, "source_type")
+    directions = labels_of(Evidence, "direction")
+    for item in items:
+        item.url = evidence_url(item.public_id)
+        item.sensitivity_label = choice_label(sensitivities, item.sensitivity)
+        item.source_type_label = choice_label(sources, item.source_type)
+        item.direction_label = choice_label(directions, item.direction)
+        for rec in item.recommendations.all():
+            rec.url = recommendation_url(rec.pk)
 
 
 @require_GET

@@ -6,7 +6,7 @@ who may edit, the forms that change its status, owner and pillar.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -20,10 +20,12 @@ from tracker.models import (
     Audience,
     Evidence,
     Recommendation,
+    Report,
     StatusChange,
 )
 from tracker.templatetags.tracker_words import sensitivity_word
 from tracker.views import translation_parts
+from tracker.views.rows import address_of, choice_label, labels_of
 
 # The newest entries of the timeline shown on the page; `?timeline=all` shows every one. Each
 # entry costs about half a millisecond to render, so a long history is one link away.
@@ -94,6 +96,18 @@ _SENSITIVITY_TEXTS = {
 }
 
 
+# A narrative's texts, which a row of the list never shows: reading them with each row's
+# report cost more than the rest of the row (the narrative's whole source text, its sections
+# parsed from JSON).
+_REPORT_TEXTS_NOT_LISTED = (
+    "report__introduction",
+    "report__tier_statement",
+    "report__sections",
+    "report__source_text",
+    "report__parse_warnings",
+)
+
+
 def _page_of(queryset, request, as_of=None, size=DEFAULT_PAGE_SIZE, *, keyset=True):
     """Return the requested page of `queryset`, its rows fetched in two steps.
 
@@ -109,14 +123,25 @@ def _page_of(queryset, request, as_of=None, size=DEFAULT_PAGE_SIZE, *, keyset=Tr
         keyset=keyset,
     )
     pks = page.object_list
-    rows = selectors.recommendation_rows(request.user).filter(pk__in=pks)
+    rows = (
+        selectors.recommendation_rows(request.user)
+        .filter(pk__in=pks)
+        .defer(*_REPORT_TEXTS_NOT_LISTED)
+    )
     if as_of is not None:
         rows = rows.with_status_on(as_of)
     rows = rows.in_bulk()
     page.object_list = [rows[pk] for pk in pks]
+    url = address_of("recommendation_detail")
+    statuses = labels_of(Recommendation, "status")
+    pillars = labels_of(Recommendation, "pillar")
+    tiers = labels_of(Report, "tier")
     for rec in page.object_list:
         rec.shown_status = getattr(rec, "status_on", rec.status)
-        rec.shown_status_label = Recommendation.Status(rec.shown_status).label
+        rec.shown_status_label = choice_label(statuses, rec.shown_status)
+        rec.url = url(rec.pk)
+        rec.pillar_label = choice_label(pillars, rec.pillar)
+        rec.tier_label = choice_label(tiers, rec.report.tier)
     return page
 
 
@@ -251,6 +276,7 @@ def _render_detail(request, recommendation, *, status=200, **bound):
     context["timeline"], context["timeline_cut"] = selectors.timeline(
         recommendation, user, limit=None if show_all else TIMELINE_SIZE
     )
+    timeline_rows(context["timeline"], recommendation)
     assessments = list(recommendation.assessments.order_by("-year", "-revision"))
     context["assessments"] = assessments
     # The report's own year is always offered, so the first assessment can be started.
@@ -263,6 +289,32 @@ def _render_detail(request, recommendation, *, status=200, **bound):
         translation_parts.detail_context(request, recommendation, bound.get("translation_form"))
     )
     return render(request, "tracker/recommendation_detail.html", context, status=status)
+
+
+def timeline_rows(entries, recommendation) -> None:
+    """Give the timeline's entries what the `timeline-entry` partial shows, worked out once.
+
+    Status changes get their statuses' labels, their void (or None: asking a change without
+    one for its void raises, which a template pays for by listing the object's attributes) and
+    the address of their void form; evidence, logged or cited, gets its address.
+    """
+    statuses = labels_of(StatusChange, "new_status")
+    evidence_url = address_of("evidence_detail", key="uuid")
+    void_url = address_of("recommendation_void_change", recommendation.pk)
+    for entry in entries:
+        item = entry.item
+        if entry.kind == "status":
+            item.old_status_label = choice_label(statuses, item.old_status)
+            item.new_status_label = choice_label(statuses, item.new_status)
+            try:
+                item.void_record = item.void
+            except ObjectDoesNotExist:
+                item.void_record = None
+            item.void_url = void_url(item.pk)
+            for cited in item.cited:
+                cited.url = evidence_url(cited.public_id)
+        elif entry.kind == "evidence":
+            item.url = evidence_url(item.public_id)
 
 
 @require_GET
