@@ -590,13 +590,15 @@ def indexed_together(model, **rows):
         cursor.execute(f"INSERT INTO {_PAUSE} (kind) VALUES (%s)", [source.kind])
         yield
         cursor.execute(f"DELETE FROM {_PAUSE} WHERE kind = %s", [source.kind])
-        ids, params = model.objects.filter(**rows).values("pk").query.sql_with_params()
+        # In id order, without the model's default ordering: SQLite's full-text index writes
+        # its pending terms out as a new segment whenever a row id comes lower than the last.
+        ids, params = model.objects.filter(**rows).order_by().values("pk").query.sql_with_params()
         cursor.execute(
             _insert(
                 source,
                 connection.vendor,
                 source.table,
-                f"{source.table} WHERE {source.table}.id IN ({ids})",
+                f"{source.table} WHERE {source.table}.id IN ({ids}) ORDER BY {source.table}.id",
             ),
             params,
         )
