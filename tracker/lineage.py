@@ -593,7 +593,7 @@ def _write_links(chains: dict[int, _Chains], new: dict[int, Recommendation], fie
             rec.initial_status = initial[key]
             for name, value in fields[key].items():
                 setattr(rec, name, value)
-        Recommendation.objects.bulk_create([new[k] for k in ready])
+        bulk.insert_objects(Recommendation, [new[k] for k in ready])
         done = set(ready)
         pending = [k for k in pending if k not in done]
     existing = sorted(k for k in relinked if k > 0)
