@@ -554,13 +554,24 @@ def import_batch(batch: list[Parsed], *, by=None) -> list[Outcome]:
             continue
         seen.add(key)
         new.append(index)
-    created = reports_create(batch=[batch[i] for i in new], by=by)
+    with search.merging_deferred():
+        created = reports_create(batch=[batch[i] for i in new], by=by)
     for index, report in zip(new, created, strict=True):
         outcomes[index].report = report
         outcomes[index].action = "imported"
     if new:
-        transaction.on_commit(lambda: refresh_statistics(connection))
+        transaction.on_commit(after_import)
     return outcomes
+
+
+def after_import() -> None:
+    """Merge the search index's segments an import wrote unmerged, then gather statistics.
+
+    Run once the import's transaction has committed, each step in short transactions of its
+    own, so the import holds the write lock only while it writes.
+    """
+    search.merge_segments(connection)
+    refresh_statistics(connection)
 
 
 def refused_outcome(name: str, reason: str, parsed: Parsed | None = None) -> Outcome:
