@@ -11,7 +11,6 @@ nearest earlier year (`tracker.lineage`).
 
 import bisect
 import hashlib
-import heapq
 import itertools
 import math
 import re
@@ -146,21 +145,23 @@ def propose_each(texts: list[str], findings: list, *, limit: int = 3, min_shared
             users.setdefault(s, []).append(position)
     n = len(findings)
     weight = {s: math.log((n + 1) / len(positions)) for s, positions in users.items()}
+    # The words no other sentence of the narrative uses: one of them is enough on its own.
+    unique = {s for s, positions in users.items() if len(positions) == 1}
     proposals = []
     for stems in wanted:
         # Only the findings that share a word with the text can be proposed.
         shared: dict[int, list[str]] = {}
-        for s in stems:
-            for position in users.get(s, ()):
+        for s in stems & users.keys():
+            for position in users[s]:
                 shared.setdefault(position, []).append(s)
-        scored = []
-        for position, words in shared.items():
-            # One shared word is enough only when no other sentence of the narrative uses it.
-            if len(words) < min_shared and not any(len(users[s]) == 1 for s in words):
-                continue
+        scored = [
             # fsum: the same words give the same score, whatever order they come in.
-            scored.append((math.fsum(weight[s] for s in words), -position, position))
-        proposals.append([findings[position] for _, _, position in heapq.nlargest(limit, scored)])
+            (math.fsum(map(weight.__getitem__, words)), -position, position)
+            for position, words in shared.items()
+            if len(words) >= min_shared or not unique.isdisjoint(words)
+        ]
+        scored.sort(reverse=True)
+        proposals.append([findings[position] for _, _, position in scored[:limit]])
     return proposals
 
 
