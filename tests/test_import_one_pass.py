@@ -236,3 +236,15 @@ def test_a_chain_that_starts_from_another_status_passes_it_to_the_new_years(anal
     assert snapshot() == one_by_one
     carried = Recommendation.objects.filter(reference__in=["PRK-2020-03", "PRK-2021-03"])
     assert {(r.initial_status, r.status) for r in carried} == {("cannot_assess", "cannot_assess")}
+
+
+def test_a_block_that_fails_leaves_the_index_merging_as_it_was():
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL's index has no segments to merge")
+    _, automerge = index_state()
+    with transaction.atomic():
+        with pytest.raises(RuntimeError), search.merging_deferred():
+            assert index_state()[1] == 0
+            raise RuntimeError("stop")
+        # Caught inside the transaction, which goes on: merging is on again all the same.
+        assert index_state()[1] == automerge

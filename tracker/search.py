@@ -629,11 +629,15 @@ def merging_deferred():
         cursor.execute("SELECT v FROM tracker_search_config WHERE k = 'automerge'")
         row = cursor.fetchone()
         cursor.execute("INSERT INTO tracker_search (tracker_search, rank) VALUES ('automerge', 0)")
-        yield
-        cursor.execute(
-            "INSERT INTO tracker_search (tracker_search, rank) VALUES ('automerge', %s)",
-            [row[0] if row else _AUTOMERGE],
-        )
+        try:
+            yield
+        finally:
+            # A transaction that must roll back takes the setting back with it.
+            if not connection.needs_rollback:
+                cursor.execute(
+                    "INSERT INTO tracker_search (tracker_search, rank) VALUES ('automerge', %s)",
+                    [row[0] if row else _AUTOMERGE],
+                )
 
 
 def merge_segments(using=connection) -> int:
