@@ -248,3 +248,16 @@ def test_a_block_that_fails_leaves_the_index_merging_as_it_was():
             raise RuntimeError("stop")
         # Caught inside the transaction, which goes on: merging is on again all the same.
         assert index_state()[1] == automerge
+
+
+@pytest.mark.parametrize("count", [2, 20])
+def test_checking_a_batch_before_writing_it_takes_one_query(count, django_assert_num_queries):
+    batch = [
+        importer.parse_bytes(data, name=name) for name, data in synthetic_narratives(count, 2031)
+    ]
+    importer.import_batch(batch[:1])
+    # A whole report read by the worker is checked before anything is written: the country-
+    # years already imported are looked up once for the batch, not once per narrative.
+    with django_assert_num_queries(1):
+        outcomes = importer.import_atomic(batch, dry_run=True)
+    assert [o.action for o in outcomes] == ["unchanged"] + ["new"] * (count - 1)

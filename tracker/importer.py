@@ -603,10 +603,13 @@ def import_atomic(
 ) -> list[Outcome]:
     """Import every item in one transaction, or nothing if any is refused; list every refusal."""
     outcomes = _screen(items)
+    # The already imported country-years of every item, in one query rather than one each.
+    existing = _existing_by_key([item for i, item in enumerate(items) if i not in outcomes])
     for index, item in enumerate(items):
         if index not in outcomes:
+            key = (item.info.code, item.narrative.year)
             try:
-                outcomes[index] = classify(item)
+                outcomes[index] = classify(item, existing=existing.get(key))
             except ImportRefused as exc:
                 outcomes[index] = refused_outcome(item.name, str(exc), item)
     result = [outcomes[i] for i in range(len(items))]
