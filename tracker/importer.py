@@ -117,47 +117,52 @@ _STOP = frozenset(
 
 def _stems(text: str) -> set[str]:
     """Return crude stems of the content words of `text` ("criminalized" ~ "criminalize")."""
-    return {word[:6] for word in _WORD.findall(text.lower()) if word not in _STOP}
+    return {word[:6] for word in set(_WORD.findall(text.lower())) - _STOP}
 
 
-def finding_index(findings: list) -> tuple[list[set[str]], dict[str, int], dict[str, list[int]]]:
-    """Return the stems of each finding, how many findings use each stem and which, for reuse."""
-    finding_stems = [_stems(f.text) for f in findings]
-    users: dict[str, list[int]] = {}
-    for position, stems in enumerate(finding_stems):
-        for s in stems:
-            users.setdefault(s, []).append(position)
-    df = {s: len(positions) for s, positions in users.items()}
-    return finding_stems, df, users
-
-
-def propose_findings(
-    text: str, findings: list, *, limit: int = 3, min_shared: int = 2, index=None
-) -> list:
+def propose_findings(text: str, findings: list, *, limit: int = 3, min_shared: int = 2) -> list:
     """Return up to `limit` findings that share the most distinctive words with `text`.
 
     Words are weighted by how rare they are among the narrative's sentences, so "forced labor"
     counts for less than "garnishing". These are proposals that tell an analyst where to read;
-    nothing else depends on them. `index` is `finding_index(findings)`, when the caller proposes
-    for several recommendations of one narrative.
+    nothing else depends on them.
+    """
+    return propose_each([text], findings, limit=limit, min_shared=min_shared)[0]
+
+
+def propose_each(texts: list[str], findings: list, *, limit: int = 3, min_shared: int = 2):
+    """Return `propose_findings(text, findings)` for each of `texts`, reading `findings` once.
+
+    Only the words some text uses are kept from the findings: no other word can be shared.
     """
     if not findings:
-        return []
-    finding_stems, df, users = index if index is not None else finding_index(findings)
+        return [[] for _ in texts]
+    wanted = [_stems(text) for text in texts]
+    interest = set().union(*wanted)
+    users: dict[str, list[int]] = {}
+    for position, finding in enumerate(findings):
+        for s in _stems(finding.text) & interest:
+            users.setdefault(s, []).append(position)
     n = len(findings)
-    wanted = _stems(text)
-    # Only the findings that share a word with `text` can be proposed.
-    candidates = sorted({p for s in wanted if s in users for p in users[s]})
-    scored = []
-    for position in candidates:
-        shared = wanted & finding_stems[position]
-        # One shared word is enough only when no other sentence of the narrative uses it.
-        if len(shared) < min_shared and not any(df[s] == 1 for s in shared):
-            continue
-        score = sum(math.log((n + 1) / df[s]) for s in shared)
-        scored.append((score, -position, position))
-    scored.sort(reverse=True)
-    return [findings[position] for _, _, position in scored[:limit]]
+    weight = {s: math.log((n + 1) / len(positions)) for s, positions in users.items()}
+    # The words no other sentence of the narrative uses: one of them is enough on its own.
+    unique = {s for s, positions in users.items() if len(positions) == 1}
+    proposals = []
+    for stems in wanted:
+        # Only the findings that share a word with the text can be proposed.
+        shared: dict[int, list[str]] = {}
+        for s in stems & users.keys():
+            for position in users[s]:
+                shared.setdefault(position, []).append(s)
+        scored = [
+            # fsum: the same words give the same score, whatever order they come in.
+            (math.fsum(map(weight.__getitem__, words)), -position, position)
+            for position, words in shared.items()
+            if len(words) >= min_shared or not unique.isdisjoint(words)
+        ]
+        scored.sort(reverse=True)
+        proposals.append([findings[position] for _, _, position in scored[:limit]])
+    return proposals
 
 
 def parse_file(
@@ -557,13 +562,24 @@ def import_batch(batch: list[Parsed], *, by=None) -> list[Outcome]:
             continue
         seen.add(key)
         new.append(index)
-    created = reports_create(batch=[batch[i] for i in new], by=by)
+    with search.merging_deferred():
+        created = reports_create(batch=[batch[i] for i in new], by=by)
     for index, report in zip(new, created, strict=True):
         outcomes[index].report = report
         outcomes[index].action = "imported"
     if new:
-        transaction.on_commit(lambda: refresh_statistics(connection))
+        transaction.on_commit(after_import)
     return outcomes
+
+
+def after_import() -> None:
+    """Merge the search index's segments an import wrote unmerged, then gather statistics.
+
+    Run once the import's transaction has committed, each step in short transactions of its
+    own, so the import holds the write lock only while it writes.
+    """
+    search.merge_segments(connection)
+    refresh_statistics(connection)
 
 
 def refused_outcome(name: str, reason: str, parsed: Parsed | None = None) -> Outcome:
@@ -594,10 +610,13 @@ def import_atomic(
 ) -> list[Outcome]:
     """Import every item in one transaction, or nothing if any is refused; list every refusal."""
     outcomes = _screen(items)
+    # The already imported country-years of every item, in one query rather than one each.
+    existing = _existing_by_key([item for i, item in enumerate(items) if i not in outcomes])
     for index, item in enumerate(items):
         if index not in outcomes:
+            key = (item.info.code, item.narrative.year)
             try:
-                outcomes[index] = classify(item)
+                outcomes[index] = classify(item, existing=existing.get(key))
             except ImportRefused as exc:
                 outcomes[index] = refused_outcome(item.name, str(exc), item)
     result = [outcomes[i] for i in range(len(items))]
@@ -729,18 +748,18 @@ def _link_findings(recommendations: list[Recommendation], findings: dict[int, li
             report_id__in=list(findings)
         ).values_list("pk", "report_id", "section", "position")
     }
-    indexes = {pk: finding_index(found) for pk, found in findings.items()}
-    bulk.insert_rows(
-        Recommendation.findings.through,
-        ["recommendation", "finding"],
-        [
-            (rec.pk, finding_id[rec.report_id, finding.section, finding.position])
-            for rec in recommendations
-            for finding in propose_findings(
-                rec.text, findings[rec.report_id], index=indexes[rec.report_id]
+    by_report: dict[int, list[Recommendation]] = {}
+    for rec in recommendations:
+        by_report.setdefault(rec.report_id, []).append(rec)
+    rows = []
+    for report_id, recs in by_report.items():
+        proposed = propose_each([rec.text for rec in recs], findings[report_id])
+        for rec, found in zip(recs, proposed, strict=True):
+            rows.extend(
+                (rec.pk, finding_id[report_id, finding.section, finding.position])
+                for finding in found
             )
-        ],
-    )
+    bulk.insert_rows(Recommendation.findings.through, ["recommendation", "finding"], rows)
 
 
 def _place_tiers(reports: list[Report]) -> None:

@@ -34,6 +34,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -244,6 +245,39 @@ def _refresh_ids(ids: list[int]) -> int:
             cached=Coalesce("chain_last_effective", never),
         ).exclude(cached=F("last")).update(chain_last_effective=chain_last_effective())
     return changed
+
+
+def _refresh_written(ids: list[int]) -> None:
+    """Refresh the cached status and chain date of many items, as `_refresh_ids` does.
+
+    The same values and the same version moves, in one UPDATE per chunk instead of two: each
+    item's status today and its chain's latest effective date are computed once, in a
+    materialized CTE, where the two conditional UPDATEs compute each of them twice for every
+    row they change (once to compare, once to set). For the importer's thousands of items.
+    """
+    today = status_on(timezone.localdate(), from_history=True)
+    table = connection.ops.quote_name(Recommendation._meta.db_table)
+    # A comparison that treats two nulls as equal (a chain with no change has no date).
+    differs = "IS NOT" if connection.vendor == "sqlite" else "IS DISTINCT FROM"
+    for chunk in bulk.chunks(ids):
+        fresh, params = (
+            Recommendation.objects.filter(pk__in=chunk)
+            .order_by()
+            .annotate(today=today, last=chain_last_effective())
+            .values_list("pk", "today", "last")
+            .query.sql_with_params()
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH fresh (id, today, last) AS MATERIALIZED ({fresh}) "
+                f"UPDATE {table} SET status = fresh.today, "
+                f"version = {table}.version "
+                f"+ CASE WHEN {table}.status = fresh.today THEN 0 ELSE 1 END, "
+                "chain_last_effective = fresh.last "
+                f"FROM fresh WHERE {table}.id = fresh.id AND ({table}.status <> fresh.today "
+                f"OR {table}.chain_last_effective {differs} fresh.last)",
+                params,
+            )
 
 
 def _steps(existing: list[int], new: list[int]):
@@ -593,7 +627,7 @@ def _write_links(chains: dict[int, _Chains], new: dict[int, Recommendation], fie
             rec.initial_status = initial[key]
             for name, value in fields[key].items():
                 setattr(rec, name, value)
-        Recommendation.objects.bulk_create([new[k] for k in ready])
+        bulk.insert_objects(Recommendation, [new[k] for k in ready])
         done = set(ready)
         pending = [k for k in pending if k not in done]
     existing = sorted(k for k in relinked if k > 0)
@@ -626,4 +660,4 @@ def _write_links(chains: dict[int, _Chains], new: dict[int, Recommendation], fie
             for depth, ancestor in state.ranks(key)
         ],
     )
-    _refresh_ids(sorted(pk_of(k) for k in touched))
+    _refresh_written(sorted(pk_of(k) for k in touched))

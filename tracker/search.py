@@ -590,16 +590,80 @@ def indexed_together(model, **rows):
         cursor.execute(f"INSERT INTO {_PAUSE} (kind) VALUES (%s)", [source.kind])
         yield
         cursor.execute(f"DELETE FROM {_PAUSE} WHERE kind = %s", [source.kind])
-        ids, params = model.objects.filter(**rows).values("pk").query.sql_with_params()
+        # In id order, without the model's default ordering: SQLite's full-text index writes
+        # its pending terms out as a new segment whenever a row id comes lower than the last.
+        ids, params = model.objects.filter(**rows).order_by().values("pk").query.sql_with_params()
         cursor.execute(
             _insert(
                 source,
                 connection.vendor,
                 source.table,
-                f"{source.table} WHERE {source.table}.id IN ({ids})",
+                f"{source.table} WHERE {source.table}.id IN ({ids}) ORDER BY {source.table}.id",
             ),
             params,
         )
+
+
+# FTS5's default for 'automerge': a level's segments are merged once it holds this many.
+_AUTOMERGE = 4
+# Pages of merged data written per transaction by `merge_segments`.
+_MERGE_PAGES = 500
+
+
+@contextmanager
+def merging_deferred():
+    """Write the block's documents into the index without merging its segments as they come.
+
+    On SQLite, FTS5 merges segments as it writes ('automerge'), inside the writing
+    transaction, holding the database's one write lock. A bulk import writes with merging
+    off instead (the setting is changed inside the transaction and restored before it ends,
+    so no other connection sees it) and `merge_segments` merges after the commit. Use inside
+    a transaction. PostgreSQL's index has no segments: nothing to defer there.
+    """
+    if connection.vendor != "sqlite":
+        yield
+        return
+    if not connection.in_atomic_block:
+        raise RuntimeError("merging_deferred() must run inside a transaction.")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT v FROM tracker_search_config WHERE k = 'automerge'")
+        row = cursor.fetchone()
+        cursor.execute("INSERT INTO tracker_search (tracker_search, rank) VALUES ('automerge', 0)")
+        try:
+            yield
+        finally:
+            # A transaction that must roll back takes the setting back with it.
+            if not connection.needs_rollback:
+                cursor.execute(
+                    "INSERT INTO tracker_search (tracker_search, rank) VALUES ('automerge', %s)",
+                    [row[0] if row else _AUTOMERGE],
+                )
+
+
+def merge_segments(using=connection) -> int:
+    """Merge the index's segments as 'automerge' would have; return the transactions it took.
+
+    Each step writes about `_MERGE_PAGES` pages in a short transaction of its own, and the
+    steps stop when one changes nothing (FTS5's own rule: a level is merged once it holds
+    'usermerge' segments, four unless set). Run after an import written in `merging_deferred`.
+    """
+    if using.vendor != "sqlite":
+        return 0
+    steps = 0
+    while True:
+        with transaction.atomic(using=using.alias), using.cursor() as cursor:
+            cursor.execute("SELECT total_changes()")
+            before = cursor.fetchone()[0]
+            cursor.execute(
+                "INSERT INTO tracker_search (tracker_search, rank) VALUES ('merge', %s)",
+                [_MERGE_PAGES],
+            )
+            cursor.execute("SELECT total_changes()")
+            # The command counts as one change; merged pages add more.
+            changed = cursor.fetchone()[0] - before >= 2
+        steps += 1
+        if not changed:
+            return steps
 
 
 def _insert(source: Source, vendor: str, row: str, source_rows: str = "") -> str:
