@@ -2,7 +2,6 @@
 
 import datetime
 
-from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.db.models import Case, F, OuterRef, Q, Subquery, When
@@ -36,7 +35,15 @@ def status_on(day, *, from_history: bool = False):
     """
     if not from_history and isinstance(day, datetime.date) and day >= timezone.localdate():
         return F("status")
-    latest = _latest_along_chain(day)
+    chain = {
+        "recommendation__descendant_links__recommendation": OuterRef("pk"),
+        "void__isnull": True,
+    }
+    latest = (
+        StatusChange.objects.filter(effective_date__lte=day, **chain)
+        .order_by("-effective_date", "-recorded_at", "-id")
+        .values("new_status")[:1]
+    )
     if from_history:
         return Coalesce(Subquery(latest), F("initial_status"))
     return Case(
@@ -47,52 +54,6 @@ def status_on(day, *, from_history: bool = False):
         default=F("status"),
         output_field=models.CharField(),
     )
-
-
-# The order of "last" among the changes of a chain: effective date, recorded time, then id.
-_LATEST_FIRST = ("-effective_date", "-recorded_at", "-id")
-
-
-def _latest_along_chain(day):
-    """Return the new status of the last change effective on or before `day` along the chain.
-
-    Each item of the chain gives its own last change (one step down its
-    (recommendation, effective date, recorded time) index, voided ones skipped), and the last
-    of those few is the chain's: a few index seeks per row rather than reading and sorting
-    every change of the chain.
-    """
-    own_last = (
-        StatusChange.objects.filter(
-            recommendation=OuterRef("ancestor_id"),
-            effective_date__lte=_deeper(day, 2),
-            void__isnull=True,
-        )
-        .order_by(*_LATEST_FIRST)
-        .values("pk")[:1]
-    )
-    # The closure's model is defined beside Recommendation, which imports this module.
-    ancestors = apps.get_model("tracker", "LineageAncestor")
-    per_item = ancestors.objects.filter(recommendation=OuterRef(OuterRef("pk"))).values(
-        last=Subquery(own_last)
-    )
-    return (
-        StatusChange.objects.filter(pk__in=per_item)
-        .order_by(*_LATEST_FIRST)
-        .values("new_status")[:1]
-    )
-
-
-def _deeper(day, levels: int):
-    """Return `day` with its outer references reaching `levels` more subqueries out."""
-    if isinstance(day, OuterRef):
-        for _ in range(levels):
-            day = OuterRef(day)
-        return day
-    if not hasattr(day, "get_source_expressions"):
-        return day
-    copy = day.copy()
-    copy.set_source_expressions([_deeper(part, levels) for part in day.get_source_expressions()])
-    return copy
 
 
 def _on_the_row(day):
