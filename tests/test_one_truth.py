@@ -21,7 +21,8 @@ from unittest import mock
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, OuterRef, Value
+from django.db.models.functions import Least
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -267,6 +268,21 @@ def _check_world(world, users):
             )
         )
         assert sql == literal == want, day
+    # A day read from each row, as the summaries' history asks it: the end of each item's own
+    # period, or an earlier day while it runs.
+    cap = datetime.date(2020, 4, 1)
+    own_end = Least(OuterRef("report__follow_up_end"), Value(cap))
+    want = {
+        pk: reference_status(pk, min(follow_up_period(r["report__year"])[1], cap), recs, changes)
+        for pk, r in recs.items()
+    }
+    sql = dict(Recommendation.objects.annotate(s=status_on(own_end)).values_list("id", "s"))
+    literal = dict(
+        Recommendation.objects.annotate(s=status_on(own_end, from_history=True)).values_list(
+            "id", "s"
+        )
+    )
+    assert sql == literal == want
     # The latest effective day along each chain, which `status_on` reads, is the history's.
     assert dict(Recommendation.objects.values_list("id", "chain_last_effective")) == dict(
         Recommendation.objects.annotate(day=chain_last_effective()).values_list("id", "day")
