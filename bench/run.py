@@ -75,7 +75,7 @@ PAGES = [
     ("pdf_other", "Country summary PDF, another country each run", None),
     ("builder_country", "Summary builder alone, one country", None),
     ("builder_all", "Summary builder alone, all countries", None),
-    ("import", "Import of 200 narratives (parse + write)", 2000),
+    ("import", "Import of 200 narratives (parse + write + index merge)", 2000),
     ("public_country", "Public country page, every year published (anonymous)", 10),
     ("public_front", "Public front page, every country (anonymous)", 10),
     ("public_country_first", "Public country page, first build after a publication", None),
@@ -499,6 +499,122 @@ def evaluate(result: dict) -> list[tuple[str, str, str, bool | None]]:
     return rows
 
 
+# The speed targets, as ratios of the same run on the same machine, so its noise cancels.
+ALL_COUNTRIES_RATIO_LIMIT = 8
+PG_SQLITE_LIMIT = 1.3
+ADMIN_RATIO_LIMIT = 0.8
+SERVER_SQL_LIMIT = 10
+IMPORT_PARSE_LIMIT = 2
+THROUGHPUT_PG_LIMIT = 0.8
+
+
+def _median(result: dict | None, key: str, size: str | None = None) -> float | None:
+    if not result or not result["sizes"]:
+        return None
+    size = size or list(result["sizes"])[-1]
+    page = _pages(result["sizes"].get(size, {})).get(key)
+    return page["median_ms"] if page and page["available"] else None
+
+
+def _ratio(top: float | None, bottom: float | None) -> float | None:
+    return top / bottom if top is not None and bottom else None
+
+
+def speed_targets(results: dict[str, dict]) -> list[tuple[str, list[float | None], str, float]]:
+    """Return (target, [SQLite, PostgreSQL] ratio, comparison, limit) rows of the speed targets.
+
+    A ratio that compares the two databases has one value, in the PostgreSQL column.
+    """
+    sqlite, pg = results.get("sqlite"), results.get("postgresql")
+    both = (sqlite, pg)
+    rows = []
+
+    def per_backend(label, top, bottom, limit, comparison="≤"):
+        values = [_ratio(_median(r, top), _median(r, bottom)) for r in both]
+        rows.append((label, values, comparison, limit))
+
+    per_backend("Country summary PDF ÷ country summary page", "pdf", "country_summary", 1.5)
+    per_backend(
+        "All-countries summary page ÷ country summary page",
+        "all_summary",
+        "country_summary",
+        ALL_COUNTRIES_RATIO_LIMIT,
+    )
+    labels = {key: label for key, label, _ in PAGES}
+    for key in PAGINATED:
+        rows.append(
+            (
+                f"{labels[key]}: PostgreSQL ÷ SQLite",
+                [None, _ratio(_median(pg, key), _median(sqlite, key))],
+                "≤",
+                PG_SQLITE_LIMIT,
+            )
+        )
+    for ours, admin, what in ADMIN_PAIRS:
+        per_backend(f"Our list ÷ admin changelist, {what}", ours, admin, ADMIN_RATIO_LIMIT)
+    for key in PAGINATED:
+        value = None
+        if sqlite and sqlite["sizes"]:
+            page = _pages(sqlite["sizes"][list(sqlite["sizes"])[-1]]).get(key)
+            if page and page["available"] and page.get("sql_median_ms"):
+                value = page["median_ms"] / page["sql_median_ms"]
+        rows.append(
+            (f"{labels[key]}: server ÷ SQL on SQLite", [value, None], "≤", SERVER_SQL_LIMIT)
+        )
+    values = []
+    for r in both:
+        page = None
+        if r and r["sizes"]:
+            page = _pages(r["sizes"][list(r["sizes"])[-1]]).get("import")
+        parse = page.get("parse_median_ms") if page and page["available"] else None
+        values.append(_ratio(page["median_ms"], parse) if parse else None)
+    rows.append(("Import of 200 narratives ÷ parsing them alone", values, "≤", IMPORT_PARSE_LIMIT))
+    values = []
+    for r in both:
+        sizes = list(r["sizes"]) if r else []
+        values.append(
+            _ratio(_median(r, "import", sizes[-1]), _median(r, "import", sizes[0]))
+            if len(sizes) > 1
+            else None
+        )
+    rows.append(("Import of 200 narratives: L ÷ S", values, "≤", SCALING_LIMIT))
+    rates = [((r or {}).get("throughput") or {}).get("list", {}).get("per_second") for r in both]
+    rows.append(
+        (
+            "Recommendation list under gunicorn, requests/s: PostgreSQL ÷ SQLite",
+            [None, _ratio(rates[1], rates[0])],
+            "≥",
+            THROUGHPUT_PG_LIMIT,
+        )
+    )
+    return rows
+
+
+def render_speed_targets(results: dict[str, dict]) -> list[str]:
+    lines = [
+        "## The speed targets (largest size, each backend's last run)",
+        "",
+        "Ratios within one run, so that the machine's noise cancels; the two databases' runs "
+        "are compared only where a target names both.",
+        "",
+        "| Target | SQLite | PostgreSQL | Limit | Met |",
+        "|---|---:|---:|---:|---|",
+    ]
+    for label, values, comparison, limit in speed_targets(results):
+        known = [v for v in values if v is not None]
+        if not known:
+            met = None
+        elif comparison == "≤":
+            met = all(v <= limit for v in known)
+        else:
+            met = all(v >= limit for v in known)
+        cells = ["–" if v is None else f"{v:.2f}" for v in values]
+        lines.append(
+            f"| {label} | {cells[0]} | {cells[1]} | {comparison} {limit} | {_verdict(met)} |"
+        )
+    return lines + [""]
+
+
 def _load(values) -> str:
     return " / ".join(f"{v:.2f}" for v in values) if values else "?"
 
@@ -674,6 +790,7 @@ def render(results: dict[str, dict], previous: dict[str, dict] | None = None) ->
                 )
             lines.append(f"| {label} | " + " | ".join(cells) + " |")
         lines.append("")
+    lines += render_speed_targets(results)
     for backend in ("sqlite", "postgresql"):
         if backend in results:
             lines += render_backend(results[backend]) + [""]

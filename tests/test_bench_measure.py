@@ -77,3 +77,65 @@ def test_results_show_server_over_sql_and_the_run_before():
     assert "| Recommendation list, no filter | 30.0 / 5.0 (6.0 **) |" in text
     assert "SQLite (S), run before" in text
     assert "| Recommendation list, no filter | 30.0 | 40.0 |" in text
+
+
+def _pages_result(backend: str, pages: dict[str, tuple[float, float | None]], **extra) -> dict:
+    result = _result(1.0, 1.0)
+    result["backend"] = backend
+    result["sizes"] = {
+        "L": {
+            "rows": result["sizes"]["S"]["rows"],
+            "pages": [
+                {
+                    "key": key,
+                    "available": True,
+                    "median_ms": median,
+                    "p95_ms": median,
+                    "queries": 6,
+                    "sql_median_ms": sql,
+                    "note": "",
+                    **extra.get(key, {}),
+                }
+                for key, (median, sql) in pages.items()
+            ],
+        }
+    }
+    return result
+
+
+def test_the_speed_targets_are_ratios_within_a_run_and_between_the_two_databases():
+    sqlite = _pages_result(
+        "sqlite",
+        {
+            "list": (20.0, 4.0),
+            "admin_list": (40.0, None),
+            "country_summary": (50.0, None),
+            "all_summary": (500.0, None),
+            "import": (3000.0, None),
+        },
+    )
+    sqlite["sizes"]["L"]["pages"][-1]["parse_median_ms"] = 1000.0
+    sqlite["throughput"] = {"list": {"per_second": 40.0}}
+    pg = _pages_result("postgresql", {"list": (30.0, 3.0), "admin_list": (30.0, None)})
+    pg["throughput"] = {"list": {"per_second": 30.0}}
+    rows = {
+        label: (values, limit)
+        for label, values, _, limit in run.speed_targets({"sqlite": sqlite, "postgresql": pg})
+    }
+    assert rows["All-countries summary page ÷ country summary page"][0] == [10.0, None]
+    assert rows["Recommendation list, no filter: PostgreSQL ÷ SQLite"][0] == [None, 1.5]
+    assert rows["Our list ÷ admin changelist, no filter"][0] == [0.5, 1.0]
+    assert rows["Recommendation list, no filter: server ÷ SQL on SQLite"][0] == [5.0, None]
+    assert rows["Import of 200 narratives ÷ parsing them alone"][0] == [3.0, None]
+    assert rows["Recommendation list under gunicorn, requests/s: PostgreSQL ÷ SQLite"][0] == [
+        None,
+        0.75,
+    ]
+    text = "\n".join(run.render_speed_targets({"sqlite": sqlite, "postgresql": pg}))
+    assert "| Our list ÷ admin changelist, no filter | 0.50 | 1.00 | ≤ 0.8 | **no** |" in text
+    assert (
+        "| All-countries summary page ÷ country summary page | 10.00 | – | ≤ 8 | **no** |" in text
+    )
+    assert (
+        "| Recommendation list, no filter: server ÷ SQL on SQLite | 5.00 | – | ≤ 10 | yes |" in text
+    )
