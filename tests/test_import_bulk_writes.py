@@ -103,3 +103,26 @@ def test_the_bulk_write_issues_one_insert_per_table():
         "tracker_lineageancestor",
     ):
         assert tables.count(table) == 1, table
+
+
+def test_more_rows_than_one_statement_may_carry_are_split_across_statements():
+    from tests.factories import ReportFactory
+    from tracker import bulk
+    from tracker.models import Finding
+
+    report = ReportFactory()
+    # Four values a row: one row more than fits the statement's parameters on either database.
+    count = bulk._rows_per_statement(4) + 1
+    findings = [
+        Finding(report=report, section="protection", position=n, text=f"Finding {n}.")
+        for n in range(count)
+    ]
+    with CaptureQueriesContext(connection) as captured:
+        bulk.insert_objects(Finding, findings)
+    assert len(captured) == 2
+    assert len({f.pk for f in findings}) == count and None not in {f.pk for f in findings}
+    stored = dict(Finding.objects.filter(report=report).values_list("pk", "position"))
+    assert stored == {f.pk: f.position for f in findings}
+    rows = [(report.pk, "prevention", n, "x") for n in range(count)]
+    bulk.insert_rows(Finding, ["report", "section", "position", "text"], rows)
+    assert Finding.objects.filter(report=report, section="prevention").count() == count

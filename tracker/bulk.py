@@ -11,7 +11,17 @@ database's own triggers (the search index) still run for every row.
 
 from django.db import connection
 
+# PostgreSQL's protocol carries at most this many parameters in one statement when they are
+# bound on the server (Django binds them on the client by default, and states no limit); SQLite's
+# own limit is the backend's `max_query_params`. Both inserts keep to it, so a statement's size
+# stays bounded whatever the batch.
 _PG_MAX_PARAMS = 65535
+
+
+def _rows_per_statement(columns: int) -> int:
+    """Return how many rows of `columns` values one statement may carry on this database."""
+    limit = connection.features.max_query_params or _PG_MAX_PARAMS
+    return max(limit // columns, 1)
 
 
 def insert_rows(model, fields: list[str], rows: list[tuple]) -> None:
@@ -28,8 +38,8 @@ def insert_rows(model, fields: list[str], rows: list[tuple]) -> None:
             cursor.executemany(insert + values, rows)
             return
         # PostgreSQL runs a statement per row of executemany; many rows to one statement
-        # costs a fraction of it. The protocol carries at most 65,535 parameters a statement.
-        size = _PG_MAX_PARAMS // len(fields)
+        # costs a fraction of it.
+        size = _rows_per_statement(len(fields))
         for start in range(0, len(rows), size):
             chunk = rows[start : start + size]
             cursor.execute(
@@ -61,8 +71,7 @@ def insert_objects(model, objs: list, fields: list[str] | None = None) -> None:
     else:
         columns = [meta.get_field(name) for name in fields]
     names = ", ".join(quote(field.column) for field in columns)
-    limit = connection.features.max_query_params
-    size = max(limit // len(columns), 1) if limit else len(objs)
+    size = _rows_per_statement(len(columns))
     with connection.cursor() as cursor:
         for start in range(0, len(objs), size):
             chunk = objs[start : start + size]
