@@ -711,9 +711,15 @@ def _sqlite_schema() -> list[str]:
 _PG_SEPARATORS = "-‐–—/._@:+#&=?~\\"
 
 
+# The same characters as a bracket expression (a backslash escapes itself there): replacing
+# them by a regular expression gives what `translate` to spaces gives, and on long texts (a
+# whole narrative) it costs the server a fraction of `translate`, which walks the list of
+# characters to replace for every character of the text.
+_PG_SEPARATOR_CLASS = "[" + _PG_SEPARATORS.replace("\\", "\\\\") + "]"
+
+
 def _pg_words(column: str) -> str:
-    spaces = " " * len(_PG_SEPARATORS)
-    return f"to_tsvector('simple', translate({column}, '{_PG_SEPARATORS}', '{spaces}'))"
+    return f"to_tsvector('simple', regexp_replace({column}, '{_PG_SEPARATOR_CLASS}', ' ', 'g'))"
 
 
 def _postgresql_schema() -> list[str]:
