@@ -59,9 +59,9 @@ def insert_objects(model, objs: list, fields: list[str] | None = None) -> None:
 
     What `QuerySet.bulk_create` does for instances that carry every value already (defaults
     are applied when an instance is made): one multi-row INSERT … RETURNING per chunk of
-    rows, the ids read back in the order the rows were given, as `bulk_create` reads them.
-    Without the ORM's per-value compilation, which for thousands of rows costs many times the
-    statement itself.
+    rows (on PostgreSQL from one array a column), the ids read back in the order the rows were
+    given, as `bulk_create` reads them. Without the ORM's per-value compilation, which for
+    thousands of rows costs many times the statement itself.
     """
     if not objs:
         return
@@ -72,6 +72,7 @@ def insert_objects(model, objs: list, fields: list[str] | None = None) -> None:
     else:
         columns = [meta.get_field(name) for name in fields]
     names = ", ".join(quote(field.column) for field in columns)
+    arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in columns)
     size = _rows_per_statement(len(columns))
     with connection.cursor() as cursor:
         for start in range(0, len(objs), size):
@@ -83,13 +84,23 @@ def insert_objects(model, objs: list, fields: list[str] | None = None) -> None:
                     if type(value) not in _PLAIN:
                         value = field.get_db_prep_save(value, connection)
                     params.append(value)
-            row = "(" + ", ".join(["%s"] * len(columns)) + ")"
-            cursor.execute(
-                f"INSERT INTO {quote(meta.db_table)} ({names}) VALUES "
-                + ", ".join([row] * len(chunk))
-                + f" RETURNING {quote(meta.pk.column)}",
-                params,
-            )
+            if connection.features.max_query_params:
+                row = "(" + ", ".join(["%s"] * len(columns)) + ")"
+                cursor.execute(
+                    f"INSERT INTO {quote(meta.db_table)} ({names}) VALUES "
+                    + ", ".join([row] * len(chunk))
+                    + f" RETURNING {quote(meta.pk.column)}",
+                    params,
+                )
+            else:
+                # As `insert_rows`: one array a column. The rows are inserted, and their ids
+                # returned, in the arrays' order (as Django's own bulk_create relies on).
+                width = len(columns)
+                cursor.execute(
+                    f"INSERT INTO {quote(meta.db_table)} ({names}) SELECT * FROM unnest({arrays}) "
+                    f"RETURNING {quote(meta.pk.column)}",
+                    [params[i::width] for i in range(width)],
+                )
             for obj, (pk,) in zip(chunk, cursor.fetchall(), strict=True):
                 obj.pk = pk
                 obj._state.adding = False

@@ -233,11 +233,13 @@ class LineageAncestor(models.Model):
     links change, so the status on a date along a chain (`status_on`) is one indexed join.
     """
 
+    # No index of their own: the unique pair leads with the recommendation, and the ancestor
+    # has its named index below. Each index more is one more write per closure row.
     recommendation = models.ForeignKey(
-        Recommendation, on_delete=models.CASCADE, related_name="ancestor_links"
+        Recommendation, on_delete=models.CASCADE, related_name="ancestor_links", db_index=False
     )
     ancestor = models.ForeignKey(
-        Recommendation, on_delete=models.CASCADE, related_name="descendant_links"
+        Recommendation, on_delete=models.CASCADE, related_name="descendant_links", db_index=False
     )
     depth = models.PositiveSmallIntegerField(
         help_text=_("0 for the item itself, 1 for its predecessor…")
