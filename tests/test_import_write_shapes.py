@@ -102,3 +102,29 @@ def test_the_lineage_closure_keeps_no_index_another_repeats():
     )
     # Each closure row an import writes goes into every one of these.
     assert indexed == [("ancestor_id",), ("recommendation_id", "ancestor_id")]
+
+
+def test_rows_a_bulk_insert_writes_are_indexed_by_one_statement_on_postgresql():
+    report = ReportFactory()
+    rows = [(report.pk, "prevention", n, f"Saltmarsh sentence {n}.") for n in range(3)]
+    with CaptureQueriesContext(connection) as captured:
+        bulk.insert_rows(Finding, FIELDS, rows)
+    assert len(captured) == 1
+    found = set(search.matching("saltmarsh", SearchEntry.Kind.FINDING).values_list("source_id"))
+    assert {pk for (pk,) in found} == set(
+        Finding.objects.filter(report=report).values_list("pk", flat=True)
+    )
+    if connection.vendor != "postgresql":
+        return  # SQLite's triggers run in the statement's own step, row by row
+    with connection.cursor() as cursor:
+        # tgtype bit 0 is FOR EACH ROW, bit 2 INSERT; tgnewtable names the statement's rows.
+        cursor.execute(
+            "SELECT tgname FROM pg_trigger WHERE tgname LIKE 'tracker\\_search\\_%' "
+            "AND tgtype & 4 = 4 AND (tgtype & 1 = 1 OR tgnewtable IS NULL)"
+        )
+        assert cursor.fetchall() == []
+        cursor.execute(
+            "SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal "
+            "AND tgtype & 4 = 4 AND tgname LIKE 'tracker\\_search\\_%\\_insert'"
+        )
+        assert cursor.fetchone() == (len(search._SOURCES),)

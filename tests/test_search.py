@@ -407,9 +407,7 @@ def test_migrate_sets_the_index_up_again_when_a_table_lost_its_triggers(viewer, 
 
     assert search.missing_triggers() == []
     # What SQLite's schema editor does when a migration remakes a table: its triggers are gone.
-    lost = "tracker_search_tracker_evidence" + (
-        "" if connection.vendor == "postgresql" else "_insert"
-    )
+    lost = "tracker_search_tracker_evidence_insert"
     with connection.cursor() as cursor:
         cursor.execute(
             f"DROP TRIGGER {lost}"
