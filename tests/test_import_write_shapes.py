@@ -4,9 +4,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.factories import ReportFactory
-from tracker import bulk, search
-from tracker.models import Finding, SearchEntry
+from tests.factories import RecommendationFactory, ReportFactory, StatusChangeFactory
+from tracker import bulk, lineage, search
+from tracker.models import Finding, Recommendation, SearchEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -128,3 +128,31 @@ def test_rows_a_bulk_insert_writes_are_indexed_by_one_statement_on_postgresql():
             "AND tgtype & 4 = 4 AND tgname LIKE 'tracker\\_search\\_%\\_insert'"
         )
         assert cursor.fetchone() == (len(search._SOURCES),)
+
+
+def test_the_status_cache_is_refreshed_in_one_statement_that_counts_the_statuses_changed(
+    django_assert_num_queries,
+):
+    stale, dated, fresh = RecommendationFactory.create_batch(3)
+    for rec in (stale, dated):
+        StatusChangeFactory(recommendation=rec, new_status=Recommendation.Status.IMPLEMENTED)
+    before = dict(Recommendation.objects.values_list("pk", "version"))
+    day = Recommendation.objects.get(pk=dated.pk).chain_last_effective
+    # A cache gone stale two ways: a status, and a chain's date alone.
+    Recommendation.objects.filter(pk=stale.pk).update(status=Recommendation.Status.REGRESSED)
+    Recommendation.objects.filter(pk=dated.pk).update(chain_last_effective=None)
+    # The ids, then one UPDATE for the chunk (not one for the status and one for the date).
+    with django_assert_num_queries(2):
+        changed = lineage.refresh_status(Recommendation.objects.all())
+    assert changed == 1
+    rows = {
+        pk: (status, version, last)
+        for pk, status, version, last in Recommendation.objects.values_list(
+            "pk", "status", "version", "chain_last_effective"
+        )
+    }
+    assert rows[stale.pk][:2] == (Recommendation.Status.IMPLEMENTED, before[stale.pk] + 1)
+    assert rows[dated.pk] == (Recommendation.Status.IMPLEMENTED, before[dated.pk], day)
+    assert rows[fresh.pk] == (Recommendation.Status.NO_ACTION, before[fresh.pk], None)
+    with django_assert_num_queries(2):
+        assert lineage.refresh_status(Recommendation.objects.all()) == 0

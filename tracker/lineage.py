@@ -28,15 +28,13 @@ found while unrelated items sharing stock phrases ("trafficking victims") stay a
 
 from __future__ import annotations
 
-import datetime
 import difflib
 import re
 from collections import Counter
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import F, Q, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.utils import timezone
 
 from tracker import bulk
@@ -229,55 +227,64 @@ def refresh_status(recommendations) -> int:
 
 def _refresh_ids(ids: list[int]) -> int:
     """Refresh the cached status of the recommendations with these ids; return rows changed."""
-    today = status_on(timezone.localdate(), from_history=True)
-    changed = 0
-    for chunk in bulk.chunks(ids):
-        changed += (
-            Recommendation.objects.filter(pk__in=chunk)
-            .alias(today=today)
-            .exclude(status=F("today"))
-            .update(status=today, version=F("version") + 1)
-        )
-        # Null when the chain has no change: compared as a day no change can have.
-        never = Value(datetime.date.min)
-        Recommendation.objects.filter(pk__in=chunk).alias(
-            last=Coalesce(chain_last_effective(), never),
-            cached=Coalesce("chain_last_effective", never),
-        ).exclude(cached=F("last")).update(chain_last_effective=chain_last_effective())
-    return changed
+    return _refresh(ids, count=True)
 
 
 def _refresh_written(ids: list[int]) -> None:
-    """Refresh the cached status and chain date of many items, as `_refresh_ids` does.
+    """Refresh the cached status and chain date of many items, as `_refresh_ids` does."""
+    _refresh(ids, count=False)
 
-    The same values and the same version moves, in one UPDATE per chunk instead of two: each
-    item's status today and its chain's latest effective date are computed once, in a
-    materialized CTE, where the two conditional UPDATEs compute each of them twice for every
-    row they change (once to compare, once to set). For the importer's thousands of items.
+
+def _refresh(ids: list[int], *, count: bool) -> int | None:
+    """Refresh the cached status and chain date of these items; return the statuses changed.
+
+    Without `count` nothing is counted (and None returned): the importer's thousands of items.
+
+    One UPDATE per chunk: each item's status today and its chain's latest effective date are
+    computed once, in a materialized CTE, where two conditional UPDATEs would compute each of
+    them twice for every row they change (once to compare, once to set). Only rows whose status
+    or date differs are written; the version moves on only with the status, so a form opened on
+    the old status is told it is stale. Counting reads each written row's status before the
+    statement from the CTE (SQLite's RETURNING may read the CTE only through a subquery).
     """
     today = status_on(timezone.localdate(), from_history=True)
     table = connection.ops.quote_name(Recommendation._meta.db_table)
     # A comparison that treats two nulls as equal (a chain with no change has no date).
     differs = "IS NOT" if connection.vendor == "sqlite" else "IS DISTINCT FROM"
+    columns = ("pk", "today", "last", "status") if count else ("pk", "today", "last")
+    if not count:
+        returning = ""
+    elif connection.vendor == "sqlite":
+        returning = (
+            f" RETURNING (SELECT moved.old <> moved.today FROM fresh AS moved "
+            f"WHERE moved.id = {table}.id)"
+        )
+    else:
+        returning = " RETURNING fresh.old <> fresh.today"
+    changed = 0
     for chunk in bulk.chunks(ids):
         fresh, params = (
             Recommendation.objects.filter(pk__in=chunk)
             .order_by()
             .annotate(today=today, last=chain_last_effective())
-            .values_list("pk", "today", "last")
+            .values_list(*columns)
             .query.sql_with_params()
         )
+        names = "id, today, last, old" if count else "id, today, last"
         with connection.cursor() as cursor:
             cursor.execute(
-                f"WITH fresh (id, today, last) AS MATERIALIZED ({fresh}) "
+                f"WITH fresh ({names}) AS MATERIALIZED ({fresh}) "
                 f"UPDATE {table} SET status = fresh.today, "
                 f"version = {table}.version "
                 f"+ CASE WHEN {table}.status = fresh.today THEN 0 ELSE 1 END, "
                 "chain_last_effective = fresh.last "
                 f"FROM fresh WHERE {table}.id = fresh.id AND ({table}.status <> fresh.today "
-                f"OR {table}.chain_last_effective {differs} fresh.last)",
+                f"OR {table}.chain_last_effective {differs} fresh.last){returning}",
                 params,
             )
+            if count:
+                changed += sum(bool(moved) for (moved,) in cursor.fetchall())
+    return changed if count else None
 
 
 def _steps(existing: list[int], new: list[int]):
