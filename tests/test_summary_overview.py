@@ -11,11 +11,11 @@ import re
 import pytest
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from reports import exporters, published
 from reports.overview import build_overview
-from reports.summary import build_summary
+from reports.summary import STATUS_LABELS, build_summary
 from tests.factories import (
     AssessmentFactory,
     CountryFactory,
@@ -234,3 +234,16 @@ def test_an_overview_is_never_exported_or_published(world, reviewer):
         exporters.to_csv(overview)
     with pytest.raises(ValueError, match="lists none"):
         published.summary_to_dict(overview)
+
+
+def test_vocabulary_labels_are_translated_once_per_language_and_follow_the_active_one():
+    with translation.override("fr"):
+        french = STATUS_LABELS["implemented"]
+        assert dict(STATUS_LABELS.items())["implemented"] == french
+    with translation.override("en"):
+        assert STATUS_LABELS["implemented"] == "Implemented"
+        assert STATUS_LABELS.get("unknown", "-") == "-"
+    with translation.override("fr"):
+        assert STATUS_LABELS["implemented"] == french
+        assert french == str(Recommendation.Status.IMPLEMENTED.label)
+    assert french != "Implemented"
