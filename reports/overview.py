@@ -217,11 +217,13 @@ def build_overview(
 
     countries = []
     all_evidence: set[int] = set()
+    all_withdrawn: set[int] = set()
     for report in reports:
         cid = report.country_id
         tally = tallies[cid]
         tally.by_link_kind["dropped"] = dropped.get(cid, 0)
         all_evidence |= tally.evidence
+        all_withdrawn |= tally.withdrawn
         countries.append(
             CountrySummary(
                 name=report.country.name,
@@ -249,7 +251,11 @@ def build_overview(
         scope_name=ALL_COUNTRIES_NAME,
         countries=countries,
         totals=sum_totals(
-            [c.totals for c in countries], len(all_evidence), by_source, by_direction
+            [c.totals for c in countries],
+            evidence_items=len(all_evidence),
+            evidence_withdrawn=len(all_withdrawn),
+            by_source=by_source,
+            by_direction=by_direction,
         ),
         history=[points[y] for y in sorted(points)],
         generated_at=timezone.now(),

@@ -660,7 +660,12 @@ def _totals(
     )
 
 
-def sum_totals(parts: list[Totals], evidence_items: int, by_source, by_direction) -> Totals:
+def sum_totals(
+    parts: list[Totals], *, evidence_items: int, evidence_withdrawn: int, by_source, by_direction
+) -> Totals:
+    """Add up the countries' totals; the evidence counts are the scope's own, since a piece of
+    evidence bearing on items of several countries counts once in the scope."""
+
     def add(name):
         result: dict[str, int] = {}
         for part in parts:
@@ -679,7 +684,7 @@ def sum_totals(parts: list[Totals], evidence_items: int, by_source, by_direction
         by_link_kind=add("by_link_kind"),
         evidence_items=evidence_items,
         evidence_links=sum(p.evidence_links for p in parts),
-        evidence_withdrawn=sum(p.evidence_withdrawn for p in parts),
+        evidence_withdrawn=evidence_withdrawn,
         evidence_by_source_type=by_source,
         evidence_by_direction=by_direction,
         status_changes=sum(p.status_changes for p in parts),
@@ -1107,7 +1112,14 @@ def _assemble(
     for item in items.values():
         by_source[item.source_type] += 1
         by_direction[item.direction] += 1
-    totals = sum_totals([c.totals for c in countries], len(items), by_source, by_direction)
+    withdrawn = set().union(*withdrawn_by_rec.values())
+    totals = sum_totals(
+        [c.totals for c in countries],
+        evidence_items=len(items),
+        evidence_withdrawn=len(withdrawn),
+        by_source=by_source,
+        by_direction=by_direction,
+    )
 
     return Summary(
         year=year,

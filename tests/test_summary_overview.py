@@ -185,8 +185,10 @@ def test_the_overview_counts_what_the_summary_lists_for_every_reader_and_audienc
         year=2021, as_of=timezone.localdate(), user=reviewer, audience="restricted"
     )
     assert full.totals.by_link_kind["dropped"] == 1
-    # Withdrawn from an item of each country: the scope adds up its countries.
-    assert full.totals.evidence_withdrawn == 2
+    # Withdrawn from an item of each country: each country counts it, the scope counts it once,
+    # as it counts the evidence still standing.
+    assert [c.totals.evidence_withdrawn for c in full.countries] == [1, 1]
+    assert full.totals.evidence_withdrawn == 1
     assert full.totals.without_evidence == 1
     assert full.totals.by_rating["substantial"] == 1
 
