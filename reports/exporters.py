@@ -1,6 +1,6 @@
 """Write a progress summary as JSON, CSV, XLSX or PDF: the same numbers in each.
 
-Every exporter renders a `reports.summary.Summary`; none queries the database. The PDF is
+Every exporter renders a `reports.summary_shape.Summary`; none queries the database. The PDF is
 typeset by Typst from the summary's published JSON shape (`reports.pdf`).
 """
 
@@ -15,7 +15,7 @@ from django.utils.translation import gettext, gettext_lazy, gettext_noop, pgette
 
 from reports import charts, pdf
 from reports.published import canonical_json
-from reports.summary import (
+from reports.summary_shape import (
     CONFIDENCE_LABELS,
     DIRECTION_LABELS,
     DIRECTIONS,

@@ -21,6 +21,16 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from reports.summary import (
+    dropped_items,
+    follow_up_window,
+    history_items,
+    period_changes,
+    period_links,
+    placed_tiers,
+    scope_reports,
+    withdrawn_by,
+)
+from reports.summary_shape import (
     ALL_COUNTRIES_NAME,
     DIRECTIONS,
     LINK_KINDS,
@@ -32,15 +42,7 @@ from reports.summary import (
     Summary,
     Totals,
     YearPoint,
-    dropped_items,
-    follow_up_window,
-    history_items,
-    period_changes,
-    period_links,
-    placed_tiers,
-    scope_reports,
     sum_totals,
-    withdrawn_by,
     zeros,
 )
 from tracker.models import Assessment, Audience, LineageAncestor, Recommendation, status_on

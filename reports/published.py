@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django.utils import translation
 
-from reports.summary import (
+from reports.summary_shape import (
     ALL_COUNTRIES_NAME,
     SCHEMA_VERSION,
     STATUS_LABELS,

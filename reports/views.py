@@ -26,7 +26,8 @@ from reports.forms import PublishForm, SummaryChoiceForm, SummaryParametersForm,
 from reports.models import PublishedSummary
 from reports.overview import build_overview
 from reports.published import compare, summary_from_dict
-from reports.summary import STATUSES, BadAsOf, NoNarratives, build_summary, default_as_of
+from reports.summary import BadAsOf, NoNarratives, build_summary, default_as_of
+from reports.summary_shape import STATUSES
 from tiptracker.lib.dates import long_date, period_words
 from tracker import services as tracker_services
 from tracker.languages import in_requested_language

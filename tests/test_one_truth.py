@@ -32,7 +32,8 @@ from openpyxl import load_workbook
 
 from reports import exporters
 from reports.overview import build_overview
-from reports.summary import STATUSES, build_summary
+from reports.summary import build_summary
+from reports.summary_shape import STATUSES
 from tests.factories import CountryFactory, RecommendationFactory, ReportFactory, UserFactory
 from tracker import lineage, roles, services
 from tracker.models import (

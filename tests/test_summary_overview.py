@@ -15,7 +15,8 @@ from django.utils import timezone, translation
 
 from reports import exporters, published
 from reports.overview import build_overview
-from reports.summary import STATUS_LABELS, build_summary
+from reports.summary import build_summary
+from reports.summary_shape import STATUS_LABELS
 from tests.factories import (
     AssessmentFactory,
     CountryFactory,

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from reports import services as report_services
 from reports.models import PublishedSummary
-from reports.summary import STATUS_LABELS
+from reports.summary_shape import STATUS_LABELS
 from tests.factories import (
     EvidenceFactory,
     RecommendationFactory,
