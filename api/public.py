@@ -31,7 +31,7 @@ from django.utils.translation import gettext
 
 from reports.models import PublishedSummary
 from reports.published import summary_from_dict
-from reports.summary import (
+from reports.summary_shape import (
     PILLAR_LABELS,
     RATING_LABELS,
     STATUS_LABELS,

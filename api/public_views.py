@@ -35,7 +35,7 @@ from api.public import Publication, PublicRecord, current_version, latest_rows, 
 from api.schema import AutoSchema, ProblemSerializer
 from api.throttling import throttle_cache
 from reports.exporters import filename
-from reports.summary import STATUSES
+from reports.summary_shape import STATUSES
 from tracker.audit import client_ip
 from tracker.models import Assessment, Recommendation, Tier
 

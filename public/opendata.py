@@ -22,7 +22,7 @@ from django.utils import translation
 from django.utils.translation import gettext, gettext_noop
 
 from api.public import VOCABULARIES, PublicRecord, latest_rows
-from reports.summary import (
+from reports.summary_shape import (
     CONFIDENCE_LABELS,
     DIRECTION_LABELS,
     LINK_KIND_LABELS,

@@ -24,7 +24,7 @@ from public.caching import conditional, mark_public, public_page, record_for, si
 from public.sitemaps import PublicSitemap
 from reports import charts, exporters
 from reports.models import PublishedRendering
-from reports.summary import YearPoint
+from reports.summary_shape import YearPoint
 from tracker.lineage import word_diff
 from tracker.views.glossary import glossary_sections
 

@@ -16,7 +16,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from reports.summary import (
+from reports.summary_shape import (
     RATING_LABELS,
     RATINGS,
     STATUS_LABELS,

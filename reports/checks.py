@@ -16,7 +16,7 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
 from reports.published import canonical_json
-from reports.summary import Summary
+from reports.summary_shape import Summary
 from tiptracker.lib.dates import long_date
 from tracker.models import Assessment, Evidence, Finding, StatusChange
 

@@ -1,6 +1,6 @@
 """Write a progress summary as JSON, CSV, XLSX or PDF: the same numbers in each.
 
-Every exporter renders a `reports.summary.Summary`; none queries the database. The PDF is
+Every exporter renders a `reports.summary_shape.Summary`; none queries the database. The PDF is
 typeset by Typst from the summary's published JSON shape (`reports.pdf`).
 """
 
@@ -15,7 +15,7 @@ from django.utils.translation import gettext, gettext_lazy, gettext_noop, pgette
 
 from reports import charts, pdf
 from reports.published import canonical_json
-from reports.summary import (
+from reports.summary_shape import (
     CONFIDENCE_LABELS,
     DIRECTION_LABELS,
     DIRECTIONS,
@@ -114,6 +114,7 @@ RECOMMENDATION_HEADERS = [
 
 def recommendation_rows(summary: Summary):
     """Yield one row per recommendation, typed (numbers as numbers), in the header order."""
+    summary.require_listed()
     for country, row in summary.recommendations:
         by_source = row.evidence_by_source_type
         by_direction = row.evidence_by_direction
@@ -375,6 +376,8 @@ def page_context(summary: Summary, *, for_pdf: bool = False, **extra) -> dict:
         if summary.is_all_countries
         else [],
         "columns": COUNTRY_TABLE_COLUMNS,
+        # Each row's cells name their column (narrow screens): translated once, not per row.
+        "column_labels": {key: str(label) for key, label, _ in COUNTRY_TABLE_COLUMNS},
         "for_pdf": for_pdf,
         "generated_at": summary.generated_at or timezone.now(),
         "status_labels": STATUS_LABELS,

@@ -21,7 +21,8 @@ from django.utils.translation import gettext_lazy
 from reports import access, exporters
 from reports.models import PublishedRendering, PublishedSummary
 from reports.published import summary_from_dict
-from reports.summary import Summary, build_summary
+from reports.summary import build_summary
+from reports.summary_shape import Summary
 from tracker import exportjobs
 from tracker.models import Audience, Country, ExportJob, Recommendation
 

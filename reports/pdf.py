@@ -40,7 +40,7 @@ from django.utils.translation import gettext as _
 
 from reports import charts, pdf_words
 from reports.published import summary_to_dict
-from reports.summary import (
+from reports.summary_shape import (
     CONFIDENCE_LABELS,
     DIRECTION_LABELS,
     LINK_KIND_LABELS,

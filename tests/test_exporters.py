@@ -13,7 +13,8 @@ from pypdf import PdfReader
 
 from reports import exporters
 from reports import services as report_services
-from reports.summary import STATUS_LABELS, STATUSES, build_summary
+from reports.summary import build_summary
+from reports.summary_shape import STATUS_LABELS, STATUSES
 from tests.factories import (
     AssessmentFactory,
     EvidenceFactory,

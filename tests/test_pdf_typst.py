@@ -20,7 +20,8 @@ from reports import services as report_services
 from reports.exportjobs import published_rendering
 from reports.models import PublishedRendering, PublishedSummary
 from reports.published import summary_from_dict
-from reports.summary import STATUS_LABELS, STATUSES, build_summary
+from reports.summary import build_summary
+from reports.summary_shape import STATUS_LABELS, STATUSES
 from tests.factories import (
     AssessmentFactory,
     EvidenceFactory,
