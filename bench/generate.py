@@ -735,13 +735,15 @@ def main(argv: list[str] | None = None) -> int:
     counts = build(SIZES[args.size], seed=args.seed, log=log)
     from django.db import connection
 
-    from tiptracker.lib.sqlite.base import refresh_statistics
+    from tracker.importer import after_import
 
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
-            # The generated rows stand for imports, after which the app gathers full planner
-            # statistics; then fold the write-ahead log into the file, so the cache is one file.
-            refresh_statistics(connection)
+            # The generated rows stand for imports, after which the app merges the search
+            # index's segments and gathers full planner statistics (the bulk rows left the
+            # index in pieces no import leaves it in); then fold the write-ahead log into the
+            # file, so the cache is one file.
+            after_import()
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         else:
             # PostgreSQL's autovacuum would gather statistics soon after a load this size.
