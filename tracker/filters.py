@@ -285,10 +285,17 @@ class RecommendationFilterSet(PagedFilterSet):
 
     def search(self, queryset, name, value):
         # Every word in the recommendation's text or reference, or in its country's names.
-        return queryset.filter(
-            Q(pk__in=search.matching(value, SearchEntry.Kind.RECOMMENDATION))
-            | Q(report__country__in=search.matching(value, SearchEntry.Kind.COUNTRY))
+        # One IN over the union of both, not an OR of two: PostgreSQL cannot join an OR of
+        # subqueries and tests both against every recommendation, for the count and the page.
+        by_country = (
+            Recommendation.objects.order_by()
+            .filter(report__country_id__in=search.matching(value, SearchEntry.Kind.COUNTRY))
+            .values("pk")
         )
+        matched = search.matching(value, SearchEntry.Kind.RECOMMENDATION).union(
+            by_country, all=True
+        )
+        return queryset.filter(pk__in=matched)
 
     def statuses_on(self):
         """Return the day asked for with `as_of` (None: today, the cached status)."""
