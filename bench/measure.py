@@ -379,6 +379,7 @@ def measure(runs: int, slow_runs: int, only: set[str] | None = None) -> dict:
     from django.test import Client
 
     from bench import generate
+    from reports import overview as overview_module
     from reports import summary as summary_module
     from tracker.models import Country, Recommendation
 
@@ -531,6 +532,18 @@ def measure(runs: int, slow_runs: int, only: set[str] | None = None) -> dict:
                 "Summary builder, all countries",
                 f"build_summary(year={year})",
                 lambda: summary_module.build_summary(year=year, user=reviewer),
+                runs=slow_runs,
+                memory=True,
+            )
+        )
+    # What the all-countries page builds: each country's figures counted, no item listed.
+    if wanted("overview_all"):
+        results.append(
+            time_call(
+                "overview_all",
+                "Overview builder, all countries",
+                f"build_overview(year={year})",
+                lambda: overview_module.build_overview(year=year, user=reviewer),
                 runs=slow_runs,
                 memory=True,
             )

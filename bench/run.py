@@ -75,6 +75,7 @@ PAGES = [
     ("pdf_other", "Country summary PDF, another country each run", None),
     ("builder_country", "Summary builder alone, one country", None),
     ("builder_all", "Summary builder alone, all countries", None),
+    ("overview_all", "Overview builder alone, all countries (what the page builds)", None),
     ("import", "Import of 200 narratives (parse + write + index merge)", 2000),
     ("public_country", "Public country page, every year published (anonymous)", 10),
     ("public_front", "Public front page, every country (anonymous)", 10),

@@ -114,6 +114,7 @@ RECOMMENDATION_HEADERS = [
 
 def recommendation_rows(summary: Summary):
     """Yield one row per recommendation, typed (numbers as numbers), in the header order."""
+    summary.require_listed()
     for country, row in summary.recommendations:
         by_source = row.evidence_by_source_type
         by_direction = row.evidence_by_direction
@@ -375,6 +376,8 @@ def page_context(summary: Summary, *, for_pdf: bool = False, **extra) -> dict:
         if summary.is_all_countries
         else [],
         "columns": COUNTRY_TABLE_COLUMNS,
+        # Each row's cells name their column (narrow screens): translated once, not per row.
+        "column_labels": {key: str(label) for key, label, _ in COUNTRY_TABLE_COLUMNS},
         "for_pdf": for_pdf,
         "generated_at": summary.generated_at or timezone.now(),
         "status_labels": STATUS_LABELS,

@@ -64,6 +64,7 @@ def summary_to_dict(summary: Summary) -> dict:
     The data hold codes, never labels, and the scope's name is the country's (or the English
     "All countries"), so it is the same in whatever language the summary was built or is read.
     """
+    summary.require_listed()
     with translation.override("en"):
         return _summary_to_dict(summary)
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Exists, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Least, TruncDate
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
+from django.utils.translation import get_language, gettext, gettext_lazy, pgettext_lazy
 
 from tiptracker.lib.dates import long_date, period_words
 from tracker.models import (
@@ -67,21 +67,33 @@ class _Labels(dict):
     """Vocabulary labels by code, read as text in the active language when looked up.
 
     The vocabularies' labels are marked for translation (lazy); every reader of these maps
-    (exports, the PDF's data, pages) gets plain text.
+    (exports, the PDF's data, pages) gets plain text, translated once per language: a page
+    of two hundred countries looks its labels up thousands of times.
     """
 
+    def __init__(self, *args):
+        super().__init__(*args)
+        self._texts: dict[str | None, dict[str, str]] = {}
+
+    def _in_language(self) -> dict[str, str]:
+        language = get_language()
+        texts = self._texts.get(language)
+        if texts is None:
+            texts = {code: str(label) for code, label in super().items()}
+            self._texts[language] = texts
+        return texts
+
     def __getitem__(self, code):
-        return str(super().__getitem__(code))
+        return self._in_language()[code]
 
     def get(self, code, default=None):
-        label = super().get(code, default)
-        return default if label is default else str(label)
+        return self._in_language().get(code, default)
 
     def items(self):
-        return [(code, str(label)) for code, label in super().items()]
+        return list(self._in_language().items())
 
     def values(self):
-        return [str(label) for label in super().values()]
+        return list(self._in_language().values())
 
 
 STATUS_LABELS = _Labels(Recommendation.Status.choices)
@@ -104,7 +116,7 @@ class BadAsOf(ValueError):
     """Raised when the as-of day asked for cannot be used (it is in the future)."""
 
 
-def _zeros(keys) -> dict[str, int]:
+def zeros(keys) -> dict[str, int]:
     return dict.fromkeys(keys, 0)
 
 
@@ -238,13 +250,13 @@ class RecommendationRow:
 
     @property
     def evidence_by_source_type(self) -> dict[str, int]:
-        counts = _zeros(SOURCE_TYPES)
+        counts = zeros(SOURCE_TYPES)
         counts.update(Counter(item.source_type for item in self.evidence))
         return counts
 
     @property
     def evidence_by_direction(self) -> dict[str, int]:
-        counts = _zeros(DIRECTIONS)
+        counts = zeros(DIRECTIONS)
         counts.update(Counter(item.direction for item in self.evidence))
         return counts
 
@@ -400,6 +412,9 @@ class CountrySummary:
     dropped: list[DroppedRow]
     totals: Totals
     previous_year: int | None = None
+    # An overview (`reports.overview`) lists no items and counts what it withholds instead.
+    reasons_withheld: int | None = None
+    narratives_withheld: int | None = None
 
     @property
     def tier_label(self) -> str:
@@ -470,11 +485,15 @@ class CountrySummary:
     @property
     def withheld_reasons(self) -> int:
         """Count the changes stated without their reason (not for this audience)."""
+        if self.reasons_withheld is not None:
+            return self.reasons_withheld
         return sum(change.reason_withheld for row in self.recommendations for change in row.changes)
 
     @property
     def withheld_narratives(self) -> int:
         """Count the assessments stated without their narrative (not for this audience)."""
+        if self.narratives_withheld is not None:
+            return self.narratives_withheld
         return sum(
             bool(row.assessment and row.assessment.narrative_withheld)
             for row in self.recommendations
@@ -497,10 +516,18 @@ class Summary:
     history: list[YearPoint]
     generated_at: datetime.datetime | None = None
     schema_version: int = SCHEMA_VERSION
+    # False for an overview (`reports.overview`): each country's totals, tiers and the scope's
+    # history, but no items, changes or evidence listed. Pages only; never exported or published.
+    listed: bool = True
 
     @property
     def is_all_countries(self) -> bool:
         return self.country_slug is None
+
+    def require_listed(self) -> None:
+        """Refuse an overview where the items themselves are needed (a file, a snapshot)."""
+        if not self.listed:
+            raise ValueError("An overview counts the items but lists none: build the summary.")
 
     @property
     def recommendations(self) -> list[tuple[CountrySummary, RecommendationRow]]:
@@ -596,11 +623,11 @@ def _totals(
     evidence: dict[int, EvidenceItem],
     withdrawn: int = 0,
 ):
-    by_status = _zeros(STATUSES)
-    by_status_at_start = _zeros(STATUSES)
-    by_pillar = _zeros(PILLARS)
-    by_rating = _zeros(RATINGS)
-    by_link = _zeros(LINK_KINDS)
+    by_status = zeros(STATUSES)
+    by_status_at_start = zeros(STATUSES)
+    by_pillar = zeros(PILLARS)
+    by_rating = zeros(RATINGS)
+    by_link = zeros(LINK_KINDS)
     for row in rows:
         by_status[row.status] += 1
         by_status_at_start[row.status_at_start] += 1
@@ -609,8 +636,8 @@ def _totals(
             by_rating[row.assessment.rating] += 1
         by_link[row.link_kind or "new"] += 1
     by_link["dropped"] = dropped
-    by_source = _zeros(SOURCE_TYPES)
-    by_direction = _zeros(DIRECTIONS)
+    by_source = zeros(SOURCE_TYPES)
+    by_direction = zeros(DIRECTIONS)
     for item in evidence.values():
         by_source[item.source_type] += 1
         by_direction[item.direction] += 1
@@ -633,7 +660,12 @@ def _totals(
     )
 
 
-def _sum_totals(parts: list[Totals], evidence_items: int, by_source, by_direction) -> Totals:
+def sum_totals(
+    parts: list[Totals], *, evidence_items: int, evidence_withdrawn: int, by_source, by_direction
+) -> Totals:
+    """Add up the countries' totals; the evidence counts are the scope's own, since a piece of
+    evidence bearing on items of several countries counts once in the scope."""
+
     def add(name):
         result: dict[str, int] = {}
         for part in parts:
@@ -652,13 +684,134 @@ def _sum_totals(parts: list[Totals], evidence_items: int, by_source, by_directio
         by_link_kind=add("by_link_kind"),
         evidence_items=evidence_items,
         evidence_links=sum(p.evidence_links for p in parts),
-        evidence_withdrawn=sum(p.evidence_withdrawn for p in parts),
+        evidence_withdrawn=evidence_withdrawn,
         evidence_by_source_type=by_source,
         evidence_by_direction=by_direction,
         status_changes=sum(p.status_changes for p in parts),
         changed_in_period=sum(p.changed_in_period for p in parts),
         without_evidence=sum(p.without_evidence for p in parts),
         without_assessment=sum(p.without_assessment for p in parts),
+    )
+
+
+def follow_up_window(year: int, as_of: datetime.date | None):
+    """Return the follow-up period of `year`, the as-of day and the last day counted in it.
+
+    Raise BadAsOf for a day in the future.
+    """
+    today = timezone.localdate()
+    start, end = follow_up_period(year)
+    as_of = as_of or default_as_of(year, today)
+    if as_of > today:
+        raise BadAsOf(f"The as-of day {long_date(as_of)} is in the future.")
+    return start, end, as_of, min(end, as_of)
+
+
+def scope_reports(year: int, country: Country | None):
+    """Return the narratives of `year` in scope (by country name) and the scope's countries.
+
+    Raise NoNarratives when there is none.
+    """
+    reports = Report.objects.filter(year=year).select_related("country").order_by("country__name")
+    if country is not None:
+        reports = reports.filter(country=country)
+    reports = list(
+        reports.only(
+            "id", "year", "tier", "title", "country__name", "country__slug", "country__code"
+        )
+    )
+    if not reports:
+        scope = country.name if country is not None else "any country"
+        raise NoNarratives(f"There is no narrative of {year} for {scope}.")
+    if country is not None:
+        return reports, Country.objects.filter(pk=country.pk).values("pk")
+    return reports, Report.objects.filter(year=year).values("country_id")
+
+
+def placed_tiers(year: int, scope_countries) -> list[tuple[int, int, str]]:
+    """Return (country, year, tier) of this year and the years before, as placed.
+
+    A narrative's tier wins over a tier table's when both are recorded (`tracker.tiers`,
+    `tracker.importer`).
+    """
+    return list(
+        TierPlacement.objects.filter(country__in=scope_countries, year__lte=year)
+        .order_by()
+        .values_list("country_id", "year", "tier")
+    )
+
+
+def history_items(year: int, scope_countries, as_of: datetime.date):
+    """Return the scope's items of `year` and the years before, each annotated with its status
+    at the end of its own follow-up period, or on `as_of` if earlier (`end_status`), and the
+    rating of its approved assessment of its year (`rating`)."""
+    return (
+        Recommendation.objects.filter(report__country__in=scope_countries, report__year__lte=year)
+        .annotate(
+            end_status=status_on(Least(OuterRef("report__follow_up_end"), Value(as_of))),
+            rating=_approved_rating(OuterRef("report__year")),
+        )
+        .order_by()
+    )
+
+
+def dropped_items(year: int, scope_countries):
+    """Return the items dropped in `year`: of the previous imported year, continued by nothing.
+
+    Only the items of each country's latest year before `year` can be: the others' next
+    imported year is an earlier one. Reading those alone spares asking every earlier item.
+    """
+    previous_reports = Report.objects.filter(country__in=scope_countries, year__lt=year).exclude(
+        Exists(
+            Report.objects.filter(
+                country_id=OuterRef("country_id"), year__gt=OuterRef("year"), year__lt=year
+            )
+        )
+    )
+    return (
+        Recommendation.objects.filter(
+            report__country__in=scope_countries, report__in=previous_reports
+        )
+        .dropped()
+        .filter(next_year=year)
+    )
+
+
+def period_changes(this_year_ids, start: datetime.date, last_day: datetime.date):
+    """Return the changes effective from `start` to `last_day` along the items' chains.
+
+    Each change is read once (a semi-join on the chains' items), not once per descendant.
+    """
+    chain_items = LineageAncestor.objects.filter(recommendation__in=this_year_ids).values(
+        "ancestor_id"
+    )
+    return StatusChange.objects.filter(
+        recommendation__in=chain_items,
+        effective_date__gte=start,
+        effective_date__lte=last_day,
+        void__isnull=True,
+    )
+
+
+def period_links(year, country, start, last_day, *, user, audience):
+    """Return the links of `year`'s items to the evidence `user` may see for `audience`, dated
+    (by publication, else logging) from `start` to `last_day`.
+
+    Filtered by joining the evidence, so the database walks this year's links rather than
+    every piece of evidence ever logged.
+    """
+    through = Evidence.recommendations.through
+    return (
+        through.objects.filter(
+            recommendation__report__year=year,
+            **({"recommendation__report__country": country} if country is not None else {}),
+        )
+        .annotate(day=Coalesce("evidence__published_on", TruncDate("evidence__logged_at")))
+        .filter(
+            evidence_visibility(user, audience=audience, prefix="evidence__"),
+            day__gte=start,
+            day__lte=last_day,
+        )
     )
 
 
@@ -677,48 +830,14 @@ def build_summary(
     `user` may see (`tracker.models.visibility`); no user means the public view. Raise
     NoNarratives when the scope has no narrative that year.
     """
-    today = timezone.localdate()
-    start, end = follow_up_period(year)
-    as_of = as_of or default_as_of(year, today)
-    if as_of > today:
-        raise BadAsOf(f"The as-of day {long_date(as_of)} is in the future.")
+    start, end, as_of, window_end = follow_up_window(year, as_of)
     audience = Audience(audience)
-    window_end = min(end, as_of)
     before_start = start - datetime.timedelta(days=1)
+    reports, scope_countries = scope_reports(year, country)
 
-    reports = Report.objects.filter(year=year).select_related("country").order_by("country__name")
-    if country is not None:
-        reports = reports.filter(country=country)
-    reports = list(
-        reports.only(
-            "id", "year", "tier", "title", "country__name", "country__slug", "country__code"
-        )
-    )
-    if not reports:
-        scope = country.name if country is not None else "any country"
-        raise NoNarratives(f"There is no narrative of {year} for {scope}.")
-
-    if country is not None:
-        scope_countries = Country.objects.filter(pk=country.pk).values("pk")
-    else:
-        scope_countries = Report.objects.filter(year=year).values("country_id")
-    in_scope = Q(report__country__in=scope_countries)
-
-    # Tiers of this year and the years before, as placed (a narrative's tier wins over a tier
-    # table's when they are recorded: `tracker.tiers`, `tracker.importer`).
-    tier_rows = list(
-        TierPlacement.objects.filter(country__in=scope_countries, year__lte=year)
-        .order_by()
-        .values_list("country_id", "year", "tier")
-    )
-    # Each year's items at the end of their own follow-up period (or on the as-of day).
+    tier_rows = placed_tiers(year, scope_countries)
     history_rows = list(
-        Recommendation.objects.filter(in_scope, report__year__lte=year)
-        .annotate(
-            end_status=status_on(Least(OuterRef("report__follow_up_end"), Value(as_of))),
-            rating=_approved_rating(OuterRef("report__year")),
-        )
-        .order_by()
+        history_items(year, scope_countries, as_of)
         .values_list("report__country_id", "report__year", "report__tier", "end_status", "rating")
         .annotate(n=Count("id"))
     )
@@ -744,19 +863,8 @@ def build_summary(
     this_year_ids = Recommendation.objects.filter(this_year).values("pk")
 
     # Dropped in `year`: items of the previous imported year that nothing of `year` continues.
-    # Only the items of each country's latest year before `year` can be: the others' next
-    # imported year is an earlier one. Reading those alone spares asking every earlier item.
-    previous_reports = Report.objects.filter(country__in=scope_countries, year__lt=year).exclude(
-        Exists(
-            Report.objects.filter(
-                country_id=OuterRef("country_id"), year__gt=OuterRef("year"), year__lt=year
-            )
-        )
-    )
     dropped_rows = list(
-        Recommendation.objects.filter(in_scope, report__in=previous_reports)
-        .dropped()
-        .filter(next_year=year)
+        dropped_items(year, scope_countries)
         .annotate(on_day=status_on(as_of))
         .order_by("report__country__name", "number")
         .values_list(
@@ -777,17 +885,8 @@ def build_summary(
         )
     )
     # Each reason with whether this audience may read it: the rule is part of the query.
-    # Read each change once (a semi-join on the chains' items), not once per descendant.
-    chain_items = LineageAncestor.objects.filter(recommendation__in=this_year_ids).values(
-        "ancestor_id"
-    )
     changes = list(
-        StatusChange.objects.filter(
-            recommendation__in=chain_items,
-            effective_date__gte=start,
-            effective_date__lte=window_end,
-            void__isnull=True,
-        )
+        period_changes(this_year_ids, start, window_end)
         .with_reason_visibility(user, audience=audience)
         .order_by("effective_date", "recorded_at", "id")
         .values_list(
@@ -832,20 +931,8 @@ def build_summary(
             id=pk,
         )
 
-    # Filter the links by joining the evidence, so the database walks this year's links
-    # rather than every piece of evidence ever logged.
-    through = Evidence.recommendations.through
     links = list(
-        through.objects.filter(
-            recommendation__report__year=year,
-            **({"recommendation__report__country": country} if country is not None else {}),
-        )
-        .annotate(day=Coalesce("evidence__published_on", TruncDate("evidence__logged_at")))
-        .filter(
-            evidence_visibility(user, audience=audience, prefix="evidence__"),
-            day__gte=start,
-            day__lte=window_end,
-        )
+        period_links(year, country, start, window_end, user=user, audience=audience)
         .order_by("recommendation_id", "evidence__published_on", "evidence_id")
         .values_list(
             "recommendation_id",
@@ -887,6 +974,11 @@ def build_summary(
     )
 
 
+def withdrawn_by(moment: datetime.datetime | None, as_of: datetime.date, tz) -> bool:
+    """Return whether evidence withdrawn at `moment` (None: never) was withdrawn by `as_of`."""
+    return moment is not None and timezone.localtime(moment, tz).date() <= as_of
+
+
 def _assemble(
     *,
     year,
@@ -912,7 +1004,7 @@ def _assemble(
     withdrawn_by_rec: dict[int, set[int]] = defaultdict(set)
     for rec_id, ev_id, public_id, title, kind, name, url, published, *rest in links:
         logged, direction, sens, gone = rest
-        if gone is not None and timezone.localtime(gone, tz).date() <= as_of:
+        if withdrawn_by(gone, as_of, tz):
             # Withdrawn by the as-of day: it no longer counts, and the summary says how many.
             withdrawn_by_rec[rec_id].add(ev_id)
             continue
@@ -985,7 +1077,7 @@ def _assemble(
     for country_id, point_year, tier, status, rating, n in history_rows:
         point = points[country_id].get(point_year)
         if point is None:
-            point = YearPoint(point_year, tier, _zeros(STATUSES), _zeros(RATINGS))
+            point = YearPoint(point_year, tier, zeros(STATUSES), zeros(RATINGS))
             points[country_id][point_year] = point
         point.by_status[status] += n
         if rating:
@@ -1015,12 +1107,19 @@ def _assemble(
             )
         )
 
-    by_source = _zeros(SOURCE_TYPES)
-    by_direction = _zeros(DIRECTIONS)
+    by_source = zeros(SOURCE_TYPES)
+    by_direction = zeros(DIRECTIONS)
     for item in items.values():
         by_source[item.source_type] += 1
         by_direction[item.direction] += 1
-    totals = _sum_totals([c.totals for c in countries], len(items), by_source, by_direction)
+    withdrawn = set().union(*withdrawn_by_rec.values())
+    totals = sum_totals(
+        [c.totals for c in countries],
+        evidence_items=len(items),
+        evidence_withdrawn=len(withdrawn),
+        by_source=by_source,
+        by_direction=by_direction,
+    )
 
     return Summary(
         year=year,
@@ -1043,7 +1142,7 @@ def _scope_history(countries: list[CountrySummary]) -> list[YearPoint]:
     for summary in countries:
         for point in summary.history:
             total = merged.setdefault(
-                point.year, YearPoint(point.year, "", _zeros(STATUSES), _zeros(RATINGS))
+                point.year, YearPoint(point.year, "", zeros(STATUSES), zeros(RATINGS))
             )
             for key, n in point.by_status.items():
                 total.by_status[key] += n

@@ -24,6 +24,7 @@ from reports import access, exporters, exportjobs, services
 from reports.checks import publication_check
 from reports.forms import PublishForm, SummaryChoiceForm, SummaryParametersForm, WithholdForm
 from reports.models import PublishedSummary
+from reports.overview import build_overview
 from reports.published import compare, summary_from_dict
 from reports.summary import STATUSES, BadAsOf, NoNarratives, build_summary, default_as_of
 from tiptracker.lib.dates import long_date, period_words
@@ -87,20 +88,19 @@ def _parameters(request, year: int) -> SummaryParametersForm:
     return form
 
 
-def _build_or_404(request, *, year: int, country=None):
+def _build_or_404(request, *, year: int, country=None, overview: bool = False):
     """Build the summary the request asks for (`as_of`, `audience`), as its user may see it.
 
-    The restricted evidence it shows is recorded as read by the user (`reports.access`).
+    The restricted evidence it shows is recorded as read by the user (`reports.access`). With
+    `overview`, build the all-countries figures alone (`reports.overview`): they show no
+    evidence, so nothing is recorded.
     """
     asked = _parameters(request, year).cleaned_data
+    options = {"as_of": asked["as_of"], "audience": asked["audience"], "user": request.user}
     try:
-        summary = build_summary(
-            year=year,
-            country=country,
-            as_of=asked["as_of"],
-            audience=asked["audience"],
-            user=request.user,
-        )
+        if overview:
+            return build_overview(year=year, **options)
+        summary = build_summary(year=year, country=country, **options)
     except NoNarratives as exc:
         raise Http404(str(exc)) from exc
     except BadAsOf as exc:
@@ -227,9 +227,9 @@ def summary_all(request, year: int):
     fmt = _requested_format(request)
     if fmt and fmt != "json" and exportjobs.summary_in_background(year=year, country=None, fmt=fmt):
         return _summary_in_background(request, year=year, country=None, fmt=fmt)
-    summary = _build_or_404(request, year=year)
     if fmt:
-        return _download(summary, fmt)
+        return _download(_build_or_404(request, year=year), fmt)
+    summary = _build_or_404(request, year=year, overview=True)
     sort = request.GET.get("sort", "country")
     key = _SORT_KEYS.get(sort.removeprefix("-"))
     if key is None:

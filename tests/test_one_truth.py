@@ -3,10 +3,10 @@
 Hypothesis builds countries with lineage chains over several years, back-dated and same-day
 status changes (through the services, so the cached status is exercised too), and evidence of
 every sensitivity logged by several users. For every user and audience, the summary data, its
-JSON, CSV, XLSX and HTML totals, the compare page, the country grid and the list's status filter
-must give the same statuses and counts, and the SQL status-on-a-date must equal the plain
-Python reference below, written from the definition in the README ("Periods, statuses and
-audiences").
+JSON, CSV, XLSX and HTML totals, the all-countries overview's counts, the compare page, the
+country grid and the list's status filter must give the same statuses and counts, and the SQL
+status-on-a-date must equal the plain Python reference below, written from the definition in
+the README ("Periods, statuses and audiences").
 """
 
 import contextlib
@@ -31,6 +31,7 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from reports import exporters
+from reports.overview import build_overview
 from reports.summary import STATUSES, build_summary
 from tests.factories import CountryFactory, RecommendationFactory, ReportFactory, UserFactory
 from tracker import lineage, roles, services
@@ -320,6 +321,17 @@ def _check_world(world, users):
                 assert {ref: r.status_at_start for ref, r in rows.items()} == expected_start
                 assert summary.totals.by_status == by_status
                 assert summary.audience == audience
+                # The all-countries page counts in SQL what the summary lists: the same figures.
+                overview = build_overview(year=year, as_of=as_of, audience=audience, user=user)
+                assert overview.totals == summary.totals
+                assert overview.history == summary.history
+                assert [
+                    (c.name, c.totals, c.withheld_reasons, c.withheld_narratives)
+                    for c in overview.countries
+                ] == [
+                    (c.name, c.totals, c.withheld_reasons, c.withheld_narratives)
+                    for c in summary.countries
+                ]
                 # Summaries name evidence by its public identifier.
                 want_evidence = {
                     ref: {

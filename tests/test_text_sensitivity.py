@@ -120,6 +120,36 @@ def test_the_rule_as_a_query_agrees_with_the_rule_on_a_row_for_every_reader_and_
         }, (reader, audience)
 
 
+def test_the_floor_is_the_most_sensitive_of_the_declared_and_the_cited_for_every_combination(
+    rec, analyst
+):
+    """Each reason declared public, internal or restricted, citing evidence of every mix of
+    sensitivities made so after the citing (as an item made restricted later is): the query's
+    sensitivity is the most sensitive of them all, on either database."""
+    cited_mixes = [(), (PUBLIC,), (INTERNAL,), (RESTRICTED,), (PUBLIC, INTERNAL)]
+    cited_mixes += [(PUBLIC, RESTRICTED), (INTERNAL, RESTRICTED), (PUBLIC, INTERNAL, RESTRICTED)]
+    expected = {}
+    combinations = itertools.product((PUBLIC, INTERNAL, RESTRICTED), cited_mixes)
+    for day, (declared, mix) in enumerate(combinations, start=1):
+        evidence = [_evidence(rec, analyst, PUBLIC) for _ in mix]
+        change = _status(
+            rec,
+            analyst,
+            status="in_progress" if day % 2 else "no_action",
+            day=D(2021, 4, 1) + datetime.timedelta(days=day),
+            reason_sensitivity=declared,
+            evidence=evidence,
+        )
+        for item, sensitivity in zip(evidence, mix, strict=True):
+            Evidence.objects.filter(pk=item.pk).update(sensitivity=sensitivity)
+        ranks = {PUBLIC: 0, INTERNAL: 1, RESTRICTED: 2}
+        expected[change.pk] = max([declared, *mix], key=ranks.get)
+    found = dict(
+        StatusChange.objects.with_reason_sensitivity().values_list("pk", "reason_sensitivity_now")
+    )
+    assert found == expected
+
+
 def test_an_analyst_reads_their_own_restricted_reason_but_not_in_an_internal_summary(rec, analyst):
     rule = visibility(analyst)
     assert rule.allows(RESTRICTED, analyst.pk) and not rule.allows(RESTRICTED, analyst.pk + 1)

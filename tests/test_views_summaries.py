@@ -196,9 +196,8 @@ def test_the_all_countries_page_takes_a_fixed_number_of_queries(
     _populate(countries)
     url = reverse("summary_all", args=[2021])
     # The same whatever the number of countries: session and user, the user's permissions
-    # with their groups (which the page header shows), and the nine queries of build_summary
-    # (one reads translations).
-    with django_assert_num_queries(13):
+    # with their groups (which the page header shows), and the nine queries of build_overview.
+    with django_assert_num_queries(12):
         response = viewer_client.get(url)
     assert response.status_code == 200
     assert response.content.decode().count('class="chart-strip"') == countries

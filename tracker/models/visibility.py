@@ -20,8 +20,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import BooleanField, Case, CharField, Exists, Q, Value, When
-from django.db.models.lookups import Exact
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    F,
+    Func,
+    IntegerField,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 
 from tracker.models.vocabularies import Audience, EvidenceSensitivity
 
@@ -143,14 +153,43 @@ def text_sensitivity(declared, citations):
     made restricted after it was cited takes its citing texts with it). `citations` are the
     text's rows of the link table to evidence, filtered on the outer row (`OuterRef("pk")`).
     """
-
-    def cites(value):
-        return Q(Exists(citations.filter(evidence__sensitivity=value)))
-
-    restricted, internal = EvidenceSensitivity.RESTRICTED, EvidenceSensitivity.INTERNAL
-    return Case(
-        When(cites(restricted) | Q(Exact(declared, restricted)), then=Value(restricted)),
-        When(cites(internal) | Q(Exact(declared, internal)), then=Value(internal)),
-        default=Value(EvidenceSensitivity.PUBLIC),
-        output_field=CharField(),
+    most_cited = Subquery(
+        citations.annotate(rank=_Rank(F("evidence__sensitivity")))
+        .order_by("-rank")
+        .values("evidence__sensitivity")[:1]
     )
+    return _MostSensitive(declared, most_cited)
+
+
+class _Rank(Func):
+    """How sensitive a sensitivity is: 0 for public (or none), up to 2 for restricted.
+
+    A simple CASE: its value is read once, however many sensitivities are compared.
+    """
+
+    output_field = IntegerField()
+
+    def as_sql(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        whens = " ".join("WHEN %s THEN %s" for _ in SENSITIVITY_ORDER[1:])
+        ranked = [p for value in SENSITIVITY_ORDER[1:] for p in (value, _RANK[value])]
+        return f"CASE {sql} {whens} ELSE 0 END", (*params, *ranked)
+
+
+class _MostSensitive(Func):
+    """The most sensitive of its sensitivities, each read once (an expression of subqueries
+    is not repeated in the SQL, as a CASE of one WHEN per sensitivity would repeat it)."""
+
+    output_field = CharField()
+
+    def as_sql(self, compiler, connection, **extra):
+        ranks, params = [], []
+        for expression in self.source_expressions:
+            sql, more = compiler.compile(_Rank(expression))
+            ranks.append(sql)
+            params.extend(more)
+        greatest = "MAX" if connection.vendor == "sqlite" else "GREATEST"
+        whens = " ".join("WHEN %s THEN %s" for _ in SENSITIVITY_ORDER[1:])
+        named = [p for value in SENSITIVITY_ORDER[1:] for p in (_RANK[value], value)]
+        sql = f"CASE {greatest}({', '.join(ranks)}) {whens} ELSE %s END"
+        return sql, (*params, *named, EvidenceSensitivity.PUBLIC)
