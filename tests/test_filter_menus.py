@@ -87,3 +87,46 @@ def test_the_sort_menu_is_written_plainly_and_keeps_its_choices(viewer_client):
     assert '<input type="text" name="sort" value="reference,-status" id="id_sort">' in several
     wrong = viewer_client.get("/recommendations/", {"sort": "bogus"}).text
     assert '<select name="sort" aria-invalid="true"' in wrong
+
+
+def test_the_owner_menu_lists_who_may_own_and_who_owns_each_once():
+    # Everyone the rule allows (`permissions.may_own`, through any group or as a superuser) and
+    # every active owner, each once; the same users as the rule joined into the menu's query.
+    from django.contrib.auth import get_user_model
+    from django.db.models import Exists, OuterRef, Q
+
+    from tracker import permissions
+    from tracker.models import Recommendation
+
+    analyst = UserFactory(username="analyst-in-two-groups")
+    analyst.groups.add(*Group.objects.filter(name__in=[roles.ANALYST, roles.REVIEWER]))
+    UserFactory(username="root", is_superuser=True)
+    owner = UserFactory(username="viewer-who-owns")
+    owner.groups.add(Group.objects.get(name=roles.VIEWER))
+    gone = UserFactory(username="former-owner", is_active=False)
+    UserFactory(username="inactive-analyst", is_active=False).groups.add(
+        Group.objects.get(name=roles.ANALYST)
+    )
+    UserFactory(username="plain-viewer").groups.add(Group.objects.get(name=roles.VIEWER))
+    RecommendationFactory(owner=owner)
+    RecommendationFactory(owner=gone)
+
+    listed = [key for menu, key, _, _ in filters._menu_rows(owners=True) if menu == "owner"]
+    joined = (
+        get_user_model()
+        .objects.filter(
+            Q(Exists(Recommendation.objects.filter(owner_id=OuterRef("pk"))), is_active=True)
+            | permissions.may_own()
+        )
+        .values_list("username", flat=True)
+        .distinct()
+    )
+    assert len(listed) == len(set(listed))
+    assert set(listed) == set(joined) == {"analyst-in-two-groups", "root", "viewer-who-owns"}
+
+
+def test_the_owner_menu_needs_no_distinct():
+    # The rule's joins through groups and permissions sit in a subquery: the only DISTINCT
+    # left is the years' (each report repeats its year).
+    sql, _ = filters._menus_query(owners=True).query.sql_with_params()
+    assert sql.count("DISTINCT") == 1

@@ -281,3 +281,26 @@ def test_a_list_takes_the_same_queries_under_and_past_the_exact_count_limit(
     with django_assert_num_queries(LIST_QUERIES["first"]):
         response = analyst_client.get(LIST)
     assert response.context["count"].exact is (limit > 72 or not POSTGRESQL)
+
+
+@pytest.mark.skipif(not POSTGRESQL, reason="the planner's estimate is asked on PostgreSQL only")
+@pytest.mark.parametrize("limit, estimates", [(10_000, 0), (20, 1)])
+def test_the_planner_is_asked_for_its_estimate_only_past_the_exact_count_limit(
+    analyst_client, settings, limit, estimates
+):
+    # Asking costs a plan of the whole list: a page whose rows were counted under the limit
+    # does without. The calls are read from this transaction's own function statistics.
+    _make_recommendations(3)
+    settings.LIST_EXACT_COUNT_LIMIT = limit
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL track_functions = 'pl'")
+        response = analyst_client.get(LIST)
+        cursor.execute(
+            "SELECT coalesce(sum(calls), 0) FROM pg_stat_xact_user_functions "
+            "WHERE funcname = 'tracker_row_estimate'"
+        )
+        assert cursor.fetchone()[0] == estimates
+    count = response.context["count"]
+    assert count.exact is (estimates == 0)
+    # Past the limit, the planner's guess (not 72 here), never below the limit.
+    assert count == 72 if estimates == 0 else count.value > limit

@@ -1,5 +1,6 @@
 """Production settings refuse to start without real secrets."""
 
+import json
 import os
 import subprocess
 import sys
@@ -105,3 +106,37 @@ def test_the_database_session_has_the_settings_options():
             # The test database lives in memory (no WAL there); the init command still ran.
             cursor.execute("PRAGMA cache_size")
             assert cursor.fetchone()[0] == -64000
+
+
+def _database_settings(url: str, **env) -> dict:
+    """Return DATABASES["default"]'s connection lifetime settings for `url`, read afresh."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import json, tiptracker.settings as s; d = s.DATABASES['default']; "
+            "print(json.dumps([d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS']]))",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": url, "CONN_MAX_AGE": "", **env},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    age, checks = json.loads(result.stdout)
+    return {"age": age, "checks": checks}
+
+
+def test_postgresql_connections_are_kept_between_requests_and_checked_before_reuse():
+    # A new PostgreSQL connection costs a server process each request; a kept one is checked
+    # before a request reuses it, so one the server dropped is replaced, never used.
+    url = "postgres://someone@127.0.0.1:5432/tiptracker"
+    assert _database_settings(url) == {"age": 300, "checks": True}
+    assert _database_settings(url, CONN_MAX_AGE="0") == {"age": 0, "checks": True}
+
+
+def test_sqlite_connections_close_after_each_request_unless_told():
+    # Closing is when the app gathers SQLite's planner statistics (tiptracker.lib.sqlite).
+    url = "sqlite:////tmp/tiptracker-settings-test.sqlite3"
+    assert _database_settings(url)["age"] == 0
+    assert _database_settings(url, CONN_MAX_AGE="60")["age"] == 60

@@ -173,9 +173,23 @@ VAR_DIR = Path(env_str("TIPTRACKER_VAR_DIR", str(BASE_DIR / "var")))
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'tiptracker.sqlite3'}"),
-        conn_max_age=env_int("CONN_MAX_AGE", 0),
+        conn_health_checks=True,
     )
 }
+# How long (seconds) a process keeps its database connection between requests. A new PostgreSQL
+# connection is a new server process, authenticated and configured, and under gunicorn that cost
+# more than the queries of a list page, so on PostgreSQL each worker keeps its connection for
+# five minutes; before a request reuses it a health check (`SELECT 1`, one round trip) finds a
+# connection the server or the network has dropped, and a new one is opened instead. Each sync
+# worker holds one connection, so the server sees (app servers × workers) + the task worker:
+# size `max_connections` for that. Sessions stay rows in the database, whoever's connection reads
+# them, so several app servers share them as before. On SQLite opening the file is cheap and
+# the app gathers the planner's statistics as a connection closes (`tiptracker.lib.sqlite`), so
+# it closes at the end of each request. `CONN_MAX_AGE` sets it on either database (0: close).
+DATABASES["default"]["CONN_MAX_AGE"] = env_int(
+    "CONN_MAX_AGE",
+    300 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" else 0,
+)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["ENGINE"] = "tiptracker.lib.sqlite"
     Path(DATABASES["default"]["NAME"]).parent.mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -17,7 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import IntegerField, Q, Value
+from django.db.models import IntegerField, Q
 from django.db.models.expressions import RawSQL
 from django.db.models.query import FlatValuesListIterable
 from django.utils import formats
@@ -87,27 +87,47 @@ class _Counted:
         return matching
 
     def _expression(self) -> RawSQL | None:
+        """Return the count as a subquery of the page's statement.
+
+        On PostgreSQL it reads at most the limit's worth of rows, and past the limit it is the
+        planner's estimate (`_counted`): the list's query goes to `tracker_row_estimate`
+        (migration 0032) as one text parameter, its values quoted by the driver, so nothing in
+        it is read as SQL. The estimate is asked only past the limit, and the list's query is
+        compiled once for both.
+        """
         try:
-            sql, params = self._matching().query.sql_with_params()
+            sql, params = self.rows.order_by().values("pk").query.sql_with_params()
         except EmptyResultSet:  # a list that can hold nothing (a refused search)
             return None
-        return RawSQL(f"SELECT COUNT(*) FROM ({sql}) matched", params, output_field=IntegerField())
+        if self.connection.vendor != "postgresql":
+            return RawSQL(
+                f"SELECT COUNT(*) FROM ({sql}) matched", params, output_field=IntegerField()
+            )
+        limit = settings.LIST_EXACT_COUNT_LIMIT
+        return RawSQL(
+            "SELECT CASE WHEN n <= %s THEN n ELSE GREATEST(n, tracker_row_estimate(%s)) END "
+            f"FROM (SELECT COUNT(*) AS n FROM ({sql} LIMIT %s) matched) counted",
+            [limit, self._text(sql, params), *params, limit + 1],
+            output_field=IntegerField(),
+        )
+
+    def _text(self, sql: str, params) -> str:
+        import psycopg
+
+        self.connection.ensure_connection()
+        return psycopg.ClientCursor(self.connection.connection).mogrify(sql, params)
 
     def _estimate(self) -> RawSQL | None:
-        """Return the planner's estimate of the rows, asked in the same statement (PostgreSQL).
-
-        The list's query goes to `tracker_row_estimate` (migration 0032) as one text
-        parameter, its values quoted by the driver, so nothing in it is read as SQL.
-        """
+        """Return the planner's estimate of the rows as a statement of its own (PostgreSQL)."""
         try:
             sql, params = self.rows.order_by().values("pk").query.sql_with_params()
         except EmptyResultSet:
             return None
-        import psycopg
-
-        self.connection.ensure_connection()
-        text = psycopg.ClientCursor(self.connection.connection).mogrify(sql, params)
-        return RawSQL("SELECT tracker_row_estimate(%s)", [text], output_field=IntegerField())
+        return RawSQL(
+            "SELECT tracker_row_estimate(%s)",
+            [self._text(sql, params)],
+            output_field=IntegerField(),
+        )
 
     def matched_alone(self) -> int:
         return self._matching().count()
@@ -127,22 +147,28 @@ class _Counted:
         if expression is None:
             self.value = Count(0)
             return []
-        estimate = self._estimate() if self.connection.vendor == "postgresql" else None
-        annotated = ordered.annotate(
-            matched_rows=expression, estimated_rows=estimate or Value(None, IntegerField())
-        )
+        annotated = ordered.annotate(matched_rows=expression)
         if self.flat:
-            got = list(annotated.values_list("pk", "matched_rows", "estimated_rows")[start:stop])
-            result = [pk for pk, _, _ in got]
-            counts = got[0][1:] if got else None
+            got = list(annotated.values_list("pk", "matched_rows")[start:stop])
+            result = [pk for pk, _ in got]
+            counted = got[0][1] if got else None
         else:
             result = list(annotated[start:stop])
-            counts = (result[0].matched_rows, result[0].estimated_rows) if result else None
-        if counts is None:
+            counted = result[0].matched_rows if result else None
+        if counted is None:
             self.finish(self.matched_alone())
         else:
-            self.finish(*counts)
+            self._counted(counted)
         return result
+
+    def _counted(self, value: int) -> Count:
+        """Record the count the page's statement read: on PostgreSQL, past the limit, the
+        planner's estimate (never below the limit, so it cannot pass for an exact count)."""
+        if self.connection.vendor == "postgresql" and value > settings.LIST_EXACT_COUNT_LIMIT:
+            self.value = Count(value, exact=False)
+        else:
+            self.value = Count(value)
+        return self.value
 
     def finish(self, matched: int, estimated: int | None = None) -> Count:
         """Record `matched` (capped at the limit on PostgreSQL), or past it the estimate,
