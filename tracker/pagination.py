@@ -32,10 +32,16 @@ class Count:
 
     value: int
     exact: bool = True
+    # Counted past the limit, and the planner's estimate no higher: all that is known is that
+    # there are more rows than the limit, and the page says so rather than guess.
+    past: int | None = None
 
     def __str__(self) -> str:
         if self.exact:
             return str(self.value)
+        if self.past is not None:
+            number = formats.number_format(self.past, force_grouping=True)
+            return gettext("more than %(count)s") % {"count": number}
         # The estimate in the active language's words and digit grouping ("about 12,000").
         number = formats.number_format(_round(self.value), force_grouping=True)
         return gettext("about %(count)s") % {"count": number}
@@ -164,8 +170,10 @@ class _Counted:
     def _counted(self, value: int) -> Count:
         """Record the count the page's statement read: on PostgreSQL, past the limit, the
         planner's estimate (never below the limit, so it cannot pass for an exact count)."""
-        if self.connection.vendor == "postgresql" and value > settings.LIST_EXACT_COUNT_LIMIT:
-            self.value = Count(value, exact=False)
+        limit = settings.LIST_EXACT_COUNT_LIMIT
+        if self.connection.vendor == "postgresql" and value > limit:
+            # One past the limit: what was counted, the estimate no higher.
+            self.value = Count(value, exact=False, past=limit if value == limit + 1 else None)
         else:
             self.value = Count(value)
         return self.value
@@ -187,8 +195,10 @@ class _Counted:
                 estimated = cursor.fetchone()[0]
         if matched <= limit:
             self.value = Count(matched)
+        elif estimated > matched:
+            self.value = Count(estimated, exact=False)
         else:
-            self.value = Count(max(estimated, matched), exact=False)
+            self.value = Count(matched, exact=False, past=limit)
         return self.value
 
 
