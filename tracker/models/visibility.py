@@ -32,6 +32,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Greatest
 
 from tracker.models.vocabularies import Audience, EvidenceSensitivity
 
@@ -154,42 +155,31 @@ def text_sensitivity(declared, citations):
     text's rows of the link table to evidence, filtered on the outer row (`OuterRef("pk")`).
     """
     most_cited = Subquery(
-        citations.annotate(rank=_Rank(F("evidence__sensitivity")))
+        citations.annotate(rank=_ranked(F("evidence__sensitivity")))
         .order_by("-rank")
         .values("evidence__sensitivity")[:1]
     )
-    return _MostSensitive(declared, most_cited)
+    # Each sensitivity is read once: a CASE of one WHEN per sensitivity would repeat the
+    # declared one's and the cited one's subqueries in the SQL.
+    most = Greatest(_ranked(declared), _ranked(most_cited))
+    named = {rank: value for value, rank in _RANK.items()}
+    return _SimpleCase(most, named, default=EvidenceSensitivity.PUBLIC, output=CharField())
 
 
-class _Rank(Func):
-    """How sensitive a sensitivity is: 0 for public (or none), up to 2 for restricted.
+def _ranked(sensitivity):
+    """How sensitive a sensitivity is: 0 for public (or none), up to 2 for restricted."""
+    return _SimpleCase(sensitivity, _RANK, default=0, output=IntegerField())
 
-    A simple CASE: its value is read once, however many sensitivities are compared.
-    """
 
-    output_field = IntegerField()
+class _SimpleCase(Func):
+    """CASE value WHEN key THEN result … ELSE default END: the value is read once."""
+
+    def __init__(self, value, results: dict, *, default, output):
+        super().__init__(value, output_field=output)
+        self.results, self.default = results, default
 
     def as_sql(self, compiler, connection, **extra):
         sql, params = compiler.compile(self.source_expressions[0])
-        whens = " ".join("WHEN %s THEN %s" for _ in SENSITIVITY_ORDER[1:])
-        ranked = [p for value in SENSITIVITY_ORDER[1:] for p in (value, _RANK[value])]
-        return f"CASE {sql} {whens} ELSE 0 END", (*params, *ranked)
-
-
-class _MostSensitive(Func):
-    """The most sensitive of its sensitivities, each read once (an expression of subqueries
-    is not repeated in the SQL, as a CASE of one WHEN per sensitivity would repeat it)."""
-
-    output_field = CharField()
-
-    def as_sql(self, compiler, connection, **extra):
-        ranks, params = [], []
-        for expression in self.source_expressions:
-            sql, more = compiler.compile(_Rank(expression))
-            ranks.append(sql)
-            params.extend(more)
-        greatest = "MAX" if connection.vendor == "sqlite" else "GREATEST"
-        whens = " ".join("WHEN %s THEN %s" for _ in SENSITIVITY_ORDER[1:])
-        named = [p for value in SENSITIVITY_ORDER[1:] for p in (_RANK[value], value)]
-        sql = f"CASE {greatest}({', '.join(ranks)}) {whens} ELSE %s END"
-        return sql, (*params, *named, EvidenceSensitivity.PUBLIC)
+        whens = " ".join("WHEN %s THEN %s" for _ in self.results)
+        pairs = [p for key, result in self.results.items() for p in (key, result)]
+        return f"CASE {sql} {whens} ELSE %s END", (*params, *pairs, self.default)
