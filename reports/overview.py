@@ -32,16 +32,15 @@ from reports.summary import (
 )
 from reports.summary_shape import (
     ALL_COUNTRIES_NAME,
-    DIRECTIONS,
     LINK_KINDS,
     PILLARS,
     RATINGS,
-    SOURCE_TYPES,
     STATUSES,
     CountrySummary,
     Summary,
     Totals,
     YearPoint,
+    count_kinds,
     sum_totals,
     zeros,
 )
@@ -69,12 +68,7 @@ class _Tally:
         self.withdrawn: set[int] = set()
 
     def totals(self, kinds: dict[int, tuple[str, str]]) -> Totals:
-        by_source = zeros(SOURCE_TYPES)
-        by_direction = zeros(DIRECTIONS)
-        for evidence_id in self.evidence:
-            source_type, direction = kinds[evidence_id]
-            by_source[source_type] += 1
-            by_direction[direction] += 1
+        by_source, by_direction = count_kinds(kinds[evidence_id] for evidence_id in self.evidence)
         return Totals(
             recommendations=self.recommendations,
             by_status=self.by_status,
@@ -110,9 +104,7 @@ def build_overview(
     reports, scope_countries = scope_reports(year, None)
     tz = timezone.get_current_timezone()
 
-    tiers: dict[int, dict[int, str]] = defaultdict(dict)
-    for country_id, tier_year, tier in placed_tiers(year, scope_countries):
-        tiers[country_id][tier_year] = tier
+    tiers = placed_tiers(year, scope_countries)
 
     # The scope's history, by year: the page draws it for the scope, never per country.
     points: dict[int, YearPoint] = {}
@@ -123,10 +115,8 @@ def build_overview(
     ):
         point = points.get(point_year)
         if point is None:
-            point = points[point_year] = YearPoint(point_year, "", zeros(STATUSES), zeros(RATINGS))
-        point.by_status[status] += n
-        if rating:
-            point.by_rating[rating] += n
+            point = points[point_year] = YearPoint.empty(point_year)
+        point.count(status, rating, n)
 
     this_year_ids = Recommendation.objects.filter(report__year=year).values("pk")
     items = list(
@@ -242,7 +232,7 @@ def build_overview(
                 narratives_withheld=tally.narratives_withheld,
             )
         )
-    by_source, by_direction = _by_kind(all_evidence, kinds)
+    by_source, by_direction = count_kinds(kinds[evidence_id] for evidence_id in all_evidence)
     return Summary(
         year=year,
         period_start=start,
@@ -263,14 +253,3 @@ def build_overview(
         generated_at=timezone.now(),
         listed=False,
     )
-
-
-def _by_kind(evidence: set[int], kinds: dict[int, tuple[str, str]]):
-    """Count the pieces of evidence by source type and by direction."""
-    by_source = zeros(SOURCE_TYPES)
-    by_direction = zeros(DIRECTIONS)
-    for evidence_id in evidence:
-        source_type, direction = kinds[evidence_id]
-        by_source[source_type] += 1
-        by_direction[direction] += 1
-    return by_source, by_direction

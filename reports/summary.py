@@ -31,11 +31,9 @@ from django.utils import timezone
 
 from reports.summary_shape import (
     ALL_COUNTRIES_NAME,
-    DIRECTIONS,
     LINK_KINDS,
     PILLARS,
     RATINGS,
-    SOURCE_TYPES,
     STATUSES,
     AssessmentItem,
     ChangeItem,
@@ -46,6 +44,7 @@ from reports.summary_shape import (
     Summary,
     Totals,
     YearPoint,
+    count_kinds,
     sum_totals,
     zeros,
 )
@@ -111,11 +110,9 @@ def _totals(
             by_rating[row.assessment.rating] += 1
         by_link[row.link_kind or "new"] += 1
     by_link["dropped"] = dropped
-    by_source = zeros(SOURCE_TYPES)
-    by_direction = zeros(DIRECTIONS)
-    for item in evidence.values():
-        by_source[item.source_type] += 1
-        by_direction[item.direction] += 1
+    by_source, by_direction = count_kinds(
+        (item.source_type, item.direction) for item in evidence.values()
+    )
     return Totals(
         recommendations=len(rows),
         by_status=by_status,
@@ -169,17 +166,17 @@ def scope_reports(year: int, country: Country | None):
     return reports, Report.objects.filter(year=year).values("country_id")
 
 
-def placed_tiers(year: int, scope_countries) -> list[tuple[int, int, str]]:
-    """Return (country, year, tier) of this year and the years before, as placed.
+def placed_tiers(year: int, scope_countries) -> dict[int, dict[int, str]]:
+    """Return the tiers of this year and the years before, as placed, by country then year.
 
     A narrative's tier wins over a tier table's when both are recorded (`tracker.tiers`,
     `tracker.importer`).
     """
-    return list(
-        TierPlacement.objects.filter(country__in=scope_countries, year__lte=year)
-        .order_by()
-        .values_list("country_id", "year", "tier")
-    )
+    tiers: dict[int, dict[int, str]] = defaultdict(dict)
+    placed = TierPlacement.objects.filter(country__in=scope_countries, year__lte=year)
+    for country_id, tier_year, tier in placed.order_by().values_list("country_id", "year", "tier"):
+        tiers[country_id][tier_year] = tier
+    return tiers
 
 
 def history_items(year: int, scope_countries, as_of: datetime.date):
@@ -276,7 +273,7 @@ def build_summary(
     before_start = start - datetime.timedelta(days=1)
     reports, scope_countries = scope_reports(year, country)
 
-    tier_rows = placed_tiers(year, scope_countries)
+    tiers = placed_tiers(year, scope_countries)
     history_rows = list(
         history_items(year, scope_countries, as_of)
         .values_list("report__country_id", "report__year", "report__tier", "end_status", "rating")
@@ -403,7 +400,7 @@ def build_summary(
         as_of=as_of,
         audience=audience,
         reports=reports,
-        tier_rows=tier_rows,
+        tiers=tiers,
         history_rows=history_rows,
         recommendations=recommendations,
         dropped_rows=dropped_rows,
@@ -427,7 +424,7 @@ def _assemble(
     as_of,
     audience,
     reports,
-    tier_rows,
+    tiers,
     history_rows,
     recommendations,
     dropped_rows,
@@ -511,18 +508,12 @@ def _assemble(
             DroppedRow(reference, number, text, pillar, status, dropped_year)
         )
 
-    tiers: dict[int, dict[int, str]] = defaultdict(dict)
-    for country_id, tier_year, tier in tier_rows:
-        tiers[country_id][tier_year] = tier
     points: dict[int, dict[int, YearPoint]] = defaultdict(dict)
     for country_id, point_year, tier, status, rating, n in history_rows:
         point = points[country_id].get(point_year)
         if point is None:
-            point = YearPoint(point_year, tier, zeros(STATUSES), zeros(RATINGS))
-            points[country_id][point_year] = point
-        point.by_status[status] += n
-        if rating:
-            point.by_rating[rating] += n
+            point = points[country_id][point_year] = YearPoint.empty(point_year, tier)
+        point.count(status, rating, n)
 
     countries = []
     for report in reports:
@@ -548,11 +539,9 @@ def _assemble(
             )
         )
 
-    by_source = zeros(SOURCE_TYPES)
-    by_direction = zeros(DIRECTIONS)
-    for item in items.values():
-        by_source[item.source_type] += 1
-        by_direction[item.direction] += 1
+    by_source, by_direction = count_kinds(
+        (item.source_type, item.direction) for item in items.values()
+    )
     withdrawn = set().union(*withdrawn_by_rec.values())
     totals = sum_totals(
         [c.totals for c in countries],
@@ -582,9 +571,7 @@ def _scope_history(countries: list[CountrySummary]) -> list[YearPoint]:
     merged: dict[int, YearPoint] = {}
     for summary in countries:
         for point in summary.history:
-            total = merged.setdefault(
-                point.year, YearPoint(point.year, "", zeros(STATUSES), zeros(RATINGS))
-            )
+            total = merged.setdefault(point.year, YearPoint.empty(point.year))
             for key, n in point.by_status.items():
                 total.by_status[key] += n
             for key, n in point.by_rating.items():

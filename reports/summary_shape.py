@@ -258,6 +258,16 @@ class YearPoint:
     def recommendations(self) -> int:
         return sum(self.by_status.values())
 
+    @classmethod
+    def empty(cls, year: int, tier: str = "") -> YearPoint:
+        return cls(year, tier, zeros(STATUSES), zeros(RATINGS))
+
+    def count(self, status: str, rating: str | None, n: int) -> None:
+        """Count `n` items of this status and approved rating (None: no approved one)."""
+        self.by_status[status] += n
+        if rating:
+            self.by_rating[rating] += n
+
 
 @dataclass
 class Totals:
@@ -559,6 +569,16 @@ class Summary:
         if self.schema_version < 2:
             return gettext("Reporting period %(period)s; %(as_of)s") % words
         return gettext("Follow-up period %(period)s; %(as_of)s") % words
+
+
+def count_kinds(kinds) -> tuple[dict[str, int], dict[str, int]]:
+    """Count pieces of evidence, given as (source type, direction) pairs, by each."""
+    by_source = zeros(SOURCE_TYPES)
+    by_direction = zeros(DIRECTIONS)
+    for source_type, direction in kinds:
+        by_source[source_type] += 1
+        by_direction[direction] += 1
+    return by_source, by_direction
 
 
 def sum_totals(
